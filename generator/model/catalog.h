@@ -1,0 +1,203 @@
+/* catalog.h - the service catalogue: region, cities, categories, services,
+ * per-city overrides, forms and Bund/Land links. Loaded from content/ by
+ * load/catalog_load.c; shared, as compiled code, by sitegen and relayd.
+ * Everything lives in the catalogue's arena; strings are UTF-8, never NULL
+ * unless documented ("" when empty). */
+#ifndef CATALOG_H
+#define CATALOG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "../util/arena.h"
+#include "../util/diag.h"
+
+/* Where an element came from, for errors found after loading and for the
+ * per-page "Stand" date computed from git history. */
+struct srcpos {
+	const char *file;       /* path relative to the content root's parent,
+				 * e.g. "content/services/hundeanmeldung.yml" */
+	int line, col;
+};
+
+struct office {                 /* a city's responsible office, by role */
+	const char *id;         /* role key, e.g. "standesamt" */
+	const char *name, *address, *phone, *email, *hours, *url;
+	const char *recipient;  /* where form mails go; never published */
+	struct srcpos pos;
+};
+
+struct city {
+	const char *slug, *name;    /* "dorsten", "Dorsten" */
+	const char *kind;           /* "Kreisfreie Stadt", "Kreis", "Stadt" */
+	const char *parent;         /* slug of the Kreis, or "" */
+	const char *website;        /* official website, https:// */
+	const char *ref_prefix;     /* 3 letters for reference numbers: "DOR" */
+	const char *intro;          /* Markdown */
+	const char *contact_address, *contact_phone, *contact_email, *contact_hours;
+	const char *launch;         /* portal launch date YYYY-MM-DD or "" */
+	const char *color_primary, *color_accent;   /* "#rrggbb" */
+	const char *logo;           /* path below themes/<theme>/ or city dir, or "" */
+	const char *theme;          /* theme directory name, default "default" */
+	struct office *offices;
+	size_t n_offices;
+	struct srcpos pos;
+};
+
+struct lebenslage {
+	const char *slug, *name;
+};
+
+struct category {
+	const char *slug, *name;    /* portal label, e.g. "Familie und Kind" */
+	const char *themenfeld;     /* OZG slug, e.g. "familie_kind" */
+	const char *description;    /* plain text */
+	struct lebenslage *lebenslagen;
+	size_t n_lebenslagen;
+	struct srcpos pos;
+};
+
+enum field_type {
+	FT_TEXT, FT_TEXTAREA, FT_EMAIL, FT_TEL, FT_DATE, FT_NUMBER,
+	FT_SELECT, FT_RADIO, FT_CHECKBOX, FT_FILE
+};
+
+struct field_option {
+	const char *value, *label;
+};
+
+struct field {
+	const char *name;           /* [a-z0-9_]+, unique within a form */
+	const char *label, *help;   /* help may be "" */
+	enum field_type type;
+	bool required;
+	size_t max_length;          /* 0 = type default */
+	bool has_min, has_max;      /* number: value range */
+	double min, max;
+	const char *autocomplete;   /* HTML autocomplete token or "" */
+	struct field_option *options;   /* select/radio */
+	size_t n_options;
+	/* file fields */
+	const char **accept;        /* MIME types: application/pdf, image/jpeg, image/png */
+	size_t n_accept;
+	size_t max_size;            /* bytes per file */
+	size_t max_files;           /* >= 1 */
+	struct srcpos pos;
+};
+
+struct form {
+	const char *intro;          /* Markdown shown above the fields, or "" */
+	struct field *fields;
+	size_t n_fields;
+	const char *applicant_email_field;  /* name of the email field for
+					     * Reply-To/receipt, or "" */
+};
+
+struct service {
+	const char *slug, *title;
+	const char *leika;          /* 14 digits or "" */
+	const char *category;       /* category slug */
+	const char **lebenslagen;   /* lebenslage slugs */
+	size_t n_lebenslagen;
+	const char *summary;        /* one sentence, plain text */
+	const char *description;    /* Markdown */
+	const char *requirements;   /* Markdown or "" (Voraussetzungen) */
+	const char **documents;     /* Erforderliche Unterlagen */
+	size_t n_documents;
+	const char *costs;          /* Kosten, plain text */
+	const char *deadlines;      /* Fristen or "" */
+	const char *duration;       /* Bearbeitungsdauer or "" */
+	const char **legal_basis;
+	size_t n_legal_basis;
+	const char *office;         /* office role that handles it */
+	const char *keywords;       /* extra search words or "" */
+	const char *available_from, *available_until;   /* YYYY-MM-DD or "" */
+	struct form *form;          /* NULL when there is no online form */
+	struct srcpos pos;
+};
+
+/* A city's difference from the shared service. Only set fields apply. */
+struct override {
+	const char *city, *service;     /* slugs */
+	bool has_offered;
+	bool offered;
+	const char *costs;              /* NULL = unchanged */
+	const char *office;             /* office role, NULL = unchanged */
+	const char *recipient;          /* NULL = office's recipient */
+	const char *note;               /* Markdown "Hinweis für <city>", or NULL */
+	const char *deadlines;          /* NULL = unchanged */
+	const char **remove_fields;
+	size_t n_remove_fields;
+	struct field *add_fields;
+	size_t n_add_fields;
+	const char *available_from, *available_until;   /* NULL = unchanged */
+	struct srcpos pos;
+};
+
+struct extlink {                /* a Bund/Land online service */
+	const char *title, *url, *level;    /* level: "Bund" or "Land NRW" */
+	const char *category;       /* category slug */
+	const char *description, *provider;
+	struct srcpos pos;
+};
+
+struct region {
+	const char *name;           /* "Serviceportal Emscher-Lippe" */
+	const char *short_name;     /* "Emscher-Lippe" */
+	const char *base_url;       /* absolute, no trailing slash; sitemap */
+	const char *relay_url;      /* form action for every form */
+	const char *intro;          /* Markdown */
+	const char *contact_name, *contact_address, *contact_email, *contact_phone;
+	const char *color_primary, *color_accent;
+	const char **city_order;    /* city slugs in display order */
+	size_t n_city_order;
+	struct srcpos pos;
+};
+
+struct catalog {
+	struct arena arena;
+	struct region region;
+	struct city *cities;        /* in region.city_order order */
+	size_t n_cities;
+	struct category *categories;
+	size_t n_categories;
+	struct service *services;   /* sorted by slug */
+	size_t n_services;
+	struct override *overrides;
+	size_t n_overrides;
+	struct extlink *links;
+	size_t n_links;
+};
+
+/* ---- effective view: a service as one city offers it ---- */
+struct city_service {
+	const struct city *city;
+	const struct service *service;
+	const struct override *ov;  /* NULL when none */
+	bool offered;
+	const char *costs, *deadlines, *note;   /* note may be NULL */
+	const struct office *office;    /* NULL when the city has no such office */
+	const char *recipient;      /* never published */
+	const char *available_from, *available_until;
+	/* Effective form fields: shared fields minus removed plus added.
+	 * NULL/0 when the service has no form. Allocated in the catalogue arena. */
+	const struct field **fields;
+	size_t n_fields;
+};
+
+const struct city     *catalog_city(const struct catalog *c, const char *slug);
+const struct category *catalog_category(const struct catalog *c, const char *slug);
+const struct service  *catalog_service(const struct catalog *c, const char *slug);
+const struct override *catalog_override(const struct catalog *c,
+					const char *city, const char *service);
+const struct office   *city_office(const struct city *city, const char *id);
+/* Fills *out for city x service; returns 0, or -1 when either is unknown.
+ * Allocates the field list in the catalogue's arena (call once per pair and
+ * keep the result; catalog_city_services() does that for all pairs). */
+int catalog_resolve(struct catalog *c, const struct city *city,
+		    const struct service *svc, struct city_service *out);
+const struct field *cs_field(const struct city_service *cs, const char *name);
+const char *field_type_name(enum field_type t);
+/* Is the date (YYYY-MM-DD) within [from, until]? Empty bounds are open. */
+bool date_in_window(const char *date, const char *from, const char *until);
+
+void catalog_free(struct catalog *c);
+#endif

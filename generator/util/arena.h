@@ -1,0 +1,31 @@
+/* arena.h - region allocator: everything loaded for one catalogue or one
+ * page lives in one arena and is freed at once. Allocation failure is fatal
+ * (like git's xmalloc): there is no sane way to continue a build or a request
+ * half-allocated, and the daemon's durability lives in SQLite, not in RAM. */
+#ifndef ARENA_H
+#define ARENA_H
+#include <stddef.h>
+#include <stdarg.h>
+
+struct arena_block;
+struct arena {
+	struct arena_block *head;
+	size_t total;           /* bytes obtained from malloc so far */
+};
+
+void  arena_init(struct arena *a);
+void  arena_free(struct arena *a);
+void *arena_alloc(struct arena *a, size_t n);      /* zeroed, aligned */
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_printf(struct arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
+
+/* Fatal allocation helpers for code outside arenas. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+void  die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+#endif

@@ -1,0 +1,169 @@
+/* buf.c - see buf.h */
+#include "buf.h"
+#include "arena.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+void buf_init(struct buf *b, size_t max)
+{
+	b->data = NULL;
+	b->len = b->cap = 0;
+	b->max = max ? max : BUF_MAX_DEFAULT;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+void buf_reset(struct buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static int buf_grow(struct buf *b, size_t extra)
+{
+	if (extra > b->max || b->len > b->max - extra)
+		return -1;
+	size_t need = b->len + extra + 1;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	if (cap > b->max + 1)
+		cap = b->max + 1;
+	b->data = xrealloc(b->data, cap);
+	b->cap = cap;
+	return 0;
+}
+
+int buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (buf_grow(b, n) < 0)
+		return -1;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int buf_puts(struct buf *b, const char *s)
+{
+	return buf_append(b, s, strlen(s));
+}
+
+int buf_putc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
+int buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || buf_grow(b, (size_t)n) < 0)
+		return -1;
+	va_start(ap, fmt);
+	int m = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	if (m != n)
+		return -1;
+	b->len += (size_t)n;
+	return 0;
+}
+
+int buf_put_html(struct buf *b, const char *s, size_t n)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *rep;
+		switch (s[i]) {
+		case '&': rep = "&amp;"; break;
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default: continue;
+		}
+		if (buf_append(b, s + start, i - start) < 0 || buf_puts(b, rep) < 0)
+			return -1;
+		start = i + 1;
+	}
+	return buf_append(b, s + start, n - start);
+}
+
+int buf_put_json(struct buf *b, const char *s, size_t n)
+{
+	size_t start = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[8];
+		const char *rep = esc;
+		if (c == '"') rep = "\\\"";
+		else if (c == '\\') rep = "\\\\";
+		else if (c == '\n') rep = "\\n";
+		else if (c == '\r') rep = "\\r";
+		else if (c == '\t') rep = "\\t";
+		else if (c == '<') rep = "\\u003c";  /* safe inside <script> too */
+		else if (c < 0x20)
+			snprintf(esc, sizeof esc, "\\u%04x", c);
+		else
+			continue;
+		if (buf_append(b, s + start, i - start) < 0 || buf_puts(b, rep) < 0)
+			return -1;
+		start = i + 1;
+	}
+	return buf_append(b, s + start, n - start);
+}
+
+int buf_put_url(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
+			if (buf_putc(b, (char)c) < 0)
+				return -1;
+		} else {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+			if (buf_append(b, e, 3) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char tmp[65536];
+	size_t n;
+	int rc = 0;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
+		if (buf_append(b, tmp, n) < 0) {
+			errno = EFBIG;
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		errno = EIO;
+		rc = -1;
+	}
+	fclose(f);
+	if (rc == 0 && !b->data)
+		buf_append(b, "", 0);
+	return rc;
+}

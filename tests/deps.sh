@@ -1,0 +1,45 @@
+#!/bin/sh
+# deps.sh check|install - the packages this project needs on Debian 12.
+# "check" exits non-zero when anything is missing; "install" installs only
+# what is missing (apt-get through sudo when not root, npm into tests/browser).
+set -u
+mode=${1:-check}
+cd "$(dirname "$0")/.." || exit 2
+
+DEBS="build-essential pkg-config libcmark-dev libyaml-dev libcurl4-openssl-dev libgit2-dev
+libsqlite3-dev libmicrohttpd-dev sqlite3 git python3 python3-aiosmtpd chromium hugo"
+
+missing=""
+for p in $DEBS; do
+	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
+done
+# A JRE for the Nu HTML checker and Node.js/npm for axe-core: any install
+# that provides the commands will do.
+command -v java >/dev/null 2>&1 || missing="$missing default-jre-headless"
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
+
+npm_missing=0
+[ -f tests/browser/node_modules/axe-core/axe.min.js ] &&
+[ -d tests/browser/node_modules/playwright-core ] &&
+[ -d tests/browser/node_modules/vnu-jar ] || npm_missing=1
+
+if [ "$mode" = check ]; then
+	[ -z "$missing" ] && [ $npm_missing = 0 ] && exit 0
+	echo "missing:$missing$( [ $npm_missing = 1 ] && echo ' (npm packages in tests/browser)')"
+	exit 1
+fi
+
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" = 0 ] || SUDO=sudo
+	echo "deps: installing$missing"
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq || exit 1
+	# shellcheck disable=SC2086
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing || exit 1
+fi
+if [ $npm_missing = 1 ]; then
+	echo "deps: installing npm packages in tests/browser"
+	(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+fi
+exit 0
