@@ -1,0 +1,39 @@
+/* source.h - where content and themes are read from: the working tree
+ * (source_fs) or a git commit's tree through libgit2 (git/git_source.c).
+ * Paths are relative to the repository/project root and use '/':
+ * "content/region.yml", "themes/default/layout.mustache". */
+#ifndef SOURCE_H
+#define SOURCE_H
+#include <stddef.h>
+#include "../util/buf.h"
+
+struct source_entry;
+
+struct source {
+	/* Append the whole file to out. 0 ok; -1 missing or unreadable
+	 * (errno set; ENOENT when it does not exist). */
+	int (*read)(struct source *s, const char *path, struct buf *out);
+	/* Entries of a directory (names only, sorted bytewise, no "." or
+	 * ".."), each marked dir or not. Caller frees with source_list_free.
+	 * 0 ok; -1 missing or unreadable. */
+	int (*list)(struct source *s, const char *dir, struct source_entry **out,
+		    size_t *n);
+	/* Content id of a file (git blob id, or for the working tree a hash
+	 * of the bytes) as 40 hex chars + NUL; 0 ok, -1 missing. Used as
+	 * cache key by incremental builds. */
+	int (*file_id)(struct source *s, const char *path, char id[41]);
+	void (*close)(struct source *s);
+	const char *label;      /* "working tree" or "commit abc1234" */
+	const char *commit;     /* full commit id, or NULL for the working tree */
+	long long commit_time;  /* seconds since epoch, 0 for the working tree */
+};
+
+struct source_entry {
+	char *name;
+	int is_dir;
+};
+
+void source_list_free(struct source_entry *v, size_t n);
+/* The working tree below root (a directory path). */
+struct source *source_fs_open(const char *root);
+#endif

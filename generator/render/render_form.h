@@ -1,0 +1,43 @@
+/* render_form.h - theme-rendered pages that relayd serves itself: a form
+ * shown again with errors (GOV.UK pattern) and the confirmation page.
+ * Same templates as the static site; links are absolute (base_url) because
+ * these pages are served from the relay's address, not from site/. */
+#ifndef RENDER_FORM_H
+#define RENDER_FORM_H
+#include "../model/catalog.h"
+#include "../load/source.h"
+#include "../util/buf.h"
+#include "../util/diag.h"
+
+struct form_value {             /* what the citizen sent, to fill the form again */
+	const char *name, *value;   /* checkbox: value "ja" when ticked */
+};
+struct form_error {             /* shown in the summary and at the field */
+	const char *field;          /* field name */
+	const char *message;        /* German, e.g. "Geben Sie Ihren Vornamen ein" */
+};
+struct form_state {
+	const struct form_value *values;
+	size_t n_values;
+	const struct form_error *errors;
+	size_t n_errors;
+};
+
+struct renderer;
+
+/* Compile the theme templates once (themes/<city theme>/...). relay_url:
+ * the form action base (region.relay_url when NULL). */
+struct renderer *renderer_open(struct catalog *c, struct source *themes,
+			       const char *relay_url, struct diags *d);
+void renderer_close(struct renderer *r);
+/* The service page with its form, errors and values; status 422 page. */
+int render_form_page(struct renderer *r, const struct city_service *cs,
+		     const struct form_state *st, struct buf *out, struct diags *d);
+/* After the submission is stored: reference number and what happens next. */
+int render_confirmation_page(struct renderer *r, const struct city_service *cs,
+			     const char *reference, const char *received_at,
+			     struct buf *out, struct diags *d);
+/* A plain themed error page (city may be NULL: umbrella look). */
+int render_error_page(struct renderer *r, const struct city *city, int status,
+		      const char *message, struct buf *out, struct diags *d);
+#endif

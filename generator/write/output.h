@@ -1,0 +1,31 @@
+/* output.h - writing a site atomically. Files are written into a sibling
+ * temporary directory of the destination; output_commit() swaps it in with
+ * rename(2), so a failed build leaves the old site/ untouched. A file whose
+ * bytes equal the file already deployed is hard-linked from there instead
+ * of rewritten, so its mtime stays and rsync skips it. */
+#ifndef OUTPUT_H
+#define OUTPUT_H
+#include <stddef.h>
+#include "../util/diag.h"
+
+struct output;
+
+struct output_stats {
+	size_t written, unchanged, removed;
+};
+
+/* dest: "site". NULL (with a diagnostic) when the temp dir cannot be made.
+ * dry_run: nothing is written at all (sitegen check). */
+struct output *output_open(const char *dest, int dry_run, struct diags *d);
+/* relpath like "dorsten/leistungen/hundeanmeldung.html"; parent dirs are
+ * created. Thread-safe. 0 ok, -1 after a diagnostic. Writing the same
+ * path twice is an error (two pages claiming one URL). */
+int output_write(struct output *o, const char *relpath, const void *data,
+		 size_t len);
+/* Does the build contain this file (for link checks)? */
+int output_has(struct output *o, const char *relpath);
+/* Swap the new tree in. 0 ok. Frees o. */
+int output_commit(struct output *o, struct output_stats *st, struct diags *d);
+/* Throw the temporary tree away. Frees o. */
+void output_abort(struct output *o);
+#endif

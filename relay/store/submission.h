@@ -1,0 +1,33 @@
+/* submission.h - one citizen's application as stored and as mailed.
+ * Shared by store/ (SQLite rows), deliver/ (the mail) and relayctl. */
+#ifndef SUBMISSION_H
+#define SUBMISSION_H
+#include <stddef.h>
+
+struct sub_field {              /* in form order; checkbox value "ja"/"nein" */
+	const char *name, *label, *value;
+};
+
+struct sub_file {               /* an attachment, checked by content */
+	const char *field, *label;
+	const char *filename;   /* generated: "<field>-<n>.<ext>", never the client's */
+	const char *mime;       /* application/pdf, image/jpeg, image/png */
+	const unsigned char *data;
+	size_t len;
+};
+
+struct submission {
+	long long id;
+	const char *reference;      /* "DOR-2026-4K7P9X": city prefix, year, 6 random */
+	const char *city, *service; /* slugs */
+	const char *city_name, *service_title;
+	const char *recipient;      /* office address from the catalogue */
+	const char *office_name;
+	const char *applicant_email;    /* "" when none */
+	const char *received_at;    /* RFC 3339 UTC, "2026-11-25T20:41:07Z" */
+	struct sub_field *fields;
+	size_t n_fields;
+	struct sub_file *files;
+	size_t n_files;
+};
+#endif
