@@ -16,7 +16,7 @@ SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 # Shared by generator and relay: the catalogue loader and model.
 COMMON_SRC = $(sort $(wildcard generator/util/*.c generator/load/*.c generator/model/*.c))
 # The generator without its main(), so tests can link it.
-GEN_SRC    = $(sort $(wildcard generator/render/*.c generator/write/*.c generator/git/*.c))
+GEN_SRC    = $(sort $(wildcard generator/render/*.c generator/write/*.c generator/git/*.c generator/serve/*.c))
 RELAY_SRC  = $(sort $(wildcard relay/*/*.c))
 UNIT_SRC   = $(sort $(wildcard tests/unit/*.c))
 
