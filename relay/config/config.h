@@ -1,0 +1,59 @@
+/* config.h - relayd's configuration (relay.yml, see relay.yml.example).
+ * Parsed with the project's YAML tree; every problem is reported as
+ * file:line:col: message and unknown keys are errors. */
+#ifndef RELAY_CONFIG_H
+#define RELAY_CONFIG_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "../../generator/util/arena.h"
+#include "../../generator/util/diag.h"
+
+enum smtp_starttls { SMTP_STARTTLS_NONE, SMTP_STARTTLS_REQUIRED };
+
+struct smtp_config {
+	const char *url;            /* "smtp://127.0.0.1:25" or smtps:// */
+	const char *username;       /* "" when no AUTH */
+	const char *password;       /* "" when no AUTH */
+	enum smtp_starttls starttls;    /* required -> CURLUSESSL_ALL */
+	const char *from;           /* envelope and From: address */
+	long connect_timeout;       /* seconds, default 10 */
+	long timeout;               /* seconds per attempt, default 60 */
+};
+
+struct retry_config {
+	long initial;               /* seconds before the first retry, default 300 */
+	long max;                   /* backoff cap in seconds, default 3600 */
+	long lifetime_hours;        /* then failed, default 120 (5 days) */
+};
+
+struct limits_config {
+	size_t max_body;            /* bytes per request, default 12 MiB */
+	unsigned max_connections;   /* global, default 256 */
+	unsigned max_per_ip;        /* concurrent connections per IP, default 32 */
+	unsigned timeout;           /* idle seconds per connection, default 15 */
+	unsigned request_deadline;  /* total seconds per request, default 60 */
+	unsigned rate_per_ip_per_minute;    /* POSTs per IP per minute, default 60;
+					     * 0 = no rate limit */
+};
+
+struct relay_config {
+	struct arena arena;         /* owns every string below */
+	const char *file;           /* the config path */
+	const char *listen;         /* "127.0.0.1" */
+	unsigned port;              /* 8025 */
+	const char *database;       /* "relay.db" */
+	const char *content_dir;    /* "content" */
+	const char *themes_dir;     /* "themes" */
+	const char **allowed_origins;   /* "https://www.example.de" (no slash) */
+	size_t n_allowed_origins;
+	const char *public_url;     /* relay's own base, no trailing slash */
+	struct smtp_config smtp;
+	struct limits_config limits;
+	struct retry_config retry;
+	bool receipt;               /* mail a receipt to the applicant */
+};
+
+/* Loads path into a new config; NULL after adding diagnostics to d. */
+struct relay_config *config_load(const char *path, struct diags *d);
+void config_free(struct relay_config *c);
+#endif

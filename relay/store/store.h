@@ -1,0 +1,141 @@
+/* store.h - the relay's durable store: one SQLite file in WAL mode with
+ * synchronous=FULL. What a function returns as committed is on stable
+ * storage (the durability contract of relayd's 303).
+ *
+ * One process, one writer connection: every function below runs on the one
+ * connection of struct store, serialised by its mutex (SQLite 3.40.1 has the
+ * WAL-reset bug that needs two writers at the same instant). All functions
+ * are thread-safe. Times are Unix seconds (UTC) unless named *_at text, which
+ * is RFC 3339 UTC "2026-11-25T20:41:07Z".
+ *
+ * Schema (user_version 1):
+ *   submissions(id, reference UNIQUE, token UNIQUE, city, service, city_name,
+ *               service_title, recipient, office_name, applicant_email,
+ *               received_at TEXT, received_unix, fields JSON
+ *               [{"name","label","value"}...])
+ *   attachments(id, submission_id, seq, field, label, filename, mime, data)
+ *   outbox(id, submission_id, kind 'office'|'receipt', attempts,
+ *          next_attempt, created_unix, delivered_unix, failed_unix, last_error)
+ *   events(id, submission_id, job_id, at_unix, kind, detail)  append-only;
+ *          kinds: received, claimed, delivered, retry, failed, resend, purged
+ * Status is derived from the timestamps, never stored as a mutable column. */
+#ifndef STORE_H
+#define STORE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "submission.h"
+#include "../../generator/util/arena.h"
+
+struct store;
+
+/* Opens (creating if needed) and migrates the schema (PRAGMA user_version).
+ * NULL on failure with a message in err. busy_timeout is set, so a
+ * relayctl process next to relayd waits instead of failing. */
+struct store *store_open(const char *path, char *err, size_t errlen);
+void store_close(struct store *s);
+/* Last error message of the connection (for log lines); never NULL. */
+const char *store_errmsg(struct store *s);
+
+/* ---- receiving: one batch = one transaction (group commit) ---- */
+struct store_item {
+	/* in: city, service, city_name, service_title, recipient, office_name,
+	 * applicant_email, fields, files. reference/received_at/id ignored. */
+	const struct submission *sub;
+	const char *ref_prefix;     /* "DOR" */
+	bool receipt;               /* also queue a receipt to applicant_email
+				     * (only when that is non-empty) */
+	/* out, valid when rc == 0 after store_insert() returned 0 */
+	int rc;                     /* 0 stored; -1 this item failed (logged) */
+	long long id;
+	char reference[24];         /* "DOR-2026-4K7P9X" */
+	char token[32];             /* 24 chars base64url, 144 random bits */
+	char received_at[24];       /* RFC 3339 UTC */
+};
+
+/* Inserts every item (submission + attachments + an 'office' outbox job due
+ * now + a 'receipt' job if asked + a 'received' event) in ONE transaction
+ * and commits it. The reference is "<prefix>-<year>-" + 6 chars of
+ * "23456789ABCDEFGHJKLMNPQRSTUVWXYZ" from getrandom(2), drawn again on a
+ * UNIQUE collision. An item that cannot be stored is rolled back alone (its
+ * SAVEPOINT) and gets rc -1. Returns 0 when the COMMIT succeeded (items
+ * with rc 0 are durable), -1 when the whole batch failed (none stored). */
+int store_insert(struct store *s, struct store_item *items, size_t n);
+
+/* ---- delivery (the outbox) ---- */
+struct outbox_job {
+	long long id, submission_id;
+	char kind[16];              /* "office" or "receipt" */
+	int attempts;               /* including the one just claimed */
+	long long created_unix, next_attempt;
+};
+
+/* Claims up to max jobs due at now (not delivered, not failed,
+ * next_attempt <= now), oldest next_attempt first: increments attempts,
+ * pushes next_attempt to now + lease (so a crash mid-delivery retries the
+ * job after the lease: at-least-once) and adds a 'claimed' event.
+ * *n = number claimed. 0 ok, -1 error. */
+int store_claim_due(struct store *s, long long now, long long lease,
+		    struct outbox_job *jobs, size_t max, size_t *n);
+/* Final success: delivered_unix = now, event 'delivered' (detail e.g. the
+ * SMTP reply, may be NULL). */
+int store_job_delivered(struct store *s, long long job_id, long long now,
+			const char *detail);
+/* Temporary failure: next_attempt = at, last_error = error, event 'retry'. */
+int store_job_retry(struct store *s, long long job_id, long long now,
+		    long long at, const char *error);
+/* Lifetime exceeded or permanent failure: failed_unix = now, event 'failed'. */
+int store_job_failed(struct store *s, long long job_id, long long now,
+		     const char *error);
+/* relayctl resend: every job of the submission becomes due at now again
+ * (delivered/failed cleared, attempts 0), event 'resend'. 0 ok, -1 error,
+ * 1 no such submission. */
+int store_resend(struct store *s, long long submission_id, long long now);
+/* Earliest next_attempt of an undelivered, unfailed job; 0 when none
+ * (lets the worker sleep exactly as long as needed). -1 on error. */
+long long store_next_due(struct store *s);
+
+/* ---- reading ---- */
+struct store_status {           /* derived from outbox/events */
+	long long received_unix;
+	long long delivered_unix;   /* office mail; 0 = not yet */
+	long long failed_unix;      /* office mail; 0 = not failed */
+	int attempts;
+	const char *last_error;     /* "" when none; in the caller's arena */
+};
+
+/* Loads a submission into arena a (strings, fields, and with_files the
+ * attachment bytes). Returns NULL when not found or on error (then
+ * *err = 1 if err is non-NULL, else 0). st may be NULL. */
+struct submission *store_load(struct store *s, struct arena *a, long long id,
+			      bool with_files, struct store_status *st, int *err);
+struct submission *store_load_ref(struct store *s, struct arena *a,
+				  const char *reference, bool with_files,
+				  struct store_status *st, int *err);
+struct submission *store_load_token(struct store *s, struct arena *a,
+				    const char *token, bool with_files,
+				    struct store_status *st, int *err);
+
+/* Calls fn for each submission of city (NULL = all cities) received in
+ * [from_unix, until_unix) (0 = open bound), oldest first. The submission
+ * and status live only during the call. fn returning non-zero stops the
+ * walk and is returned. -1 on database error. */
+typedef int (*store_each_fn)(void *ctx, const struct submission *sub,
+			     const struct store_status *st);
+int store_each(struct store *s, const char *city, long long from_unix,
+	       long long until_unix, bool with_files, store_each_fn fn, void *ctx);
+
+/* Deletes submissions received before cutoff_unix with their attachments,
+ * outbox jobs and events, in one transaction. *n = submissions deleted. */
+int store_purge(struct store *s, long long cutoff_unix, long long *n);
+
+/* For /healthz and /metrics. */
+struct store_counts {
+	long long submissions;      /* rows stored */
+	long long outbox_depth;     /* jobs neither delivered nor failed */
+	long long oldest_undelivered_age;   /* seconds, 0 when none */
+	long long delivered;        /* jobs delivered */
+	long long retrying;         /* undelivered jobs with attempts > 0 */
+	long long failed;           /* jobs failed */
+};
+int store_counts(struct store *s, long long now, struct store_counts *c);
+#endif
