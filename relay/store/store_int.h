@@ -1,0 +1,23 @@
+/* store_int.h - internals shared by the store's source files. */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+#include <pthread.h>
+#include <sqlite3.h>
+#include "store.h"
+
+struct store {
+	sqlite3 *db;
+	pthread_mutex_t mu;         /* the one writer connection is ours alone */
+	char err[256];              /* last error, for log lines */
+};
+
+/* Records the connection's error message in s->err with a context. */
+void store_fail(struct store *s, const char *what);
+/* Runs SQL without results; 0 ok, -1 (s->err set). */
+int store_exec(struct store *s, const char *sql);
+/* Prepares; NULL on error (s->err set). */
+sqlite3_stmt *store_prep(struct store *s, const char *sql);
+/* Adds an event row inside the caller's transaction. */
+int store_event(struct store *s, long long sub_id, long long job_id,
+		long long at, const char *kind, const char *detail);
+#endif
