@@ -195,6 +195,7 @@ const struct office   *city_office(const struct city *city, const char *id);
 int catalog_resolve(struct catalog *c, const struct city *city,
 		    const struct service *svc, struct city_service *out);
 const struct field *cs_field(const struct city_service *cs, const char *name);
+const struct field *cs_field_in_form(const struct form *f, const char *name);
 const char *field_type_name(enum field_type t);
 /* Is the date (YYYY-MM-DD) within [from, until]? Empty bounds are open. */
 bool date_in_window(const char *date, const char *from, const char *until);

@@ -3,6 +3,7 @@
 #include "arena.h"
 #include <errno.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 void buf_init(struct buf *b, size_t max)

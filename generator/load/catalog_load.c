@@ -1,0 +1,627 @@
+/* catalog_load.c - content/ -> struct catalog (schema: content/README.md).
+ * Each file is parsed into a YAML tree, mapped onto the model with every
+ * problem reported at its file:line:col, then cross references (category,
+ * office roles, cities, overridden services) are checked as a whole. */
+#include "catalog_load.h"
+#include "load_form.h"
+#include "load_util.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONTENT_FILE_MAX ((size_t)4 << 20)   /* 4 MiB per YAML file */
+
+struct loader {
+	struct lctx c;
+	struct source *src;
+	const char *dir;        /* "content" */
+	struct catalog *cat;
+	const struct ynode *region_cities;  /* for error positions */
+};
+
+/* Read and parse one file; NULL (with a diagnostic) on failure. */
+static struct ynode *parse_file(struct loader *L, const char *path, bool required)
+{
+	struct buf b;
+	buf_init(&b, CONTENT_FILE_MAX);
+	if (L->src->read(L->src, path, &b) < 0) {
+		if (required || errno != ENOENT) {
+			diag_add(L->c.d, path, 0, 0, errno == EFBIG ?
+				 "file is larger than 4 MiB" : "cannot read file: %s",
+				 strerror(errno));
+			L->c.errors++;
+		}
+		buf_free(&b);
+		return NULL;
+	}
+	size_t before = L->c.d->n;
+	struct ynode *root = yaml_parse(L->c.a, path, b.data, b.len, L->c.d);
+	buf_free(&b);
+	if (!root) {
+		L->c.errors += (int)(L->c.d->n - before) + (L->c.d->n == before);
+		return NULL;
+	}
+	if (root->kind != YN_MAP) {
+		lerr(&L->c, root, "the file must be a mapping of keys to values");
+		return NULL;
+	}
+	return root;
+}
+
+static char *path_join(struct loader *L, const char *a, const char *b)
+{
+	return arena_printf(L->c.a, "%s/%s", a, b);
+}
+
+static struct srcpos pos_of(const struct ynode *n)
+{
+	return (struct srcpos){ n->file, n->line, n->col };
+}
+
+static void check_date(struct loader *L, const struct ynode *map, const char *key,
+		       const char *v)
+{
+	if (v && *v && !is_date(v))
+		lerr(&L->c, ymap_get(map, key), "'%s' must be a date YYYY-MM-DD, not '%s'", key, v);
+}
+
+/* ---- region.yml ---- */
+static void load_region(struct loader *L)
+{
+	static const char *const keys[] = { "name", "short_name", "base_url", "relay_url",
+		"intro", "contact", "theme", "cities", NULL };
+	static const char *const ckeys[] = { "name", "address", "email", "phone", NULL };
+	static const char *const tkeys[] = { "primary", "accent", NULL };
+	struct region *r = &L->cat->region;
+	const char *path = path_join(L, L->dir, "region.yml");
+	struct ynode *y = parse_file(L, path, true);
+	if (!y)
+		return;
+	struct lctx *c = &L->c;
+	check_keys(c, y, "region.yml", keys);
+	r->pos = pos_of(y);
+	r->name = get_str(c, y, "name", true);
+	r->short_name = get_str(c, y, "short_name", true);
+	r->base_url = get_str(c, y, "base_url", true);
+	r->relay_url = get_str(c, y, "relay_url", true);
+	r->intro = get_str(c, y, "intro", true);
+	if (*r->base_url && strncmp(r->base_url, "https://", 8) && strncmp(r->base_url, "http://", 7))
+		lerr(c, ymap_get(y, "base_url"), "'base_url' must start with https://");
+	size_t bl = strlen(r->base_url);
+	if (bl && r->base_url[bl - 1] == '/')
+		r->base_url = arena_strndup(c->a, r->base_url, bl - 1);
+	const struct ynode *ct = ymap_get(y, "contact");
+	if (!ct)
+		lerr(c, y, "missing required key 'contact'");
+	else if (expect_kind(c, ct, YN_MAP, "'contact'")) {
+		check_keys(c, ct, "'contact'", ckeys);
+		r->contact_name = get_str(c, ct, "name", true);
+		r->contact_address = get_str(c, ct, "address", true);
+		r->contact_email = get_str(c, ct, "email", true);
+		r->contact_phone = get_str(c, ct, "phone", false);
+	}
+	r->color_primary = "#004b87";
+	r->color_accent = "#b3001b";
+	const struct ynode *th = ymap_get(y, "theme");
+	if (th && expect_kind(c, th, YN_MAP, "'theme'")) {
+		check_keys(c, th, "'theme'", tkeys);
+		const char *p = get_opt(c, th, "primary"), *a = get_opt(c, th, "accent");
+		if (p && !is_color(p))
+			lerr(c, ymap_get(th, "primary"), "colour must be #rrggbb");
+		else if (p)
+			r->color_primary = p;
+		if (a && !is_color(a))
+			lerr(c, ymap_get(th, "accent"), "colour must be #rrggbb");
+		else if (a)
+			r->color_accent = a;
+	}
+	L->region_cities = ymap_get(y, "cities");
+	if (!L->region_cities)
+		lerr(c, y, "missing required key 'cities'");
+	size_t n;
+	r->city_order = get_str_list(c, y, "cities", &n);
+	r->n_city_order = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct ynode *item = L->region_cities->kind == YN_SEQ ?
+			L->region_cities->items[i] : L->region_cities;
+		if (!is_slug(r->city_order[i]))
+			lerr(c, item, "'%s' is not a valid slug ([a-z0-9-]+)", r->city_order[i]);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(r->city_order[i], r->city_order[j]) == 0)
+				lerr(c, item, "duplicate slug '%s' in 'cities'", r->city_order[i]);
+	}
+}
+
+/* ---- categories.yml ---- */
+static void load_categories(struct loader *L)
+{
+	static const char *const keys[] = { "slug", "name", "themenfeld", "description",
+		"lebenslagen", NULL };
+	static const char *const themenfelder[] = { "arbeit_ruhestand", "bauen_wohnen",
+		"bildung", "ein_auswanderung", "engagement_hobby", "familie_kind",
+		"forschung_foerderung", "gesundheit", "mobilitaet_reisen",
+		"querschnittsleistungen", "recht_ordnung", "steuern_zoll", "umwelt",
+		"unternehmensfuehrung_entwicklung", NULL };
+	struct lctx *c = &L->c;
+	const char *path = path_join(L, L->dir, "categories.yml");
+	struct ynode *y = parse_file(L, path, true);
+	if (!y)
+		return;
+	static const char *const top[] = { "categories", NULL };
+	check_keys(c, y, "categories.yml", top);
+	const struct ynode *list = ymap_get(y, "categories");
+	if (!list) {
+		lerr(c, y, "missing required key 'categories'");
+		return;
+	}
+	if (!expect_kind(c, list, YN_SEQ, "'categories'"))
+		return;
+	struct catalog *cat = L->cat;
+	cat->categories = arena_alloc(c->a, (list->n ? list->n : 1) * sizeof *cat->categories);
+	for (size_t i = 0; i < list->n; i++) {
+		const struct ynode *n = list->items[i];
+		if (!expect_kind(c, n, YN_MAP, "a category"))
+			continue;
+		check_keys(c, n, "a category", keys);
+		struct category *k = &cat->categories[cat->n_categories++];
+		k->pos = pos_of(n);
+		k->slug = get_str(c, n, "slug", true);
+		k->name = get_str(c, n, "name", true);
+		k->themenfeld = get_str(c, n, "themenfeld", true);
+		k->description = get_str(c, n, "description", true);
+		if (*k->slug && !is_slug(k->slug))
+			lerr(c, ymap_get(n, "slug"), "'%s' is not a valid slug ([a-z0-9-]+)", k->slug);
+		for (size_t j = 0; j + 1 < cat->n_categories; j++)
+			if (*k->slug && strcmp(cat->categories[j].slug, k->slug) == 0)
+				lerr(c, ymap_get(n, "slug"), "duplicate slug '%s' (first at line %d)",
+				     k->slug, cat->categories[j].pos.line);
+		bool tf = false;
+		for (const char *const *t = themenfelder; *t; t++)
+			tf |= strcmp(*t, k->themenfeld) == 0;
+		if (*k->themenfeld && !tf)
+			lerr(c, ymap_get(n, "themenfeld"), "unknown OZG Themenfeld '%s'", k->themenfeld);
+		const struct ynode *ll = ymap_get(n, "lebenslagen");
+		if (ll && expect_kind(c, ll, YN_SEQ, "'lebenslagen'")) {
+			k->lebenslagen = arena_alloc(c->a, (ll->n ? ll->n : 1) * sizeof *k->lebenslagen);
+			for (size_t j = 0; j < ll->n; j++) {
+				static const char *const lk[] = { "slug", "name", NULL };
+				const struct ynode *e = ll->items[j];
+				if (!expect_kind(c, e, YN_MAP, "a Lebenslage"))
+					continue;
+				check_keys(c, e, "a Lebenslage", lk);
+				struct lebenslage *l = &k->lebenslagen[k->n_lebenslagen++];
+				l->slug = get_str(c, e, "slug", true);
+				l->name = get_str(c, e, "name", true);
+				if (*l->slug && !is_slug(l->slug))
+					lerr(c, ymap_get(e, "slug"), "'%s' is not a valid slug", l->slug);
+			}
+		}
+	}
+}
+
+/* ---- services/<slug>.yml ---- */
+static void load_service(struct loader *L, const char *path, const char *slug,
+			 struct service *s)
+{
+	static const char *const keys[] = { "title", "leika", "category", "lebenslagen",
+		"summary", "description", "requirements", "documents", "costs", "deadlines",
+		"duration", "legal_basis", "office", "keywords", "available_from",
+		"available_until", "form", NULL };
+	struct lctx *c = &L->c;
+	struct ynode *y = parse_file(L, path, true);
+	s->slug = slug;
+	s->title = s->category = s->summary = s->description = s->costs = "";
+	s->office = s->leika = s->requirements = s->deadlines = s->duration = "";
+	s->keywords = s->available_from = s->available_until = "";
+	s->pos = (struct srcpos){ arena_strdup(c->a, path), 1, 1 };
+	if (!y)
+		return;
+	s->pos = pos_of(y);
+	check_keys(c, y, "a service", keys);
+	s->title = get_str(c, y, "title", true);
+	s->leika = get_str(c, y, "leika", false);
+	if (*s->leika) {
+		bool ok = strlen(s->leika) == 14;
+		for (const char *p = s->leika; ok && *p; p++)
+			ok = *p >= '0' && *p <= '9';
+		if (!ok)
+			lerr(c, ymap_get(y, "leika"),
+			     "'leika' must be a 14-digit Leistungsschlüssel (quote it), not '%s'", s->leika);
+	}
+	s->category = get_str(c, y, "category", true);
+	s->lebenslagen = get_str_list(c, y, "lebenslagen", &s->n_lebenslagen);
+	s->summary = get_str(c, y, "summary", true);
+	s->description = get_str(c, y, "description", true);
+	s->requirements = get_str(c, y, "requirements", false);
+	s->documents = get_str_list(c, y, "documents", &s->n_documents);
+	s->costs = get_str(c, y, "costs", true);
+	s->deadlines = get_str(c, y, "deadlines", false);
+	s->duration = get_str(c, y, "duration", false);
+	s->legal_basis = get_str_list(c, y, "legal_basis", &s->n_legal_basis);
+	s->office = get_str(c, y, "office", true);
+	s->keywords = get_str(c, y, "keywords", false);
+	s->available_from = get_str(c, y, "available_from", false);
+	s->available_until = get_str(c, y, "available_until", false);
+	check_date(L, y, "available_from", s->available_from);
+	check_date(L, y, "available_until", s->available_until);
+	s->form = load_form(c, ymap_get(y, "form"));
+}
+
+static void load_services(struct loader *L)
+{
+	struct lctx *c = &L->c;
+	const char *dir = path_join(L, L->dir, "services");
+	struct source_entry *e;
+	size_t n;
+	if (L->src->list(L->src, dir, &e, &n) < 0) {
+		diag_add(c->d, dir, 0, 0, "cannot read the services directory");
+		c->errors++;
+		return;
+	}
+	struct catalog *cat = L->cat;
+	cat->services = arena_alloc(c->a, (n ? n : 1) * sizeof *cat->services);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(e[i].name);
+		if (e[i].is_dir || len < 5 || strcmp(e[i].name + len - 4, ".yml") != 0)
+			continue;
+		const char *path = path_join(L, dir, e[i].name);
+		char *slug = arena_strndup(c->a, e[i].name, len - 4);
+		if (!is_slug(slug)) {
+			diag_add(c->d, path, 0, 0, "file name '%s' is not a valid slug ([a-z0-9-]+.yml)",
+				 e[i].name);
+			c->errors++;
+			continue;
+		}
+		load_service(L, path, slug, &cat->services[cat->n_services++]);
+	}
+	source_list_free(e, n);
+}
+
+/* ---- cities/<slug>/city.yml ---- */
+static void load_offices(struct loader *L, const struct ynode *y, struct city *ci)
+{
+	static const char *const keys[] = { "name", "address", "phone", "email", "hours",
+		"url", "recipient", NULL };
+	struct lctx *c = &L->c;
+	const struct ynode *of = ymap_get(y, "offices");
+	if (!of) {
+		lerr(c, y, "missing required key 'offices'");
+		return;
+	}
+	if (!expect_kind(c, of, YN_MAP, "'offices'"))
+		return;
+	if (of->n == 0)
+		lerr(c, of, "a city needs at least one office");
+	ci->offices = arena_alloc(c->a, (of->n ? of->n : 1) * sizeof *ci->offices);
+	for (size_t i = 0; i < of->n; i++) {
+		const struct ynode *n = of->items[i];
+		if (!expect_kind(c, n, YN_MAP, "an office"))
+			continue;
+		check_keys(c, n, "an office", keys);
+		struct office *o = &ci->offices[ci->n_offices++];
+		o->pos = pos_of(n);
+		o->id = of->keys[i]->str;
+		if (!is_slug(o->id))
+			lerr(c, of->keys[i], "office role '%s' is not a valid slug", o->id);
+		o->name = get_str(c, n, "name", true);
+		o->address = get_str(c, n, "address", true);
+		o->phone = get_str(c, n, "phone", false);
+		o->email = get_str(c, n, "email", false);
+		o->hours = get_str(c, n, "hours", false);
+		o->url = get_str(c, n, "url", false);
+		o->recipient = get_str(c, n, "recipient", true);
+		if (*o->recipient && (!strchr(o->recipient, '@') ||
+				      strpbrk(o->recipient, " \t\r\n<>,;")))
+			lerr(c, ymap_get(n, "recipient"), "'recipient' must be one email address");
+	}
+}
+
+static void load_city(struct loader *L, const char *path, const char *slug, struct city *ci)
+{
+	static const char *const keys[] = { "name", "kind", "parent", "website", "ref_prefix",
+		"launch", "intro", "contact", "theme", "offices", NULL };
+	static const char *const ckeys[] = { "address", "phone", "email", "hours", NULL };
+	static const char *const tkeys[] = { "primary", "accent", "logo", "name", NULL };
+	struct lctx *c = &L->c;
+	ci->slug = slug;
+	ci->name = ci->kind = ci->parent = ci->website = ci->ref_prefix = ci->intro = "";
+	ci->contact_address = ci->contact_phone = ci->contact_email = ci->contact_hours = "";
+	ci->launch = ci->logo = "";
+	ci->theme = "default";
+	ci->color_primary = L->cat->region.color_primary ? L->cat->region.color_primary : "#004b87";
+	ci->color_accent = L->cat->region.color_accent ? L->cat->region.color_accent : "#b3001b";
+	ci->pos = (struct srcpos){ arena_strdup(c->a, path), 1, 1 };
+	struct ynode *y = parse_file(L, path, true);
+	if (!y)
+		return;
+	ci->pos = pos_of(y);
+	check_keys(c, y, "city.yml", keys);
+	ci->name = get_str(c, y, "name", true);
+	ci->kind = get_str(c, y, "kind", true);
+	if (*ci->kind && strcmp(ci->kind, "Kreisfreie Stadt") && strcmp(ci->kind, "Kreis") &&
+	    strcmp(ci->kind, "Stadt"))
+		lerr(c, ymap_get(y, "kind"), "'kind' must be \"Kreisfreie Stadt\", \"Kreis\" or \"Stadt\"");
+	ci->parent = get_str(c, y, "parent", false);
+	ci->website = get_str(c, y, "website", true);
+	if (*ci->website && strncmp(ci->website, "https://", 8) && strncmp(ci->website, "http://", 7))
+		lerr(c, ymap_get(y, "website"), "'website' must start with https://");
+	ci->ref_prefix = get_str(c, y, "ref_prefix", true);
+	if (*ci->ref_prefix && (strlen(ci->ref_prefix) != 3 ||
+	    strspn(ci->ref_prefix, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3))
+		lerr(c, ymap_get(y, "ref_prefix"), "'ref_prefix' must be 3 capital letters");
+	ci->launch = get_str(c, y, "launch", false);
+	check_date(L, y, "launch", ci->launch);
+	ci->intro = get_str(c, y, "intro", false);
+	const struct ynode *ct = ymap_get(y, "contact");
+	if (!ct)
+		lerr(c, y, "missing required key 'contact'");
+	else if (expect_kind(c, ct, YN_MAP, "'contact'")) {
+		check_keys(c, ct, "'contact'", ckeys);
+		ci->contact_address = get_str(c, ct, "address", true);
+		ci->contact_phone = get_str(c, ct, "phone", false);
+		ci->contact_email = get_str(c, ct, "email", false);
+		ci->contact_hours = get_str(c, ct, "hours", false);
+	}
+	const struct ynode *th = ymap_get(y, "theme");
+	if (th && expect_kind(c, th, YN_MAP, "'theme'")) {
+		check_keys(c, th, "'theme'", tkeys);
+		const char *p = get_opt(c, th, "primary"), *a = get_opt(c, th, "accent");
+		if (p && !is_color(p))
+			lerr(c, ymap_get(th, "primary"), "colour must be #rrggbb");
+		else if (p)
+			ci->color_primary = p;
+		if (a && !is_color(a))
+			lerr(c, ymap_get(th, "accent"), "colour must be #rrggbb");
+		else if (a)
+			ci->color_accent = a;
+		ci->logo = get_str(c, th, "logo", false);
+		if (*ci->logo && (strchr(ci->logo, '/') || ci->logo[0] == '.'))
+			lerr(c, ymap_get(th, "logo"), "'logo' must be a file name next to city.yml");
+		const char *tn = get_opt(c, th, "name");
+		if (tn && !is_slug(tn))
+			lerr(c, ymap_get(th, "name"), "theme name '%s' is not a valid slug", tn);
+		else if (tn)
+			ci->theme = tn;
+	}
+	load_offices(L, y, ci);
+}
+
+/* ---- cities/<city>/<service>.yml ---- */
+static void load_override(struct loader *L, const char *path, const char *city,
+			  const char *service, struct override *o)
+{
+	static const char *const keys[] = { "offered", "costs", "deadlines", "office",
+		"recipient", "note", "remove_fields", "add_fields", "available_from",
+		"available_until", NULL };
+	struct lctx *c = &L->c;
+	o->city = city;
+	o->service = service;
+	o->offered = true;
+	o->pos = (struct srcpos){ arena_strdup(c->a, path), 1, 1 };
+	struct ynode *y = parse_file(L, path, true);
+	if (!y)
+		return;
+	o->pos = pos_of(y);
+	check_keys(c, y, "a city's service override", keys);
+	o->offered = get_bool(c, y, "offered", true, &o->has_offered);
+	o->costs = get_opt(c, y, "costs");
+	o->deadlines = get_opt(c, y, "deadlines");
+	o->office = get_opt(c, y, "office");
+	o->recipient = get_opt(c, y, "recipient");
+	if (o->recipient && (!strchr(o->recipient, '@') || strpbrk(o->recipient, " \t\r\n<>,;")))
+		lerr(c, ymap_get(y, "recipient"), "'recipient' must be one email address");
+	o->note = get_opt(c, y, "note");
+	o->available_from = get_opt(c, y, "available_from");
+	o->available_until = get_opt(c, y, "available_until");
+	check_date(L, y, "available_from", o->available_from);
+	check_date(L, y, "available_until", o->available_until);
+	o->remove_fields = get_str_list(c, y, "remove_fields", &o->n_remove_fields);
+	o->add_fields = load_fields(c, ymap_get(y, "add_fields"), &o->n_add_fields);
+}
+
+static void load_cities(struct loader *L)
+{
+	struct lctx *c = &L->c;
+	struct catalog *cat = L->cat;
+	const char *dir = path_join(L, L->dir, "cities");
+	struct source_entry *e;
+	size_t n;
+	if (L->src->list(L->src, dir, &e, &n) < 0) {
+		diag_add(c->d, dir, 0, 0, "cannot read the cities directory");
+		c->errors++;
+		return;
+	}
+	size_t n_order = cat->region.n_city_order;
+	cat->cities = arena_alloc(c->a, (n_order ? n_order : 1) * sizeof *cat->cities);
+	bool *seen = arena_alloc(c->a, (n_order ? n_order : 1) * sizeof *seen);
+	/* Overrides: count files first so the array can be sized once. */
+	size_t n_ov_max = 0;
+	struct source_entry **sub = arena_alloc(c->a, (n ? n : 1) * sizeof *sub);
+	size_t *n_sub = arena_alloc(c->a, (n ? n : 1) * sizeof *n_sub);
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].is_dir)
+			continue;
+		if (L->src->list(L->src, path_join(L, dir, e[i].name), &sub[i], &n_sub[i]) < 0)
+			n_sub[i] = 0, sub[i] = NULL;
+		n_ov_max += n_sub[i];
+	}
+	cat->overrides = arena_alloc(c->a, (n_ov_max ? n_ov_max : 1) * sizeof *cat->overrides);
+	for (size_t i = 0; i < n; i++) {
+		if (!e[i].is_dir)
+			continue;
+		const char *slug = arena_strdup(c->a, e[i].name);
+		const char *cdir = path_join(L, dir, slug);
+		size_t k;
+		for (k = 0; k < n_order; k++)
+			if (strcmp(cat->region.city_order[k], slug) == 0)
+				break;
+		if (k == n_order) {
+			diag_add(c->d, path_join(L, cdir, "city.yml"), 1, 1,
+				 "city '%s' is not listed in %s/region.yml 'cities'", slug, L->dir);
+			c->errors++;
+			source_list_free(sub[i], n_sub[i]);
+			continue;
+		}
+		seen[k] = true;
+		load_city(L, path_join(L, cdir, "city.yml"), slug, &cat->cities[k]);
+		for (size_t j = 0; j < n_sub[i]; j++) {
+			const char *name = sub[i][j].name;
+			size_t len = strlen(name);
+			if (sub[i][j].is_dir || strcmp(name, "city.yml") == 0 || len < 5 ||
+			    strcmp(name + len - 4, ".yml") != 0)
+				continue;   /* logo, theme/ overrides, ... */
+			const char *svc = arena_strndup(c->a, name, len - 4);
+			load_override(L, path_join(L, cdir, name), slug, svc,
+				      &cat->overrides[cat->n_overrides++]);
+		}
+		source_list_free(sub[i], n_sub[i]);
+	}
+	source_list_free(e, n);
+	/* Keep region order; drop the cities whose directory is missing. */
+	size_t out = 0;
+	for (size_t k = 0; k < n_order; k++) {
+		if (!seen[k]) {
+			const struct ynode *item = L->region_cities && L->region_cities->kind == YN_SEQ &&
+				k < L->region_cities->n ? L->region_cities->items[k] : L->region_cities;
+			lerr(c, item, "city '%s' has no %s/cities/%s/city.yml",
+			     cat->region.city_order[k], L->dir, cat->region.city_order[k]);
+			continue;
+		}
+		cat->cities[out++] = cat->cities[k];
+	}
+	cat->n_cities = out;
+}
+
+/* ---- links.yml ---- */
+static void load_links(struct loader *L)
+{
+	static const char *const keys[] = { "title", "url", "level", "category", "provider",
+		"description", NULL };
+	struct lctx *c = &L->c;
+	struct ynode *y = parse_file(L, path_join(L, L->dir, "links.yml"), true);
+	if (!y)
+		return;
+	static const char *const top[] = { "links", NULL };
+	check_keys(c, y, "links.yml", top);
+	const struct ynode *list = ymap_get(y, "links");
+	if (!list || !expect_kind(c, list, YN_SEQ, "'links'"))
+		return;
+	struct catalog *cat = L->cat;
+	cat->links = arena_alloc(c->a, (list->n ? list->n : 1) * sizeof *cat->links);
+	for (size_t i = 0; i < list->n; i++) {
+		const struct ynode *n = list->items[i];
+		if (!expect_kind(c, n, YN_MAP, "a link"))
+			continue;
+		check_keys(c, n, "a link", keys);
+		struct extlink *l = &cat->links[cat->n_links++];
+		l->pos = pos_of(n);
+		l->title = get_str(c, n, "title", true);
+		l->url = get_str(c, n, "url", true);
+		l->level = get_str(c, n, "level", true);
+		l->category = get_str(c, n, "category", true);
+		l->provider = get_str(c, n, "provider", true);
+		l->description = get_str(c, n, "description", true);
+		if (*l->url && strncmp(l->url, "https://", 8))
+			lerr(c, ymap_get(n, "url"), "'url' must start with https://");
+		if (*l->level && strcmp(l->level, "Bund") && strcmp(l->level, "Land NRW"))
+			lerr(c, ymap_get(n, "level"), "'level' must be \"Bund\" or \"Land NRW\"");
+	}
+}
+
+/* ---- cross references ---- */
+static void pos_err(struct loader *L, const struct srcpos *p, const char *fmt, const char *a,
+		    const char *b)
+{
+	diag_add(L->c.d, p->file, p->line, p->col, fmt, a, b);
+	L->c.errors++;
+}
+
+static void check_references(struct loader *L)
+{
+	struct catalog *cat = L->cat;
+	for (size_t i = 0; i < cat->n_services; i++) {
+		const struct service *s = &cat->services[i];
+		const struct category *k = *s->category ? catalog_category(cat, s->category) : NULL;
+		if (*s->category && !k)
+			pos_err(L, &s->pos, "service '%s': unknown category '%s'", s->slug, s->category);
+		for (size_t j = 0; k && j < s->n_lebenslagen; j++) {
+			size_t m;
+			for (m = 0; m < k->n_lebenslagen; m++)
+				if (strcmp(k->lebenslagen[m].slug, s->lebenslagen[j]) == 0)
+					break;
+			if (m == k->n_lebenslagen)
+				pos_err(L, &s->pos, "service '%s': Lebenslage '%s' is not in its category",
+					s->slug, s->lebenslagen[j]);
+		}
+	}
+	for (size_t i = 0; i < cat->n_links; i++)
+		if (*cat->links[i].category && !catalog_category(cat, cat->links[i].category))
+			pos_err(L, &cat->links[i].pos, "link '%s': unknown category '%s'",
+				cat->links[i].title, cat->links[i].category);
+	for (size_t i = 0; i < cat->n_cities; i++) {
+		const struct city *ci = &cat->cities[i];
+		if (*ci->parent && !catalog_city(cat, ci->parent))
+			pos_err(L, &ci->pos, "city '%s': unknown parent '%s'", ci->slug, ci->parent);
+		for (size_t j = 0; j < i; j++)
+			if (*ci->ref_prefix && strcmp(cat->cities[j].ref_prefix, ci->ref_prefix) == 0)
+				pos_err(L, &ci->pos, "ref_prefix '%s' is already used by '%s'",
+					ci->ref_prefix, cat->cities[j].slug);
+	}
+	for (size_t i = 0; i < cat->n_overrides; i++) {
+		const struct override *o = &cat->overrides[i];
+		const struct service *s = catalog_service(cat, o->service);
+		if (!s) {
+			pos_err(L, &o->pos, "override for service '%s' of city '%s', but that service does not exist",
+				o->service, o->city);
+			continue;
+		}
+		for (size_t j = 0; j < o->n_remove_fields; j++)
+			if (!s->form || !cs_field_in_form(s->form, o->remove_fields[j]))
+				pos_err(L, &o->pos, "remove_fields: service '%s' has no field '%s'",
+					s->slug, o->remove_fields[j]);
+		for (size_t j = 0; j < o->n_add_fields; j++) {
+			if (!s->form)
+				pos_err(L, &o->add_fields[j].pos, "add_fields: service '%s' has no form%s",
+					s->slug, "");
+			else if (cs_field_in_form(s->form, o->add_fields[j].name))
+				pos_err(L, &o->add_fields[j].pos, "add_fields: '%s' already exists in '%s'",
+					o->add_fields[j].name, s->slug);
+		}
+	}
+	/* Every city that offers a service must have the office that handles it. */
+	for (size_t i = 0; i < cat->n_cities; i++)
+		for (size_t j = 0; j < cat->n_services; j++) {
+			struct city_service cs;
+			const struct service *s = &cat->services[j];
+			if (!*s->office || catalog_resolve(cat, &cat->cities[i], s, &cs) < 0 || !cs.offered)
+				continue;
+			if (!cs.office) {
+				const struct srcpos *p = cs.ov && cs.ov->office ? &cs.ov->pos : &s->pos;
+				diag_add(L->c.d, p->file, p->line, p->col,
+					 "city '%s' has no office '%s' for service '%s' (add it to its city.yml, or an override with office: or offered: false)",
+					 cat->cities[i].slug, cs.ov && cs.ov->office ? cs.ov->office : s->office,
+					 s->slug);
+				L->c.errors++;
+			}
+		}
+}
+
+struct catalog *catalog_load(struct source *src, const char *content_dir, struct diags *d)
+{
+	struct catalog *cat = xcalloc(1, sizeof *cat);
+	arena_init(&cat->arena);
+	struct loader L = { .c = { .a = &cat->arena, .d = d }, .src = src, .cat = cat };
+	L.dir = arena_strdup(&cat->arena, content_dir && *content_dir ? content_dir : "content");
+	load_region(&L);
+	load_categories(&L);
+	load_services(&L);
+	load_cities(&L);
+	load_links(&L);
+	/* Cross references too, so one run reports everything. */
+	check_references(&L);
+	if (L.c.errors) {
+		catalog_free(cat);
+		return NULL;
+	}
+	return cat;
+}

@@ -1,0 +1,211 @@
+/* load_form.c - form fields of a service or of a city's add_fields. */
+#include "load_form.h"
+#include <string.h>
+
+static const struct {
+	const char *name;
+	enum field_type type;
+	size_t max_length;      /* default */
+} field_types[] = {
+	{ "text", FT_TEXT, 200 },     { "textarea", FT_TEXTAREA, 5000 },
+	{ "email", FT_EMAIL, 254 },   { "tel", FT_TEL, 40 },
+	{ "date", FT_DATE, 10 },      { "number", FT_NUMBER, 30 },
+	{ "select", FT_SELECT, 200 }, { "radio", FT_RADIO, 200 },
+	{ "checkbox", FT_CHECKBOX, 10 }, { "file", FT_FILE, 0 },
+};
+
+static const char *const upload_types[] = {
+	"application/pdf", "image/jpeg", "image/png", NULL
+};
+
+#define FILE_MAX_SIZE_DEFAULT (5u << 20)
+#define FILE_MAX_SIZE_LIMIT (20u << 20)
+#define FIELD_MAX_LENGTH_LIMIT 100000
+
+static bool is_field_name(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+static void load_options(struct lctx *c, const struct ynode *fn, struct field *f)
+{
+	const struct ynode *opts = ymap_get(fn, "options");
+	if (f->type != FT_SELECT && f->type != FT_RADIO) {
+		if (opts)
+			lerr(c, opts, "'options' is only allowed for select and radio fields");
+		return;
+	}
+	if (!opts) {
+		lerr(c, fn, "field '%s' of type %s needs 'options'", f->name,
+		     field_type_name(f->type));
+		return;
+	}
+	if (!expect_kind(c, opts, YN_SEQ, "'options'"))
+		return;
+	if (opts->n == 0)
+		lerr(c, opts, "'options' must not be empty");
+	f->options = arena_alloc(c->a, (opts->n ? opts->n : 1) * sizeof *f->options);
+	for (size_t i = 0; i < opts->n; i++) {
+		const struct ynode *o = opts->items[i];
+		struct field_option *fo = &f->options[f->n_options];
+		if (o->kind == YN_SCALAR) {
+			fo->value = fo->label = o->str;
+		} else if (o->kind == YN_MAP) {
+			static const char *const keys[] = { "value", "label", NULL };
+			check_keys(c, o, "an option", keys);
+			fo->value = get_str(c, o, "value", true);
+			fo->label = get_str(c, o, "label", true);
+		} else {
+			lerr(c, o, "an option must be text or {value, label}");
+			continue;
+		}
+		if (!*fo->value) {
+			lerr(c, o, "an option must not be empty");
+			continue;
+		}
+		for (size_t j = 0; j < f->n_options; j++)
+			if (strcmp(f->options[j].value, fo->value) == 0)
+				lerr(c, o, "duplicate option '%s'", fo->value);
+		f->n_options++;
+	}
+}
+
+static void load_file_limits(struct lctx *c, const struct ynode *fn, struct field *f)
+{
+	size_t n;
+	f->accept = get_str_list(c, fn, "accept", &n);
+	f->n_accept = n;
+	if (f->type != FT_FILE) {
+		if (ymap_get(fn, "accept") || ymap_get(fn, "max_size") || ymap_get(fn, "max_files"))
+			lerr(c, fn, "'accept', 'max_size' and 'max_files' are only for file fields");
+		return;
+	}
+	if (n == 0)
+		lerr(c, fn, "file field '%s' needs 'accept' (application/pdf, image/jpeg, image/png)",
+		     f->name);
+	for (size_t i = 0; i < n; i++) {
+		bool known = false;
+		for (const char *const *t = upload_types; *t; t++)
+			known |= strcmp(*t, f->accept[i]) == 0;
+		if (!known)
+			lerr(c, ymap_get(fn, "accept"),
+			     "unsupported file type '%s' (allowed: application/pdf, image/jpeg, image/png)",
+			     f->accept[i]);
+	}
+	f->max_size = (size_t)get_uint(c, fn, "max_size", FILE_MAX_SIZE_DEFAULT,
+				       FILE_MAX_SIZE_LIMIT);
+	f->max_files = (size_t)get_uint(c, fn, "max_files", 1, 10);
+	if (f->max_files == 0) {
+		lerr(c, ymap_get(fn, "max_files"), "'max_files' must be at least 1");
+		f->max_files = 1;
+	}
+}
+
+static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
+{
+	static const char *const keys[] = {
+		"name", "label", "type", "required", "max_length", "help",
+		"autocomplete", "options", "min", "max", "accept", "max_size",
+		"max_files", NULL
+	};
+	if (!expect_kind(c, fn, YN_MAP, "a form field"))
+		return -1;
+	int before = c->errors;
+	check_keys(c, fn, "a form field", keys);
+	f->pos = (struct srcpos){ fn->file, fn->line, fn->col };
+	f->name = get_str(c, fn, "name", true);
+	if (*f->name && !is_field_name(f->name))
+		lerr(c, ymap_get(fn, "name"),
+		     "field name '%s' must be lower case letters, digits and _", f->name);
+	f->label = get_str(c, fn, "label", true);
+	f->help = get_str(c, fn, "help", false);
+	f->autocomplete = get_str(c, fn, "autocomplete", false);
+	f->required = get_bool(c, fn, "required", false, NULL);
+	const char *type = get_str(c, fn, "type", true);
+	size_t i, nt = sizeof field_types / sizeof *field_types;
+	for (i = 0; i < nt; i++)
+		if (strcmp(field_types[i].name, type) == 0)
+			break;
+	if (i == nt) {
+		if (*type)
+			lerr(c, ymap_get(fn, "type"),
+			     "unknown field type '%s' (text, textarea, email, tel, date, number, select, radio, checkbox, file)",
+			     type);
+		return -1;
+	}
+	f->type = field_types[i].type;
+	f->max_length = (size_t)get_uint(c, fn, "max_length", (long long)field_types[i].max_length,
+					 FIELD_MAX_LENGTH_LIMIT);
+	if (f->max_length == 0 && f->type != FT_FILE) {
+		lerr(c, ymap_get(fn, "max_length"), "'max_length' must be at least 1");
+		f->max_length = field_types[i].max_length;
+	}
+	f->has_min = get_num(c, fn, "min", &f->min);
+	f->has_max = get_num(c, fn, "max", &f->max);
+	if ((f->has_min || f->has_max) && f->type != FT_NUMBER)
+		lerr(c, fn, "'min' and 'max' are only for number fields");
+	if (f->has_min && f->has_max && f->min > f->max)
+		lerr(c, ymap_get(fn, "min"), "'min' is larger than 'max'");
+	load_options(c, fn, f);
+	load_file_limits(c, fn, f);
+	return c->errors == before ? 0 : -1;
+}
+
+struct field *load_fields(struct lctx *c, const struct ynode *list, size_t *n)
+{
+	*n = 0;
+	if (!list)
+		return NULL;
+	if (!expect_kind(c, list, YN_SEQ, "'fields'"))
+		return NULL;
+	struct field *v = arena_alloc(c->a, (list->n ? list->n : 1) * sizeof *v);
+	for (size_t i = 0; i < list->n; i++) {
+		struct field *f = &v[*n];
+		if (load_field(c, list->items[i], f) < 0 && !f->name)
+			continue;
+		for (size_t j = 0; j < *n; j++)
+			if (f->name && *f->name && strcmp(v[j].name, f->name) == 0)
+				lerr(c, ymap_get(list->items[i], "name"),
+				     "duplicate field name '%s' (first at line %d)",
+				     f->name, v[j].pos.line);
+		(*n)++;
+	}
+	return v;
+}
+
+struct form *load_form(struct lctx *c, const struct ynode *fn)
+{
+	static const char *const keys[] = { "intro", "applicant_email", "fields", NULL };
+	if (!fn || !expect_kind(c, fn, YN_MAP, "'form'"))
+		return NULL;
+	check_keys(c, fn, "'form'", keys);
+	struct form *f = arena_alloc(c->a, sizeof *f);
+	f->intro = get_str(c, fn, "intro", false);
+	f->applicant_email_field = get_str(c, fn, "applicant_email", false);
+	const struct ynode *fields = ymap_get(fn, "fields");
+	if (!fields)
+		lerr(c, fn, "missing required key 'fields'");
+	f->fields = load_fields(c, fields, &f->n_fields);
+	if (fields && f->n_fields == 0 && fields->kind == YN_SEQ)
+		lerr(c, fields, "a form needs at least one field");
+	if (*f->applicant_email_field) {
+		bool found = false;
+		for (size_t i = 0; i < f->n_fields; i++)
+			if (strcmp(f->fields[i].name, f->applicant_email_field) == 0) {
+				found = true;
+				if (f->fields[i].type != FT_EMAIL)
+					lerr(c, ymap_get(fn, "applicant_email"),
+					     "'applicant_email' must name an email field");
+			}
+		if (!found)
+			lerr(c, ymap_get(fn, "applicant_email"),
+			     "'applicant_email' names field '%s', which the form does not have",
+			     f->applicant_email_field);
+	}
+	return f;
+}

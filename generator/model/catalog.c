@@ -1,0 +1,135 @@
+/* catalog.c - lookups and the effective view of a service in one city. */
+#include "catalog.h"
+#include <stdlib.h>
+#include <string.h>
+
+const struct city *catalog_city(const struct catalog *c, const char *slug)
+{
+	for (size_t i = 0; i < c->n_cities; i++)
+		if (strcmp(c->cities[i].slug, slug) == 0)
+			return &c->cities[i];
+	return NULL;
+}
+
+const struct category *catalog_category(const struct catalog *c, const char *slug)
+{
+	for (size_t i = 0; i < c->n_categories; i++)
+		if (strcmp(c->categories[i].slug, slug) == 0)
+			return &c->categories[i];
+	return NULL;
+}
+
+const struct service *catalog_service(const struct catalog *c, const char *slug)
+{
+	/* Services are loaded from a sorted directory listing: bisect. */
+	size_t lo = 0, hi = c->n_services;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(c->services[mid].slug, slug);
+		if (cmp == 0)
+			return &c->services[mid];
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const struct override *catalog_override(const struct catalog *c, const char *city,
+					const char *service)
+{
+	for (size_t i = 0; i < c->n_overrides; i++)
+		if (strcmp(c->overrides[i].city, city) == 0 &&
+		    strcmp(c->overrides[i].service, service) == 0)
+			return &c->overrides[i];
+	return NULL;
+}
+
+const struct office *city_office(const struct city *city, const char *id)
+{
+	for (size_t i = 0; i < city->n_offices; i++)
+		if (strcmp(city->offices[i].id, id) == 0)
+			return &city->offices[i];
+	return NULL;
+}
+
+const struct field *cs_field_in_form(const struct form *f, const char *name)
+{
+	for (size_t i = 0; f && i < f->n_fields; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			return &f->fields[i];
+	return NULL;
+}
+
+static bool removed(const struct override *ov, const char *name)
+{
+	for (size_t i = 0; ov && i < ov->n_remove_fields; i++)
+		if (strcmp(ov->remove_fields[i], name) == 0)
+			return true;
+	return false;
+}
+
+int catalog_resolve(struct catalog *c, const struct city *city,
+		    const struct service *svc, struct city_service *out)
+{
+	if (!city || !svc)
+		return -1;
+	const struct override *ov = catalog_override(c, city->slug, svc->slug);
+	memset(out, 0, sizeof *out);
+	out->city = city;
+	out->service = svc;
+	out->ov = ov;
+	out->offered = !(ov && ov->has_offered && !ov->offered);
+	out->costs = ov && ov->costs ? ov->costs : svc->costs;
+	out->deadlines = ov && ov->deadlines ? ov->deadlines : svc->deadlines;
+	out->note = ov ? ov->note : NULL;
+	out->office = city_office(city, ov && ov->office ? ov->office : svc->office);
+	out->recipient = ov && ov->recipient ? ov->recipient :
+			 out->office ? out->office->recipient : "";
+	out->available_from = ov && ov->available_from ? ov->available_from : svc->available_from;
+	out->available_until = ov && ov->available_until ? ov->available_until : svc->available_until;
+	if (!svc->form)
+		return 0;
+	size_t max = svc->form->n_fields + (ov ? ov->n_add_fields : 0);
+	out->fields = arena_alloc(&c->arena, (max ? max : 1) * sizeof *out->fields);
+	for (size_t i = 0; i < svc->form->n_fields; i++)
+		if (!removed(ov, svc->form->fields[i].name))
+			out->fields[out->n_fields++] = &svc->form->fields[i];
+	for (size_t i = 0; ov && i < ov->n_add_fields; i++)
+		out->fields[out->n_fields++] = &ov->add_fields[i];
+	return 0;
+}
+
+const struct field *cs_field(const struct city_service *cs, const char *name)
+{
+	for (size_t i = 0; i < cs->n_fields; i++)
+		if (strcmp(cs->fields[i]->name, name) == 0)
+			return cs->fields[i];
+	return NULL;
+}
+
+const char *field_type_name(enum field_type t)
+{
+	static const char *const names[] = { "text", "textarea", "email", "tel", "date",
+		"number", "select", "radio", "checkbox", "file" };
+	return (size_t)t < sizeof names / sizeof *names ? names[t] : "?";
+}
+
+bool date_in_window(const char *date, const char *from, const char *until)
+{
+	/* YYYY-MM-DD compares correctly as a string. */
+	if (from && *from && strcmp(date, from) < 0)
+		return false;
+	if (until && *until && strcmp(date, until) > 0)
+		return false;
+	return true;
+}
+
+void catalog_free(struct catalog *c)
+{
+	if (!c)
+		return;
+	arena_free(&c->arena);
+	free(c);
+}
