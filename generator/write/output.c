@@ -1,0 +1,321 @@
+/* output.c - atomic site output (see output.h). */
+#include "output.h"
+#include "../util/arena.h"
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define OUT_PATH_MAX 4096
+#define OUT_MAX_FILES 1000000
+
+struct output {
+	char *dest, *tmp;
+	int dry_run;
+	pthread_mutex_t lock;
+	char **set;             /* open-addressing hash set of relpaths */
+	size_t set_cap, set_n;
+	size_t written, unchanged;
+	struct diags *d;        /* diagnostics of output_write (under lock) */
+	int failed;
+};
+
+static size_t hash_str(const char *s)
+{
+	size_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Insert; returns 1 when added, 0 when already present. Lock held. */
+static int set_add(struct output *o, const char *rel)
+{
+	if ((o->set_n + 1) * 2 > o->set_cap) {
+		size_t cap = o->set_cap ? o->set_cap * 2 : 1024;
+		char **nv = xcalloc(cap, sizeof *nv);
+		for (size_t i = 0; i < o->set_cap; i++)
+			if (o->set[i]) {
+				size_t j = hash_str(o->set[i]) & (cap - 1);
+				while (nv[j])
+					j = (j + 1) & (cap - 1);
+				nv[j] = o->set[i];
+			}
+		free(o->set);
+		o->set = nv;
+		o->set_cap = cap;
+	}
+	size_t j = hash_str(rel) & (o->set_cap - 1);
+	while (o->set[j]) {
+		if (strcmp(o->set[j], rel) == 0)
+			return 0;
+		j = (j + 1) & (o->set_cap - 1);
+	}
+	o->set[j] = xstrdup(rel);
+	o->set_n++;
+	return 1;
+}
+
+static int set_has(const struct output *o, const char *rel)
+{
+	if (!o->set_cap)
+		return 0;
+	size_t j = hash_str(rel) & (o->set_cap - 1);
+	while (o->set[j]) {
+		if (strcmp(o->set[j], rel) == 0)
+			return 1;
+		j = (j + 1) & (o->set_cap - 1);
+	}
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st; (void)flag; (void)ftw;
+	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int rm_tree(const char *path)
+{
+	struct stat st;
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	return nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+struct output *output_open(const char *dest, int dry_run, struct diags *d)
+{
+	struct output *o = xcalloc(1, sizeof *o);
+	o->dest = xstrdup(dest);
+	o->dry_run = dry_run;
+	o->d = d;
+	pthread_mutex_init(&o->lock, NULL);
+	if (dry_run)
+		return o;
+	size_t n = strlen(dest) + 32;
+	o->tmp = xmalloc(n);
+	int w = snprintf(o->tmp, n, "%s.tmp.%ld", dest, (long)getpid());
+	if (w < 0 || (size_t)w >= n)
+		die("output path too long");
+	/* A stale temp dir of a crashed build with our pid: start afresh. */
+	if (rm_tree(o->tmp) < 0 || mkdir(o->tmp, 0755) < 0) {
+		diag_add(d, o->tmp, 0, 0, "cannot create build directory: %s", strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		output_abort(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int valid_rel(const char *rel)
+{
+	if (!*rel || rel[0] == '/' || strlen(rel) > 1024)
+		return 0;
+	for (const char *p = rel; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p)) {
+		if (strncmp(p, "../", 3) == 0 || strcmp(p, "..") == 0 ||
+		    strncmp(p, "./", 2) == 0 || *p == '/')
+			return 0;
+	}
+	return 1;
+}
+
+static int mkdirs_for(char *path)
+{
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		int rc = mkdir(path, 0755);
+		*p = '/';
+		if (rc < 0 && errno != EEXIST)
+			return -1;
+	}
+	return 0;
+}
+
+/* Same bytes as the deployed file? Then hard-link it (mtime kept). */
+static int reuse_old(struct output *o, const char *rel, const char *newpath,
+		     const void *data, size_t len)
+{
+	char old[OUT_PATH_MAX];
+	int w = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
+	if (w < 0 || (size_t)w >= sizeof old)
+		return 0;
+	int fd = open(old, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct stat st;
+	int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+	if (same && len) {
+		char *cur = xmalloc(len);
+		size_t got = 0;
+		while (got < len) {
+			ssize_t r = read(fd, cur + got, len - got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		same = got == len && memcmp(cur, data, len) == 0;
+		free(cur);
+	}
+	close(fd);
+	return same && link(old, newpath) == 0;
+}
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	if (len && fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	if (fflush(f) != 0 || ferror(f)) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+int output_write(struct output *o, const char *rel, const void *data, size_t len)
+{
+	pthread_mutex_lock(&o->lock);
+	int fresh = valid_rel(rel) ? set_add(o, rel) : -1;
+	if (fresh <= 0 || o->set_n > OUT_MAX_FILES) {
+		diag_add(o->d, rel, 0, 0, fresh == 0 ? "two pages claim the same output file" :
+			 fresh < 0 ? "invalid output path" : "more than %d output files",
+			 OUT_MAX_FILES);
+		o->failed = 1;
+		pthread_mutex_unlock(&o->lock);
+		return -1;
+	}
+	pthread_mutex_unlock(&o->lock);
+	if (o->dry_run)
+		return 0;
+	char path[OUT_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
+	if (w < 0 || (size_t)w >= sizeof path)
+		return -1;
+	int reused = reuse_old(o, rel, path, data, len);
+	if (!reused && write_file(path, data, len) < 0) {
+		if (errno != ENOENT || mkdirs_for(path) < 0 || write_file(path, data, len) < 0) {
+			int e = errno;
+			pthread_mutex_lock(&o->lock);
+			diag_add(o->d, path, 0, 0, "cannot write: %s", strerror(e));
+			o->failed = 1;
+			pthread_mutex_unlock(&o->lock);
+			return -1;
+		}
+	}
+	pthread_mutex_lock(&o->lock);
+	if (reused)
+		o->unchanged++;
+	else
+		o->written++;
+	pthread_mutex_unlock(&o->lock);
+	return 0;
+}
+
+int output_has(struct output *o, const char *rel)
+{
+	pthread_mutex_lock(&o->lock);
+	int r = set_has(o, rel);
+	pthread_mutex_unlock(&o->lock);
+	return r;
+}
+
+/* Count files of the old site that the new one does not have. */
+static size_t count_removed(struct output *o, char *path, size_t prefix, int depth)
+{
+	DIR *dir = depth < 64 ? opendir(path) : NULL;
+	if (!dir)
+		return 0;
+	size_t n = 0, len = strlen(path);
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		int w = snprintf(path + len, OUT_PATH_MAX - len, "/%s", e->d_name);
+		if (w < 0 || (size_t)w >= OUT_PATH_MAX - len)
+			continue;
+		struct stat st;
+		if (lstat(path, &st) == 0) {
+			if (S_ISDIR(st.st_mode))
+				n += count_removed(o, path, prefix, depth + 1);
+			else if (!set_has(o, path + prefix))
+				n++;
+		}
+		path[len] = '\0';
+	}
+	closedir(dir);
+	return n;
+}
+
+static size_t removed_files(struct output *o)
+{
+	char path[OUT_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s", o->dest);
+	if (w < 0 || (size_t)w >= sizeof path)
+		return 0;
+	return count_removed(o, path, strlen(o->dest) + 1, 0);
+}
+
+static void output_destroy(struct output *o)
+{
+	for (size_t i = 0; i < o->set_cap; i++)
+		free(o->set[i]);
+	free(o->set);
+	pthread_mutex_destroy(&o->lock);
+	free(o->dest);
+	free(o->tmp);
+	free(o);
+}
+
+int output_commit(struct output *o, struct output_stats *st, struct diags *d)
+{
+	if (st) {
+		st->written = o->written;
+		st->unchanged = o->unchanged;
+		st->removed = removed_files(o);
+	}
+	if (o->dry_run) {
+		output_destroy(o);
+		return 0;
+	}
+	if (o->failed) {
+		diag_add(d, o->dest, 0, 0, "writing the site failed; %s left unchanged", o->dest);
+		output_abort(o);
+		return -1;
+	}
+	struct stat sb;
+	if (stat(o->dest, &sb) == 0) {
+		/* Exchange atomically; the old tree ends up under the temp name. */
+		if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->dest, RENAME_EXCHANGE) < 0) {
+			diag_add(d, o->dest, 0, 0, "cannot swap in the new site: %s", strerror(errno));
+			output_abort(o);
+			return -1;
+		}
+		if (rm_tree(o->tmp) < 0)
+			diag_add(d, o->tmp, 0, 0, "warning: cannot remove the old site: %s",
+				 strerror(errno));
+	} else if (rename(o->tmp, o->dest) < 0) {
+		diag_add(d, o->dest, 0, 0, "cannot move the new site in place: %s", strerror(errno));
+		output_abort(o);
+		return -1;
+	}
+	output_destroy(o);
+	return 0;
+}
+
+void output_abort(struct output *o)
+{
+	if (o->tmp)
+		rm_tree(o->tmp);
+	output_destroy(o);
+}
