@@ -195,6 +195,8 @@ int output_write(struct output *o, const char *rel, const void *data, size_t len
 		pthread_mutex_unlock(&o->lock);
 		return -1;
 	}
+	if (o->dry_run)
+		o->written++;
 	pthread_mutex_unlock(&o->lock);
 	if (o->dry_run)
 		return 0;

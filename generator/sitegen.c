@@ -1,0 +1,176 @@
+/* sitegen - builds the umbrella portal and the city portals from content/.
+ *
+ *   sitegen build [--ref REV] [--out DIR] [--date YYYY-MM-DD] [--relay-url URL]
+ *                 [--content DIR] [--root DIR] [-j N]
+ *   sitegen check [--ref REV] [--date YYYY-MM-DD] [--content DIR] [--root DIR]
+ *
+ * Without --ref the working tree is read (editors' preview); with --ref the
+ * content and themes come straight from that commit through libgit2. */
+#include "load/catalog_load.h"
+#include "load/source.h"
+#include "git/git_source.h"
+#include "render/site.h"
+#include "write/output.h"
+#include "util/arena.h"
+#include <errno.h>
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct cli {
+	const char *cmd;
+	const char *ref, *out, *date, *relay_url, *content, *root;
+	int threads;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: sitegen build [--ref REV] [--out DIR] [--date YYYY-MM-DD]\n"
+	      "                     [--relay-url URL] [--content DIR] [--root DIR] [-j N]\n"
+	      "       sitegen check [--ref REV] [--date YYYY-MM-DD] [--content DIR] [--root DIR]\n"
+	      "\n"
+	      "  --ref REV       build from a git revision (branch, tag, commit, tree id);\n"
+	      "                  default: the working tree\n"
+	      "  --root DIR      project root holding content/ and themes/ (default .)\n"
+	      "  --content DIR   content directory below the root (default content)\n"
+	      "  --out DIR       output directory (default site), replaced atomically\n"
+	      "  --date DATE     build date for launch and availability dates (default today)\n"
+	      "  --relay-url URL form action base (default: relay_url of region.yml)\n"
+	      "  -j N            render threads (default 2)\n", f);
+}
+
+static int parse_args(int argc, char **argv, struct cli *c)
+{
+	memset(c, 0, sizeof *c);
+	c->out = "site";
+	c->content = "content";
+	c->root = ".";
+	c->threads = 2;
+	if (argc < 2)
+		return -1;
+	c->cmd = argv[1];
+	if (strcmp(c->cmd, "build") && strcmp(c->cmd, "check"))
+		return -1;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		const char **slot = NULL;
+		if (strcmp(a, "--ref") == 0) slot = &c->ref;
+		else if (strcmp(a, "--out") == 0) slot = &c->out;
+		else if (strcmp(a, "--date") == 0) slot = &c->date;
+		else if (strcmp(a, "--relay-url") == 0) slot = &c->relay_url;
+		else if (strcmp(a, "--content") == 0) slot = &c->content;
+		else if (strcmp(a, "--root") == 0) slot = &c->root;
+		else if (strcmp(a, "-j") == 0) {
+			if (i + 1 >= argc || (c->threads = atoi(argv[++i])) < 1 || c->threads > 64) {
+				fprintf(stderr, "sitegen: -j needs a number from 1 to 64\n");
+				return -1;
+			}
+			continue;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "sitegen: unknown option '%s'\n", a);
+			return -1;
+		}
+		if (i + 1 >= argc) {
+			fprintf(stderr, "sitegen: %s needs a value\n", a);
+			return -1;
+		}
+		*slot = argv[++i];
+	}
+	return 0;
+}
+
+static int valid_date(const char *s)
+{
+	int y, m, d;
+	char extra;
+	return s && strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
+	       m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int run(struct cli *c, struct diags *d)
+{
+	char today[11];
+	if (!c->date) {
+		time_t t = time(NULL);
+		struct tm tm;
+		if (!gmtime_r(&t, &tm) || strftime(today, sizeof today, "%Y-%m-%d", &tm) != 10)
+			die("cannot format today's date");
+		c->date = today;
+	} else if (!valid_date(c->date)) {
+		fprintf(stderr, "sitegen: --date must be YYYY-MM-DD, not '%s'\n", c->date);
+		return 2;
+	}
+	double t0 = now_s();
+	struct source *src = c->ref ? source_git_open(c->root, c->ref, d) : source_fs_open(c->root);
+	if (!src)
+		return 1;
+	int rc = 1;
+	struct catalog *cat = catalog_load(src, c->content, d);
+	if (!cat)
+		goto done;
+	int check = strcmp(c->cmd, "check") == 0;
+	struct output *out = output_open(c->out, check, d);
+	if (!out)
+		goto done;
+	struct site_opts o = {
+		.date = c->date,
+		.relay_url = c->relay_url,
+		.commit = src->commit,
+		.threads = c->threads,
+	};
+	if (site_render(cat, src, &o, out, d) < 0 || d->n) {
+		output_abort(out);
+		goto done;
+	}
+	struct output_stats st;
+	if (output_commit(out, &st, d) < 0)
+		goto done;
+	if (check)
+		printf("sitegen: %s is fine (%zu files would be built from %s)\n", c->content,
+		       st.written, src->label);
+	else
+		printf("%zu written, %zu unchanged, %zu removed (%s, %.2f s)\n", st.written,
+		       st.unchanged, st.removed, src->label, now_s() - t0);
+	rc = 0;
+done:
+	catalog_free(cat);
+	src->close(src);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	if (parse_args(argc, argv, &c) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	git_libgit2_init();
+	struct diags d;
+	diags_init(&d);
+	int rc = run(&c, &d);
+	if (d.n) {
+		size_t n = diags_print(&d, stderr);
+		fprintf(stderr, "sitegen: %zu error%s, %s\n", n, n == 1 ? "" : "s",
+			strcmp(c.cmd, "check") == 0 ? "check failed" : "nothing written");
+		if (rc == 0)
+			rc = 1;
+	}
+	diags_free(&d);
+	git_libgit2_shutdown();
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return 1;
+	return rc;
+}

@@ -1,0 +1,250 @@
+/* catalog_load - unit tests of the content loader: a valid catalogue loads
+ * and resolves; each kind of editor error is reported at its exact
+ * file:line:col and the load fails. */
+#include "../../generator/load/catalog_load.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int failures;
+static char root[512];
+
+static void ok(int cond, const char *what)
+{
+	printf("%s - %s\n", cond ? "ok" : "not ok", what);
+	if (!cond)
+		failures++;
+}
+
+static void put(const char *rel, const char *text)
+{
+	char path[1024], dir[1024];
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	snprintf(dir, sizeof dir, "%s", path);
+	for (char *p = strchr(dir + strlen(root) + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		mkdir(dir, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+static const char *REGION =
+	"name: Serviceportal Test\n"
+	"short_name: Test\n"
+	"base_url: https://portal.example\n"
+	"relay_url: https://relay.example/submit\n"
+	"intro: Willkommen\n"
+	"contact:\n"
+	"  name: Kreis Test\n"
+	"  address: Hauptstr. 1, 12345 Test\n"
+	"  email: info@example.org\n"
+	"cities: [alpha, beta]\n";
+
+static const char *CATEGORIES =
+	"categories:\n"
+	"  - slug: familie\n"
+	"    name: Familie und Kind\n"
+	"    themenfeld: familie_kind\n"
+	"    description: Geburt\n"
+	"    lebenslagen:\n"
+	"      - { slug: geburt, name: Geburt }\n"
+	"  - slug: ordnung\n"
+	"    name: Recht und Ordnung\n"
+	"    themenfeld: recht_ordnung\n"
+	"    description: Hunde\n";
+
+static const char *SERVICE =
+	"title: Hund anmelden\n"
+	"category: ordnung\n"
+	"summary: Melden Sie Ihren Hund an.\n"
+	"description: |\n"
+	"  Text *mit* Markdown.\n"
+	"costs: keine\n"
+	"office: steueramt\n"
+	"form:\n"
+	"  applicant_email: email\n"
+	"  fields:\n"
+	"    - { name: name, label: Name, type: text, required: true }\n"
+	"    - { name: email, label: E-Mail, type: email }\n"
+	"    - name: rasse\n"
+	"      label: Rasse\n"
+	"      type: select\n"
+	"      options: [Mischling, { value: lab, label: Labrador }]\n"
+	"    - { name: nachweis, label: Nachweis, type: file, accept: [application/pdf] }\n";
+
+static const char *CITY_A =
+	"name: Alpha\n"
+	"kind: Stadt\n"
+	"website: https://alpha.example\n"
+	"ref_prefix: ALP\n"
+	"contact: { address: Markt 1 }\n"
+	"offices:\n"
+	"  steueramt: { name: Steueramt Alpha, address: Markt 1, recipient: steuer@alpha.example }\n";
+
+static const char *CITY_B =
+	"name: Beta\n"
+	"kind: Stadt\n"
+	"website: https://beta.example\n"
+	"ref_prefix: BET\n"
+	"contact: { address: Markt 2 }\n"
+	"offices:\n"
+	"  steueramt: { name: Steueramt Beta, address: Markt 2, recipient: steuer@beta.example }\n";
+
+static const char *OVERRIDE_B =
+	"costs: 10 Euro\n"
+	"remove_fields: [rasse]\n"
+	"add_fields:\n"
+	"  - { name: chip, label: Chipnummer, type: text, max_length: 15 }\n";
+
+static void write_valid(void)
+{
+	put("content/region.yml", REGION);
+	put("content/categories.yml", CATEGORIES);
+	put("content/links.yml", "links:\n  - { title: Elster, url: https://www.elster.de, level: Bund, "
+				 "category: ordnung, provider: BMF, description: Steuern }\n");
+	put("content/services/hundeanmeldung.yml", SERVICE);
+	put("content/cities/alpha/city.yml", CITY_A);
+	put("content/cities/beta/city.yml", CITY_B);
+	put("content/cities/beta/hundeanmeldung.yml", OVERRIDE_B);
+}
+
+static struct catalog *load(struct diags *d)
+{
+	struct source *s = source_fs_open(root);
+	diags_init(d);
+	struct catalog *c = catalog_load(s, "content", d);
+	s->close(s);
+	return c;
+}
+
+/* Load and expect exactly one failure whose text starts with want_pos
+ * ("content/x.yml:3:5: ") and contains want_msg. */
+static void expect_error(const char *what, const char *want_pos, const char *want_msg)
+{
+	struct diags d;
+	struct catalog *c = load(&d);
+	int found = 0;
+	char line[1400];
+	for (size_t i = 0; i < d.n; i++) {
+		snprintf(line, sizeof line, "%s:%d:%d: %s", d.v[i].file, d.v[i].line, d.v[i].col,
+			 d.v[i].msg);
+		if (strncmp(line, want_pos, strlen(want_pos)) == 0 && strstr(line, want_msg))
+			found = 1;
+	}
+	ok(c == NULL && found, what);
+	if (!found) {
+		printf("# wanted %s...%s; got:\n", want_pos, want_msg);
+		diags_print(&d, stdout);
+	}
+	catalog_free(c);
+	diags_free(&d);
+	write_valid();
+}
+
+int main(void)
+{
+	const char *tmp = getenv("TEST_TMP");
+	snprintf(root, sizeof root, "%s/catalog_load.%ld", tmp ? tmp : "/tmp", (long)getpid());
+	mkdir(root, 0755);
+	write_valid();
+
+	struct diags d;
+	struct catalog *c = load(&d);
+	ok(c != NULL && d.n == 0, "a valid catalogue loads without errors");
+	if (!c) {
+		diags_print(&d, stdout);
+		return 1;
+	}
+	diags_free(&d);
+	ok(c->n_cities == 2 && strcmp(c->cities[0].slug, "alpha") == 0, "cities in region order");
+	ok(c->n_services == 1 && c->services[0].form && c->services[0].form->n_fields == 4,
+	   "service with a four-field form");
+	const struct field *sel = &c->services[0].form->fields[2];
+	ok(sel->type == FT_SELECT && sel->n_options == 2 && strcmp(sel->options[1].value, "lab") == 0 &&
+	   strcmp(sel->options[0].label, "Mischling") == 0, "select options: text and {value,label}");
+	ok(c->services[0].form->fields[3].max_size == 5u << 20 &&
+	   c->services[0].form->fields[3].max_files == 1, "file field defaults 5 MiB, 1 file");
+	struct city_service a, b;
+	catalog_resolve(c, &c->cities[0], &c->services[0], &a);
+	catalog_resolve(c, &c->cities[1], &c->services[0], &b);
+	ok(strcmp(a.costs, "keine") == 0 && strcmp(b.costs, "10 Euro") == 0, "override replaces costs");
+	ok(a.n_fields == 4 && b.n_fields == 4 && !cs_field(&b, "rasse") && cs_field(&b, "chip"),
+	   "override removes and adds fields");
+	ok(strcmp(b.recipient, "steuer@beta.example") == 0, "recipient from the city's office");
+	ok(cs_field(&b, "chip")->max_length == 15 && cs_field(&a, "name")->max_length == 200,
+	   "max_length given and defaulted");
+	catalog_free(c);
+
+	put("content/services/hundeanmeldung.yml", "title: [unclosed\n");
+	expect_error("invalid YAML reported with position", "content/services/hundeanmeldung.yml:2:1: ",
+		     "invalid YAML");
+
+	put("content/services/hundeanmeldung.yml",
+	    "title: Hund\ncategory: tiere\nsummary: s\ndescription: d\ncosts: c\noffice: steueramt\n");
+	expect_error("unknown category", "content/services/hundeanmeldung.yml:1:1: ",
+		     "unknown category 'tiere'");
+
+	char dup[2048];
+	snprintf(dup, sizeof dup, "%s  - slug: familie\n    name: X\n    themenfeld: bildung\n"
+		 "    description: d\n", CATEGORIES);
+	put("content/categories.yml", dup);
+	expect_error("duplicate slug", "content/categories.yml:12:11: ", "duplicate slug 'familie'");
+
+	put("content/services/hundeanmeldung.yml",
+	    "title: Hund\ncategory: ordnung\ndescription: d\ncosts: c\noffice: steueramt\n");
+	expect_error("missing required field", "content/services/hundeanmeldung.yml:1:1: ",
+		     "missing required key 'summary'");
+
+	put("content/cities/alpha/ausweis.yml", "costs: 5 Euro\n");
+	expect_error("override of a service that does not exist", "content/cities/alpha/ausweis.yml:1:1: ",
+		     "override for service 'ausweis' of city 'alpha', but that service does not exist");
+	{
+		char p[1024];
+		snprintf(p, sizeof p, "%s/content/cities/alpha/ausweis.yml", root);
+		unlink(p);
+	}
+
+	char typo[2048];
+	snprintf(typo, sizeof typo, "%s    - { name: x, label: X, type: text, requird: true }\n", SERVICE);
+	put("content/services/hundeanmeldung.yml", typo);
+	expect_error("unknown key (typo)", "content/services/hundeanmeldung.yml:18:40: ",
+		     "unknown key 'requird'");
+
+	put("content/cities/beta/hundeanmeldung.yml", "remove_fields: [farbe]\n");
+	expect_error("removing a field that does not exist", "content/cities/beta/hundeanmeldung.yml:1:1: ",
+		     "has no field 'farbe'");
+
+	put("content/cities/beta/hundeanmeldung.yml", "office: standesamt\n");
+	expect_error("office role the city does not have", "content/cities/beta/hundeanmeldung.yml:1:1: ",
+		     "no office 'standesamt'");
+
+	snprintf(typo, sizeof typo, "%s    - { name: y, label: Y, type: slider }\n", SERVICE);
+	put("content/services/hundeanmeldung.yml", typo);
+	expect_error("unknown field type", "content/services/hundeanmeldung.yml:18:34: ",
+		     "unknown field type 'slider'");
+
+	put("content/region.yml", "name: &a x\n");
+	expect_error("YAML anchors refused", "content/region.yml:1:7: ", "anchors");
+
+	/* Several errors in one run are all reported. */
+	put("content/services/hundeanmeldung.yml",
+	    "title: Hund\ncategory: tiere\nsummary: s\ndescription: d\ncosts: c\n");
+	put("content/cities/alpha/city.yml", "name: Alpha\n");
+	{
+		struct diags d2;
+		struct catalog *c2 = load(&d2);
+		ok(c2 == NULL && d2.n >= 4, "all errors of one run are reported");
+		catalog_free(c2);
+		diags_free(&d2);
+	}
+	write_valid();
+	return failures ? 1 : 0;
+}
