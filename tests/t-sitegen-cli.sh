@@ -31,7 +31,6 @@ check "site untouched after a failed build" test "$(stat -c %Y site/index.html)"
 check "no temporary directory left behind" sh -c '! ls -d site.tmp.* 2>/dev/null | grep -q .'
 check "check command fails too" sh -c "! '$SITEGEN' check >/dev/null 2>&1"
 
-git checkout -q 2>/dev/null
 cp "$ROOT/content/services/$svc" "content/services/$svc"
 sed -i 's/^category: .*/category: gibt-es-nicht/' "content/services/$svc"
 mkdir -p content/cities/dorsten
