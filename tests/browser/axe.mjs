@@ -1,0 +1,546 @@
+#!/usr/bin/env node
+// axe.mjs - the checks an accessibility auditor (BITV 2.0 / WCAG 2.1 AA)
+// runs first, on pages of a generated site, in Debian's Chromium.
+//
+//   node axe.mjs --root DIR [--nojs PAGE]... [--file PAGE]... [--search PAGE]...
+//                [--url NAME=URL]... PAGE...
+//
+// DIR is served over http on 127.0.0.1 by a small static server, so that
+// relative links behave as on a real host. Every PAGE (a path below DIR)
+// gets:
+//   axe      axe-core with the tags wcag2a wcag2aa wcag21a wcag21aa
+//   skip     the first Tab focuses a visible skip link to main; Enter on
+//            it moves focus into main
+//   focus    the first Tab stops show a visible focus indicator
+//   names    every form control has an accessible name, as Chromium's
+//            accessibility tree computes it (independent of axe)
+//   reflow   at a 320 CSS px wide viewport nothing scrolls sideways
+// --nojs PAGE   the page with JavaScript disabled: main and every form
+//               with its submit button visible, content links present
+// --file PAGE   the page opened from disk (file://): stylesheets load and
+//               every relative link names an existing file
+// --search PAGE with JavaScript: typing a word taken from the page's links
+//               shows a link containing it, a nonsense word shows other links
+// --url NAME=URL  a page served elsewhere (e.g. by relayd) gets the same
+//               per-page checks under NAME
+// Prints "ok - <check> <page>" or "not ok - <check> <page>: <details>",
+// lines starting with "#" are notes (best-practice findings, axe's
+// "needs review"), and exits 1 when anything failed.
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const AXE_SRC = fs.readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// The machine has no internet: without these Chromium keeps trying to reach
+// Google's services. Playwright gives every launch a fresh temporary
+// --user-data-dir of its own (it refuses one in args).
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+	'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const TAB_STOPS = 6;         // focus indicator: how many Tab stops to look at
+const NAV_TIMEOUT = 15000;   // ms per page load
+
+let failures = 0;
+function ok(what) { console.log(`ok - ${what}`); }
+function notOk(what, why) {
+	failures++;
+	// One line per finding: newlines in axe's texts would break the protocol.
+	console.log(`not ok - ${what}: ${String(why).replace(/\s+/g, ' ').trim()}`);
+}
+function note(text) { console.log(`# ${String(text).replace(/\s+/g, ' ').trim()}`); }
+
+function usage(msg) {
+	console.error(`axe.mjs: ${msg}`);
+	console.error('usage: node axe.mjs --root DIR [--nojs PAGE]... [--file PAGE]... ' +
+		'[--search PAGE]... [--url NAME=URL]... PAGE...');
+	process.exit(2);
+}
+
+function parseArgs(argv) {
+	const o = { root: null, pages: [], nojs: [], file: [], search: [], urls: [] };
+	for (let i = 0; i < argv.length; i++) {
+		const a = argv[i];
+		const val = () => {
+			if (i + 1 >= argv.length) usage(`${a} needs a value`);
+			return argv[++i];
+		};
+		if (a === '--root') o.root = val();
+		else if (a === '--nojs') o.nojs.push(val());
+		else if (a === '--file') o.file.push(val());
+		else if (a === '--search') o.search.push(val());
+		else if (a === '--url') {
+			const v = val(), eq = v.indexOf('=');
+			if (eq <= 0) usage(`--url wants NAME=URL, got ${v}`);
+			o.urls.push({ name: v.slice(0, eq), url: v.slice(eq + 1) });
+		} else if (a.startsWith('-')) usage(`unknown option ${a}`);
+		else o.pages.push(a);
+	}
+	if (!o.root) usage('--root is required');
+	o.root = path.resolve(o.root);
+	if (!fs.statSync(o.root, { throwIfNoEntry: false })?.isDirectory())
+		usage(`${o.root} is not a directory`);
+	for (const p of [...o.pages, ...o.nojs, ...o.file, ...o.search])
+		if (!fs.statSync(path.join(o.root, p), { throwIfNoEntry: false })?.isFile())
+			usage(`no such page: ${path.join(o.root, p)}`);
+	return o;
+}
+
+// --- a static file server, like a plain web host ---------------------------
+
+const TYPES = {
+	'.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8',
+	'.js': 'text/javascript; charset=utf-8', '.json': 'application/json',
+	'.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg',
+	'.ico': 'image/x-icon', '.xml': 'application/xml', '.txt': 'text/plain; charset=utf-8',
+	'.woff2': 'font/woff2',
+};
+
+function serve(root) {
+	const server = http.createServer((req, res) => {
+		let rel;
+		try {
+			rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+		} catch {
+			res.writeHead(400).end();
+			return;
+		}
+		let file = path.join(root, path.normalize(rel));
+		if (file !== root && !file.startsWith(root + path.sep)) {
+			res.writeHead(403).end();
+			return;
+		}
+		let st = fs.statSync(file, { throwIfNoEntry: false });
+		if (st?.isDirectory()) {
+			if (!rel.endsWith('/')) {   // as nginx and Apache do
+				res.writeHead(301, { Location: rel + '/' }).end();
+				return;
+			}
+			file = path.join(file, 'index.html');
+			st = fs.statSync(file, { throwIfNoEntry: false });
+		}
+		let status = 200;
+		if (!st?.isFile()) {        // the site's own 404 page, if it has one
+			status = 404;
+			file = path.join(root, '404.html');
+			if (!fs.existsSync(file)) {
+				res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+				return;
+			}
+		}
+		const type = TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream';
+		res.writeHead(status, { 'Content-Type': type });
+		fs.createReadStream(file).pipe(res);
+	});
+	return new Promise((resolve, reject) => {
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => resolve(server));
+	});
+}
+
+// --- per-page helpers -------------------------------------------------------
+
+// Records what a page did that an auditor objects to: requests to other
+// hosts (a citizen's IP sent to a third party) and script errors.
+function watch(page, base) {
+	const problems = [];
+	page.on('pageerror', e => problems.push(`script error: ${e.message}`));
+	page.on('request', r => {
+		const u = r.url();
+		if (u.startsWith('data:') || u.startsWith('blob:') || u.startsWith('file:')) return;
+		if (base && u.startsWith(base)) return;
+		problems.push(`request to another host: ${u}`);
+	});
+	page.on('response', r => {
+		// The 404 page itself is checked by its own status in auditPage.
+		if (r.status() >= 400 && r.request().resourceType() !== 'document')
+			problems.push(`HTTP ${r.status()} for ${r.url()}`);
+	});
+	page.on('requestfailed', r => {
+		if (!base || r.url().startsWith(base) || r.url().startsWith('file:'))
+			problems.push(`failed request: ${r.url()} (${r.failure()?.errorText})`);
+	});
+	return problems;
+}
+
+async function load(page, url) {
+	const resp = await page.goto(url, { waitUntil: 'load', timeout: NAV_TIMEOUT });
+	return resp;
+}
+
+async function runAxe(page, tags) {
+	await page.evaluate(AXE_SRC);
+	return page.evaluate(async (t) => {
+		const opts = t ? { runOnly: { type: 'tag', values: t } }
+			: { runOnly: { type: 'tag', values: ['best-practice'] } };
+		opts.resultTypes = ['violations', 'incomplete'];
+		const r = await window.axe.run(document, opts);
+		const pick = v => ({
+			id: v.id, impact: v.impact, help: v.help,
+			nodes: v.nodes.map(n => ({
+				target: n.target.join(' '),
+				// The first concrete fix axe names, e.g. the contrast ratio.
+				summary: (n.failureSummary || '').split('\n').map(l => l.trim())
+					.filter(l => l && !/^Fix (any|all)/.test(l))[0] || '',
+			})),
+		});
+		return { violations: r.violations.map(pick), incomplete: r.incomplete.map(pick) };
+	}, tags);
+}
+
+async function checkAxe(page, name) {
+	const r = await runAxe(page, WCAG_TAGS);
+	let bad = 0;
+	for (const v of r.violations)
+		for (const n of v.nodes) {
+			bad++;
+			notOk(`axe ${name}`, `${v.id} ${v.impact} ${n.target} ${v.help}. ${n.summary}`);
+		}
+	if (!bad) ok(`axe ${name}`);
+	for (const v of r.incomplete)
+		for (const n of v.nodes.slice(0, 3))
+			note(`axe needs review ${name}: ${v.id} ${n.target} ${v.help}`);
+	const bp = await runAxe(page, null);
+	for (const v of bp.violations)
+		for (const n of v.nodes.slice(0, 3))
+			note(`axe best-practice ${name}: ${v.id} ${v.impact} ${n.target} ${v.help}`);
+}
+
+// Describes the focused element in a way a reader of the report can find.
+const DESCRIBE_FOCUS = () => {
+	const e = document.activeElement;
+	if (!e || e === document.body) return null;
+	const r = e.getBoundingClientRect();
+	const cs = getComputedStyle(e);
+	let sel = e.tagName.toLowerCase();
+	if (e.id) sel += '#' + e.id;
+	else if (e.getAttribute('class')) sel += '.' + e.getAttribute('class').trim().split(/\s+/).join('.');
+	const href = e.getAttribute('href');
+	return {
+		sel, href, text: (e.textContent || '').trim().slice(0, 40),
+		tag: e.tagName.toLowerCase(),
+		visible: r.width >= 1 && r.height >= 1 && r.right > 0 && r.bottom > 0 &&
+			r.left < innerWidth && r.top < innerHeight && cs.visibility !== 'hidden' &&
+			cs.opacity !== '0',
+		outline: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) > 0,
+		shadow: cs.boxShadow !== 'none',
+		outlineDesc: `${cs.outlineStyle} ${cs.outlineWidth} ${cs.outlineColor}`,
+	};
+};
+
+async function checkSkip(page, name) {
+	await page.keyboard.press('Tab');
+	const f = await page.evaluate(DESCRIBE_FOCUS);
+	if (!f) return notOk(`skip link ${name}`, 'the first Tab focuses nothing');
+	if (f.tag !== 'a' || !f.href || !f.href.startsWith('#') || f.href.length < 2)
+		return notOk(`skip link ${name}`, `the first Tab focuses ${f.sel} "${f.text}", ` +
+			'not a skip link to main; add <a href="#inhalt"> as the first element of body');
+	const target = await page.evaluate((id) => {
+		const t = document.getElementById(id);
+		if (!t) return 'missing';
+		const m = document.querySelector('main');
+		if (!m) return 'nomain';
+		return (t === m || m.contains(t) || t.contains(m)) ? 'ok' : 'outside';
+	}, decodeURIComponent(f.href.slice(1)));
+	if (target !== 'ok')
+		return notOk(`skip link ${name}`, `${f.sel} "${f.text}" points to ${f.href}: ` +
+			{ missing: 'no element has that id', nomain: 'the page has no <main>',
+				outside: 'the target is not main and not inside main' }[target]);
+	if (!f.visible)
+		return notOk(`skip link ${name}`, `${f.sel} "${f.text}" is focused but not visible ` +
+			'(WCAG 2.4.7): show it on :focus');
+	await page.keyboard.press('Enter');
+	await page.waitForTimeout(50);
+	const inMain = await page.evaluate(() => {
+		const m = document.querySelector('main'), e = document.activeElement;
+		return !!m && !!e && (e === m || m.contains(e));
+	});
+	if (!inMain) {
+		const g = await page.evaluate(DESCRIBE_FOCUS);
+		return notOk(`skip link ${name}`, `after Enter on ${f.sel} focus is on ` +
+			`${g ? g.sel : 'body'}, not in main; give the target (main) tabindex="-1"`);
+	}
+	ok(`skip link ${name}`);
+}
+
+async function checkFocus(page, name) {
+	await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+	const bad = [];
+	let seen = 0;
+	for (let i = 0; i < TAB_STOPS; i++) {
+		await page.keyboard.press('Tab');
+		const f = await page.evaluate(DESCRIBE_FOCUS);
+		if (!f) break;
+		seen++;
+		if (!f.outline && !f.shadow)
+			bad.push(`${f.sel} "${f.text}" (outline ${f.outlineDesc}, no box-shadow)`);
+		else if (!f.visible)
+			bad.push(`${f.sel} "${f.text}" is focused but off screen or hidden`);
+	}
+	if (!seen) return notOk(`focus visible ${name}`, 'Tab reaches no element');
+	if (bad.length)
+		return notOk(`focus visible ${name}`, `no visible focus indicator on ${bad.join('; ')}` +
+			' - do not remove the outline on :focus, or replace it (outline: 3px solid)');
+	ok(`focus visible ${name}`);
+}
+
+const CONTROL_ROLES = new Set(['textbox', 'searchbox', 'combobox', 'listbox', 'checkbox',
+	'radio', 'spinbutton', 'slider', 'switch', 'button', 'menuitemcheckbox', 'menuitemradio']);
+
+async function checkNames(page, name) {
+	const cdp = await page.context().newCDPSession(page);
+	try {
+		const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+		const bad = [];
+		let n = 0;
+		for (const node of nodes) {
+			if (node.ignored || !CONTROL_ROLES.has(node.role?.value)) continue;
+			n++;
+			if (String(node.name?.value ?? '').trim()) continue;
+			let desc = node.role.value;
+			if (node.backendDOMNodeId) {
+				const { node: dn } = await cdp.send('DOM.describeNode',
+					{ backendNodeId: node.backendDOMNodeId });
+				const at = {};
+				for (let i = 0; i + 1 < (dn.attributes || []).length; i += 2)
+					at[dn.attributes[i]] = dn.attributes[i + 1];
+				desc = `<${dn.localName}${at.id ? ' id=' + at.id : ''}` +
+					`${at.name ? ' name=' + at.name : ''}${at.type ? ' type=' + at.type : ''}>`;
+			}
+			bad.push(desc);
+		}
+		if (bad.length)
+			return notOk(`names ${name}`, `${bad.length} of ${n} form controls have no ` +
+				`accessible name: ${bad.join(', ')} - give each a <label for>`);
+		ok(`names ${name} (${n} controls)`);
+	} finally {
+		await cdp.detach().catch(() => {});
+	}
+}
+
+async function checkReflow(ctx320, url, name) {
+	const page = await ctx320.newPage();
+	try {
+		await load(page, url);
+		const r = await page.evaluate(() => {
+			const w = document.scrollingElement.scrollWidth;
+			const wide = [];
+			if (w > innerWidth + 1)
+				for (const e of document.body.querySelectorAll('*')) {
+					const b = e.getBoundingClientRect();
+					if (b.right > innerWidth + 1 && b.width > 0 && wide.length < 3) {
+						let s = e.tagName.toLowerCase();
+						if (e.id) s += '#' + e.id;
+						else if (e.getAttribute('class'))
+							s += '.' + e.getAttribute('class').trim().split(/\s+/).join('.');
+						wide.push(`${s} (right edge ${Math.round(b.right)}px)`);
+					}
+				}
+			return { w, vw: innerWidth, wide };
+		});
+		if (r.w > r.vw + 1)
+			return notOk(`reflow 320px ${name}`, `scrollWidth ${r.w} > ${r.vw}: ` +
+				`${r.wide.join(', ')} (WCAG 1.4.10)`);
+		ok(`reflow 320px ${name}`);
+	} finally {
+		await page.close();
+	}
+}
+
+// One page, all per-page checks. Each check gets a freshly loaded page so
+// that one check's key presses do not disturb the next.
+async function auditPage(ctx, ctx320, url, name, base) {
+	const page = await ctx.newPage();
+	const problems = watch(page, base);
+	try {
+		const resp = await load(page, url);
+		const st = resp ? resp.status() : 0;
+		if (st !== 200 && !(name.endsWith('404.html') && st === 404) && !/^error-state/.test(name))
+			notOk(`load ${name}`, `HTTP status ${st}`);
+		await checkAxe(page, name);
+		await load(page, url);
+		await checkSkip(page, name);
+		await load(page, url);
+		await checkFocus(page, name);
+		await checkNames(page, name);
+	} catch (e) {
+		notOk(`page ${name}`, `the check itself failed: ${e.message}`);
+	} finally {
+		await page.close();
+	}
+	try {
+		await checkReflow(ctx320, url, name);
+	} catch (e) {
+		notOk(`reflow 320px ${name}`, `the check itself failed: ${e.message}`);
+	}
+	if (problems.length)
+		notOk(`requests ${name}`, [...new Set(problems)].slice(0, 5).join('; '));
+	else ok(`requests ${name}`);
+}
+
+// Without JavaScript: the content and every form are there and usable.
+async function checkNoJs(ctxNoJs, url, name) {
+	const page = await ctxNoJs.newPage();
+	try {
+		await load(page, url);
+		const why = [];
+		const main = page.locator('main');
+		if (await main.count() !== 1 || !(await main.isVisible()))
+			why.push('no visible <main>');
+		const forms = page.locator('form');
+		const nf = await forms.count();
+		for (let i = 0; i < nf; i++) {
+			const f = forms.nth(i);
+			const id = (await f.getAttribute('action')) || `form ${i + 1}`;
+			if (!(await f.isVisible())) { why.push(`form ${id} is hidden`); continue; }
+			const submit = f.locator('button:not([type=button]):not([type=reset]), input[type=submit]');
+			if (!(await submit.count()) || !(await submit.first().isVisible()))
+				why.push(`form ${id} has no visible submit button`);
+			const fields = f.locator('input:not([type=hidden]), select, textarea');
+			const nfield = await fields.count();
+			for (let j = 0; j < nfield; j++) {
+				const fl = fields.nth(j);
+				if (!(await fl.isVisible()) && !(await fl.isDisabled()) &&
+					(await fl.getAttribute('type')) !== 'file') {
+					why.push(`field ${await fl.getAttribute('name')} of form ${id} is hidden`);
+				}
+			}
+		}
+		const links = await page.locator('main a[href]:visible').count();
+		if (!nf && !links) why.push('main has neither a form nor a visible link');
+		if (why.length) return notOk(`nojs ${name}`, why.join('; '));
+		ok(`nojs ${name} (${nf} forms, ${links} links in main)`);
+	} finally {
+		await page.close();
+	}
+}
+
+// Opened from disk: stylesheets apply and relative links name real files
+// (a link to "dir/" shows a directory listing on file://, not the page).
+async function checkFile(ctx, root, rel) {
+	const name = rel;
+	const page = await ctx.newPage();
+	const problems = watch(page, null);
+	try {
+		const url = pathToFileURL(path.join(root, rel)).href;
+		await load(page, url);
+		const r = await page.evaluate(() => ({
+			sheets: [...document.querySelectorAll('link[rel~=stylesheet]')]
+				.map(l => ({ href: l.getAttribute('href'), ok: !!l.sheet })),
+			links: [...document.querySelectorAll('a[href], link[href], script[src], img[src]')]
+				.map(e => e.href || e.src),
+		}));
+		const why = [];
+		for (const s of r.sheets)
+			if (!s.ok) why.push(`stylesheet ${s.href} did not load`);
+		const broken = new Set();
+		for (const u of r.links) {
+			if (!u.startsWith('file:')) continue;
+			const p = fileURLToPath(u.replace(/[?#].*$/, ''));
+			const st = fs.statSync(p, { throwIfNoEntry: false });
+			if (!st) broken.add(`${path.relative(root, p)} (missing)`);
+			else if (st.isDirectory()) broken.add(`${path.relative(root, p) || '.'}/ (a directory: link to index.html)`);
+		}
+		if (broken.size) why.push(`links that do not open from disk: ${[...broken].slice(0, 8).join(', ')}` +
+			(broken.size > 8 ? ` and ${broken.size - 8} more` : ''));
+		for (const p of problems)
+			if (!p.startsWith('failed request')) why.push(p);
+		if (why.length) return notOk(`file:// ${name}`, why.join('; '));
+		await checkAxe(page, `file://${name}`);
+		ok(`file:// ${name} (${r.sheets.length} stylesheets, ${r.links.length} links)`);
+	} finally {
+		await page.close();
+	}
+}
+
+// With JavaScript: the search enhancement reacts to the query. The word is
+// the first word (4+ letters) of a service link on the page, so the check
+// does not depend on the catalogue; a nonsense word must show a different
+// set of links (the script really filters), the word a link containing it.
+async function searchFor(ctx, url, word, problems) {
+	const page = await ctx.newPage();
+	const seen = watch(page, new URL(url).origin);
+	try {
+		await load(page, url);
+		const input = page.locator('input[type=search], input[name=q]').first();
+		if (!(await input.count())) return null;
+		await input.fill(word);
+		await page.waitForTimeout(400);
+		const links = () => page.evaluate(() => [...document.querySelectorAll('main a[href]')]
+			.filter(a => a.getClientRects().length && getComputedStyle(a).visibility !== 'hidden')
+			.map(a => a.getAttribute('href') + ' ' + a.textContent.trim()));
+		let got = await links();
+		if (!got.some(t => t.toLowerCase().includes(word.toLowerCase()))) {
+			// A search that only runs on submit.
+			await input.press('Enter');
+			await page.waitForLoadState('load');
+			await page.waitForTimeout(400);
+			got = await links();
+		}
+		problems.push(...seen);
+		return got;
+	} finally {
+		await page.close();
+	}
+}
+
+async function checkSearch(ctx, url, name) {
+	const problems = [];
+	const page = await ctx.newPage();
+	let word;
+	try {
+		await load(page, url);
+		if (!(await page.locator('input[type=search], input[name=q]').count()))
+			return notOk(`search ${name}`, 'no search field (input type=search or name=q)');
+		word = await page.evaluate(() => {
+			const words = [];
+			for (const a of document.querySelectorAll('main a[href]')) {
+				const m = a.textContent.match(/[A-Za-zÄÖÜäöüß]{5,}/);
+				if (m) words.push(m[0]);
+			}
+			return words[Math.floor(words.length / 2)] || 'Hund';
+		});
+	} finally {
+		await page.close();
+	}
+	const hit = await searchFor(ctx, url, word, problems);
+	const miss = await searchFor(ctx, url, 'Xqzjvwk', problems);
+	const hits = hit.filter(t => t.toLowerCase().includes(word.toLowerCase()));
+	if (!hits.length) return notOk(`search ${name}`, `searching "${word}" shows no visible link containing it`);
+	if (JSON.stringify(hit) === JSON.stringify(miss))
+		return notOk(`search ${name}`, `"${word}" and a nonsense word show the same links: the search does nothing`);
+	if (problems.length) return notOk(`search ${name}`, [...new Set(problems)].slice(0, 3).join('; '));
+	ok(`search ${name} ("${word}": ${hits.length} matching links)`);
+}
+
+async function main() {
+	const o = parseArgs(process.argv.slice(2));
+	const server = await serve(o.root);
+	const base = `http://127.0.0.1:${server.address().port}`;
+	const pageUrl = p => base + '/' + p.split('/').map(encodeURIComponent).join('/');
+	let browser;
+	try {
+		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+		const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'de-DE' });
+		const ctx320 = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: 'de-DE' });
+		const ctxNoJs = await browser.newContext({ viewport: { width: 1280, height: 900 },
+			javaScriptEnabled: false, locale: 'de-DE' });
+		for (const p of o.pages) await auditPage(ctx, ctx320, pageUrl(p), p, base);
+		for (const u of o.urls) await auditPage(ctx, ctx320, u.url, u.name, new URL(u.url).origin);
+		for (const p of o.nojs) await checkNoJs(ctxNoJs, pageUrl(p), p);
+		for (const p of o.file) await checkFile(ctx, o.root, p);
+		for (const p of o.search) await checkSearch(ctx, pageUrl(p), p);
+	} finally {
+		if (browser) await browser.close();
+		server.close();
+	}
+	process.exit(failures ? 1 : 0);
+}
+
+main().catch(e => {
+	console.log(`not ok - axe.mjs: ${String(e && e.stack || e).split('\n')[0]}`);
+	process.exit(1);
+});

@@ -1,0 +1,110 @@
+#!/bin/sh
+# t-a11y.sh - the checks an accessibility auditor (BITV 2.0 = WCAG 2.1 AA)
+# runs first, in Debian's Chromium through playwright-core: axe-core, the
+# skip link, visible focus, accessible names of form controls, reflow at
+# 320 px, the site without JavaScript, from disk (file://), and the search.
+# First the harness proves itself: a handmade accessible sample must pass
+# every check and a deliberately broken page must fail each one. Then the
+# real site, built from content/, is audited page by page.
+set -u
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+TEST_TMP=${TEST_TMP:-$(mktemp -d)}
+SITEGEN=${SITEGEN:-$ROOT/bin/asan/sitegen}
+. "$ROOT/tests/browser/site.sh"
+
+browser_deps || exit 1
+
+# 1. The handmade sample passes: no false alarms.
+g=$TEST_TMP/good.out
+node "$B/axe.mjs" --root "$B/fixtures/good" --nojs antrag.html --nojs suche.html \
+	--file index.html --search suche.html index.html antrag.html suche.html >"$g" 2>&1
+rc=$?
+n=$(grep -c '^ok ' "$g")
+if [ $rc -eq 0 ] && ! grep -q '^not ok' "$g" && [ "$n" -ge 20 ]; then
+	echo "ok - harness: the accessible sample page passes all $n checks"
+else
+	echo "not ok - harness: the accessible sample page fails (exit $rc, $n ok):"
+	grep -v '^ok ' "$g" | sed 's/^/#   /' | head -n 20
+fi
+
+# 2. The broken page: every kind of fault is reported.
+b=$TEST_TMP/bad.out
+node "$B/axe.mjs" --root "$B/fixtures/bad" --nojs index.html --file index.html index.html >"$b" 2>&1
+rc=$?
+if [ $rc -eq 1 ]; then
+	echo "ok - harness: the broken page makes axe.mjs exit 1"
+else
+	echo "not ok - harness: the broken page made axe.mjs exit $rc"
+	sed 's/^/#   /' "$b" | head -n 20
+fi
+expect() {
+	if grep -q -- "$2" "$b"; then
+		echo "ok - harness reports $1"
+	else
+		echo "not ok - harness does not report $1 (no line matching '$2')"
+	fi
+}
+expect "low contrast (axe color-contrast)" '^not ok - axe index.html: color-contrast serious \.blass'
+expect "an input without label (axe label)" '^not ok - axe index.html: label critical input\[name="nachname"\]'
+expect "a select without name (axe select-name)" '^not ok - axe index.html: select-name '
+expect "a missing skip link" '^not ok - skip link index.html: the first Tab focuses a '
+expect "focus without outline" '^not ok - focus visible index.html: no visible focus indicator'
+expect "controls without accessible name (Chromium's tree)" '^not ok - names index.html: 3 of 4 form controls'
+expect "sideways scrolling at 320 px" '^not ok - reflow 320px index.html: scrollWidth 900 > 320'
+expect "a request to a third-party host" '^not ok - requests index.html: request to another host: https://fonts.example.com/'
+expect "a form hidden without JavaScript" '^not ok - nojs index.html: .*form /senden is hidden'
+expect "a link to a directory from disk" '^not ok - file:// index.html: .*ordner/ (a directory'
+
+# 3. The real site.
+build_site || exit 1
+umbrella=""
+fail=0
+add() { # add WHAT PAGE: appends PAGE to $pages or counts a failure
+	if p=$(need "$1" "$2"); then pages="$pages $p"; else fail=1; fi
+}
+pages=""
+add "umbrella start page (index.html)" "$(pick "" index.html)"
+add "umbrella category page" "$(category_page "")"
+add "umbrella A-Z page" "$(pick "" 'a-z*.html' 'az*.html' 'a-bis-z*.html' 'leistungen-a-z*.html' 'a-z/index.html' 'az/index.html')"
+search=$(pick "" 'suche*.html' 'search*.html' 'suche/index.html')
+add "umbrella search page" "$search"
+add "umbrella Barrierefreiheit page" "$(pick "" 'barrierefreiheit*.html' 'erklaerung-zur-barrierefreiheit*.html' 'barrierefreiheit/index.html')"
+add "404 page" "$(pick "" 404.html)"
+ncity=0
+nojs_page=""
+file_page=""
+for c in $(cities); do
+	[ $ncity -lt 2 ] || break
+	ncity=$((ncity + 1))
+	add "$c start page" "$(pick "$c" index.html)"
+	add "$c category page" "$(category_page "$c")"
+	for s in $FORM_SERVICES; do
+		p=$(service_page "$c" "$s")
+		add "$c service page $s" "$p"
+		[ -n "$nojs_page" ] || nojs_page=$p
+		[ -n "$file_page" ] || file_page=$p
+	done
+done
+[ $ncity -eq 2 ] || { echo "not ok - the build has $ncity city portals, the audit wants 2"; fail=1; }
+
+extra=""
+[ -n "$nojs_page" ] && extra="$extra --nojs $nojs_page --file $file_page"
+[ -n "$search" ] && extra="$extra --nojs $search --search $search"
+[ -f "$SITE/index.html" ] && extra="$extra --file index.html"
+
+# 4. A form in its error state, as relayd renders it (see relay_error_page).
+urls=""
+if [ -x "$RELAYD" ] && [ -f "$ROOT/tests/browser/relay-error.sh" ]; then
+	. "$ROOT/tests/browser/relay-error.sh"
+	u=$(relay_error_page) && urls="--url error-state=$u"
+else
+	echo "# relayd's form error page is not audited: $RELAYD or tests/browser/relay-error.sh missing"
+fi
+
+start=$(date +%s)
+# shellcheck disable=SC2086
+node "$B/axe.mjs" --root "$SITE" $extra $urls $pages
+rc=$?
+echo "# axe.mjs: $(echo $pages | wc -w) pages in $(( $(date +%s) - start ))s, exit $rc"
+type relay_stop >/dev/null 2>&1 && relay_stop
+[ $rc -eq 0 ] && [ $fail -eq 0 ]

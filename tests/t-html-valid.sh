@@ -1,0 +1,65 @@
+#!/bin/sh
+# t-html-valid.sh - the Nu HTML Checker (vnu.jar, the W3C validator) on a
+# sample of the site built from content/: all of the umbrella portal, one
+# city portal completely, and every service page of a second city. First
+# the checker proves itself on the handmade sample (valid) and the broken
+# page (must be reported).
+set -u
+ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+TEST_TMP=${TEST_TMP:-$(mktemp -d)}
+SITEGEN=${SITEGEN:-$ROOT/bin/asan/sitegen}
+. "$ROOT/tests/browser/site.sh"
+
+browser_deps || exit 1
+
+o=$TEST_TMP/fixtures.out
+node "$B/vnu.mjs" --root "$B/fixtures" "$B/fixtures/good" "$B/fixtures/bad/index.html" >"$o" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && [ "$(grep -c '^ok - vnu good/' "$o")" -eq 4 ] && ! grep -q '^not ok - vnu good/' "$o"; then
+	echo "ok - harness: vnu passes the 4 files of the handmade sample"
+else
+	echo "not ok - harness: vnu on the handmade sample (exit $rc):"
+	grep -v '^ok' "$o" | sed 's/^/#   /' | head -n 10
+fi
+for e in 'Duplicate ID “doppelt”' 'The “center” element is obsolete' 'Stray end tag “span”'; do
+	if grep -q "^not ok - vnu bad/index.html:[0-9]*:[0-9]*: $e" "$o"; then
+		echo "ok - harness: vnu reports \"$e\" in the broken page"
+	else
+		echo "not ok - harness: vnu does not report \"$e\" in the broken page"
+	fi
+done
+
+build_site || exit 1
+# The umbrella portal: everything that is not inside a city's directory.
+list=$TEST_TMP/files
+: >"$list"
+prune=""
+for d in "$ROOT"/content/cities/*/; do
+	prune="$prune -path $SITE/$(basename "$d") -prune -o"
+done
+# shellcheck disable=SC2086
+find "$SITE" $prune -type f \( -name '*.html' -o -name '*.css' -o -name '*.svg' \) -print >>"$list"
+n_umbrella=$(wc -l <"$list")
+set -- $(cities)
+if [ $# -lt 2 ]; then
+	echo "not ok - the build has $# city portals, the sample wants 2"
+	exit 1
+fi
+full=$1 partial=$2
+find "$SITE/$full" -type f \( -name '*.html' -o -name '*.css' -o -name '*.svg' \) >>"$list"
+n_full=$(( $(wc -l <"$list") - n_umbrella ))
+# Every service page of the second city: the directory its form pages are in.
+p=$(service_page "$partial" hundeanmeldung)
+if [ -z "$p" ]; then
+	echo "not ok - no hundeanmeldung page in $partial: cannot find its service pages"
+	exit 1
+fi
+find "$SITE/$(dirname "$p")" -maxdepth 1 -type f -name '*.html' >>"$list"
+n_part=$(( $(wc -l <"$list") - n_umbrella - n_full ))
+echo "# vnu sample: $n_umbrella umbrella files, $n_full of $full, $n_part service pages of $partial"
+
+start=$(date +%s)
+sort -u "$list" | tr '\n' '\0' | xargs -0 node "$B/vnu.mjs" --root "$SITE"
+rc=$?
+echo "# vnu: $(( $(date +%s) - start ))s, exit $rc"
+[ $rc -eq 0 ]
