@@ -16,8 +16,9 @@ browser_deps || exit 1
 
 # 1. The handmade sample passes: no false alarms.
 g=$TEST_TMP/good.out
-node "$B/axe.mjs" --root "$B/fixtures/good" --nojs antrag.html --nojs suche.html \
-	--file index.html --search suche.html index.html antrag.html suche.html >"$g" 2>&1
+node "$B/axe.mjs" --root "$B/fixtures/good" --base-url https://beispiel.example --nojs antrag.html \
+	--nojs suche.html --file index.html --search suche.html --error-form fehler.html \
+	index.html antrag.html suche.html 404.html fehler.html >"$g" 2>&1
 rc=$?
 n=$(grep -c '^ok ' "$g")
 if [ $rc -eq 0 ] && ! grep -q '^not ok' "$g" && [ "$n" -ge 20 ]; then
@@ -29,7 +30,8 @@ fi
 
 # 2. The broken page: every kind of fault is reported.
 b=$TEST_TMP/bad.out
-node "$B/axe.mjs" --root "$B/fixtures/bad" --nojs index.html --file index.html index.html >"$b" 2>&1
+node "$B/axe.mjs" --root "$B/fixtures/bad" --nojs index.html --file index.html --error-form index.html \
+	index.html >"$b" 2>&1
 rc=$?
 if [ $rc -eq 1 ]; then
 	echo "ok - harness: the broken page makes axe.mjs exit 1"
@@ -54,6 +56,7 @@ expect "sideways scrolling at 320 px" '^not ok - reflow 320px index.html: scroll
 expect "a request to a third-party host" '^not ok - requests index.html: request to another host: https://fonts.example.com/'
 expect "a form hidden without JavaScript" '^not ok - nojs index.html: .*form /senden is hidden'
 expect "a link to a directory from disk" '^not ok - file:// index.html: .*ordner/ (a directory'
+expect "an error page without the error pattern" '^not ok - error form index.html: title "Kaputte Seite" does not start with "Fehler: "; no error summary'
 
 # 3. The real site.
 build_site || exit 1
@@ -91,6 +94,9 @@ extra=""
 [ -n "$nojs_page" ] && extra="$extra --nojs $nojs_page --file $file_page"
 [ -n "$search" ] && extra="$extra --nojs $search --search $search"
 [ -f "$SITE/index.html" ] && extra="$extra --file index.html"
+# 404.html and relayd's pages link absolutely, to the public address.
+base_url=$(sed -n 's/^base_url:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$ROOT/content/region.yml" | tr -d '"'"'")
+[ -n "$base_url" ] && extra="$extra --base-url $base_url"
 
 # 4. A form in its error state, as relayd renders it (see relay_error_page).
 urls=""

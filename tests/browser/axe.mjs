@@ -21,8 +21,15 @@
 //               every relative link names an existing file
 // --search PAGE with JavaScript: typing a word taken from the page's links
 //               shows a link containing it, a nonsense word shows other links
+// --error-form PAGE  a form shown again with errors (GOV.UK pattern): title
+//               starts with "Fehler", an error summary before the form gets
+//               focus, its links lead to fields, each field in error has
+//               aria-invalid and its message in aria-describedby
 // --url NAME=URL  a page served elsewhere (e.g. by relayd) gets the same
 //               per-page checks under NAME
+// --base-url URL  the site's public address (region.yml base_url): pages
+//               that link absolutely (404.html, relayd's pages) get their
+//               files under it from DIR, as they would on the real host
 // Prints "ok - <check> <page>" or "not ok - <check> <page>: <details>",
 // lines starting with "#" are notes (best-practice findings, axe's
 // "needs review"), and exits 1 when anything failed.
@@ -45,23 +52,30 @@ const TAB_STOPS = 6;         // focus indicator: how many Tab stops to look at
 const NAV_TIMEOUT = 15000;   // ms per page load
 
 let failures = 0;
+let publicBase = null;      // --base-url, served from the root directory
 function ok(what) { console.log(`ok - ${what}`); }
 function notOk(what, why) {
 	failures++;
 	// One line per finding: newlines in axe's texts would break the protocol.
 	console.log(`not ok - ${what}: ${String(why).replace(/\s+/g, ' ').trim()}`);
 }
-function note(text) { console.log(`# ${String(text).replace(/\s+/g, ' ').trim()}`); }
+const noted = new Set();
+function note(text) {
+	const line = `# ${String(text).replace(/\s+/g, ' ').trim()}`;
+	if (!noted.has(line)) console.log(line);
+	noted.add(line);
+}
 
 function usage(msg) {
 	console.error(`axe.mjs: ${msg}`);
 	console.error('usage: node axe.mjs --root DIR [--nojs PAGE]... [--file PAGE]... ' +
-		'[--search PAGE]... [--url NAME=URL]... PAGE...');
+		'[--search PAGE]... [--error-form PAGE]... [--url NAME=URL]... [--base-url URL] PAGE...');
 	process.exit(2);
 }
 
 function parseArgs(argv) {
-	const o = { root: null, pages: [], nojs: [], file: [], search: [], urls: [] };
+	const o = { root: null, pages: [], nojs: [], file: [], search: [], urls: [], baseUrl: null,
+		errorForm: [] };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
 		const val = () => {
@@ -70,7 +84,9 @@ function parseArgs(argv) {
 		};
 		if (a === '--root') o.root = val();
 		else if (a === '--nojs') o.nojs.push(val());
+		else if (a === '--base-url') o.baseUrl = val().replace(/\/+$/, '');
 		else if (a === '--file') o.file.push(val());
+		else if (a === '--error-form') o.errorForm.push(val());
 		else if (a === '--search') o.search.push(val());
 		else if (a === '--url') {
 			const v = val(), eq = v.indexOf('=');
@@ -83,7 +99,7 @@ function parseArgs(argv) {
 	o.root = path.resolve(o.root);
 	if (!fs.statSync(o.root, { throwIfNoEntry: false })?.isDirectory())
 		usage(`${o.root} is not a directory`);
-	for (const p of [...o.pages, ...o.nojs, ...o.file, ...o.search])
+	for (const p of [...o.pages, ...o.nojs, ...o.file, ...o.search, ...o.errorForm])
 		if (!fs.statSync(path.join(o.root, p), { throwIfNoEntry: false })?.isFile())
 			usage(`no such page: ${path.join(o.root, p)}`);
 	return o;
@@ -141,17 +157,32 @@ function serve(root) {
 	});
 }
 
+// Answers requests for the public address from the root directory.
+async function mapPublic(ctx, root) {
+	if (!publicBase) return;
+	await ctx.route(u => u.href.startsWith(publicBase + '/'), route => {
+		const rel = decodeURIComponent(new URL(route.request().url()).pathname);
+		let file = path.join(root, path.normalize(rel));
+		if (file !== root && !file.startsWith(root + path.sep)) return route.fulfill({ status: 403 });
+		if (fs.statSync(file, { throwIfNoEntry: false })?.isDirectory()) file = path.join(file, 'index.html');
+		if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile())
+			return route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' });
+		return route.fulfill({ path: file });
+	});
+}
+
 // --- per-page helpers -------------------------------------------------------
 
 // Records what a page did that an auditor objects to: requests to other
 // hosts (a citizen's IP sent to a third party) and script errors.
 function watch(page, base) {
 	const problems = [];
+	const local = u => !!base && (u.startsWith(base) || (!!publicBase && u.startsWith(publicBase + '/')));
 	page.on('pageerror', e => problems.push(`script error: ${e.message}`));
 	page.on('request', r => {
 		const u = r.url();
 		if (u.startsWith('data:') || u.startsWith('blob:') || u.startsWith('file:')) return;
-		if (base && u.startsWith(base)) return;
+		if (local(u)) return;
 		problems.push(`request to another host: ${u}`);
 	});
 	page.on('response', r => {
@@ -160,7 +191,7 @@ function watch(page, base) {
 			problems.push(`HTTP ${r.status()} for ${r.url()}`);
 	});
 	page.on('requestfailed', r => {
-		if (!base || r.url().startsWith(base) || r.url().startsWith('file:'))
+		if (!base || local(r.url()) || r.url().startsWith('file:'))
 			problems.push(`failed request: ${r.url()} (${r.failure()?.errorText})`);
 	});
 	return problems;
@@ -231,7 +262,27 @@ const DESCRIBE_FOCUS = () => {
 	};
 };
 
+// Puts the sequential focus navigation starting point at the top of the
+// page, as on arrival without autofocus (blur() alone keeps it where the
+// focus was). Notes a page that moves focus on load (e.g. to an error
+// summary); the keyboard checks then start from the top anyway.
+async function startFromTop(page, name) {
+	await page.waitForTimeout(50);
+	const f = await page.evaluate(DESCRIBE_FOCUS);
+	if (f) note(`${name} focuses ${f.sel} on load; keyboard checks start from the top`);
+	await page.evaluate(() => {
+		const s = document.createElement('span');
+		s.tabIndex = -1;
+		document.body.prepend(s);
+		s.focus();
+		s.blur();
+		s.remove();
+		window.scrollTo(0, 0);
+	});
+}
+
 async function checkSkip(page, name) {
+	await startFromTop(page, name);
 	await page.keyboard.press('Tab');
 	const f = await page.evaluate(DESCRIBE_FOCUS);
 	if (!f) return notOk(`skip link ${name}`, 'the first Tab focuses nothing');
@@ -267,7 +318,7 @@ async function checkSkip(page, name) {
 }
 
 async function checkFocus(page, name) {
-	await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+	await startFromTop(page, name);
 	const bad = [];
 	let seen = 0;
 	for (let i = 0; i < TAB_STOPS; i++) {
@@ -516,6 +567,54 @@ async function checkSearch(ctx, url, name) {
 	ok(`search ${name} ("${word}": ${hits.length} matching links)`);
 }
 
+// A form in its error state, as the citizen gets it back after sending it
+// incomplete: the GOV.UK error pattern, which German portals copy.
+async function checkErrorForm(ctx, url, name) {
+	const page = await ctx.newPage();
+	try {
+		await load(page, url);
+		await page.waitForTimeout(100);
+		const r = await page.evaluate(() => {
+			const why = [];
+			if (!/^Fehler/.test(document.title))
+				why.push(`title "${document.title}" does not start with "Fehler: "`);
+			const form = document.querySelector('main form');
+			const links = [...document.querySelectorAll('main a[href^="#"]')]
+				.filter(a => !form || (a.compareDocumentPosition(form) & Node.DOCUMENT_POSITION_FOLLOWING));
+			const sum = links.length ? links[0].closest('[role=alert], [tabindex], section, div') : null;
+			if (!links.length) why.push('no error summary with links to the fields before the form');
+			const a = document.activeElement;
+			if (!sum || !a || !(a === sum || sum.contains(a) || a.contains(sum)))
+				why.push(`focus is on ${a ? a.tagName.toLowerCase() + (a.id ? '#' + a.id : '') : 'nothing'}, ` +
+					'not on the error summary');
+			let fields = 0;
+			for (const l of links) {
+				const id = decodeURIComponent(l.getAttribute('href').slice(1));
+				const t = document.getElementById(id);
+				if (!t) { why.push(`summary link #${id} leads nowhere`); continue; }
+				const ctl = t.matches('input, select, textarea') ? t
+					: t.querySelector('input, select, textarea');
+				if (!ctl) { why.push(`summary link #${id} does not lead to a form field`); continue; }
+				fields++;
+				if (ctl.getAttribute('aria-invalid') !== 'true')
+					why.push(`field #${ctl.id} lacks aria-invalid="true"`);
+				const desc = (ctl.getAttribute('aria-describedby') || '').split(/\s+/)
+					.map(i => document.getElementById(i)).filter(Boolean)
+					.map(e => e.textContent.trim()).join(' ');
+				const msg = l.textContent.trim();
+				if (!desc.includes(msg))
+					why.push(`field #${ctl.id}: its aria-describedby text "${desc.slice(0, 60)}" ` +
+						`does not contain the summary's message "${msg}"`);
+			}
+			return { why, fields };
+		});
+		if (r.why.length) return notOk(`error form ${name}`, r.why.slice(0, 6).join('; '));
+		ok(`error form ${name} (${r.fields} fields in error)`);
+	} finally {
+		await page.close();
+	}
+}
+
 async function main() {
 	const o = parseArgs(process.argv.slice(2));
 	const server = await serve(o.root);
@@ -528,11 +627,14 @@ async function main() {
 		const ctx320 = await browser.newContext({ viewport: { width: 320, height: 640 }, locale: 'de-DE' });
 		const ctxNoJs = await browser.newContext({ viewport: { width: 1280, height: 900 },
 			javaScriptEnabled: false, locale: 'de-DE' });
+		publicBase = o.baseUrl;
+		for (const c of [ctx, ctx320, ctxNoJs]) await mapPublic(c, o.root);
 		for (const p of o.pages) await auditPage(ctx, ctx320, pageUrl(p), p, base);
 		for (const u of o.urls) await auditPage(ctx, ctx320, u.url, u.name, new URL(u.url).origin);
 		for (const p of o.nojs) await checkNoJs(ctxNoJs, pageUrl(p), p);
 		for (const p of o.file) await checkFile(ctx, o.root, p);
 		for (const p of o.search) await checkSearch(ctx, pageUrl(p), p);
+		for (const p of o.errorForm) await checkErrorForm(ctx, pageUrl(p), p);
 	} finally {
 		if (browser) await browser.close();
 		server.close();
