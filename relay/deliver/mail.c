@@ -1,0 +1,175 @@
+/* mail.c - builds the header lines and body of a notification (see mail.h).
+ * Sending is in smtp.c. */
+#include "mail.h"
+#include "mailhdr.h"
+#include "rfc2047.h"
+#include "../../generator/util/arena.h"
+#include <stdarg.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);        /* truncation is fine here */
+	va_end(ap);
+	return -1;
+}
+
+static int add_header(struct mail_msg *m, struct buf *line)
+{
+	if (m->n_headers >= MAIL_MAX_HEADERS)
+		return -1;
+	m->headers[m->n_headers++] = xstrdup(line->data);
+	buf_reset(line);
+	return 0;
+}
+
+/* "Name: value" for a value that is already known to be safe ASCII. */
+static int add_plain(struct mail_msg *m, struct buf *line, const char *name,
+		     const char *value)
+{
+	if (!header_safe(value) || buf_printf(line, "%s: %s", name, value) < 0)
+		return -1;
+	return add_header(m, line);
+}
+
+/* "To: Display Name <addr>"; the address moves to its own folded line when
+ * the name already fills the first one. */
+static int add_mailbox(struct mail_msg *m, struct buf *line, const char *name,
+		       const char *display, const char *addr)
+{
+	size_t col = strlen(name) + 2;
+	if (buf_printf(line, "%s: ", name) < 0)
+		return -1;
+	if (display && *display) {
+		if (rfc2047_phrase(line, display, &col) < 0)
+			return -1;
+		if (col + strlen(addr) + 3 > MAIL_LINE_MAX) {
+			if (buf_puts(line, "\r\n") < 0)
+				return -1;
+			col = 0;
+		}
+		if (buf_putc(line, ' ') < 0)
+			return -1;
+	}
+	if (buf_printf(line, "<%s>", addr) < 0)
+		return -1;
+	return add_header(m, line);
+}
+
+static int add_subject(struct mail_msg *m, struct buf *line, const char *text)
+{
+	size_t col = strlen("Subject: ");
+	if (buf_puts(line, "Subject: ") < 0 || rfc2047_text(line, text, &col) < 0)
+		return -1;
+	return add_header(m, line);
+}
+
+static int check_submission(const struct submission *sub, char *err, size_t errlen)
+{
+	const char *what[] = { "reference", "city name", "service title",
+				"office name", "received_at" };
+	const char *val[] = { sub->reference, sub->city_name, sub->service_title,
+			      sub->office_name, sub->received_at };
+	for (size_t i = 0; i < sizeof what / sizeof *what; i++)
+		if (!val[i] || !header_safe(val[i]) || !utf8_valid(val[i], strlen(val[i])))
+			return fail(err, errlen, "%s contains control characters "
+				    "or invalid UTF-8 (header injection refused)", what[i]);
+	if (!sub->recipient || !mail_addr_valid(sub->recipient))
+		return fail(err, errlen, "recipient address is not a plain "
+			    "address (header injection refused)");
+	return 0;
+}
+
+static int build_headers(struct mail_msg *m, const struct mail_server *srv,
+			 const struct submission *sub, struct buf *line,
+			 char *err, size_t errlen)
+{
+	char date[64], subject[1024];
+	time_t t;
+	const char *suffix = m->kind == MAIL_RECEIPT ? "receipt" : NULL;
+	if (rfc3339_parse(sub->received_at, &t) < 0 ||
+	    mail_date(date, sizeof date, t) < 0)
+		return fail(err, errlen, "bad received_at \"%.40s\"", sub->received_at);
+	if (mail_message_id(m->message_id, sizeof m->message_id, sub->reference,
+			    suffix, srv->msgid_host) < 0)
+		return fail(err, errlen, "cannot form a Message-ID from "
+			    "reference and host \"%.60s\"", srv->msgid_host);
+	int r = m->kind == MAIL_OFFICE
+		? snprintf(subject, sizeof subject, "Neuer Antrag: %s – %s – %s",
+			   sub->service_title, sub->city_name, sub->reference)
+		: snprintf(subject, sizeof subject, "Eingangsbestätigung: %s – %s",
+			   sub->service_title, sub->reference);
+	if (r < 0 || (size_t)r >= sizeof subject)
+		return fail(err, errlen, "subject too long");
+	bool ok = add_mailbox(m, line, "From", NULL, srv->from) == 0 &&
+		  (m->kind == MAIL_OFFICE
+		   ? add_mailbox(m, line, "To", sub->office_name, m->rcpt)
+		   : add_mailbox(m, line, "To", NULL, m->rcpt)) == 0 &&
+		  add_subject(m, line, subject) == 0 &&
+		  add_plain(m, line, "Date", date) == 0 &&
+		  add_plain(m, line, "Message-ID", m->message_id) == 0;
+	if (ok && m->kind == MAIL_OFFICE && sub->applicant_email &&
+	    *sub->applicant_email) {
+		if (mail_addr_valid(sub->applicant_email))
+			ok = add_mailbox(m, line, "Reply-To", NULL,
+					 sub->applicant_email) == 0;
+		else
+			m->reply_to_dropped = true;
+	}
+	ok = ok && add_plain(m, line, "MIME-Version", "1.0") == 0 &&
+	     add_plain(m, line, "Auto-Submitted", "auto-generated") == 0 &&
+	     add_plain(m, line, "X-Serviceportal-Reference", sub->reference) == 0;
+	if (!ok)
+		return fail(err, errlen, "cannot build the header (unsafe or "
+			    "too long value)");
+	return 0;
+}
+
+int mail_build(struct mail_msg *m, const struct mail_server *srv,
+	       const struct submission *sub, enum mail_kind kind,
+	       char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	m->kind = kind;
+	buf_init(&m->body, MAIL_BODY_MAX);
+	if (!srv->from || !mail_addr_valid(srv->from))
+		return fail(err, errlen, "sender address is not a plain address");
+	if (check_submission(sub, err, errlen) < 0)
+		return -1;
+	if (kind == MAIL_OFFICE) {
+		m->rcpt = sub->recipient;
+		m->files = sub->files;
+		m->n_files = sub->n_files;
+	} else {
+		if (!sub->applicant_email || !mail_addr_valid(sub->applicant_email))
+			return fail(err, errlen, "no usable applicant address "
+				    "for the receipt (header injection refused)");
+		m->rcpt = sub->applicant_email;
+	}
+	struct buf line;
+	buf_init(&line, 4096);
+	int rc = build_headers(m, srv, sub, &line, err, errlen);
+	buf_free(&line);
+	if (rc < 0)
+		return -1;
+	rc = kind == MAIL_OFFICE ? mail_office_body(&m->body, sub)
+				 : mail_receipt_body(&m->body, sub);
+	if (rc < 0)
+		return fail(err, errlen, "body larger than %zu bytes", m->body.max);
+	return 0;
+}
+
+void mail_msg_free(struct mail_msg *m)
+{
+	for (size_t i = 0; i < m->n_headers; i++)
+		free(m->headers[i]);
+	m->n_headers = 0;
+	buf_free(&m->body);
+}

@@ -1,0 +1,70 @@
+/* mail.h - one notification mail: built from a stored submission, sent with
+ * libcurl's SMTP + MIME API (the way of curl's docs/examples/smtp-mime.c).
+ *
+ * The office mail lists every field by its label in form order and carries
+ * the attachments as MIME parts; the optional receipt to the applicant
+ * carries no field values and no attachments (the address may be mistyped).
+ * Both are UTF-8 text/plain, quoted-printable; header text with umlauts is
+ * RFC 2047-encoded. Anything that reaches a header or the SMTP envelope is
+ * checked first: CR, LF and other control characters are refused, so no
+ * form value can add a header (form values only ever reach the body). */
+#ifndef MAIL_H
+#define MAIL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "../store/submission.h"
+#include "../../generator/util/buf.h"
+
+enum mail_kind { MAIL_OFFICE, MAIL_RECEIPT };
+enum mail_status { MAIL_SENT, MAIL_TEMPFAIL, MAIL_PERMFAIL };
+
+struct mail_server {
+	const char *url;            /* smtp://host:port or smtps://host:port */
+	const char *username, *password;   /* "" or NULL: no AUTH */
+	bool require_tls;           /* STARTTLS or fail: CURLUSESSL_ALL */
+	const char *from;           /* envelope sender and From: */
+	long connect_timeout, timeout;      /* seconds; <= 0: 10 and 60 */
+	const char *msgid_host;     /* right side of the Message-ID */
+};
+
+#define MAIL_MAX_HEADERS 10
+#define MAIL_BODY_MAX ((size_t)1 << 20)
+
+struct mail_msg {
+	enum mail_kind kind;
+	const char *rcpt;           /* envelope recipient (checked) */
+	char *headers[MAIL_MAX_HEADERS];    /* "Name: value", maybe folded */
+	size_t n_headers;
+	struct buf body;            /* UTF-8 text, CRLF line ends */
+	const struct sub_file *files;       /* office mail only */
+	size_t n_files;
+	char message_id[128];
+	bool reply_to_dropped;      /* applicant address given but unusable */
+};
+
+struct mail_result {
+	enum mail_status status;
+	long smtp_code;             /* last SMTP reply code, 0 when none */
+	bool unreachable;           /* server not reached or 421: the whole
+				     * queue would fail the same way now */
+	char detail[300];           /* error text, or the server's last reply */
+};
+
+/* Builds the message. 0 ok; -1 with a reason in err when a header or
+ * envelope value is unusable (a permanent problem of this submission or of
+ * the configuration: control characters, an invalid address, a receipt
+ * without a usable applicant address). */
+int mail_build(struct mail_msg *m, const struct mail_server *srv,
+	       const struct submission *sub, enum mail_kind kind,
+	       char *err, size_t errlen);
+void mail_msg_free(struct mail_msg *m);
+
+/* The plain-text bodies (also used by mail_build). */
+int mail_office_body(struct buf *out, const struct submission *sub);
+int mail_receipt_body(struct buf *out, const struct submission *sub);
+
+/* One SMTP transaction on a fresh easy handle. Never blocks longer than the
+ * configured timeouts. Call curl_global_init() once before any thread. */
+void mail_send(const struct mail_server *srv, const struct mail_msg *m,
+	       struct mail_result *res);
+#endif
