@@ -1,0 +1,218 @@
+/* forms.c - see forms.h */
+#include "forms.h"
+#include <libgen.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "../../generator/load/catalog_load.h"
+#include "../../generator/util/buf.h"
+#include "../validate/validate.h"
+
+/* "a/b/content" -> source at "a/b", path "content". */
+static struct source *open_parent(const char *dir, char **base)
+{
+	char *d1 = xstrdup(dir), *d2 = xstrdup(dir);
+	size_t n = strlen(d1);
+	while (n > 1 && d1[n - 1] == '/')
+		d1[--n] = '\0', d2[n] = '\0';
+	struct source *s = source_fs_open(dirname(d1));
+	*base = xstrdup(basename(d2));
+	free(d1);
+	free(d2);
+	return s;
+}
+
+struct forms *forms_load(const char *content_dir, const char *themes_dir,
+			 const char *relay_url, FILE *log)
+{
+	struct forms *f = xcalloc(1, sizeof *f);
+	struct diags d;
+	char *cbase = NULL, *tbase = NULL;
+	diags_init(&d);
+	f->content_src = open_parent(content_dir, &cbase);
+	if (f->content_src)
+		f->cat = catalog_load(f->content_src, cbase, &d);
+	if (!f->cat)
+		goto fail;
+	f->n_cs = f->cat->n_cities * f->cat->n_services;
+	f->cs = xcalloc(f->n_cs ? f->n_cs : 1, sizeof *f->cs);
+	for (size_t i = 0; i < f->cat->n_cities; i++)
+		for (size_t j = 0; j < f->cat->n_services; j++)
+			if (catalog_resolve(f->cat, &f->cat->cities[i],
+					    &f->cat->services[j],
+					    &f->cs[i * f->cat->n_services + j]) < 0)
+				goto fail;
+	f->themes_src = open_parent(themes_dir, &tbase);
+	if (f->themes_src && strcmp(tbase, "themes") != 0)
+		fprintf(log, "relayd: level=warn event=themes_dir msg=\"themes are "
+			"read from %s/themes (the directory must be named themes)\"\n",
+			themes_dir);
+	if (f->themes_src)
+		f->renderer = renderer_open(f->cat, f->themes_src, relay_url, &d);
+	if (!f->renderer)
+		goto fail;
+	free(cbase);
+	free(tbase);
+	diags_free(&d);
+	return f;
+fail:
+	diags_sort(&d);
+	diags_print(&d, log);
+	if (!d.n)
+		fprintf(log, "relayd: level=error event=load_failed content=%s themes=%s\n",
+			content_dir, themes_dir);
+	diags_free(&d);
+	free(cbase);
+	free(tbase);
+	forms_free(f);
+	return NULL;
+}
+
+void forms_free(struct forms *f)
+{
+	if (!f)
+		return;
+	if (f->renderer)
+		renderer_close(f->renderer);
+	if (f->cat) {
+		catalog_free(f->cat);
+	}
+	if (f->content_src)
+		f->content_src->close(f->content_src);
+	if (f->themes_src)
+		f->themes_src->close(f->themes_src);
+	free(f->cs);
+	free(f);
+}
+
+const struct city_service *forms_find(const struct forms *f, const char *city,
+				      const char *service)
+{
+	const struct catalog *c = f->cat;
+	for (size_t i = 0; i < c->n_cities; i++) {
+		if (strcmp(c->cities[i].slug, city))
+			continue;
+		for (size_t j = 0; j < c->n_services; j++)
+			if (!strcmp(c->services[j].slug, service))
+				return &f->cs[i * c->n_services + j];
+		return NULL;
+	}
+	return NULL;
+}
+
+static void json_str(struct buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	buf_put_json(b, s, strlen(s));
+	buf_putc(b, '"');
+}
+
+static void dump_field(struct buf *b, const struct field *f)
+{
+	buf_puts(b, "{\"name\":");
+	json_str(b, f->name);
+	buf_puts(b, ",\"label\":");
+	json_str(b, f->label);
+	buf_printf(b, ",\"type\":\"%s\",\"required\":%s,\"max_length\":%zu",
+		   field_type_name(f->type), f->required ? "true" : "false",
+		   f->max_length);
+	if (f->has_min)
+		buf_printf(b, ",\"min\":%.17g", f->min);
+	if (f->has_max)
+		buf_printf(b, ",\"max\":%.17g", f->max);
+	buf_puts(b, ",\"options\":[");
+	for (size_t k = 0; k < f->n_options; k++) {
+		if (k)
+			buf_putc(b, ',');
+		json_str(b, f->options[k].value);
+	}
+	buf_puts(b, "],\"accept\":[");
+	for (size_t k = 0; k < f->n_accept; k++) {
+		if (k)
+			buf_putc(b, ',');
+		json_str(b, f->accept[k]);
+	}
+	buf_printf(b, "],\"max_size\":%zu,\"max_files\":%zu}", f->max_size,
+		   f->max_files);
+}
+
+int forms_dump_json(const struct forms *f, FILE *out)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	char today[11];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	buf_puts(&b, "[\n");
+	int first = 1;
+	for (size_t i = 0; i < f->n_cs; i++) {
+		const struct city_service *cs = &f->cs[i];
+		if (!cs->service->form)
+			continue;
+		buf_puts(&b, first ? "{\"city\":" : ",\n{\"city\":");
+		first = 0;
+		json_str(&b, cs->city->slug);
+		buf_puts(&b, ",\"service\":");
+		json_str(&b, cs->service->slug);
+		buf_puts(&b, ",\"ref_prefix\":");
+		json_str(&b, cs->city->ref_prefix);
+		buf_printf(&b, ",\"accepting\":%s,\"applicant_email\":",
+			   validate_accepting(cs, today) ? "true" : "false");
+		json_str(&b, cs->service->form->applicant_email_field ?
+			 cs->service->form->applicant_email_field : "");
+		buf_puts(&b, ",\"fields\":[");
+		for (size_t k = 0; k < cs->n_fields; k++) {
+			if (k)
+				buf_putc(&b, ',');
+			dump_field(&b, cs->fields[k]);
+		}
+		buf_puts(&b, "]}");
+	}
+	int rc = buf_puts(&b, "\n]\n");
+	if (rc == 0 && fwrite(b.data, 1, b.len, out) != b.len)
+		rc = -1;
+	if (fflush(out) != 0 || ferror(out))
+		rc = -1;
+	buf_free(&b);
+	return rc;
+}
+
+/* ---- the current forms, swapped on SIGHUP ---- */
+static pthread_mutex_t cur_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct forms *cur;
+
+void forms_set_current(struct forms *f)
+{
+	pthread_mutex_lock(&cur_mu);
+	struct forms *old = cur;
+	f->refs = 1;                /* the "current" reference */
+	cur = f;
+	int last = old && --old->refs == 0;
+	pthread_mutex_unlock(&cur_mu);
+	if (last)
+		forms_free(old);
+}
+
+struct forms *forms_acquire(void)
+{
+	pthread_mutex_lock(&cur_mu);
+	struct forms *f = cur;
+	if (f)
+		f->refs++;
+	pthread_mutex_unlock(&cur_mu);
+	return f;
+}
+
+void forms_release(struct forms *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&cur_mu);
+	int last = --f->refs == 0;
+	pthread_mutex_unlock(&cur_mu);
+	if (last)
+		forms_free(f);
+}

@@ -1,0 +1,719 @@
+/* http.c - the libmicrohttpd callbacks (see server.h). One struct req per
+ * request lives from the handler's first call to NOTIFY_COMPLETED, which
+ * also runs for aborted requests and frees it. */
+#include "server.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include "../../generator/util/buf.h"
+#include "../validate/validate.h"
+#include "forms.h"
+
+#define POST_BUFFER 32768
+#define PAGE_MAX ((size_t)4 << 20)
+
+enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_HEALTH, R_METRICS };
+enum phase { P_BODY, P_QUEUED, P_DONE };
+
+struct part {
+	char *name;
+	bool is_file;
+	struct buf data;
+};
+
+struct req {
+	struct relay_server *srv;
+	struct arena a;
+	enum route route;
+	enum phase phase;
+	char city[65], service[65];
+	struct forms *forms;
+	const struct city_service *cs;
+	struct MHD_PostProcessor *pp;
+	size_t body;
+	bool too_large, pp_error, want_json;
+	struct part *parts;
+	size_t n_parts, cap_parts;
+	struct commit_req cr;
+	double t0;
+};
+
+double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+const char *reject_reason_name(enum reject_reason r)
+{
+	static const char *const names[RJ_COUNT] = {
+		"origin", "rate_limit", "too_large", "media_type", "not_found",
+		"bad_request", "invalid", "honeypot", "store_error", "deadline",
+	};
+	return r < RJ_COUNT ? names[r] : "unknown";
+}
+
+/* ---- responses ---- */
+
+static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
+				 const char *ctype, const char *body, size_t len,
+				 const char *hname, const char *hval)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
+					MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Robots-Tag", "noindex");
+	if (hname)
+		MHD_add_response_header(r, hname, hval);
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void logline(const char *level, const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void logline(const char *level, const char *event, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		msg[0] = '\0';
+	time_t t = time(NULL);
+	struct tm tm;
+	char ts[24];
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* one write per line: lines from threads do not interleave */
+	fprintf(stderr, "relayd: ts=%s level=%s event=%s %s\n", ts, level, event, msg);
+}
+
+/* An error for a person (themed page) or a program (JSON). */
+static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c,
+				  unsigned status, enum reject_reason why,
+				  const char *message, const char *hname,
+				  const char *hval)
+{
+	struct relay_server *s = q->srv;
+	atomic_fetch_add(&s->rejected[why], 1);
+	logline("info", "rejected", "reason=%s status=%u city=%s service=%s",
+		reject_reason_name(why), status, q->city[0] ? q->city : "-",
+		q->service[0] ? q->service : "-");
+	struct buf b;
+	buf_init(&b, PAGE_MAX);
+	const char *ctype = "application/json";
+	if (q->want_json) {
+		buf_puts(&b, "{\"errors\":[{\"field\":null,\"message\":\"");
+		buf_put_json(&b, message, strlen(message));
+		buf_puts(&b, "\"}]}");
+	} else {
+		struct diags d;
+		diags_init(&d);
+		ctype = "text/html; charset=utf-8";
+		const struct city *city = q->cs ? q->cs->city : NULL;
+		if (!q->forms || !q->forms->renderer ||
+		    render_error_page(q->forms->renderer, city, (int)status, message,
+				      &b, &d) < 0) {
+			buf_reset(&b);
+			buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
+				 "<title>Fehler</title><p>");
+			buf_put_html(&b, message, strlen(message));
+			buf_puts(&b, "</p></html>\n");
+		}
+		diags_free(&d);
+	}
+	enum MHD_Result r = send_page(c, status, ctype, b.data ? b.data : "", b.len,
+				      hname, hval);
+	buf_free(&b);
+	return r;
+}
+
+/* ---- routing ---- */
+
+static bool slug_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '-'))
+			return false;
+	return true;
+}
+
+static enum route route_of(struct req *q, const char *method, const char *url)
+{
+	bool post = !strcmp(method, "POST");
+	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	if (get && !strcmp(url, "/healthz"))
+		return R_HEALTH;
+	if (get && !strcmp(url, "/metrics"))
+		return R_METRICS;
+	if (get && !strncmp(url, "/bestaetigung/", 14))
+		return R_CONFIRM;
+	if (post && !strncmp(url, "/submit/", 8)) {
+		const char *c = url + 8, *slash = strchr(c, '/');
+		if (!slash)
+			return R_NONE;
+		const char *sv = slash + 1;
+		size_t sn = strlen(sv);
+		if (sn && sv[sn - 1] == '/')
+			sn--;
+		if (!slug_ok(c, (size_t)(slash - c)) || !slug_ok(sv, sn))
+			return R_NONE;
+		memcpy(q->city, c, (size_t)(slash - c));
+		q->city[slash - c] = '\0';
+		memcpy(q->service, sv, sn);
+		q->service[sn] = '\0';
+		return R_SUBMIT;
+	}
+	return R_NONE;
+}
+
+static bool wants_json(struct MHD_Connection *c)
+{
+	const char *acc = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
+	return acc && strstr(acc, "application/json") && !strstr(acc, "text/html");
+}
+
+/* "https://host:port/path" -> "https://host:port" */
+static bool origin_of_url(const char *url, char *out, size_t n)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return false;
+	p += 3;
+	size_t len = (size_t)(p - url) + strcspn(p, "/?#");
+	if (len >= n)
+		return false;
+	memcpy(out, url, len);
+	out[len] = '\0';
+	return true;
+}
+
+static bool origin_allowed(const struct relay_config *cfg, struct MHD_Connection *c)
+{
+	const char *o = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	char buf[300];
+	if (!o) {
+		const char *ref = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer");
+		if (!ref || !origin_of_url(ref, buf, sizeof buf))
+			return false;
+		o = buf;
+	}
+	for (size_t i = 0; i < cfg->n_allowed_origins; i++)
+		if (!strcmp(o, cfg->allowed_origins[i]))   /* exact: scheme, host, port */
+			return true;
+	return false;
+}
+
+/* The client for rate limiting: the peer, or X-Real-IP when the peer is
+ * the reverse proxy on loopback. */
+static void client_ip(struct MHD_Connection *c, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "unknown");
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	bool loop = false;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+		inet_ntop(AF_INET, &in->sin_addr, out, (socklen_t)n);
+		loop = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+		inet_ntop(AF_INET6, &in6->sin6_addr, out, (socklen_t)n);
+		loop = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	const char *real = loop ? MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							      "X-Real-IP") : NULL;
+	if (real && strlen(real) < n && strspn(real, "0123456789abcdefABCDEF.:") ==
+	    strlen(real))
+		snprintf(out, n, "%s", real);
+}
+
+/* ---- body ---- */
+
+static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *filename,
+				 const char *ctype, const char *enc,
+				 const char *data, uint64_t off, size_t size)
+{
+	struct req *q = cls;
+	(void)kind, (void)ctype, (void)enc;
+	struct part *p = q->n_parts ? &q->parts[q->n_parts - 1] : NULL;
+	if (off == 0 || !p || strcmp(p->name, key)) {
+		if (q->n_parts == q->cap_parts) {
+			size_t cap = q->cap_parts ? q->cap_parts * 2 : 16;
+			if (cap > 4096)
+				return MHD_NO;  /* absurd field count */
+			q->parts = xrealloc(q->parts, cap * sizeof *q->parts);
+			q->cap_parts = cap;
+		}
+		p = &q->parts[q->n_parts++];
+		p->name = arena_strdup(&q->a, key);
+		p->is_file = filename != NULL;
+		buf_init(&p->data, q->srv->cfg->limits.max_body);
+	}
+	if (size && buf_append(&p->data, data, size) < 0)
+		return MHD_NO;
+	return MHD_YES;
+}
+
+static void free_parts(struct req *q)
+{
+	for (size_t i = 0; i < q->n_parts; i++)
+		buf_free(&q->parts[i].data);
+	free(q->parts);
+	q->parts = NULL;
+	q->n_parts = 0;
+}
+
+static void build_input(struct req *q, struct vinput *in)
+{
+	memset(in, 0, sizeof *in);
+	in->values = arena_alloc(&q->a, (q->n_parts + 1) * sizeof *in->values);
+	in->files = arena_alloc(&q->a, (q->n_parts + 1) * sizeof *in->files);
+	for (size_t i = 0; i < q->n_parts; i++) {
+		struct part *p = &q->parts[i];
+		const char *d = p->data.data ? p->data.data : "";
+		if (p->is_file && p->data.len > 0)
+			in->files[in->n_files++] = (struct vin_file){
+				p->name, (const unsigned char *)d, p->data.len };
+		else
+			in->values[in->n_values++] = (struct vin_value){
+				p->name, d, p->data.len };
+	}
+}
+
+/* ---- the submit route ---- */
+
+static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
+{
+	struct relay_server *s = q->srv;
+	const struct relay_config *cfg = s->cfg;
+	if (!origin_allowed(cfg, c))
+		return send_error(q, c, MHD_HTTP_FORBIDDEN, RJ_ORIGIN,
+				  "Diese Anfrage kam nicht von einer Seite des "
+				  "Serviceportals.", NULL, NULL);
+	char ip[64];
+	unsigned retry = 0;
+	client_ip(c, ip, sizeof ip);
+	if (!ratelimit_take(s->rl, ip, mono_now(), &retry)) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
+		return send_error(q, c, MHD_HTTP_TOO_MANY_REQUESTS, RJ_RATE,
+				  "Sie haben in kurzer Zeit zu viele Anträge "
+				  "gesendet. Versuchen Sie es in einer Minute erneut.",
+				  "Retry-After", ra);
+	}
+	char today[11];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	q->cs = forms_find(q->forms, q->city, q->service);
+	if (!q->cs || !validate_accepting(q->cs, today)) {
+		const struct city_service *cs = q->cs;
+		q->cs = NULL;
+		(void)cs;
+		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
+				  "Dieses Formular gibt es nicht oder es nimmt "
+				  "zurzeit keine Anträge an.", NULL, NULL);
+	}
+	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      "Content-Length");
+	if (len && strtoull(len, NULL, 10) > cfg->limits.max_body)
+		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
+				  "Ihr Antrag ist zu groß. Verkleinern Sie die "
+				  "angehängten Dateien.", NULL, NULL);
+	q->pp = MHD_create_post_processor(c, POST_BUFFER, post_iter, q);
+	if (!q->pp)
+		return send_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, RJ_MEDIA_TYPE,
+				  "Das Formular wurde in einem unbekannten Format "
+				  "gesendet.", NULL, NULL);
+	return MHD_YES;
+}
+
+static enum MHD_Result submit_body(struct req *q, const char *data, size_t *size)
+{
+	size_t n = *size;
+	*size = 0;
+	q->body += n;
+	if (q->body > q->srv->cfg->limits.max_body) {
+		q->too_large = true;
+		/* discard, answer 413 at the end; hang up on a flood */
+		return q->body > 2 * q->srv->cfg->limits.max_body ? MHD_NO : MHD_YES;
+	}
+	if (!q->too_large && !q->pp_error &&
+	    MHD_post_process(q->pp, data, n) != MHD_YES)
+		q->pp_error = true;
+	return MHD_YES;
+}
+
+static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
+				      const struct voutput *v)
+{
+	struct relay_server *s = q->srv;
+	atomic_fetch_add(&s->rejected[RJ_INVALID], 1);
+	logline("info", "rejected", "reason=invalid status=422 city=%s service=%s "
+		"errors=%zu", q->city, q->service, v->n_errors);
+	struct buf b;
+	buf_init(&b, PAGE_MAX);
+	const char *ctype = "application/json";
+	if (q->want_json) {
+		buf_puts(&b, "{\"errors\":[");
+		for (size_t i = 0; i < v->n_errors; i++) {
+			buf_puts(&b, i ? ",{\"field\":\"" : "{\"field\":\"");
+			buf_put_json(&b, v->errors[i].field, strlen(v->errors[i].field));
+			buf_puts(&b, "\",\"message\":\"");
+			buf_put_json(&b, v->errors[i].message, strlen(v->errors[i].message));
+			buf_puts(&b, "\"}");
+		}
+		buf_puts(&b, "]}");
+	} else {
+		struct form_state st = { v->values, v->n_values, v->errors, v->n_errors };
+		struct diags d;
+		diags_init(&d);
+		ctype = "text/html; charset=utf-8";
+		if (render_form_page(q->forms->renderer, q->cs, &st, &b, &d) < 0) {
+			buf_reset(&b);
+			buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
+				 "<title>Fehler</title><h1>Es gibt ein Problem</h1><ul>");
+			for (size_t i = 0; i < v->n_errors; i++) {
+				buf_puts(&b, "<li>");
+				buf_put_html(&b, v->errors[i].message,
+					     strlen(v->errors[i].message));
+				buf_puts(&b, "</li>");
+			}
+			buf_puts(&b, "</ul></html>\n");
+			logline("error", "render_failed", "page=form city=%s service=%s",
+				q->city, q->service);
+		}
+		diags_free(&d);
+	}
+	enum MHD_Result r = send_page(c, MHD_HTTP_UNPROCESSABLE_CONTENT, ctype,
+				      b.data ? b.data : "", b.len, NULL, NULL);
+	buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result send_see_other(struct req *q, struct MHD_Connection *c,
+				      const char *token, const char *reference)
+{
+	char loc[600];
+	int n = snprintf(loc, sizeof loc, "%s/bestaetigung/%s",
+			 q->srv->cfg->public_url, token);
+	if (n < 0 || (size_t)n >= sizeof loc)
+		return MHD_NO;
+	struct buf b;
+	buf_init(&b, 4096);
+	if (q->want_json)
+		buf_printf(&b, "{\"reference\":\"%s\",\"location\":\"%s\"}",
+			   reference, loc);
+	else
+		buf_printf(&b, "<!doctype html><title>Gespeichert</title>"
+			   "<p><a href=\"%s\">Weiter</a></p>\n", loc);
+	enum MHD_Result r = send_page(c, MHD_HTTP_SEE_OTHER,
+				      q->want_json ? "application/json" :
+				      "text/html; charset=utf-8",
+				      b.data ? b.data : "", b.len, "Location", loc);
+	buf_free(&b);
+	return r;
+}
+
+static void random_token(char out[32])
+{
+	static const char a[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char r[24];
+	if (getentropy(r, sizeof r) != 0)
+		memset(r, 7, sizeof r);
+	for (int i = 0; i < 24; i++)
+		out[i] = a[r[i] & 63];
+	out[24] = '\0';
+}
+
+static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
+{
+	struct relay_server *s = q->srv;
+	if (q->phase == P_QUEUED) {     /* resumed after the group commit */
+		q->phase = P_DONE;
+		if (!q->cr.stored)
+			return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+					  "Ihr Antrag konnte nicht gespeichert werden. "
+					  "Bitte versuchen Sie es später erneut.",
+					  "Retry-After", "60");
+		atomic_fetch_add(&s->accepted, 1);
+		logline("info", "accepted", "city=%s service=%s reference=%s id=%lld "
+			"ms=%.1f", q->city, q->service, q->cr.item.reference,
+			q->cr.item.id, (mono_now() - q->t0) * 1000.0);
+		return send_see_other(q, c, q->cr.item.token, q->cr.item.reference);
+	}
+	q->phase = P_DONE;
+	if (q->too_large)
+		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
+				  "Ihr Antrag ist zu groß. Verkleinern Sie die "
+				  "angehängten Dateien.", NULL, NULL);
+	/* MHD_NO here means a malformed or truncated body: never store half */
+	enum MHD_Result ok = MHD_destroy_post_processor(q->pp);
+	q->pp = NULL;
+	if (ok != MHD_YES || q->pp_error)
+		return send_error(q, c, MHD_HTTP_BAD_REQUEST, RJ_BAD_REQUEST,
+				  "Das Formular kam unvollständig an. Bitte senden "
+				  "Sie es erneut.", NULL, NULL);
+	struct vinput in;
+	struct voutput v;
+	build_input(q, &in);
+	validate_form(&q->a, q->cs, &in, &v);
+	switch (v.status) {
+	case V_BAD:
+		logline("info", "bad_form", "reason=%s", v.reason);
+		return send_error(q, c, MHD_HTTP_BAD_REQUEST, RJ_BAD_REQUEST,
+				  "Das Formular enthält Angaben, die es nicht gibt.",
+				  NULL, NULL);
+	case V_INVALID:
+		return render_invalid(q, c, &v);
+	case V_HONEYPOT: {
+		atomic_fetch_add(&s->rejected[RJ_HONEYPOT], 1);
+		logline("info", "honeypot", "city=%s service=%s", q->city, q->service);
+		char tok[32];
+		random_token(tok);
+		return send_see_other(q, c, tok, "");
+	}
+	case V_OK:
+		break;
+	}
+	if (!s->store) {                /* --no-store: the HTTP ceiling */
+		atomic_fetch_add(&s->accepted, 1);
+		char tok[32];
+		random_token(tok);
+		return send_see_other(q, c, tok, "NOSTORE");
+	}
+	q->cr.item.sub = v.sub;
+	q->cr.item.ref_prefix = q->cs->city->ref_prefix;
+	q->cr.item.receipt = s->cfg->receipt;
+	q->cr.conn = c;
+	q->phase = P_QUEUED;
+	committer_submit(&s->committer, &q->cr);
+	return MHD_YES;                 /* suspended until the COMMIT returned */
+}
+
+/* ---- other routes ---- */
+
+static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
+				    const char *url)
+{
+	const char *tok = url + strlen("/bestaetigung/");
+	size_t n = strlen(tok);
+	struct relay_server *s = q->srv;
+	bool shape = n == 24 && strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				       "qrstuvwxyz0123456789-_") == n;
+	struct submission *sub = NULL;
+	int err = 0;
+	if (shape && s->store)
+		sub = store_load_token(s->store, &q->a, tok, false, NULL, &err);
+	if (!sub) {
+		q->want_json = wants_json(c);
+		if (err)
+			return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+					  "Die Seite ist gerade nicht erreichbar.",
+					  "Retry-After", "60");
+		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
+				  "Diese Bestätigung gibt es nicht (mehr).", NULL, NULL);
+	}
+	snprintf(q->city, sizeof q->city, "%s", sub->city);
+	snprintf(q->service, sizeof q->service, "%s", sub->service);
+	q->cs = forms_find(q->forms, sub->city, sub->service);
+	struct buf b;
+	buf_init(&b, PAGE_MAX);
+	struct diags d;
+	diags_init(&d);
+	if (!q->cs || render_confirmation_page(q->forms->renderer, q->cs,
+					       sub->reference, sub->received_at,
+					       &b, &d) < 0) {
+		buf_reset(&b);
+		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
+			 "<title>Antrag eingegangen</title><h1>Antrag eingegangen</h1>"
+			 "<p>Ihre Vorgangsnummer: <strong>");
+		buf_put_html(&b, sub->reference, strlen(sub->reference));
+		buf_puts(&b, "</strong></p></html>\n");
+	}
+	diags_free(&d);
+	enum MHD_Result r = send_page(c, MHD_HTTP_OK, "text/html; charset=utf-8",
+				      b.data ? b.data : "", b.len, NULL, NULL);
+	buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result health(struct req *q, struct MHD_Connection *c)
+{
+	struct relay_server *s = q->srv;
+	struct store_counts k;
+	struct buf b;
+	buf_init(&b, 4096);
+	unsigned status = MHD_HTTP_OK;
+	if (!s->store) {
+		buf_puts(&b, "{\"status\":\"ok\",\"database\":\"disabled\"}\n");
+	} else if (store_counts(s->store, (long long)time(NULL), &k) < 0) {
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		buf_puts(&b, "{\"status\":\"error\",\"database\":\"unreachable\"}\n");
+	} else {
+		buf_printf(&b, "{\"status\":\"ok\",\"database\":\"ok\",\"submissions\":%lld,"
+			   "\"outbox_depth\":%lld,\"oldest_undelivered_age_seconds\":%lld,"
+			   "\"failed\":%lld}\n", k.submissions, k.outbox_depth,
+			   k.oldest_undelivered_age, k.failed);
+	}
+	enum MHD_Result r = send_page(c, status, "application/json", b.data, b.len,
+				      NULL, NULL);
+	buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result metrics(struct req *q, struct MHD_Connection *c)
+{
+	struct relay_server *s = q->srv;
+	struct buf b;
+	buf_init(&b, 65536);
+	buf_printf(&b, "# HELP relayd_submissions_accepted_total Submissions stored and confirmed.\n"
+		   "# TYPE relayd_submissions_accepted_total counter\n"
+		   "relayd_submissions_accepted_total %llu\n"
+		   "# HELP relayd_submissions_rejected_total Posts refused, by reason.\n"
+		   "# TYPE relayd_submissions_rejected_total counter\n",
+		   (unsigned long long)atomic_load(&s->accepted));
+	for (int i = 0; i < RJ_COUNT; i++)
+		buf_printf(&b, "relayd_submissions_rejected_total{reason=\"%s\"} %llu\n",
+			   reject_reason_name((enum reject_reason)i),
+			   (unsigned long long)atomic_load(&s->rejected[i]));
+	buf_printf(&b, "# HELP relayd_requests_in_flight Requests being handled.\n"
+		   "# TYPE relayd_requests_in_flight gauge\n"
+		   "relayd_requests_in_flight %ld\n", atomic_load(&s->active));
+	struct store_counts k;
+	if (s->store && store_counts(s->store, (long long)time(NULL), &k) == 0) {
+		pthread_mutex_lock(&s->committer.mu);
+		unsigned long long commits = s->committer.commits, rows = s->committer.rows;
+		pthread_mutex_unlock(&s->committer.mu);
+		buf_printf(&b, "# HELP relayd_commits_total Group commits (transactions).\n"
+			   "# TYPE relayd_commits_total counter\n"
+			   "relayd_commits_total %llu\n"
+			   "# HELP relayd_committed_submissions_total Submissions in those commits.\n"
+			   "# TYPE relayd_committed_submissions_total counter\n"
+			   "relayd_committed_submissions_total %llu\n"
+			   "# HELP relayd_stored_submissions Submissions in the database.\n"
+			   "# TYPE relayd_stored_submissions gauge\n"
+			   "relayd_stored_submissions %lld\n"
+			   "# HELP relayd_outbox_depth Mail jobs not yet delivered or failed.\n"
+			   "# TYPE relayd_outbox_depth gauge\n"
+			   "relayd_outbox_depth %lld\n"
+			   "# HELP relayd_outbox_oldest_age_seconds Age of the oldest undelivered job.\n"
+			   "# TYPE relayd_outbox_oldest_age_seconds gauge\n"
+			   "relayd_outbox_oldest_age_seconds %lld\n"
+			   "# HELP relayd_mails_delivered Mail jobs delivered (in the database).\n"
+			   "# TYPE relayd_mails_delivered gauge\n"
+			   "relayd_mails_delivered %lld\n"
+			   "# HELP relayd_mails_retrying Undelivered jobs that failed at least once.\n"
+			   "# TYPE relayd_mails_retrying gauge\n"
+			   "relayd_mails_retrying %lld\n"
+			   "# HELP relayd_mails_failed Jobs given up after their lifetime.\n"
+			   "# TYPE relayd_mails_failed gauge\n"
+			   "relayd_mails_failed %lld\n",
+			   commits, rows, k.submissions, k.outbox_depth,
+			   k.oldest_undelivered_age, k.delivered, k.retrying, k.failed);
+	}
+	enum MHD_Result r = send_page(c, MHD_HTTP_OK, "text/plain; version=0.0.4",
+				      b.data, b.len, NULL, NULL);
+	buf_free(&b);
+	return r;
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *url,
+			     const char *method, const char *version,
+			     const char *upload, size_t *upload_size, void **con_cls);
+enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *url,
+			     const char *method, const char *version,
+			     const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct relay_server *s = cls;
+	struct req *q = *con_cls;
+	(void)version;
+	if (!q) {
+		q = xcalloc(1, sizeof *q);
+		q->srv = s;
+		q->t0 = mono_now();
+		arena_init(&q->a);
+		q->forms = forms_acquire();
+		*con_cls = q;
+		atomic_fetch_add(&s->active, 1);
+		q->route = route_of(q, method, url);
+		q->want_json = wants_json(c);
+		switch (q->route) {
+		case R_SUBMIT: {
+			enum MHD_Result r = submit_begin(q, c);
+			if (!q->pp)     /* answered already (403, 404, 413, ...) */
+				q->phase = P_DONE;
+			return r;
+		}
+		case R_CONFIRM:
+			return confirm_page(q, c, url);
+		case R_HEALTH:
+			return health(q, c);
+		case R_METRICS:
+			return metrics(q, c);
+		case R_NONE:
+			return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
+					  "Diese Seite gibt es nicht.", NULL, NULL);
+		}
+	}
+	if (q->route != R_SUBMIT || q->phase == P_DONE) {
+		/* a response is queued already: drop what still comes */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (mono_now() - q->t0 > s->cfg->limits.request_deadline) {
+		atomic_fetch_add(&s->rejected[RJ_DEADLINE], 1);
+		logline("info", "deadline", "city=%s service=%s", q->city, q->service);
+		return MHD_NO;
+	}
+	if (*upload_size)
+		return submit_body(q, upload, upload_size);
+	return submit_end(q, c);
+}
+
+void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe);
+void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		    enum MHD_RequestTerminationCode toe)
+{
+	struct relay_server *s = cls;
+	struct req *q = *con_cls;
+	(void)c;
+	if (!q)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && q->route == R_SUBMIT)
+		logline("info", "aborted", "city=%s service=%s code=%d", q->city,
+			q->service, (int)toe);
+	if (q->pp)
+		MHD_destroy_post_processor(q->pp);
+	free_parts(q);
+	forms_release(q->forms);
+	arena_free(&q->a);
+	free(q);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->active, 1);
+}

@@ -1,0 +1,165 @@
+/* relayd - receives the portals' form posts, validates them against the
+ * catalogue, stores them durably (SQLite, group commit) and lets the
+ * delivery worker mail them to the responsible office.
+ *
+ *   relayd --config relay.yml [--no-store]
+ *   relayd --config relay.yml --dump-forms
+ *
+ * Signals: SIGHUP reloads catalogue and templates (on error the old ones
+ * stay); SIGTERM/SIGINT stop accepting, finish requests in flight, commit
+ * and exit 0. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include "config/config.h"
+#include "receive/forms.h"
+#include "receive/server.h"
+#include "store/store.h"
+#if __has_include("deliver/worker.h")
+#include "deliver/worker.h"
+#define HAVE_DELIVER 1
+#endif
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: relayd --config relay.yml [--no-store | --dump-forms]\n");
+	exit(2);
+}
+
+#ifdef HAVE_DELIVER
+static void wake_worker(void *ctx)
+{
+	deliver_worker_wake(ctx);
+}
+#endif
+
+static struct forms *load_forms(const struct relay_config *cfg)
+{
+	return forms_load(cfg->content_dir, cfg->themes_dir, NULL, stderr);
+}
+
+int main(int argc, char **argv)
+{
+	const char *cfgpath = NULL;
+	bool no_store = false, dump = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc)
+			cfgpath = argv[++i];
+		else if (!strcmp(argv[i], "--no-store"))
+			no_store = true;
+		else if (!strcmp(argv[i], "--dump-forms"))
+			dump = true;
+		else
+			usage();
+	}
+	if (!cfgpath)
+		usage();
+
+	struct diags d;
+	diags_init(&d);
+	struct relay_config *cfg = config_load(cfgpath, &d);
+	if (!cfg) {
+		diags_sort(&d);
+		diags_print(&d, stderr);
+		diags_free(&d);
+		return 1;
+	}
+	diags_free(&d);
+	struct forms *f = load_forms(cfg);
+	if (!f) {
+		config_free(cfg);
+		return 1;
+	}
+	if (dump) {
+		int rc = forms_dump_json(f, stdout);
+		forms_free(f);
+		config_free(cfg);
+		return rc < 0 ? 1 : 0;
+	}
+	forms_set_current(f);
+
+	/* every thread inherits this mask; only sigwait below sees them */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct store *store = NULL;
+	if (!no_store) {
+		char err[512];
+		store = store_open(cfg->database, err, sizeof err);
+		if (!store) {
+			fprintf(stderr, "relayd: level=error event=store_open error=\"%s\"\n", err);
+			struct forms *cur = forms_acquire();
+			forms_release(cur);
+			forms_release(cur);
+			config_free(cfg);
+			return 1;
+		}
+	}
+	void (*after)(void *) = NULL;
+	void *after_ctx = NULL;
+#ifdef HAVE_DELIVER
+	struct deliver_worker *worker = NULL;
+	if (store) {
+		worker = deliver_worker_start(store, cfg);
+		if (!worker) {
+			store_close(store);
+			config_free(cfg);
+			return 1;
+		}
+		after = wake_worker;
+		after_ctx = worker;
+	}
+#endif
+	static struct relay_server srv;
+	if (server_start(&srv, cfg, store, after, after_ctx) < 0) {
+#ifdef HAVE_DELIVER
+		deliver_worker_stop(worker);
+#endif
+		store_close(store);
+		config_free(cfg);
+		return 1;
+	}
+	fprintf(stderr, "relayd: level=info event=started listen=%s port=%u "
+		"database=%s store=%s\n", cfg->listen, cfg->port, cfg->database,
+		store ? "on" : "off");
+
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			struct forms *nf = load_forms(cfg);
+			if (nf) {
+				forms_set_current(nf);
+				fprintf(stderr, "relayd: level=info event=reloaded\n");
+			} else {
+				fprintf(stderr, "relayd: level=error event=reload_failed "
+					"msg=\"keeping the forms loaded before\"\n");
+			}
+			continue;
+		}
+		break;
+	}
+	fprintf(stderr, "relayd: level=info event=stopping\n");
+	server_quiesce(&srv);
+	server_drain(&srv, cfg->limits.request_deadline);
+	server_stop(&srv);
+#ifdef HAVE_DELIVER
+	deliver_worker_stop(worker);
+#endif
+	store_close(store);
+	/* drop the "current" reference: frees the forms */
+	struct forms *cur = forms_acquire();
+	forms_release(cur);
+	forms_release(cur);
+	config_free(cfg);
+	fprintf(stderr, "relayd: level=info event=stopped\n");
+	return 0;
+}

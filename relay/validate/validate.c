@@ -1,0 +1,384 @@
+/* validate.c - one posted form against the effective catalogue form.
+ * Order of concerns: structural problems a browser with our page cannot
+ * cause (unknown or repeated fields, bad UTF-8) -> 400; then each field's
+ * rules -> 422 with one message per field, in form order. */
+#include "validate.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vctx {
+	struct arena *a;
+	const struct city_service *cs;
+	const struct vinput *in;
+	struct voutput *out;
+	size_t cap_errors;
+};
+
+static size_t default_max(enum field_type t)
+{
+	switch (t) {
+	case FT_TEXTAREA: return 5000;
+	case FT_EMAIL: return 254;
+	case FT_TEL: return 40;
+	case FT_DATE: return 10;
+	case FT_NUMBER: return 32;
+	default: return 200;
+	}
+}
+
+static void add_error(struct vctx *v, const struct field *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void add_error(struct vctx *v, const struct field *f, const char *fmt, ...)
+{
+	struct voutput *o = v->out;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = arena_vprintf(v->a, fmt, ap);
+	va_end(ap);
+	o->errors[o->n_errors].field = f->name;
+	o->errors[o->n_errors].message = msg;
+	o->n_errors++;
+}
+
+static void bad(struct voutput *o, const char *reason)
+{
+	if (o->status != V_BAD) {
+		o->status = V_BAD;
+		o->reason = reason;
+	}
+}
+
+static const struct vin_value *find_value(const struct vinput *in, const char *name)
+{
+	for (size_t i = 0; i < in->n_values; i++)
+		if (!strcmp(in->values[i].name, name))
+			return &in->values[i];
+	return NULL;
+}
+
+/* Copy without leading/trailing blanks (GOV.UK trims what people type). */
+static char *trimmed(struct arena *a, const char *s, size_t n, bool multiline)
+{
+	const char *ws = multiline ? " \t\r\n" : " \t";
+	while (n > 0 && strchr(ws, s[0]) && s[0])
+		s++, n--;
+	while (n > 0 && strchr(ws, s[n - 1]) && s[n - 1])
+		n--;
+	return arena_strndup(a, s, n);
+}
+
+static bool is_option(const struct field *f, const char *val)
+{
+	for (size_t i = 0; i < f->n_options; i++)
+		if (!strcmp(f->options[i].value, val))
+			return true;
+	return false;
+}
+
+static bool parse_number(const char *s, double *out)
+{
+	char tmp[40];
+	size_t n = strlen(s);
+	if (n == 0 || n >= sizeof tmp)
+		return false;
+	int digits = 0, seps = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c >= '0' && c <= '9')
+			digits++, tmp[i] = c;
+		else if ((c == '-' || c == '+') && i == 0)
+			tmp[i] = c;
+		else if ((c == ',' || c == '.') && !seps++)
+			tmp[i] = '.';
+		else
+			return false;
+	}
+	tmp[n] = '\0';
+	if (!digits)
+		return false;
+	char *end;
+	*out = strtod(tmp, &end);
+	return *end == '\0' && isfinite(*out);
+}
+
+static const char *num_text(struct arena *a, double d)
+{
+	char *s = arena_printf(a, "%.15g", d);
+	for (char *p = s; *p; p++)
+		if (*p == '.')
+			*p = ',';
+	return s;
+}
+
+/* Checks one non-file value; returns the value to store or NULL. */
+static const char *check_value(struct vctx *v, const struct field *f,
+			       const char *val)
+{
+	size_t chars = utf8_chars(val, strlen(val));
+	size_t max = f->max_length ? f->max_length : default_max(f->type);
+	bool empty = val[0] == '\0';
+
+	if (f->type != FT_TEXTAREA && strpbrk(val, "\r\n")) {
+		add_error(v, f, "„%s“ darf keine Zeilenumbrüche enthalten", f->label);
+		return NULL;
+	}
+	if (empty) {
+		if (!f->required)
+			return val;
+		switch (f->type) {
+		case FT_SELECT: case FT_RADIO:
+			add_error(v, f, "Wählen Sie „%s“ aus", f->label);
+			break;
+		default:
+			add_error(v, f, "Geben Sie „%s“ an", f->label);
+		}
+		return NULL;
+	}
+	if (chars > max) {
+		add_error(v, f, "„%s“ darf höchstens %zu Zeichen lang sein", f->label, max);
+		return NULL;
+	}
+	double d;
+	switch (f->type) {
+	case FT_EMAIL:
+		if (!valid_email(val)) {
+			add_error(v, f, "Geben Sie bei „%s“ eine E-Mail-Adresse im "
+				  "richtigen Format an, zum Beispiel name@beispiel.de", f->label);
+			return NULL;
+		}
+		break;
+	case FT_TEL:
+		if (!valid_tel(val)) {
+			add_error(v, f, "Geben Sie bei „%s“ eine Telefonnummer an, "
+				  "zum Beispiel 02361 12345", f->label);
+			return NULL;
+		}
+		break;
+	case FT_DATE:
+		if (!valid_date(val)) {
+			add_error(v, f, "„%s“ muss ein echtes Datum sein, zum Beispiel "
+				  "2026-03-27", f->label);
+			return NULL;
+		}
+		break;
+	case FT_NUMBER:
+		if (!parse_number(val, &d)) {
+			add_error(v, f, "„%s“ muss eine Zahl sein", f->label);
+			return NULL;
+		}
+		if ((f->has_min && d < f->min) || (f->has_max && d > f->max)) {
+			if (f->has_min && f->has_max)
+				add_error(v, f, "„%s“ muss zwischen %s und %s liegen", f->label,
+					  num_text(v->a, f->min), num_text(v->a, f->max));
+			else if (f->has_min)
+				add_error(v, f, "„%s“ muss mindestens %s sein", f->label,
+					  num_text(v->a, f->min));
+			else
+				add_error(v, f, "„%s“ darf höchstens %s sein", f->label,
+					  num_text(v->a, f->max));
+			return NULL;
+		}
+		break;
+	case FT_SELECT: case FT_RADIO:
+		if (!is_option(f, val)) {
+			add_error(v, f, "Wählen Sie bei „%s“ eine der angebotenen "
+				  "Möglichkeiten aus", f->label);
+			return NULL;
+		}
+		break;
+	default:
+		break;
+	}
+	return val;
+}
+
+static const char *ext_of(const char *mime)
+{
+	if (!strcmp(mime, "application/pdf"))
+		return "pdf";
+	if (!strcmp(mime, "image/jpeg"))
+		return "jpg";
+	return "png";
+}
+
+static bool accepted(const struct field *f, const char *mime)
+{
+	for (size_t i = 0; i < f->n_accept; i++)
+		if (!strcmp(f->accept[i], mime))
+			return true;
+	return false;
+}
+
+static const char *accept_text(struct arena *a, const struct field *f)
+{
+	const char *s = "";
+	for (size_t i = 0; i < f->n_accept; i++) {
+		const char *name = !strcmp(f->accept[i], "application/pdf") ? "PDF" :
+				   !strcmp(f->accept[i], "image/jpeg") ? "JPG" : "PNG";
+		s = arena_printf(a, "%s%s%s", s,
+				 i == 0 ? "" : i + 1 == f->n_accept ? " oder " : ", ", name);
+	}
+	return s;
+}
+
+static void check_files(struct vctx *v, const struct field *f)
+{
+	const struct vinput *in = v->in;
+	struct submission *sub = v->out->sub;
+	size_t count = 0, max_size = f->max_size ? f->max_size : (size_t)5 << 20;
+	size_t max_files = f->max_files ? f->max_files : 1;
+	size_t first = sub->n_files;
+	for (size_t i = 0; i < in->n_files; i++)
+		if (!strcmp(in->files[i].name, f->name))
+			count++;
+	if (count == 0) {
+		if (f->required)
+			add_error(v, f, "Laden Sie „%s“ hoch", f->label);
+		return;
+	}
+	if (count > max_files) {
+		add_error(v, f, "Laden Sie für „%s“ höchstens %zu %s hoch", f->label,
+			  max_files, max_files == 1 ? "Datei" : "Dateien");
+		return;
+	}
+	for (size_t i = 0; i < in->n_files; i++) {
+		const struct vin_file *vf = &in->files[i];
+		if (strcmp(vf->name, f->name))
+			continue;
+		if (vf->len > max_size) {
+			add_error(v, f, "Die Datei für „%s“ darf höchstens %.1f MB groß sein",
+				  f->label, (double)max_size / (1024.0 * 1024.0));
+			sub->n_files = first;
+			return;
+		}
+		const char *mime = sniff_mime(vf->data, vf->len);
+		if (!mime || !accepted(f, mime)) {
+			add_error(v, f, "Die Datei für „%s“ muss ein %s sein", f->label,
+				  accept_text(v->a, f));
+			sub->n_files = first;
+			return;
+		}
+		struct sub_file *sf = &sub->files[sub->n_files++];
+		sf->field = f->name;
+		sf->label = f->label;
+		sf->mime = mime;
+		sf->filename = arena_printf(v->a, "%s-%zu.%s", f->name,
+					    sub->n_files - first, ext_of(mime));
+		sf->data = vf->data;
+		sf->len = vf->len;
+	}
+}
+
+/* 400-class problems: names not in the form, a value sent twice, bytes
+ * that are not UTF-8, NUL anywhere, files for non-file fields. */
+static void check_structure(struct vctx *v)
+{
+	const struct vinput *in = v->in;
+	const struct city_service *cs = v->cs;
+	for (size_t i = 0; i < in->n_values; i++) {
+		const struct vin_value *iv = &in->values[i];
+		if (!strcmp(iv->name, HONEYPOT_FIELD))
+			continue;
+		const struct field *f = cs_field(cs, iv->name);
+		if (!f || f->type == FT_FILE) {
+			/* browsers send an empty file part as a value-less part */
+			if (f && iv->len == 0)
+				continue;
+			bad(v->out, "unknown_field");
+			return;
+		}
+		if (find_value(in, iv->name) != iv) {
+			bad(v->out, "repeated_field");
+			return;
+		}
+		if (memchr(iv->value, '\0', iv->len) || !valid_utf8(iv->value, iv->len)) {
+			bad(v->out, "invalid_utf8");
+			return;
+		}
+	}
+	for (size_t i = 0; i < in->n_files; i++) {
+		const struct field *f = cs_field(cs, in->files[i].name);
+		if (!f || f->type != FT_FILE) {
+			bad(v->out, "unknown_field");
+			return;
+		}
+	}
+}
+
+static void fill_identity(struct vctx *v, struct submission *sub)
+{
+	const struct city_service *cs = v->cs;
+	sub->city = cs->city->slug;
+	sub->service = cs->service->slug;
+	sub->city_name = cs->city->name;
+	sub->service_title = cs->service->title;
+	sub->recipient = cs->recipient ? cs->recipient : "";
+	sub->office_name = cs->office ? cs->office->name : "";
+	sub->applicant_email = "";
+}
+
+void validate_form(struct arena *a, const struct city_service *cs,
+		   const struct vinput *in, struct voutput *out)
+{
+	memset(out, 0, sizeof *out);
+	out->status = V_OK;
+	struct vctx v = { a, cs, in, out, cs->n_fields };
+	const struct vin_value *hp = find_value(in, HONEYPOT_FIELD);
+	check_structure(&v);
+	if (out->status == V_BAD)
+		return;
+	if (hp && hp->len > 0) {
+		out->status = V_HONEYPOT;
+		return;
+	}
+	out->errors = arena_alloc(a, (cs->n_fields + 1) * sizeof *out->errors);
+	out->values = arena_alloc(a, (cs->n_fields + 1) * sizeof *out->values);
+	struct submission *sub = arena_alloc(a, sizeof *sub);
+	out->sub = sub;
+	fill_identity(&v, sub);
+	sub->fields = arena_alloc(a, (cs->n_fields + 1) * sizeof *sub->fields);
+	sub->files = arena_alloc(a, (in->n_files + 1) * sizeof *sub->files);
+	const char *email_field = cs->service->form->applicant_email_field;
+
+	for (size_t i = 0; i < cs->n_fields; i++) {
+		const struct field *f = cs->fields[i];
+		if (f->type == FT_FILE) {
+			check_files(&v, f);
+			continue;
+		}
+		const struct vin_value *iv = find_value(in, f->name);
+		bool multi = f->type == FT_TEXTAREA;
+		const char *val = iv ? trimmed(a, iv->value, iv->len, multi) : "";
+		if (f->type == FT_CHECKBOX) {
+			bool ticked = iv && (!strcmp(val, "ja") || !strcmp(val, "on"));
+			if (iv && !ticked && val[0])
+				add_error(&v, f, "„%s“ hat einen ungültigen Wert", f->label);
+			else if (f->required && !ticked)
+				add_error(&v, f, "Bestätigen Sie „%s“", f->label);
+			val = ticked ? "ja" : "nein";
+		} else {
+			if (iv)
+				out->values[out->n_values++] = (struct form_value){ f->name, val };
+			if (!check_value(&v, f, val))
+				continue;
+		}
+		if (f->type == FT_CHECKBOX && !strcmp(val, "ja"))
+			out->values[out->n_values++] = (struct form_value){ f->name, "ja" };
+		sub->fields[sub->n_fields++] = (struct sub_field){ f->name, f->label, val };
+		if (email_field && !strcmp(email_field, f->name))
+			sub->applicant_email = val;
+	}
+	if (out->n_errors) {
+		out->status = V_INVALID;
+		out->sub = NULL;
+	}
+}
+
+bool validate_accepting(const struct city_service *cs, const char *today)
+{
+	return cs->offered && cs->service->form && cs->n_fields > 0 &&
+	       cs->recipient && cs->recipient[0] &&
+	       date_in_window(today, cs->available_from, cs->available_until);
+}
