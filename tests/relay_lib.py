@@ -1,0 +1,295 @@
+"""relay_lib - helpers for the relayd tests: start the real daemon on a
+loopback port with a fresh SQLite file, build valid posts for every form
+from `relayd --dump-forms`, send raw HTTP (urlencoded or multipart), and
+TAP-style reporting. Standard library only (Debian's /usr/bin/python3).
+
+Reusable by other relay tests (delivery): start_relay(smtp_url=...),
+valid_values(form), post(...), burst(...)."""
+import http.client
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+ROOT = os.environ.get("ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RELAYD = os.environ.get("RELAYD", os.path.join(ROOT, "bin/asan/relayd"))
+TMP = os.environ.get("TEST_TMP") or "/tmp"
+ORIGIN = "https://www.serviceportal-emscher-lippe.de"
+FIXTURE = os.path.join(ROOT, "tests/fixtures/content")
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+
+failures = 0
+count = 0
+
+
+def ok(cond, what, detail=""):
+    global failures, count
+    count += 1
+    if cond:
+        print("ok - " + what, flush=True)
+    else:
+        failures += 1
+        print("not ok - " + what + ((": " + str(detail)[:400]) if detail else ""), flush=True)
+    return cond
+
+
+def done():
+    sys.exit(1 if failures else 0)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class Relay:
+    """A running relayd. .port, .db, .log (path), .proc"""
+
+    def __init__(self, name="relay", content=FIXTURE, limits=None, extra="",
+                 smtp_url=None, no_store=False, db=None, port=None, receipt=False):
+        self.dir = os.path.join(TMP, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.port = port or free_port()
+        self.db = db or os.path.join(self.dir, "relay.db")
+        self.cfg = os.path.join(self.dir, "relay.yml")
+        self.log = os.path.join(self.dir, "relayd.log")
+        self.content = content
+        self.no_store = no_store
+        lim = {"max_body": 1048576, "max_connections": 512, "max_per_ip": 512,
+               "timeout": 5, "request_deadline": 10, "rate_per_ip_per_minute": 0}
+        lim.update(limits or {})
+        smtp_url = smtp_url or "smtp://127.0.0.1:%d" % free_port()
+        with open(self.cfg, "w") as f:
+            f.write("listen: 127.0.0.1\nport: %d\ndatabase: %s\n" % (self.port, self.db))
+            f.write("content_dir: %s\nthemes_dir: %s\n" % (content, os.environ.get(
+                "RELAY_THEMES", os.path.join(ROOT, "themes"))))
+            f.write("public_url: http://127.0.0.1:%d\n" % self.port)
+            f.write("allowed_origins:\n  - %s\n  - http://localhost:8080\n" % ORIGIN)
+            f.write("smtp:\n  url: %s\n  from: relay@example.de\n" % smtp_url)
+            f.write("limits:\n")
+            for k, v in lim.items():
+                f.write("  %s: %s\n" % (k, v))
+            f.write("receipt: %s\n" % ("true" if receipt else "false"))
+            f.write(extra)
+        self.proc = None
+
+    def start(self, wait=True):
+        args = [RELAYD, "--config", self.cfg] + (["--no-store"] if self.no_store else [])
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.logf, stderr=self.logf)
+        if wait:
+            for _ in range(300):
+                if self.proc.poll() is not None:
+                    raise RuntimeError("relayd exited %s: %s" % (self.proc.returncode, self.logtext()[-2000:]))
+                try:
+                    st, _, _ = self.request("GET", "/healthz")
+                    if st == 200:
+                        return self
+                except OSError:
+                    pass
+                time.sleep(0.05)
+            raise RuntimeError("relayd did not come up: " + self.logtext()[-2000:])
+        return self
+
+    def logtext(self):
+        try:
+            with open(self.log, "r", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        """SIGTERM; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+            rc = "timeout"
+        self.logf.close()
+        return rc
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.logf.close()
+
+    def request(self, method, path, body=None, headers=None, timeout=30):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=body, headers=headers or {})
+            r = c.getresponse()
+            data = r.read()
+            return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
+        finally:
+            c.close()
+
+    def dump_forms(self):
+        out = subprocess.run([RELAYD, "--config", self.cfg, "--dump-forms"],
+                             capture_output=True, check=True).stdout
+        return json.loads(out)
+
+    def rows(self, sql, args=()):
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+
+
+def value_for(f):
+    """A valid value for one field (str, or bytes for a file)."""
+    t = f["type"]
+    ml = f.get("max_length") or 50
+    if t == "text":
+        return ("Test Ä" * 10)[:min(ml, 12)]
+    if t == "textarea":
+        return ("Zeile eins\nZeile zwei ü")[:ml]
+    if t == "email":
+        return "antrag@example.de"
+    if t == "tel":
+        return "02361 12345"
+    if t == "date":
+        return "2024-02-29"
+    if t == "number":
+        lo = f.get("min", 0)
+        hi = f.get("max", lo + 10)
+        v = lo if lo == int(lo) else (lo + hi) / 2
+        v = int(v) if float(v).is_integer() else v
+        if v < lo or v > hi:
+            v = hi
+        return str(v)
+    if t in ("select", "radio"):
+        return f["options"][-1]
+    if t == "checkbox":
+        return "ja"
+    if t == "file":
+        acc = f["accept"]
+        return PDF if "application/pdf" in acc else JPEG if "image/jpeg" in acc else PNG
+    raise ValueError(t)
+
+
+def valid_values(form):
+    """[(name, value)] filling every field (files as bytes)."""
+    return [(f["name"], value_for(f)) for f in form["fields"]]
+
+
+def urlencode(pairs):
+    return urllib.parse.urlencode([(k, v) for k, v in pairs]).encode()
+
+
+def multipart(pairs):
+    """pairs: (name, str) or (name, bytes) -> file part. Returns (body, ctype)."""
+    b = "----relaytest" + uuid.uuid4().hex
+    out = []
+    for i, (k, v) in enumerate(pairs):
+        out.append(("--%s\r\n" % b).encode())
+        if isinstance(v, bytes):
+            out.append(('Content-Disposition: form-data; name="%s"; filename="upload%d.bin"\r\n'
+                        'Content-Type: application/octet-stream\r\n\r\n' % (k, i)).encode())
+            out.append(v)
+        else:
+            out.append(('Content-Disposition: form-data; name="%s"\r\n\r\n' % k).encode())
+            out.append(v.encode())
+        out.append(b"\r\n")
+    out.append(("--%s--\r\n" % b).encode())
+    return b"".join(out), "multipart/form-data; boundary=" + b
+
+
+def post(relay, city, service, pairs, origin=ORIGIN, json_accept=True, headers=None,
+         multi=None):
+    """POST a form; multi=None picks multipart when a file is present."""
+    has_file = any(isinstance(v, bytes) for _, v in pairs)
+    if multi is None:
+        multi = has_file
+    if multi:
+        body, ctype = multipart(pairs)
+    else:
+        body, ctype = urlencode([(k, v) for k, v in pairs if not isinstance(v, bytes)]), \
+            "application/x-www-form-urlencoded"
+    h = {"Content-Type": ctype}
+    if origin:
+        h["Origin"] = origin
+    if json_accept:
+        h["Accept"] = "application/json"
+    h.update(headers or {})
+    return relay.request("POST", "/submit/%s/%s" % (city, service), body, h)
+
+
+def count_submissions(relay):
+    return relay.rows("SELECT count(*) FROM submissions")[0][0]
+
+
+def burst(relay, form, n, conc=50):
+    """n concurrent valid posts; returns [(reference, token)] of those that
+    got a 303 (reference from the JSON body, token from Location)."""
+    got = []
+    lock = threading.Lock()
+    idx = iter(range(n))
+
+    def worker():
+        while True:
+            with lock:
+                i = next(idx, None)
+            if i is None:
+                return
+            try:
+                st, h, body = post(relay, form["city"], form["service"], valid_values(form))
+            except OSError:
+                continue
+            if st == 303:
+                with lock:
+                    got.append((json.loads(body)["reference"], h["location"].rsplit("/", 1)[1]))
+
+    ts = [threading.Thread(target=worker) for _ in range(conc)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return got
+
+
+def raw_exchange(port, data, timeout=30):
+    """Sends raw bytes (ignoring a peer that hangs up early, as a server
+    answering 413 before the body may) and returns the raw answer."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        try:
+            s.sendall(data)
+        except OSError:
+            pass
+        out = b""
+        while True:
+            try:
+                b = s.recv(65536)
+            except OSError:
+                break
+            if not b:
+                break
+            out += b
+        return out
+    finally:
+        s.close()
+
+
+def raw_status(answer):
+    m = answer.split(b"\r\n", 1)[0].split()
+    return int(m[1]) if len(m) >= 2 and m[1].isdigit() else None
