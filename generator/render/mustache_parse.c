@@ -302,24 +302,27 @@ static bool blank(const struct tok *t)
 	return true;
 }
 
-/* Tokens [a, b) are one source line. */
+/* Tokens [a, b) are one source line. A tag is clear before (after) when
+ * it is the first (last) token of the line that is not blank text. */
 static void classify_line(struct parser *p, size_t a, size_t b)
 {
 	int tags = 0;
-	for (size_t i = a; i < b; i++)
+	size_t first = NONE, last = NONE;
+	for (size_t i = a; i < b; i++) {
 		tags += p->t[i].kind == T_TAG;
+		if (!blank(&p->t[i])) {
+			if (first == NONE)
+				first = i;
+			last = i;
+		}
+	}
 	for (size_t i = a; i < b; i++) {
 		struct tok *t = &p->t[i];
 		if (t->kind != T_TAG)
 			continue;
 		t->line_tags = tags;
-		t->clear_before = t->clear_after = true;
-		for (size_t j = a; j < i; j++)
-			if (!blank(&p->t[j]))
-				t->clear_before = false;
-		for (size_t j = i + 1; j < b; j++)
-			if (!blank(&p->t[j]))
-				t->clear_after = false;
+		t->clear_before = first == i;
+		t->clear_after = last == i;
 		if (i == a + 1 && t->clear_before)
 			t->lead = a;
 		if (i + 2 == b && t->clear_after)

@@ -275,8 +275,12 @@ static int nodes(struct rstate *r, const struct mu_node *k, size_t n)
 		return 0;
 	if (++r->depth > MU_MAX_RENDER_DEPTH) {
 		r->depth--;
-		return fail(r, k, "templates nested deeper than %.*s levels while rendering",
-			    "2000", 4);
+		if (!r->failed)
+			diag_add(r->d, k->file, k->line, k->col,
+				 "templates nested deeper than %d levels while rendering",
+				 MU_MAX_RENDER_DEPTH);
+		r->failed = true;
+		return -1;
 	}
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
