@@ -182,6 +182,8 @@ static void parse_retry(struct cfgparse *p, const struct ynode *m)
 			NUM(p, v, key, 1, 7 * 86400, r->max);
 		else if (!strcmp(key, "lifetime_hours"))
 			NUM(p, v, key, 1, 24 * 365, r->lifetime_hours);
+		else if (!strcmp(key, "lifetime_seconds"))
+			NUM(p, v, key, 1, 365 * 86400, r->lifetime_seconds);
 		else
 			err(p, k, "unknown key 'retry.%s'", key);
 	}

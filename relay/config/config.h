@@ -24,6 +24,7 @@ struct retry_config {
 	long initial;               /* seconds before the first retry, default 300 */
 	long max;                   /* backoff cap in seconds, default 3600 */
 	long lifetime_hours;        /* then failed, default 120 (5 days) */
+	long lifetime_seconds;      /* overrides lifetime_hours when > 0 (tests) */
 };
 
 struct limits_config {

@@ -27,16 +27,13 @@ struct deliver_worker {
 	struct deliver_stats stats;
 };
 
-/* One structured line on stderr: ts=... level=... component=deliver ... */
+/* One structured line on stderr, in relayd's style:
+ * "relayd: level=... component=deliver event=... key=value ...". */
 static void logline(const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void logline(const char *level, const char *fmt, ...)
 {
-	char ts[32], msg[1024];
-	time_t now = time(NULL);
-	struct tm tm;
-	if (!gmtime_r(&now, &tm) || !strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(ts, sizeof ts, "%lld", (long long)now);
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(msg, sizeof msg, fmt, ap);
@@ -44,7 +41,7 @@ static void logline(const char *level, const char *fmt, ...)
 	if (n < 0)
 		return;
 	/* One write per line (stderr is unbuffered): no interleaving. */
-	fprintf(stderr, "ts=%s level=%s component=deliver %s%s\n", ts, level, msg,
+	fprintf(stderr, "relayd: level=%s component=deliver %s%s\n", level, msg,
 		(size_t)n >= sizeof msg ? " truncated=1" : "");
 }
 
@@ -254,7 +251,9 @@ static void server_from_config(struct deliver_worker *w)
 		.timeout = s->timeout, .msgid_host = w->msgid_host,
 	};
 	w->lease = s->connect_timeout + s->timeout + 30;
-	w->lifetime = w->cfg->retry.lifetime_hours * 3600;
+	w->lifetime = w->cfg->retry.lifetime_seconds > 0
+		      ? w->cfg->retry.lifetime_seconds
+		      : w->cfg->retry.lifetime_hours * 3600;
 }
 
 struct deliver_worker *deliver_worker_start(struct store *store,
