@@ -51,6 +51,10 @@ struct mu_env;
  * renders the empty string). */
 typedef int (*mu_load_fn)(void *ctx, const char *name, struct buf *src,
 			  const char **filename);
+/* (The loader is called with the env's cache lock held: it must not call
+ * mu_* functions on the same env. Sections treat missing names, null,
+ * false, the empty list and the empty string as false; numbers, maps and
+ * other strings as true. Templates may not nest sections deeper than 100.) */
 
 struct mu_env *mu_env_new(mu_load_fn load, void *ctx);
 void mu_env_free(struct mu_env *env);

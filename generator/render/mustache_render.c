@@ -201,7 +201,12 @@ static int include(struct rstate *r, const struct mu_node *n)
 	const char *name = n->text;
 	size_t len = n->len;
 	if (n->dynamic) {
+		/* In strict mode a dynamic name must resolve like a variable. */
 		const struct mval *v = lookup(r, &n->name);
+		if (!v && r->env->strict)
+			return fail(r, n, "undefined variable '%.*s'", n->text, n->len);
+		if (v && v->kind != MV_STR && r->env->strict)
+			return fail(r, n, "dynamic name '%.*s' is not a string", n->text, n->len);
 		if (!v || v->kind != MV_STR)
 			return 0;
 		name = v->str;

@@ -144,6 +144,12 @@ static void test_strict(void)
 	diags_free(&d);
 	diags_init(&d);
 	buf_reset(&out);
+	rc = render("x\n {{>*nope}}", NULL, true, data, &out, &d);
+	check(rc == -1 && has_diag(&d, "t.mustache:2:2: undefined variable 'nope'"),
+	      "strict: undefined dynamic partial name is an error");
+	diags_free(&d);
+	diags_init(&d);
+	buf_reset(&out);
 	rc = render("{{missing}}", NULL, false, data, &out, &d);
 	check(rc == 0 && d.n == 0 && out.len == 0, "not strict: missing renders empty");
 	buf_free(&out);
