@@ -1,0 +1,58 @@
+"""kill -9 of relayd during a burst of concurrent posts: after a restart on
+the same database every post that got its 303 is there, complete (row,
+attachments, outbox job, received event), and the database is intact.
+
+Reusable: run_crash(relay_factory) returns the list of (reference, token)
+answered 303, so a delivery test can check that each of them is mailed."""
+import os
+import sys
+import threading
+import time
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from relay_lib import *  # noqa
+
+N, CONC = 400, 100
+
+
+def run_crash(relay, form, n=N, conc=CONC, kill_after=150):
+    got = []
+    th = threading.Thread(target=lambda: got.extend(burst(relay, form, n, conc=conc)))
+    th.start()
+    # kill once a good part of the burst has been answered
+    end = time.time() + 60
+    while time.time() < end:
+        try:
+            c = relay.rows("SELECT count(*) FROM submissions")[0][0]
+        except Exception:
+            c = 0
+        if c >= kill_after:
+            break
+        time.sleep(0.01)
+    relay.kill9()
+    th.join()
+    return got
+
+
+if __name__ == "__main__":
+    r = Relay("crash").start()
+    forms = {(f["city"], f["service"]): f for f in r.dump_forms()}
+    H = forms[("dorsten", "hundeanmeldung")]
+    got = run_crash(r, H)
+    ok(0 < len(got) < N, "kill -9 hit the burst: %d of %d posts answered 303" % (len(got), N))
+    r.start()
+    refs = r.rows("SELECT reference, token, id FROM submissions")
+    have = {x[0]: x for x in refs}
+    missing = [g for g in got if g[0] not in have or have[g[0]][1] != g[1]]
+    ok(not missing, "after restart every 303-answered post is in the database (%d answered, %d stored)" % (
+        len(got), len(refs)), missing[:5])
+    files = sum(1 for _, v in valid_values(H) if isinstance(v, bytes))
+    bad = r.rows("""SELECT s.reference FROM submissions s WHERE
+        (SELECT count(*) FROM attachments a WHERE a.submission_id = s.id) != ? OR
+        (SELECT count(*) FROM outbox o WHERE o.submission_id = s.id AND o.kind = 'office') != 1 OR
+        (SELECT count(*) FROM events e WHERE e.submission_id = s.id AND e.kind = 'received') != 1""", (files,))
+    ok(not bad, "no half-stored submission (attachments, outbox job, event all there)", bad[:5])
+    ok(r.rows("PRAGMA integrity_check")[0][0] == "ok", "database intact after kill -9")
+    st, _, _ = post(r, "dorsten", "hundeanmeldung", valid_values(H))
+    ok(st == 303, "restarted relay accepts posts", st)
+    ok(r.stop() == 0, "exit 0")
+    done()
