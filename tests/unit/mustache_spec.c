@@ -135,6 +135,13 @@ static bool run_case(const char *file, const struct ynode *tc)
 		dump("template:", tpl->str, tpl->len);
 		dump("expected:", exp->str, exp->len);
 		dump("got:", got, out.len);
+		size_t at = 0, line = 1, col = 1;
+		for (; at < out.len && at < exp->len && got[at] == exp->str[at]; at++, col++)
+			if (got[at] == '\n')
+				line++, col = 0;
+		if (rc == 0)
+			printf("#   first difference at byte %zu (line %zu, column %zu)\n",
+			       at, line, col);
 		for (size_t i = 0; i < d.n; i++)
 			printf("#   error: %s:%d:%d: %s\n", d.v[i].file, d.v[i].line,
 			       d.v[i].col, d.v[i].msg);

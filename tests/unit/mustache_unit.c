@@ -237,6 +237,23 @@ static void test_partials(void)
 	diags_init(&d);
 	int rc = render("a{{>missing}}b", parts, false, NULL, &out, &d);
 	check(rc == 0 && strcmp(out.data, "ab") == 0, "missing partial renders empty");
+	static const char *const more[] = {
+		"page", "<{{$x}}default{{/x}}>",
+		"outer", "begin\n  {{>inner}}\nend\n",
+		"inner", "a\n  {{>leaf}}\nb {{>leaf}}\n",
+		"leaf", "1\n2\n",
+		NULL,
+	};
+	struct arena a;
+	arena_init(&a);
+	struct mval *data = mv_map(&a);
+	mv_set_str(&a, data, "layout", "page");
+	expect_output("dynamic parent {{<*name}}...{{/*name}}",
+		      "{{<*layout}}{{$x}}over{{/x}}{{/*layout}}", more, data, "<over>");
+	expect_output("nested standalone partials add up their indentation",
+		      "{{>outer}}", more, NULL,
+		      "begin\n  a\n    1\n    2\n  b 1\n2\n\nend\n");
+	arena_free(&a);
 	buf_reset(&out);
 	rc = render("a{{>bad}}b", parts, false, NULL, &out, &d);
 	check(rc == -1 && has_diag(&d, "bad:1:1: unclosed section '{{#open}}'") &&
