@@ -60,6 +60,11 @@ bin/asan/tests/%: $(call objs,asan,tests/unit/%.c $(GEN_SRC) $(RELAY_SRC) $(COMM
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
+# Driver for bench/history.sh: times the git history walk.
+bin/history-bench: $(call objs,rel,bench/history_bench.c $(GEN_SRC) $(COMMON_SRC))
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
 # Installs only what is missing; a no-op on a prepared machine.
 deps:
 	@sh tests/deps.sh install
