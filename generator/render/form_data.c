@@ -1,0 +1,206 @@
+/* form_data.c - a city's effective form as template data: one entry per
+ * field with the flags the form_field partial needs, the citizen's values
+ * and the error messages when the relay shows the form again. */
+#include <stdio.h>
+#include <string.h>
+#include "render_int.h"
+
+static const char *input_type(enum field_type t)
+{
+	switch (t) {
+	case FT_EMAIL: return "email";
+	case FT_TEL: return "tel";
+	case FT_DATE: return "date";
+	case FT_NUMBER: return "number";
+	default: return "text";
+	}
+}
+
+static const char *value_of(const struct form_state *st, const char *name)
+{
+	if (!st)
+		return NULL;
+	for (size_t i = 0; i < st->n_values; i++)
+		if (st->values[i].name && !strcmp(st->values[i].name, name))
+			return st->values[i].value;
+	return NULL;
+}
+
+static const char *error_of(const struct form_state *st, const char *name)
+{
+	if (!st)
+		return NULL;
+	for (size_t i = 0; i < st->n_errors; i++)
+		if (st->errors[i].field && !strcmp(st->errors[i].field, name))
+			return st->errors[i].message;
+	return NULL;
+}
+
+static const char *num_str(struct arena *a, double v)
+{
+	return arena_printf(a, "%.15g", v);
+}
+
+static const char *mime_label(const char *mime)
+{
+	if (!strcmp(mime, "application/pdf")) return "PDF";
+	if (!strcmp(mime, "image/jpeg")) return "JPEG";
+	if (!strcmp(mime, "image/png")) return "PNG";
+	return mime;
+}
+
+/* "Erlaubt: PDF, JPEG. Höchstens 5 MB je Datei, bis zu 3 Dateien." */
+static const char *file_hint(struct arena *a, const struct field *f)
+{
+	const char *types = "";
+	for (size_t i = 0; i < f->n_accept; i++)
+		types = arena_printf(a, "%s%s%s", types, i ? ", " : "",
+				     mime_label(f->accept[i]));
+	size_t size = f->max_size ? f->max_size : (size_t)5 << 20;
+	const char *sz = size % (1 << 20) == 0 ?
+		arena_printf(a, "%zu MB", size >> 20) :
+		arena_printf(a, "%zu KB", (size + 1023) >> 10);
+	size_t nf = f->max_files ? f->max_files : 1;
+	return arena_printf(a, "Erlaubte Dateitypen: %s. Höchstens %s je Datei%s.",
+			    types, sz, nf > 1 ? arena_printf(a, ", bis zu %zu Dateien", nf) : "");
+}
+
+static const char *accept_attr(struct arena *a, const struct field *f)
+{
+	const char *s = "";
+	for (size_t i = 0; i < f->n_accept; i++)
+		s = arena_printf(a, "%s%s%s", s, i ? "," : "", f->accept[i]);
+	return s;
+}
+
+static struct mval *options(struct arena *a, const struct field *f, const char *id,
+			    const char *value)
+{
+	struct mval *l = mv_list(a);
+	for (size_t i = 0; i < f->n_options; i++) {
+		struct mval *m = mv_map(a);
+		mset(a, m, "value", f->options[i].value);
+		mset(a, m, "label", f->options[i].label);
+		mset(a, m, "id", arena_printf(a, "%s-%zu", id, i + 1));
+		mv_set_bool(a, m, "selected", value && !strcmp(value, f->options[i].value));
+		mv_push(a, l, m);
+	}
+	return l;
+}
+
+static struct mval *field_data(struct arena *a, const struct field *f,
+			       const struct form_state *st, const char **anchor)
+{
+	struct mval *m = mv_map(a);
+	const char *id = arena_printf(a, "feld-%s", f->name);
+	const char *value = value_of(st, f->name);
+	const char *error = error_of(st, f->name);
+	const char *help = f->help && *f->help ? f->help : NULL;
+	const char *hint = f->type == FT_FILE ? file_hint(a, f) : NULL;
+
+	mset(a, m, "name", f->name);
+	mset(a, m, "id", id);
+	mset(a, m, "label", f->label);
+	mv_set_bool(a, m, "required", f->required);
+	mset_opt(a, m, "help", help);
+	mset_opt(a, m, "file_hint", hint);
+	mset(a, m, "help_id", arena_printf(a, "%s-hilfe", id));
+	mset(a, m, "error_id", arena_printf(a, "%s-fehler", id));
+	mset_opt(a, m, "error", error);
+	mv_set_bool(a, m, "invalid", error != NULL);
+	const char *desc = "";
+	if (help || hint)
+		desc = arena_printf(a, "%s-hilfe", id);
+	if (error)
+		desc = arena_printf(a, "%s%s%s-fehler", desc, *desc ? " " : "", id);
+	mset_opt(a, m, "describedby", desc);
+	mset_opt(a, m, "autocomplete", f->autocomplete);
+	mset(a, m, "value", value);
+
+	switch (f->type) {
+	case FT_TEXTAREA:
+		mv_set_bool(a, m, "is_textarea", true);
+		break;
+	case FT_SELECT:
+		mv_set_bool(a, m, "is_select", true);
+		mv_set(a, m, "options", options(a, f, id, value));
+		break;
+	case FT_RADIO:
+		mv_set_bool(a, m, "is_radio", true);
+		mv_set(a, m, "options", options(a, f, id, value));
+		/* The error summary links to the first radio button. */
+		id = arena_printf(a, "%s-1", id);
+		break;
+	case FT_CHECKBOX:
+		mv_set_bool(a, m, "is_checkbox", true);
+		mv_set_bool(a, m, "checked", value && !strcmp(value, "ja"));
+		break;
+	case FT_FILE:
+		mv_set_bool(a, m, "is_file", true);
+		mset(a, m, "accept", accept_attr(a, f));
+		mv_set_bool(a, m, "multiple", f->max_files > 1);
+		break;
+	default:
+		mv_set_bool(a, m, "is_input", true);
+		mset(a, m, "type", input_type(f->type));
+		if (f->type == FT_NUMBER) {
+			if (f->has_min)
+				mset(a, m, "min", num_str(a, f->min));
+			if (f->has_max)
+				mset(a, m, "max", num_str(a, f->max));
+			mset(a, m, "step", "any");
+		}
+		break;
+	}
+	if (f->max_length && f->type != FT_FILE && f->type != FT_CHECKBOX &&
+	    f->type != FT_SELECT && f->type != FT_RADIO && f->type != FT_DATE &&
+	    f->type != FT_NUMBER)
+		mv_set(a, m, "maxlength", mv_num(a, (double)f->max_length));
+	*anchor = id;
+	return m;
+}
+
+struct mval *form_data(struct page *pg, const struct city_service *cs,
+		       const struct form_state *st, struct mval **errors)
+{
+	struct arena *a = pg->a;
+	struct renderer *r = pg->r;
+	size_t si = (size_t)(cs->service - r->c->services);
+	struct mval *form = mv_map(a);
+	struct mval *fields = mv_list(a);
+	bool multipart = false, any_required = false;
+	const char **anchors = arena_alloc(a, (cs->n_fields + 1) * sizeof *anchors);
+
+	for (size_t i = 0; i < cs->n_fields; i++) {
+		const struct field *f = cs->fields[i];
+		mv_push(a, fields, field_data(a, f, st, &anchors[i]));
+		multipart |= f->type == FT_FILE;
+		any_required |= f->required;
+	}
+	mset(a, form, "action", arena_printf(a, "%s/%s/%s", r->relay_url,
+					     cs->city->slug, cs->service->slug));
+	mset(a, form, "enctype", multipart ? "multipart/form-data" :
+	     "application/x-www-form-urlencoded");
+	mset_opt(a, form, "intro_html", r->svc[si].form_intro);
+	mv_set(a, form, "fields", fields);
+	mv_set_bool(a, form, "any_required", any_required);
+	mset(a, form, "honeypot_value", value_of(st, "hp_website"));
+
+	*errors = NULL;
+	if (st && st->n_errors) {
+		struct mval *l = mv_list(a);
+		for (size_t e = 0; e < st->n_errors; e++) {
+			const char *href = "#formular";
+			for (size_t i = 0; i < cs->n_fields; i++)
+				if (st->errors[e].field &&
+				    !strcmp(cs->fields[i]->name, st->errors[e].field))
+					href = arena_printf(a, "#%s", anchors[i]);
+			struct mval *m = mv_map(a);
+			mset(a, m, "href", href);
+			mset(a, m, "message", st->errors[e].message);
+			mv_push(a, l, m);
+		}
+		*errors = l;
+	}
+	return form;
+}

@@ -1,0 +1,428 @@
+/* pages.c - the data of each kind of page. Each builder fills the page's
+ * data tree (in the per-page arena) and renders its template; all text is
+ * escaped by the template engine, only Markdown output and pre-rendered
+ * fragments are inserted raw. */
+#include <stdio.h>
+#include <string.h>
+#include "render_int.h"
+
+static bool shown(const struct renderer *r, const struct portal *p, size_t svc)
+{
+	if (!p->city)
+		return r->svc_listed[svc];
+	return r->cs_built[p->city_index * r->c->n_services + svc];
+}
+
+static size_t cat_index(const struct renderer *r, const char *slug)
+{
+	const struct category *c = catalog_category(r->c, slug);
+	return c ? (size_t)(c - r->c->categories) : (size_t)-1;
+}
+
+static const char *cat_href(struct page *pg, size_t cat)
+{
+	return arena_printf(pg->a, "%skategorien/%s.html", pg->base,
+			    pg->r->c->categories[cat].slug);
+}
+
+struct mval *service_item(struct page *pg, size_t svc)
+{
+	struct arena *a = pg->a;
+	const struct service *s = &pg->r->c->services[svc];
+	struct mval *m = mv_map(a);
+	mset(a, m, "title", s->title);
+	mset(a, m, "slug", s->slug);
+	mset(a, m, "summary", s->summary);
+	mset(a, m, "href", arena_printf(a, "%sleistungen/%s.html", pg->base, s->slug));
+	size_t ci = cat_index(pg->r, s->category);
+	mset(a, m, "category", ci != (size_t)-1 ? pg->r->c->categories[ci].name : "");
+	return m;
+}
+
+/* Services of one category shown on this portal, by title. */
+static struct mval *category_services(struct page *pg, size_t cat, size_t *count)
+{
+	struct renderer *r = pg->r;
+	struct mval *l = mv_list(pg->a);
+	*count = 0;
+	for (size_t k = 0; k < r->c->n_services; k++) {
+		size_t j = r->svc_order[k];
+		if (!shown(r, pg->p, j) || cat_index(r, r->c->services[j].category) != cat)
+			continue;
+		mv_push(pg->a, l, service_item(pg, j));
+		(*count)++;
+	}
+	return l;
+}
+
+static struct mval *categories(struct page *pg, bool with_services)
+{
+	struct arena *a = pg->a;
+	struct mval *l = mv_list(a);
+	for (size_t i = 0; i < pg->r->c->n_categories; i++) {
+		const struct category *cat = &pg->r->c->categories[i];
+		struct mval *m = mv_map(a);
+		size_t n;
+		struct mval *svcs = category_services(pg, i, &n);
+		mset(a, m, "name", cat->name);
+		mset(a, m, "slug", cat->slug);
+		mset(a, m, "description", cat->description);
+		mset(a, m, "href", cat_href(pg, i));
+		mv_set(a, m, "count", mv_num(a, (double)n));
+		if (with_services)
+			mv_set(a, m, "services", svcs);
+		mv_push(a, l, m);
+	}
+	return l;
+}
+
+static struct mval *contact(struct page *pg, const char *name, const char *address,
+			    const char *phone, const char *email, const char *hours,
+			    const char *url)
+{
+	struct arena *a = pg->a;
+	struct mval *m = mv_map(a);
+	mset(a, m, "name", name);
+	mset_opt(a, m, "address", address);
+	mset_opt(a, m, "phone", phone);
+	if (phone && *phone) {
+		/* tel: URI: digits and a leading + only. */
+		char *t = arena_alloc(a, strlen(phone) + 1), *o = t;
+		for (const char *s = phone; *s; s++)
+			if ((*s >= '0' && *s <= '9') || (*s == '+' && o == t))
+				*o++ = *s;
+		mset(a, m, "phone_uri", t);
+	}
+	mset_opt(a, m, "email", email);
+	mset_opt(a, m, "hours", hours);
+	mset_opt(a, m, "url", url);
+	mv_set_bool(a, m, "has_details", (phone && *phone) || (email && *email) ||
+		    (hours && *hours) || (url && *url));
+	return m;
+}
+
+static struct mval *city_contact(struct page *pg, const struct city *c)
+{
+	const char *name = !strcmp(c->kind, "Kreis") ? c->name :
+		arena_printf(pg->a, "Stadt %s", c->name);
+	return contact(pg, name, c->contact_address, c->contact_phone,
+		       c->contact_email, c->contact_hours, c->website);
+}
+
+int render_start(struct renderer *r, struct arena *a, struct buf *out, struct diags *d)
+{
+	struct page pg;
+	struct portal *u = &r->portals[0];
+	page_begin(&pg, r, u, a, 0, r->c->region.name);
+	page_set_title(&pg, r->c->region.name);
+	mset(a, pg.data, "crumb", "Startseite");
+	mset(a, pg.data, "intro_html", u->intro_html);
+	struct mval *cities = mv_list(a);
+	for (size_t i = 0; i < r->c->n_cities; i++) {
+		const struct portal *p = &r->portals[1 + i];
+		struct mval *m = mv_map(a);
+		mset(a, m, "name", p->city->name);
+		mset(a, m, "kind", p->city->kind);
+		mset(a, m, "website", p->city->website);
+		if (p->built)
+			mset(a, m, "href", arena_printf(a, "%sindex.html", p->prefix));
+		else
+			mset(a, m, "launch", date_de(a, p->city->launch));
+		mv_push(a, cities, m);
+	}
+	mv_set(a, pg.data, "cities", cities);
+	mv_set(a, pg.data, "categories", categories(&pg, false));
+	return page_render(&pg, T_START, out, d);
+}
+
+int render_city_start(struct renderer *r, struct portal *p, struct arena *a,
+		      struct buf *out, struct diags *d)
+{
+	struct page pg;
+	page_begin(&pg, r, p, a, 1, p->name);
+	page_set_title(&pg, p->name);
+	mset(a, pg.data, "crumb", p->city->name);
+	mset(a, pg.data, "intro_html", p->intro_html);
+	mv_set(a, pg.data, "contact", city_contact(&pg, p->city));
+	mv_set(a, pg.data, "categories", categories(&pg, false));
+	return page_render(&pg, T_CITY_START, out, d);
+}
+
+static struct mval *ext_links(struct page *pg, const char *cat_slug)
+{
+	struct arena *a = pg->a;
+	struct mval *l = mv_list(a);
+	for (size_t i = 0; i < pg->r->c->n_links; i++) {
+		const struct extlink *x = &pg->r->c->links[i];
+		if (strcmp(x->category, cat_slug) != 0)
+			continue;
+		struct mval *m = mv_map(a);
+		mset(a, m, "title", x->title);
+		mset(a, m, "url", x->url);
+		mset(a, m, "level", x->level);
+		mset(a, m, "provider", x->provider);
+		mset(a, m, "description", x->description);
+		mv_push(a, l, m);
+	}
+	return l->n ? l : NULL;
+}
+
+int render_category(struct renderer *r, struct portal *p, size_t cat,
+		    struct arena *a, struct buf *out, struct diags *d)
+{
+	const struct category *c = &r->c->categories[cat];
+	struct page pg;
+	page_begin(&pg, r, p, a, p->city ? 2 : 1, c->name);
+	page_home_crumb(&pg);
+	mset(a, pg.data, "description", c->description);
+	size_t n;
+	struct mval *svcs = category_services(&pg, cat, &n);
+	mv_set(a, pg.data, "services", svcs);
+	mv_set_bool(a, pg.data, "has_services", n > 0);
+	struct mval *links = ext_links(&pg, c->slug);
+	mv_set_bool(a, pg.data, "has_links", links != NULL);
+	if (links)
+		mv_set(a, pg.data, "links", links);
+	return page_render(&pg, T_CATEGORY, out, d);
+}
+
+/* Title, texts and category of a service, shared by both service pages. */
+static void service_common(struct page *pg, size_t svc)
+{
+	struct arena *a = pg->a;
+	const struct service *s = &pg->r->c->services[svc];
+	const struct svc_html *h = &pg->r->svc[svc];
+	page_home_crumb(pg);
+	size_t ci = cat_index(pg->r, s->category);
+	if (ci != (size_t)-1) {
+		page_crumb(pg, pg->r->c->categories[ci].name, cat_href(pg, ci));
+		struct mval *cat = mv_map(a);
+		mset(a, cat, "name", pg->r->c->categories[ci].name);
+		mset(a, cat, "href", cat_href(pg, ci));
+		mv_set(a, pg->data, "category", cat);
+	}
+	mset(a, pg->data, "summary", s->summary);
+	mset_opt(a, pg->data, "leika", s->leika);
+	mset(a, pg->data, "description_html", h->description);
+}
+
+int render_service_overview(struct renderer *r, size_t svc, struct arena *a,
+			    struct buf *out, struct diags *d)
+{
+	struct page pg;
+	const struct service *s = &r->c->services[svc];
+	page_begin(&pg, r, &r->portals[0], a, 1, s->title);
+	service_common(&pg, svc);
+	struct mval *cities = mv_list(a);
+	for (size_t i = 0; i < r->c->n_cities; i++) {
+		const struct portal *p = &r->portals[1 + i];
+		if (!p->built || !shown(r, p, svc))
+			continue;
+		struct mval *m = mv_map(a);
+		mset(a, m, "name", p->city->name);
+		mset(a, m, "href", arena_printf(a, "%s%sleistungen/%s.html", pg.root,
+						p->prefix, s->slug));
+		mv_push(a, cities, m);
+	}
+	mv_set(a, pg.data, "cities", cities);
+	mv_set_bool(a, pg.data, "has_cities", cities->n > 0);
+	return page_render(&pg, T_SERVICE_OVERVIEW, out, d);
+}
+
+static struct mval *str_list(struct arena *a, const char **v, size_t n)
+{
+	struct mval *l = mv_list(a);
+	for (size_t i = 0; i < n; i++)
+		mv_push(a, l, mv_str(a, v[i]));
+	return l;
+}
+
+static const char *note_html(const struct renderer *r, const struct city_service *cs)
+{
+	if (!cs->ov || !cs->ov->note)
+		return NULL;
+	size_t k = (size_t)(cs->ov - r->c->overrides);
+	return k < r->c->n_overrides ? r->note_html[k] : NULL;
+}
+
+int render_service(struct renderer *r, struct portal *p, size_t svc,
+		   const struct form_state *st, struct arena *a,
+		   struct buf *out, struct diags *d)
+{
+	const struct service *s = &r->c->services[svc];
+	const struct city_service *cs = rcs(r, p->city_index, svc);
+	struct page pg;
+	page_begin(&pg, r, p, a, 2, s->title);
+	service_common(&pg, svc);
+	const struct svc_html *h = &r->svc[svc];
+	mset_opt(a, pg.data, "requirements_html", h->requirements);
+	mv_set_bool(a, pg.data, "has_documents", s->n_documents > 0);
+	mv_set(a, pg.data, "documents", str_list(a, s->documents, s->n_documents));
+	mset(a, pg.data, "costs", cs->costs);
+	mset_opt(a, pg.data, "deadlines", cs->deadlines);
+	mset_opt(a, pg.data, "duration", s->duration);
+	mv_set_bool(a, pg.data, "has_legal_basis", s->n_legal_basis > 0);
+	mv_set(a, pg.data, "legal_basis", str_list(a, s->legal_basis, s->n_legal_basis));
+	if (cs->office)
+		mv_set(a, pg.data, "office",
+		       contact(&pg, cs->office->name, cs->office->address,
+			       cs->office->phone, cs->office->email,
+			       cs->office->hours, cs->office->url));
+	else
+		mv_set(a, pg.data, "office", city_contact(&pg, p->city));
+	const char *note = note_html(r, cs);
+	if (note) {
+		mset(a, pg.data, "note_html", note);
+		mset(a, pg.data, "note_title",
+		     arena_printf(a, "Hinweis für %s", p->city->name));
+	}
+	if (s->form) {
+		struct mval *errors = NULL;
+		mv_set(a, pg.data, "form", form_data(&pg, cs, st, &errors));
+		mv_set_bool(a, pg.data, "has_errors", errors != NULL);
+		if (errors) {
+			mv_set(a, pg.data, "errors", errors);
+			page_set_title(&pg, arena_printf(a, "Fehler: %s – %s",
+							 s->title, p->name));
+		}
+	}
+	return page_render(&pg, T_SERVICE, out, d);
+}
+
+/* First letter for the A-Z index: umlauts under their vowel. */
+static char initial(const char *title)
+{
+	char k[8];
+	title_fold(title, k, sizeof k);
+	char c = k[0];
+	if (c >= 'a' && c <= 'z')
+		return (char)(c - 32);
+	return '#';
+}
+
+int render_az(struct renderer *r, struct portal *p, bool search,
+	      struct arena *a, struct buf *out, struct diags *d)
+{
+	struct page pg;
+	page_begin(&pg, r, p, a, p->city ? 1 : 0,
+		   search ? "Suche" : "Leistungen von A bis Z");
+	page_home_crumb(&pg);
+	struct mval *letters = mv_list(a), *all = mv_list(a), *cur = NULL;
+	char last = 0;
+	for (size_t k = 0; k < r->c->n_services; k++) {
+		size_t j = r->svc_order[k];
+		if (!shown(r, p, j))
+			continue;
+		struct mval *item = service_item(&pg, j);
+		mv_push(a, all, item);
+		char c = initial(r->c->services[j].title);
+		if (!cur || c != last) {
+			struct mval *m = mv_map(a);
+			char l[2] = { c, 0 };
+			mset(a, m, "letter", arena_strdup(a, l));
+			mset(a, m, "id", c == '#' ? "weitere" :
+			     arena_printf(a, "buchstabe-%c", c + 32));
+			cur = mv_list(a);
+			mv_set(a, m, "services", cur);
+			mv_push(a, letters, m);
+			last = c;
+		}
+		mv_push(a, cur, item);
+	}
+	mv_set(a, pg.data, "letters", letters);
+	mv_set(a, pg.data, "services", all);
+	mv_set(a, pg.data, "count", mv_num(a, (double)all->n));
+	mset(a, pg.data, "index_json", "suche.json");
+	return page_render(&pg, search ? T_SEARCH : T_AZ, out, d);
+}
+
+static const char *const text_title[T_COUNT] = {
+	[T_IMPRESSUM] = "Impressum", [T_DATENSCHUTZ] = "Datenschutzerklärung",
+	[T_BARRIEREFREIHEIT] = "Erklärung zur Barrierefreiheit",
+	[T_LEICHTE_SPRACHE] = "Leichte Sprache",
+	[T_NOTFOUND] = "Seite nicht gefunden",
+};
+
+/* Impressum, Datenschutz, Barrierefreiheit, Leichte Sprache and 404: the
+ * text lives in the theme; the data is who is responsible. */
+int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
+		struct arena *a, struct buf *out, struct diags *d)
+{
+	struct page pg;
+	/* The 404 page is served for any missing URL at any depth, so only
+	 * absolute links work there. */
+	int depth = t == T_NOTFOUND ? MAX_DEPTH : p->city ? 1 : 0;
+	page_begin(&pg, r, p, a, depth, text_title[t] ? text_title[t] : "");
+	page_home_crumb(&pg);
+	const struct region *g = &r->c->region;
+	struct mval *resp;
+	if (p->city) {
+		resp = city_contact(&pg, p->city);
+		mset(a, resp, "head", !strcmp(p->city->kind, "Kreis") ?
+		     "Der Landrat" : "Der Bürgermeister");
+	} else {
+		resp = contact(&pg, g->contact_name, g->contact_address,
+			       g->contact_phone, g->contact_email, NULL, NULL);
+		mset(a, resp, "head", "");
+	}
+	mv_set(a, pg.data, "responsible", resp);
+	mv_set(a, pg.data, "operator",
+	       contact(&pg, g->contact_name, g->contact_address, g->contact_phone,
+		       g->contact_email, NULL, NULL));
+	mset(a, pg.data, "relay_host", r->relay_url);
+	struct mval *cities = mv_list(a);
+	for (size_t i = 0; i < r->c->n_cities; i++) {
+		struct mval *m = mv_map(a);
+		mset(a, m, "name", r->c->cities[i].name);
+		if (r->portals[1 + i].built)
+			mset(a, m, "href", arena_printf(a, "%s%sindex.html", pg.root,
+							r->portals[1 + i].prefix));
+		mv_push(a, cities, m);
+	}
+	mv_set(a, pg.data, "cities", cities);
+	return page_render(&pg, t, out, d);
+}
+
+int render_confirmation(struct renderer *r, const struct city_service *cs,
+			const char *reference, const char *received_at,
+			struct arena *a, struct buf *out, struct diags *d)
+{
+	const struct city *city = cs->city;
+	size_t ci = (size_t)(city - r->c->cities);
+	size_t si = (size_t)(cs->service - r->c->services);
+	struct portal *p = &r->portals[1 + ci];
+	struct page pg;
+	page_begin(&pg, r, p, a, MAX_DEPTH, "Antrag eingegangen");
+	page_home_crumb(&pg);
+	page_crumb(&pg, cs->service->title,
+		   arena_printf(a, "%sleistungen/%s.html", pg.base, cs->service->slug));
+	page_set_title(&pg, arena_printf(a, "Antrag eingegangen: %s – %s",
+					 cs->service->title, p->name));
+	mset(a, pg.data, "reference", reference);
+	mset(a, pg.data, "received_at", received_at);
+	mv_set(a, pg.data, "service", service_item(&pg, si));
+	if (cs->office)
+		mv_set(a, pg.data, "office",
+		       contact(&pg, cs->office->name, cs->office->address,
+			       cs->office->phone, cs->office->email,
+			       cs->office->hours, cs->office->url));
+	else
+		mv_set(a, pg.data, "office", city_contact(&pg, city));
+	return page_render(&pg, T_CONFIRMATION, out, d);
+}
+
+int render_error(struct renderer *r, struct portal *p, int status,
+		 const char *message, struct arena *a, struct buf *out,
+		 struct diags *d)
+{
+	struct page pg;
+	const char *title = status == 404 ? "Seite nicht gefunden" :
+		status == 413 ? "Die Daten sind zu groß" :
+		status == 429 ? "Zu viele Anfragen" :
+		status >= 500 ? "Technischer Fehler" : "Anfrage nicht möglich";
+	page_begin(&pg, r, p, a, MAX_DEPTH, title);
+	page_home_crumb(&pg);
+	mv_set(a, pg.data, "status", mv_num(a, status));
+	mset(a, pg.data, "message", message);
+	return page_render(&pg, T_ERROR, out, d);
+}

@@ -1,0 +1,87 @@
+/* render_form.c - the relay's own pages through the site's templates:
+ * the form again with errors, the confirmation and plain error pages.
+ * All links are absolute (region.base_url) because these pages are served
+ * from the relay's address. Prepared once at startup; afterwards the
+ * renderer is read-only, so the daemon's threads may share it. */
+#include <stdlib.h>
+#include <string.h>
+#include "render_int.h"
+
+struct renderer *renderer_open(struct catalog *c, struct source *themes,
+			       const char *relay_url, struct diags *d)
+{
+	struct renderer *r = xcalloc(1, sizeof *r);
+	if (renderer_prepare(r, c, themes, NULL, relay_url, NULL, true, d) < 0) {
+		renderer_release(r);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void renderer_close(struct renderer *r)
+{
+	if (!r)
+		return;
+	renderer_release(r);
+	free(r);
+}
+
+static int finish(struct arena *a, int rc)
+{
+	arena_free(a);
+	return rc;
+}
+
+static int locate(struct renderer *r, const struct city_service *cs,
+		  size_t *ci, size_t *si, struct diags *d)
+{
+	if (!cs || !cs->city || !cs->service ||
+	    cs->city < r->c->cities || cs->city >= r->c->cities + r->c->n_cities ||
+	    cs->service < r->c->services ||
+	    cs->service >= r->c->services + r->c->n_services) {
+		diag_add(d, "render", 0, 0, "city_service is not from this catalogue");
+		return -1;
+	}
+	*ci = (size_t)(cs->city - r->c->cities);
+	*si = (size_t)(cs->service - r->c->services);
+	return 0;
+}
+
+int render_form_page(struct renderer *r, const struct city_service *cs,
+		     const struct form_state *st, struct buf *out, struct diags *d)
+{
+	size_t ci, si;
+	if (locate(r, cs, &ci, &si, d) < 0)
+		return -1;
+	struct arena a;
+	arena_init(&a);
+	/* The renderer's own resolved copy: same fields as the caller's. */
+	return finish(&a, render_service(r, &r->portals[1 + ci], si, st, &a, out, d));
+}
+
+int render_confirmation_page(struct renderer *r, const struct city_service *cs,
+			     const char *reference, const char *received_at,
+			     struct buf *out, struct diags *d)
+{
+	size_t ci, si;
+	if (locate(r, cs, &ci, &si, d) < 0)
+		return -1;
+	struct arena a;
+	arena_init(&a);
+	buf_reset(out);
+	return finish(&a, render_confirmation(r, rcs(r, ci, si), reference,
+					      received_at ? received_at : "",
+					      &a, out, d));
+}
+
+int render_error_page(struct renderer *r, const struct city *city, int status,
+		      const char *message, struct buf *out, struct diags *d)
+{
+	struct portal *p = &r->portals[0];
+	if (city && city >= r->c->cities && city < r->c->cities + r->c->n_cities)
+		p = &r->portals[1 + (size_t)(city - r->c->cities)];
+	struct arena a;
+	arena_init(&a);
+	return finish(&a, render_error(r, p, status, message ? message : "", &a, out, d));
+}

@@ -1,0 +1,146 @@
+/* render_int.h - shared state of the page renderer (site.c for the static
+ * site, render_form.c for the relay's pages). Everything that is the same
+ * for many pages is computed once in renderer_prepare(): the effective
+ * city x service table, the Markdown of every text, the compiled templates
+ * of each portal and its header/footer fragments. Rendering a page then
+ * only builds a small data tree in a per-page arena. After preparation the
+ * renderer is read-only, so several threads may render pages at once. */
+#ifndef RENDER_INT_H
+#define RENDER_INT_H
+#include <stdbool.h>
+#include "../model/catalog.h"
+#include "../load/source.h"
+#include "../util/arena.h"
+#include "../util/buf.h"
+#include "../util/diag.h"
+#include "mustache.h"
+#include "render_form.h"
+
+/* Page templates every theme has (themes/default/<name>.mustache). */
+enum page_tpl {
+	T_START, T_CITY_START, T_CATEGORY, T_SERVICE_OVERVIEW, T_SERVICE,
+	T_AZ, T_SEARCH, T_IMPRESSUM, T_DATENSCHUTZ, T_BARRIEREFREIHEIT,
+	T_LEICHTE_SPRACHE, T_NOTFOUND, T_CONFIRMATION, T_ERROR,
+	T_HEADER, T_FOOTER, T_COUNT
+};
+extern const char *const page_tpl_name[T_COUNT];
+
+/* Link depth of a page below the site root: index.html is 0,
+ * kategorien/x.html and dorsten/index.html are 1, dorsten/leistungen/x.html
+ * is 2. Header and footer are rendered once per portal and depth. */
+#define MAX_DEPTH 3
+
+/* Where templates of one portal come from: the city's own
+ * content/cities/<city>/theme/ first, then themes/<theme>/. */
+struct tpl_loader {
+	struct source *src;
+	const char *city_dir;       /* "content/cities/dorsten/theme" or NULL */
+	const char *theme_dir;      /* "themes/default" */
+	struct arena *arena;        /* file names for messages */
+};
+
+struct portal {
+	const struct city *city;    /* NULL: the umbrella portal */
+	size_t city_index;
+	const char *name;           /* "Serviceportal Dorsten" */
+	const char *prefix;         /* "" or "dorsten/" */
+	bool built;                 /* launched at the build date */
+	struct mu_env *env;         /* may be shared with another portal */
+	bool own_env;
+	struct tpl_loader *loader;
+	struct mu_template *tpl[T_COUNT];
+	const char *logo_path;      /* "assets/dorsten/logo.svg" or NULL */
+	const char *intro_html;
+	char *header[MAX_DEPTH + 1], *footer[MAX_DEPTH + 1];  /* [MAX_DEPTH]: absolute */
+};
+
+struct svc_html {               /* Markdown of a service, rendered once */
+	const char *description, *requirements, *form_intro;
+};
+
+struct renderer {
+	struct catalog *c;
+	struct source *src;
+	struct arena arena;         /* lives as long as the renderer */
+	const char *date;           /* build date, or NULL: everything is built */
+	const char *relay_url;      /* without trailing slash */
+	const char *commit;         /* or NULL */
+	const char *commit_short;   /* or NULL */
+	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */
+	bool absolute;              /* relay: every page links absolutely */
+	struct portal *portals;     /* [0] umbrella, [1 + i] city i */
+	size_t n_portals;
+	struct svc_html *svc;       /* parallel to c->services */
+	const char **note_html;     /* parallel to c->overrides */
+	struct city_service *cs;    /* [city * n_services + service] */
+	bool *cs_built;             /* offered and inside its window at the date */
+	bool *svc_listed;           /* umbrella: offered by at least one built city */
+	size_t *svc_order;          /* service indices by title, German order */
+};
+
+/* Load themes, resolve the catalogue, render Markdown and fragments. */
+int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
+		     const char *date, const char *relay_url, const char *commit,
+		     bool absolute, struct diags *d);
+void renderer_release(struct renderer *r);
+
+static inline struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)
+{
+	return &r->cs[city * r->c->n_services + svc];
+}
+
+/* ---- one page ---- */
+struct page {
+	struct renderer *r;
+	struct portal *p;
+	struct arena *a;            /* per page, freed after rendering */
+	int depth;
+	const char *root;           /* "", "../", "../../" or abs_root */
+	const char *base;           /* root + portal prefix */
+	struct mval *data;
+	struct mval *crumbs;
+};
+
+/* Start the data of a page: the common keys of layout, header, footer. */
+void page_begin(struct page *pg, struct renderer *r, struct portal *p,
+		struct arena *a, int depth, const char *title);
+void page_crumb(struct page *pg, const char *label, const char *href);
+void page_set_title(struct page *pg, const char *doc_title);
+void page_home_crumb(struct page *pg);  /* the portal's start page */
+int page_render(struct page *pg, enum page_tpl t, struct buf *out, struct diags *d);
+
+/* Page builders (pages.c). out is reset first. */
+int render_start(struct renderer *r, struct arena *a, struct buf *out, struct diags *d);
+int render_city_start(struct renderer *r, struct portal *p, struct arena *a,
+		      struct buf *out, struct diags *d);
+int render_category(struct renderer *r, struct portal *p, size_t cat,
+		    struct arena *a, struct buf *out, struct diags *d);
+int render_service_overview(struct renderer *r, size_t svc, struct arena *a,
+			    struct buf *out, struct diags *d);
+int render_service(struct renderer *r, struct portal *p, size_t svc,
+		   const struct form_state *st, struct arena *a,
+		   struct buf *out, struct diags *d);
+int render_az(struct renderer *r, struct portal *p, bool search,
+	      struct arena *a, struct buf *out, struct diags *d);
+int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
+		struct arena *a, struct buf *out, struct diags *d);
+int render_confirmation(struct renderer *r, const struct city_service *cs,
+			const char *reference, const char *received_at,
+			struct arena *a, struct buf *out, struct diags *d);
+int render_error(struct renderer *r, struct portal *p, int status,
+		 const char *message, struct arena *a, struct buf *out,
+		 struct diags *d);
+struct mval *service_item(struct page *pg, size_t svc);
+
+/* Form fields as template data (form_data.c). */
+struct mval *form_data(struct page *pg, const struct city_service *cs,
+		       const struct form_state *st, struct mval **errors);
+
+/* Helpers (pagedata.c). */
+void mset(struct arena *a, struct mval *m, const char *key, const char *s);
+void mset_opt(struct arena *a, struct mval *m, const char *key, const char *s);
+const char *date_de(struct arena *a, const char *iso);   /* 2020-10-01 -> 01.10.2020 */
+void title_fold(const char *s, char *out, size_t n);     /* sort key, umlauts folded */
+bool city_launched(const struct renderer *r, const struct city *c);
+char *markdown_html(struct arena *a, const char *md);    /* cmark, safe, headings shifted */
+#endif

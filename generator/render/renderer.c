@@ -1,0 +1,382 @@
+/* renderer.c - everything pages share, prepared once: templates per
+ * portal (with city overrides), the effective service of every city, the
+ * Markdown of every text and the pre-rendered header and footer. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "render_int.h"
+
+const char *const page_tpl_name[T_COUNT] = {
+	[T_START] = "start", [T_CITY_START] = "city_start",
+	[T_CATEGORY] = "category", [T_SERVICE_OVERVIEW] = "service_overview",
+	[T_SERVICE] = "service", [T_AZ] = "az", [T_SEARCH] = "search",
+	[T_IMPRESSUM] = "impressum", [T_DATENSCHUTZ] = "datenschutz",
+	[T_BARRIEREFREIHEIT] = "barrierefreiheit",
+	[T_LEICHTE_SPRACHE] = "leichte_sprache", [T_NOTFOUND] = "404",
+	[T_CONFIRMATION] = "confirmation", [T_ERROR] = "error",
+	[T_HEADER] = "header", [T_FOOTER] = "footer",
+};
+
+/* Partials loaded ahead so that threads rarely hit the loader. */
+static const char *const warm_partials[] = {
+	"layout", "breadcrumb", "service_list", "link_list", "form",
+	"form_field", "field_help", "error_summary", "contact", "search_box",
+};
+
+static bool name_ok(const char *name)
+{
+	if (!*name || strlen(name) > 64)
+		return false;
+	for (const char *s = name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+static int try_read(struct tpl_loader *l, const char *dir, const char *name,
+		    struct buf *src, const char **filename)
+{
+	char path[512];
+	int n = snprintf(path, sizeof path, "%s/%s.mustache", dir, name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return -1;
+	size_t keep = src->len;
+	if (l->src->read(l->src, path, src) < 0) {
+		src->len = keep;
+		if (src->data)
+			src->data[keep] = '\0';
+		return -1;
+	}
+	*filename = arena_strdup(l->arena, path);
+	return 0;
+}
+
+/* Template names come from themes; only plain names reach the source, so a
+ * partial cannot read files outside the theme ("{{> ../../etc}}"). */
+static int tpl_load(void *ctx, const char *name, struct buf *src,
+		    const char **filename)
+{
+	struct tpl_loader *l = ctx;
+	if (!name_ok(name))
+		return -1;
+	if (l->city_dir && try_read(l, l->city_dir, name, src, filename) == 0)
+		return 0;
+	return try_read(l, l->theme_dir, name, src, filename);
+}
+
+static const char *city_dir(struct arena *a, const struct city *c)
+{
+	/* city.yml's path names the city's directory whatever the content
+	 * root is called: "content/cities/dorsten/city.yml". */
+	const char *f = c->pos.file ? c->pos.file : "";
+	const char *slash = strrchr(f, '/');
+	if (!slash)
+		return arena_printf(a, "content/cities/%s", c->slug);
+	return arena_strndup(a, f, (size_t)(slash - f));
+}
+
+static bool dir_exists(struct source *src, const char *dir)
+{
+	struct source_entry *v = NULL;
+	size_t n = 0;
+	if (src->list(src, dir, &v, &n) < 0)
+		return false;
+	source_list_free(v, n);
+	return true;
+}
+
+static int portal_env(struct renderer *r, struct portal *p, struct diags *d)
+{
+	const char *theme = p->city && p->city->theme && *p->city->theme ?
+		p->city->theme : "default";
+	const char *cdir = NULL;
+	if (p->city) {
+		cdir = arena_printf(&r->arena, "%s/theme", city_dir(&r->arena, p->city));
+		if (!dir_exists(r->src, cdir))
+			cdir = NULL;
+	}
+	if (p->city && !cdir && strcmp(theme, "default") == 0 && r->portals[0].env) {
+		p->env = r->portals[0].env;
+		memcpy(p->tpl, r->portals[0].tpl, sizeof p->tpl);
+		return 0;
+	}
+	struct tpl_loader *l = arena_alloc(&r->arena, sizeof *l);
+	l->src = r->src;
+	l->city_dir = cdir;
+	l->theme_dir = arena_printf(&r->arena, "themes/%s", theme);
+	l->arena = arena_alloc(&r->arena, sizeof *l->arena);
+	arena_init(l->arena);
+	if (!name_ok(theme) || !dir_exists(r->src, l->theme_dir)) {
+		diag_add(d, p->city ? p->city->pos.file : r->c->region.pos.file,
+			 p->city ? p->city->pos.line : 0, 0,
+			 "theme '%s' not found (no directory %s)", theme, l->theme_dir);
+		arena_free(l->arena);
+		return -1;
+	}
+	p->loader = l;
+	p->env = mu_env_new(tpl_load, l);
+	p->own_env = true;
+	mu_env_set_strict(p->env, true);
+	int rc = 0;
+	for (int t = 0; t < T_COUNT; t++) {
+		size_t before = d->n;
+		p->tpl[t] = mu_get(p->env, page_tpl_name[t], d);
+		if (!p->tpl[t]) {
+			if (d->n == before)
+				diag_add(d, l->theme_dir, 0, 0, "template %s.mustache not found",
+					 page_tpl_name[t]);
+			rc = -1;
+		}
+	}
+	for (size_t i = 0; i < sizeof warm_partials / sizeof *warm_partials; i++) {
+		size_t before = d->n;
+		if (!mu_get(p->env, warm_partials[i], d)) {
+			if (d->n == before)
+				diag_add(d, l->theme_dir, 0, 0, "template %s.mustache not found",
+					 warm_partials[i]);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+/* Relative luminance contrast against white (WCAG 2.1). */
+static double channel(unsigned v)
+{
+	double c = v / 255.0;
+	return c <= 0.03928 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+static int colour_check(const char *col, const char *what, const char *file,
+			int line, struct diags *d)
+{
+	unsigned rr, gg, bb;
+	char end;
+	if (!col || !*col)
+		return 0;
+	if (strlen(col) != 7 || sscanf(col, "#%2x%2x%2x%c", &rr, &gg, &bb, &end) != 3) {
+		diag_add(d, file, line, 0, "%s colour '%s' is not #rrggbb", what, col);
+		return -1;
+	}
+	double l = 0.2126 * channel(rr) + 0.7152 * channel(gg) + 0.0722 * channel(bb);
+	double ratio = 1.05 / (l + 0.05);
+	if (ratio < 4.5) {
+		diag_add(d, file, line, 0,
+			 "%s colour %s has a contrast of %.2f:1 with white; "
+			 "at least 4.5:1 is needed (WCAG 2.1 AA)", what, col, ratio);
+		return -1;
+	}
+	return 0;
+}
+
+bool city_launched(const struct renderer *r, const struct city *c)
+{
+	return !r->date || !c->launch || !*c->launch || strcmp(c->launch, r->date) <= 0;
+}
+
+static bool in_window(const struct renderer *r, const char *from, const char *until)
+{
+	return !r->date || date_in_window(r->date, from ? from : "", until ? until : "");
+}
+
+static int resolve_all(struct renderer *r, struct diags *d)
+{
+	struct catalog *c = r->c;
+	size_t n = c->n_cities * c->n_services;
+	r->cs = arena_alloc(&r->arena, (n ? n : 1) * sizeof *r->cs);
+	r->cs_built = arena_alloc(&r->arena, (n ? n : 1) * sizeof *r->cs_built);
+	r->svc_listed = arena_alloc(&r->arena, (c->n_services + 1) * sizeof *r->svc_listed);
+	for (size_t i = 0; i < c->n_cities; i++) {
+		bool launched = city_launched(r, &c->cities[i]);
+		for (size_t j = 0; j < c->n_services; j++) {
+			struct city_service *cs = rcs(r, i, j);
+			if (catalog_resolve(c, &c->cities[i], &c->services[j], cs) < 0) {
+				diag_add(d, c->services[j].pos.file, c->services[j].pos.line,
+					 c->services[j].pos.col,
+					 "cannot resolve service '%s' for city '%s'",
+					 c->services[j].slug, c->cities[i].slug);
+				return -1;
+			}
+			bool b = cs->offered && in_window(r, cs->available_from,
+							  cs->available_until);
+			r->cs_built[i * c->n_services + j] = b;
+			if (b && launched)
+				r->svc_listed[j] = true;
+		}
+	}
+	return 0;
+}
+
+static void render_markdown(struct renderer *r)
+{
+	struct catalog *c = r->c;
+	r->svc = arena_alloc(&r->arena, (c->n_services + 1) * sizeof *r->svc);
+	for (size_t j = 0; j < c->n_services; j++) {
+		const struct service *s = &c->services[j];
+		r->svc[j].description = markdown_html(&r->arena, s->description);
+		r->svc[j].requirements = markdown_html(&r->arena, s->requirements);
+		r->svc[j].form_intro = markdown_html(&r->arena,
+						     s->form ? s->form->intro : "");
+	}
+	r->note_html = arena_alloc(&r->arena, (c->n_overrides + 1) * sizeof *r->note_html);
+	for (size_t k = 0; k < c->n_overrides; k++)
+		r->note_html[k] = c->overrides[k].note ?
+			markdown_html(&r->arena, c->overrides[k].note) : NULL;
+	r->portals[0].intro_html = markdown_html(&r->arena, c->region.intro);
+	for (size_t i = 0; i < c->n_cities; i++)
+		r->portals[1 + i].intro_html = markdown_html(&r->arena, c->cities[i].intro);
+}
+
+static const char *logo_ext(const char *logo)
+{
+	const char *dot = strrchr(logo, '.');
+	if (!dot)
+		return NULL;
+	if (!strcmp(dot, ".svg") || !strcmp(dot, ".png") || !strcmp(dot, ".jpg") ||
+	    !strcmp(dot, ".jpeg") || !strcmp(dot, ".webp"))
+		return dot + 1;
+	return NULL;
+}
+
+static int setup_portals(struct renderer *r, struct diags *d)
+{
+	struct catalog *c = r->c;
+	r->n_portals = 1 + c->n_cities;
+	r->portals = arena_alloc(&r->arena, r->n_portals * sizeof *r->portals);
+	struct portal *u = &r->portals[0];
+	u->name = c->region.name;
+	u->prefix = "";
+	u->built = true;
+	int rc = 0;
+	if (colour_check(c->region.color_primary, "primary", c->region.pos.file,
+			 c->region.pos.line, d) < 0)
+		rc = -1;
+	if (portal_env(r, u, d) < 0)
+		return -1;
+	for (size_t i = 0; i < c->n_cities; i++) {
+		struct portal *p = &r->portals[1 + i];
+		const struct city *city = &c->cities[i];
+		p->city = city;
+		p->city_index = i;
+		p->name = arena_printf(&r->arena, "Serviceportal %s", city->name);
+		p->prefix = arena_printf(&r->arena, "%s/", city->slug);
+		p->built = city_launched(r, city);
+		if (colour_check(city->color_primary, "primary", city->pos.file,
+				 city->pos.line, d) < 0)
+			rc = -1;
+		if (city->logo && *city->logo) {
+			const char *ext = logo_ext(city->logo);
+			if (!ext) {
+				diag_add(d, city->pos.file, city->pos.line, city->pos.col,
+					 "logo '%s' must be .svg, .png, .jpg or .webp", city->logo);
+				rc = -1;
+			} else {
+				p->logo_path = arena_printf(&r->arena, "assets/%s/logo.%s",
+							    city->slug, ext);
+			}
+		}
+		if (portal_env(r, p, d) < 0)
+			rc = -1;
+	}
+	return rc;
+}
+
+/* Header and footer depend only on the portal and the link depth. */
+static int render_fragments(struct renderer *r, struct diags *d)
+{
+	struct buf out;
+	buf_init(&out, 0);
+	int rc = 0;
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
+		struct portal *p = &r->portals[i];
+		for (int depth = 0; depth <= MAX_DEPTH && rc == 0; depth++) {
+			if (r->absolute && depth != MAX_DEPTH)
+				continue;
+			struct arena a;
+			arena_init(&a);
+			struct page pg;
+			page_begin(&pg, r, p, &a, depth, "");
+			for (int t = T_HEADER; t <= T_FOOTER && rc == 0; t++) {
+				buf_reset(&out);
+				if (page_render(&pg, (enum page_tpl)t, &out, d) < 0) {
+					rc = -1;
+					break;
+				}
+				char *s = arena_strndup(&r->arena, out.data ? out.data : "", out.len);
+				if (t == T_HEADER)
+					p->header[depth] = s;
+				else
+					p->footer[depth] = s;
+			}
+			arena_free(&a);
+		}
+	}
+	buf_free(&out);
+	return rc;
+}
+
+static int by_title(const void *x, const void *y, void *ctx)
+{
+	const struct service *s = ((const struct renderer *)ctx)->c->services;
+	size_t i = *(const size_t *)x, j = *(const size_t *)y;
+	char a[256], b[256];
+	title_fold(s[i].title, a, sizeof a);
+	title_fold(s[j].title, b, sizeof b);
+	int c = strcmp(a, b);
+	return c ? c : strcmp(s[i].slug, s[j].slug);
+}
+
+static void sort_services(struct renderer *r)
+{
+	size_t n = r->c->n_services;
+	r->svc_order = arena_alloc(&r->arena, (n + 1) * sizeof *r->svc_order);
+	for (size_t i = 0; i < n; i++)
+		r->svc_order[i] = i;
+	qsort_r(r->svc_order, n, sizeof *r->svc_order, by_title, r);
+}
+
+int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
+		     const char *date, const char *relay_url, const char *commit,
+		     bool absolute, struct diags *d)
+{
+	memset(r, 0, sizeof *r);
+	arena_init(&r->arena);
+	r->c = c;
+	r->src = src;
+	r->date = date && *date ? arena_strdup(&r->arena, date) : NULL;
+	const char *relay = relay_url && *relay_url ? relay_url : c->region.relay_url;
+	size_t rl = strlen(relay ? relay : "");
+	while (rl > 0 && relay[rl - 1] == '/')
+		rl--;
+	r->relay_url = arena_strndup(&r->arena, relay ? relay : "", rl);
+	if (commit && *commit) {
+		r->commit = arena_strdup(&r->arena, commit);
+		r->commit_short = arena_strndup(&r->arena, commit,
+						strlen(commit) < 7 ? strlen(commit) : 7);
+	}
+	r->abs_root = arena_printf(&r->arena, "%s/", c->region.base_url ?
+				   c->region.base_url : "");
+	r->absolute = absolute;
+	if (setup_portals(r, d) < 0)
+		return -1;
+	if (resolve_all(r, d) < 0)
+		return -1;
+	render_markdown(r);
+	sort_services(r);
+	return render_fragments(r, d);
+}
+
+void renderer_release(struct renderer *r)
+{
+	for (size_t i = 0; i < r->n_portals; i++) {
+		struct portal *p = &r->portals[i];
+		if (p->own_env) {
+			mu_env_free(p->env);
+			arena_free(p->loader->arena);
+		}
+	}
+	arena_free(&r->arena);
+	memset(r, 0, sizeof *r);
+}

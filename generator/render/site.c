@@ -1,0 +1,339 @@
+/* site.c - plan every file of the site as a job, render the jobs (in
+ * parallel when asked; the renderer is read-only by then) and write the
+ * assets, search indexes and sitemap. Output order and bytes do not depend
+ * on the number of threads. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "render_int.h"
+#include "site.h"
+
+enum job_kind {
+	J_START, J_CITY_START, J_CATEGORY, J_OVERVIEW, J_SERVICE, J_AZ,
+	J_SEARCH, J_TEXT, J_JSON, J_THEME_CSS
+};
+
+struct job {
+	enum job_kind kind;
+	struct portal *p;
+	size_t idx;                 /* category, service or page template */
+	const char *path;           /* output path */
+};
+
+struct jobs {
+	struct job *v;
+	size_t n, cap;
+};
+
+struct run {
+	struct renderer *r;
+	struct output *out;
+	struct jobs *jobs;
+	atomic_size_t next;
+	atomic_int failed;
+};
+
+struct worker {
+	struct run *run;
+	struct diags d;
+	pthread_t tid;
+};
+
+static void add(struct renderer *r, struct jobs *j, enum job_kind k,
+		struct portal *p, size_t idx, const char *path)
+{
+	if (j->n == j->cap) {
+		j->cap = j->cap ? j->cap * 2 : 1024;
+		j->v = xrealloc(j->v, j->cap * sizeof *j->v);
+	}
+	j->v[j->n++] = (struct job){ k, p, idx,
+		arena_printf(&r->arena, "%s%s", p->prefix, path) };
+}
+
+static void plan(struct renderer *r, struct jobs *j)
+{
+	const struct catalog *c = r->c;
+	for (size_t i = 0; i < r->n_portals; i++) {
+		struct portal *p = &r->portals[i];
+		if (!p->built)
+			continue;
+		add(r, j, p->city ? J_CITY_START : J_START, p, 0, "index.html");
+		for (size_t k = 0; k < c->n_categories; k++)
+			add(r, j, J_CATEGORY, p, k,
+			    arena_printf(&r->arena, "kategorien/%s.html",
+					 c->categories[k].slug));
+		for (size_t s = 0; s < c->n_services; s++) {
+			bool on = p->city ? r->cs_built[p->city_index * c->n_services + s]
+				: r->svc_listed[s];
+			if (on)
+				add(r, j, p->city ? J_SERVICE : J_OVERVIEW, p, s,
+				    arena_printf(&r->arena, "leistungen/%s.html",
+						 c->services[s].slug));
+		}
+		add(r, j, J_AZ, p, 0, "a-z.html");
+		add(r, j, J_SEARCH, p, 0, "suche.html");
+		add(r, j, J_JSON, p, 0, "suche.json");
+		add(r, j, J_TEXT, p, T_IMPRESSUM, "impressum.html");
+		add(r, j, J_TEXT, p, T_DATENSCHUTZ, "datenschutz.html");
+		add(r, j, J_TEXT, p, T_BARRIEREFREIHEIT, "barrierefreiheit.html");
+		if (p->city) {
+			add(r, j, J_THEME_CSS, p, 0, "theme.css");
+		} else {
+			add(r, j, J_TEXT, p, T_LEICHTE_SPRACHE, "leichte-sprache.html");
+			add(r, j, J_TEXT, p, T_NOTFOUND, "404.html");
+			add(r, j, J_THEME_CSS, p, 0, "assets/theme.css");
+		}
+	}
+}
+
+/* The search index: what the script needs to filter the list. URLs are
+ * relative to the portal's suche.html. */
+static int search_json(struct renderer *r, struct portal *p, struct buf *out)
+{
+	const struct catalog *c = r->c;
+	int rc = buf_puts(out, "[");
+	bool first = true;
+	for (size_t k = 0; k < c->n_services && rc == 0; k++) {
+		size_t s = r->svc_order[k];
+		bool on = p->city ? r->cs_built[p->city_index * c->n_services + s]
+			: r->svc_listed[s];
+		if (!on)
+			continue;
+		const struct service *v = &c->services[s];
+		const struct category *cat = catalog_category(c, v->category);
+		const char *cn = cat ? cat->name : "";
+		rc |= buf_puts(out, first ? "\n{\"t\":\"" : ",\n{\"t\":\"");
+		rc |= buf_put_json(out, v->title, strlen(v->title));
+		rc |= buf_puts(out, "\",\"u\":\"leistungen/");
+		rc |= buf_put_json(out, v->slug, strlen(v->slug));
+		rc |= buf_puts(out, ".html\",\"s\":\"");
+		rc |= buf_put_json(out, v->summary, strlen(v->summary));
+		rc |= buf_puts(out, "\",\"c\":\"");
+		rc |= buf_put_json(out, cn, strlen(cn));
+		rc |= buf_puts(out, "\",\"k\":\"");
+		const char *kw = v->keywords ? v->keywords : "";
+		rc |= buf_put_json(out, kw, strlen(kw));
+		rc |= buf_puts(out, "\"}");
+		first = false;
+	}
+	rc |= buf_puts(out, "\n]\n");
+	return rc ? -1 : 0;
+}
+
+static int theme_css(struct renderer *r, struct portal *p, struct buf *out)
+{
+	const char *pri = p->city ? p->city->color_primary : r->c->region.color_primary;
+	const char *acc = p->city ? p->city->color_accent : r->c->region.color_accent;
+	int rc = buf_printf(out, "/* Farben: %s (erzeugt) */\n:root {\n", p->name);
+	/* Colours were checked as #rrggbb in renderer_prepare(). */
+	if (pri && *pri)
+		rc |= buf_printf(out, "\t--farbe-primaer: %s;\n", pri);
+	if (acc && *acc)
+		rc |= buf_printf(out, "\t--farbe-akzent: %s;\n", acc);
+	rc |= buf_puts(out, "}\n");
+	return rc ? -1 : 0;
+}
+
+static int run_job(struct renderer *r, struct job *j, struct arena *a,
+		   struct buf *out, struct diags *d)
+{
+	buf_reset(out);
+	switch (j->kind) {
+	case J_START: return render_start(r, a, out, d);
+	case J_CITY_START: return render_city_start(r, j->p, a, out, d);
+	case J_CATEGORY: return render_category(r, j->p, j->idx, a, out, d);
+	case J_OVERVIEW: return render_service_overview(r, j->idx, a, out, d);
+	case J_SERVICE: return render_service(r, j->p, j->idx, NULL, a, out, d);
+	case J_AZ: return render_az(r, j->p, false, a, out, d);
+	case J_SEARCH: return render_az(r, j->p, true, a, out, d);
+	case J_TEXT: return render_text(r, j->p, (enum page_tpl)j->idx, a, out, d);
+	case J_JSON:
+		if (search_json(r, j->p, out) == 0)
+			return 0;
+		break;
+	case J_THEME_CSS:
+		if (theme_css(r, j->p, out) == 0)
+			return 0;
+		break;
+	}
+	diag_add(d, j->path, 0, 0, "output larger than %zu bytes", out->max);
+	return -1;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct run *run = w->run;
+	struct buf out;
+	buf_init(&out, 0);
+	for (;;) {
+		if (atomic_load(&run->failed))
+			break;
+		size_t i = atomic_fetch_add(&run->next, 1);
+		if (i >= run->jobs->n)
+			break;
+		struct job *j = &run->jobs->v[i];
+		struct arena a;
+		arena_init(&a);
+		int rc = run_job(run->r, j, &a, &out, &w->d);
+		arena_free(&a);
+		if (rc == 0 && output_write(run->out, j->path, out.data ? out.data : "",
+					    out.len) < 0)
+			rc = -1;
+		if (rc < 0) {
+			diag_add(&w->d, j->path, 0, 0, "could not build this page");
+			atomic_store(&run->failed, 1);
+			break;
+		}
+	}
+	buf_free(&out);
+	return NULL;
+}
+
+static int run_jobs(struct run *run, int threads, struct diags *d)
+{
+	if (threads < 1)
+		threads = 1;
+	if (threads > 16)
+		threads = 16;
+	struct worker w[16];
+	int started = 0;
+	for (int i = 0; i < threads; i++) {
+		w[i].run = run;
+		diags_init(&w[i].d);
+	}
+	/* Worker 0 is this thread. */
+	for (int i = 1; i < threads; i++) {
+		if (pthread_create(&w[i].tid, NULL, work, &w[i]) != 0)
+			break;
+		started = i;
+	}
+	work(&w[0]);
+	for (int i = 1; i <= started; i++)
+		pthread_join(w[i].tid, NULL);
+	for (int i = 0; i < threads; i++) {
+		for (size_t k = 0; k < w[i].d.n; k++)
+			diag_add(d, w[i].d.v[k].file, w[i].d.v[k].line, w[i].d.v[k].col,
+				 "%s", w[i].d.v[k].msg);
+		diags_free(&w[i].d);
+	}
+	return atomic_load(&run->failed) ? -1 : 0;
+}
+
+/* Copies a theme file or a city's logo into the output. */
+static int copy_file(struct renderer *r, const char *from, const char *to,
+		     struct output *out, struct diags *d)
+{
+	struct buf b;
+	buf_init(&b, (size_t)16 << 20);
+	int rc = r->src->read(r->src, from, &b);
+	if (rc < 0)
+		diag_add(d, from, 0, 0, "cannot read file");
+	else
+		rc = output_write(out, to, b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return rc;
+}
+
+static int copy_logo(struct renderer *r, struct portal *p, struct output *out,
+		     struct diags *d)
+{
+	const struct city *c = p->city;
+	const char *f = c->pos.file ? c->pos.file : "";
+	const char *slash = strrchr(f, '/');
+	char path[512];
+	int n = snprintf(path, sizeof path, "%.*s/%s", slash ? (int)(slash - f) : 0,
+			 f, c->logo);
+	if (n < 0 || (size_t)n >= sizeof path) {
+		diag_add(d, f, c->pos.line, c->pos.col, "logo path too long");
+		return -1;
+	}
+	struct buf b;
+	buf_init(&b, (size_t)2 << 20);
+	int rc = r->src->read(r->src, path, &b);
+	if (rc < 0) {
+		/* Not next to city.yml: a logo shipped with the theme. */
+		buf_reset(&b);
+		n = snprintf(path, sizeof path, "themes/%s/%s",
+			     c->theme && *c->theme ? c->theme : "default", c->logo);
+		if (n >= 0 && (size_t)n < sizeof path)
+			rc = r->src->read(r->src, path, &b);
+	}
+	if (rc < 0)
+		diag_add(d, f, c->pos.line, c->pos.col,
+			 "logo '%s' not found next to city.yml or in the theme "
+			 "(or larger than 2 MiB)", c->logo);
+	else
+		rc = output_write(out, p->logo_path, b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return rc;
+}
+
+static int sitemap(struct renderer *r, struct jobs *j, struct output *out,
+		   struct diags *d)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	const char *base = r->c->region.base_url ? r->c->region.base_url : "";
+	int rc = buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			  "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+	for (size_t i = 0; i < j->n && rc == 0; i++) {
+		const char *p = j->v[i].path;
+		size_t len = strlen(p);
+		if (len < 5 || strcmp(p + len - 5, ".html") != 0 ||
+		    (j->v[i].kind == J_TEXT && j->v[i].idx == T_NOTFOUND))
+			continue;
+		rc |= buf_puts(&b, "<url><loc>");
+		rc |= buf_put_html(&b, base, strlen(base));
+		rc |= buf_putc(&b, '/');
+		rc |= buf_put_html(&b, p, len);
+		rc |= buf_puts(&b, "</loc>");
+		if (r->date)
+			rc |= buf_printf(&b, "<lastmod>%s</lastmod>", r->date);
+		rc |= buf_puts(&b, "</url>\n");
+	}
+	rc |= buf_puts(&b, "</urlset>\n");
+	if (rc)
+		diag_add(d, "sitemap.xml", 0, 0, "sitemap too large");
+	else
+		rc = output_write(out, "sitemap.xml", b.data, b.len);
+	buf_free(&b);
+	return rc ? -1 : 0;
+}
+
+static int assets(struct renderer *r, struct output *out, struct diags *d)
+{
+	int rc = 0;
+	rc |= copy_file(r, "themes/default/style.css", "assets/style.css", out, d);
+	rc |= copy_file(r, "themes/default/search.js", "assets/search.js", out, d);
+	for (size_t i = 1; i < r->n_portals; i++)
+		if (r->portals[i].built && r->portals[i].logo_path)
+			rc |= copy_logo(r, &r->portals[i], out, d);
+	return rc ? -1 : 0;
+}
+
+int site_render(struct catalog *c, struct source *src,
+		const struct site_opts *o, struct output *out, struct diags *d)
+{
+	struct renderer r;
+	if (renderer_prepare(&r, c, src, o->date, o->relay_url, o->commit,
+			     false, d) < 0) {
+		renderer_release(&r);
+		return -1;
+	}
+	struct jobs jobs = { 0 };
+	plan(&r, &jobs);
+	struct run run = { .r = &r, .out = out, .jobs = &jobs };
+	atomic_init(&run.next, 0);
+	atomic_init(&run.failed, 0);
+	int rc = run_jobs(&run, o->threads, d);
+	if (rc == 0)
+		rc = assets(&r, out, d);
+	if (rc == 0)
+		rc = sitemap(&r, &jobs, out, d);
+	free(jobs.v);
+	renderer_release(&r);
+	return rc;
+}

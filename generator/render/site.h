@@ -1,0 +1,34 @@
+/* site.h - render the umbrella portal and every city portal into an
+ * output tree. URL layout (relay and tests rely on it):
+ *   index.html, kategorien/<cat>.html, leistungen/<svc>.html, a-z.html,
+ *   suche.html, suche.json, impressum.html, datenschutz.html,
+ *   barrierefreiheit.html, leichte-sprache.html, 404.html, sitemap.xml,
+ *   assets/style.css, assets/search.js, assets/theme.css,
+ *   assets/<city>/logo.<ext>,
+ *   <city>/index.html, <city>/kategorien/<cat>.html,
+ *   <city>/leistungen/<svc>.html, <city>/a-z.html, <city>/suche.html,
+ *   <city>/suche.json, <city>/impressum.html, <city>/datenschutz.html,
+ *   <city>/barrierefreiheit.html, <city>/theme.css
+ * All links are relative and name files, so the site works below any path
+ * prefix and from file://; only 404.html links absolutely (base_url). */
+#ifndef SITE_H
+#define SITE_H
+#include "../model/catalog.h"
+#include "../load/source.h"
+#include "../write/output.h"
+#include "../util/diag.h"
+
+struct site_opts {
+	const char *date;        /* build date YYYY-MM-DD: launch/available_from/until are honoured */
+	const char *relay_url;   /* form action base; NULL = region.relay_url */
+	const char *commit;      /* full commit id or NULL (working tree) -> <meta name="generator-commit"> */
+	int threads;             /* render in parallel when > 1 */
+};
+
+/* Render every page of the umbrella and all city portals into out.
+ * Templates and theme files are read through src ("themes/<theme>/...",
+ * city overrides from the city's content directory "theme/" folder).
+ * 0 ok, -1 after diagnostics. */
+int site_render(struct catalog *c, struct source *src,
+		const struct site_opts *o, struct output *out, struct diags *d);
+#endif
