@@ -13,9 +13,9 @@
 static int failures;
 static char tmp[512];
 
-static void ok(int cond, const char *fmt, ...)
+__attribute__((unused)) static void ok(int cond, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
+__attribute__((unused)) static void ok(int cond, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -30,8 +30,8 @@ static void ok(int cond, const char *fmt, ...)
 
 /* Run a shell command (git config and dates come from the environment
  * set in setup()); a failing command ends the test. */
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void sh(const char *fmt, ...)
+__attribute__((unused)) static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__attribute__((unused)) static void sh(const char *fmt, ...)
 {
 	char cmd[4096];
 	va_list ap;
@@ -49,9 +49,9 @@ static void sh(const char *fmt, ...)
 }
 
 /* Output of a shell command, first line, trailing newline removed. */
-static void sh_out(char *out, size_t cap, const char *fmt, ...)
+__attribute__((unused)) static void sh_out(char *out, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void sh_out(char *out, size_t cap, const char *fmt, ...)
+__attribute__((unused)) static void sh_out(char *out, size_t cap, const char *fmt, ...)
 {
 	char cmd[4096];
 	va_list ap;
@@ -68,7 +68,7 @@ static void sh_out(char *out, size_t cap, const char *fmt, ...)
 }
 
 /* Write a file below dir (creating directories). */
-static void put(const char *dir, const char *rel, const char *text)
+__attribute__((unused)) static void put(const char *dir, const char *rel, const char *text)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", dir, rel);
@@ -85,20 +85,20 @@ static void put(const char *dir, const char *rel, const char *text)
 }
 
 /* A fresh repository tmp/<name> on branch main. */
-static void repo_init(const char *name)
+__attribute__((unused)) static void repo_init(const char *name)
 {
 	sh("rm -rf '%s/%s' && git init -q -b main '%s/%s'", tmp, name, tmp, name);
 }
 
 /* Commit everything in tmp/<name> at time t (seconds since the epoch). */
-static void commit_at(const char *name, long long t, const char *msg)
+__attribute__((unused)) static void commit_at(const char *name, long long t, const char *msg)
 {
 	sh("cd '%s/%s' && git add -A && GIT_AUTHOR_DATE='@%lld +0000' "
 	   "GIT_COMMITTER_DATE='@%lld +0000' git commit -q -m '%s'",
 	   tmp, name, t, t, msg);
 }
 
-static void setup(void)
+__attribute__((unused)) static void setup(void)
 {
 	const char *t = getenv("TEST_TMP");
 	snprintf(tmp, sizeof tmp, "%s", t && *t ? t : "/tmp");
