@@ -43,7 +43,7 @@ cp "$ROOT/content/services/$svc" "content/services/$svc"
 rm content/cities/dorsten/keine-solche-leistung.yml
 
 # Deleting a service removes its pages.
-rm "content/services/$svc"
+rm "content/services/$svc" content/cities/*/"$svc"
 "$SITEGEN" build --out site --date 2026-11-25 >out5.txt 2>err5.txt
 check "deleted service: pages counted as removed" grep -Eq '^[0-9]+ written, [0-9]+ unchanged, [1-9][0-9]* removed' out5.txt
 check "deleted service: its page is gone" sh -c "! test -e site/dorsten/leistungen/${svc%.yml}.html"

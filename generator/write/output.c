@@ -164,7 +164,14 @@ static int reuse_old(struct output *o, const char *rel, const char *newpath,
 		free(cur);
 	}
 	close(fd);
-	return same && link(old, newpath) == 0;
+	if (!same)
+		return 0;
+	if (link(old, newpath) == 0)
+		return 1;
+	/* The first file of a directory: create the directory and retry. */
+	char dir[OUT_PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", newpath);
+	return errno == ENOENT && mkdirs_for(dir) == 0 && link(old, newpath) == 0;
 }
 
 static int write_file(const char *path, const void *data, size_t len)
