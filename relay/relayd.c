@@ -8,6 +8,7 @@
  * Signals: SIGHUP reloads catalogue and templates (on error the old ones
  * stay); SIGTERM/SIGINT stop accepting, finish requests in flight, commit
  * and exit 0. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,13 @@ int main(int argc, char **argv)
 	}
 	if (!cfgpath)
 		usage();
+	/* Few malloc arenas: one per thread (glibc's default, up to 8 per
+	 * core) keeps freed request memory scattered and RSS high. */
+	mallopt(M_ARENA_MAX, 2);
+	/* Request arenas take 64 KiB blocks of which a request touches a few
+	 * KiB; as mmap'ed chunks only the touched pages are resident and
+	 * they go back to the kernel when the request ends. */
+	mallopt(M_MMAP_THRESHOLD, 32 * 1024);
 
 	struct diags d;
 	diags_init(&d);

@@ -13,7 +13,7 @@
 #include "../validate/validate.h"
 #include "forms.h"
 
-#define POST_BUFFER 32768
+#define POST_BUFFER 16384
 #define PAGE_MAX ((size_t)4 << 20)
 
 enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_HEALTH, R_METRICS };

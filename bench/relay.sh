@@ -1,0 +1,113 @@
+#!/bin/sh
+# bench/relay.sh - `make bench-relay`: drives bin/relayd on loopback with
+# many concurrent keep-alive posts (bench/relay_load.c) and prints durable
+# submissions/s, p50/p99 latency and peak RSS, next to the same load against
+# `relayd --no-store` (the HTTP ceiling), and the ratio.
+#
+# Env: BENCH_CONNS (default 64), BENCH_SECONDS (default 5),
+#      BENCH_FORM (default dorsten/hundeanmeldung of the test fixture, a
+#      multipart post with a PDF attachment), RELAY_THEMES (themes dir).
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+CONNS=${BENCH_CONNS:-64}
+SECS=${BENCH_SECONDS:-5}
+FORM=${BENCH_FORM:-dorsten/hundeanmeldung}
+THEMES=${RELAY_THEMES:-$ROOT/themes}
+ORIGIN=https://www.serviceportal-emscher-lippe.de
+mkdir -p build/bench
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -o build/bench/relay_load bench/relay_load.c -lpthread
+# on the project's disk, not a tmpfs: fsync must cost what it costs
+W=$(mktemp -d "$ROOT/build/bench/relay.XXXXXX")
+PID=""
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$W/relay.yml" <<EOC
+listen: 127.0.0.1
+port: $PORT
+database: $W/relay.db
+content_dir: $ROOT/tests/fixtures/content
+themes_dir: $THEMES
+public_url: http://127.0.0.1:$PORT
+allowed_origins: [$ORIGIN]
+smtp:
+  url: smtp://127.0.0.1:9
+  from: relay@example.de
+limits:
+  max_connections: 1024
+  max_per_ip: 1024
+  rate_per_ip_per_minute: 0
+retry:
+  initial: 86400
+  max: 86400
+EOC
+
+# a valid post for the form, built from --dump-forms like the tests do
+CTYPE=$(ROOT="$ROOT" TEST_TMP="$W" /usr/bin/python3 - "$W/relay.yml" "$FORM" "$W/body" <<'EOP'
+import json, subprocess, sys, os
+sys.path.insert(0, os.path.join(os.environ["ROOT"], "tests"))
+from relay_lib import valid_values, multipart, urlencode
+cfg, form, out = sys.argv[1:4]
+city, svc = form.split("/")
+forms = json.loads(subprocess.run([os.path.join(os.environ["ROOT"], "bin/relayd"), "--config", cfg,
+                                   "--dump-forms"], capture_output=True, check=True).stdout)
+f = [x for x in forms if x["city"] == city and x["service"] == svc][0]
+vals = valid_values(f)
+if any(isinstance(v, bytes) for _, v in vals):
+    body, ctype = multipart(vals)
+else:
+    body, ctype = urlencode(vals), "application/x-www-form-urlencoded"
+open(out, "wb").write(body)
+print(ctype)
+EOP
+)
+
+run() {  # $1 = label, rest = relayd flags
+	label=$1
+	shift
+	rm -f "$W"/relay.db*
+	./bin/relayd --config "$W/relay.yml" "$@" 2>"$W/$label.log" &
+	PID=$!
+	i=0
+	until /usr/bin/python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "relayd did not start:"; cat "$W/$label.log"; exit 1; }
+		sleep 0.1
+	done
+	out=$(build/bench/relay_load "$PORT" "/submit/$FORM" "$W/body" "$CTYPE" "$ORIGIN" "$CONNS" "$SECS")
+	hwm=$(awk '/^VmHWM/ {print $2}' /proc/$PID/status)
+	kill -TERM "$PID"
+	wait "$PID" || { echo "relayd $label exited non-zero"; exit 1; }
+	PID=""
+	rows=0
+	[ -f "$W/relay.db" ] && rows=$(sqlite3 "$W/relay.db" 'SELECT count(*) FROM submissions')
+	echo "$label $out rss_kb=$hwm rows=$rows"
+}
+
+echo "relay benchmark: $CONNS connections, ${SECS}s each, form $FORM ($(wc -c <"$W/body") byte body), $(nproc) cores"
+S=$(run store)
+N=$(run nostore --no-store)
+printf '%s\n%s\n' "$S" "$N" | /usr/bin/python3 -c '
+import sys
+res = {}
+for line in sys.stdin:
+    parts = line.split()
+    res[parts[0]] = dict(p.split("=") for p in parts[1:])
+s, n = res["store"], res["nostore"]
+fmt = "%-22s %12s %9s %9s %9s %10s %8s"
+print(fmt % ("", "posts/s (303)", "p50 ms", "p99 ms", "max ms", "peak RSS", "errors"))
+for name, r in (("durable (SQLite)", s), ("--no-store (ceiling)", n)):
+    print(fmt % (name, r["rate"], r["p50_ms"], r["p99_ms"], r["max_ms"],
+                 "%.1f MB" % (int(r["rss_kb"]) / 1024), r["errors"]))
+durable = int(s["ok303"])
+print("durable: %d posts answered 303, %s rows in the database after SIGTERM%s" % (
+    durable, s["rows"], "" if int(s["rows"]) == durable else "  <-- MISMATCH"))
+print("ratio durable / ceiling: %.2f" % (float(s["rate"]) / max(float(n["rate"]), 1)))
+ok = float(s["rate"]) >= 2000 and float(s["p99_ms"]) < 50 and int(s["rss_kb"]) < 20 * 1024
+print("target (>= 2000/s, p99 < 50 ms, RSS < 20 MB): %s" % ("met" if ok else "NOT met"))
+'
