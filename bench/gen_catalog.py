@@ -373,9 +373,28 @@ def front(d, body=""):
     return "".join(y) + body
 
 
-TEXT_PAGES = [("impressum", "Impressum"), ("datenschutz", "Datenschutzerklärung"),
-              ("barrierefreiheit", "Erklärung zur Barrierefreiheit"),
-              ("leichte-sprache", "Leichte Sprache"), ("suche", "Suche")]
+TEXT_PAGES = [("impressum", "Impressum", "text"), ("datenschutz", "Datenschutzerklärung", "text"),
+              ("barrierefreiheit", "Erklärung zur Barrierefreiheit", "text"),
+              ("suche", "Suche", "search")]
+
+
+def az_letter(title):
+    """The A-Z group of a title, umlauts folded as sitegen does; stored in
+    the front matter so that Hugo can group with GroupByParam."""
+    return fold(title[0]).upper()
+
+
+def theme_css(name, city_yml):
+    """The per-portal colour sheet, as sitegen writes it from city.yml."""
+    cols = {}
+    if city_yml:
+        for line in open(city_yml, encoding="utf-8"):
+            m = re.match(r'^  (primary|accent): *"?(#[0-9a-fA-F]{6})"?', line)
+            if m:
+                cols[m.group(1)] = m.group(2)
+    return ("/* Farben: %s (erzeugt) */\n:root {\n\t--farbe-primaer: %s;\n"
+            "\t--farbe-akzent: %s;\n}\n" % (name, cols.get("primary", "#004b87"),
+                                          cols.get("accent", "#e2001a")))
 
 
 def write_hugo(out, services, cities, cats):
@@ -390,6 +409,21 @@ def write_hugo(out, services, cities, cats):
     for slug, _ in cities:
         shutil.copyfile(os.path.join(CONTENT, "cities", slug, "city.yml"),
                         os.path.join(data, "cities", slug + ".yaml"))
+    # Static files: the real theme's stylesheet and search script when
+    # they exist, and one colour sheet per portal like sitegen's theme.css.
+    static = os.path.join(hugo, "static")
+    os.makedirs(os.path.join(static, "assets"), exist_ok=True)
+    for f in ("style.css", "search.js"):
+        src = os.path.join(REPO, "themes", "default", f)
+        if os.path.exists(src):
+            shutil.copyfile(src, os.path.join(static, "assets", f))
+        else:
+            write(os.path.join(static, "assets", f), "/* %s */\n" % f)
+    write(os.path.join(static, "assets", "theme.css"), theme_css("Serviceportal Emscher-Lippe", None))
+    for slug, name in cities:
+        write(os.path.join(static, slug, "theme.css"),
+              theme_css("Serviceportal " + name, os.path.join(CONTENT, "cities", slug, "city.yml")))
+
     c = os.path.join(hugo, "content")
     lorem = paragraph(random.Random(1), 6) + "\n"
     portals = [("", None, "Serviceportal Emscher-Lippe")] + \
@@ -397,27 +431,31 @@ def write_hugo(out, services, cities, cats):
     for ci, (pslug, cname, pname) in enumerate(portals):
         base = os.path.join(c, pslug) if pslug else c
         portal = pslug or "dachportal"
+        prefix = "/%s/" % pslug if pslug else "/"
         common = {"portal": portal, "portal_name": pname}
         if pslug:
             write(os.path.join(base, "_index.md"),
-                  front(dict(title=pname, type="portal", url="/%s/index.html" % pslug, **common)))
+                  front(dict(title=pname, type="portal", url=prefix + "index.html", **common)))
         else:
             write(os.path.join(c, "_index.md"), front(dict(title=pname, **common)))
         write(os.path.join(base, "leistungen", "_index.md"),
-              front(dict(title="Leistungen von A bis Z", type="az", **common)))
+              front(dict(title="Leistungen von A bis Z", type="az", url=prefix + "a-z.html", **common)))
         for k in cats:
             write(os.path.join(base, "kategorien", k[0] + ".md"),
                   front(dict(title=k[1], type="category", category=k[0], **common)))
-        for tslug, ttitle in TEXT_PAGES:
-            write(os.path.join(base, tslug + ".md"),
-                  front(dict(title=ttitle, type="text", **common), lorem))
+        pages = TEXT_PAGES + ([("leichte-sprache", "Leichte Sprache", "text")] if not pslug else [])
+        for tslug, ttitle, ttype in pages:
+            fm = dict(title=ttitle, type=ttype, **common)
+            if ttype == "search":
+                fm["outputs"] = ["HTML", "JSON"]
+            write(os.path.join(base, tslug + ".md"), front(fm, lorem if ttype == "text" else ""))
         ovs = overrides_for(ci - 1, services) if pslug else {}
         for s in services:
             ov = ovs.get(s["slug"], {})
             fm = dict(title=s["title"], type="service" if pslug else "overview", **common)
             fm.update(svc=s["slug"], leika=s["leika"], category=s["category"],
                       category_name=s["category_name"], summary=s["summary"],
-                      words=s["keywords"])
+                      words=s["keywords"], letter=az_letter(s["title"]))
             if pslug:
                 fm.update(requirements=s["requirements"], documents=s["documents"],
                           costs=ov.get("costs", s["costs"]), deadlines=s["deadlines"],
