@@ -220,9 +220,15 @@ static struct git_src *gs_of(struct source *s)
 static char *work_prefix(git_repository *repo, const char *repo_path)
 {
 	const char *wd = git_repository_workdir(repo);
-	char rp[PATH_MAX], rw[PATH_MAX];
+	char rp[PATH_MAX], rw[PATH_MAX], rg[PATH_MAX];
 	if (!wd || !realpath(repo_path, rp) || !realpath(wd, rw))
 		return xstrdup("");
+	/* hooks run inside .git: that is the repository, not a subdir */
+	if (realpath(git_repository_path(repo), rg)) {
+		size_t lg = strlen(rg);
+		if (strncmp(rp, rg, lg) == 0 && (rp[lg] == '/' || rp[lg] == '\0'))
+			return xstrdup("");
+	}
 	size_t lw = strlen(rw);
 	if (strncmp(rp, rw, lw) != 0 || (rp[lw] != '/' && rp[lw] != '\0') ||
 	    rp[lw] == '\0' || strcmp(rw, "/") == 0)

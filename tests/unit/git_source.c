@@ -145,6 +145,14 @@ static void test_commit_source(void)
 	ok(s && s->commit && strcmp(s->commit, head) == 0, "a full commit id");
 	if (s)
 		s->close(s);
+	char gitdir[700];
+	snprintf(gitdir, sizeof gitdir, "%s/.git", repo);
+	s = source_git_open(gitdir, "HEAD", &d);
+	ok(s && strcmp(source_git_prefix(s), "") == 0 &&
+	   read_is(s, "content/services/b.yml", "title: B\n"),
+	   "opened from inside .git (as hooks run): the whole tree");
+	if (s)
+		s->close(s);
 	ok(d.n == 0, "no diagnostics so far");
 
 	s = source_git_open(repo, "no-such-branch", &d);
