@@ -149,4 +149,14 @@ ok(cfg + ":2:7:" in p.stderr, "port out of range reported at file:line:col", p.s
 ok(cfg + ":3:1: unknown key 'colour'" in p.stderr, "unknown key reported at file:line:col", p.stderr)
 ok(cfg + ":5:19:" in p.stderr, "origin with a path refused", p.stderr)
 ok(cfg + ":9:13:" in p.stderr, "starttls value checked", p.stderr)
+
+# the annotated example in relay/ is a valid configuration
+ex = open(os.path.join(ROOT, "relay/relay.yml.example")).read()
+ex = ex.replace("/var/lib/relayd/relay.db", os.path.join(TMP, "ex.db")) \
+       .replace("/srv/serviceportal/content", FIXTURE) \
+       .replace("/srv/serviceportal/themes", os.path.join(ROOT, "themes"))
+open(os.path.join(TMP, "ex.yml"), "w").write(ex)
+p = subprocess.run([RELAYD, "--config", os.path.join(TMP, "ex.yml"), "--dump-forms"],
+                   capture_output=True, text=True, timeout=60)
+ok(p.returncode == 0 and p.stdout.startswith("["), "relay/relay.yml.example is accepted", p.stderr[-500:])
 done()
