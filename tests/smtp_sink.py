@@ -24,6 +24,9 @@
       attachments [{filename, type, size, sha256}], envelope.
   smtp_sink.py wait --dir D --count N [--timeout S]
       Waits until at least N messages are recorded (exit 1 on timeout).
+
+As a module (tests): Sink(directory, port).start()/.stop()/.set_mode(m)/
+.messages()/.wait(n)/.refusals() runs the same server as a child process.
 """
 import argparse
 import asyncio
@@ -33,6 +36,8 @@ import hashlib
 import json
 import os
 import signal
+import socket
+import subprocess
 import sys
 import time
 
@@ -191,6 +196,70 @@ def wait(args):
                   file=sys.stderr)
             return 1
         time.sleep(0.1)
+
+
+class Sink:
+    """The sink as a child process, for tests written in Python."""
+
+    def __init__(self, directory, port, mode="accept"):
+        self.dir = directory
+        self.port = port
+        self.mode = mode
+        self.proc = None
+        os.makedirs(directory, exist_ok=True)
+
+    def start(self, timeout=15):
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", os.path.abspath(__file__), "serve", "--port",
+             str(self.port), "--dir", self.dir, "--mode", self.mode],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "sink.log"), "ab"))
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("smtp_sink exited with %s" % self.proc.returncode)
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("smtp_sink did not listen on %d" % self.port)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def set_mode(self, mode):
+        write_atomic(os.path.join(self.dir, "mode"), mode.encode() + b"\n")
+
+    def count(self):
+        return sum(1 for x in os.listdir(self.dir) if x.endswith(".eml"))
+
+    def messages(self):
+        return [parse(n, raw, env) for n, raw, env in messages(self.dir)]
+
+    def wait(self, n, timeout=60):
+        deadline = time.time() + timeout
+        while self.count() < n:
+            if time.time() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "log.jsonl")) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        except FileNotFoundError:
+            return []
+
+    def refusals(self):
+        return [e for e in self.log() if e.get("result") == "refused"]
 
 
 def main():

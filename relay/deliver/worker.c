@@ -250,7 +250,9 @@ static void server_from_config(struct deliver_worker *w)
 		.from = s->from, .connect_timeout = s->connect_timeout,
 		.timeout = s->timeout, .msgid_host = w->msgid_host,
 	};
-	w->lease = s->connect_timeout + s->timeout + 30;
+	/* CURLOPT_TIMEOUT bounds the whole attempt, connect included; the
+	 * margin covers loading the submission and the commit. */
+	w->lease = s->timeout + 15;
 	w->lifetime = w->cfg->retry.lifetime_seconds > 0
 		      ? w->cfg->retry.lifetime_seconds
 		      : w->cfg->retry.lifetime_hours * 3600;

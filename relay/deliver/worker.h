@@ -1,8 +1,8 @@
 /* worker.h - the outbox worker: one thread that claims due jobs from the
  * store, sends each mail (mail.h) and records the outcome.
  *
- * All state is in SQLite: a job is claimed with a lease (attempt timeouts +
- * 30 s), so after a crash it becomes due again by itself. Delivery is
+ * All state is in SQLite: a job is claimed with a lease (smtp.timeout +
+ * 15 s), so after a crash it becomes due again by itself. Delivery is
  * therefore at-least-once: a crash between the server's "250" and the
  * store_job_delivered() commit resends the mail with the same Message-ID.
  *
