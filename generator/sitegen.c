@@ -21,20 +21,21 @@
 
 struct cli {
 	const char *cmd;
-	const char *ref, *out, *date, *relay_url, *content, *root;
+	const char *ref, *out, *date, *relay_url, *content, *root, *themes;
 	int threads;
 };
 
 static void usage(FILE *f)
 {
 	fputs("usage: sitegen build [--ref REV] [--out DIR] [--date YYYY-MM-DD]\n"
-	      "                     [--relay-url URL] [--content DIR] [--root DIR] [-j N]\n"
+	      "                     [--relay-url URL] [--content DIR] [--themes DIR] [--root DIR] [-j N]\n"
 	      "       sitegen check [--ref REV] [--date YYYY-MM-DD] [--content DIR] [--root DIR]\n"
 	      "\n"
 	      "  --ref REV       build from a git revision (branch, tag, commit, tree id);\n"
 	      "                  default: the working tree\n"
 	      "  --root DIR      project root holding content/ and themes/ (default .)\n"
 	      "  --content DIR   content directory below the root (default content)\n"
+	      "  --themes DIR    themes directory (default: themes below the root)\n"
 	      "  --out DIR       output directory (default site), replaced atomically\n"
 	      "  --date DATE     build date for launch and availability dates (default today)\n"
 	      "  --relay-url URL form action base (default: relay_url of region.yml)\n"
@@ -62,6 +63,7 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		else if (strcmp(a, "--relay-url") == 0) slot = &c->relay_url;
 		else if (strcmp(a, "--content") == 0) slot = &c->content;
 		else if (strcmp(a, "--root") == 0) slot = &c->root;
+		else if (strcmp(a, "--themes") == 0) slot = &c->themes;
 		else if (strcmp(a, "-j") == 0) {
 			if (i + 1 >= argc || (c->threads = atoi(argv[++i])) < 1 || c->threads > 64) {
 				fprintf(stderr, "sitegen: -j needs a number from 1 to 64\n");
@@ -116,6 +118,15 @@ static int run(struct cli *c, struct diags *d)
 	struct source *src = c->ref ? source_git_open(c->root, c->ref, d) : source_fs_open(c->root);
 	if (!src)
 		return 1;
+	if (c->themes && strcmp(c->themes, "themes") != 0) {
+		if (c->ref) {
+			fprintf(stderr, "sitegen: --themes cannot be combined with --ref "
+				"(themes come from the commit)\n");
+			src->close(src);
+			return 2;
+		}
+		src = source_remap_open(src, "themes", source_fs_open(c->themes));
+	}
 	int rc = 1;
 	struct catalog *cat = catalog_load(src, c->content, d);
 	if (!cat)

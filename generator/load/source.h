@@ -36,4 +36,8 @@ struct source_entry {
 void source_list_free(struct source_entry *v, size_t n);
 /* The working tree below root (a directory path). */
 struct source *source_fs_open(const char *root);
+/* Read "<prefix>/..." (e.g. "themes/...") from other, the rest from base.
+ * Takes ownership of both. */
+struct source *source_remap_open(struct source *base, const char *prefix,
+				 struct source *other);
 #endif
