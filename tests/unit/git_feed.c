@@ -7,6 +7,7 @@
  * that python3's XML parser reads every feed as Atom. */
 #include "../../generator/git/git_source.h"
 #include "../../generator/git/history.h"
+#include "../../generator/git/site_history.h"
 #include "../../generator/load/catalog_load.h"
 #include "../../generator/render/feed.h"
 #include "git_test.h"
@@ -54,7 +55,7 @@ static void build_repo(void)
 struct env {
 	struct source *src;
 	struct catalog *cat;
-	struct history *hist;
+	struct site_history sh;
 	struct history_events ev;
 };
 
@@ -69,21 +70,9 @@ static void load(struct env *e)
 		printf("not ok - test catalogue loads from git\n");
 		exit(1);
 	}
-	/* what a build asks: every file of the catalogue */
-	const char *paths[64];
-	size_t n = 0;
-	paths[n++] = "content/region.yml";
-	for (size_t i = 0; i < e->cat->n_services; i++)
-		paths[n++] = arena_printf(&e->cat->arena, "content/services/%s.yml",
-					  e->cat->services[i].slug);
-	for (size_t i = 0; i < e->cat->n_overrides; i++)
-		paths[n++] = arena_printf(&e->cat->arena, "content/cities/%s/%s.yml",
-					  e->cat->overrides[i].city,
-					  e->cat->overrides[i].service);
-	e->hist = history_compute(source_git_repository(e->src),
-				  source_git_commit(e->src), paths, n, &d);
-	ok(e->hist != NULL && d.n == 0, "catalogue and history from git");
-	history_events(e->hist, &e->ev);
+	ok(site_history_open(&e->sh, e->src, e->cat, "content", &d) == 0 &&
+	   e->sh.h != NULL && d.n == 0, "catalogue and history from git");
+	site_history_events(&e->sh, &e->ev);
 	diags_free(&d);
 }
 
@@ -126,6 +115,34 @@ static int render(struct env *e, const struct feed_opts *o, const char *name,
 }
 
 #define BASE "https://www.serviceportal-emscher-lippe.de"
+
+static void test_stand(struct env *e)
+{
+	ok(site_history_service(&e->sh, NULL, "hundeanmeldung") == T0,
+	   "Stand on the umbrella: the shared file's commit");
+	ok(site_history_service(&e->sh, "dorsten", "hundeanmeldung") == T0 + 200,
+	   "Stand in Dorsten: its newer override counts");
+	ok(site_history_service(&e->sh, "bottrop", "eheurkunde") == T0 + 100,
+	   "Stand in Bottrop without override: the shared file's");
+	ok(site_history_service(&e->sh, "dorsten", "gibt-es-nicht") == 0, "unknown service: 0");
+	ok(site_history_file(&e->sh, "cities/dorsten/city.yml") == T0 &&
+	   site_history_file(&e->sh, "region.yml") == T0, "city.yml and region.yml dated");
+
+	struct diags d;
+	diags_init(&d);
+	struct source *wt = source_fs_open(repo);
+	struct site_history none;
+	ok(wt && site_history_open(&none, wt, e->cat, "content", &d) == 0 && none.h == NULL &&
+	   site_history_service(&none, "dorsten", "hundeanmeldung") == 0,
+	   "working tree: no history, dates 0");
+	struct history_events ev;
+	site_history_events(&none, &ev);
+	ok(ev.n == 0, "and no feed events");
+	site_history_close(&none);
+	if (wt)
+		wt->close(wt);
+	diags_free(&d);
+}
 
 static void test_feeds(struct env *e)
 {
@@ -220,8 +237,9 @@ int main(void)
 	build_repo();
 	struct env e;
 	load(&e);
+	test_stand(&e);
 	test_feeds(&e);
-	history_free(e.hist);
+	site_history_close(&e.sh);
 	catalog_free(e.cat);
 	e.src->close(e.src);
 	return failures ? 1 : 0;
