@@ -505,6 +505,10 @@ struct history *history_compute(git_repository *repo, const git_oid *commit,
 				struct diags *d)
 {
 	gitutil_init();
+	if (!repo || !commit) {
+		diag_add(d, "(git)", 0, 0, "history: no commit to start from");
+		return NULL;
+	}
 	struct history *h = xcalloc(1, sizeof *h);
 	arena_init(&h->arena);
 	h->repo = repo;

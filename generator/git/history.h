@@ -40,7 +40,8 @@ struct history_events {
  * files, normally every file the build reads; duplicates are fine. The
  * walk starts at commit. In a shallow repository the walk ends at the
  * shallow boundary and files not changed above it stay unknown.
- * NULL, with a diagnostic, when the repository cannot be read. */
+ * NULL, with a diagnostic, when the repository cannot be read or there
+ * is no commit (repo or commit NULL). */
 struct history *history_compute(git_repository *repo, const git_oid *commit,
 				const char *const *paths, size_t n,
 				struct diags *d);

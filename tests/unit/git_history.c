@@ -134,6 +134,13 @@ static void test_dates(void)
 	   "from an older commit: dates as of then");
 	history_free(h);
 
+	/* no commit (a tree-only source): a diagnostic, no crash */
+	struct diags d;
+	diags_init(&d);
+	ok(history_compute(NULL, NULL, paths, 7, &d) == NULL && d.n == 1,
+	   "no commit: NULL with a diagnostic");
+	diags_free(&d);
+
 	/* no paths: nothing to do */
 	h = compute(repo, "main", NULL, 0);
 	ok(h && history_commits_walked(h) == 0, "no wanted paths: no walk");
