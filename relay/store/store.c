@@ -71,6 +71,21 @@ sqlite3_stmt *store_prep(struct store *s, const char *sql)
 	return st;
 }
 
+/* Prepares once and keeps the statement for the connection's lifetime. */
+static sqlite3_stmt *cached(struct store *s, sqlite3_stmt **slot, const char *sql)
+{
+	if (!*slot && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					 slot, NULL) != SQLITE_OK) {
+		store_fail(s, "prepare");
+		*slot = NULL;
+	}
+	if (*slot) {
+		sqlite3_reset(*slot);
+		sqlite3_clear_bindings(*slot);
+	}
+	return *slot;
+}
+
 const char *store_errmsg(struct store *s)
 {
 	return s->err[0] ? s->err : "no error";
@@ -159,6 +174,10 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	sqlite3_finalize(s->ins_sub);
+	sqlite3_finalize(s->ins_att);
+	sqlite3_finalize(s->ins_job);
+	sqlite3_finalize(s->ins_event);
 	if (s->db)
 		sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->mu);
@@ -170,13 +189,9 @@ int store_event(struct store *s, long long sub_id, long long job_id,
 {
 	static const char sql[] = "INSERT INTO events(submission_id, job_id,"
 		" at_unix, kind, detail) VALUES(?,?,?,?,?)";
-	sqlite3_stmt *st = NULL;
-	/* cached by SQLite's statement cache would need prepare_v3; the
-	 * events insert is cheap to prepare next to the commit's fsync */
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		store_fail(s, "event");
+	sqlite3_stmt *st = cached(s, &s->ins_event, sql);
+	if (!st)
 		return -1;
-	}
 	sqlite3_bind_int64(st, 1, sub_id);
 	if (job_id > 0)
 		sqlite3_bind_int64(st, 2, job_id);
@@ -188,7 +203,7 @@ int store_event(struct store *s, long long sub_id, long long job_id,
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		store_fail(s, "event");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -265,23 +280,27 @@ struct ins_stmts {
 	sqlite3_stmt *sub, *att, *job;
 };
 
+/* Resets the cached statements so none holds the transaction open. */
 static void ins_finalize(struct ins_stmts *p)
 {
-	sqlite3_finalize(p->sub);
-	sqlite3_finalize(p->att);
-	sqlite3_finalize(p->job);
+	if (p->sub)
+		sqlite3_reset(p->sub);
+	if (p->att)
+		sqlite3_reset(p->att);
+	if (p->job)
+		sqlite3_reset(p->job);
 }
 
 static int ins_prepare(struct store *s, struct ins_stmts *p)
 {
 	memset(p, 0, sizeof *p);
-	p->sub = store_prep(s, "INSERT INTO submissions(reference, token, city,"
+	p->sub = cached(s, &s->ins_sub, "INSERT INTO submissions(reference, token, city,"
 		" service, city_name, service_title, recipient, office_name,"
 		" applicant_email, received_at, received_unix, fields)"
 		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
-	p->att = store_prep(s, "INSERT INTO attachments(submission_id, seq,"
+	p->att = cached(s, &s->ins_att, "INSERT INTO attachments(submission_id, seq,"
 		" field, label, filename, mime, data) VALUES(?,?,?,?,?,?,?)");
-	p->job = store_prep(s, "INSERT INTO outbox(submission_id, kind,"
+	p->job = cached(s, &s->ins_job, "INSERT INTO outbox(submission_id, kind,"
 		" next_attempt, created_unix) VALUES(?,?,?,?)");
 	if (!p->sub || !p->att || !p->job) {
 		ins_finalize(p);

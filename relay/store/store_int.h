@@ -9,6 +9,8 @@ struct store {
 	sqlite3 *db;
 	pthread_mutex_t mu;         /* the one writer connection is ours alone */
 	char err[256];              /* last error, for log lines */
+	/* the hot inserts, prepared once (SQLITE_PREPARE_PERSISTENT) */
+	sqlite3_stmt *ins_sub, *ins_att, *ins_job, *ins_event;
 };
 
 /* Records the connection's error message in s->err with a context. */
