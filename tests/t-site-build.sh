@@ -218,8 +218,8 @@ check(set(p.described) <= p.ids and len(p.described) >= 3, "aria-describedby poi
 check(p.text.count("(Pflichtfeld)") >= 7 and "Antrag absenden" in p.text, "required fields say (Pflichtfeld); submit button")
 check('<legend>Geschlecht (Pflichtfeld)</legend>' in p.text, "radio group in fieldset with legend")
 hp = re.search(r'<div class="hp-field" aria-hidden="true">\s*<label for="hp_website">Bitte leer lassen</label>\s*'
-               r'<input type="text" id="hp_website" name="hp_website" value="" tabindex="-1" autocomplete="off">', p.text)
-check(hp is not None, "honeypot hp_website: display:none wrapper, aria-hidden, tabindex=-1, autocomplete=off")
+               r'<input type="text" id="hp_website" name="hp_website" value="" tabindex="-1" autocomplete="off" disabled>', p.text)
+check(hp is not None, "honeypot hp_website: display:none wrapper, aria-hidden, tabindex=-1, autocomplete=off, disabled")
 check('autocomplete="given-name"' in p.text and 'maxlength="50"' in p.text and 'min="1"' in p.text
       and 'accept="application/pdf,image/jpeg,image/png"' in p.text, "autocomplete, maxlength, min and accept attributes")
 check("novalidate" not in p.text, "forms keep native validation (no novalidate)")
