@@ -258,6 +258,21 @@ ok(r.stop() == 0, "SIGTERM -> exit 0")
 log = r.logtext()
 ok("ERROR: AddressSanitizer" not in log and "runtime error" not in log, "no sanitizer reports", log[-500:])
 
+# ---- the real catalogue: one source of truth with the site ----
+rr = Relay("real", content=os.path.join(ROOT, "content")).start()
+real = rr.dump_forms()
+acc = [f for f in real if f["accepting"]]
+ok(all(any(f["service"] == s for f in acc) for s in FIVE), "content/: the five named forms are offered",
+   sorted({f["service"] for f in acc} & set(FIVE)))
+bad = []
+for f in acc:
+    st, _, body = post(rr, f["city"], f["service"], valid_values(f))
+    if st != 303:
+        bad.append((f["city"], f["service"], st, body[:200]))
+ok(acc and not bad, "content/: a valid post to each of the %d offered city x service forms is stored" % len(acc), bad[:3])
+ok(count_submissions(rr) == len(acc), "content/: one row per post")
+ok(rr.stop() == 0, "relay on content/ exits 0")
+
 # ---- 429 ----
 r2 = Relay("ratelimit", limits={"rate_per_ip_per_minute": 5}).start()
 sts = [post(r2, hcity, "hundeanmeldung", valid_values(H))[0] for _ in range(5)]
