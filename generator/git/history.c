@@ -1,9 +1,12 @@
 /* history.c - see history.h.
- * Why not git_diff_tree_to_tree: a diff builds iterators, pathspec
- * matching and delta lists for every commit. Comparing tree entry ids
- * directly and descending only into subtrees whose id changed touches a
- * handful of small trees per commit, which is what keeps 10,000 commits
- * well under a second. */
+ * Why not git_diff_tree_to_tree per commit: a diff sets up iterators,
+ * pathspec matching and a delta list for every commit. Here two trees are
+ * compared by their raw bytes (identical prefix skipped with memcmp, then
+ * entry ids compared) and only subtrees whose id changed and that lead to
+ * a wanted path are opened: a few trees per commit. Measured on a
+ * generated repository of 10,000 commits and 7,920 files (bench/history.sh):
+ * about 0.45 s for every file's date; the dates equal what
+ * `git log --name-only` gives (tests/unit/git_history.c). */
 #include "history.h"
 #include "gitutil.h"
 #include "../util/arena.h"
