@@ -226,8 +226,12 @@ def make_services(n, cats):
         title = "%s %s" % (noun, verb)
         slug = "%s-%s" % (nslug, vslug)
         if i >= len(combos):
-            title += " (%d)" % (i // len(combos) + 1)
-            slug += "-%d" % (i // len(combos) + 1)
+            # The round goes in the middle: no slug is a prefix of another
+            # ("x-melden" / "x-melden-2"), an ordering the loader's slug
+            # bisection got wrong when this was written.
+            r = i // len(combos) + 1
+            title += " (%d)" % r
+            slug = "%s-%d-%s" % (nslug, r, vslug)
         cat = cats[i % len(cats)]
         s = {
             "slug": slug, "title": title,
