@@ -1,0 +1,167 @@
+/* render_form - the relay's pages rendered with the site's theme: the
+ * form shown again with errors (GOV.UK pattern: "Fehler: " title, error
+ * summary linking to each field, message at the field, aria-invalid, the
+ * citizen's input kept and escaped), the confirmation page and the error
+ * page, all with absolute links; and two threads sharing one renderer.
+ * Uses tests/fixtures/content-site and themes/default from the project
+ * root (tests/run starts us there). */
+#include "../../generator/load/catalog_load.h"
+#include "../../generator/render/render_form.h"
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+
+static void ok(int cond, const char *what)
+{
+	printf("%s - %s\n", cond ? "ok" : "not ok", what);
+	if (!cond)
+		failures++;
+}
+
+static int has(const struct buf *b, const char *s)
+{
+	return b->data && strstr(b->data, s) != NULL;
+}
+
+static void print_diags(struct diags *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		printf("# %s:%d:%d: %s\n", d->v[i].file, d->v[i].line, d->v[i].col,
+		       d->v[i].msg);
+}
+
+struct shared {
+	struct renderer *r;
+	const struct city_service *cs;
+	const struct form_state *st;
+	int bad;
+};
+
+static void *render_many(void *arg)
+{
+	struct shared *s = arg;
+	struct buf out;
+	struct diags d;
+	buf_init(&out, 0);
+	diags_init(&d);
+	for (int i = 0; i < 200; i++)
+		if (render_form_page(s->r, s->cs, s->st, &out, &d) < 0 ||
+		    !has(&out, "Es gibt ein Problem"))
+			s->bad++;
+	buf_free(&out);
+	diags_free(&d);
+	return NULL;
+}
+
+int main(void)
+{
+	struct diags d;
+	diags_init(&d);
+	struct source *src = source_fs_open(".");
+	struct catalog *c = src ? catalog_load(src, "tests/fixtures/content-site", &d) : NULL;
+	ok(c != NULL, "fixture catalogue loads");
+	if (!c) {
+		print_diags(&d);
+		return 1;
+	}
+	struct renderer *r = renderer_open(c, src, NULL, &d);
+	ok(r != NULL, "renderer_open compiles the theme");
+	if (!r) {
+		print_diags(&d);
+		return 1;
+	}
+	struct city_service cs;
+	ok(catalog_resolve(c, catalog_city(c, "alpha"),
+			   catalog_service(c, "hundeanmeldung"), &cs) == 0,
+	   "alpha/hundeanmeldung resolves");
+
+	const struct form_value values[] = {
+		{ "vorname", "<Max> & \"Moritz\"" }, { "rasse", "labrador" },
+		{ "geschlecht", "huendin" }, { "zustimmung", "ja" },
+		{ "bemerkung", "Zeile 1\nZeile 2 </textarea><script>x</script>" },
+		{ "chipnummer", "276098100000001" },
+	};
+	const struct form_error errors[] = {
+		{ "email", "Geben Sie Ihre E-Mail-Adresse ein" },
+		{ "geschlecht", "Wählen Sie das Geschlecht des Hundes aus" },
+	};
+	struct form_state st = { values, 6, errors, 2 };
+	struct buf out;
+	buf_init(&out, 0);
+	int rc = render_form_page(r, &cs, &st, &out, &d);
+	ok(rc == 0, "render_form_page succeeds");
+	if (rc != 0)
+		print_diags(&d);
+	ok(has(&out, "<title>Fehler: Hund anmelden – Serviceportal Alpha</title>"),
+	   "page title is prefixed with 'Fehler: '");
+	ok(has(&out, "<div class=\"error-summary\" role=\"alert\"") &&
+	   has(&out, "<h2 id=\"fehler-titel\">Es gibt ein Problem</h2>"),
+	   "error summary with role=alert and heading 'Es gibt ein Problem'");
+	const char *summary = out.data ? strstr(out.data, "error-summary") : NULL;
+	const char *h1 = out.data ? strstr(out.data, "<h1>") : NULL;
+	ok(summary && h1 && summary < h1, "error summary comes before the heading");
+	ok(has(&out, "<li><a href=\"#feld-email\">Geben Sie Ihre E-Mail-Adresse ein</a></li>") &&
+	   has(&out, "<li><a href=\"#feld-geschlecht-1\">Wählen Sie das Geschlecht des Hundes aus</a></li>"),
+	   "summary links to each field (radio: its first button)");
+	ok(has(&out, "id=\"feld-email-fehler\"><span class=\"visually-hidden\">Fehler:</span> Geben Sie Ihre E-Mail-Adresse ein</p>"),
+	   "message at the field");
+	ok(has(&out, "id=\"feld-email\" name=\"email\" value=\"\" required maxlength=\"254\" autocomplete=\"email\" "
+		     "aria-describedby=\"feld-email-fehler\" aria-invalid=\"true\">"),
+	   "field is aria-invalid and described by its message");
+	ok(has(&out, "value=\"&lt;Max&gt; &amp; &quot;Moritz&quot;\""), "text input kept and escaped");
+	ok(has(&out, ">Zeile 1\nZeile 2 &lt;/textarea&gt;&lt;script&gt;x&lt;/script&gt;</textarea>") &&
+	   !has(&out, "<script>x"), "textarea kept and escaped");
+	ok(has(&out, "<option value=\"labrador\" selected>"), "select option kept");
+	ok(has(&out, "value=\"huendin\" checked required aria-invalid=\"true\">"), "radio choice kept");
+	ok(has(&out, "name=\"zustimmung\" value=\"ja\" checked required"), "checkbox kept");
+	ok(has(&out, "action=\"https://relay.example.test/submit/alpha/hundeanmeldung\""),
+	   "form posts to the relay again");
+	ok(has(&out, "href=\"https://portal.example.test/assets/style.css\"") &&
+	   has(&out, "href=\"https://portal.example.test/alpha/theme.css\"") &&
+	   has(&out, "href=\"https://portal.example.test/alpha/impressum.html\"") &&
+	   !has(&out, "href=\"../"), "links are absolute (base_url)");
+	ok(has(&out, "alpha-fuss"), "the city's partial override applies");
+	ok(!has(&out, "intern.test"), "no recipient address on the page");
+
+	/* Without errors: no summary, plain title. */
+	struct form_state plain = { values, 1, NULL, 0 };
+	rc = render_form_page(r, &cs, &plain, &out, &d);
+	ok(rc == 0 && !has(&out, "Es gibt ein Problem") && !has(&out, "aria-invalid") &&
+	   has(&out, "<title>Hund anmelden – Serviceportal Alpha</title>"),
+	   "a form state without errors renders without summary");
+
+	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "25.11.2026, 14:03 Uhr", &out, &d);
+	ok(rc == 0 && has(&out, "<h1>Antrag eingegangen</h1>") &&
+	   has(&out, "<strong class=\"reference\">ALP-2026-4K7P9X</strong>") &&
+	   has(&out, "25.11.2026, 14:03 Uhr") && has(&out, "Steueramt Alpha") &&
+	   has(&out, "Wie geht es weiter?") && !has(&out, "intern.test"),
+	   "confirmation page: reference, time, what happens next, office contact");
+
+	rc = render_error_page(r, NULL, 404, "Das Formular <x> gibt es nicht.", &out, &d);
+	ok(rc == 0 && has(&out, "<h1>Seite nicht gefunden</h1>") &&
+	   has(&out, "Das Formular &lt;x&gt; gibt es nicht.") && has(&out, "Serviceportal Testregion"),
+	   "error page (umbrella look), message escaped");
+	rc = render_error_page(r, catalog_city(c, "beta"), 413, "Zu groß.", &out, &d);
+	ok(rc == 0 && has(&out, "Serviceportal Beta") && has(&out, "Fehlercode 413"),
+	   "error page in a city's look");
+
+	struct shared sh = { r, &cs, &st, 0 };
+	pthread_t t;
+	int started = pthread_create(&t, NULL, render_many, &sh) == 0;
+	render_many(&sh);
+	if (started)
+		pthread_join(t, NULL);
+	ok(started && sh.bad == 0, "two threads render with one renderer");
+
+	buf_free(&out);
+	renderer_close(r);
+	catalog_free(c);
+	src->close(src);
+	ok(d.n == 0, "no diagnostics");
+	print_diags(&d);
+	diags_free(&d);
+	return failures ? 1 : 0;
+}
