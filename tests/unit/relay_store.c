@@ -1,0 +1,217 @@
+/* relay_store - unit tests of relay/store against a real SQLite file: the
+ * schema and pragmas, the group-commit insert (references, tokens, rows),
+ * the outbox life cycle with its events, loading, listing, counting and
+ * purging; and relay/validate's syntax rules. */
+#include "../../relay/store/store.h"
+#include "../../relay/validate/validate.h"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int failures;
+
+static void ok(int cond, const char *what)
+{
+	printf("%s - %s\n", cond ? "ok" : "not ok", what);
+	if (!cond)
+		failures++;
+}
+
+static long long q1(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long long v = -1;
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return v;
+}
+
+static int count_cb(void *ctx, const struct submission *sub,
+		    const struct store_status *st)
+{
+	(void)st;
+	int *n = ctx;
+	if (sub->n_fields == 2)
+		(*n)++;
+	return 0;
+}
+
+static void test_validate_rules(void)
+{
+	ok(valid_utf8("Gr\xc3\xbc\xc3\x9f", 6) && !valid_utf8("\xc3", 1) &&
+	   !valid_utf8("\xc0\xaf", 2) && !valid_utf8("\xed\xa0\x80", 3),
+	   "UTF-8: accepts umlauts, refuses truncated, overlong, surrogate");
+	ok(utf8_chars("\xc3\xa4\xc3\xb6x", 5) == 3, "characters, not bytes");
+	ok(valid_email("a.b+c@stadt-dorsten.de") && !valid_email("a..b@x.de") &&
+	   !valid_email("a@x") && !valid_email("@x.de") && !valid_email("a@-x.de") &&
+	   !valid_email("a b@x.de") && !valid_email("a@x.de\r\nBcc: y@z.de"),
+	   "e-mail syntax");
+	ok(valid_tel("+49 2362 66-0") && valid_tel("(02362) 66/0") &&
+	   !valid_tel("12") && !valid_tel("0236x") && !valid_tel("1+2345"),
+	   "telephone syntax");
+	ok(valid_date("2024-02-29") && !valid_date("2023-02-29") &&
+	   !valid_date("2024-13-01") && !valid_date("2024-04-31") &&
+	   !valid_date("24-01-01") && !valid_date("2024-1-01"), "calendar dates");
+	const unsigned char pdf[] = "%PDF-1.7", jpg[] = { 0xff, 0xd8, 0xff, 0xe0 },
+		png[] = { 0x89, 'P', 'N', 'G', 13, 10, 26, 10 }, gif[] = "GIF89a";
+	ok(sniff_mime(pdf, 8) && !strcmp(sniff_mime(pdf, 8), "application/pdf") &&
+	   !strcmp(sniff_mime(jpg, 4), "image/jpeg") &&
+	   !strcmp(sniff_mime(png, 8), "image/png") && !sniff_mime(gif, 6) &&
+	   !sniff_mime(pdf, 4), "file type by magic bytes");
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/relay_storeXXXXXX", db[256], err[256];
+	const char *tmp = getenv("TEST_TMP");
+	if (tmp && snprintf(db, sizeof db, "%s/store.db", tmp) < (int)sizeof db) {
+		;
+	} else if (mkdtemp(dir)) {
+		snprintf(db, sizeof db, "%s/store.db", dir);
+	} else {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_validate_rules();
+
+	struct store *s = store_open(db, err, sizeof err);
+	ok(s != NULL, "store_open creates the database");
+	if (!s) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	ok(q1(db, "PRAGMA user_version") == 1, "schema migrated to user_version 1");
+	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
+	   "journal_mode is WAL");
+
+	struct sub_field fields[2] = { { "vorname", "Vorname", "Anna" },
+				       { "bemerkung", "Bemerkung", "Zeile 1\n\"zwei\" \xc3\xbc" } };
+	unsigned char blob[] = "%PDF-1.4 \0 binary";
+	struct sub_file file = { "nachweis", "Nachweis", "nachweis-1.pdf",
+				 "application/pdf", blob, sizeof blob };
+	struct submission sub = { 0 };
+	sub.city = "dorsten";
+	sub.service = "hundeanmeldung";
+	sub.city_name = "Dorsten";
+	sub.service_title = "Hund anmelden";
+	sub.recipient = "steueramt@dorsten.example";
+	sub.office_name = "Steueramt";
+	sub.applicant_email = "anna@example.de";
+	sub.fields = fields;
+	sub.n_fields = 2;
+	sub.files = &file;
+	sub.n_files = 1;
+
+	enum { N = 100 };
+	static struct store_item items[N];
+	for (int i = 0; i < N; i++) {
+		items[i].sub = &sub;
+		items[i].ref_prefix = "DOR";
+		items[i].receipt = i == 0;
+	}
+	ok(store_insert(s, items, N) == 0, "100 submissions in one commit");
+	int all = 1, shape = 1, distinct = 1;
+	for (int i = 0; i < N; i++) {
+		all &= items[i].rc == 0 && items[i].id > 0;
+		shape &= strlen(items[i].reference) == 15 &&
+			 !strncmp(items[i].reference, "DOR-", 4) &&
+			 strspn(items[i].reference + 9, "23456789ABCDEFGHJKLMNPQRSTUVWXYZ") == 6 &&
+			 strlen(items[i].token) == 24;
+		for (int j = 0; j < i; j++)
+			distinct &= strcmp(items[i].reference, items[j].reference) != 0 &&
+				    strcmp(items[i].token, items[j].token) != 0;
+	}
+	ok(all, "every item stored with an id");
+	ok(shape, "references DOR-YYYY-XXXXXX, tokens 24 chars");
+	ok(distinct, "references and tokens distinct");
+	ok(q1(db, "SELECT count(*) FROM submissions") == N &&
+	   q1(db, "SELECT count(*) FROM attachments") == N &&
+	   q1(db, "SELECT count(*) FROM outbox") == N + 1 &&
+	   q1(db, "SELECT count(*) FROM events WHERE kind='received'") == N,
+	   "rows, attachments, outbox jobs (+1 receipt) and events written");
+
+	struct arena a;
+	arena_init(&a);
+	struct store_status st;
+	int e = 0;
+	struct submission *got = store_load_ref(s, &a, items[7].reference, true, &st, &e);
+	ok(got && got->id == items[7].id && got->n_fields == 2 &&
+	   !strcmp(got->fields[1].value, fields[1].value) && got->n_files == 1 &&
+	   got->files[0].len == sizeof blob && !memcmp(got->files[0].data, blob, sizeof blob) &&
+	   !strcmp(got->recipient, sub.recipient) && st.delivered_unix == 0,
+	   "load by reference: fields (JSON round trip), attachment bytes, status");
+	got = store_load_token(s, &a, items[8].token, false, NULL, &e);
+	ok(got && got->id == items[8].id && got->n_files == 0, "load by token without files");
+	got = store_load_ref(s, &a, "DOR-2026-ZZZZZZ", false, NULL, &e);
+	ok(!got && e == 0, "unknown reference: NULL, not an error");
+
+	long long now = time(NULL);
+	struct outbox_job jobs[8];
+	size_t n = 0;
+	ok(store_claim_due(s, now, 60, jobs, 8, &n) == 0 && n == 8 &&
+	   jobs[0].attempts == 1, "claim 8 due jobs");
+	size_t n2 = 0;
+	ok(store_claim_due(s, now, 60, jobs + 0, 0, &n2) == 0 && n2 == 0, "claim with max 0");
+	ok(store_job_delivered(s, jobs[0].id, now, "250 OK") == 0 &&
+	   store_job_retry(s, jobs[1].id, now, now + 300, "421 busy") == 0 &&
+	   store_job_failed(s, jobs[2].id, now, "550 no such user") == 0,
+	   "delivered / retry / failed recorded");
+	struct store_counts c;
+	ok(store_counts(s, now + 10, &c) == 0 && c.submissions == N &&
+	   c.delivered == 1 && c.failed == 1 && c.outbox_depth == N + 1 - 2 &&
+	   c.retrying == 6 && c.oldest_undelivered_age == 10,
+	   "counts: submissions, delivered, failed, depth, retrying, oldest age");
+	ok(store_next_due(s) == now, "next due is the oldest unclaimed job");
+	/* the 5 claimed-but-unreported jobs come back after the lease */
+	static struct outbox_job many[200];
+	ok(store_claim_due(s, now + 61, 60, many, 200, &n) == 0 && n == N + 1 - 3,
+	   "claimed jobs whose lease ran out are due again (at-least-once), the "
+	   "retry waits, delivered and failed stay done");
+	ok(q1(db, "SELECT count(*) FROM events WHERE kind IN ('claimed','delivered','retry','failed')")
+	   == 8 + (N + 1 - 3) + 3, "every outbox change is an event");
+	ok(store_resend(s, items[2].id, now) == 0 &&
+	   q1(db, "SELECT count(*) FROM events WHERE kind='resend'") == 1,
+	   "resend re-queues with an event");
+	ok(store_resend(s, 999999, now) == 1, "resend of an unknown id: 1");
+
+	int cnt = 0;
+	ok(store_each(s, "dorsten", 0, 0, false, count_cb, &cnt) == 0 && cnt == N,
+	   "store_each lists the city's submissions");
+	cnt = 0;
+	ok(store_each(s, "bottrop", 0, 0, false, count_cb, &cnt) == 0 && cnt == 0,
+	   "store_each filters by city");
+	cnt = 0;
+	ok(store_each(s, NULL, now + 3600, 0, false, count_cb, &cnt) == 0 && cnt == 0,
+	   "store_each filters by date");
+	long long purged = -1;
+	ok(store_purge(s, now - 3600, &purged) == 0 && purged == 0, "purge keeps recent ones");
+	ok(store_purge(s, now + 3600, &purged) == 0 && purged == N &&
+	   q1(db, "SELECT (SELECT count(*) FROM submissions) + (SELECT count(*) FROM attachments)"
+	      " + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM events)") == 0,
+	   "purge removes submissions with attachments, outbox and events");
+	arena_free(&a);
+	store_close(s);
+
+	s = store_open(db, err, sizeof err);
+	ok(s != NULL, "reopen an existing database");
+	store_close(s);
+	sqlite3 *h;
+	if (sqlite3_open(db, &h) == SQLITE_OK) {
+		sqlite3_exec(h, "PRAGMA user_version=7", NULL, NULL, NULL);
+		sqlite3_close(h);
+	}
+	s = store_open(db, err, sizeof err);
+	ok(!s && strstr(err, "newer"), "a database from a newer relayd is refused");
+	store_close(s);
+	return failures ? 1 : 0;
+}
