@@ -11,7 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#define IDLE_RECHECK 60         /* seconds: look at the outbox at least this often */
+#define IDLE_RECHECK 5          /* seconds: look at the outbox at least this often
+				 * (relayctl resend, another process, cannot wake us) */
 #define DB_ERROR_PAUSE 5
 
 struct deliver_worker {
