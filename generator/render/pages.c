@@ -55,22 +55,23 @@ static struct mval *category_services(struct page *pg, size_t cat, size_t *count
 	return l;
 }
 
-static struct mval *categories(struct page *pg, bool with_services)
+static struct mval *categories(struct page *pg)
 {
 	struct arena *a = pg->a;
 	struct mval *l = mv_list(a);
 	for (size_t i = 0; i < pg->r->c->n_categories; i++) {
 		const struct category *cat = &pg->r->c->categories[i];
 		struct mval *m = mv_map(a);
-		size_t n;
-		struct mval *svcs = category_services(pg, i, &n);
+		size_t n = 0;
+		for (size_t j = 0; j < pg->r->c->n_services; j++)
+			if (shown(pg->r, pg->p, j) &&
+			    cat_index(pg->r, pg->r->c->services[j].category) == i)
+				n++;
 		mset(a, m, "name", cat->name);
 		mset(a, m, "slug", cat->slug);
 		mset(a, m, "description", cat->description);
 		mset(a, m, "href", cat_href(pg, i));
 		mv_set(a, m, "count", mv_num(a, (double)n));
-		if (with_services)
-			mv_set(a, m, "services", svcs);
 		mv_push(a, l, m);
 	}
 	return l;
@@ -131,7 +132,7 @@ int render_start(struct renderer *r, struct arena *a, struct buf *out, struct di
 		mv_push(a, cities, m);
 	}
 	mv_set(a, pg.data, "cities", cities);
-	mv_set(a, pg.data, "categories", categories(&pg, false));
+	mv_set(a, pg.data, "categories", categories(&pg));
 	return page_render(&pg, T_START, out, d);
 }
 
@@ -144,7 +145,7 @@ int render_city_start(struct renderer *r, struct portal *p, struct arena *a,
 	mset(a, pg.data, "crumb", p->city->name);
 	mset(a, pg.data, "intro_html", p->intro_html);
 	mv_set(a, pg.data, "contact", city_contact(&pg, p->city));
-	mv_set(a, pg.data, "categories", categories(&pg, false));
+	mv_set(a, pg.data, "categories", categories(&pg));
 	return page_render(&pg, T_CITY_START, out, d);
 }
 
@@ -167,6 +168,61 @@ static struct mval *ext_links(struct page *pg, const char *cat_slug)
 	return l->n ? l : NULL;
 }
 
+static bool in_lebenslage(const struct service *s, const char *slug)
+{
+	for (size_t i = 0; i < s->n_lebenslagen; i++)
+		if (!strcmp(s->lebenslagen[i], slug))
+			return true;
+	return false;
+}
+
+static struct mval *group(struct page *pg, const char *name, const char *id)
+{
+	struct mval *m = mv_map(pg->a);
+	mset(pg->a, m, "name", name);
+	mset(pg->a, m, "id", id);
+	mv_set(pg->a, m, "services", mv_list(pg->a));
+	return m;
+}
+
+/* The services of a category grouped by Lebenslage (a service may be in
+ * several), then "Weitere Leistungen"; NULL when the category has none. */
+static struct mval *lebenslage_groups(struct page *pg, size_t cat)
+{
+	struct renderer *r = pg->r;
+	const struct category *c = &r->c->categories[cat];
+	if (!c->n_lebenslagen)
+		return NULL;
+	struct arena *a = pg->a;
+	struct mval *l = mv_list(a);
+	struct mval *rest = group(pg, "Weitere Leistungen", "weitere-leistungen");
+	struct mval **g = arena_alloc(a, c->n_lebenslagen * sizeof *g);
+	for (size_t i = 0; i < c->n_lebenslagen; i++)
+		g[i] = group(pg, c->lebenslagen[i].name,
+			     arena_printf(a, "lebenslage-%s", c->lebenslagen[i].slug));
+	for (size_t k = 0; k < r->c->n_services; k++) {
+		size_t j = r->svc_order[k];
+		const struct service *s = &r->c->services[j];
+		if (!shown(r, pg->p, j) || cat_index(r, s->category) != cat)
+			continue;
+		struct mval *item = service_item(pg, j);
+		bool placed = false;
+		for (size_t i = 0; i < c->n_lebenslagen; i++)
+			if (in_lebenslage(s, c->lebenslagen[i].slug)) {
+				mv_push(a, mv_get(g[i], "services"), item);
+				placed = true;
+			}
+		if (!placed)
+			mv_push(a, mv_get(rest, "services"), item);
+	}
+	for (size_t i = 0; i < c->n_lebenslagen; i++)
+		if (mv_get(g[i], "services")->n)
+			mv_push(a, l, g[i]);
+	if (mv_get(rest, "services")->n)
+		mv_push(a, l, rest);
+	return l;
+}
+
 int render_category(struct renderer *r, struct portal *p, size_t cat,
 		    struct arena *a, struct buf *out, struct diags *d)
 {
@@ -179,6 +235,10 @@ int render_category(struct renderer *r, struct portal *p, size_t cat,
 	struct mval *svcs = category_services(&pg, cat, &n);
 	mv_set(a, pg.data, "services", svcs);
 	mv_set_bool(a, pg.data, "has_services", n > 0);
+	struct mval *groups = lebenslage_groups(&pg, cat);
+	mv_set_bool(a, pg.data, "has_groups", groups != NULL);
+	if (groups)
+		mv_set(a, pg.data, "groups", groups);
 	struct mval *links = ext_links(&pg, c->slug);
 	mv_set_bool(a, pg.data, "has_links", links != NULL);
 	if (links)
