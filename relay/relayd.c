@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include "config/config.h"
 #include "receive/forms.h"
+#include "receive/log.h"
 #include "receive/server.h"
 #include "store/store.h"
 #if __has_include("deliver/worker.h")
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 		char err[512];
 		store = store_open(cfg->database, err, sizeof err);
 		if (!store) {
-			fprintf(stderr, "relayd: level=error event=store_open error=\"%s\"\n", err);
+			relay_log("error", "store_open", "error=\"%s\"", err);
 			struct forms *cur = forms_acquire();
 			forms_release(cur);
 			forms_release(cur);
@@ -134,9 +135,8 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
-	fprintf(stderr, "relayd: level=info event=started listen=%s port=%u "
-		"database=%s store=%s\n", cfg->listen, cfg->port, cfg->database,
-		store ? "on" : "off");
+	relay_log("info", "started", "listen=%s port=%u database=%s store=%s",
+		  cfg->listen, cfg->port, cfg->database, store ? "on" : "off");
 
 	for (;;) {
 		int sig = 0;
@@ -146,16 +146,16 @@ int main(int argc, char **argv)
 			struct forms *nf = load_forms(cfg);
 			if (nf) {
 				forms_set_current(nf);
-				fprintf(stderr, "relayd: level=info event=reloaded\n");
+				relay_log("info", "reloaded", "%s", "");
 			} else {
-				fprintf(stderr, "relayd: level=error event=reload_failed "
-					"msg=\"keeping the forms loaded before\"\n");
+				relay_log("error", "reload_failed",
+					  "msg=\"keeping the forms loaded before\"");
 			}
 			continue;
 		}
 		break;
 	}
-	fprintf(stderr, "relayd: level=info event=stopping\n");
+	relay_log("info", "stopping", "%s", "");
 	server_quiesce(&srv);
 	server_drain(&srv, cfg->limits.request_deadline);
 	server_stop(&srv);
@@ -168,6 +168,6 @@ int main(int argc, char **argv)
 	forms_release(cur);
 	forms_release(cur);
 	config_free(cfg);
-	fprintf(stderr, "relayd: level=info event=stopped\n");
+	relay_log("info", "stopped", "%s", "");
 	return 0;
 }

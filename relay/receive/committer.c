@@ -1,5 +1,6 @@
 /* committer.c - see committer.h */
 #include "committer.h"
+#include "log.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -54,8 +55,8 @@ static void *writer(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		int rc = store_insert(c->store, items, n);
 		if (rc < 0)
-			fprintf(stderr, "relayd: level=error event=commit_failed rows=%zu "
-				"error=\"%s\"\n", n, store_errmsg(c->store));
+			relay_log("error", "commit_failed", "rows=%zu error=\"%s\"", n,
+				  store_errmsg(c->store));
 		finish_batch(c, reqs, items, n, rc);
 		if (rc == 0 && c->after_commit)
 			c->after_commit(c->after_ctx);

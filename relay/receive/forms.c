@@ -8,6 +8,7 @@
 #include "../../generator/load/catalog_load.h"
 #include "../../generator/util/buf.h"
 #include "../validate/validate.h"
+#include "log.h"
 
 /* "a/b/content" -> source at "a/b", path "content". */
 static struct source *open_parent(const char *dir, char **base)
@@ -45,9 +46,8 @@ struct forms *forms_load(const char *content_dir, const char *themes_dir,
 				goto fail;
 	f->themes_src = open_parent(themes_dir, &tbase);
 	if (f->themes_src && strcmp(tbase, "themes") != 0)
-		fprintf(log, "relayd: level=warn event=themes_dir msg=\"themes are "
-			"read from %s/themes (the directory must be named themes)\"\n",
-			themes_dir);
+		relay_log("warn", "themes_dir", "msg=\"themes are read from %s/../themes "
+			  "(the directory must be named themes)\"", themes_dir);
 	if (f->themes_src)
 		f->renderer = renderer_open(f->cat, f->themes_src, relay_url, &d);
 	if (!f->renderer)
@@ -60,8 +60,8 @@ fail:
 	diags_sort(&d);
 	diags_print(&d, log);
 	if (!d.n)
-		fprintf(log, "relayd: level=error event=load_failed content=%s themes=%s\n",
-			content_dir, themes_dir);
+		relay_log("error", "load_failed", "content=%s themes=%s", content_dir,
+			  themes_dir);
 	diags_free(&d);
 	free(cbase);
 	free(tbase);

@@ -12,6 +12,7 @@
 #include "../../generator/util/buf.h"
 #include "../validate/validate.h"
 #include "forms.h"
+#include "log.h"
 
 #define POST_BUFFER 16384
 #define PAGE_MAX ((size_t)4 << 20)
@@ -80,26 +81,6 @@ static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
-static void logline(const char *level, const char *event, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void logline(const char *level, const char *event, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		msg[0] = '\0';
-	time_t t = time(NULL);
-	struct tm tm;
-	char ts[24];
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	/* one write per line: lines from threads do not interleave */
-	fprintf(stderr, "relayd: ts=%s level=%s event=%s %s\n", ts, level, event, msg);
-}
-
 /* An error for a person (themed page) or a program (JSON). */
 static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c,
 				  unsigned status, enum reject_reason why,
@@ -107,10 +88,14 @@ static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c,
 				  const char *hval)
 {
 	struct relay_server *s = q->srv;
-	atomic_fetch_add(&s->rejected[why], 1);
-	logline("info", "rejected", "reason=%s status=%u city=%s service=%s",
-		reject_reason_name(why), status, q->city[0] ? q->city : "-",
-		q->service[0] ? q->service : "-");
+	if (q->route == R_SUBMIT) {     /* metrics count refused posts only */
+		atomic_fetch_add(&s->rejected[why], 1);
+		relay_log("info", "rejected", "reason=%s status=%u city=%s service=%s",
+			  reject_reason_name(why), status, q->city[0] ? q->city : "-",
+			  q->service[0] ? q->service : "-");
+	} else if (status >= 500) {
+		relay_log("error", "unavailable", "status=%u", status);
+	}
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	const char *ctype = "application/json";
@@ -370,7 +355,7 @@ static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
 {
 	struct relay_server *s = q->srv;
 	atomic_fetch_add(&s->rejected[RJ_INVALID], 1);
-	logline("info", "rejected", "reason=invalid status=422 city=%s service=%s "
+	relay_log("info", "rejected", "reason=invalid status=422 city=%s service=%s "
 		"errors=%zu", q->city, q->service, v->n_errors);
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
@@ -401,7 +386,7 @@ static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
 				buf_puts(&b, "</li>");
 			}
 			buf_puts(&b, "</ul></html>\n");
-			logline("error", "render_failed", "page=form city=%s service=%s",
+			relay_log("error", "render_failed", "page=form city=%s service=%s",
 				q->city, q->service);
 		}
 		diags_free(&d);
@@ -459,7 +444,7 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 					  "Bitte versuchen Sie es später erneut.",
 					  "Retry-After", "60");
 		atomic_fetch_add(&s->accepted, 1);
-		logline("info", "accepted", "city=%s service=%s reference=%s id=%lld "
+		relay_log("info", "accepted", "city=%s service=%s reference=%s id=%lld "
 			"ms=%.1f", q->city, q->service, q->cr.item.reference,
 			q->cr.item.id, (mono_now() - q->t0) * 1000.0);
 		return send_see_other(q, c, q->cr.item.token, q->cr.item.reference);
@@ -482,7 +467,7 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 	validate_form(&q->a, q->cs, &in, &v);
 	switch (v.status) {
 	case V_BAD:
-		logline("info", "bad_form", "reason=%s", v.reason);
+		relay_log("info", "bad_form", "reason=%s", v.reason);
 		return send_error(q, c, MHD_HTTP_BAD_REQUEST, RJ_BAD_REQUEST,
 				  "Das Formular enthält Angaben, die es nicht gibt.",
 				  NULL, NULL);
@@ -490,7 +475,7 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 		return render_invalid(q, c, &v);
 	case V_HONEYPOT: {
 		atomic_fetch_add(&s->rejected[RJ_HONEYPOT], 1);
-		logline("info", "honeypot", "city=%s service=%s", q->city, q->service);
+		relay_log("info", "honeypot", "city=%s service=%s", q->city, q->service);
 		char tok[32];
 		random_token(tok);
 		return send_see_other(q, c, tok, "");
@@ -687,7 +672,7 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	}
 	if (mono_now() - q->t0 > s->cfg->limits.request_deadline) {
 		atomic_fetch_add(&s->rejected[RJ_DEADLINE], 1);
-		logline("info", "deadline", "city=%s service=%s", q->city, q->service);
+		relay_log("info", "deadline", "city=%s service=%s", q->city, q->service);
 		return MHD_NO;
 	}
 	if (*upload_size)
@@ -706,7 +691,7 @@ void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!q)
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && q->route == R_SUBMIT)
-		logline("info", "aborted", "city=%s service=%s code=%d", q->city,
+		relay_log("info", "aborted", "city=%s service=%s code=%d", q->city,
 			q->service, (int)toe);
 	if (q->pp)
 		MHD_destroy_post_processor(q->pp);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#include "log.h"
 
 struct conn_entry {
 	struct MHD_Connection *conn;
@@ -98,9 +99,8 @@ static void *sweeper(void *arg)
 			shutdown(e->fd, SHUT_RDWR);
 			e->shut = true;
 			atomic_fetch_add(&s->rejected[RJ_DEADLINE], 1);
-			fprintf(stderr, "relayd: level=info event=deadline "
-				"msg=\"request exceeded %.0fs, connection closed\"\n",
-				deadline);
+			relay_log("info", "deadline", "msg=\"request exceeded %.0fs, "
+				  "connection closed\"", deadline);
 		}
 		pthread_mutex_unlock(&s->conns_mu);
 	}
@@ -137,7 +137,10 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	(void)cls;
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	fprintf(stderr, "relayd: level=warn event=http msg=\"%s\"\n", msg);
+	for (char *p = msg; *p; p++)
+		if (*p == '"')
+			*p = '\'';
+	relay_log("warn", "http", "msg=\"%s\"", msg);
 }
 
 int server_start(struct relay_server *s, const struct relay_config *cfg,
@@ -153,8 +156,8 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 	pthread_mutex_init(&s->conns_mu, NULL);
 	struct sockaddr_storage ss;
 	if (listen_addr(cfg, &ss) < 0) {
-		fprintf(stderr, "relayd: level=error event=start msg=\"listen: "
-			"'%s' is not an IP address\"\n", cfg->listen);
+		relay_log("error", "start", "msg=\"listen: '%s' is not an IP address\"",
+			  cfg->listen);
 		return -1;
 	}
 	if (store && committer_start(&s->committer, store) < 0)
@@ -177,8 +180,8 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 		MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 		MHD_OPTION_END);
 	if (!s->mhd) {
-		fprintf(stderr, "relayd: level=error event=start msg=\"cannot listen "
-			"on %s port %u\"\n", cfg->listen, cfg->port);
+		relay_log("error", "start", "msg=\"cannot listen on %s port %u\"",
+			  cfg->listen, cfg->port);
 		if (store)
 			committer_stop(&s->committer);
 		return -1;

@@ -450,7 +450,8 @@ int store_insert(struct store *s, struct store_item *items, size_t n)
 		} else {
 			char keep[sizeof s->err];
 			memcpy(keep, s->err, sizeof keep);
-			fprintf(stderr, "relayd: event=store_item_failed error=\"%s\"\n", keep);
+			fprintf(stderr, "relayd: level=error event=store_item_failed "
+				"error=\"%s\"\n", keep);
 			if (store_exec(s, "ROLLBACK TO item") < 0 ||
 			    store_exec(s, "RELEASE item") < 0)
 				broken = 1;
