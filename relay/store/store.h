@@ -17,7 +17,7 @@
  *   outbox(id, submission_id, kind 'office'|'receipt', attempts,
  *          next_attempt, created_unix, delivered_unix, failed_unix, last_error)
  *   events(id, submission_id, job_id, at_unix, kind, detail)  append-only;
- *          kinds: received, claimed, delivered, retry, failed, resend, purged
+ *          kinds: received, claimed, delivered, retry, failed, resend
  * Status is derived from the timestamps, never stored as a mutable column. */
 #ifndef STORE_H
 #define STORE_H
