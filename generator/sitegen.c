@@ -9,6 +9,9 @@
 #include "load/catalog_load.h"
 #include "load/source.h"
 #include "git/git_source.h"
+#include "git/site_history.h"
+#include "render/feed.h"
+#include "serve/serve.h"
 #include "render/site.h"
 #include "write/output.h"
 #include "util/arena.h"
@@ -21,8 +24,10 @@
 
 struct cli {
 	const char *cmd;
+	int port;
 	const char *ref, *out, *date, *relay_url, *content, *root, *themes;
 	int threads;
+	char today[11];
 };
 
 static void usage(FILE *f)
@@ -30,6 +35,8 @@ static void usage(FILE *f)
 	fputs("usage: sitegen build [--ref REV] [--out DIR] [--date YYYY-MM-DD]\n"
 	      "                     [--relay-url URL] [--content DIR] [--themes DIR] [--root DIR] [-j N]\n"
 	      "       sitegen check [--ref REV] [--date YYYY-MM-DD] [--content DIR] [--root DIR]\n"
+	      "       sitegen serve [--port N] [build options]   preview on 127.0.0.1,\n"
+	      "                     rebuilding when content/ or themes/ change\n"
 	      "\n"
 	      "  --ref REV       build from a git revision (branch, tag, commit, tree id);\n"
 	      "                  default: the working tree\n"
@@ -52,7 +59,8 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	if (argc < 2)
 		return -1;
 	c->cmd = argv[1];
-	if (strcmp(c->cmd, "build") && strcmp(c->cmd, "check"))
+	c->port = 8080;
+	if (strcmp(c->cmd, "build") && strcmp(c->cmd, "check") && strcmp(c->cmd, "serve"))
 		return -1;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -64,7 +72,13 @@ static int parse_args(int argc, char **argv, struct cli *c)
 		else if (strcmp(a, "--content") == 0) slot = &c->content;
 		else if (strcmp(a, "--root") == 0) slot = &c->root;
 		else if (strcmp(a, "--themes") == 0) slot = &c->themes;
-		else if (strcmp(a, "-j") == 0) {
+		else if (strcmp(a, "--port") == 0) {
+			if (i + 1 >= argc || (c->port = atoi(argv[++i])) < 1 || c->port > 65535) {
+				fprintf(stderr, "sitegen: --port needs a number from 1 to 65535\n");
+				return -1;
+			}
+			continue;
+		} else if (strcmp(a, "-j") == 0) {
 			if (i + 1 >= argc || (c->threads = atoi(argv[++i])) < 1 || c->threads > 64) {
 				fprintf(stderr, "sitegen: -j needs a number from 1 to 64\n");
 				return -1;
@@ -101,15 +115,18 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int write_feeds(struct catalog *cat, const struct site_history *hist,
+		       struct source *src, const struct cli *c, struct output *out,
+		       struct diags *d);
+
 static int run(struct cli *c, struct diags *d)
 {
-	char today[11];
 	if (!c->date) {
 		time_t t = time(NULL);
 		struct tm tm;
-		if (!gmtime_r(&t, &tm) || strftime(today, sizeof today, "%Y-%m-%d", &tm) != 10)
+		if (!gmtime_r(&t, &tm) || strftime(c->today, sizeof c->today, "%Y-%m-%d", &tm) != 10)
 			die("cannot format today's date");
-		c->date = today;
+		c->date = c->today;
 	} else if (!valid_date(c->date)) {
 		fprintf(stderr, "sitegen: --date must be YYYY-MM-DD, not '%s'\n", c->date);
 		return 2;
@@ -127,7 +144,8 @@ static int run(struct cli *c, struct diags *d)
 		}
 		src = source_remap_open(src, "themes", source_fs_open(c->themes));
 	}
-	int rc = 1;
+	int rc = 1, have_hist = 0;
+	struct site_history hist;
 	struct catalog *cat = catalog_load(src, c->content, d);
 	if (!cat)
 		goto done;
@@ -141,7 +159,14 @@ static int run(struct cli *c, struct diags *d)
 		.commit = src->commit,
 		.threads = c->threads,
 	};
-	if (site_render(cat, src, &o, out, d) < 0 || d->n) {
+	if (site_history_open(&hist, src, cat, c->content, d) < 0) {
+		output_abort(out);
+		goto done;
+	}
+	have_hist = 1;
+	o.history = &hist;
+	if (site_render(cat, src, &o, out, d) < 0 || write_feeds(cat, &hist, src, c, out, d) < 0 ||
+	    d->n) {
 		output_abort(out);
 		goto done;
 	}
@@ -156,9 +181,79 @@ static int run(struct cli *c, struct diags *d)
 		       st.unchanged, st.removed, src->label, now_s() - t0);
 	rc = 0;
 done:
+	if (have_hist)
+		site_history_close(&hist);
 	catalog_free(cat);
 	src->close(src);
 	return rc;
+}
+
+/* "Neu im Serviceportal": feed.xml for the umbrella and each built city.
+ * Only when building from a commit: the working tree has no history. */
+static int write_feeds(struct catalog *cat, const struct site_history *hist,
+		       struct source *src, const struct cli *c, struct output *out,
+		       struct diags *d)
+{
+	if (!hist->h)
+		return 0;
+	struct history_events ev;
+	site_history_events(hist, &ev);
+	for (size_t i = 0; i <= cat->n_cities; i++) {
+		const struct city *city = i ? &cat->cities[i - 1] : NULL;
+		if (city && *city->launch && strcmp(c->date, city->launch) < 0)
+			continue;   /* not launched yet: no portal, no feed */
+		struct feed_opts fo = { .city = city ? city->slug : NULL, .date = c->date,
+					.updated = src->commit_time, .content = hist->content };
+		char path[200];
+		int w = snprintf(path, sizeof path, "%s%sfeed.xml", city ? city->slug : "",
+				 city ? "/" : "");
+		struct buf b;
+		buf_init(&b, 0);
+		int rc = w > 0 && (size_t)w < sizeof path ? feed_render(cat, &fo, &ev, &b) : -1;
+		if (rc < 0)
+			diag_add(d, path, 0, 0, "cannot render the feed");
+		else
+			rc = output_write(out, path, b.data, b.len);
+		buf_free(&b);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int serve_rebuild(void *ctx)
+{
+	struct cli *c = ctx;
+	struct diags d;
+	diags_init(&d);
+	int rc = run(c, &d);
+	if (d.n)
+		diags_print(&d, stderr);
+	diags_free(&d);
+	return rc == 0 ? 0 : -1;
+}
+
+static int serve(struct cli *c)
+{
+	if (c->ref) {
+		fprintf(stderr, "sitegen: serve previews the working tree; --ref does not apply\n");
+		return 2;
+	}
+	if (serve_rebuild(c) < 0)
+		fprintf(stderr, "sitegen: the first build failed; serving the previous site\n");
+	char content[4096], themes[4096];
+	int w1 = snprintf(content, sizeof content, "%s/%s", c->root, c->content);
+	int w2 = snprintf(themes, sizeof themes, "%s", c->themes ? c->themes : "themes");
+	if (!c->themes)
+		w2 = snprintf(themes, sizeof themes, "%s/themes", c->root);
+	if (w1 < 0 || (size_t)w1 >= sizeof content || w2 < 0 || (size_t)w2 >= sizeof themes) {
+		fprintf(stderr, "sitegen: path too long\n");
+		return 2;
+	}
+	const char *watch[] = { content, themes };
+	struct serve_opts so = { .site_dir = c->out, .port = c->port, .watch = watch,
+				 .n_watch = 2, .rebuild = serve_rebuild, .ctx = c };
+	return serve_run(&so) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -169,6 +264,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	git_libgit2_init();
+	if (strcmp(c.cmd, "serve") == 0) {
+		int src = serve(&c);
+		git_libgit2_shutdown();
+		return src;
+	}
 	struct diags d;
 	diags_init(&d);
 	int rc = run(&c, &d);

@@ -18,11 +18,16 @@
 #include "../write/output.h"
 #include "../util/diag.h"
 
+struct site_history;
+
 struct site_opts {
 	const char *date;        /* build date YYYY-MM-DD: launch/available_from/until are honoured */
 	const char *relay_url;   /* form action base; NULL = region.relay_url */
 	const char *commit;      /* full commit id or NULL (working tree) -> <meta name="generator-commit"> */
 	int threads;             /* render in parallel when > 1 */
+	/* "Stand" dates of service pages from git history; NULL or ->h NULL
+	 * when building the working tree (no date shown then). */
+	const struct site_history *history;
 };
 
 /* Render every page of the umbrella and all city portals into out.
