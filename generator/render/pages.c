@@ -13,12 +13,6 @@ static bool shown(const struct renderer *r, const struct portal *p, size_t svc)
 	return r->cs_built[p->city_index * r->c->n_services + svc];
 }
 
-static size_t cat_index(const struct renderer *r, const char *slug)
-{
-	const struct category *c = catalog_category(r->c, slug);
-	return c ? (size_t)(c - r->c->categories) : (size_t)-1;
-}
-
 static const char *cat_href(struct page *pg, size_t cat)
 {
 	return arena_printf(pg->a, "%skategorien/%s.html", pg->base,
@@ -34,7 +28,7 @@ struct mval *service_item(struct page *pg, size_t svc)
 	mset(a, m, "slug", s->slug);
 	mset(a, m, "summary", s->summary);
 	mset(a, m, "href", arena_printf(a, "%sleistungen/%s.html", pg->base, s->slug));
-	size_t ci = cat_index(pg->r, s->category);
+	size_t ci = pg->r->svc_cat[svc];
 	mset(a, m, "category", ci != (size_t)-1 ? pg->r->c->categories[ci].name : "");
 	return m;
 }
@@ -47,7 +41,7 @@ static struct mval *category_services(struct page *pg, size_t cat, size_t *count
 	*count = 0;
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
-		if (!shown(r, pg->p, j) || cat_index(r, r->c->services[j].category) != cat)
+		if (!shown(r, pg->p, j) || r->svc_cat[j] != cat)
 			continue;
 		mv_push(pg->a, l, service_item(pg, j));
 		(*count)++;
@@ -65,7 +59,7 @@ static struct mval *categories(struct page *pg)
 		size_t n = 0;
 		for (size_t j = 0; j < pg->r->c->n_services; j++)
 			if (shown(pg->r, pg->p, j) &&
-			    cat_index(pg->r, pg->r->c->services[j].category) == i)
+			    pg->r->svc_cat[j] == i)
 				n++;
 		mset(a, m, "name", cat->name);
 		mset(a, m, "slug", cat->slug);
@@ -203,7 +197,7 @@ static struct mval *lebenslage_groups(struct page *pg, size_t cat)
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
 		const struct service *s = &r->c->services[j];
-		if (!shown(r, pg->p, j) || cat_index(r, s->category) != cat)
+		if (!shown(r, pg->p, j) || r->svc_cat[j] != cat)
 			continue;
 		struct mval *item = service_item(pg, j);
 		bool placed = false;
@@ -253,7 +247,7 @@ static void service_common(struct page *pg, size_t svc)
 	const struct service *s = &pg->r->c->services[svc];
 	const struct svc_html *h = &pg->r->svc[svc];
 	page_home_crumb(pg);
-	size_t ci = cat_index(pg->r, s->category);
+	size_t ci = pg->r->svc_cat[svc];
 	if (ci != (size_t)-1) {
 		page_crumb(pg, pg->r->c->categories[ci].name, cat_href(pg, ci));
 		struct mval *cat = mv_map(a);
@@ -273,6 +267,7 @@ int render_service_overview(struct renderer *r, size_t svc, struct arena *a,
 	const struct service *s = &r->c->services[svc];
 	page_begin(&pg, r, &r->portals[0], a, 1, s->title);
 	service_common(&pg, svc);
+	mset_opt(a, pg.data, "stand", r->stand_umbrella[svc]);
 	struct mval *cities = mv_list(a);
 	for (size_t i = 0; i < r->c->n_cities; i++) {
 		const struct portal *p = &r->portals[1 + i];
@@ -315,6 +310,7 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 	page_begin(&pg, r, p, a, 2, s->title);
 	service_common(&pg, svc);
 	const struct svc_html *h = &r->svc[svc];
+	mset_opt(a, pg.data, "stand", r->stand[p->city_index * r->c->n_services + svc]);
 	mset_opt(a, pg.data, "requirements_html", h->requirements);
 	mv_set_bool(a, pg.data, "has_documents", s->n_documents > 0);
 	mv_set(a, pg.data, "documents", str_list(a, s->documents, s->n_documents));

@@ -16,6 +16,8 @@
 #include "mustache.h"
 #include "render_form.h"
 
+struct site_history;
+
 /* Page templates every theme has (themes/default/<name>.mustache). */
 enum page_tpl {
 	T_START, T_CITY_START, T_CATEGORY, T_SERVICE_OVERVIEW, T_SERVICE,
@@ -76,6 +78,11 @@ struct renderer {
 	bool *cs_built;             /* offered and inside its window at the date */
 	bool *svc_listed;           /* umbrella: offered by at least one built city */
 	size_t *svc_order;          /* service indices by title, German order */
+	size_t *svc_cat;            /* category index of each service, or -1 */
+	/* "Stand" of service pages from git history ("TT.MM.JJJJ"), computed
+	 * before rendering; NULL entries: unknown, no date shown. */
+	const char **stand;         /* [city * n_services + service] */
+	const char **stand_umbrella;    /* [service] */
 };
 
 /* Load themes, resolve the catalogue, render Markdown and fragments. */
@@ -83,6 +90,8 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     const char *date, const char *relay_url, const char *commit,
 		     bool absolute, struct diags *d);
 void renderer_release(struct renderer *r);
+/* Fill in the "Stand" dates (h may be NULL: none). */
+void renderer_stand(struct renderer *r, const struct site_history *h);
 
 static inline struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)
 {

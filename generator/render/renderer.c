@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "render_int.h"
+#include "../git/site_history.h"
 
 const char *const page_tpl_name[T_COUNT] = {
 	[T_START] = "start", [T_CITY_START] = "city_start",
@@ -335,6 +337,42 @@ static void sort_services(struct renderer *r)
 	for (size_t i = 0; i < n; i++)
 		r->svc_order[i] = i;
 	qsort_r(r->svc_order, n, sizeof *r->svc_order, by_title, r);
+	/* Category lists look this up for every service on every page. */
+	r->svc_cat = arena_alloc(&r->arena, (n + 1) * sizeof *r->svc_cat);
+	for (size_t i = 0; i < n; i++) {
+		const struct category *c = catalog_category(r->c, r->c->services[i].category);
+		r->svc_cat[i] = c ? (size_t)(c - r->c->categories) : (size_t)-1;
+	}
+}
+
+static const char *day(struct arena *a, long long t)
+{
+	if (t <= 0)
+		return NULL;
+	time_t tt = (time_t)t;
+	struct tm tm;
+	char s[16];
+	if (!gmtime_r(&tt, &tm) || strftime(s, sizeof s, "%d.%m.%Y", &tm) != 10)
+		return NULL;
+	return arena_strdup(a, s);
+}
+
+void renderer_stand(struct renderer *r, const struct site_history *h)
+{
+	struct catalog *c = r->c;
+	size_t n = c->n_cities * c->n_services;
+	r->stand = arena_alloc(&r->arena, (n + 1) * sizeof *r->stand);
+	r->stand_umbrella = arena_alloc(&r->arena, (c->n_services + 1) * sizeof *r->stand_umbrella);
+	if (!h || !h->h)
+		return;
+	for (size_t j = 0; j < c->n_services; j++) {
+		const char *slug = c->services[j].slug;
+		r->stand_umbrella[j] = day(&r->arena, site_history_service(h, NULL, slug));
+		for (size_t i = 0; i < c->n_cities; i++)
+			if (r->cs_built[i * c->n_services + j])
+				r->stand[i * c->n_services + j] = day(&r->arena,
+					site_history_service(h, c->cities[i].slug, slug));
+	}
 }
 
 int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
@@ -365,6 +403,7 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		return -1;
 	render_markdown(r);
 	sort_services(r);
+	renderer_stand(r, NULL);
 	return render_fragments(r, d);
 }
 

@@ -323,6 +323,7 @@ int site_render(struct catalog *c, struct source *src,
 		renderer_release(&r);
 		return -1;
 	}
+	renderer_stand(&r, o->history);
 	struct jobs jobs = { 0 };
 	plan(&r, &jobs);
 	struct run run = { .r = &r, .out = out, .jobs = &jobs };
