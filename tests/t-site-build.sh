@@ -294,6 +294,30 @@ else
 	echo "not ok - launch and available_from dates are honoured on the day"
 fi
 
+# Built from a commit: the commit id in a meta tag and (short) in the
+# footer, and the "Stand" of service pages from the history.
+if head=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null) &&
+	git -C "$ROOT" cat-file -e HEAD:tests/fixtures/content-site/region.yml 2>/dev/null; then
+	G="$TEST_TMP/site-ref"
+	if (cd "$ROOT" && "$SITEGEN" build --ref HEAD --content tests/fixtures/content-site \
+		--out "$G" --date $DATE) >"$TEST_TMP/ref.log" 2>&1 &&
+		grep -q "<meta name=\"generator-commit\" content=\"$head\">" "$G/alpha/index.html" &&
+		grep -q "Version $(printf %.7s "$head")" "$G/beta/impressum.html" &&
+		grep -q '<p class="meta">Stand: [0-3][0-9]\.[01][0-9]\.20[0-9][0-9]</p>' \
+			"$G/alpha/leistungen/hundeanmeldung.html"; then
+		echo "ok - built from a commit: generator-commit meta, short id in the footer, Stand date"
+	else
+		echo "not ok - built from a commit: $(head -n 3 "$TEST_TMP/ref.log")"
+	fi
+	if ! grep -q "generator-commit\|Stand:" "$OUT/alpha/leistungen/hundeanmeldung.html"; then
+		echo "ok - working-tree build has no commit id and no Stand date"
+	else
+		echo "not ok - working-tree build has no commit id and no Stand date"
+	fi
+else
+	echo "ok - # SKIP not a git checkout with the fixture committed"
+fi
+
 # A primary colour that fails 4.5:1 against white is an editor's error.
 B=$(root_with "$ROOT/tests/fixtures/content-site")
 sed -i 's/primary: "#00612f"/primary: "#7fbf7f"/' "$B/content/cities/alpha/city.yml"
