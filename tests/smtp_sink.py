@@ -209,10 +209,11 @@ class Sink:
         os.makedirs(directory, exist_ok=True)
 
     def start(self, timeout=15):
-        self.proc = subprocess.Popen(
-            ["/usr/bin/python3", os.path.abspath(__file__), "serve", "--port",
-             str(self.port), "--dir", self.dir, "--mode", self.mode],
-            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "sink.log"), "ab"))
+        with open(os.path.join(self.dir, "sink.log"), "ab") as err:
+            self.proc = subprocess.Popen(
+                ["/usr/bin/python3", os.path.abspath(__file__), "serve", "--port",
+                 str(self.port), "--dir", self.dir, "--mode", self.mode],
+                stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:

@@ -289,9 +289,13 @@ struct deliver_worker *deliver_worker_start(struct store *store,
 		curl_global_cleanup();
 		return NULL;
 	}
-	logline("info", "event=worker_started smtp=\"%s\" starttls=%s "
+	/* the host only: a URL may carry credentials */
+	char host[256];
+	if (url_host(w->srv.url, host, sizeof host) < 0)
+		snprintf(host, sizeof host, "?");
+	logline("info", "event=worker_started smtp_host=%s starttls=%s "
 		"retry_initial=%lds retry_max=%lds lifetime=%lds lease=%lds",
-		w->srv.url, w->srv.require_tls ? "required" : "off",
+		host, w->srv.require_tls ? "required" : "off",
 		cfg->retry.initial, cfg->retry.max, w->lifetime, w->lease);
 	return w;
 }
