@@ -415,7 +415,7 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 	if (p->city) {
 		resp = city_contact(&pg, p->city);
 		mset(a, resp, "head", !strcmp(p->city->kind, "Kreis") ?
-		     "Der Landrat" : "Der Bürgermeister");
+		     "den Landrat" : "den Bürgermeister");
 	} else {
 		resp = contact(&pg, g->contact_name, g->contact_address,
 			       g->contact_phone, g->contact_email, NULL, NULL);
