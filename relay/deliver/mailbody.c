@@ -31,10 +31,11 @@ static size_t utf8_seq(const char *p)
 	return utf8_valid(p, k) ? k : 0;
 }
 
-/* Appends one value. Every line after a break is prefixed by indent. */
+/* Appends one value. Every line after a break is prefixed by indent.
+ * NULL is treated as "" (the store gives "", but a mail must not crash). */
 static int put_text(struct buf *out, const char *s, const char *indent)
 {
-	const char *p = s;
+	const char *p = s ? s : "";
 	while (*p) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '\r' || c == '\n') {
@@ -125,8 +126,9 @@ int mail_office_body(struct buf *out, const struct submission *sub)
 			    put_text(out, f->filename, "") < 0 ||
 			    buf_puts(out, " – ") < 0 ||
 			    put_text(out, f->label, "") < 0 ||
-			    buf_printf(out, " (%s, %zu Bytes)\r\n",
-				       f->mime, f->len) < 0)
+			    buf_puts(out, " (") < 0 ||
+			    put_text(out, f->mime, "") < 0 ||
+			    buf_printf(out, ", %zu Bytes)\r\n", f->len) < 0)
 				return -1;
 		}
 	}
