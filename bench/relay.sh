@@ -17,6 +17,7 @@ THEMES=${RELAY_THEMES:-$ROOT/themes}
 ORIGIN=https://www.serviceportal-emscher-lippe.de
 mkdir -p build/bench
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -o build/bench/relay_load bench/relay_load.c -lpthread
+cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -o build/bench/relay_fsync bench/relay_fsync.c
 # on the project's disk, not a tmpfs: fsync must cost what it costs
 W=$(mktemp -d "$ROOT/build/bench/relay.XXXXXX")
 PID=""
@@ -90,6 +91,9 @@ run() {  # $1 = label, rest = relayd flags
 }
 
 echo "relay benchmark: $CONNS connections, ${SECS}s each, form $FORM ($(wc -c <"$W/body") byte body), $(nproc) cores"
+# the device's own fsync latency, measured right before: the floor under
+# any durable p99 (a shared or busy disk shows here first)
+build/bench/relay_fsync "$W/fsync.tmp" 2
 S=$(run store)
 N=$(run nostore --no-store)
 printf '%s\n%s\n' "$S" "$N" | /usr/bin/python3 -c '
