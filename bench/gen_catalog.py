@@ -382,6 +382,20 @@ TEXT_PAGES = [("impressum", "Impressum", "text"), ("datenschutz", "Datenschutzer
               ("suche", "Suche", "search")]
 
 
+def shift_headings(md):
+    """sitegen puts Markdown headings two levels down (## -> h4) below the
+    page's own h2 sections. Hugo could do the same with a heading render
+    hook, but that costs it about 10% cpu; writing the Hugo copy with the
+    headings already at their level gives the same HTML for less."""
+    out = []
+    for line in md.split("\n"):
+        m = re.match(r"^(#{1,6}) ", line)
+        if m:
+            line = "#" * min(6, len(m.group(1)) + 2) + line[len(m.group(1)):]
+        out.append(line)
+    return "\n".join(out)
+
+
 def az_letter(title):
     """The A-Z group of a title, umlauts folded as sitegen does; stored in
     the front matter so that Hugo can group with GroupByParam."""
@@ -455,6 +469,7 @@ def write_hugo(out, services, cities, cats):
             write(os.path.join(base, tslug + ".md"), front(fm, lorem if ttype == "text" else ""))
         ovs = overrides_for(ci - 1, services) if pslug else {}
         for s in services:
+            shifted = shift_headings(s["description"])
             ov = ovs.get(s["slug"], {})
             fm = dict(title=s["title"], type="service" if pslug else "overview", **common)
             fm.update(svc=s["slug"], leika=s["leika"], category=s["category"],
@@ -467,7 +482,7 @@ def write_hugo(out, services, cities, cats):
                           office=s["office"], note=ov.get("note"))
                 if s["form"]:
                     fm.update(form_intro=s["form"]["intro"], form_fields=s["form"]["fields"])
-            write(os.path.join(base, "leistungen", s["slug"] + ".md"), front(fm, s["description"]))
+            write(os.path.join(base, "leistungen", s["slug"] + ".md"), front(fm, shifted))
     # The umbrella's top-level "kategorien" directory is a section in Hugo;
     # its list page does not exist in sitegen's output, so it is not built.
     write(os.path.join(c, "kategorien", "_index.md"),
