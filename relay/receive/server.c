@@ -147,6 +147,7 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 		 struct store *store, void (*after_commit)(void *), void *ctx)
 {
 	memset(s, 0, sizeof *s);
+	s->listen_fd = MHD_INVALID_SOCKET;
 	s->committer.after_commit = after_commit;
 	s->committer.after_ctx = ctx;
 	s->cfg = cfg;
@@ -193,11 +194,12 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 	return 0;
 }
 
+/* The listening socket is closed only after MHD_stop_daemon(): the
+ * daemon's threads may still hold it (libmicrohttpd's documentation). New
+ * clients wait in the backlog until then and are reset. */
 void server_quiesce(struct relay_server *s)
 {
-	MHD_socket fd = MHD_quiesce_daemon(s->mhd);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	s->listen_fd = MHD_quiesce_daemon(s->mhd);
 }
 
 void server_drain(struct relay_server *s, unsigned timeout)
@@ -218,6 +220,8 @@ void server_stop(struct relay_server *s)
 	if (s->store)
 		committer_stop(&s->committer);
 	MHD_stop_daemon(s->mhd);
+	if (s->listen_fd != MHD_INVALID_SOCKET)
+		close(s->listen_fd);
 	pthread_mutex_destroy(&s->conns_mu);
 	free(s->rl);
 }

@@ -30,6 +30,7 @@ struct relay_server {
 	struct committer committer;
 	struct ratelimit *rl;
 	struct MHD_Daemon *mhd;
+	MHD_socket listen_fd;       /* after quiesce, closed in server_stop */
 	atomic_long active;         /* requests between first call and completion */
 	atomic_ullong accepted;
 	atomic_ullong rejected[RJ_COUNT];
