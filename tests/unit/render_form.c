@@ -100,6 +100,8 @@ int main(void)
 	ok(has(&out, "<div class=\"error-summary\" role=\"alert\"") &&
 	   has(&out, "<h2 id=\"fehler-titel\">Es gibt ein Problem</h2>"),
 	   "error summary with role=alert and heading 'Es gibt ein Problem'");
+	ok(has(&out, "tabindex=\"-1\" autofocus>") && !has(&out, "href=\"#beschreibung\""),
+	   "summary takes the focus; no other in-page links before the form");
 	const char *summary = out.data ? strstr(out.data, "error-summary") : NULL;
 	const char *h1 = out.data ? strstr(out.data, "<h1>") : NULL;
 	ok(summary && h1 && summary < h1, "error summary comes before the heading");
