@@ -1,6 +1,7 @@
 /* output.c - atomic site output (see output.h). */
 #include "output.h"
 #include "../util/arena.h"
+#include "../util/buf.h"
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -15,13 +16,22 @@
 #define OUT_PATH_MAX 4096
 #define OUT_MAX_FILES 1000000
 
+#define CACHE_NAME ".sitegen-cache"
+#define CACHE_MAX ((size_t)256 << 20)
+
+/* Open-addressing map of relpath -> cache key (value may be NULL). */
+struct strmap {
+	char **k, **v;
+	size_t cap, n;
+};
+
 struct output {
 	char *dest, *tmp;
 	int dry_run;
 	pthread_mutex_t lock;
-	char **set;             /* open-addressing hash set of relpaths */
-	size_t set_cap, set_n;
-	size_t written, unchanged;
+	struct strmap files;    /* this build's files and their keys */
+	struct strmap old;      /* the previous build's keys */
+	size_t written, unchanged, skipped;
 	struct diags *d;        /* diagnostics of output_write (under lock) */
 	int failed;
 };
@@ -34,45 +44,94 @@ static size_t hash_str(const char *s)
 	return h;
 }
 
-/* Insert; returns 1 when added, 0 when already present. Lock held. */
-static int set_add(struct output *o, const char *rel)
+static size_t map_slot(const struct strmap *m, const char *key)
 {
-	if ((o->set_n + 1) * 2 > o->set_cap) {
-		size_t cap = o->set_cap ? o->set_cap * 2 : 1024;
-		char **nv = xcalloc(cap, sizeof *nv);
-		for (size_t i = 0; i < o->set_cap; i++)
-			if (o->set[i]) {
-				size_t j = hash_str(o->set[i]) & (cap - 1);
-				while (nv[j])
-					j = (j + 1) & (cap - 1);
-				nv[j] = o->set[i];
+	size_t j = hash_str(key) & (m->cap - 1);
+	while (m->k[j] && strcmp(m->k[j], key) != 0)
+		j = (j + 1) & (m->cap - 1);
+	return j;
+}
+
+/* Insert key (copied) with value (copied, may be NULL); 1 when added,
+ * 0 when the key was present (its value is then replaced). */
+static int map_put(struct strmap *m, const char *key, const char *val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct strmap g = { .cap = m->cap ? m->cap * 2 : 1024 };
+		g.k = xcalloc(g.cap, sizeof *g.k);
+		g.v = xcalloc(g.cap, sizeof *g.v);
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->k[i]) {
+				size_t j = map_slot(&g, m->k[i]);
+				g.k[j] = m->k[i];
+				g.v[j] = m->v[i];
 			}
-		free(o->set);
-		o->set = nv;
-		o->set_cap = cap;
+		g.n = m->n;
+		free(m->k);
+		free(m->v);
+		*m = g;
 	}
-	size_t j = hash_str(rel) & (o->set_cap - 1);
-	while (o->set[j]) {
-		if (strcmp(o->set[j], rel) == 0)
-			return 0;
-		j = (j + 1) & (o->set_cap - 1);
+	size_t j = map_slot(m, key);
+	int added = m->k[j] == NULL;
+	if (added) {
+		m->k[j] = xstrdup(key);
+		m->n++;
 	}
-	o->set[j] = xstrdup(rel);
-	o->set_n++;
-	return 1;
+	free(m->v[j]);
+	m->v[j] = val ? xstrdup(val) : NULL;
+	return added;
+}
+
+/* NULL when absent; "" when present without a value. */
+static const char *map_get(const struct strmap *m, const char *key)
+{
+	if (!m->cap)
+		return NULL;
+	size_t j = map_slot(m, key);
+	return m->k[j] ? (m->v[j] ? m->v[j] : "") : NULL;
+}
+
+static void map_free(struct strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++) {
+		free(m->k[i]);
+		free(m->v[i]);
+	}
+	free(m->k);
+	free(m->v);
+	memset(m, 0, sizeof *m);
 }
 
 static int set_has(const struct output *o, const char *rel)
 {
-	if (!o->set_cap)
-		return 0;
-	size_t j = hash_str(rel) & (o->set_cap - 1);
-	while (o->set[j]) {
-		if (strcmp(o->set[j], rel) == 0)
-			return 1;
-		j = (j + 1) & (o->set_cap - 1);
+	return map_get(&o->files, rel) != NULL;
+}
+
+/* The previous build's keys: lines "<40 hex key> <relpath>". A missing or
+ * damaged cache only means more rendering. */
+static void load_cache(struct output *o)
+{
+	char path[OUT_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s/%s", o->dest, CACHE_NAME);
+	struct buf b;
+	buf_init(&b, CACHE_MAX);
+	if (w < 0 || (size_t)w >= sizeof path || buf_read_file(&b, path) < 0) {
+		buf_free(&b);
+		return;
 	}
-	return 0;
+	char *line = b.data;
+	while (line && *line) {
+		char *nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		if (strlen(line) > 41 && line[40] == ' ')
+		{
+			line[40] = '\0';
+			map_put(&o->old, line + 41, line);
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	buf_free(&b);
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -98,6 +157,7 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 	pthread_mutex_init(&o->lock, NULL);
 	if (dry_run)
 		return o;
+	load_cache(o);
 	size_t n = strlen(dest) + 32;
 	o->tmp = xmalloc(n);
 	int w = snprintf(o->tmp, n, "%s.tmp.%ld", dest, (long)getpid());
@@ -190,21 +250,69 @@ static int write_file(const char *path, const void *data, size_t len)
 	return fclose(f);
 }
 
-int output_write(struct output *o, const char *rel, const void *data, size_t len)
+/* Claim rel for this build (lock held); 1 ok, else a diagnostic. */
+static int claim(struct output *o, const char *rel, const char *key)
 {
-	pthread_mutex_lock(&o->lock);
-	int fresh = valid_rel(rel) ? set_add(o, rel) : -1;
-	if (fresh <= 0 || o->set_n > OUT_MAX_FILES) {
+	int fresh = !valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ? -1 :
+		    set_has(o, rel) ? 0 : map_put(&o->files, rel, key);
+	if (fresh <= 0 || o->files.n > OUT_MAX_FILES) {
 		diag_add(o->d, rel, 0, 0, fresh == 0 ? "two pages claim the same output file" :
 			 fresh < 0 ? "invalid output path" : "more than %d output files",
 			 OUT_MAX_FILES);
 		o->failed = 1;
-		pthread_mutex_unlock(&o->lock);
-		return -1;
+		return 0;
 	}
-	if (o->dry_run)
+	return 1;
+}
+
+int output_reuse(struct output *o, const char *rel, const char *key)
+{
+	if (o->dry_run || !key)
+		return 0;
+	pthread_mutex_lock(&o->lock);
+	const char *prev = map_get(&o->old, rel);
+	int same = prev && strcmp(prev, key) == 0 && !set_has(o, rel);
+	pthread_mutex_unlock(&o->lock);
+	if (!same)
+		return 0;
+	char old[OUT_PATH_MAX], path[OUT_PATH_MAX];
+	int w1 = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
+	int w2 = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
+	if (w1 < 0 || (size_t)w1 >= sizeof old || w2 < 0 || (size_t)w2 >= sizeof path)
+		return 0;
+	if (link(old, path) < 0 && (errno != ENOENT || mkdirs_for(path) < 0 ||
+				    link(old, path) < 0))
+		return 0;   /* the old file is gone: render it */
+	pthread_mutex_lock(&o->lock);
+	int ok = claim(o, rel, key);
+	if (ok) {
+		o->unchanged++;
+		o->skipped++;
+	}
+	pthread_mutex_unlock(&o->lock);
+	return ok ? 1 : -1;
+}
+
+size_t output_skipped(struct output *o)
+{
+	return o->skipped;
+}
+
+int output_write(struct output *o, const char *rel, const void *data, size_t len)
+{
+	return output_write_keyed(o, rel, data, len, NULL);
+}
+
+int output_write_keyed(struct output *o, const char *rel, const void *data, size_t len,
+		       const char *key)
+{
+	pthread_mutex_lock(&o->lock);
+	int ok = claim(o, rel, key);
+	if (ok && o->dry_run)
 		o->written++;
 	pthread_mutex_unlock(&o->lock);
+	if (!ok)
+		return -1;
 	if (o->dry_run)
 		return 0;
 	char path[OUT_PATH_MAX];
@@ -257,7 +365,8 @@ static size_t count_removed(struct output *o, char *path, size_t prefix, int dep
 		if (lstat(path, &st) == 0) {
 			if (S_ISDIR(st.st_mode))
 				n += count_removed(o, path, prefix, depth + 1);
-			else if (!set_has(o, path + prefix))
+			else if (!set_has(o, path + prefix) &&
+				 strcmp(path + prefix, CACHE_NAME) != 0)
 				n++;
 		}
 		path[len] = '\0';
@@ -277,13 +386,42 @@ static size_t removed_files(struct output *o)
 
 static void output_destroy(struct output *o)
 {
-	for (size_t i = 0; i < o->set_cap; i++)
-		free(o->set[i]);
-	free(o->set);
+	map_free(&o->files);
+	map_free(&o->old);
 	pthread_mutex_destroy(&o->lock);
 	free(o->dest);
 	free(o->tmp);
 	free(o);
+}
+
+/* Keys of this build, sorted so the file is the same for the same build. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int write_cache(struct output *o)
+{
+	char **rels = xcalloc(o->files.n + 1, sizeof *rels);
+	size_t n = 0;
+	for (size_t i = 0; i < o->files.cap; i++)
+		if (o->files.k[i] && o->files.v[i])
+			rels[n++] = o->files.k[i];
+	qsort(rels, n, sizeof *rels, cmp_str);
+	struct buf b;
+	buf_init(&b, CACHE_MAX);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = buf_printf(&b, "%s %s\n", map_get(&o->files, rels[i]), rels[i]);
+	free(rels);
+	char path[OUT_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s/%s", o->tmp, CACHE_NAME);
+	if (rc == 0 && (w < 0 || (size_t)w >= sizeof path))
+		rc = -1;
+	if (rc == 0)
+		rc = write_file(path, b.data ? b.data : "", b.len);
+	buf_free(&b);
+	return rc;
 }
 
 int output_commit(struct output *o, struct output_stats *st, struct diags *d)
@@ -299,6 +437,11 @@ int output_commit(struct output *o, struct output_stats *st, struct diags *d)
 	}
 	if (o->failed) {
 		diag_add(d, o->dest, 0, 0, "writing the site failed; %s left unchanged", o->dest);
+		output_abort(o);
+		return -1;
+	}
+	if (write_cache(o) < 0) {
+		diag_add(d, o->tmp, 0, 0, "cannot write %s: %s", CACHE_NAME, strerror(errno));
 		output_abort(o);
 		return -1;
 	}

@@ -22,6 +22,18 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d);
  * path twice is an error (two pages claiming one URL). */
 int output_write(struct output *o, const char *relpath, const void *data,
 		 size_t len);
+/* Incremental builds. key: 40 hex chars summarising every input of the
+ * page (content file ids, template ids, options). When the previous build
+ * wrote rel under the same key and the file is still there, it is reused
+ * (hard-linked, counted unchanged) and 1 is returned: the caller skips
+ * rendering. 0: render it and call output_write_keyed. The keys are kept
+ * in <dest>/.sitegen-cache for the next build. */
+int output_reuse(struct output *o, const char *relpath, const char *key);
+int output_write_keyed(struct output *o, const char *relpath, const void *data,
+		       size_t len, const char *key);
+/* Pages whose rendering was skipped through output_reuse. */
+size_t output_skipped(struct output *o);
+
 /* Does the build contain this file (for link checks)? */
 int output_has(struct output *o, const char *relpath);
 /* Swap the new tree in. 0 ok. Frees o. */
