@@ -2,7 +2,7 @@
 """smtp_sink.py - a real SMTP server on loopback for the relay's tests
 (Debian's python3-aiosmtpd), plus a reader for what it recorded.
 
-  smtp_sink.py serve --port P --dir D [--mode M] [--pidfile F]
+  smtp_sink.py serve --port P --dir D [--mode M] [--pidfile F] [--auth U:P]
       Accepts mail on 127.0.0.1:P and stores every message as D/<n>.eml
       (exactly the bytes received) with its envelope in D/<n>.json, each
       written to a temporary name and renamed, so a reader never sees half
@@ -41,7 +41,7 @@ import subprocess
 import sys
 import time
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult
 
 REPLIES = {
     "tempfail": "451 4.3.0 Temporary failure (test sink)",
@@ -119,9 +119,21 @@ def serve(args):
     asyncio.set_event_loop(loop)
     handler = Handler(args.dir, args.mode)
 
+    auth = {}
+    if args.auth:
+        user, _, password = args.auth.partition(":")
+
+        def authenticator(server, session, envelope, mechanism, data):
+            good = (data.login == user.encode() and data.password == password.encode())
+            handler.log(result="auth", mechanism=mechanism, success=good)
+            return AuthResult(success=good, handled=False)
+        auth = dict(authenticator=authenticator, auth_required=True,
+                    auth_require_tls=False)
+
     def factory():
         return SMTP(handler, hostname="sink.test", decode_data=False,
-                    data_size_limit=64 << 20, enable_SMTPUTF8=False, loop=loop)
+                    data_size_limit=64 << 20, enable_SMTPUTF8=False, loop=loop,
+                    **auth)
 
     server = loop.run_until_complete(
         loop.create_server(factory, host=args.host, port=args.port,
@@ -272,6 +284,7 @@ def main():
     s.add_argument("--dir", required=True)
     s.add_argument("--mode", default="accept", choices=["accept"] + sorted(REPLIES))
     s.add_argument("--pidfile")
+    s.add_argument("--auth", help="USER:PASSWORD required before MAIL")
     d = sub.add_parser("dump")
     d.add_argument("--dir", required=True)
     w = sub.add_parser("wait")

@@ -66,13 +66,15 @@ static int can_connect(void)
 	return r;
 }
 
-static void sink_start(void)
+/* auth: NULL, or "user:password" the sink requires before MAIL. */
+static void sink_start(const char *auth)
 {
-	char script[600], portstr[16];
+	char script[600], portstr[16], authstr[64];
 	snprintf(script, sizeof script, "%s/tests/smtp_sink.py", root);
 	snprintf(portstr, sizeof portstr, "%d", port);
+	snprintf(authstr, sizeof authstr, "%s", auth ? auth : "");
 	char *argv[] = { "/usr/bin/python3", script, "serve", "--port", portstr,
-			 "--dir", dir, NULL };
+			 "--dir", dir, auth ? "--auth" : NULL, authstr, NULL };
 	if (posix_spawn(&sink, argv[0], NULL, NULL, argv, environ) != 0) {
 		perror("posix_spawn smtp_sink.py");
 		exit(2);
@@ -185,7 +187,7 @@ int main(void)
 	struct buf out;
 	buf_init(&out, 1 << 24);
 
-	sink_start();
+	sink_start(NULL);
 	send_one(&srv, MAIL_OFFICE, &res);
 	ok(res.status == MAIL_SENT && res.smtp_code == 250,
 	   "send: office mail accepted (%ld %s)", res.smtp_code, res.detail);
@@ -250,7 +252,7 @@ int main(void)
 	   "classify: connection refused is temporary and quick (%s)", res.detail);
 	struct mail_server tls = srv;
 	tls.require_tls = true;
-	sink_start();
+	sink_start(NULL);
 	send_one(&tls, MAIL_OFFICE, &res);
 	ok(res.status == MAIL_TEMPFAIL,
 	   "tls: STARTTLS required but not offered -> no plain-text fallback (%s)", res.detail);
@@ -259,6 +261,28 @@ int main(void)
 	for (const char *p = out.data; (p = strstr(p, "\"message_id\"")); p++)
 		n++;
 	ok(n == 2, "sink: only the 2 accepted mails were recorded (%zu)", n);
+	sink_stop();
+
+	/* SMTP AUTH: credentials are sent; refusals are configuration
+	 * problems, so temporary (the mail must go out once fixed). */
+	struct mail_server au = srv;
+	sink_start("relay:geheim");
+	send_one(&au, MAIL_OFFICE, &res);
+	ok(res.status == MAIL_TEMPFAIL && res.smtp_code == 530 && !res.unreachable,
+	   "auth: server requires AUTH, none configured -> 530, temporary (%s)", res.detail);
+	au.username = "relay";
+	au.password = "falsch";
+	send_one(&au, MAIL_OFFICE, &res);
+	ok(res.status == MAIL_TEMPFAIL && res.smtp_code == 535,
+	   "auth: wrong password -> 535, temporary (%s)", res.detail);
+	au.password = "geheim";
+	send_one(&au, MAIL_OFFICE, &res);
+	ok(res.status == MAIL_SENT, "auth: right credentials -> delivered (%s)", res.detail);
+	dump(&out);
+	n = 0;
+	for (const char *p = out.data; (p = strstr(p, "\"message_id\"")); p++)
+		n++;
+	ok(n == 3, "sink: the authenticated mail was recorded (%zu in all)", n);
 	sink_stop();
 	buf_free(&out);
 	curl_global_cleanup();
