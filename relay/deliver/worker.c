@@ -46,13 +46,38 @@ static void logline(const char *level, const char *fmt, ...)
 		(size_t)n >= sizeof msg ? " truncated=1" : "");
 }
 
+static bool addr_char(char c)
+{
+	unsigned char u = (unsigned char)c;
+	return u > 0x20 && u != 0x7F && !strchr("<>\"'(),;:[]", c);
+}
+
 /* The value of error="..." fields: quotes, backslashes and control
- * characters escaped, so one log line stays one line. */
+ * characters escaped, so one log line stays one line; and anything that
+ * looks like an address ("x@y") replaced by [address]: an SMTP error about
+ * a receipt names the citizen, and citizens' addresses are not logged (the
+ * database keeps the full text for relayctl show). */
 static void quote(char *out, size_t n, const char *s)
 {
 	size_t k = 0;
-	for (; *s && k + 3 < n; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (const char *p = s; *p && k + 10 < n; p++) {
+		const char *e = p;
+		while (addr_char(*e))
+			e++;
+		const char *at = memchr(p, '@', (size_t)(e - p));
+		if (at && at > p && at + 1 < e) {
+			memcpy(out + k, "[address]", 9);
+			k += 9;
+			p = e - 1;
+			continue;
+		}
+		if (e > p) {    /* a word without '@': copy it */
+			for (; p < e && k + 3 < n; p++)
+				out[k++] = *p == '\\' ? '/' : *p;
+			p--;
+			continue;
+		}
+		unsigned char c = (unsigned char)*p;
 		if (c == '"' || c == '\\') {
 			out[k++] = '\\';
 			out[k++] = (char)c;
