@@ -1,7 +1,8 @@
 #!/bin/sh
 # t-html-valid.sh - the Nu HTML Checker (vnu.jar, the W3C validator) on a
 # sample of the site built from content/: all of the umbrella portal, one
-# city portal completely, and every service page of a second city. First
+# city portal completely, every service page of a second city, and the
+# error and confirmation pages relayd renders. First
 # the checker proves itself on the handmade sample (valid) and the broken
 # page (must be reported).
 set -u
@@ -57,7 +58,17 @@ if [ -z "$p" ]; then
 fi
 find "$SITE/$(dirname "$p")" -maxdepth 1 -type f -name '*.html' >>"$list"
 n_part=$(( $(wc -l <"$list") - n_umbrella - n_full ))
-echo "# vnu sample: $n_umbrella umbrella files, $n_full of $full, $n_part service pages of $partial"
+# relayd's own pages: the form with errors and the confirmation.
+n_relay=0
+if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldung >"$TEST_TMP/relay.out" 2>&1; then
+	echo "$SITE/relay-fehler.html" >>"$list"
+	echo "$SITE/relay-bestaetigung.html" >>"$list"
+	n_relay=2
+else
+	echo "not ok - relayd's error and confirmation pages could not be made:"
+	grep -v '^ok' "$TEST_TMP/relay.out" | sed 's/^/#   /' | head -n 10
+fi
+echo "# vnu sample: $n_umbrella umbrella files, $n_full of $full, $n_part service pages of $partial, $n_relay of relayd"
 
 start=$(date +%s)
 sort -u "$list" | tr '\n' '\0' | xargs -0 node "$B/vnu.mjs" --root "$SITE"

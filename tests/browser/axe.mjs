@@ -2,8 +2,8 @@
 // axe.mjs - the checks an accessibility auditor (BITV 2.0 / WCAG 2.1 AA)
 // runs first, on pages of a generated site, in Debian's Chromium.
 //
-//   node axe.mjs --root DIR [--nojs PAGE]... [--file PAGE]... [--search PAGE]...
-//                [--url NAME=URL]... PAGE...
+//   node axe.mjs --root DIR [--base-url URL] [--nojs PAGE]... [--file PAGE]...
+//                [--search PAGE]... [--error-form PAGE]... PAGE...
 //
 // DIR is served over http on 127.0.0.1 by a small static server, so that
 // relative links behave as on a real host. Every PAGE (a path below DIR)
@@ -25,8 +25,6 @@
 //               starts with "Fehler", an error summary before the form gets
 //               focus, its links lead to fields, each field in error has
 //               aria-invalid and its message in aria-describedby
-// --url NAME=URL  a page served elsewhere (e.g. by relayd) gets the same
-//               per-page checks under NAME
 // --base-url URL  the site's public address (region.yml base_url): pages
 //               that link absolutely (404.html, relayd's pages) get their
 //               files under it from DIR, as they would on the real host
@@ -78,12 +76,12 @@ function note(text) {
 function usage(msg) {
 	console.error(`axe.mjs: ${msg}`);
 	console.error('usage: node axe.mjs --root DIR [--nojs PAGE]... [--file PAGE]... ' +
-		'[--search PAGE]... [--error-form PAGE]... [--url NAME=URL]... [--base-url URL] PAGE...');
+		'[--search PAGE]... [--error-form PAGE]... [--base-url URL] PAGE...');
 	process.exit(2);
 }
 
 function parseArgs(argv) {
-	const o = { root: null, pages: [], nojs: [], file: [], search: [], urls: [], baseUrl: null,
+	const o = { root: null, pages: [], nojs: [], file: [], search: [], baseUrl: null,
 		errorForm: [] };
 	for (let i = 0; i < argv.length; i++) {
 		const a = argv[i];
@@ -97,11 +95,7 @@ function parseArgs(argv) {
 		else if (a === '--file') o.file.push(val());
 		else if (a === '--error-form') o.errorForm.push(val());
 		else if (a === '--search') o.search.push(val());
-		else if (a === '--url') {
-			const v = val(), eq = v.indexOf('=');
-			if (eq <= 0) usage(`--url wants NAME=URL, got ${v}`);
-			o.urls.push({ name: v.slice(0, eq), url: v.slice(eq + 1) });
-		} else if (a.startsWith('-')) usage(`unknown option ${a}`);
+		else if (a.startsWith('-')) usage(`unknown option ${a}`);
 		else o.pages.push(a);
 	}
 	if (!o.root) usage('--root is required');
@@ -413,6 +407,92 @@ async function checkNames(page, name) {
 	}
 }
 
+// WCAG 1.4.11 for form fields: the boundary of a text field or select
+// (its border, or else its own background) needs 3:1 against the
+// background around it. Radio buttons and checkboxes drawn by the browser
+// are left out (their look is not the author's).
+async function checkFieldBorders(page, name) {
+	const r = await page.evaluate(() => {
+		const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
+		const lum = ([R, G, B]) => {
+			const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+			return 0.2126 * f(R) + 0.7152 * f(G) + 0.0722 * f(B);
+		};
+		const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
+		const opaque = c => c.length >= 3 && (c.length < 4 || c[3] > 0.5);
+		const behind = e => {
+			for (let n = e.parentElement; n; n = n.parentElement) {
+				const c = rgba(getComputedStyle(n).backgroundColor);
+				if (opaque(c)) return c.slice(0, 3);
+			}
+			return [255, 255, 255];
+		};
+		const bad = [];
+		let n = 0;
+		const sel = 'input:not([type=hidden]):not([type=radio]):not([type=checkbox]):not([type=submit])' +
+			':not([type=button]):not([type=reset]):not([type=image]):not([type=file]):not([type=range])' +
+			':not([type=color]), select, textarea';
+		for (const e of document.querySelectorAll(sel)) {
+			if (!e.getClientRects().length) continue;
+			n++;
+			const cs = getComputedStyle(e), bg = behind(e);
+			let best = 0;
+			for (const side of ['Top', 'Right', 'Bottom', 'Left']) {
+				const c = rgba(cs[`border${side}Color`]);
+				if (cs[`border${side}Style`] !== 'none' && parseFloat(cs[`border${side}Width`]) >= 1 && opaque(c))
+					best = Math.max(best, ratio(c.slice(0, 3), bg));
+			}
+			const own = rgba(cs.backgroundColor);
+			if (opaque(own)) best = Math.max(best, ratio(own.slice(0, 3), bg));
+			if (best < 3)
+				bad.push(`${e.tagName.toLowerCase()}${e.id ? '#' + e.id : `[name=${e.name}]`} ` +
+					`(border ${cs.borderBottomStyle} ${cs.borderBottomWidth} ${cs.borderBottomColor}, ` +
+					`${best.toFixed(2)}:1 against rgb(${bg.join(', ')}))`);
+		}
+		return { n, bad };
+	});
+	if (!r.n) return;
+	if (r.bad.length)
+		return notOk(`field borders ${name}`, `${r.bad.length} of ${r.n} fields without a 3:1 ` +
+			`boundary (WCAG 1.4.11): ${r.bad.slice(0, 4).join('; ')}`);
+	ok(`field borders ${name} (${r.n} fields)`);
+}
+
+// WCAG 1.4.12: with the text spacing a user may set (line height 1.5,
+// paragraph spacing 2em, letter spacing 0.12em, word spacing 0.16em) no
+// text may be cut off: no box that hides its overflow may overflow.
+const SPACING_CSS = '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; ' +
+	'word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }';
+async function checkTextSpacing(page, name) {
+	const tag = await page.addStyleTag({ content: SPACING_CSS });
+	try {
+		const cut = await page.evaluate(() => {
+			const out = [];
+			for (const e of document.body.querySelectorAll('*')) {
+				const cs = getComputedStyle(e);
+				const hides = v => v === 'hidden' || v === 'clip';
+				if (!hides(cs.overflowX) && !hides(cs.overflowY)) continue;
+				if (e.clientWidth <= 2 || e.clientHeight <= 2) continue;   // visually hidden
+				if (!(e.innerText || '').trim()) continue;
+				const over = (hides(cs.overflowY) && e.scrollHeight > e.clientHeight + 2) ||
+					(hides(cs.overflowX) && e.scrollWidth > e.clientWidth + 2);
+				if (!over) continue;
+				let s = e.tagName.toLowerCase();
+				if (e.id) s += '#' + e.id;
+				else if (e.getAttribute('class')) s += '.' + e.getAttribute('class').trim().split(/\s+/).join('.');
+				out.push(`${s} "${e.innerText.trim().slice(0, 30)}" (${e.scrollWidth}x${e.scrollHeight} ` +
+					`in ${e.clientWidth}x${e.clientHeight})`);
+			}
+			return out;
+		});
+		if (cut.length)
+			return notOk(`text spacing ${name}`, `text cut off with WCAG 1.4.12 spacing: ${cut.slice(0, 4).join('; ')}`);
+		ok(`text spacing ${name}`);
+	} finally {
+		await tag.evaluate(t => t.remove());
+	}
+}
+
 async function checkReflow(page, name) {
 	await page.setViewportSize({ width: 320, height: 640 });
 	{
@@ -467,6 +547,8 @@ async function auditPage(ctx, url, name, base) {
 		await timed('skip', () => checkSkip(page, name));
 		await timed('focus', () => checkFocus(page, name));
 		await timed('names', () => checkNames(page, name));
+		await timed('borders', () => checkFieldBorders(page, name));
+		await timed('spacing', () => checkTextSpacing(page, name));
 		await timed('reflow', () => checkReflow(page, name));
 	} catch (e) {
 		notOk(`page ${name}`, `the check itself failed: ${e.message}`);
@@ -645,7 +727,12 @@ async function checkErrorForm(ctx, url, name) {
 				fields++;
 				if (ctl.getAttribute('aria-invalid') !== 'true')
 					why.push(`field #${ctl.id} lacks aria-invalid="true"`);
-				const desc = (ctl.getAttribute('aria-describedby') || '').split(/\s+/)
+				// Radio buttons and checkboxes: the message belongs to their
+				// group, described on the fieldset (the GOV.UK pattern).
+				const fs = ctl.closest('fieldset');
+				const ids = `${ctl.getAttribute('aria-describedby') || ''} ` +
+					`${(/^(radio|checkbox)$/.test(ctl.type) && fs && fs.getAttribute('aria-describedby')) || ''}`;
+				const desc = ids.trim().split(/\s+/)
 					.map(i => document.getElementById(i)).filter(Boolean)
 					.map(e => e.textContent.trim()).join(' ');
 				const msg = l.textContent.trim();
@@ -697,7 +784,6 @@ async function main() {
 		for (const c of [ctx, ctxNoJs]) await mapPublic(c, o.root);
 		const tasks = [
 			...o.pages.map(p => () => auditPage(ctx, pageUrl(p), p, base)),
-			...o.urls.map(u => () => auditPage(ctx, u.url, u.name, new URL(u.url).origin)),
 			...o.nojs.map(p => () => checkNoJs(ctxNoJs, pageUrl(p), p)),
 			...o.file.map(p => () => checkFile(ctx, o.root, p)),
 			...o.search.map(p => () => checkSearch(ctx, pageUrl(p), p)),

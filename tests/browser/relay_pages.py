@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""relay_pages.py OUTDIR CITY SERVICE - the pages relayd renders itself,
+saved for the auditors' checks: the form shown again with errors (an
+incomplete post, status 422) as OUTDIR/relay-fehler.html and the
+confirmation page after a valid post as OUTDIR/relay-bestaetigung.html.
+Runs the real daemon (RELAYD) on the real content/ through
+tests/relay_lib.py. Prints ok/not ok lines; exit 1 when a page is missing.
+The pages link absolutely to region.yml's base_url; axe.mjs --base-url
+serves those links from the built site."""
+import os
+import sys
+
+ROOT = os.environ.get("ROOT", os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.join(ROOT, "tests"))
+import relay_lib as L  # noqa: E402
+from relay_lib import ok  # noqa: E402
+
+
+def main():
+    if len(sys.argv) != 4:
+        print("usage: relay_pages.py OUTDIR CITY SERVICE", file=sys.stderr)
+        return 2
+    out, city, service = sys.argv[1:]
+    relay = L.Relay("a11y-relay", content=os.path.join(ROOT, "content"))
+    try:
+        relay.start()
+    except RuntimeError as e:
+        ok(False, "relayd starts for the error and confirmation pages", e)
+        return 1
+    try:
+        forms = [f for f in relay.dump_forms()
+                 if f["city"] == city and f["service"] == service]
+        if not ok(len(forms) == 1, "relayd knows the form %s/%s" % (city, service)):
+            return 1
+        form = forms[0]
+
+        # Incomplete: a first name and a broken e-mail address, nothing else.
+        names = [f["name"] for f in form["fields"]]
+        bad = [(n, v) for n, v in (("vorname", "Erika"), ("email", "kein-at-zeichen"))
+               if n in names]
+        st, _, body = L.post(relay, city, service, bad, json_accept=False, multi=False)
+        page = body.decode("utf-8", "replace")
+        if ok(st == 422 and "<html" in page,
+              "relayd answers an incomplete %s form with its 422 error page" % service,
+              (st, page[:200])):
+            with open(os.path.join(out, "relay-fehler.html"), "w") as f:
+                f.write(page)
+        if bad:
+            ok(all('value="%s"' % v in page for _, v in bad),
+               "the error page keeps what the citizen typed", bad)
+
+        # Complete: the 303 leads to the confirmation page.
+        st, h, body = L.post(relay, city, service, L.valid_values(form), json_accept=False)
+        loc = h.get("location", "")
+        prefix = "http://127.0.0.1:%d" % relay.port
+        if not ok(st == 303 and loc.startswith(prefix + "/bestaetigung/"),
+                  "relayd answers a valid %s form with 303 to the confirmation" % service,
+                  (st, loc, body[:200])):
+            return 1
+        st, _, body = relay.request("GET", loc[len(prefix):])
+        page = body.decode("utf-8", "replace")
+        if ok(st == 200 and "<html" in page, "relayd serves the confirmation page", st):
+            with open(os.path.join(out, "relay-bestaetigung.html"), "w") as f:
+                f.write(page)
+    finally:
+        rc = relay.stop()
+        ok(rc == 0, "relayd stops cleanly", "%s: %s" % (rc, relay.logtext()[-500:]))
+    return 1 if L.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
