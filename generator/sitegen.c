@@ -157,6 +157,7 @@ static int run(struct cli *c, struct diags *d)
 		.date = c->date,
 		.relay_url = c->relay_url,
 		.commit = src->commit,
+		.commit_time = src->commit ? src->commit_time : 0,
 		.threads = c->threads,
 	};
 	if (site_history_open(&hist, src, cat, c->content, d) < 0) {
@@ -171,14 +172,16 @@ static int run(struct cli *c, struct diags *d)
 		goto done;
 	}
 	struct output_stats st;
+	size_t reused = output_skipped(out);
 	if (output_commit(out, &st, d) < 0)
 		goto done;
 	if (check)
 		printf("sitegen: %s is fine (%zu files would be built from %s)\n", c->content,
 		       st.written, src->label);
 	else
-		printf("%zu written, %zu unchanged, %zu removed (%s, %.2f s)\n", st.written,
-		       st.unchanged, st.removed, src->label, now_s() - t0);
+		printf("%zu written, %zu unchanged, %zu removed (%s, %zu pages reused without "
+		       "rendering, %.2f s)\n", st.written, st.unchanged, st.removed, src->label,
+		       reused, now_s() - t0);
 	rc = 0;
 done:
 	if (have_hist)

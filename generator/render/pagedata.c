@@ -115,7 +115,9 @@ void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 	mset(a, m, "footer", p->footer[di]);
 	mset_opt(a, m, "commit", r->commit);
 	mset_opt(a, m, "commit_short", r->commit_short);
-	mset(a, m, "date", r->date ? date_de(a, r->date) : "");
+	/* A date on a page comes from the commit, never from the clock, so
+	 * two builds of one commit are byte-identical. */
+	mset(a, m, "date", r->shown_date ? date_de(a, r->shown_date) : "");
 	/* Every page but the start page of the portal links home first. */
 	if (p->city) {
 		page_crumb(pg, r->c->region.short_name,

@@ -68,6 +68,8 @@ struct renderer {
 	const char *relay_url;      /* without trailing slash */
 	const char *commit;         /* or NULL */
 	const char *commit_short;   /* or NULL */
+	const char *shown_date;     /* YYYY-MM-DD of the commit, or NULL: the
+				     * date text pages show (never the clock) */
 	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */
 	bool absolute;              /* relay: every page links absolutely */
 	struct portal *portals;     /* [0] umbrella, [1 + i] city i */
@@ -92,6 +94,7 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 void renderer_release(struct renderer *r);
 /* Fill in the "Stand" dates (h may be NULL: none). */
 void renderer_stand(struct renderer *r, const struct site_history *h);
+void renderer_shown_date(struct renderer *r, long long commit_time);
 
 static inline struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)
 {

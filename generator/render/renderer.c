@@ -375,6 +375,18 @@ void renderer_stand(struct renderer *r, const struct site_history *h)
 	}
 }
 
+void renderer_shown_date(struct renderer *r, long long commit_time)
+{
+	r->shown_date = NULL;
+	if (commit_time <= 0)
+		return;
+	time_t t = (time_t)commit_time;
+	struct tm tm;
+	char *d = arena_alloc(&r->arena, 11);
+	if (gmtime_r(&t, &tm) && strftime(d, 11, "%Y-%m-%d", &tm) == 10)
+		r->shown_date = d;
+}
+
 int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     const char *date, const char *relay_url, const char *commit,
 		     bool absolute, struct diags *d)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "render_int.h"
 #include "site.h"
+#include "cachekey.h"
 
 enum job_kind {
 	J_START, J_CITY_START, J_CATEGORY, J_OVERVIEW, J_SERVICE, J_AZ,
@@ -29,6 +30,7 @@ struct jobs {
 
 struct run {
 	struct renderer *r;
+	struct cache_keys *keys;    /* NULL: render every page */
 	struct output *out;
 	struct jobs *jobs;
 	atomic_size_t next;
@@ -162,6 +164,21 @@ static int run_job(struct renderer *r, struct job *j, struct arena *a,
 	return -1;
 }
 
+/* The incremental-build key of a job (see cachekey.h). */
+static const char *job_key(struct run *run, const struct job *j, struct arena *a)
+{
+	if (!run->keys)
+		return NULL;
+	switch (j->kind) {
+	case J_SERVICE:
+		return cache_key_service(run->keys, a, (size_t)(j->p - run->r->portals), j->idx);
+	case J_OVERVIEW:
+		return cache_key_overview(run->keys, a, j->idx);
+	default:
+		return cache_key_global(run->keys);
+	}
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -177,11 +194,17 @@ static void *work(void *arg)
 		struct job *j = &run->jobs->v[i];
 		struct arena a;
 		arena_init(&a);
-		int rc = run_job(run->r, j, &a, &out, &w->d);
+		const char *key = job_key(run, j, &a);
+		int rc = key ? output_reuse(run->out, j->path, key) : 0;
+		if (rc == 0) {
+			rc = run_job(run->r, j, &a, &out, &w->d);
+			if (rc == 0 && output_write_keyed(run->out, j->path, out.data ? out.data : "",
+							  out.len, key) < 0)
+				rc = -1;
+		} else if (rc > 0) {
+			rc = 0;     /* unchanged inputs: the previous page was reused */
+		}
 		arena_free(&a);
-		if (rc == 0 && output_write(run->out, j->path, out.data ? out.data : "",
-					    out.len) < 0)
-			rc = -1;
 		if (rc < 0) {
 			diag_add(&w->d, j->path, 0, 0, "could not build this page");
 			atomic_store(&run->failed, 1);
@@ -324,9 +347,15 @@ int site_render(struct catalog *c, struct source *src,
 		return -1;
 	}
 	renderer_stand(&r, o->history);
+	renderer_shown_date(&r, o->commit_time);
 	struct jobs jobs = { 0 };
 	plan(&r, &jobs);
-	struct run run = { .r = &r, .out = out, .jobs = &jobs };
+	struct cache_keys keys;
+	char *options = arena_printf(&r.arena, "relay=%s commit=%s shown=%s threads-independent",
+				     r.relay_url ? r.relay_url : "", r.commit ? r.commit : "",
+				     r.shown_date ? r.shown_date : "");
+	bool cached = cache_keys_init(&keys, &r, options, o->date) == 0;
+	struct run run = { .r = &r, .keys = cached ? &keys : NULL, .out = out, .jobs = &jobs };
 	atomic_init(&run.next, 0);
 	atomic_init(&run.failed, 0);
 	int rc = run_jobs(&run, o->threads, d);
@@ -335,6 +364,7 @@ int site_render(struct catalog *c, struct source *src,
 	if (rc == 0)
 		rc = sitemap(&r, &jobs, out, d);
 	free(jobs.v);
+	cache_keys_free(&keys);
 	renderer_release(&r);
 	return rc;
 }

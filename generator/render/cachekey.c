@@ -1,0 +1,194 @@
+/* cachekey.c - see cachekey.h */
+#include "cachekey.h"
+#include <git2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define THEME_MAX_DEPTH 8
+
+static void hash_buf(const struct buf *b, char out[41])
+{
+	git_oid oid;
+	if (git_odb_hash(&oid, b->data ? b->data : "", b->len, GIT_OBJECT_BLOB) < 0)
+		die("cannot hash cache key");
+	git_oid_tostr(out, 41, &oid);
+}
+
+/* "<id> <path>\n" for one file; "- <path>" when it does not exist. */
+static int add_file(struct renderer *r, struct buf *b, const char *path)
+{
+	char id[41];
+	if (r->src->file_id(r->src, path, id) < 0)
+		snprintf(id, sizeof id, "-");
+	return buf_printf(b, "%s %s\n", id, path);
+}
+
+static int add_tree(struct renderer *r, struct buf *b, const char *dir, int depth)
+{
+	struct source_entry *e;
+	size_t n;
+	if (depth > THEME_MAX_DEPTH || r->src->list(r->src, dir, &e, &n) < 0)
+		return 0;   /* no such folder (a city without theme/) */
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *p = arena_printf(&r->arena, "%s/%s", dir, e[i].name);
+		rc = e[i].is_dir ? add_tree(r, b, p, depth + 1) : add_file(r, b, p);
+	}
+	source_list_free(e, n);
+	return rc;
+}
+
+/* The running binary: a new sitegen may render differently. */
+static int add_binary(struct buf *b)
+{
+	struct buf exe;
+	buf_init(&exe, (size_t)256 << 20);
+	char id[41];
+	int rc = buf_read_file(&exe, "/proc/self/exe");
+	if (rc == 0)
+		hash_buf(&exe, id);
+	buf_free(&exe);
+	return rc < 0 ? -1 : buf_printf(b, "binary %s\n", id);
+}
+
+static const char *dir_of(struct arena *a, const char *file)
+{
+	const char *slash = strrchr(file ? file : "", '/');
+	return slash ? arena_strndup(a, file, (size_t)(slash - file)) : ".";
+}
+
+static const char *content_dir(struct renderer *r)
+{
+	return dir_of(&r->arena, r->c->region.pos.file);
+}
+
+int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *options,
+		    const char *date)
+{
+	struct catalog *c = r->c;
+	memset(k, 0, sizeof *k);
+	k->r = r;
+	k->portal = xcalloc(r->n_portals + 1, sizeof *k->portal);
+	k->svc = xcalloc(c->n_services + 1, sizeof *k->svc);
+	k->ov = xcalloc(c->n_overrides + 1, sizeof *k->ov);
+	k->city = xcalloc(c->n_cities + 1, sizeof *k->city);
+	const char *cdir = content_dir(r);
+	struct buf base, one, all;
+	buf_init(&base, 0);
+	buf_init(&one, 0);
+	buf_init(&all, 0);
+	int rc = buf_printf(&base, "options %s\n", options);
+	rc |= add_binary(&base);
+	rc |= add_file(r, &base, c->region.pos.file);
+	rc |= add_file(r, &base, arena_printf(&r->arena, "%s/categories.yml", cdir));
+	rc |= buf_append(&all, base.data, base.len);
+	rc |= add_file(r, &all, arena_printf(&r->arena, "%s/links.yml", cdir));
+	/* The build date decides which cities and services are listed. */
+	rc |= buf_printf(&all, "date %s\n", date ? date : "");
+	for (size_t i = 0; i < c->n_services && rc == 0; i++) {
+		buf_reset(&one);
+		rc |= add_file(r, &one, c->services[i].pos.file);
+		hash_buf(&one, k->svc[i]);
+		rc |= buf_printf(&all, "%s\n", k->svc[i]);
+	}
+	for (size_t i = 0; i < c->n_overrides && rc == 0; i++) {
+		buf_reset(&one);
+		rc |= add_file(r, &one, c->overrides[i].pos.file);
+		hash_buf(&one, k->ov[i]);
+		rc |= buf_printf(&all, "%s\n", k->ov[i]);
+	}
+	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
+		buf_reset(&one);
+		rc |= add_file(r, &one, c->cities[i].pos.file);
+		hash_buf(&one, k->city[i]);
+		rc |= buf_printf(&all, "%s\n", k->city[i]);
+	}
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
+		const struct portal *p = &r->portals[i];
+		const char *theme = p->city && p->city->theme && *p->city->theme ?
+			p->city->theme : "default";
+		buf_reset(&one);
+		rc |= buf_append(&one, base.data, base.len);
+		rc |= add_tree(r, &one, arena_printf(&r->arena, "themes/%s", theme), 0);
+		if (p->city) {
+			rc |= buf_printf(&one, "city %s\n", k->city[p->city_index]);
+			rc |= add_tree(r, &one, arena_printf(&r->arena, "%s/theme",
+							     dir_of(&r->arena, p->city->pos.file)), 0);
+		}
+		hash_buf(&one, k->portal[i]);
+		rc |= buf_printf(&all, "portal %s\n", k->portal[i]);
+	}
+	hash_buf(&all, k->global);
+	buf_free(&base);
+	buf_free(&one);
+	buf_free(&all);
+	return rc ? -1 : 0;
+}
+
+void cache_keys_free(struct cache_keys *k)
+{
+	free(k->portal);
+	free(k->svc);
+	free(k->ov);
+	free(k->city);
+	memset(k, 0, sizeof *k);
+}
+
+static const char *finish(struct arena *a, struct buf *b)
+{
+	char *key = arena_alloc(a, 41);
+	hash_buf(b, key);
+	buf_free(b);
+	return key;
+}
+
+const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t portal, size_t svc)
+{
+	struct renderer *r = k->r;
+	const struct portal *p = &r->portals[portal];
+	if (!p->city)
+		return NULL;
+	const struct city_service *cs = &r->cs[p->city_index * r->c->n_services + svc];
+	const char *stand = r->stand[p->city_index * r->c->n_services + svc];
+	struct buf b;
+	buf_init(&b, 0);
+	int rc = buf_printf(&b, "service %s\nportal %s\nstand %s\n", k->svc[svc], k->portal[portal],
+			    stand ? stand : "");
+	if (cs->ov)
+		rc |= buf_printf(&b, "override %s\n", k->ov[cs->ov - r->c->overrides]);
+	if (rc) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc)
+{
+	/* The umbrella page of a service lists the cities offering it: their
+	 * city.yml and overrides and the build date's launch decisions. */
+	struct renderer *r = k->r;
+	struct catalog *c = r->c;
+	struct buf b;
+	buf_init(&b, 0);
+	const char *stand = r->stand_umbrella[svc];
+	int rc = buf_printf(&b, "overview %s\nportal %s\nstand %s\n", k->svc[svc], k->portal[0],
+			    stand ? stand : "");
+	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
+		const struct city_service *cs = &r->cs[i * c->n_services + svc];
+		rc |= buf_printf(&b, "%s %d %d %s\n", k->city[i], r->portals[1 + i].built,
+				 r->cs_built[i * c->n_services + svc],
+				 cs->ov ? k->ov[cs->ov - c->overrides] : "-");
+	}
+	if (rc) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+const char *cache_key_global(struct cache_keys *k)
+{
+	return k->global;
+}

@@ -1,0 +1,30 @@
+/* cachekey.h - what each page is made of, as one key for incremental
+ * builds (write/output.h: output_reuse). A key hashes the git blob ids of
+ * the page's input files, the theme's files, the build options and the
+ * sitegen binary itself, so a page is rendered again exactly when
+ * something it is built from changed. Pages that list many services
+ * (start, category, A-Z, search) use the key of every input. */
+#ifndef CACHEKEY_H
+#define CACHEKEY_H
+#include "render_int.h"
+
+struct cache_keys {
+	struct renderer *r;
+	char global[41];        /* every input file, options, binary */
+	char (*portal)[41];     /* per portal: region, categories, its city, theme */
+	char (*svc)[41];        /* per service file */
+	char (*ov)[41];         /* per override file */
+	char (*city)[41];       /* per city.yml */
+};
+
+/* options: every build option that can change a page's bytes; date: the
+ * build date, which only changes what the listing pages list. 0 ok; -1
+ * when an input cannot be read (then build without cache). */
+int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *options,
+		    const char *date);
+void cache_keys_free(struct cache_keys *k);
+/* Keys allocated in a; NULL = do not cache this page. */
+const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t portal, size_t svc);
+const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc);
+const char *cache_key_global(struct cache_keys *k);
+#endif
