@@ -76,10 +76,14 @@ static int parse_when(const char *s, bool end, long long *out)
 	if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &used) != 3 ||
 	    used != 10 || y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
-	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d + (end ? 1 : 0) };
+	struct tm tm = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d }, back;
 	t = timegm(&tm);
-	if (t == (time_t)-1)
+	/* timegm rolls 2026-02-30 over to March: refuse what is not a day */
+	if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != d ||
+	    back.tm_mon != m - 1)
 		return -1;
+	if (end)
+		t += 86400;
 	*out = t - berlin_offset(t - 3600);     /* local midnight */
 	return 0;
 }

@@ -173,6 +173,7 @@ try:
                        (["export", "--city", a], "export without --format"),
                        (["export", "--city", a, "--format", "xml"], "unknown format"),
                        (["list", "--city", a, "--since", "gestern"], "bad date"),
+                       (["list", "--city", a, "--until", "2026-02-30"], "impossible date"),
                        (["purge", "--older-than", "abc"], "purge with a non-number"),
                        (["purge", "--older-than", "0"], "purge 0 days"),
                        (["show"], "show without reference"), (["status", "--bogus"], "unknown option")]:

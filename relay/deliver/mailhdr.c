@@ -125,12 +125,17 @@ int rfc3339_parse(const char *s, time_t *out)
 		   &used) != 6 || used != 20)
 		return -1;
 	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
-	    mi > 59 || se > 60)
+	    mi > 59 || se > 59)
 		return -1;
 	struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
 			 .tm_hour = h, .tm_min = mi, .tm_sec = se };
+	struct tm back;
 	*out = timegm(&tm);
-	return *out == (time_t)-1 ? -1 : 0;
+	/* timegm rolls 2026-02-30 over to March: refuse what is not a day */
+	if (*out == (time_t)-1 || !gmtime_r(out, &back) || back.tm_mday != d ||
+	    back.tm_mon != mo - 1)
+		return -1;
+	return 0;
 }
 
 static bool id_chars_ok(const char *s)

@@ -210,7 +210,8 @@ static void test_dates(void)
 		   t[i].in, t[i].want, out);
 	}
 	const char *bad[] = { "2026-11-25 20:41:07", "2026-13-01T00:00:00Z",
-			      "2026-11-25T20:41:07Z\r\nX: y", "", "2026-11-25T20:41:07+01:00" };
+			      "2026-11-25T20:41:07Z\r\nX: y", "", "2026-11-25T20:41:07+01:00",
+			      "2026-02-30T00:00:00Z", "2026-04-31T12:00:00Z" };
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		time_t x;
 		ok(rfc3339_parse(bad[i], &x) < 0, "date: refuses malformed received_at #%zu", i);
