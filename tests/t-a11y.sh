@@ -115,6 +115,32 @@ else
 	echo "not ok - $RELAYD is not built: its error and confirmation pages are not audited"
 fi
 
+# 5. The checks bite on the generator's real output too: the same content
+# built with a copy of the themes whose CSS gets three faults appended
+# (pale hint text, links without focus style, a main too wide for 320 px).
+m=$TEST_TMP/mutant
+mkdir -p "$m"
+if [ -n "$file_page" ] && cp -R "$ROOT/themes" "$m/themes" && [ -f "$m/themes/default/style.css" ] &&
+	printf '%s\n' '.hint { color: #b5b5b5; }' \
+		'a:focus-visible { outline: none !important; box-shadow: none !important; }' \
+		'main { min-width: 480px; }' >>"$m/themes/default/style.css" &&
+	(cd "$ROOT" && "$SITEGEN" build --content content --themes "$m/themes" --out "$m/site") \
+		>"$m/build.log" 2>&1; then
+	node "$B/axe.mjs" --root "$m/site" "$file_page" >"$m/out" 2>&1
+	mutant() {
+		if grep -q "^not ok - $2" "$m/out"; then
+			echo "ok - a faulty theme is reported on the built site: $1"
+		else
+			echo "not ok - a faulty theme is not reported on the built site: $1 (no line '$2')"
+		fi
+	}
+	mutant "pale hint text (axe color-contrast)" 'axe [^ ]*: color-contrast serious #[^ ]*-hilfe'
+	mutant "links without focus style" 'focus visible [^ ]*: [0-9]* of [0-9]* Tab stops without'
+	mutant "main too wide for 320 px" 'reflow 320px [^ ]*: scrollWidth 4[89][0-9] > 320'
+else
+	echo "not ok - the site with a faulty theme copy could not be built: $(head -n 3 "$m/build.log" 2>/dev/null)"
+fi
+
 start=$(date +%s)
 # shellcheck disable=SC2086
 node "$B/axe.mjs" --root "$SITE" $extra $pages $relay_pages

@@ -32,6 +32,27 @@ for e in 'Duplicate ID “doppelt”' 'The “center” element is obsolete' 'St
 done
 
 build_site || exit 1
+
+# The checker bites on the generator's real output: the same content built
+# with a copy of the themes whose footer gets invalid markup appended.
+m=$TEST_TMP/mutant
+mkdir -p "$m"
+if cp -R "$ROOT/themes" "$m/themes" && [ -f "$m/themes/default/footer.mustache" ] &&
+	printf '%s\n' '<span id="inhalt">doppelt</span><center>alt</center>' \
+		>>"$m/themes/default/footer.mustache" &&
+	(cd "$ROOT" && "$SITEGEN" build --content content --themes "$m/themes" --out "$m/site") \
+		>"$m/build.log" 2>&1 && [ -f "$m/site/index.html" ]; then
+	node "$B/vnu.mjs" --root "$m/site" "$m/site/index.html" >"$m/out" 2>&1
+	for e in 'Duplicate ID “inhalt”' 'The “center” element is obsolete'; do
+		if grep -q "^not ok - vnu index.html:[0-9]*:[0-9]*: $e" "$m/out"; then
+			echo "ok - a faulty footer template is reported on the built site: $e"
+		else
+			echo "not ok - a faulty footer template is not reported on the built site: $e"
+		fi
+	done
+else
+	echo "not ok - the site with a faulty theme copy could not be built: $(head -n 3 "$m/build.log")"
+fi
 # The umbrella portal: everything that is not inside a city's directory.
 list=$TEST_TMP/files
 : >"$list"
