@@ -1,0 +1,85 @@
+#!/bin/sh
+# Issue 4 end to end with the git CLI and set commit dates: "Stand" dates
+# from history, feeds, incremental counts (one service, one override, one
+# template, a deleted service), staged rollout by --date, reproducibility.
+set -u
+. "$ROOT/tests/lib.sh"
+R="$TEST_TMP/repo"
+mkdir -p "$R"
+cp -r "$ROOT/content" "$ROOT/themes" "$R/"
+cd "$R" || exit 2
+export GIT_AUTHOR_NAME=Redaktion GIT_AUTHOR_EMAIL=redaktion@example.org
+export GIT_COMMITTER_NAME=Redaktion GIT_COMMITTER_EMAIL=redaktion@example.org
+commit_at() {   # commit_at DATE MESSAGE
+	git add -A && GIT_AUTHOR_DATE="$1T10:00:00Z" GIT_COMMITTER_DATE="$1T10:00:00Z" \
+		git commit -qm "$2"
+}
+git init -q . && commit_at 2024-01-10 "Katalog"
+sed -i 's/^summary: .*/summary: Melden Sie Ihren Hund an (geändert)./' content/services/hundeanmeldung.yml
+commit_at 2025-06-01 "Hundeanmeldung überarbeitet"
+printf '\nnote: |\n  Neue Öffnungszeiten.\n' >>content/cities/dorsten/hundeanmeldung.yml
+commit_at 2025-09-01 "Dorsten: Hinweis"
+
+S="$TEST_TMP/site"
+"$SITEGEN" build --ref HEAD --out "$S" --date 2026-01-01 >out.txt 2>err.txt
+check "build --ref HEAD" test $? -eq 0
+check "Stand from the override's commit" grep -q 'Stand: 01.09.2025' "$S/dorsten/leistungen/hundeanmeldung.html"
+check "Stand from the service's commit elsewhere" grep -q 'Stand: 01.06.2025' "$S/gladbeck/leistungen/hundeanmeldung.html"
+check "Stand of an untouched service" grep -q 'Stand: 10.01.2024' "$S/dorsten/leistungen/geburtsurkunde.html"
+check "footer shows the short commit" grep -q "Version $(git rev-parse --short=7 HEAD)" "$S/dorsten/index.html"
+check "feed of Dorsten parses" python3 -c "import xml.etree.ElementTree as E; E.parse('$S/dorsten/feed.xml')"
+first=$(python3 -c "
+import xml.etree.ElementTree as E
+ns={'a':'http://www.w3.org/2005/Atom'}
+e=E.parse('$S/dorsten/feed.xml').getroot().find('a:entry',ns)
+print(e.find('a:title',ns).text, e.find('a:updated',ns).text)")
+check "newest feed entry is the Dorsten change" sh -c "echo '$first' | grep -q 'Hund.*2025-09-01'"
+"$SITEGEN" build --ref HEAD --out "$TEST_TMP/site2" --date 2026-01-01 >/dev/null 2>&1
+check "two builds of one commit are byte-identical" diff -r -x .sitegen-cache "$S" "$TEST_TMP/site2"
+
+# Incremental builds of the working tree.
+W="$TEST_TMP/wt"
+"$SITEGEN" build --out "$W" --date 2026-01-01 >/dev/null 2>&1
+counts() { "$SITEGEN" build --out "$W" --date 2026-01-01 2>&1 | head -n 1; }
+c=$(counts)
+check "no change: 0 written [$c]" sh -c "echo '$c' | grep -Eq '^0 written, [0-9]+ unchanged, 0 removed'"
+check "no change: nothing rendered but the listing pages [$c]" sh -c "echo '$c' | grep -Eq 'removed \\(working tree, [1-9][0-9]* pages reused'"
+
+sed -i 's/^summary: .*/summary: Beantragen Sie eine Meldebescheinigung (neu)./' content/services/meldebescheinigung.yml
+c=$(counts)
+n=$(echo "$c" | sed -E 's/^([0-9]+) written.*/\1/')
+# 12 city pages + the umbrella page + category, A-Z and search pages list its summary.
+check "one service edited: only pages showing it rewritten [$c]" test "$n" -ge 13 -a "$n" -le 120
+
+printf '\nnote: |\n  Terminvergabe nur online.\n' >>content/cities/marl/meldebescheinigung.yml 2>/dev/null ||
+	printf 'note: |\n  Terminvergabe nur online.\n' >content/cities/marl/meldebescheinigung.yml
+c=$(counts)
+check "one override edited: exactly its page rewritten [$c]" sh -c "echo '$c' | grep -Eq '^1 written,'"
+check "the override's note is on the page" grep -q 'Terminvergabe nur online' "$W/marl/leistungen/meldebescheinigung.html"
+
+pages=$(find "$W" -name '*.html' | wc -l)
+printf "<!-- Vorlage geändert -->\n" >>themes/default/footer.mustache
+c=$(counts)
+n=$(echo "$c" | sed -E 's/^([0-9]+) written.*/\1/')
+check "one template edited: every page rewritten [$c, $pages pages]" test "$n" -eq "$pages"
+
+offered=$(ls "$W"/*/leistungen/sperrmuell.html "$W"/leistungen/sperrmuell.html 2>/dev/null | wc -l)
+rm content/services/sperrmuell.yml content/cities/*/sperrmuell.yml 2>/dev/null
+c=$(counts)
+r=$(echo "$c" | sed -E 's/.* ([0-9]+) removed.*/\1/')
+check "deleted service: its $offered pages removed [$c]" test "$r" -eq "$offered"
+check "deleted service: page gone" test ! -e "$W/dorsten/leistungen/sperrmuell.html"
+
+# Staged rollout: a city launching later is built only from its date on.
+sed -i 's/^launch: .*/launch: 2027-03-01/' content/cities/marl/city.yml
+"$SITEGEN" build --out "$TEST_TMP/r1" --date 2027-02-28 >/dev/null 2>&1
+check "before launch: no portal" test ! -e "$TEST_TMP/r1/marl/index.html"
+check "before launch: umbrella announces it" grep -q '01.03.2027' "$TEST_TMP/r1/index.html"
+"$SITEGEN" build --out "$TEST_TMP/r2" --date 2027-03-01 >/dev/null 2>&1
+check "on launch day: portal built" test -e "$TEST_TMP/r2/marl/index.html"
+printf 'available_from: 2027-06-01\n' >>content/services/meldebescheinigung.yml
+"$SITEGEN" build --out "$TEST_TMP/r3" --date 2027-05-31 >/dev/null 2>&1
+check "service before available_from: not built" test ! -e "$TEST_TMP/r3/dorsten/leistungen/meldebescheinigung.html"
+"$SITEGEN" build --out "$TEST_TMP/r4" --date 2027-06-01 >/dev/null 2>&1
+check "service from available_from: built" test -e "$TEST_TMP/r4/dorsten/leistungen/meldebescheinigung.html"
+done_testing
