@@ -167,7 +167,7 @@ static int run(struct cli *c, struct diags *d)
 	have_hist = 1;
 	o.history = &hist;
 	if (site_render(cat, src, &o, out, d) < 0 || write_feeds(cat, &hist, src, c, out, d) < 0 ||
-	    d->n) {
+	    output_check_links(out, d) < 0 || d->n) {
 		output_abort(out);
 		goto done;
 	}

@@ -42,6 +42,17 @@ check "unknown category and unknown service both reported" sh -c \
 cp "$ROOT/content/services/$svc" "content/services/$svc"
 rm content/cities/dorsten/keine-solche-leistung.yml
 
+# A relative link in Markdown that leads nowhere is caught by check and build.
+cp content/services/geburtsurkunde.yml "$TEST_TMP/gb.yml"
+sed -i 's/^description: |$/description: |\n  Siehe [Formular](formular-gibt-es-nicht.html).\n/' content/services/geburtsurkunde.yml
+"$SITEGEN" check >out6.txt 2>err6.txt
+rc=$?
+check "check fails on a broken internal link" test $rc -ne 0
+check "and names the page and the target" grep -q "leistungen/geburtsurkunde.html: broken link: '.*leistungen/formular-gibt-es-nicht.html'" err6.txt
+"$SITEGEN" build --out site --date 2026-11-25 >/dev/null 2>&1
+check "build refuses it too, site untouched" test "$(stat -c %Y site/index.html)" = "$stamp"
+cp "$TEST_TMP/gb.yml" content/services/geburtsurkunde.yml
+
 # Deleting a service removes its pages.
 rm "content/services/$svc" content/cities/*/"$svc"
 "$SITEGEN" build --out site --date 2026-11-25 >out5.txt 2>err5.txt

@@ -2,6 +2,7 @@
 #include "output.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
+#include "links.h"
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -31,6 +32,7 @@ struct output {
 	pthread_mutex_t lock;
 	struct strmap files;    /* this build's files and their keys */
 	struct strmap old;      /* the previous build's keys */
+	struct strmap links;    /* link target -> "page: raw link" citing it */
 	size_t written, unchanged, skipped;
 	struct diags *d;        /* diagnostics of output_write (under lock) */
 	int failed;
@@ -265,6 +267,51 @@ static int claim(struct output *o, const char *rel, const char *key)
 	return 1;
 }
 
+struct link_ctx {
+	struct output *o;
+	const char *page;
+};
+
+/* Remember one page citing each target (checked when the build ends). */
+static void note_link(void *ctx, const char *target, const char *raw)
+{
+	struct link_ctx *lc = ctx;
+	char key[2100];
+	int w = snprintf(key, sizeof key, "%s", *target ? target : raw);
+	if (w < 0 || (size_t)w >= sizeof key)
+		return;
+	if (!*target) {     /* climbs out of the site or is root-absolute */
+		key[0] = '\x01';
+		w = snprintf(key + 1, sizeof key - 1, "%s", raw);
+	}
+	pthread_mutex_lock(&lc->o->lock);
+	if (!map_get(&lc->o->links, key)) {
+		char cite[2100];
+		snprintf(cite, sizeof cite, "%s", lc->page);
+		map_put(&lc->o->links, key, cite);
+	}
+	pthread_mutex_unlock(&lc->o->lock);
+}
+
+int output_check_links(struct output *o, struct diags *d)
+{
+	size_t bad = 0;
+	for (size_t i = 0; i < o->links.cap; i++) {
+		const char *t = o->links.k[i];
+		if (!t)
+			continue;
+		if (t[0] == '\x01') {
+			diag_add(d, o->links.v[i], 0, 0, "link '%s' leaves the site or is absolute: "
+				 "links must be relative", t + 1);
+			bad++;
+		} else if (!set_has(o, t)) {
+			diag_add(d, o->links.v[i], 0, 0, "broken link: '%s' is not part of the site", t);
+			bad++;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 int output_reuse(struct output *o, const char *rel, const char *key)
 {
 	if (o->dry_run || !key)
@@ -313,6 +360,11 @@ int output_write_keyed(struct output *o, const char *rel, const void *data, size
 	pthread_mutex_unlock(&o->lock);
 	if (!ok)
 		return -1;
+	size_t rl = strlen(rel);
+	if (rl > 5 && strcmp(rel + rl - 5, ".html") == 0) {
+		struct link_ctx lc = { o, rel };
+		links_each(rel, data, len, note_link, &lc);
+	}
 	if (o->dry_run)
 		return 0;
 	char path[OUT_PATH_MAX];
@@ -388,6 +440,7 @@ static void output_destroy(struct output *o)
 {
 	map_free(&o->files);
 	map_free(&o->old);
+	map_free(&o->links);
 	pthread_mutex_destroy(&o->lock);
 	free(o->dest);
 	free(o->tmp);

@@ -34,6 +34,12 @@ int output_write_keyed(struct output *o, const char *relpath, const void *data,
 /* Pages whose rendering was skipped through output_reuse. */
 size_t output_skipped(struct output *o);
 
+/* Every relative href/src of the HTML written must name a file of this
+ * build; each broken link is reported once (with a page citing it). Pages
+ * reused through output_reuse were checked when they were rendered.
+ * 0 ok, -1 after diagnostics. */
+int output_check_links(struct output *o, struct diags *d);
+
 /* Does the build contain this file (for link checks)? */
 int output_has(struct output *o, const char *relpath);
 /* Swap the new tree in. 0 ok. Frees o. */
