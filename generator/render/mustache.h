@@ -60,8 +60,10 @@ struct mu_env *mu_env_new(mu_load_fn load, void *ctx);
 void mu_env_free(struct mu_env *env);
 /* strict: interpolating a name that resolves to nothing is an error
  * "file:line:col: undefined variable 'x'" instead of the empty string
- * (saait's rule: themes must not fail silently). Sections and inverted
- * sections on missing names stay legal. Default off (spec behaviour). */
+ * (saait's rule: themes must not fail silently), and so is a partial or
+ * parent the loader cannot find ("template 'x' not found"). Sections and
+ * inverted sections on missing names stay legal. Default off (spec
+ * behaviour). */
 void mu_env_set_strict(struct mu_env *env, bool strict);
 
 /* Compile source text; NULL after adding "file:line:col: message" to d

@@ -217,6 +217,10 @@ static int include(struct rstate *r, const struct mu_node *n)
 			    "'%.*s' (endless recursion?)", name, len);
 	struct mu_template *t;
 	enum mu_state st = mu_resolve(r->env, name, len, r->d, &t);
+	/* The spec renders a missing partial as nothing; a theme with a typo
+	 * in a partial's name must not pass silently, so strict mode fails. */
+	if (st == MU_MISSING && r->env->strict)
+		return fail(r, n, "template '%.*s' not found", name, len);
 	if (st == MU_MISSING)
 		return 0;
 	if (st == MU_INVALID)

@@ -150,7 +150,13 @@ static void test_strict(void)
 	diags_free(&d);
 	diags_init(&d);
 	buf_reset(&out);
-	rc = render("{{missing}}", NULL, false, data, &out, &d);
+	rc = render("a\n{{>heder}}\n", NULL, true, data, &out, &d);
+	check(rc == -1 && has_diag(&d, "t.mustache:2:1: template 'heder' not found"),
+	      "strict: a partial that does not exist is an error");
+	diags_free(&d);
+	diags_init(&d);
+	buf_reset(&out);
+	rc = render("{{missing}}{{>nope}}", NULL, false, data, &out, &d);
 	check(rc == 0 && d.n == 0 && out.len == 0, "not strict: missing renders empty");
 	buf_free(&out);
 	diags_free(&d);
