@@ -298,6 +298,8 @@ static int json_row(void *ctx, const struct submission *sub,
 		bad |= json_str(b, "name", sub->fields[i].name, false);
 		bad |= json_str(b, "label", sub->fields[i].label, true);
 		bad |= json_str(b, "value", sub->fields[i].value, true);
+		if (sub->fields[i].option && sub->fields[i].option[0])
+			bad |= json_str(b, "option", sub->fields[i].option, true);
 		bad |= buf_putc(b, '}');
 	}
 	bad |= buf_puts(b, "], \"attachments\": [");

@@ -187,6 +187,15 @@ def value_for(f):
     raise ValueError(t)
 
 
+def shown_value(f, v):
+    """The value as the office mail and the exports show it: for select and
+    radio the option's label (relayd --dump-forms lists option_labels next
+    to options), else the value posted."""
+    if f["type"] in ("select", "radio") and v in f.get("options", []):
+        return f["option_labels"][f["options"].index(v)]
+    return v
+
+
 def valid_values(form):
     """[(name, value)] filling every field (files as bytes)."""
     return [(f["name"], value_for(f)) for f in form["fields"]]

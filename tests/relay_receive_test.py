@@ -46,10 +46,15 @@ for svc in FIVE:
     if not ok(len(rows) == 1, "%s: stored with reference and token" % svc):
         continue
     sid, city, service, fj, rcpt, mail = rows[0]
-    stored = {x["name"]: x["value"] for x in json.loads(fj)}
+    stored = {x["name"]: (x["value"], x.get("option")) for x in json.loads(fj)}
+    fdefs = {x["name"]: x for x in f["fields"]}
     want = {k: v for k, v in vals if not isinstance(v, bytes)}
     want = {k: (v.strip() if "\n" not in v else v) for k, v in want.items()}
-    ok(stored == want, "%s: every field stored with its value" % svc, (stored, want))
+    want = {k: (shown_value(fdefs[k], v),
+                v if fdefs[k]["type"] in ("select", "radio") else None)
+            for k, v in want.items()}
+    ok(stored == want, "%s: every field stored with its value (select/radio: "
+       "the option's label, and its value as option)" % svc, (stored, want))
     ok(city == f["city"] and service == svc and "@" in rcpt, "%s: city, service and recipient stored" % svc)
     files = [v for _, v in vals if isinstance(v, bytes)]
     att = r.rows("SELECT field, filename, mime, data FROM attachments WHERE submission_id=? ORDER BY seq", (sid,))

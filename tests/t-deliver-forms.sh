@@ -77,6 +77,7 @@ try:
     host = "127.0.0.1"
     bad_fields, bad_files, bad_subject, bad_rcpt, bad_reply, bad_receipt = [], [], [], [], [], []
     umlaut_subjects = 0
+    options_checked = 0
     for ref, (form, pairs) in posted.items():
         row = relay.rows("SELECT city_name, service_title, recipient, applicant_email "
                          "FROM submissions WHERE reference = ?", (ref,))[0]
@@ -89,8 +90,15 @@ try:
         for f, (name, v) in zip(form["fields"], pairs):
             if isinstance(v, bytes):
                 continue
-            if not field_shown(text, f["label"], v):
-                bad_fields.append((ref, f["label"], v))
+            shown = L.shown_value(f, v)
+            if not field_shown(text, f["label"], shown):
+                bad_fields.append((ref, f["label"], shown))
+            if shown != v:
+                # select/radio: the office reads the option's label, never
+                # the catalogue's internal value
+                options_checked += 1
+                if ("\n%s: %s\n" % (f["label"], v)) in text:
+                    bad_fields.append((ref, f["label"], "shows the option value " + v))
         want = sorted(hashlib.sha256(v).hexdigest() for _, v in pairs if isinstance(v, bytes))
         got = sorted(a["sha256"] for a in office["attachments"])
         if want != got or any("/" in a["filename"] or a["filename"].startswith("upload")
@@ -122,6 +130,9 @@ try:
                     bad_receipt.append((ref, leaked))
     ok(not bad_fields, "every field's label and value (in form order) is in each office mail "
        "(%d mails)" % len(posted), bad_fields[:5])
+    ok(options_checked >= len(posted) // 2,
+       "select/radio answers appear as the option's label (%d checked), not its value"
+       % options_checked)
     ok(not bad_files, "attachments decode byte-equal to what was posted, under generated names",
        bad_files[:3])
     ok(not bad_subject, "subjects decode to 'Neuer Antrag: <service> – <city> – <ref>', "

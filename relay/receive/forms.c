@@ -127,6 +127,12 @@ static void dump_field(struct buf *b, const struct field *f)
 			buf_putc(b, ',');
 		json_str(b, f->options[k].value);
 	}
+	buf_puts(b, "],\"option_labels\":[");
+	for (size_t k = 0; k < f->n_options; k++) {
+		if (k)
+			buf_putc(b, ',');
+		json_str(b, f->options[k].label);
+	}
 	buf_puts(b, "],\"accept\":[");
 	for (size_t k = 0; k < f->n_accept; k++) {
 		if (k)

@@ -18,7 +18,8 @@ static const char *col_str(struct arena *a, sqlite3_stmt *st, int i)
 static int load_fields(struct store *s, struct arena *a, struct submission *sub)
 {
 	sqlite3_stmt *q = store_prep(s, "SELECT json_extract(j.value, '$.name'),"
-		" json_extract(j.value, '$.label'), json_extract(j.value, '$.value')"
+		" json_extract(j.value, '$.label'), json_extract(j.value, '$.value'),"
+		" coalesce(json_extract(j.value, '$.option'), '')"
 		" FROM submissions, json_each(submissions.fields) AS j"
 		" WHERE submissions.id = ? ORDER BY j.key");
 	if (!q)
@@ -39,6 +40,7 @@ static int load_fields(struct store *s, struct arena *a, struct submission *sub)
 		f->name = col_str(a, q, 0);
 		f->label = col_str(a, q, 1);
 		f->value = col_str(a, q, 2);
+		f->option = col_str(a, q, 3);
 	}
 	if (rc != SQLITE_DONE)
 		store_fail(s, "load fields");

@@ -270,6 +270,10 @@ static int fields_json(const struct submission *sub, struct buf *b)
 		rc |= buf_put_json(b, f->label, strlen(f->label));
 		rc |= buf_puts(b, "\",\"value\":\"");
 		rc |= buf_put_json(b, f->value, strlen(f->value));
+		if (f->option && f->option[0]) {
+			rc |= buf_puts(b, "\",\"option\":\"");
+			rc |= buf_put_json(b, f->option, strlen(f->option));
+		}
 		rc |= buf_puts(b, "\"}");
 	}
 	rc |= buf_putc(b, ']');

@@ -12,7 +12,9 @@
  *   submissions(id, reference UNIQUE, token UNIQUE, city, service, city_name,
  *               service_title, recipient, office_name, applicant_email,
  *               received_at TEXT, received_unix, fields JSON
- *               [{"name","label","value"}...])
+ *               [{"name","label","value"[,"option"]}...]: value as the
+ *               office reads it (select/radio: the option's label),
+ *               option the select/radio option's value)
  *   attachments(id, submission_id, seq, field, label, filename, mime, data)
  *   outbox(id, submission_id, kind 'office'|'receipt', attempts,
  *          next_attempt, created_unix, delivered_unix, failed_unix, last_error)

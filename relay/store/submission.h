@@ -4,8 +4,14 @@
 #define SUBMISSION_H
 #include <stddef.h>
 
-struct sub_field {              /* in form order; checkbox value "ja"/"nein" */
+/* A field as the office reads it. value is what the citizen chose, in
+ * words: the text typed, "ja"/"nein" for a checkbox, and for select and
+ * radio the option's label ("Von einem Züchter"), as shown on the form.
+ * option is that option's value from the catalogue ("zuechter"), kept for
+ * exports and programs; "" (or NULL) for every other type. */
+struct sub_field {              /* in form order */
 	const char *name, *label, *value;
+	const char *option;
 };
 
 struct sub_file {               /* an attachment, checked by content */

@@ -69,12 +69,13 @@ static char *trimmed(struct arena *a, const char *s, size_t n, bool multiline)
 	return arena_strndup(a, s, n);
 }
 
-static bool is_option(const struct field *f, const char *val)
+/* The option whose value was posted, or NULL. */
+static const struct field_option *find_option(const struct field *f, const char *val)
 {
 	for (size_t i = 0; i < f->n_options; i++)
 		if (!strcmp(f->options[i].value, val))
-			return true;
-	return false;
+			return &f->options[i];
+	return NULL;
 }
 
 static bool parse_number(const char *s, double *out)
@@ -182,7 +183,7 @@ static const char *check_value(struct vctx *v, const struct field *f,
 		}
 		break;
 	case FT_SELECT: case FT_RADIO:
-		if (!is_option(f, val)) {
+		if (!find_option(f, val)) {
 			add_error(v, f, "Wählen Sie bei „%s“ eine der angebotenen "
 				  "Möglichkeiten aus", f->label);
 			return NULL;
@@ -366,7 +367,13 @@ void validate_form(struct arena *a, const struct city_service *cs,
 		}
 		if (f->type == FT_CHECKBOX && !strcmp(val, "ja"))
 			out->values[out->n_values++] = (struct form_value){ f->name, "ja" };
-		sub->fields[sub->n_fields++] = (struct sub_field){ f->name, f->label, val };
+		/* select/radio: the office reads the label the citizen saw; the
+		 * option's value goes along for exports */
+		const struct field_option *opt = NULL;
+		if ((f->type == FT_SELECT || f->type == FT_RADIO) && val[0])
+			opt = find_option(f, val);
+		sub->fields[sub->n_fields++] = (struct sub_field){ f->name, f->label,
+			opt ? opt->label : val, opt ? opt->value : "" };
 		if (email_field && !strcmp(email_field, f->name))
 			sub->applicant_email = val;
 	}

@@ -240,11 +240,11 @@ static void test_addresses(void)
 }
 
 static struct sub_field fields[] = {
-	{ "vorname", "Vorname", "Max" },
-	{ "nachname", "Nachname", "Müller-Lüdenscheidt" },
-	{ "bemerkung", "Bemerkung", "Zeile eins\r\nBcc: evil@attacker.example\nZeile drei" },
-	{ "telefon", "Telefon", "" },
-	{ "einverstanden", "Einverständnis", "ja" },
+	{ "vorname", "Vorname", "Max", "" },
+	{ "nachname", "Nachname", "Müller-Lüdenscheidt", "" },
+	{ "bemerkung", "Bemerkung", "Zeile eins\r\nBcc: evil@attacker.example\nZeile drei", "" },
+	{ "telefon", "Telefon", "", "" },
+	{ "einverstanden", "Einverständnis", "ja", "" },
 };
 static const unsigned char pdf[] = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n";
 static struct sub_file files[] = {

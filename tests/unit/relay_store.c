@@ -94,8 +94,9 @@ int main(void)
 	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
 
-	struct sub_field fields[2] = { { "vorname", "Vorname", "Anna" },
-				       { "bemerkung", "Bemerkung", "Zeile 1\n\"zwei\" \xc3\xbc" } };
+	struct sub_field fields[2] = {
+		{ "herkunft", "Herkunft", "Von einem Z\xc3\xbc" "chter", "zuechter" },
+		{ "bemerkung", "Bemerkung", "Zeile 1\n\"zwei\" \xc3\xbc", "" } };
 	unsigned char blob[] = "%PDF-1.4 \0 binary";
 	struct sub_file file = { "nachweis", "Nachweis", "nachweis-1.pdf",
 				 "application/pdf", blob, sizeof blob };
@@ -146,10 +147,14 @@ int main(void)
 	int e = 0;
 	struct submission *got = store_load_ref(s, &a, items[7].reference, true, &st, &e);
 	ok(got && got->id == items[7].id && got->n_fields == 2 &&
-	   !strcmp(got->fields[1].value, fields[1].value) && got->n_files == 1 &&
+	   !strcmp(got->fields[1].value, fields[1].value) &&
+	   !strcmp(got->fields[1].option, "") &&
+	   !strcmp(got->fields[0].value, fields[0].value) &&
+	   !strcmp(got->fields[0].option, "zuechter") && got->n_files == 1 &&
 	   got->files[0].len == sizeof blob && !memcmp(got->files[0].data, blob, sizeof blob) &&
 	   !strcmp(got->recipient, sub.recipient) && st.delivered_unix == 0,
-	   "load by reference: fields (JSON round trip), attachment bytes, status");
+	   "load by reference: fields (JSON round trip, a select's label and "
+	   "option value), attachment bytes, status");
 	got = store_load_token(s, &a, items[8].token, false, NULL, &e);
 	ok(got && got->id == items[8].id && got->n_files == 0, "load by token without files");
 	got = store_load_ref(s, &a, "DOR-2026-ZZZZZZ", false, NULL, &e);
