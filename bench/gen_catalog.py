@@ -200,7 +200,7 @@ def form_fields(i):
         {"name": "nachname", "label": "Nachname", "type": "text", "required": True,
          "max_length": 100, "autocomplete": "family-name"},
         {"name": "email", "label": "E-Mail-Adresse", "type": "email", "required": True,
-         "help": "An diese Adresse senden wir die Eingangsbestätigung.", "autocomplete": "email"},
+         "max_length": 254, "help": "An diese Adresse senden wir die Eingangsbestätigung.", "autocomplete": "email"},
         {"name": "geburtsdatum", "label": "Geburtsdatum", "type": "date", "required": True},
         {"name": "anliegen", "label": "Ihr Anliegen", "type": "select", "required": True,
          "options": [{"value": "neu", "label": "Erstantrag"},
@@ -474,7 +474,8 @@ def write_hugo(out, services, cities, cats):
             fm = dict(title=s["title"], type="service" if pslug else "overview", **common)
             fm.update(svc=s["slug"], leika=s["leika"], category=s["category"],
                       category_name=s["category_name"], summary=s["summary"],
-                      words=s["keywords"], letter=az_letter(s["title"]))
+                      lebenslagen=s["lebenslagen"], words=s["keywords"],
+                      letter=az_letter(s["title"]))
             if pslug:
                 fm.update(requirements=s["requirements"], documents=s["documents"],
                           costs=ov.get("costs", s["costs"]), deadlines=s["deadlines"],
