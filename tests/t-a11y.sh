@@ -19,7 +19,7 @@ browser_deps || exit 1
 g=$TEST_TMP/good.out
 node "$B/axe.mjs" --root "$B/fixtures/good" --base-url https://beispiel.example --nojs antrag.html \
 	--nojs suche.html --file index.html --search suche.html --error-form fehler.html \
-	index.html antrag.html suche.html 404.html fehler.html >"$g" 2>&1
+	--missing unter/gibt-es-nicht.html index.html antrag.html suche.html 404.html fehler.html >"$g" 2>&1
 rc=$?
 n=$(grep -c '^ok ' "$g")
 if [ $rc -eq 0 ] && ! grep -q '^not ok' "$g" && [ "$n" -ge 20 ]; then
@@ -60,6 +60,8 @@ expect "sideways scrolling at 320 px" '^not ok - reflow 320px index.html: scroll
 expect "a request to a third-party host" '^not ok - requests index.html: request to another host: https://fonts.example.com/'
 expect "a form hidden without JavaScript" '^not ok - nojs index.html: .*form /senden is hidden'
 expect "a link to a directory from disk" '^not ok - file:// index.html: .*ordner/ (a directory'
+expect "a missing stylesheet from disk" '^not ok - file:// index.html: .*fehlt.css (missing)'
+expect "a missing stylesheet over http" '^not ok - requests index.html: .*HTTP 404 for http://127.0.0.1:[0-9]*/fehlt.css'
 expect "an error page without the error pattern" '^not ok - error form index.html: title "Kaputte Seite" does not start with "Fehler: "; no error summary'
 
 # 3. The real site.
@@ -98,6 +100,9 @@ extra=""
 [ -n "$nojs_page" ] && extra="$extra --nojs $nojs_page --file $file_page"
 [ -n "$search" ] && extra="$extra --nojs $search --search $search"
 [ -f "$SITE/index.html" ] && extra="$extra --file index.html"
+# A missing page deep in a city portal gets 404.html, as from nginx.
+c1=$(cities | head -n 1)
+extra="$extra --missing ${c1:-gelsenkirchen}/leistungen/gibt-es-nicht.html"
 # 404.html and relayd's pages link absolutely, to the public address.
 base_url=$(sed -n 's/^base_url:[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$ROOT/content/region.yml" | tr -d '"'"'")
 [ -n "$base_url" ] && extra="$extra --base-url $base_url"
