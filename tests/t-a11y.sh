@@ -13,7 +13,7 @@ TEST_TMP=${TEST_TMP:-$(mktemp -d)}
 SITEGEN=${SITEGEN:-$ROOT/bin/asan/sitegen}
 . "$ROOT/tests/browser/site.sh"
 
-browser_deps || exit 1
+browser_deps node python3 || exit 1
 
 # 1. The handmade sample passes: no false alarms.
 g=$TEST_TMP/good.out
@@ -66,7 +66,6 @@ expect "an error page without the error pattern" '^not ok - error form index.htm
 
 # 3. The real site.
 build_site || exit 1
-umbrella=""
 fail=0
 add() { # add WHAT PAGE: appends PAGE to $pages or counts a failure
 	if p=$(need "$1" "$2"); then pages="$pages $p"; else fail=1; fi
@@ -150,5 +149,5 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 node "$B/axe.mjs" --root "$SITE" $extra $pages $relay_pages
 rc=$?
-echo "# axe.mjs: $(echo $pages $relay_pages | wc -w) pages in $(( $(date +%s) - start ))s, exit $rc"
+echo "# axe.mjs: $(echo "$pages $relay_pages" | wc -w) pages in $(( $(date +%s) - start ))s, exit $rc"
 [ $rc -eq 0 ] && [ $fail -eq 0 ]

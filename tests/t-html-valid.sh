@@ -11,7 +11,7 @@ TEST_TMP=${TEST_TMP:-$(mktemp -d)}
 SITEGEN=${SITEGEN:-$ROOT/bin/asan/sitegen}
 . "$ROOT/tests/browser/site.sh"
 
-browser_deps || exit 1
+browser_deps node java python3 || exit 1
 
 o=$TEST_TMP/fixtures.out
 node "$B/vnu.mjs" --root "$B/fixtures" "$B/fixtures/good" "$B/fixtures/bad/index.html" >"$o" 2>&1
@@ -63,6 +63,7 @@ done
 # shellcheck disable=SC2086
 find "$SITE" $prune -type f \( -name '*.html' -o -name '*.css' -o -name '*.svg' \) -print >>"$list"
 n_umbrella=$(wc -l <"$list")
+# shellcheck disable=SC2046 # slugs: no spaces
 set -- $(cities)
 if [ $# -lt 2 ]; then
 	echo "not ok - the build has $# city portals, the sample wants 2"

@@ -7,10 +7,11 @@
 B="$ROOT/tests/browser"
 SITE="$TEST_TMP/site"
 # The five services with complete forms (content/README.md, issue 2).
+# shellcheck disable=SC2034 # used by tests/t-a11y.sh
 FORM_SERVICES="hundeanmeldung geburtsurkunde eheurkunde sondernutzungserlaubnis private-veranstaltung"
 
-# browser_deps: "not ok" and non-zero when the npm packages or the
-# programs are missing (make deps installs them).
+# browser_deps CMD...: "not ok" and non-zero when the npm packages or one
+# of the programs CMD are missing (make deps installs them).
 browser_deps() {
 	for f in "$B/node_modules/axe-core/axe.min.js" "$B/node_modules/playwright-core/package.json" \
 		"$B/node_modules/vnu-jar/build/dist/vnu.jar"; do
@@ -19,7 +20,7 @@ browser_deps() {
 			return 1
 		fi
 	done
-	for c in node java; do
+	for c in "$@"; do
 		if ! command -v "$c" >/dev/null 2>&1; then
 			echo "not ok - $c is not installed: run make deps"
 			return 1
