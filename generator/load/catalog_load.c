@@ -65,6 +65,17 @@ static void check_date(struct loader *L, const struct ynode *map, const char *ke
 		lerr(&L->c, ymap_get(map, key), "'%s' must be a date YYYY-MM-DD, not '%s'", key, v);
 }
 
+/* theme: a colour (#rrggbb) replacing *out when given. */
+static void load_color(struct lctx *c, const struct ynode *th, const char *key,
+		       const char **out)
+{
+	const char *v = get_opt(c, th, key);
+	if (v && !is_color(v))
+		lerr(c, ymap_get(th, key), "colour must be #rrggbb");
+	else if (v)
+		*out = v;
+}
+
 /* ---- region.yml ---- */
 static void load_region(struct loader *L)
 {
@@ -105,15 +116,8 @@ static void load_region(struct loader *L)
 	const struct ynode *th = ymap_get(y, "theme");
 	if (th && expect_kind(c, th, YN_MAP, "'theme'")) {
 		check_keys(c, th, "'theme'", tkeys);
-		const char *p = get_opt(c, th, "primary"), *a = get_opt(c, th, "accent");
-		if (p && !is_color(p))
-			lerr(c, ymap_get(th, "primary"), "colour must be #rrggbb");
-		else if (p)
-			r->color_primary = p;
-		if (a && !is_color(a))
-			lerr(c, ymap_get(th, "accent"), "colour must be #rrggbb");
-		else if (a)
-			r->color_accent = a;
+		load_color(c, th, "primary", &r->color_primary);
+		load_color(c, th, "accent", &r->color_accent);
 	}
 	L->region_cities = ymap_get(y, "cities");
 	if (!L->region_cities)
@@ -132,6 +136,23 @@ static void load_region(struct loader *L)
 	}
 }
 
+/* A file whose only key holds a list ("categories:", "links:"). */
+static const struct ynode *top_list(struct loader *L, const char *file, const char *key)
+{
+	struct lctx *c = &L->c;
+	struct ynode *y = parse_file(L, path_join(L, L->dir, file), true);
+	if (!y)
+		return NULL;
+	const char *const top[] = { key, NULL };
+	check_keys(c, y, file, top);
+	const struct ynode *list = ymap_get(y, key);
+	if (!list) {
+		lerr(c, y, "missing required key '%s'", key);
+		return NULL;
+	}
+	return expect_kind(c, list, YN_SEQ, key) ? list : NULL;
+}
+
 /* ---- categories.yml ---- */
 static void load_categories(struct loader *L)
 {
@@ -143,18 +164,8 @@ static void load_categories(struct loader *L)
 		"querschnittsleistungen", "recht_ordnung", "steuern_zoll", "umwelt",
 		"unternehmensfuehrung_entwicklung", NULL };
 	struct lctx *c = &L->c;
-	const char *path = path_join(L, L->dir, "categories.yml");
-	struct ynode *y = parse_file(L, path, true);
-	if (!y)
-		return;
-	static const char *const top[] = { "categories", NULL };
-	check_keys(c, y, "categories.yml", top);
-	const struct ynode *list = ymap_get(y, "categories");
-	if (!list) {
-		lerr(c, y, "missing required key 'categories'");
-		return;
-	}
-	if (!expect_kind(c, list, YN_SEQ, "'categories'"))
+	const struct ynode *list = top_list(L, "categories.yml", "categories");
+	if (!list)
 		return;
 	struct catalog *cat = L->cat;
 	cat->categories = arena_alloc(c->a, (list->n ? list->n : 1) * sizeof *cat->categories);
@@ -365,15 +376,8 @@ static void load_city(struct loader *L, const char *path, const char *slug, stru
 	const struct ynode *th = ymap_get(y, "theme");
 	if (th && expect_kind(c, th, YN_MAP, "'theme'")) {
 		check_keys(c, th, "'theme'", tkeys);
-		const char *p = get_opt(c, th, "primary"), *a = get_opt(c, th, "accent");
-		if (p && !is_color(p))
-			lerr(c, ymap_get(th, "primary"), "colour must be #rrggbb");
-		else if (p)
-			ci->color_primary = p;
-		if (a && !is_color(a))
-			lerr(c, ymap_get(th, "accent"), "colour must be #rrggbb");
-		else if (a)
-			ci->color_accent = a;
+		load_color(c, th, "primary", &ci->color_primary);
+		load_color(c, th, "accent", &ci->color_accent);
 		ci->logo = get_str(c, th, "logo", false);
 		if (*ci->logo && (strchr(ci->logo, '/') || ci->logo[0] == '.'))
 			lerr(c, ymap_get(th, "logo"), "'logo' must be a file name next to city.yml");
@@ -498,13 +502,8 @@ static void load_links(struct loader *L)
 	static const char *const keys[] = { "title", "url", "level", "category", "provider",
 		"description", NULL };
 	struct lctx *c = &L->c;
-	struct ynode *y = parse_file(L, path_join(L, L->dir, "links.yml"), true);
-	if (!y)
-		return;
-	static const char *const top[] = { "links", NULL };
-	check_keys(c, y, "links.yml", top);
-	const struct ynode *list = ymap_get(y, "links");
-	if (!list || !expect_kind(c, list, YN_SEQ, "'links'"))
+	const struct ynode *list = top_list(L, "links.yml", "links");
+	if (!list)
 		return;
 	struct catalog *cat = L->cat;
 	cat->links = arena_alloc(c->a, (list->n ? list->n : 1) * sizeof *cat->links);
