@@ -32,7 +32,7 @@ fi
 # 2. The broken page: every kind of fault is reported.
 b=$TEST_TMP/bad.out
 node "$B/axe.mjs" --root "$B/fixtures/bad" --nojs index.html --file index.html --error-form index.html \
-	index.html >"$b" 2>&1
+	--search suche.html index.html >"$b" 2>&1
 rc=$?
 if [ $rc -eq 1 ]; then
 	echo "ok - harness: the broken page makes axe.mjs exit 1"
@@ -60,6 +60,7 @@ expect "sideways scrolling at 320 px" '^not ok - reflow 320px index.html: scroll
 expect "a request to a third-party host" '^not ok - requests index.html: request to another host: https://fonts.example.com/'
 expect "a form hidden without JavaScript" '^not ok - nojs index.html: .*form /senden is hidden'
 expect "a link to a directory from disk" '^not ok - file:// index.html: .*ordner/ (a directory'
+expect "a search result count without a live region" '^not ok - search suche.html: no live region (role=status)'
 expect "a missing stylesheet from disk" '^not ok - file:// index.html: .*fehlt.css (missing)'
 expect "a missing stylesheet over http" '^not ok - requests index.html: .*HTTP 404 for http://127.0.0.1:[0-9]*/fehlt.css'
 expect "an error page without the error pattern" '^not ok - error form index.html: title "Kaputte Seite" does not start with "Fehler: "; no error summary'

@@ -26,7 +26,8 @@
 // --file PAGE   the page opened from disk (file://): every stylesheet,
 //               script, image and relative link names an existing file
 // --search PAGE with JavaScript: typing a word taken from the page's links
-//               shows a link containing it, a nonsense word shows other links
+//               shows a link containing it, a nonsense word shows other links,
+//               a live region tells the number of results (4.1.3)
 // --error-form PAGE  a form shown again with errors (GOV.UK pattern): title
 //               starts with "Fehler", an error summary before the form gets
 //               focus, its links lead to fields, each field in error has
@@ -673,7 +674,12 @@ async function searchFor(ctx, url, word, problems) {
 			got = await links();
 		}
 		problems.push(...seen);
-		return got;
+		// WCAG 4.1.3: the number of results reaches a screen reader
+		// through a live region, without moving focus.
+		const status = await page.evaluate(() => [...document.querySelectorAll(
+			'[role=status], [role=alert], [aria-live]:not([aria-live=off])')]
+			.map(e => e.textContent.trim()).filter(Boolean).join(' | '));
+		return { links: got, status };
 	} finally {
 		await page.close();
 	}
@@ -700,12 +706,15 @@ async function checkSearch(ctx, url, name) {
 	}
 	const hit = await searchFor(ctx, url, word, problems);
 	const miss = await searchFor(ctx, url, 'Xqzjvwk', problems);
-	const hits = hit.filter(t => t.toLowerCase().includes(word.toLowerCase()));
+	const hits = hit.links.filter(t => t.toLowerCase().includes(word.toLowerCase()));
 	if (!hits.length) return notOk(`search ${name}`, `searching "${word}" shows no visible link containing it`);
-	if (JSON.stringify(hit) === JSON.stringify(miss))
+	if (JSON.stringify(hit.links) === JSON.stringify(miss.links))
 		return notOk(`search ${name}`, `"${word}" and a nonsense word show the same links: the search does nothing`);
+	if (!hit.status || hit.status === miss.status)
+		return notOk(`search ${name}`, `no live region (role=status) tells how many results there are ` +
+			`("${hit.status}" / "${miss.status}"), WCAG 4.1.3`);
 	if (problems.length) return notOk(`search ${name}`, [...new Set(problems)].slice(0, 3).join('; '));
-	ok(`search ${name} ("${word}": ${hits.length} matching links)`);
+	ok(`search ${name} ("${word}": ${hits.length} matching links, status "${hit.status}")`);
 }
 
 // A form in its error state, as the citizen gets it back after sending it
