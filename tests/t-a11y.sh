@@ -32,7 +32,7 @@ fi
 # 2. The broken page: every kind of fault is reported.
 b=$TEST_TMP/bad.out
 node "$B/axe.mjs" --root "$B/fixtures/bad" --nojs index.html --file index.html --error-form index.html \
-	--search suche.html index.html >"$b" 2>&1
+	--search suche.html index.html falle.html >"$b" 2>&1
 rc=$?
 if [ $rc -eq 1 ]; then
 	echo "ok - harness: the broken page makes axe.mjs exit 1"
@@ -60,6 +60,8 @@ expect "sideways scrolling at 320 px" '^not ok - reflow 320px index.html: scroll
 expect "a request to a third-party host" '^not ok - requests index.html: request to another host: https://fonts.example.com/'
 expect "a form hidden without JavaScript" '^not ok - nojs index.html: .*form /senden is hidden'
 expect "a link to a directory from disk" '^not ok - file:// index.html: .*ordner/ (a directory'
+expect "a title that does not name the page" '^not ok - title falle.html: title "Startseite" does not contain the h1'
+expect "a keyboard trap" '^not ok - focus visible falle.html: keyboard trap: Tab stays on input#falle'
 expect "a search result count without a live region" '^not ok - search suche.html: no live region (role=status)'
 expect "a missing stylesheet from disk" '^not ok - file:// index.html: .*fehlt.css (missing)'
 expect "a missing stylesheet over http" '^not ok - requests index.html: .*HTTP 404 for http://127.0.0.1:[0-9]*/fehlt.css'

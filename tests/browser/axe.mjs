@@ -9,12 +9,14 @@
 // DIR is served over http on 127.0.0.1 by a small static server, so that
 // relative links behave as on a real host. Every PAGE (a path below DIR)
 // is loaded once at 1280x900 and gets:
+//   title    the title contains the h1 (2.4.2)
 //   axe      axe-core with the tags wcag2a wcag2aa wcag21a wcag21aa
 //            (best-practice findings and "needs review" as # notes)
 //   skip     the first Tab focuses a visible skip link to main; Enter on
 //            it moves focus into main
 //   focus    every Tab stop (up to 80) shows an outline or box-shadow with
-//            3:1 contrast against the background (2.4.7, 1.4.11)
+//            3:1 contrast against the background (2.4.7, 1.4.11); no
+//            keyboard trap (2.1.2)
 //   names    every form control has an accessible name, as Chromium's
 //            accessibility tree computes it (independent of axe)
 //   borders  text fields and selects have a 3:1 boundary (1.4.11)
@@ -257,6 +259,21 @@ async function checkAxe(page, name) {
 			note(`axe best-practice ${name}: ${v.id} ${v.impact} ${n.target} ${v.help}`);
 }
 
+// WCAG 2.4.2: the title names the page; here: it contains the h1, so that
+// tabs, history and screen readers' window lists tell pages apart.
+async function checkTitle(page, name) {
+	const t = await page.evaluate(() => {
+		const h = document.querySelector('h1');
+		return { title: document.title.replace(/\s+/g, ' ').trim(),
+			h1: h ? h.textContent.replace(/\s+/g, ' ').trim() : null };
+	});
+	if (!t.title) return notOk(`title ${name}`, 'the page has no <title>');
+	if (t.h1 === null) return notOk(`title ${name}`, 'the page has no <h1>');
+	if (!t.title.includes(t.h1))
+		return notOk(`title ${name}`, `title "${t.title}" does not contain the h1 "${t.h1}"`);
+	ok(`title ${name}`);
+}
+
 // Describes the focused element in a way a reader of the report can find.
 const DESCRIBE_FOCUS = () => {
 	const e = document.activeElement;
@@ -361,7 +378,7 @@ async function checkSkip(page, name) {
 async function checkFocus(page, name) {
 	await startFromTop(page);
 	const bad = [];
-	let seen = 0, first = null;
+	let seen = 0, first = null, last = null, same = 0;
 	for (let i = 0; i < TAB_STOPS; i++) {
 		await page.keyboard.press('Tab');
 		const f = await page.evaluate(DESCRIBE_FOCUS);
@@ -369,6 +386,12 @@ async function checkFocus(page, name) {
 		const key = `${f.sel}|${f.href}|${f.text}`;
 		if (key === first) break;           // wrapped around
 		first = first || key;
+		// A date field takes up to four Tabs (day, month, year, picker);
+		// more on one element is a keyboard trap (WCAG 2.1.2).
+		same = key === last ? same + 1 : 0;
+		last = key;
+		if (same >= 5)
+			return notOk(`focus visible ${name}`, `keyboard trap: Tab stays on ${f.sel} "${f.text}" (WCAG 2.1.2)`);
 		seen++;
 		if (f.uaPart) continue;
 		if (!f.outline && !f.shadow)
@@ -550,6 +573,7 @@ async function auditPage(ctx, url, name, base, want = 200) {
 		const st = resp ? resp.status() : 0;
 		if (st !== want && !(name.endsWith('404.html') && st === 404))
 			notOk(`load ${name}`, `HTTP status ${st}, want ${want}`);
+		await timed('title', () => checkTitle(page, name));
 		await page.waitForTimeout(50);
 		const f = await page.evaluate(DESCRIBE_FOCUS);
 		if (f) note(`${name} focuses ${f.sel} on load (e.g. an error summary); ` +
