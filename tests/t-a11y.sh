@@ -11,6 +11,8 @@ set -u
 ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 TEST_TMP=${TEST_TMP:-$(mktemp -d)}
 SITEGEN=${SITEGEN:-$ROOT/bin/asan/sitegen}
+RELAYD=${RELAYD:-$ROOT/bin/asan/relayd}
+export ROOT TEST_TMP RELAYD
 . "$ROOT/tests/browser/site.sh"
 
 browser_deps node python3 || exit 1
