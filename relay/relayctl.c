@@ -13,12 +13,14 @@
  * Exit status: 0 ok, 1 no such submission, 2 usage error, 3 configuration,
  * database or output error.
  *
- * It opens the same SQLite file as a running relayd (WAL: readers do not
- * block the daemon; busy_timeout makes the rare writes - resend, purge -
- * wait for the daemon's transaction instead of failing). A resend is picked
- * up by the daemon's worker within seconds (it re-reads the outbox at least
- * every 5 s). Exports name the attachments (field, file name, type, size);
- * their bytes are in the office mail and in the database. */
+ * list, export, show and status read the SQLite file over a read-only
+ * connection (WAL: readers never disturb relayd). resend and purge write,
+ * and relayd must be the database's only writer (SQLite 3.40.1's WAL-reset
+ * bug): while relayd runs they are sent to it over its admin socket; only
+ * when relayctl can take the lock relayd holds while running does it write
+ * itself (admin/admin.h). Exports name the attachments (field, file name,
+ * type, size); their bytes are in the office mail and in the database. */
+#include "admin/admin.h"
 #include "config/config.h"
 #include "deliver/mailhdr.h"
 #include "store/store.h"
@@ -45,7 +47,8 @@ static void usage(FILE *f)
 	      "  export --city SLUG --format csv|json [--since DATE] [--until DATE]\n"
 	      "  show   REFERENCE          a submission with its delivery events\n"
 	      "  resend REFERENCE          queue its mails again\n"
-	      "  purge  --older-than DAYS  delete submissions received before\n"
+	      "  purge  --older-than DAYS  delete submissions whose delivery ended\n"
+	      "                            more than DAYS days ago (pending ones stay)\n"
 	      "  status                    counts of the store and the outbox\n"
 	      "DATE: YYYY-MM-DD (German civil time; --until includes the day)\n"
 	      "      or 2026-11-25T20:41:07Z\n"
@@ -533,52 +536,82 @@ static int cmd_show(struct store *st, const struct opts *o, const char *db)
 	return show_history(db, id);
 }
 
-static int cmd_resend(struct store *st, const struct opts *o)
+/* ---- resend and purge: relayd is the only writer (admin/admin.h) ---- */
+
+static int report(int status, const char *reply)
 {
-	if (!o->arg)
-		return bad_usage("resend needs a REFERENCE%s", "");
-	struct arena a;
-	int err = 0;
-	arena_init(&a);
-	struct submission *sub = store_load_ref(st, &a, o->arg, false, NULL, &err);
-	long long id = sub ? sub->id : 0;
-	arena_free(&a);
-	if (!sub && !err) {
-		fprintf(stderr, "relayctl: no submission %s\n", o->arg);
-		return EXIT_NOTFOUND;
-	}
-	int r = sub ? store_resend(st, id, (long long)time(NULL)) : -1;
-	if (r == 1) {
-		fprintf(stderr, "relayctl: no submission %s\n", o->arg);
-		return EXIT_NOTFOUND;
-	}
-	if (r < 0) {
-		fprintf(stderr, "relayctl: resend: %s\n", store_errmsg(st));
-		return EXIT_ERROR;
-	}
-	printf("queued %s again; relayd sends it within seconds\n", o->arg);
-	return 0;
+	if (status == 0)
+		printf("%s\n", reply);
+	else
+		fprintf(stderr, "relayctl: %s\n", reply);
+	return status;
 }
 
-static int cmd_purge(struct store *st, const struct opts *o)
+/* We hold the lock: relayd is not running and cannot start until we are
+ * done, so this process is the only writer. */
+static int write_directly(const struct relay_config *cfg, int lock_fd,
+			  const char *line)
 {
-	if (!o->older_than)
-		return bad_usage("purge needs --older-than DAYS%s", "");
-	char *end;
-	errno = 0;
-	long days = strtol(o->older_than, &end, 10);
-	if (errno || end == o->older_than || *end || days < 1 || days > 36500)
-		return bad_usage("--older-than: a whole number of days from 1 to 36500, "
-				 "not %s", o->older_than);
-	long long cutoff = (long long)time(NULL) - (long long)days * 86400, n = 0;
-	char t[32];
-	if (store_purge(st, cutoff, &n) < 0) {
-		fprintf(stderr, "relayctl: purge: %s\n", store_errmsg(st));
+	char err[300], reply[600];
+	struct store *st = store_open(cfg->database, err, sizeof err);
+	if (!st) {
+		close(lock_fd);
+		fprintf(stderr, "relayctl: %s\n", err);
 		return EXIT_ERROR;
 	}
-	printf("purged %lld submission%s received before %s\n", n, n == 1 ? "" : "s",
-	       utc_text(cutoff, t, sizeof t));
-	return 0;
+	fprintf(stderr, "relayctl: relayd is not running; changing %s directly\n",
+		cfg->database);
+	int rc = admin_exec(st, line, (long long)time(NULL), reply, sizeof reply, NULL);
+	store_close(st);
+	close(lock_fd);
+	return report(rc, reply);
+}
+
+static int cmd_write(const struct relay_config *cfg, const struct opts *o)
+{
+	char line[ADMIN_LINE_MAX], reply[600], err[300];
+	if (!strcmp(o->cmd, "resend")) {
+		if (!o->arg)
+			return bad_usage("resend needs a REFERENCE%s", "");
+		if (strlen(o->arg) > 40 || strpbrk(o->arg, " \t\r\n")) {
+			fprintf(stderr, "relayctl: no submission %.40s\n", o->arg);
+			return EXIT_NOTFOUND;
+		}
+		snprintf(line, sizeof line, "resend %s", o->arg);
+	} else {
+		if (!o->older_than)
+			return bad_usage("purge needs --older-than DAYS%s", "");
+		char *end;
+		errno = 0;
+		long days = strtol(o->older_than, &end, 10);
+		if (errno || end == o->older_than || *end || days < 1 || days > 36500)
+			return bad_usage("--older-than: a whole number of days from 1 to "
+					 "36500, not %s", o->older_than);
+		snprintf(line, sizeof line, "purge %ld", days);
+	}
+	/* Lock free: relayd is not running, write directly. Lock held: ask
+	 * relayd. Held but no answer: relayd is starting or stopping (or
+	 * another relayctl writes): try again for a while. */
+	for (int waited = 0;; waited += 100) {
+		int fd = admin_lock(cfg->lock_file, 0, err, sizeof err);
+		if (fd == -1) {
+			fprintf(stderr, "relayctl: %s\n", err);
+			return EXIT_ERROR;
+		}
+		if (fd >= 0)
+			return write_directly(cfg, fd, line);
+		int rc = admin_call(cfg->admin_socket, line, 120000, reply, sizeof reply);
+		if (rc >= 0)
+			return report(rc, reply);
+		if (waited >= 10000) {
+			fprintf(stderr, "relayctl: %s is held (relayd is running?) but "
+				"relayd does not answer on its admin socket: %s\n",
+				cfg->lock_file, reply);
+			return EXIT_ERROR;
+		}
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 static int cmd_status(struct store *st)
@@ -650,10 +683,6 @@ static int run(struct store *st, const struct opts *o, const char *db)
 		return cmd_export(st, o);
 	if (!strcmp(o->cmd, "show"))
 		return cmd_show(st, o, db);
-	if (!strcmp(o->cmd, "resend"))
-		return cmd_resend(st, o);
-	if (!strcmp(o->cmd, "purge"))
-		return cmd_purge(st, o);
 	return cmd_status(st);
 }
 
@@ -683,15 +712,19 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return EXIT_ERROR;
 	}
-	char err[256];
-	struct store *st = store_open(cfg->database, err, sizeof err);
-	if (!st) {
-		fprintf(stderr, "relayctl: %s: %s\n", cfg->database, err);
-		config_free(cfg);
-		return EXIT_ERROR;
+	if (!strcmp(o.cmd, "resend") || !strcmp(o.cmd, "purge")) {
+		rc = cmd_write(cfg, &o);
+	} else {
+		char err[256];
+		struct store *st = store_open_readonly(cfg->database, err, sizeof err);
+		if (!st) {
+			fprintf(stderr, "relayctl: %s\n", err);
+			config_free(cfg);
+			return EXIT_ERROR;
+		}
+		rc = run(st, &o, cfg->database);
+		store_close(st);
 	}
-	rc = run(st, &o, cfg->database);
-	store_close(st);
 	config_free(cfg);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "relayctl: write error: %s\n", strerror(errno));

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
+#include <unistd.h>
+#include "admin/admin.h"
 #include "config/config.h"
 #include "receive/forms.h"
 #include "receive/log.h"
@@ -98,12 +100,31 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* relayd is the database's only writer: it holds the lock while it
+	 * runs (relayctl writes itself only when it can take it) and takes
+	 * relayctl's resend and purge through the admin socket. A relayctl
+	 * writing directly holds the lock for a moment: wait for it. */
 	struct store *store = NULL;
+	struct admin_server *admin = NULL;
+	int lock_fd = -1;
 	if (!no_store) {
 		char err[512];
-		store = store_open(cfg->database, err, sizeof err);
-		if (!store) {
+		lock_fd = admin_lock(cfg->lock_file, 10000, err, sizeof err);
+		if (lock_fd == -2)
+			relay_log("error", "locked", "lock=%s msg=\"another relayd (or a "
+				  "relayctl writing) uses database %s\"", cfg->lock_file,
+				  cfg->database);
+		else if (lock_fd < 0)
+			relay_log("error", "lock", "error=\"%s\"", err);
+		if (lock_fd >= 0 && !(admin = admin_listen(cfg->admin_socket, err,
+							  sizeof err)))
+			relay_log("error", "admin_socket", "error=\"%s\"", err);
+		if (admin && !(store = store_open(cfg->database, err, sizeof err)))
 			relay_log("error", "store_open", "error=\"%s\"", err);
+		if (!store) {
+			admin_stop(admin);
+			if (lock_fd >= 0)
+				close(lock_fd);
 			struct forms *cur = forms_acquire();
 			forms_release(cur);
 			forms_release(cur);
@@ -127,16 +148,19 @@ int main(int argc, char **argv)
 	}
 #endif
 	static struct relay_server srv;
-	if (server_start(&srv, cfg, store, after, after_ctx) < 0) {
+	if (server_start(&srv, cfg, store, after, after_ctx) < 0 ||
+	    (admin && admin_serve(admin, store, after, after_ctx) < 0)) {
 #ifdef HAVE_DELIVER
 		deliver_worker_stop(worker);
 #endif
+		admin_stop(admin);
 		store_close(store);
 		config_free(cfg);
 		return 1;
 	}
-	relay_log("info", "started", "listen=%s port=%u database=%s store=%s",
-		  cfg->listen, cfg->port, cfg->database, store ? "on" : "off");
+	relay_log("info", "started", "listen=%s port=%u database=%s store=%s admin_socket=%s",
+		  cfg->listen, cfg->port, cfg->database, store ? "on" : "off",
+		  admin ? cfg->admin_socket : "-");
 
 	for (;;) {
 		int sig = 0;
@@ -162,7 +186,12 @@ int main(int argc, char **argv)
 #ifdef HAVE_DELIVER
 	deliver_worker_stop(worker);
 #endif
+	/* admin commands are served until the end: relayctl never finds the
+	 * lock held and nobody answering for longer than the shutdown */
+	admin_stop(admin);
 	store_close(store);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	/* drop the "current" reference: frees the forms */
 	struct forms *cur = forms_acquire();
 	forms_release(cur);

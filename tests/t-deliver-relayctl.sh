@@ -2,7 +2,8 @@
 # bin/relayctl against a real relayd, its SQLite file and tests/smtp_sink.py:
 # status, list (--city, --since/--until), export CSV (RFC 4180, parsed
 # with Python's csv) and JSON, show with the event log, resend (the mail
-# arrives again with the same Message-ID), purge --older-than, and the
+# arrives again with the same Message-ID), purge --older-than (only
+# submissions whose delivery ended; pending ones kept back), and the
 # errors and exit codes of bad use.
 exec /usr/bin/python3 - "$@" <<'PY'
 import csv, datetime, io, json, os, sqlite3, subprocess, sys, time
@@ -154,17 +155,46 @@ try:
     ok(rc == 1, "resend of an unknown reference: exit 1")
 
     rc, out, err = ctl("purge", "--older-than", "30", cfg=cfg)
-    ok(rc == 0 and out.startswith("purged 0 submissions"), "purge --older-than 30: nothing that young", out + err)
-    old = time.time() - 40 * 86400
+    ok(rc == 0 and out.startswith("purged 0 submissions") and "kept back 0 " in out,
+       "purge --older-than 30: nothing that young", out + err)
+    ok("event=admin command=purge status=0" in relay.logtext() and "directly" not in err,
+       "purge while relayd runs is done by relayd (its log), not by relayctl", err)
+    ok(wait_until(lambda: relay.rows("SELECT count(*) FROM outbox WHERE delivered_unix IS NULL")[0][0] == 0, 30),
+       "the resent mail is marked delivered again")
+
+    # Age some submissions. relayd is stopped meanwhile: the test must not be
+    # a second writer next to it either.
+    relay.stop()
+    refs_b = [r for r, (c, _, _) in posted.items() if c == b]
+    now = int(time.time())
+    old = now - 40 * 86400
     con = sqlite3.connect(relay.db, timeout=10)
-    con.execute("UPDATE submissions SET received_unix = ? WHERE reference IN (?, ?)",
-                (int(old), refs_a[0], refs_a[1]))
+    sid = lambda r: con.execute("SELECT id FROM submissions WHERE reference=?", (r,)).fetchone()[0]
+    # refs_a[0], refs_a[1]: received and delivered 40 days ago -> purged
+    # refs_a[2]: received 40 days ago, delivered (after a resend) 10 days ago -> stays
+    # refs_b[0]: received 40 days ago, its mail still pending -> kept back
+    for r in (refs_a[0], refs_a[1], refs_a[2], refs_b[0]):
+        con.execute("UPDATE submissions SET received_unix = ? WHERE id = ?", (old, sid(r)))
+    for r in (refs_a[0], refs_a[1]):
+        con.execute("UPDATE outbox SET delivered_unix = ? WHERE submission_id = ?", (old, sid(r)))
+    con.execute("UPDATE outbox SET delivered_unix = ? WHERE submission_id = ?",
+                (now - 10 * 86400, sid(refs_a[2])))
+    con.execute("UPDATE outbox SET delivered_unix = NULL, next_attempt = ? WHERE submission_id = ?",
+                (now + 86400, sid(refs_b[0])))
     con.commit()
     con.close()
+    relay.start()
     rc, out, err = ctl("purge", "--older-than", "30", cfg=cfg)
-    ok(rc == 0 and out.startswith("purged 2 submissions"), "purge --older-than 30: prints 2 removed", out + err)
-    ok(ctl("show", refs_a[0], cfg=cfg)[0] == 1 and ctl("show", refs_a[2], cfg=cfg)[0] == 0,
-       "purge: the old ones are gone, the others stay")
+    ok(rc == 0 and out.startswith("purged 2 submissions whose delivery ended before") and
+       "kept back 1 older one whose mail is still pending" in out,
+       "purge --older-than 30: 2 removed, 1 old but pending kept back and reported", out + err)
+    rc, out, err = ctl("show", refs_b[0], cfg=cfg)
+    ok(rc == 0 and ("Status:     queued" in out or "Status:     retrying" in out),
+       "purge never removes a submission whose mail is still pending, however old")
+    ok(ctl("show", refs_a[2], cfg=cfg)[0] == 0,
+       "purge counts the age from the end of delivery, not from receipt")
+    ok(ctl("show", refs_a[0], cfg=cfg)[0] == 1 and ctl("show", refs_a[1], cfg=cfg)[0] == 1 and
+       ctl("show", refs_b[1], cfg=cfg)[0] == 0, "purge: the old delivered ones are gone, the others stay")
     left = relay.rows("SELECT (SELECT count(*) FROM attachments a WHERE a.submission_id NOT IN"
                       " (SELECT id FROM submissions)) + (SELECT count(*) FROM events e WHERE"
                       " e.submission_id NOT IN (SELECT id FROM submissions))")[0][0]

@@ -5,6 +5,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 #include "../../generator/load/yamltree.h"
 #include "../../generator/util/buf.h"
 
@@ -224,6 +225,8 @@ static void parse_root(struct cfgparse *p, const struct ynode *root)
 			NUM(p, v, key, 1, 65535, c->port);
 		else if (!strcmp(key, "database"))
 			set_str(p, v, key, &c->database, true);
+		else if (!strcmp(key, "admin_socket"))
+			set_str(p, v, key, &c->admin_socket, true);
 		else if (!strcmp(key, "content_dir"))
 			set_str(p, v, key, &c->content_dir, true);
 		else if (!strcmp(key, "themes_dir"))
@@ -290,6 +293,23 @@ static void required(struct cfgparse *p, const struct ynode *root)
 	}
 }
 
+/* The admin socket and the lock file live next to the database unless
+ * admin_socket says otherwise. A Unix socket path has a hard limit
+ * (sun_path). */
+static void derived_paths(struct cfgparse *p, const struct ynode *root)
+{
+	struct relay_config *c = p->c;
+	struct sockaddr_un sun;
+	c->lock_file = arena_printf(&c->arena, "%s.lock", c->database);
+	if (!c->admin_socket)
+		c->admin_socket = arena_printf(&c->arena, "%s.sock", c->database);
+	if (strlen(c->admin_socket) >= sizeof sun.sun_path) {
+		const struct ynode *n = ymap_get(root, "admin_socket");
+		err(p, n ? n : root, "'%s' is too long for a Unix socket (at most 107 "
+		    "bytes): set admin_socket to a shorter path", c->admin_socket);
+	}
+}
+
 struct relay_config *config_load(const char *path, struct diags *d)
 {
 	struct relay_config *c = xcalloc(1, sizeof *c);
@@ -318,6 +338,8 @@ struct relay_config *config_load(const char *path, struct diags *d)
 		parse_root(&p, root);
 		required(&p, root);
 	}
+	if (!p.errors)
+		derived_paths(&p, root);
 	if (p.errors) {
 		config_free(c);
 		return NULL;

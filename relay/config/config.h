@@ -43,6 +43,12 @@ struct relay_config {
 	const char *listen;         /* "127.0.0.1" */
 	unsigned port;              /* 8025 */
 	const char *database;       /* "relay.db" */
+	/* relayctl's write commands go to relayd through this Unix socket
+	 * (mode 0600); default "<database>.sock" */
+	const char *admin_socket;
+	/* "<database>.lock": relayd holds an exclusive flock on it while it
+	 * runs, so relayctl knows whether it may write directly */
+	const char *lock_file;
 	const char *content_dir;    /* "content" */
 	const char *themes_dir;     /* "themes" */
 	const char **allowed_origins;   /* "https://www.example.de" (no slash) */

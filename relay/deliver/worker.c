@@ -11,8 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#define IDLE_RECHECK 5          /* seconds: look at the outbox at least this often
-				 * (relayctl resend, another process, cannot wake us) */
+#define IDLE_RECHECK 5          /* seconds: look at the outbox at least this often,
+				 * a safety net behind deliver_worker_wake() */
 #define DB_ERROR_PAUSE 5
 
 struct deliver_worker {

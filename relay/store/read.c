@@ -231,7 +231,13 @@ int store_each(struct store *s, const char *city, long long from_unix,
 	return ret;
 }
 
-int store_purge(struct store *s, long long cutoff_unix, long long *n)
+/* A submission is finished when none of its jobs is still pending; its
+ * delivery ended at the latest delivered/failed time of its jobs. */
+#define PENDING_JOB "EXISTS (SELECT 1 FROM outbox o WHERE o.submission_id = s.id" \
+	" AND o.delivered_unix IS NULL AND o.failed_unix IS NULL)"
+
+int store_purge(struct store *s, long long cutoff_unix, long long *purged,
+		long long *kept)
 {
 	static const char *const del[] = {
 		"DELETE FROM attachments WHERE submission_id IN (SELECT id FROM old)",
@@ -239,29 +245,37 @@ int store_purge(struct store *s, long long cutoff_unix, long long *n)
 		"DELETE FROM events WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM submissions WHERE id IN (SELECT id FROM old)",
 	};
-	*n = 0;
+	*purged = *kept = 0;
 	int ok = 0;
 	pthread_mutex_lock(&s->mu);
 	if (store_exec(s, "BEGIN IMMEDIATE") < 0) {
 		pthread_mutex_unlock(&s->mu);
 		return -1;
 	}
-	sqlite3_stmt *q = store_prep(s, "CREATE TEMP TABLE old AS SELECT id"
-		" FROM submissions WHERE received_unix < ?");
-	if (!q)
+	sqlite3_stmt *q = store_prep(s, "CREATE TEMP TABLE old AS SELECT s.id"
+		" FROM submissions s WHERE NOT " PENDING_JOB " AND coalesce((SELECT"
+		" max(coalesce(o.delivered_unix, o.failed_unix)) FROM outbox o"
+		" WHERE o.submission_id = s.id), s.received_unix) < ?");
+	sqlite3_stmt *k = store_prep(s, "SELECT count(*) FROM submissions s"
+		" WHERE s.received_unix < ? AND " PENDING_JOB);
+	if (!q || !k)
 		goto out;
 	sqlite3_bind_int64(q, 1, cutoff_unix);
-	if (sqlite3_step(q) != SQLITE_DONE) {
+	sqlite3_bind_int64(k, 1, cutoff_unix);
+	if (sqlite3_step(q) != SQLITE_DONE || sqlite3_step(k) != SQLITE_ROW) {
 		store_fail(s, "purge");
 		goto out;
 	}
+	*kept = sqlite3_column_int64(k, 0);
+	sqlite3_reset(k);       /* DROP TABLE fails while a statement is active */
 	for (size_t i = 0; i < sizeof del / sizeof del[0]; i++)
 		if (store_exec(s, del[i]) < 0)
 			goto out;
-	*n = sqlite3_changes(s->db);
+	*purged = sqlite3_changes(s->db);
 	ok = store_exec(s, "DROP TABLE temp.old") == 0;
 out:
 	sqlite3_finalize(q);
+	sqlite3_finalize(k);
 	int ret = -1;
 	if (ok && store_exec(s, "COMMIT") == 0)
 		ret = 0;
@@ -271,7 +285,7 @@ out:
 		store_exec(s, "ROLLBACK");
 		store_exec(s, "DROP TABLE IF EXISTS temp.old");
 		memcpy(s->err, keep, sizeof keep);
-		*n = 0;
+		*purged = *kept = 0;
 	}
 	pthread_mutex_unlock(&s->mu);
 	return ret;

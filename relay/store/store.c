@@ -170,6 +170,26 @@ struct store *store_open(const char *path, char *err, size_t errlen)
 	return s;
 }
 
+struct store *store_open_readonly(const char *path, char *err, size_t errlen)
+{
+	struct store *s = xcalloc(1, sizeof *s);
+	pthread_mutex_init(&s->mu, NULL);
+	long long v = -1;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+	    pragma_int(s, "PRAGMA user_version", &v) < 0 || v != 1) {
+		if (v >= 0 && v != 1)
+			snprintf(err, errlen, "%s: schema version %lld, expected 1", path, v);
+		else
+			snprintf(err, errlen, "%s: %s", path,
+				 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
 void store_close(struct store *s)
 {
 	if (!s)

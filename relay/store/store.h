@@ -34,6 +34,10 @@ struct store;
  * NULL on failure with a message in err. busy_timeout is set, so a
  * relayctl process next to relayd waits instead of failing. */
 struct store *store_open(const char *path, char *err, size_t errlen);
+/* A read-only connection (relayctl's list, export, show, status): it can
+ * neither write nor checkpoint, so it never is a second writer next to
+ * relayd. Only the reading functions below work on it. */
+struct store *store_open_readonly(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 /* Last error message of the connection (for log lines); never NULL. */
 const char *store_errmsg(struct store *s);
@@ -126,9 +130,14 @@ typedef int (*store_each_fn)(void *ctx, const struct submission *sub,
 int store_each(struct store *s, const char *city, long long from_unix,
 	       long long until_unix, bool with_files, store_each_fn fn, void *ctx);
 
-/* Deletes submissions received before cutoff_unix with their attachments,
- * outbox jobs and events, in one transaction. *n = submissions deleted. */
-int store_purge(struct store *s, long long cutoff_unix, long long *n);
+/* Data protection retention. Deletes, in one transaction, every submission
+ * whose delivery has ended - each of its jobs delivered or failed - before
+ * cutoff_unix (the latest delivered/failed time of its jobs), with its
+ * attachments, outbox jobs and events. A submission with a job still
+ * pending is never deleted, however old: *kept counts those received
+ * before the cutoff. *purged = submissions deleted. 0 ok, -1 error. */
+int store_purge(struct store *s, long long cutoff_unix, long long *purged,
+		long long *kept);
 
 /* For /healthz and /metrics. */
 struct store_counts {

@@ -198,9 +198,27 @@ int main(void)
 	cnt = 0;
 	ok(store_each(s, NULL, now + 3600, 0, false, count_cb, &cnt) == 0 && cnt == 0,
 	   "store_each filters by date");
-	long long purged = -1;
-	ok(store_purge(s, now - 3600, &purged) == 0 && purged == 0, "purge keeps recent ones");
-	ok(store_purge(s, now + 3600, &purged) == 0 && purged == N &&
+	long long purged = -1, kept = -1;
+	ok(store_purge(s, now - 3600, &purged, &kept) == 0 && purged == 0 && kept == 0,
+	   "purge keeps recent ones");
+	long long pending = q1(db, "SELECT count(*) FROM submissions s WHERE EXISTS"
+		" (SELECT 1 FROM outbox o WHERE o.submission_id = s.id AND"
+		" o.delivered_unix IS NULL AND o.failed_unix IS NULL)");
+	ok(pending > 0 && pending < N, "some submissions are still pending");
+	ok(store_purge(s, now + 3600, &purged, &kept) == 0 && purged == N - pending &&
+	   kept == pending && q1(db, "SELECT count(*) FROM submissions") == pending,
+	   "purge removes only submissions whose delivery ended; pending ones are "
+	   "kept and counted");
+	ok(store_claim_due(s, now + 100000, 60, many, 200, &n) == 0 && n > 0,
+	   "claim the rest");
+	int all_ok = 1;
+	for (size_t i = 0; i < n; i++)
+		all_ok &= store_job_delivered(s, many[i].id, now + 7200, "250 OK") == 0;
+	ok(all_ok, "the rest delivered");
+	ok(store_purge(s, now + 3600, &purged, &kept) == 0 && purged == 0 && kept == 0,
+	   "age counts from the end of delivery, not from receipt");
+	ok(store_purge(s, now + 7201, &purged, &kept) == 0 && purged == pending &&
+	   kept == 0 &&
 	   q1(db, "SELECT (SELECT count(*) FROM submissions) + (SELECT count(*) FROM attachments)"
 	      " + (SELECT count(*) FROM outbox) + (SELECT count(*) FROM events)") == 0,
 	   "purge removes submissions with attachments, outbox and events");
