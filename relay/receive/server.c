@@ -163,7 +163,13 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 	}
 	if (store && committer_start(&s->committer, store) < 0)
 		return -1;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	/* poll(2), not epoll: with a thread pool, libmicrohttpd 0.9.75's
+	 * MHD_quiesce_daemon() and its workers race to remove the listening
+	 * socket from the epoll sets, and the loser aborts the process
+	 * ("Failed to remove listen FD from epoll set", an open MHD defect;
+	 * it hit SIGTERM now and then). With poll, quiescing only signals the
+	 * workers. A worker polls its share of max_connections: cheap. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 			 MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
