@@ -258,6 +258,11 @@ static void load_service(struct loader *L, const char *path, const char *slug,
 	s->form = load_form(c, ymap_get(y, "form"));
 }
 
+static int service_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct service *)a)->slug, ((const struct service *)b)->slug);
+}
+
 static void load_services(struct loader *L)
 {
 	struct lctx *c = &L->c;
@@ -286,6 +291,9 @@ static void load_services(struct loader *L)
 		load_service(L, path, slug, &cat->services[cat->n_services++]);
 	}
 	source_list_free(e, n);
+	/* The listing is sorted by file name, where "x-y.yml" comes before
+	 * "x.yml"; catalog_service() bisects by slug, where "x" comes first. */
+	qsort(cat->services, cat->n_services, sizeof *cat->services, service_cmp);
 }
 
 /* ---- cities/<slug>/city.yml ---- */

@@ -183,6 +183,30 @@ int main(void)
 	   "max_length given and defaulted");
 	catalog_free(c);
 
+	/* "hund-x.yml" sorts before "hund.yml" as a file name, "hund" before
+	 * "hund-x" as a slug: lookups must still find both. */
+	{
+		char other[2048];
+		snprintf(other, sizeof other, "%s", SERVICE);
+		put("content/services/hund.yml", other);
+		put("content/services/hund-x.yml", other);
+		put("content/cities/alpha/hund-x.yml", "costs: 1 Euro\n");
+		struct diags d3;
+		struct catalog *c3 = load(&d3);
+		ok(c3 && catalog_service(c3, "hund") && catalog_service(c3, "hund-x") &&
+		   catalog_service(c3, "hundeanmeldung") && !catalog_service(c3, "hun"),
+		   "services are found by slug whatever the file name order");
+		catalog_free(c3);
+		diags_free(&d3);
+		char p1[1024];
+		const char *gone[] = { "content/services/hund.yml", "content/services/hund-x.yml",
+				       "content/cities/alpha/hund-x.yml" };
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(p1, sizeof p1, "%s/%s", root, gone[i]);
+			unlink(p1);
+		}
+	}
+
 	put("content/services/hundeanmeldung.yml", "title: [unclosed\n");
 	expect_error("invalid YAML reported with position", "content/services/hundeanmeldung.yml:2:1: ",
 		     "invalid YAML");
