@@ -34,6 +34,12 @@ struct output {
 	struct strmap old;      /* the previous build's keys */
 	struct strmap links;    /* link target -> "page: raw link" citing it */
 	size_t written, unchanged, skipped;
+	/* Unchanged files are linked into the new tree only once something
+	 * changed (materialized); until then they wait in pending, so a
+	 * rebuild that changes nothing touches no file at all. */
+	int materialized;
+	char **pending;
+	size_t n_pending, cap_pending;
 	struct diags *d;        /* diagnostics of output_write (under lock) */
 	int failed;
 };
@@ -200,9 +206,8 @@ static int mkdirs_for(char *path)
 	return 0;
 }
 
-/* Same bytes as the deployed file? Then hard-link it (mtime kept). */
-static int reuse_old(struct output *o, const char *rel, const char *newpath,
-		     const void *data, size_t len)
+/* Same bytes as the deployed file? */
+static int same_as_old(struct output *o, const char *rel, const void *data, size_t len)
 {
 	char old[OUT_PATH_MAX];
 	int w = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
@@ -226,14 +231,63 @@ static int reuse_old(struct output *o, const char *rel, const char *newpath,
 		free(cur);
 	}
 	close(fd);
-	if (!same)
+	return same;
+}
+
+/* Hard-link the deployed file into the new tree (its mtime stays). */
+static int link_old(struct output *o, const char *rel)
+{
+	char old[OUT_PATH_MAX], path[OUT_PATH_MAX];
+	int w1 = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
+	int w2 = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
+	if (w1 < 0 || (size_t)w1 >= sizeof old || w2 < 0 || (size_t)w2 >= sizeof path)
+		return -1;
+	if (link(old, path) == 0)
 		return 0;
-	if (link(old, newpath) == 0)
-		return 1;
 	/* The first file of a directory: create the directory and retry. */
-	char dir[OUT_PATH_MAX];
-	snprintf(dir, sizeof dir, "%s", newpath);
-	return errno == ENOENT && mkdirs_for(dir) == 0 && link(old, newpath) == 0;
+	return errno == ENOENT && mkdirs_for(path) == 0 && link(old, path) == 0 ? 0 : -1;
+}
+
+/* An unchanged file: link it now, or later if the tree is ever needed.
+ * Lock held. */
+static void keep_old(struct output *o, const char *rel)
+{
+	o->unchanged++;
+	if (o->materialized) {
+		if (link_old(o, rel) < 0) {
+			diag_add(o->d, rel, 0, 0, "cannot link the unchanged file: %s",
+				 strerror(errno));
+			o->failed = 1;
+		}
+		return;
+	}
+	if (o->n_pending == o->cap_pending) {
+		o->cap_pending = o->cap_pending ? o->cap_pending * 2 : 1024;
+		o->pending = xrealloc(o->pending, o->cap_pending * sizeof *o->pending);
+	}
+	o->pending[o->n_pending++] = xstrdup(rel);
+}
+
+/* Something changed: the new tree is needed, with every unchanged file. */
+static int materialize(struct output *o)
+{
+	pthread_mutex_lock(&o->lock);
+	int rc = 0;
+	if (!o->materialized) {
+		o->materialized = 1;
+		for (size_t i = 0; i < o->n_pending; i++) {
+			if (rc == 0 && link_old(o, o->pending[i]) < 0) {
+				diag_add(o->d, o->pending[i], 0, 0,
+					 "cannot link the unchanged file: %s", strerror(errno));
+				o->failed = 1;
+				rc = -1;
+			}
+			free(o->pending[i]);
+		}
+		o->n_pending = 0;
+	}
+	pthread_mutex_unlock(&o->lock);
+	return rc;
 }
 
 static int write_file(const char *path, const void *data, size_t len)
@@ -316,28 +370,21 @@ int output_reuse(struct output *o, const char *rel, const char *key)
 {
 	if (o->dry_run || !key)
 		return 0;
+	char old[OUT_PATH_MAX];
+	int w = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
+	struct stat st;
+	if (w < 0 || (size_t)w >= sizeof old || lstat(old, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;   /* the old file is gone: render it */
 	pthread_mutex_lock(&o->lock);
 	const char *prev = map_get(&o->old, rel);
 	int same = prev && strcmp(prev, key) == 0 && !set_has(o, rel);
-	pthread_mutex_unlock(&o->lock);
-	if (!same)
-		return 0;
-	char old[OUT_PATH_MAX], path[OUT_PATH_MAX];
-	int w1 = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
-	int w2 = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
-	if (w1 < 0 || (size_t)w1 >= sizeof old || w2 < 0 || (size_t)w2 >= sizeof path)
-		return 0;
-	if (link(old, path) < 0 && (errno != ENOENT || mkdirs_for(path) < 0 ||
-				    link(old, path) < 0))
-		return 0;   /* the old file is gone: render it */
-	pthread_mutex_lock(&o->lock);
-	int ok = claim(o, rel, key);
+	int ok = same && claim(o, rel, key);
 	if (ok) {
-		o->unchanged++;
 		o->skipped++;
+		keep_old(o, rel);
 	}
 	pthread_mutex_unlock(&o->lock);
-	return ok ? 1 : -1;
+	return !same ? 0 : ok ? 1 : -1;
 }
 
 size_t output_skipped(struct output *o)
@@ -367,26 +414,27 @@ int output_write_keyed(struct output *o, const char *rel, const void *data, size
 	}
 	if (o->dry_run)
 		return 0;
+	if (same_as_old(o, rel, data, len)) {
+		pthread_mutex_lock(&o->lock);
+		keep_old(o, rel);
+		pthread_mutex_unlock(&o->lock);
+		return 0;
+	}
 	char path[OUT_PATH_MAX];
 	int w = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
-	if (w < 0 || (size_t)w >= sizeof path)
+	if (w < 0 || (size_t)w >= sizeof path || materialize(o) < 0)
 		return -1;
-	int reused = reuse_old(o, rel, path, data, len);
-	if (!reused && write_file(path, data, len) < 0) {
-		if (errno != ENOENT || mkdirs_for(path) < 0 || write_file(path, data, len) < 0) {
-			int e = errno;
-			pthread_mutex_lock(&o->lock);
-			diag_add(o->d, path, 0, 0, "cannot write: %s", strerror(e));
-			o->failed = 1;
-			pthread_mutex_unlock(&o->lock);
-			return -1;
-		}
+	if (write_file(path, data, len) < 0 &&
+	    (errno != ENOENT || mkdirs_for(path) < 0 || write_file(path, data, len) < 0)) {
+		int e = errno;
+		pthread_mutex_lock(&o->lock);
+		diag_add(o->d, path, 0, 0, "cannot write: %s", strerror(e));
+		o->failed = 1;
+		pthread_mutex_unlock(&o->lock);
+		return -1;
 	}
 	pthread_mutex_lock(&o->lock);
-	if (reused)
-		o->unchanged++;
-	else
-		o->written++;
+	o->written++;
 	pthread_mutex_unlock(&o->lock);
 	return 0;
 }
@@ -441,6 +489,9 @@ static void output_destroy(struct output *o)
 	map_free(&o->files);
 	map_free(&o->old);
 	map_free(&o->links);
+	for (size_t i = 0; i < o->n_pending; i++)
+		free(o->pending[i]);
+	free(o->pending);
 	pthread_mutex_destroy(&o->lock);
 	free(o->dest);
 	free(o->tmp);
@@ -453,7 +504,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int write_cache(struct output *o)
+static int write_cache(struct output *o, const char *dir)
 {
 	char **rels = xcalloc(o->files.n + 1, sizeof *rels);
 	size_t n = 0;
@@ -468,11 +519,16 @@ static int write_cache(struct output *o)
 		rc = buf_printf(&b, "%s %s\n", map_get(&o->files, rels[i]), rels[i]);
 	free(rels);
 	char path[OUT_PATH_MAX];
-	int w = snprintf(path, sizeof path, "%s/%s", o->tmp, CACHE_NAME);
-	if (rc == 0 && (w < 0 || (size_t)w >= sizeof path))
+	char tmp[OUT_PATH_MAX + 8];
+	int w = snprintf(path, sizeof path, "%s/%s", dir, CACHE_NAME);
+	int w2 = snprintf(tmp, sizeof tmp, "%s.new", path);
+	if (rc == 0 && (w < 0 || (size_t)w >= sizeof path || w2 < 0 || (size_t)w2 >= sizeof tmp))
 		rc = -1;
+	/* Written aside and renamed: a crash never leaves half a cache. */
 	if (rc == 0)
-		rc = write_file(path, b.data ? b.data : "", b.len);
+		rc = write_file(tmp, b.data ? b.data : "", b.len);
+	if (rc == 0)
+		rc = rename(tmp, path);
 	buf_free(&b);
 	return rc;
 }
@@ -493,8 +549,17 @@ int output_commit(struct output *o, struct output_stats *st, struct diags *d)
 		output_abort(o);
 		return -1;
 	}
-	if (write_cache(o) < 0) {
-		diag_add(d, o->tmp, 0, 0, "cannot write %s: %s", CACHE_NAME, strerror(errno));
+	size_t removed = st ? st->removed : removed_files(o);
+	if (!o->materialized && removed == 0) {
+		/* Nothing changed: the deployed tree stays as it is. */
+		int rc = write_cache(o, o->dest);
+		if (rc < 0)
+			diag_add(d, o->dest, 0, 0, "cannot write %s: %s", CACHE_NAME, strerror(errno));
+		output_abort(o);
+		return rc;
+	}
+	if (materialize(o) < 0 || write_cache(o, o->tmp) < 0) {
+		diag_add(d, o->tmp, 0, 0, "cannot complete the new site: %s", strerror(errno));
 		output_abort(o);
 		return -1;
 	}
