@@ -582,10 +582,15 @@ static void check_references(struct loader *L)
 				o->service, o->city);
 			continue;
 		}
-		for (size_t j = 0; j < o->n_remove_fields; j++)
+		for (size_t j = 0; j < o->n_remove_fields; j++) {
 			if (!s->form || !cs_field_in_form(s->form, o->remove_fields[j]))
 				pos_err(L, &o->pos, "remove_fields: service '%s' has no field '%s'",
 					s->slug, o->remove_fields[j]);
+			else if (strcmp(s->form->applicant_email_field, o->remove_fields[j]) == 0)
+				pos_err(L, &o->pos, "remove_fields: '%s' is the applicant's email "
+					"field of '%s' (applicant_email) and cannot be removed",
+					o->remove_fields[j], s->slug);
+		}
 		for (size_t j = 0; j < o->n_add_fields; j++) {
 			if (!s->form)
 				pos_err(L, &o->add_fields[j].pos, "add_fields: service '%s' has no form%s",

@@ -246,6 +246,10 @@ int main(void)
 	expect_error("removing a field that does not exist", "content/cities/beta/hundeanmeldung.yml:1:1: ",
 		     "has no field 'farbe'");
 
+	put("content/cities/beta/hundeanmeldung.yml", "remove_fields: [email]\n");
+	expect_error("removing the applicant's email field", "content/cities/beta/hundeanmeldung.yml:1:1: ",
+		     "'email' is the applicant's email field");
+
 	put("content/cities/beta/hundeanmeldung.yml", "office: standesamt\n");
 	expect_error("office role the city does not have", "content/cities/beta/hundeanmeldung.yml:1:1: ",
 		     "no office 'standesamt'");
