@@ -31,8 +31,9 @@
 struct store;
 
 /* Opens (creating if needed) and migrates the schema (PRAGMA user_version).
- * NULL on failure with a message in err. busy_timeout is set, so a
- * relayctl process next to relayd waits instead of failing. */
+ * NULL on failure with a message in err. The writer's connection: relayd's,
+ * or relayctl's while it holds the lock relayd holds when running
+ * (admin/admin.h). busy_timeout is set, so a reader never makes it fail. */
 struct store *store_open(const char *path, char *err, size_t errlen);
 /* A read-only connection (relayctl's list, export, show, status): it can
  * neither write nor checkpoint, so it never is a second writer next to
