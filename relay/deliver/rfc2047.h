@@ -4,6 +4,7 @@
  * header goes through here (or through mailhdr.h's checks) first. */
 #ifndef RFC2047_H
 #define RFC2047_H
+#include "../../generator/util/utf8.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include "../../generator/util/buf.h"
@@ -11,8 +12,6 @@
 #define MAIL_LINE_MAX    78     /* RFC 5322 2.1.1 "SHOULD" */
 #define RFC2047_WORD_MAX 75     /* RFC 2047 2: one encoded-word */
 
-/* Is s valid UTF-8 (shortest forms, no surrogates, <= U+10FFFF)? */
-bool utf8_valid(const char *s, size_t n);
 
 /* Appends unstructured header text (e.g. a Subject) to out. *col is the
  * column the text starts at (e.g. 9 after "Subject: ") and is updated.

@@ -1,5 +1,6 @@
 /* worker.c - the outbox worker thread (see worker.h). */
 #include "worker.h"
+#include "../receive/log.h"
 #include "mail.h"
 #include "mailhdr.h"
 #include <curl/curl.h>
@@ -27,24 +28,6 @@ struct deliver_worker {
 	bool stop, woken;
 	struct deliver_stats stats;
 };
-
-/* One structured line on stderr, in relayd's style:
- * "relayd: level=... component=deliver event=... key=value ...". */
-static void logline(const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void logline(const char *level, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	/* One write per line (stderr is unbuffered): no interleaving. */
-	fprintf(stderr, "relayd: level=%s component=deliver %s%s\n", level, msg,
-		(size_t)n >= sizeof msg ? " truncated=1" : "");
-}
 
 static bool addr_char(char c)
 {
@@ -109,10 +92,10 @@ static void job_failed(struct deliver_worker *w, const struct outbox_job *job,
 	char q[400];
 	quote(q, sizeof q, why);
 	if (store_job_failed(w->store, job->id, time(NULL), why) < 0)
-		logline("error", "event=store_error job=%lld error=\"%s\"", job->id,
+		relay_log("error", "store_error", "component=deliver job=%lld error=\"%s\"", job->id,
 			store_errmsg(w->store));
 	count(w, &w->stats.failed);
-	logline("error", "event=delivery_failed job=%lld kind=%s ref=%s attempts=%d "
+	relay_log("error", "delivery_failed", "component=deliver job=%lld kind=%s ref=%s attempts=%d "
 		"error=\"%s\" action=\"check SMTP, then relayctl resend %s\"",
 		job->id, job->kind, ref, job->attempts, q, ref);
 }
@@ -135,10 +118,10 @@ static void job_retry(struct deliver_worker *w, const struct outbox_job *job,
 	char q[400];
 	quote(q, sizeof q, why);
 	if (store_job_retry(w->store, job->id, now, at, why) < 0)
-		logline("error", "event=store_error job=%lld error=\"%s\"", job->id,
+		relay_log("error", "store_error", "component=deliver job=%lld error=\"%s\"", job->id,
 			store_errmsg(w->store));
 	count(w, &w->stats.retried);
-	logline("warn", "event=delivery_retry job=%lld kind=%s ref=%s attempts=%d "
+	relay_log("warn", "delivery_retry", "component=deliver job=%lld kind=%s ref=%s attempts=%d "
 		"retry_in=%llds error=\"%s\"", job->id, job->kind, ref,
 		job->attempts, at - now, q);
 }
@@ -173,7 +156,7 @@ static int send_job(struct deliver_worker *w, const struct outbox_job *job)
 		return 1;
 	}
 	if (m.reply_to_dropped)
-		logline("warn", "event=reply_to_dropped job=%lld ref=%s "
+		relay_log("warn", "reply_to_dropped", "component=deliver job=%lld ref=%s "
 			"reason=\"applicant address unusable\"", job->id, sub->reference);
 	struct mail_result res;
 	count(w, &w->stats.attempts);
@@ -183,12 +166,12 @@ static int send_job(struct deliver_worker *w, const struct outbox_job *job)
 		char q[400];
 		quote(q, sizeof q, res.detail);
 		if (store_job_delivered(w->store, job->id, time(NULL), res.detail) < 0)
-			logline("error", "event=store_error job=%lld ref=%s "
+			relay_log("error", "store_error", "component=deliver job=%lld ref=%s "
 				"error=\"%s\" note=\"mail sent; it will be sent "
 				"again with the same Message-ID\"", job->id,
 				sub->reference, store_errmsg(w->store));
 		count(w, &w->stats.delivered);
-		logline("info", "event=delivered job=%lld kind=%s ref=%s attempts=%d "
+		relay_log("info", "delivered", "component=deliver job=%lld kind=%s ref=%s attempts=%d "
 			"message_id=%s reply=\"%s\"", job->id, job->kind,
 			sub->reference, job->attempts, m.message_id, q);
 		break;
@@ -212,7 +195,7 @@ static int deliver_one(struct deliver_worker *w)
 	struct outbox_job job;
 	size_t n = 0;
 	if (store_claim_due(w->store, time(NULL), w->lease, &job, 1, &n) < 0) {
-		logline("error", "event=store_error op=claim error=\"%s\"",
+		relay_log("error", "store_error", "component=deliver op=claim error=\"%s\"",
 			store_errmsg(w->store));
 		return -1;
 	}
@@ -288,7 +271,7 @@ struct deliver_worker *deliver_worker_start(struct store *store,
 					    const struct relay_config *cfg)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		logline("error", "event=start_failed error=\"curl_global_init\"");
+		relay_log("error", "start_failed", "component=deliver error=\"curl_global_init\"");
 		return NULL;
 	}
 	struct deliver_worker *w = xcalloc(1, sizeof *w);
@@ -309,7 +292,7 @@ struct deliver_worker *deliver_worker_start(struct store *store,
 		pthread_mutex_destroy(&w->mu);
 	}
 	if (e) {
-		logline("error", "event=start_failed error=\"%s\"", strerror(e));
+		relay_log("error", "start_failed", "component=deliver error=\"%s\"", strerror(e));
 		free(w);
 		curl_global_cleanup();
 		return NULL;
@@ -318,7 +301,7 @@ struct deliver_worker *deliver_worker_start(struct store *store,
 	char host[256];
 	if (url_host(w->srv.url, host, sizeof host) < 0)
 		snprintf(host, sizeof host, "?");
-	logline("info", "event=worker_started smtp_host=%s starttls=%s "
+	relay_log("info", "worker_started", "component=deliver smtp_host=%s starttls=%s "
 		"retry_initial=%lds retry_max=%lds lifetime=%lds lease=%lds",
 		host, w->srv.require_tls ? "required" : "off",
 		cfg->retry.initial, cfg->retry.max, w->lifetime, w->lease);
@@ -353,7 +336,7 @@ void deliver_worker_stop(struct deliver_worker *w)
 	pthread_join(w->thread, NULL);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->mu);
-	logline("info", "event=worker_stopped delivered=%llu retried=%llu failed=%llu",
+	relay_log("info", "worker_stopped", "component=deliver delivered=%llu retried=%llu failed=%llu",
 		w->stats.delivered, w->stats.retried, w->stats.failed);
 	free(w);
 	curl_global_cleanup();

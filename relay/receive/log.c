@@ -20,6 +20,6 @@ void relay_log(const char *level, const char *event, const char *fmt, ...)
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	/* one fprintf per line: stdio locks the stream, lines from several
 	 * threads do not interleave */
-	fprintf(stderr, "relayd: ts=%s level=%s event=%s%s%s\n", ts, level, event,
-		msg[0] ? " " : "", msg);
+	fprintf(stderr, "relayd: ts=%s level=%s event=%s%s%s%s\n", ts, level, event,
+		msg[0] ? " " : "", msg, n >= 0 && (size_t)n >= sizeof msg ? " truncated=1" : "");
 }

@@ -294,7 +294,7 @@ static void check_structure(struct vctx *v)
 			bad(v->out, "repeated_field");
 			return;
 		}
-		if (memchr(iv->value, '\0', iv->len) || !valid_utf8(iv->value, iv->len)) {
+		if (memchr(iv->value, '\0', iv->len) || !utf8_valid(iv->value, iv->len)) {
 			bad(v->out, "invalid_utf8");
 			return;
 		}

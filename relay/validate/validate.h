@@ -5,6 +5,7 @@
  * bytes, never by name or Content-Type. */
 #ifndef VALIDATE_H
 #define VALIDATE_H
+#include "../../generator/util/utf8.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include "../../generator/model/catalog.h"
@@ -56,9 +57,6 @@ void validate_form(struct arena *a, const struct city_service *cs,
  * recipient, inside its availability window.) */
 bool validate_accepting(const struct city_service *cs, const char *today);
 
-/* Exposed for unit tests. */
-bool valid_utf8(const char *s, size_t n);
-size_t utf8_chars(const char *s, size_t n);
 bool valid_email(const char *s);
 bool valid_tel(const char *s);
 bool valid_date(const char *s);
