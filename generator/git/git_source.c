@@ -78,16 +78,22 @@ static git_tree_entry *lookup(struct git_src *g, const char *path,
 	return e;
 }
 
+/* The entry of a file (or link); the root is a directory: EISDIR. */
+static git_tree_entry *lookup_file(struct git_src *g, const char *path)
+{
+	int is_root;
+	git_tree_entry *e = lookup(g, path, &is_root);
+	if (!e && is_root)
+		errno = EISDIR;
+	return e;
+}
+
 static int gs_read(struct source *s, const char *path, struct buf *out)
 {
 	struct git_src *g = gs_of(s);
-	int is_root;
-	git_tree_entry *e = lookup(g, path, &is_root);
-	if (!e) {
-		if (is_root)
-			errno = EISDIR;
+	git_tree_entry *e = lookup_file(g, path);
+	if (!e)
 		return -1;
-	}
 	int rc = -1;
 	git_filemode_t mode = git_tree_entry_filemode(e);
 	if (mode == GIT_FILEMODE_TREE) {
@@ -179,14 +185,9 @@ static int gs_list(struct source *s, const char *dir, struct source_entry **out,
 
 static int gs_file_id(struct source *s, const char *path, char id[41])
 {
-	struct git_src *g = gs_of(s);
-	int is_root;
-	git_tree_entry *e = lookup(g, path, &is_root);
-	if (!e) {
-		if (is_root)
-			errno = EISDIR;
+	git_tree_entry *e = lookup_file(gs_of(s), path);
+	if (!e)
 		return -1;
-	}
 	int rc = -1;
 	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		errno = EISDIR;

@@ -18,6 +18,10 @@ void  arena_free(struct arena *a);
 void *arena_alloc(struct arena *a, size_t n);      /* zeroed, aligned */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);
+/* Room for one more element in an arena array of *cap elements holding n:
+ * returns the (possibly moved) array, growing *cap from first, doubling. */
+void *arena_grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size,
+		 size_t first);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);

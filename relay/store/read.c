@@ -28,14 +28,8 @@ static int load_fields(struct store *s, struct arena *a, struct submission *sub)
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (sub->n_fields == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			struct sub_field *v = arena_alloc(a, ncap * sizeof *v);
-			if (cap)
-				memcpy(v, sub->fields, cap * sizeof *v);
-			sub->fields = v;
-			cap = ncap;
-		}
+		sub->fields = arena_grow(a, sub->fields, sub->n_fields, &cap,
+					 sizeof *sub->fields, 16);
 		struct sub_field *f = &sub->fields[sub->n_fields++];
 		f->name = col_str(a, q, 0);
 		f->label = col_str(a, q, 1);
@@ -58,14 +52,8 @@ static int load_files(struct store *s, struct arena *a, struct submission *sub)
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (sub->n_files == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-			struct sub_file *v = arena_alloc(a, ncap * sizeof *v);
-			if (cap)
-				memcpy(v, sub->files, cap * sizeof *v);
-			sub->files = v;
-			cap = ncap;
-		}
+		sub->files = arena_grow(a, sub->files, sub->n_files, &cap,
+					sizeof *sub->files, 4);
 		struct sub_file *f = &sub->files[sub->n_files++];
 		f->field = col_str(a, q, 0);
 		f->label = col_str(a, q, 1);
