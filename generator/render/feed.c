@@ -230,6 +230,16 @@ static int put_entry(struct buf *b, const struct catalog *c,
 	return rc ? -1 : 0;
 }
 
+/* "<base>/<dir><file>", XML-escaped: an absolute URL of a portal page. */
+static int portal_url(struct buf *b, const char *base, const char *dir, const char *file)
+{
+	int rc = xml_put(b, base);
+	rc |= buf_putc(b, '/');
+	rc |= xml_put(b, dir);
+	rc |= xml_put(b, file);
+	return rc;
+}
+
 static int put_head(struct buf *b, const struct catalog *c,
 		    const struct city *city, long long updated)
 {
@@ -244,18 +254,12 @@ static int put_head(struct buf *b, const struct catalog *c,
 	int n = snprintf(dir, sizeof dir, "%s%s", city ? city->slug : "", city ? "/" : "");
 	if (n < 0 || (size_t)n >= sizeof dir)
 		return -1;
-	rc |= xml_put(b, base);
-	rc |= buf_putc(b, '/');
-	rc |= xml_put(b, dir);
-	rc |= buf_puts(b, "feed.xml\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"");
-	rc |= xml_put(b, base);
-	rc |= buf_putc(b, '/');
-	rc |= xml_put(b, dir);
-	rc |= buf_puts(b, "index.html\"/>\n  <id>");
-	rc |= xml_put(b, base);
-	rc |= buf_putc(b, '/');
-	rc |= xml_put(b, dir);
-	rc |= buf_puts(b, "feed.xml</id>\n  <updated>");
+	rc |= portal_url(b, base, dir, "feed.xml");
+	rc |= buf_puts(b, "\"/>\n  <link rel=\"alternate\" type=\"text/html\" href=\"");
+	rc |= portal_url(b, base, dir, "index.html");
+	rc |= buf_puts(b, "\"/>\n  <id>");
+	rc |= portal_url(b, base, dir, "feed.xml");
+	rc |= buf_puts(b, "</id>\n  <updated>");
 	rc |= put_time(b, updated);
 	rc |= buf_puts(b, "</updated>\n  <author><name>");
 	rc |= xml_put(b, city ? city->name : c->region.name);
