@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include "../../generator/util/buf.h"
@@ -36,7 +37,7 @@ struct req {
 	const struct city_service *cs;
 	struct MHD_PostProcessor *pp;
 	size_t body;
-	bool too_large, pp_error, want_json;
+	bool too_large, pp_error, want_json, multipart;
 	struct part *parts;
 	size_t n_parts, cap_parts;
 	struct commit_req cr;
@@ -240,6 +241,13 @@ static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind,
 {
 	struct req *q = cls;
 	(void)kind, (void)ctype, (void)enc;
+	/* A multipart part without a usable name (no name=, garbled
+	 * Content-Disposition, a NUL in the name) reaches us with key NULL or
+	 * "": no form of ours sends that, so the whole post is malformed. */
+	if (!key || !*key) {
+		q->pp_error = true;
+		return MHD_NO;
+	}
 	struct part *p = q->n_parts ? &q->parts[q->n_parts - 1] : NULL;
 	if (off == 0 || !p || strcmp(p->name, key)) {
 		if (q->n_parts == q->cap_parts) {
@@ -326,6 +334,9 @@ static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
 		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
 				  "Ihr Antrag ist zu groß. Verkleinern Sie die "
 				  "angehängten Dateien.", NULL, NULL);
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     "Content-Type");
+	q->multipart = ct && !strncasecmp(ct, "multipart/", 10);
 	q->pp = MHD_create_post_processor(c, POST_BUFFER, post_iter, q);
 	if (!q->pp)
 		return send_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, RJ_MEDIA_TYPE,
@@ -457,7 +468,9 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 	/* MHD_NO here means a malformed or truncated body: never store half */
 	enum MHD_Result ok = MHD_destroy_post_processor(q->pp);
 	q->pp = NULL;
-	if (ok != MHD_YES || q->pp_error)
+	/* Every form of ours has fields: a multipart body in which
+	 * libmicrohttpd found no part never contained its boundary. */
+	if (ok != MHD_YES || q->pp_error || (q->multipart && q->n_parts == 0))
 		return send_error(q, c, MHD_HTTP_BAD_REQUEST, RJ_BAD_REQUEST,
 				  "Das Formular kam unvollständig an. Bitte senden "
 				  "Sie es erneut.", NULL, NULL);
