@@ -39,9 +39,19 @@ static void wake_worker(void *ctx)
 }
 #endif
 
+/* The form that relayd shows again after errors posts back to relayd
+ * itself ({public_url}/submit), not to region.yml's relay_url: the two
+ * differ on a staging or test relay, and a post must never leave for
+ * another relay. */
 static struct forms *load_forms(const struct relay_config *cfg)
 {
-	return forms_load(cfg->content_dir, cfg->themes_dir, NULL, stderr);
+	char action[1024];
+	int n = snprintf(action, sizeof action, "%s/submit", cfg->public_url);
+	if (n < 0 || (size_t)n >= sizeof action) {
+		fprintf(stderr, "relayd: public_url is too long\n");
+		return NULL;
+	}
+	return forms_load(cfg->content_dir, cfg->themes_dir, action, stderr);
 }
 
 int main(int argc, char **argv)

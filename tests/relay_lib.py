@@ -59,7 +59,8 @@ class Relay:
     """A running relayd. .port, .db, .log (path), .proc"""
 
     def __init__(self, name="relay", content=FIXTURE, limits=None, extra="",
-                 smtp_url=None, no_store=False, db=None, port=None, receipt=False):
+                 smtp_url=None, no_store=False, db=None, port=None, receipt=False,
+                 origins=()):
         self.dir = os.path.join(TMP, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -78,6 +79,8 @@ class Relay:
                 "RELAY_THEMES", os.path.join(ROOT, "themes"))))
             f.write("public_url: http://127.0.0.1:%d\n" % self.port)
             f.write("allowed_origins:\n  - %s\n  - http://localhost:8080\n" % ORIGIN)
+            for o in origins:
+                f.write("  - %s\n" % o)
             f.write("smtp:\n  url: %s\n  from: relay@example.de\n" % smtp_url)
             f.write("limits:\n")
             for k, v in lim.items():

@@ -222,7 +222,8 @@ hp = re.search(r'<div class="hp-field" aria-hidden="true">\s*<label for="hp_webs
 check(hp is not None, "honeypot hp_website: display:none wrapper, aria-hidden, tabindex=-1, autocomplete=off, disabled")
 check('autocomplete="given-name"' in p.text and 'maxlength="50"' in p.text and 'min="1"' in p.text
       and 'accept="application/pdf,image/jpeg,image/png"' in p.text, "autocomplete, maxlength, min and accept attributes")
-check("novalidate" not in p.text, "forms keep native validation (no novalidate)")
+check(re.search(r'<form id="formular"[^>]* novalidate>', p.text) is not None,
+      "forms are novalidate: the relay's error summary reports every error at once")
 for sect in ("Beschreibung", "Voraussetzungen", "Erforderliche Unterlagen", "Kosten", "Fristen",
              "Bearbeitungsdauer", "Rechtsgrundlagen", "Hinweis für Alpha", "Zuständige Stelle"):
     check(">%s</h2>" % sect in p.text, "alpha service page has section " + sect)

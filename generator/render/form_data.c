@@ -5,6 +5,10 @@
 #include <string.h>
 #include "render_int.h"
 
+/* A file input cannot be filled again by the server: say so at the field. */
+#define REATTACH_NOTE "Ihre Datei wurde noch nicht gespeichert, weil das " \
+	"Formular Fehler enthielt. Bitte wählen Sie die Datei erneut aus."
+
 static const char *input_type(enum field_type t)
 {
 	switch (t) {
@@ -34,6 +38,14 @@ static const char *error_of(const struct form_state *st, const char *name)
 		if (st->errors[i].field && !strcmp(st->errors[i].field, name))
 			return st->errors[i].message;
 	return NULL;
+}
+
+static bool must_reattach(const struct form_state *st, const char *name)
+{
+	for (size_t i = 0; st && i < st->n_reattach; i++)
+		if (!strcmp(st->reattach[i], name))
+			return true;
+	return false;
 }
 
 static const char *num_str(struct arena *a, double v)
@@ -97,6 +109,7 @@ static struct mval *field_data(struct arena *a, const struct field *f,
 	const char *error = error_of(st, f->name);
 	const char *help = f->help && *f->help ? f->help : NULL;
 	const char *hint = f->type == FT_FILE ? file_hint(a, f) : NULL;
+	bool reattach = f->type == FT_FILE && !error && must_reattach(st, f->name);
 
 	mset(a, m, "name", f->name);
 	mset(a, m, "id", id);
@@ -113,6 +126,11 @@ static struct mval *field_data(struct arena *a, const struct field *f,
 		desc = arena_printf(a, "%s-hilfe", id);
 	if (error)
 		desc = arena_printf(a, "%s%s%s-fehler", desc, *desc ? " " : "", id);
+	if (reattach) {
+		desc = arena_printf(a, "%s%s%s-erneut", desc, *desc ? " " : "", id);
+		mset(a, m, "reattach_id", arena_printf(a, "%s-erneut", id));
+		mset(a, m, "reattach", REATTACH_NOTE);
+	}
 	mset_opt(a, m, "describedby", desc);
 	mset_opt(a, m, "autocomplete", f->autocomplete);
 	mset(a, m, "value", value);
@@ -160,6 +178,37 @@ static struct mval *field_data(struct arena *a, const struct field *f,
 	return m;
 }
 
+/* The error summary: every error in form order as the relay found them,
+ * then each file field whose file must be chosen again. */
+static struct mval *error_summary(struct arena *a, const struct city_service *cs,
+				  const struct form_state *st, const char **anchors)
+{
+	struct mval *l = mv_list(a);
+	for (size_t e = 0; e < st->n_errors; e++) {
+		const char *href = "#formular";
+		for (size_t i = 0; i < cs->n_fields; i++)
+			if (st->errors[e].field &&
+			    !strcmp(cs->fields[i]->name, st->errors[e].field))
+				href = arena_printf(a, "#%s", anchors[i]);
+		struct mval *m = mv_map(a);
+		mset(a, m, "href", href);
+		mset(a, m, "message", st->errors[e].message);
+		mv_push(a, l, m);
+	}
+	for (size_t i = 0; i < cs->n_fields; i++) {
+		const struct field *f = cs->fields[i];
+		if (f->type != FT_FILE || error_of(st, f->name) ||
+		    !must_reattach(st, f->name))
+			continue;
+		struct mval *m = mv_map(a);
+		mset(a, m, "href", arena_printf(a, "#%s", anchors[i]));
+		mset(a, m, "message", arena_printf(a, "Wählen Sie die Datei für "
+						   "„%s“ erneut aus", f->label));
+		mv_push(a, l, m);
+	}
+	return l;
+}
+
 struct mval *form_data(struct page *pg, const struct city_service *cs,
 		       const struct form_state *st, struct mval **errors)
 {
@@ -186,21 +235,6 @@ struct mval *form_data(struct page *pg, const struct city_service *cs,
 	mv_set_bool(a, form, "any_required", any_required);
 	mset(a, form, "honeypot_value", value_of(st, "hp_website"));
 
-	*errors = NULL;
-	if (st && st->n_errors) {
-		struct mval *l = mv_list(a);
-		for (size_t e = 0; e < st->n_errors; e++) {
-			const char *href = "#formular";
-			for (size_t i = 0; i < cs->n_fields; i++)
-				if (st->errors[e].field &&
-				    !strcmp(cs->fields[i]->name, st->errors[e].field))
-					href = arena_printf(a, "#%s", anchors[i]);
-			struct mval *m = mv_map(a);
-			mset(a, m, "href", href);
-			mset(a, m, "message", st->errors[e].message);
-			mv_push(a, l, m);
-		}
-		*errors = l;
-	}
+	*errors = st && st->n_errors ? error_summary(a, cs, st, anchors) : NULL;
 	return form;
 }

@@ -21,6 +21,11 @@ struct form_state {
 	size_t n_values;
 	const struct form_error *errors;
 	size_t n_errors;
+	/* File fields whose file arrived with a post that had errors: nothing
+	 * was stored and a browser cannot fill a file input again, so the page
+	 * asks at each of them (and in the summary) to choose the file again. */
+	const char *const *reattach;
+	size_t n_reattach;
 };
 
 struct renderer;

@@ -310,6 +310,25 @@ static void derived_paths(struct cfgparse *p, const struct ynode *root)
 	}
 }
 
+/* "HTTPS://Formulare.Example.de:443/x" -> "https://formulare.example.de":
+ * the serialisation a browser puts in the Origin header. public_url was
+ * checked to start with http:// or https://. */
+static const char *origin_of(struct arena *a, const char *url)
+{
+	const char *host = strstr(url, "://") + 3;
+	size_t n = (size_t)(host - url) + strcspn(host, "/?#");
+	char *o = arena_strndup(a, url, n);
+	for (char *p = o; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	size_t len = strlen(o);
+	if (!strncmp(o, "https://", 8) && len > 4 && !strcmp(o + len - 4, ":443"))
+		o[len - 4] = '\0';
+	else if (!strncmp(o, "http://", 7) && len > 3 && !strcmp(o + len - 3, ":80"))
+		o[len - 3] = '\0';
+	return o;
+}
+
 struct relay_config *config_load(const char *path, struct diags *d)
 {
 	struct relay_config *c = xcalloc(1, sizeof *c);
@@ -349,6 +368,7 @@ struct relay_config *config_load(const char *path, struct diags *d)
 	while (n > 0 && c->public_url[n - 1] == '/')
 		n--;
 	c->public_url = arena_strndup(&c->arena, c->public_url, n);
+	c->own_origin = origin_of(&c->arena, c->public_url);
 	return c;
 }
 

@@ -54,6 +54,11 @@ struct relay_config {
 	const char **allowed_origins;   /* "https://www.example.de" (no slash) */
 	size_t n_allowed_origins;
 	const char *public_url;     /* relay's own base, no trailing slash */
+	const char *own_origin;     /* public_url's origin as a browser sends it
+				     * ("https://host[:port]", lower case, no
+				     * default port): posts from relayd's own
+				     * pages (the form shown again after errors)
+				     * come from here and are always allowed */
 	struct smtp_config smtp;
 	struct limits_config limits;
 	struct retry_config retry;

@@ -62,9 +62,17 @@ const char *reject_reason_name(enum reject_reason r)
 
 /* ---- responses ---- */
 
-static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
-				 const char *ctype, const char *body, size_t len,
-				 const char *hname, const char *hval)
+/* Pages relayd serves go out with no Referer (confirmation links carry
+ * their token in the URL), except the form shown again after errors: its
+ * post goes back to relayd and must carry an Origin, which a browser sends
+ * as "null" under no-referrer. "same-origin" gives that post its Origin and
+ * still sends nothing to any other site. */
+enum referrer { REF_NONE, REF_SAME_ORIGIN };
+
+static enum MHD_Result send_page_ref(struct MHD_Connection *c, unsigned status,
+				     const char *ctype, const char *body, size_t len,
+				     const char *hname, const char *hval,
+				     enum referrer ref)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
 					MHD_RESPMEM_MUST_COPY);
@@ -73,13 +81,21 @@ static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
 	MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Referrer-Policy", ref == REF_SAME_ORIGIN ?
+				"same-origin" : "no-referrer");
 	MHD_add_response_header(r, "X-Robots-Tag", "noindex");
 	if (hname)
 		MHD_add_response_header(r, hname, hval);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
+				 const char *ctype, const char *body, size_t len,
+				 const char *hname, const char *hval)
+{
+	return send_page_ref(c, status, ctype, body, len, hname, hval, REF_NONE);
 }
 
 /* An error for a person (themed page) or a program (JSON). */
@@ -199,6 +215,8 @@ static bool origin_allowed(const struct relay_config *cfg, struct MHD_Connection
 			return false;
 		o = buf;
 	}
+	if (!strcmp(o, cfg->own_origin))   /* relayd's own form page, after errors */
+		return true;
 	for (size_t i = 0; i < cfg->n_allowed_origins; i++)
 		if (!strcmp(o, cfg->allowed_origins[i]))   /* exact: scheme, host, port */
 			return true;
@@ -382,7 +400,8 @@ static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
 		}
 		buf_puts(&b, "]}");
 	} else {
-		struct form_state st = { v->values, v->n_values, v->errors, v->n_errors };
+		struct form_state st = { v->values, v->n_values, v->errors, v->n_errors,
+					 v->reattach, v->n_reattach };
 		struct diags d;
 		diags_init(&d);
 		ctype = "text/html; charset=utf-8";
@@ -402,8 +421,9 @@ static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
 		}
 		diags_free(&d);
 	}
-	enum MHD_Result r = send_page(c, MHD_HTTP_UNPROCESSABLE_CONTENT, ctype,
-				      b.data ? b.data : "", b.len, NULL, NULL);
+	enum MHD_Result r = send_page_ref(c, MHD_HTTP_UNPROCESSABLE_CONTENT, ctype,
+					  b.data ? b.data : "", b.len, NULL, NULL,
+					  REF_SAME_ORIGIN);
 	buf_free(&b);
 	return r;
 }

@@ -320,6 +320,26 @@ static void fill_identity(struct vctx *v, struct submission *sub)
 	sub->applicant_email = "";
 }
 
+/* After errors nothing is stored: the file fields that carried a file are
+ * named so the page can ask for the file again instead of dropping it
+ * silently (a browser cannot refill a file input). */
+static void list_reattach(struct vctx *v)
+{
+	const struct city_service *cs = v->cs;
+	struct voutput *out = v->out;
+	out->reattach = arena_alloc(v->a, (cs->n_fields + 1) * sizeof *out->reattach);
+	for (size_t i = 0; i < cs->n_fields; i++) {
+		const struct field *f = cs->fields[i];
+		if (f->type != FT_FILE)
+			continue;
+		for (size_t j = 0; j < v->in->n_files; j++)
+			if (!strcmp(v->in->files[j].name, f->name)) {
+				out->reattach[out->n_reattach++] = f->name;
+				break;
+			}
+	}
+}
+
 void validate_form(struct arena *a, const struct city_service *cs,
 		   const struct vinput *in, struct voutput *out)
 {
@@ -380,6 +400,7 @@ void validate_form(struct arena *a, const struct city_service *cs,
 	if (out->n_errors) {
 		out->status = V_INVALID;
 		out->sub = NULL;
+		list_reattach(&v);
 	}
 }
 

@@ -45,6 +45,8 @@ struct voutput {
 	size_t n_errors;
 	struct form_value *values;
 	size_t n_values;
+	const char **reattach;      /* V_INVALID: file fields whose file came */
+	size_t n_reattach;          /*   along and must be chosen again */
 	struct submission *sub;     /* V_OK */
 };
 

@@ -88,7 +88,7 @@ int main(void)
 		{ "email", "Geben Sie Ihre E-Mail-Adresse ein" },
 		{ "geschlecht", "Wählen Sie das Geschlecht des Hundes aus" },
 	};
-	struct form_state st = { values, 6, errors, 2 };
+	struct form_state st = { .values = values, .n_values = 6, .errors = errors, .n_errors = 2 };
 	struct buf out;
 	buf_init(&out, 0);
 	int rc = render_form_page(r, &cs, &st, &out, &d);
@@ -129,11 +129,28 @@ int main(void)
 	ok(!has(&out, "intern.test"), "no recipient address on the page");
 
 	/* Without errors: no summary, plain title. */
-	struct form_state plain = { values, 1, NULL, 0 };
+	struct form_state plain = { .values = values, .n_values = 1 };
 	rc = render_form_page(r, &cs, &plain, &out, &d);
 	ok(rc == 0 && !has(&out, "Es gibt ein Problem") && !has(&out, "aria-invalid") &&
 	   has(&out, "<title>Hund anmelden – Serviceportal Alpha</title>"),
 	   "a form state without errors renders without summary");
+
+	/* A file came with a post that had errors: the page asks for it again,
+	 * at the field (described by) and in the summary, never silently. */
+	const char *again[] = { "nachweis" };
+	struct form_state re = { .values = values, .n_values = 1, .errors = errors,
+				 .n_errors = 1, .reattach = again, .n_reattach = 1 };
+	rc = render_form_page(r, &cs, &re, &out, &d);
+	ok(rc == 0 && has(&out, "<p class=\"reattach\" id=\"feld-nachweis-erneut\">") &&
+	   has(&out, "Bitte wählen Sie die Datei erneut aus.</p>"),
+	   "a file field whose file came along says to choose it again");
+	ok(has(&out, "aria-describedby=\"feld-nachweis-hilfe feld-nachweis-erneut\""),
+	   "the notice is part of the file input's description");
+	ok(has(&out, "<li><a href=\"#feld-nachweis\">Wählen Sie die Datei für „Versicherungsnachweis“ erneut aus</a></li>"),
+	   "the summary lists the file to choose again, after the errors");
+	ok(has(&out, " novalidate>"), "the form is novalidate (the summary reports every error)");
+	rc = render_form_page(r, &cs, &st, &out, &d);
+	ok(rc == 0 && !has(&out, "erneut"), "no re-attach notice without a file");
 
 	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "25.11.2026, 14:03 Uhr", &out, &d);
 	ok(rc == 0 && has(&out, "<h1>Antrag eingegangen</h1>") &&

@@ -1,0 +1,141 @@
+// roundtrip.mjs - a citizen's whole story with one form, in Debian's
+// Chromium: open the static form page, fill it with one mistake and a file
+// attached, send it, read the relay's error page, correct the mistake,
+// attach the file again as the page asks, send again, land on the
+// confirmation page. Driven by tests/relay_roundtrip_test.py, which starts
+// relayd, the SMTP sink and a static server for the built site, and checks
+// afterwards what was stored and mailed.
+//
+//   node roundtrip.mjs SPEC.json
+// SPEC: { "url": form page, "fields": [{name, type, value}], "file": path
+//         to attach, "omit": name of the field left out first,
+//         "base_url": the portal's public address, answered from "site"
+//         (relayd's pages link their stylesheet there),
+//         "out": where to write {reference, confirmation_url} }
+// Prints "ok - ..." / "not ok - ..." lines; exits 1 when anything failed.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+	'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+let failures = 0;
+function ok(cond, what, detail) {
+	if (cond) console.log('ok - ' + what);
+	else {
+		failures++;
+		console.log('not ok - ' + what + (detail !== undefined ? ': ' +
+			String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 400) : ''));
+	}
+	return cond;
+}
+
+async function fill(page, f) {
+	const sel = `[name="${f.name}"]`;
+	switch (f.type) {
+	case 'file': await page.setInputFiles(sel, spec.file); break;
+	case 'radio': await page.check(`${sel}[value="${f.value}"]`); break;
+	case 'checkbox': await page.check(sel); break;
+	case 'select': await page.selectOption(sel, f.value); break;
+	default: await page.fill(sel, f.value);
+	}
+}
+
+// Clicks the submit button and returns the form post's response.
+async function submit(page) {
+	const [resp] = await Promise.all([
+		page.waitForResponse(r => r.request().method() === 'POST', { timeout: 30000 }),
+		page.click('form#formular button[type=submit]'),
+	]);
+	await page.waitForLoadState('load');
+	return resp;
+}
+
+async function main() {
+	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+		args: CHROMIUM_ARGS });
+	try {
+		const page = await browser.newPage();
+		await page.route(u => u.href.startsWith(spec.base_url + '/'), route => {
+			const rel = decodeURIComponent(new URL(route.request().url()).pathname);
+			const file = path.join(spec.site, path.normalize(rel));
+			if (!file.startsWith(spec.site + path.sep) || !fs.existsSync(file) ||
+			    !fs.statSync(file).isFile())
+				return route.fulfill({ status: 404, body: 'not found' });
+			return route.fulfill({ path: file });
+		});
+		const posts = [];
+		page.on('request', r => {
+			if (r.method() === 'POST')
+				posts.push({ url: r.url(), origin: r.headers()['origin'] || null });
+		});
+		const first = await page.goto(spec.url);
+		if (!ok(first && first.status() === 200, 'the form page loads', first && first.status()))
+			return;
+		for (const f of spec.fields)
+			if (f.name !== spec.omit)
+				await fill(page, f);
+
+		// 1. The mistake: the relay answers with the form and its errors.
+		let resp = await submit(page);
+		ok(resp.status() === 422, 'first post with a missing field -> 422', resp.status());
+		const styled = await page.evaluate(() =>
+			getComputedStyle(document.querySelector('.error-summary')).borderTopStyle !== 'none');
+		ok(styled, 'the error page has its stylesheet');
+		const title = await page.title();
+		ok(title.startsWith('Fehler: '), 'the error page title starts with "Fehler: "', title);
+		const link = page.locator(`.error-summary a[href="#feld-${spec.omit}"]`);
+		ok(await link.count() === 1, 'the error summary links to the missing field', spec.omit);
+		const kept = spec.fields.filter(f => !['file', 'radio', 'checkbox', 'select'].includes(f.type) &&
+			f.name !== spec.omit);
+		const lost = [];
+		for (const f of kept)
+			if (await page.inputValue(`[name="${f.name}"]`) !== f.value)
+				lost.push(f.name);
+		ok(lost.length === 0, 'everything typed is still in the form', lost);
+		const fileField = spec.fields.find(f => f.type === 'file');
+		const note = page.locator(`#feld-${fileField.name}-erneut`);
+		ok(await note.count() === 1 && /erneut/.test(await note.innerText()),
+			'the file field says the file must be attached again');
+		const describedby = await page.getAttribute(`#feld-${fileField.name}`, 'aria-describedby') || '';
+		ok(describedby.split(' ').includes(`feld-${fileField.name}-erneut`),
+			'the re-attach notice is announced with the file field (aria-describedby)', describedby);
+
+		// Following the summary's link shows the field with its label in view.
+		await link.click();
+		const inView = await page.evaluate(id => {
+			const input = document.getElementById(id);
+			const label = document.querySelector(`label[for="${id}"]`) || input;
+			const r = label.getBoundingClientRect(), ri = input.getBoundingClientRect();
+			return { label_top: r.top, input_bottom: ri.bottom, height: window.innerHeight,
+				focused: document.activeElement === input };
+		}, `feld-${spec.omit}`);
+		ok(inView.label_top >= 0 && inView.input_bottom <= inView.height && inView.focused,
+			'the summary link focuses the field with its label in view', inView);
+
+		// 2. The correction: the missing field, the file again.
+		const missing = spec.fields.find(f => f.name === spec.omit);
+		await fill(page, missing);
+		await fill(page, fileField);
+		resp = await submit(page);
+		ok(resp.status() === 303, 'the corrected post -> 303', resp.status() + ' ' +
+			(await resp.text().catch(() => '')).replace(/\s+/g, ' ').slice(0, 200));
+		ok(posts.length === 2 && posts[1].origin && posts[1].origin !== 'null',
+			'the second post carries a real Origin', posts);
+		const final = page.url();
+		ok(/\/bestaetigung\/[A-Za-z0-9_-]{24}$/.test(final), 'the browser lands on the confirmation page', final);
+		const refs = page.locator('strong.reference');
+		const ref = await refs.count() === 1 ? (await refs.innerText()).trim() : null;
+		ok(ref && /^[A-Z]+-\d{4}-/.test(ref), 'the confirmation page shows the reference number', ref);
+		fs.writeFileSync(spec.out, JSON.stringify({ reference: ref, confirmation_url: final }));
+	} finally {
+		await browser.close();
+	}
+}
+
+main().then(() => process.exit(failures ? 1 : 0), e => {
+	console.log('not ok - roundtrip: ' + String(e && e.stack || e).split('\n').slice(0, 3).join(' '));
+	process.exit(1);
+});
