@@ -13,15 +13,32 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-# Shared by generator and relay: the catalogue loader and model.
-COMMON_SRC = $(sort $(wildcard generator/util/*.c generator/load/*.c generator/model/*.c))
-# The generator without its main(), so tests can link it.
-GEN_SRC    = $(sort $(wildcard generator/render/*.c generator/write/*.c generator/git/*.c generator/serve/*.c))
-RELAY_SRC  = $(sort $(wildcard relay/*/*.c))
-UNIT_SRC   = $(sort $(wildcard tests/unit/*.c))
+# Include paths: "util/buf.h", "model/catalog.h", "render/render_form.h"
+# (generator/), "store/store.h", "deliver/mail.h" (relay/).
+CFLAGS  += -Igenerator -Irelay
+
+# The code is linked from four static archives, so each binary holds only
+# what it uses (tests/t-link-deps checks it with nm):
+#   libcatalog.a  util, load, model: the catalogue and every domain fact
+#                 (sitegen, relayd, relayctl)
+#   librender.a   Mustache, Markdown, page data, forms, the pages relayd
+#                 renders itself (sitegen, relayd)
+#   libsite.a     building the whole site: site plan, cache keys, feeds,
+#                 output writer, git source and history, preview server
+#                 (sitegen only)
+#   librelay.a    receive, validate, store, deliver, admin, config
+#                 (relayd, relayctl)
+CATALOG_SRC = $(sort $(wildcard generator/util/*.c generator/load/*.c generator/model/*.c))
+SITE_ONLY   = generator/render/site.c generator/render/cachekey.c generator/render/feed.c
+RENDER_SRC  = $(filter-out $(SITE_ONLY),$(sort $(wildcard generator/render/*.c)))
+SITE_SRC    = $(SITE_ONLY) $(sort $(wildcard generator/write/*.c generator/git/*.c generator/serve/*.c))
+RELAY_SRC   = $(sort $(wildcard relay/*/*.c))
+UNIT_SRC    = $(sort $(wildcard tests/unit/*.c))
 
 # One object tree per flavour: build/rel (bin/) and build/asan (bin/asan/).
 objs = $(patsubst %.c,build/$(1)/%.o,$(2))
+# Archives in link order: a library before the ones it uses.
+libs = $(patsubst %,build/$(1)/lib%.a,$(2))
 
 BINS      = bin/sitegen bin/relayd bin/relayctl
 ASAN_BINS = $(patsubst bin/%,bin/asan/%,$(BINS))
@@ -37,31 +54,51 @@ build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
-bin/sitegen: $(call objs,rel,generator/sitegen.c $(GEN_SRC) $(COMMON_SRC))
-	@mkdir -p bin
+# $(1): flavour (rel, asan)
+define archives
+build/$(1)/libcatalog.a: $(call objs,$(1),$(CATALOG_SRC))
+build/$(1)/librender.a: $(call objs,$(1),$(RENDER_SRC))
+build/$(1)/libsite.a: $(call objs,$(1),$(SITE_SRC))
+build/$(1)/librelay.a: $(call objs,$(1),$(RELAY_SRC))
+endef
+$(eval $(call archives,rel))
+$(eval $(call archives,asan))
+build/%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+SITEGEN_LIBS  = site render catalog
+RELAYD_LIBS   = relay render catalog
+RELAYCTL_LIBS = relay catalog
+TEST_LIBS     = site relay render catalog
+
+bin/sitegen: build/rel/generator/sitegen.o $(call libs,rel,$(SITEGEN_LIBS))
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-bin/relayd: $(call objs,rel,relay/relayd.c $(RELAY_SRC) $(COMMON_SRC) $(GEN_SRC))
-	@mkdir -p bin
+bin/relayd: build/rel/relay/relayd.o $(call libs,rel,$(RELAYD_LIBS))
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-bin/relayctl: $(call objs,rel,relay/relayctl.c $(RELAY_SRC) $(COMMON_SRC) $(GEN_SRC))
-	@mkdir -p bin
+bin/relayctl: build/rel/relay/relayctl.o $(call libs,rel,$(RELAYCTL_LIBS))
+	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-bin/asan/sitegen: $(call objs,asan,generator/sitegen.c $(GEN_SRC) $(COMMON_SRC))
+bin/asan/sitegen: build/asan/generator/sitegen.o $(call libs,asan,$(SITEGEN_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
-bin/asan/relayd: $(call objs,asan,relay/relayd.c $(RELAY_SRC) $(COMMON_SRC) $(GEN_SRC))
+bin/asan/relayd: build/asan/relay/relayd.o $(call libs,asan,$(RELAYD_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
-bin/asan/relayctl: $(call objs,asan,relay/relayctl.c $(RELAY_SRC) $(COMMON_SRC) $(GEN_SRC))
+bin/asan/relayctl: build/asan/relay/relayctl.o $(call libs,asan,$(RELAYCTL_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
-bin/asan/tests/%: $(call objs,asan,tests/unit/%.c $(GEN_SRC) $(RELAY_SRC) $(COMMON_SRC))
+.SECONDARY: $(call objs,asan,$(UNIT_SRC))
+bin/asan/tests/%: build/asan/tests/unit/%.o $(call libs,asan,$(TEST_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
 # Driver for bench/history.sh: times the git history walk.
-bin/history-bench: $(call objs,rel,bench/history_bench.c $(GEN_SRC) $(COMMON_SRC))
+bin/history-bench: build/rel/bench/history_bench.o $(call libs,rel,site render catalog)
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -24,7 +24,7 @@
 #include "config/config.h"
 #include "deliver/mailhdr.h"
 #include "store/store.h"
-#include "../generator/util/buf.h"
+#include "util/buf.h"
 #include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>

@@ -93,7 +93,11 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     bool absolute, struct diags *d);
 void renderer_release(struct renderer *r);
 /* Fill in the "Stand" dates (h may be NULL: none). */
-void renderer_stand(struct renderer *r, const struct site_history *h);
+/* The "Stand" of service pages: when(ctx, city or NULL, service) gives the
+ * Unix time of the last change, 0 when unknown. The generator hands in its
+ * git history (render/site.c); the relay renders no history (when NULL). */
+typedef long long (*stand_fn)(void *ctx, const char *city, const char *service);
+void renderer_stand(struct renderer *r, stand_fn when, void *ctx);
 void renderer_shown_date(struct renderer *r, long long commit_time);
 
 static inline struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)

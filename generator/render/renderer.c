@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 #include "render_int.h"
-#include "../git/site_history.h"
 
 const char *const page_tpl_name[T_COUNT] = {
 	[T_START] = "start", [T_CITY_START] = "city_start",
@@ -357,21 +356,21 @@ static const char *day(struct arena *a, long long t)
 	return arena_strdup(a, s);
 }
 
-void renderer_stand(struct renderer *r, const struct site_history *h)
+void renderer_stand(struct renderer *r, stand_fn when, void *ctx)
 {
 	struct catalog *c = r->c;
 	size_t n = c->n_cities * c->n_services;
 	r->stand = arena_alloc(&r->arena, (n + 1) * sizeof *r->stand);
 	r->stand_umbrella = arena_alloc(&r->arena, (c->n_services + 1) * sizeof *r->stand_umbrella);
-	if (!h || !h->h)
+	if (!when)
 		return;
 	for (size_t j = 0; j < c->n_services; j++) {
 		const char *slug = c->services[j].slug;
-		r->stand_umbrella[j] = day(&r->arena, site_history_service(h, NULL, slug));
+		r->stand_umbrella[j] = day(&r->arena, when(ctx, NULL, slug));
 		for (size_t i = 0; i < c->n_cities; i++)
 			if (r->cs_built[i * c->n_services + j])
 				r->stand[i * c->n_services + j] = day(&r->arena,
-					site_history_service(h, c->cities[i].slug, slug));
+					when(ctx, c->cities[i].slug, slug));
 	}
 }
 
@@ -415,7 +414,7 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		return -1;
 	render_markdown(r);
 	sort_services(r);
-	renderer_stand(r, NULL);
+	renderer_stand(r, NULL, NULL);
 	return render_fragments(r, d);
 }
 

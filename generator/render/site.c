@@ -10,6 +10,7 @@
 #include "render_int.h"
 #include "site.h"
 #include "cachekey.h"
+#include "../git/site_history.h"
 
 enum job_kind {
 	J_START, J_CITY_START, J_CATEGORY, J_OVERVIEW, J_SERVICE, J_AZ,
@@ -337,6 +338,12 @@ static int assets(struct renderer *r, struct output *out, struct diags *d)
 	return rc ? -1 : 0;
 }
 
+/* The generator's git history behind the renderer's "Stand" dates. */
+static long long history_stand(void *ctx, const char *city, const char *service)
+{
+	return site_history_service(ctx, city, service);
+}
+
 int site_render(struct catalog *c, struct source *src,
 		const struct site_opts *o, struct output *out, struct diags *d)
 {
@@ -346,7 +353,8 @@ int site_render(struct catalog *c, struct source *src,
 		renderer_release(&r);
 		return -1;
 	}
-	renderer_stand(&r, o->history);
+	renderer_stand(&r, o->history && o->history->h ? history_stand : NULL,
+		       (void *)o->history);
 	renderer_shown_date(&r, o->commit_time);
 	struct jobs jobs = { 0 };
 	plan(&r, &jobs);

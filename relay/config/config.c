@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
-#include "../../generator/load/yamltree.h"
-#include "../../generator/util/buf.h"
+#include "load/yamltree.h"
+#include "util/buf.h"
 
 struct cfgparse {
 	struct relay_config *c;

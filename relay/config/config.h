@@ -5,8 +5,8 @@
 #define RELAY_CONFIG_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "../../generator/util/arena.h"
-#include "../../generator/util/diag.h"
+#include "util/arena.h"
+#include "util/diag.h"
 
 enum smtp_starttls { SMTP_STARTTLS_NONE, SMTP_STARTTLS_REQUIRED };
 

@@ -3,7 +3,7 @@
 #include "mail.h"
 #include "mailhdr.h"
 #include "rfc2047.h"
-#include "../../generator/util/arena.h"
+#include "util/arena.h"
 #include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "../store/submission.h"
-#include "../../generator/util/buf.h"
+#include "util/buf.h"
 
 enum mail_kind { MAIL_OFFICE, MAIL_RECEIPT };
 enum mail_status { MAIL_SENT, MAIL_TEMPFAIL, MAIL_PERMFAIL };

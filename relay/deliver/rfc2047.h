@@ -4,10 +4,10 @@
  * header goes through here (or through mailhdr.h's checks) first. */
 #ifndef RFC2047_H
 #define RFC2047_H
-#include "../../generator/util/utf8.h"
+#include "util/utf8.h"
 #include <stdbool.h>
 #include <stddef.h>
-#include "../../generator/util/buf.h"
+#include "util/buf.h"
 
 #define MAIL_LINE_MAX    78     /* RFC 5322 2.1.1 "SHOULD" */
 #define RFC2047_WORD_MAX 75     /* RFC 2047 2: one encoded-word */

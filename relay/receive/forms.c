@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../../generator/load/catalog_load.h"
-#include "../../generator/util/buf.h"
+#include "load/catalog_load.h"
+#include "util/buf.h"
 #include "../validate/validate.h"
 #include "log.h"
 

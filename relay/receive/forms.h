@@ -7,8 +7,8 @@
 #define FORMS_H
 #include <stdbool.h>
 #include <stdio.h>
-#include "../../generator/model/catalog.h"
-#include "../../generator/render/render_form.h"
+#include "model/catalog.h"
+#include "render/render_form.h"
 
 struct forms {
 	struct catalog *cat;

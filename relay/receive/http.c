@@ -10,7 +10,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
-#include "../../generator/util/buf.h"
+#include "util/buf.h"
 #include "../validate/validate.h"
 #include "forms.h"
 #include "log.h"

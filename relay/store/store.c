@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
-#include "../../generator/util/buf.h"
+#include "util/buf.h"
 
 static const char *const schema_v1 =
 	"CREATE TABLE submissions("

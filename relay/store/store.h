@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "submission.h"
-#include "../../generator/util/arena.h"
+#include "util/arena.h"
 
 struct store;
 

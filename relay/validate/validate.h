@@ -5,11 +5,11 @@
  * bytes, never by name or Content-Type. */
 #ifndef VALIDATE_H
 #define VALIDATE_H
-#include "../../generator/util/utf8.h"
+#include "util/utf8.h"
 #include <stdbool.h>
 #include <stddef.h>
-#include "../../generator/model/catalog.h"
-#include "../../generator/render/render_form.h"
+#include "model/catalog.h"
+#include "render/render_form.h"
 #include "../store/submission.h"
 
 #define HONEYPOT_FIELD "hp_website"

@@ -1,7 +1,7 @@
 /* catalog_load - unit tests of the content loader: a valid catalogue loads
  * and resolves; each kind of editor error is reported at its exact
  * file:line:col and the load fails. */
-#include "../../generator/load/catalog_load.h"
+#include "load/catalog_load.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /* deliver_mail.c - unit tests of the mail pieces: RFC 2047 encoding and
  * folding, refusal of header injection, the stable Message-ID, the RFC 5322
  * date in German civil time, addresses, the bodies and the retry backoff. */
-#include "../../relay/deliver/mail.h"
-#include "../../relay/deliver/mailhdr.h"
-#include "../../relay/deliver/rfc2047.h"
-#include "../../relay/deliver/worker.h"
+#include "deliver/mail.h"
+#include "deliver/mailhdr.h"
+#include "deliver/rfc2047.h"
+#include "deliver/worker.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * email package (smtp_sink.py dump) what arrived; then the failure
  * classes: 451 temporary, 554 permanent, 421 and a stopped server
  * temporary and "unreachable". */
-#include "../../relay/deliver/mail.h"
+#include "deliver/mail.h"
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>

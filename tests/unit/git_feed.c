@@ -5,11 +5,11 @@
  * override changes on the city's feed only, services not offered or not
  * yet available left out, escaping, the cap, byte-identical output, and
  * that python3's XML parser reads every feed as Atom. */
-#include "../../generator/git/git_source.h"
-#include "../../generator/git/history.h"
-#include "../../generator/git/site_history.h"
-#include "../../generator/load/catalog_load.h"
-#include "../../generator/render/feed.h"
+#include "git/git_source.h"
+#include "git/history.h"
+#include "git/site_history.h"
+#include "load/catalog_load.h"
+#include "render/feed.h"
 #include "git_test.h"
 
 static long long T0 = 1600000000;       /* 2020-09-13T12:26:40Z */

@@ -4,8 +4,8 @@
  * root commit, early stop, shallow clones, events order; and, on a
  * generated repository with merges and deletions, every file's date equals
  * what `git log --name-only` says. */
-#include "../../generator/git/git_source.h"
-#include "../../generator/git/history.h"
+#include "git/git_source.h"
+#include "git/history.h"
 #include "git_test.h"
 
 static long long T0 = 1600000000;

@@ -5,7 +5,7 @@
  * change under content/ or themes/ rebuilds once after a burst, new
  * directories are watched, editor temp files are ignored, SIGTERM ends
  * the server cleanly. */
-#include "../../generator/serve/serve.h"
+#include "serve/serve.h"
 #include "git_test.h"
 #include <arpa/inet.h>
 #include <errno.h>

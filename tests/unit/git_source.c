@@ -2,7 +2,7 @@
  * ignores uncommitted edits, lists directories, gives blob ids equal to
  * git's, accepts tree ids (pre-commit hook), rejects bad revisions and
  * paths, works from a subdirectory, detects shallow clones. */
-#include "../../generator/git/git_source.h"
+#include "git/git_source.h"
 #include "git_test.h"
 #include <errno.h>
 

@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../../generator/load/yamltree.h"
-#include "../../generator/render/mustache.h"
+#include "load/yamltree.h"
+#include "render/mustache.h"
 
 static const char *const files[] = {
 	"comments", "delimiters", "interpolation", "inverted", "partials",

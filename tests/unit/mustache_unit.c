@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "../../generator/render/mustache.h"
+#include "render/mustache.h"
 
 static int failures;
 

@@ -1,7 +1,7 @@
 /* relay_admin - unit tests of relay/admin: the command lines relayctl sends
  * (and relayd refuses), run on a real SQLite file; the lock that says
  * "relayd is running". The socket paths are covered by t-relay-admin.sh. */
-#include "../../relay/admin/admin.h"
+#include "admin/admin.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,8 +2,8 @@
  * schema and pragmas, the group-commit insert (references, tokens, rows),
  * the outbox life cycle with its events, loading, listing, counting and
  * purging; and relay/validate's syntax rules. */
-#include "../../relay/store/store.h"
-#include "../../relay/validate/validate.h"
+#include "store/store.h"
+#include "validate/validate.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>

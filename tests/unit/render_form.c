@@ -5,8 +5,8 @@
  * page, all with absolute links; and two threads sharing one renderer.
  * Uses tests/fixtures/content-site and themes/default from the project
  * root (tests/run starts us there). */
-#include "../../generator/load/catalog_load.h"
-#include "../../generator/render/render_form.h"
+#include "load/catalog_load.h"
+#include "render/render_form.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
