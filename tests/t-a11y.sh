@@ -67,6 +67,8 @@ expect "a keyboard trap" '^not ok - focus visible falle.html: keyboard trap: Tab
 expect "a search result count without a live region" '^not ok - search suche.html: no live region (role=status)'
 expect "a missing stylesheet from disk" '^not ok - file:// index.html: .*fehlt.css (missing)'
 expect "a missing stylesheet over http" '^not ok - requests index.html: .*HTTP 404 for http://127.0.0.1:[0-9]*/fehlt.css'
+expect "an inline script the Content-Security-Policy blocks" '^not ok - csp falle.html: .*Content Security Policy'
+expect "a page without a Content-Security-Policy" '^not ok - csp index.html: no Content-Security-Policy'
 expect "an error page without the error pattern" '^not ok - error form index.html: title "Kaputte Seite" does not start with "Fehler: "; no error summary'
 
 # 3. The real site.

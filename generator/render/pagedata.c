@@ -113,6 +113,7 @@ void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 	int di = pg->depth;
 	mset(a, m, "header", p->header[di]);
 	mset(a, m, "footer", p->footer[di]);
+	mset(a, m, "csp", r->csp);
 	mset_opt(a, m, "commit", r->commit);
 	mset_opt(a, m, "commit_short", r->commit_short);
 	/* A date on a page comes from the commit, never from the clock, so

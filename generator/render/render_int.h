@@ -71,6 +71,7 @@ struct renderer {
 	const char *shown_date;     /* YYYY-MM-DD of the commit, or NULL: the
 				     * date text pages show (never the clock) */
 	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */
+	const char *csp;            /* Content-Security-Policy of every page */
 	bool absolute;              /* relay: every page links absolutely */
 	struct portal *portals;     /* [0] umbrella, [1 + i] city i */
 	size_t n_portals;
@@ -92,7 +93,6 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     const char *date, const char *relay_url, const char *commit,
 		     bool absolute, struct diags *d);
 void renderer_release(struct renderer *r);
-/* Fill in the "Stand" dates (h may be NULL: none). */
 /* The "Stand" of service pages: when(ctx, city or NULL, service) gives the
  * Unix time of the last change, 0 when unknown. The generator hands in its
  * git history (render/site.c); the relay renders no history (when NULL). */

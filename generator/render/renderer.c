@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "render_int.h"
+#include "../util/url.h"
 
 const char *const page_tpl_name[T_COUNT] = {
 	[T_START] = "start", [T_CITY_START] = "city_start",
@@ -386,6 +387,26 @@ void renderer_shown_date(struct renderer *r, long long commit_time)
 		r->shown_date = d;
 }
 
+/* Every page's Content-Security-Policy (a <meta> in the layout; relayd
+ * also sends it as a header): no inline script or style, scripts, styles
+ * and images only from the page's own origin and the portal's (relayd's
+ * pages take their stylesheet from the portal), the search index fetched
+ * from there too, forms only to the page's own origin, the portal and the
+ * relay. */
+static const char *content_policy(struct renderer *r)
+{
+	struct arena *a = &r->arena;
+	const char *base = url_origin(a, r->c->region.base_url);
+	const char *relay = url_origin(a, r->relay_url);
+	const char *own = base ? arena_printf(a, "'self' %s", base) : "'self'";
+	const char *forms = relay && (!base || strcmp(relay, base)) ?
+		arena_printf(a, "%s %s", own, relay) : own;
+	return arena_printf(a, "default-src 'none'; script-src %s; style-src %s; "
+			    "img-src %s data:; font-src %s; connect-src %s; "
+			    "form-action %s; base-uri 'none'; object-src 'none'",
+			    own, own, own, own, own, forms);
+}
+
 int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     const char *date, const char *relay_url, const char *commit,
 		     bool absolute, struct diags *d)
@@ -408,6 +429,7 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 	r->abs_root = arena_printf(&r->arena, "%s/", c->region.base_url ?
 				   c->region.base_url : "");
 	r->absolute = absolute;
+	r->csp = content_policy(r);
 	if (setup_portals(r, d) < 0)
 		return -1;
 	if (resolve_all(r, d) < 0)

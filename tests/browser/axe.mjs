@@ -557,6 +557,36 @@ async function checkReflow(page, name) {
 	}
 }
 
+// The page's Content-Security-Policy, enforced as a citizen's browser does
+// (the audit context bypasses CSP, because axe and the text-spacing check
+// inject script and style): the page must declare a policy (header or
+// <meta>) with script-src and without 'unsafe-inline', and loading it,
+// running its scripts and waiting a moment must cause no violation.
+// Chromium reports every violation on the console.
+async function checkCsp(ctx, url, name) {
+	const page = await ctx.newPage();
+	const seen = [];
+	page.on('console', m => {
+		if (m.type() === 'error' && /Content Security Policy/.test(m.text()))
+			seen.push(m.text().replace(/\s+/g, ' ').slice(0, 240));
+	});
+	try {
+		const resp = await load(page, url);
+		await page.waitForTimeout(300);
+		const policy = (resp && resp.headers()['content-security-policy']) ||
+			await page.evaluate(() => document.querySelector(
+				'meta[http-equiv="Content-Security-Policy"]')?.content || '');
+		if (!/script-src/.test(policy) || /unsafe-inline/.test(policy))
+			seen.unshift(`no Content-Security-Policy without 'unsafe-inline' (got "${policy}")`);
+	} catch (e) {
+		seen.push(`the check itself failed: ${e.message}`);
+	} finally {
+		await page.close();
+	}
+	if (seen.length) notOk(`csp ${name}`, [...new Set(seen)].slice(0, 3).join('; '));
+	else ok(`csp ${name}`);
+}
+
 // One page, all per-page checks.
 async function auditPage(ctx, url, name, base, want = 200) {
 	const page = await ctx.newPage();
@@ -822,14 +852,18 @@ async function main() {
 	let browser;
 	try {
 		browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-		const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'de-DE' });
+		const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'de-DE',
+			bypassCSP: true });
+		const ctxCsp = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'de-DE' });
 		const ctxNoJs = await browser.newContext({ viewport: { width: 1280, height: 900 },
 			javaScriptEnabled: false, locale: 'de-DE' });
 		publicBase = o.baseUrl;
-		for (const c of [ctx, ctxNoJs]) await mapPublic(c, o.root);
+		for (const c of [ctx, ctxCsp, ctxNoJs]) await mapPublic(c, o.root);
 		const tasks = [
 			...o.pages.map(p => () => auditPage(ctx, pageUrl(p), p, base)),
 			...o.missing.map(p => () => auditPage(ctx, pageUrl(p), `${p} (missing)`, base, 404)),
+			...o.pages.map(p => () => checkCsp(ctxCsp, pageUrl(p), p)),
+			...o.missing.map(p => () => checkCsp(ctxCsp, pageUrl(p), `${p} (missing)`)),
 			...o.nojs.map(p => () => checkNoJs(ctxNoJs, pageUrl(p), p)),
 			...o.file.map(p => () => checkFile(ctx, o.root, p)),
 			...o.search.map(p => () => checkSearch(ctx, pageUrl(p), p)),
