@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.." || exit 2
 
 DEBS="build-essential pkg-config libcmark-dev libyaml-dev libcurl4-openssl-dev libgit2-dev
 libsqlite3-dev libmicrohttpd-dev sqlite3 git python3 python3-aiosmtpd chromium hugo
-fonts-liberation fonts-dejavu-core"
+fonts-liberation fonts-dejavu-core systemd"
 
 missing=""
 for p in $DEBS; do
