@@ -60,7 +60,7 @@ class Relay:
 
     def __init__(self, name="relay", content=FIXTURE, limits=None, extra="",
                  smtp_url=None, no_store=False, db=None, port=None, receipt=False,
-                 origins=()):
+                 origins=(), smtp_extra=""):
         self.dir = os.path.join(TMP, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -82,6 +82,7 @@ class Relay:
             for o in origins:
                 f.write("  - %s\n" % o)
             f.write("smtp:\n  url: %s\n  from: relay@example.de\n" % smtp_url)
+            f.write(smtp_extra)
             f.write("limits:\n")
             for k, v in lim.items():
                 f.write("  %s: %s\n" % (k, v))
