@@ -109,6 +109,10 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A database at its file size limit must fail the commit (EFBIG: the
+	 * posts of that batch get 503), not kill the daemon with every post in
+	 * flight. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	/* relayd is the database's only writer: it holds the lock while it
 	 * runs (relayctl writes itself only when it can take it) and takes
