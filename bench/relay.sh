@@ -115,3 +115,16 @@ print("ratio durable / ceiling: %.2f" % (float(s["rate"]) / max(float(n["rate"])
 ok = float(s["rate"]) >= 2000 and float(s["p99_ms"]) < 50 and int(s["rss_kb"]) < 20 * 1024
 print("target (>= 2000/s, p99 < 50 ms, RSS < 20 MB): %s" % ("met" if ok else "NOT met"))
 '
+
+# Memory given back (issue 10): idle, peak and after-burst RSS of the
+# release relayd around 500 slow connections and 200 posts of 1 MB.
+/usr/bin/python3 tests/relay_memory_test.py --print 2>&1 | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    if line.startswith("{"):
+        m = json.loads(line)
+        i, p, a = m["idle_kb"] / 1024, m["peak_kb"] / 1024, m["after_kb"] / 1024
+        print("memory: idle %.1f MB, peak %.1f MB (500 slow connections, 200 posts of 1 MB), "
+              "after the burst %.1f MB (%+.1f MB; target within 2 MB of idle: %s)"
+              % (i, p, a, a - i, "met" if a - i <= 2 else "NOT met"))
+'

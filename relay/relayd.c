@@ -113,6 +113,11 @@ int main(int argc, char **argv)
 	 * posts of that batch get 503), not kill the daemon with every post in
 	 * flight. */
 	signal(SIGXFSZ, SIG_IGN);
+	/* Request bodies of up to max_body live in one growing buffer each:
+	 * from 128 KiB on they get their own mapping, returned to the kernel
+	 * when the request ends. (glibc otherwise raises this threshold after
+	 * the first large free and keeps later bodies in its heaps.) */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	/* relayd is the database's only writer: it holds the lock while it
 	 * runs (relayctl writes itself only when it can take it) and takes

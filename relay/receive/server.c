@@ -9,6 +9,7 @@
  * NOTIFY_CLOSED, which libmicrohttpd calls before it closes the socket, and
  * both sides hold conns_mu, so the sweeper never touches a reused fd. */
 #include "server.h"
+#include <malloc.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -49,6 +50,7 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **sctx,
 		if (s->conns)
 			s->conns->prev = e;
 		s->conns = e;
+		s->conn_seq++;
 		pthread_mutex_unlock(&s->conns_mu);
 		*sctx = e;
 	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED && *sctx) {
@@ -82,15 +84,52 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 }
 
+/* After a burst (large posts, hundreds of connections) glibc keeps the
+ * freed memory in its per-thread arenas, so relayd would stay at its peak
+ * resident size for good. Once no connection has been open for a second
+ * after any activity, hand the free memory back to the kernel. */
+struct trim_state {
+	unsigned long seen;         /* conn_seq at the last look */
+	double changed_at;          /* when it last changed */
+	bool pending;               /* activity since the last trim */
+};
+
+/* True once: the first look at which no connection has been open for a
+ * second after any activity. */
+static bool quiet_after_burst(struct trim_state *t, unsigned long seq, bool idle,
+			      double now)
+{
+	if (seq != t->seen) {
+		t->seen = seq;
+		t->changed_at = now;
+		t->pending = true;
+	} else if (t->pending && idle && now - t->changed_at >= 1.0) {
+		t->pending = false;
+		return true;
+	}
+	return false;
+}
+
+/* SQLite's page cache first (it frees to malloc), then malloc's free
+ * memory to the kernel. */
+static void give_memory_back(struct relay_server *s)
+{
+	if (s->store)
+		store_release_memory(s->store);
+	malloc_trim(0);
+}
+
 static void *sweeper(void *arg)
 {
 	struct relay_server *s = arg;
 	double deadline = s->cfg->limits.request_deadline;
+	struct trim_state trim = { 0, 0.0, false };
 	while (!atomic_load(&s->stopping)) {
 		struct timespec ts = { 0, 250 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		double now = mono_now();
 		pthread_mutex_lock(&s->conns_mu);
+		bool trim_now = quiet_after_burst(&trim, s->conn_seq, s->conns == NULL, now);
 		for (struct conn_entry *e = s->conns; e; e = e->next) {
 			if (e->shut || e->fd < 0 || now - e->start <= deadline)
 				continue;
@@ -103,6 +142,8 @@ static void *sweeper(void *arg)
 				  "connection closed\"", deadline);
 		}
 		pthread_mutex_unlock(&s->conns_mu);
+		if (trim_now)
+			give_memory_back(s);
 	}
 	return NULL;
 }

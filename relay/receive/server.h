@@ -37,6 +37,7 @@ struct relay_server {
 	/* open connections, for the total per-request deadline */
 	pthread_mutex_t conns_mu;
 	struct conn_entry *conns;
+	unsigned long conn_seq;     /* connections opened so far (conns_mu) */
 	pthread_t sweeper;
 	atomic_bool stopping;
 };

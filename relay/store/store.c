@@ -91,6 +91,13 @@ const char *store_errmsg(struct store *s)
 	return s->err[0] ? s->err : "no error";
 }
 
+void store_release_memory(struct store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	sqlite3_db_release_memory(s->db);
+	pthread_mutex_unlock(&s->mu);
+}
+
 static int pragma_int(struct store *s, const char *sql, long long *out)
 {
 	sqlite3_stmt *st = store_prep(s, sql);

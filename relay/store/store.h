@@ -42,6 +42,9 @@ struct store *store_open_readonly(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
 /* Last error message of the connection (for log lines); never NULL. */
 const char *store_errmsg(struct store *s);
+/* Gives the connection's unused cache memory back (relayd calls it when a
+ * burst is over, so resident memory returns to its idle size). */
+void store_release_memory(struct store *s);
 
 /* ---- receiving: one batch = one transaction (group commit) ---- */
 struct store_item {
