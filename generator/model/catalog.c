@@ -109,13 +109,6 @@ const struct field *cs_field(const struct city_service *cs, const char *name)
 	return NULL;
 }
 
-const char *field_type_name(enum field_type t)
-{
-	static const char *const names[] = { "text", "textarea", "email", "tel", "date",
-		"number", "select", "radio", "checkbox", "file" };
-	return (size_t)t < sizeof names / sizeof *names ? names[t] : "?";
-}
-
 bool date_in_window(const char *date, const char *from, const char *until)
 {
 	/* YYYY-MM-DD compares correctly as a string. */

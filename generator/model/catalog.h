@@ -57,8 +57,9 @@ struct category {
 
 enum field_type {
 	FT_TEXT, FT_TEXTAREA, FT_EMAIL, FT_TEL, FT_DATE, FT_NUMBER,
-	FT_SELECT, FT_RADIO, FT_CHECKBOX, FT_FILE
+	FT_SELECT, FT_RADIO, FT_CHECKBOX, FT_FILE, FT_COUNT
 };
+/* What each type means (names, lengths, checks): model/facts.h. */
 
 struct field_option {
 	const char *value, *label;
@@ -196,7 +197,6 @@ int catalog_resolve(struct catalog *c, const struct city *city,
 		    const struct service *svc, struct city_service *out);
 const struct field *cs_field(const struct city_service *cs, const char *name);
 const struct field *cs_field_in_form(const struct form *f, const char *name);
-const char *field_type_name(enum field_type t);
 /* Is the date (YYYY-MM-DD) within [from, until]? Empty bounds are open. */
 bool date_in_window(const char *date, const char *from, const char *until);
 
