@@ -5,6 +5,23 @@
 
 const struct city *catalog_city(const struct catalog *c, const char *slug)
 {
+	if (c->city_by_slug) {
+		/* Cities are in display order; the index is sorted by slug. */
+		size_t lo = 0, hi = c->n_cities;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const struct city *m = &c->cities[c->city_by_slug[mid]];
+			int cmp = strcmp(m->slug, slug);
+			if (cmp == 0)
+				return m;
+			if (cmp < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return NULL;
+	}
+	/* While loading, before the index exists. */
 	for (size_t i = 0; i < c->n_cities; i++)
 		if (strcmp(c->cities[i].slug, slug) == 0)
 			return &c->cities[i];
@@ -99,6 +116,44 @@ int catalog_resolve(struct catalog *c, const struct city *city,
 	for (size_t i = 0; ov && i < ov->n_add_fields; i++)
 		out->fields[out->n_fields++] = &ov->add_fields[i];
 	return 0;
+}
+
+static int by_slug(const void *x, const void *y, void *ctx)
+{
+	const struct city *cities = ctx;
+	return strcmp(cities[*(const size_t *)x].slug, cities[*(const size_t *)y].slug);
+}
+
+int catalog_resolve_all(struct catalog *c)
+{
+	if (c->cs)
+		return 0;
+	size_t n = c->n_cities * c->n_services;
+	struct city_service *cs = arena_alloc(&c->arena, (n ? n : 1) * sizeof *cs);
+	for (size_t i = 0; i < c->n_cities; i++)
+		for (size_t j = 0; j < c->n_services; j++)
+			if (catalog_resolve(c, &c->cities[i], &c->services[j],
+					    &cs[i * c->n_services + j]) < 0)
+				return -1;
+	size_t *idx = arena_alloc(&c->arena, (c->n_cities + 1) * sizeof *idx);
+	for (size_t i = 0; i < c->n_cities; i++)
+		idx[i] = i;
+	qsort_r(idx, c->n_cities, sizeof *idx, by_slug, c->cities);
+	c->cs = cs;
+	c->city_by_slug = idx;
+	return 0;
+}
+
+const struct city_service *catalog_city_service(const struct catalog *c,
+						const char *city, const char *service)
+{
+	if (!c->cs)
+		return NULL;
+	const struct city *ci = catalog_city(c, city);
+	const struct service *s = catalog_service(c, service);
+	if (!ci || !s)
+		return NULL;
+	return catalog_cs_at(c, (size_t)(ci - c->cities), (size_t)(s - c->services));
 }
 
 const struct field *cs_field(const struct city_service *cs, const char *name)
