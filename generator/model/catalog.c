@@ -3,23 +3,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The position of slug among n sorted slugs, found by halves; n when absent. */
+static size_t by_halves(size_t n, const char *slug,
+			const char *(*slug_at)(const struct catalog *, size_t),
+			const struct catalog *c)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(slug_at(c, mid), slug);
+		if (cmp == 0)
+			return mid;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return n;
+}
+
+static const char *city_slug_at(const struct catalog *c, size_t i)
+{
+	return c->cities[c->city_by_slug[i]].slug;
+}
+
+static const char *service_slug_at(const struct catalog *c, size_t i)
+{
+	return c->services[i].slug;
+}
+
 const struct city *catalog_city(const struct catalog *c, const char *slug)
 {
 	if (c->city_by_slug) {
 		/* Cities are in display order; the index is sorted by slug. */
-		size_t lo = 0, hi = c->n_cities;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			const struct city *m = &c->cities[c->city_by_slug[mid]];
-			int cmp = strcmp(m->slug, slug);
-			if (cmp == 0)
-				return m;
-			if (cmp < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		return NULL;
+		size_t k = by_halves(c->n_cities, slug, city_slug_at, c);
+		return k < c->n_cities ? &c->cities[c->city_by_slug[k]] : NULL;
 	}
 	/* While loading, before the index exists. */
 	for (size_t i = 0; i < c->n_cities; i++)
@@ -38,19 +56,9 @@ const struct category *catalog_category(const struct catalog *c, const char *slu
 
 const struct service *catalog_service(const struct catalog *c, const char *slug)
 {
-	/* Services are loaded from a sorted directory listing: bisect. */
-	size_t lo = 0, hi = c->n_services;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = strcmp(c->services[mid].slug, slug);
-		if (cmp == 0)
-			return &c->services[mid];
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	/* Services are loaded from a sorted directory listing. */
+	size_t k = by_halves(c->n_services, slug, service_slug_at, c);
+	return k < c->n_services ? &c->services[k] : NULL;
 }
 
 const struct override *catalog_override(const struct catalog *c, const char *city,
