@@ -81,6 +81,12 @@ const struct upload_type *upload_type_by_mime(const char *mime)
 	return NULL;
 }
 
+const char *upload_label(const char *mime)
+{
+	const struct upload_type *u = upload_type_by_mime(mime);
+	return u ? u->label : mime;
+}
+
 const struct upload_type *upload_type_sniff(const unsigned char *p, size_t n)
 {
 	for (size_t i = 0; i < N_UPLOAD_TYPES; i++) {

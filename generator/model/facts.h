@@ -68,6 +68,8 @@ extern struct upload_type upload_types[N_UPLOAD_TYPES];   /* see field_types */
 #define UPLOAD_MAX_FILES_LIMIT 10
 
 const struct upload_type *upload_type_by_mime(const char *mime);
+/* What citizens read for a MIME type: its label, or the type itself. */
+const char *upload_label(const char *mime);
 /* The type of a file by its first bytes, never by name; NULL: none. */
 const struct upload_type *upload_type_sniff(const unsigned char *p, size_t n);
 /* "application/pdf, image/jpeg, image/png": for messages. Static storage. */

@@ -47,11 +47,9 @@ static const char *num_str(struct arena *a, double v)
 static const char *file_hint(struct arena *a, const struct field *f)
 {
 	const char *types = "";
-	for (size_t i = 0; i < f->n_accept; i++) {
-		const struct upload_type *u = upload_type_by_mime(f->accept[i]);
+	for (size_t i = 0; i < f->n_accept; i++)
 		types = arena_printf(a, "%s%s%s", types, i ? ", " : "",
-				     u ? u->label : f->accept[i]);
-	}
+				     upload_label(f->accept[i]));
 	size_t size = field_max_size(f);
 	const char *sz = size % (1 << 20) == 0 ?
 		arena_printf(a, "%zu MB", size >> 20) :

@@ -195,10 +195,9 @@ static const char *accept_text(struct arena *a, const struct field *f)
 {
 	const char *s = "";
 	for (size_t i = 0; i < f->n_accept; i++) {
-		const struct upload_type *u = upload_type_by_mime(f->accept[i]);
-		const char *name = u ? u->label : f->accept[i];
 		s = arena_printf(a, "%s%s%s", s,
-				 i == 0 ? "" : i + 1 == f->n_accept ? " oder " : ", ", name);
+				 i == 0 ? "" : i + 1 == f->n_accept ? " oder " : ", ",
+				 upload_label(f->accept[i]));
 	}
 	return s;
 }
