@@ -8,6 +8,7 @@
  * content and themes come straight from that commit through libgit2. */
 #include "load/catalog_load.h"
 #include "load/source.h"
+#include "model/facts.h"
 #include "git/git_source.h"
 #include "git/site_history.h"
 #include "render/feed.h"
@@ -100,14 +101,6 @@ static int parse_args(int argc, char **argv, struct cli *c)
 	return 0;
 }
 
-static int valid_date(const char *s)
-{
-	int y, m, d;
-	char extra;
-	return s && strlen(s) == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
-	       m >= 1 && m <= 12 && d >= 1 && d <= 31;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -127,7 +120,7 @@ static int run(struct cli *c, struct diags *d)
 		if (!gmtime_r(&t, &tm) || strftime(c->today, sizeof c->today, "%Y-%m-%d", &tm) != 10)
 			die("cannot format today's date");
 		c->date = c->today;
-	} else if (!valid_date(c->date)) {
+	} else if (!is_date(c->date)) {
 		fprintf(stderr, "sitegen: --date must be YYYY-MM-DD, not '%s'\n", c->date);
 		return 2;
 	}

@@ -600,18 +600,24 @@ static void check_references(struct loader *L)
 					o->add_fields[j].name, s->slug);
 		}
 	}
+	/* The city x service table, built here once for every reader. */
+	if (catalog_resolve_all(cat) < 0) {
+		diag_add(L->c.d, L->dir, 0, 0, "cannot resolve the services of the cities");
+		L->c.errors++;
+		return;
+	}
 	/* Every city that offers a service must have the office that handles it. */
 	for (size_t i = 0; i < cat->n_cities; i++)
 		for (size_t j = 0; j < cat->n_services; j++) {
-			struct city_service cs;
+			const struct city_service *cs = catalog_cs_at(cat, i, j);
 			const struct service *s = &cat->services[j];
-			if (!*s->office || catalog_resolve(cat, &cat->cities[i], s, &cs) < 0 || !cs.offered)
+			if (!*s->office || !cs->offered)
 				continue;
-			if (!cs.office) {
-				const struct srcpos *p = cs.ov && cs.ov->office ? &cs.ov->pos : &s->pos;
+			if (!cs->office) {
+				const struct srcpos *p = cs->ov && cs->ov->office ? &cs->ov->pos : &s->pos;
 				diag_add(L->c.d, p->file, p->line, p->col,
 					 "city '%s' has no office '%s' for service '%s' (add it to its city.yml, or an override with office: or offered: false)",
-					 cat->cities[i].slug, cs.ov && cs.ov->office ? cs.ov->office : s->office,
+					 cat->cities[i].slug, cs->ov && cs->ov->office ? cs->ov->office : s->office,
 					 s->slug);
 				L->c.errors++;
 			}

@@ -2,26 +2,6 @@
 #include "load_form.h"
 #include <string.h>
 
-static const struct {
-	const char *name;
-	enum field_type type;
-	size_t max_length;      /* default */
-} field_types[] = {
-	{ "text", FT_TEXT, 200 },     { "textarea", FT_TEXTAREA, 5000 },
-	{ "email", FT_EMAIL, 254 },   { "tel", FT_TEL, 40 },
-	{ "date", FT_DATE, 10 },      { "number", FT_NUMBER, 30 },
-	{ "select", FT_SELECT, 200 }, { "radio", FT_RADIO, 200 },
-	{ "checkbox", FT_CHECKBOX, 10 }, { "file", FT_FILE, 0 },
-};
-
-static const char *const upload_types[] = {
-	"application/pdf", "image/jpeg", "image/png", NULL
-};
-
-#define FILE_MAX_SIZE_DEFAULT (5u << 20)
-#define FILE_MAX_SIZE_LIMIT (20u << 20)
-#define FIELD_MAX_LENGTH_LIMIT 100000
-
 static bool is_field_name(const char *s)
 {
 	if (!*s || strlen(s) > 64)
@@ -86,20 +66,16 @@ static void load_file_limits(struct lctx *c, const struct ynode *fn, struct fiel
 		return;
 	}
 	if (n == 0)
-		lerr(c, fn, "file field '%s' needs 'accept' (application/pdf, image/jpeg, image/png)",
-		     f->name);
-	for (size_t i = 0; i < n; i++) {
-		bool known = false;
-		for (const char *const *t = upload_types; *t; t++)
-			known |= strcmp(*t, f->accept[i]) == 0;
-		if (!known)
+		lerr(c, fn, "file field '%s' needs 'accept' (%s)", f->name, upload_mime_list());
+	for (size_t i = 0; i < n; i++)
+		if (!upload_type_by_mime(f->accept[i]))
 			lerr(c, ymap_get(fn, "accept"),
-			     "unsupported file type '%s' (allowed: application/pdf, image/jpeg, image/png)",
-			     f->accept[i]);
-	}
-	f->max_size = (size_t)get_uint(c, fn, "max_size", FILE_MAX_SIZE_DEFAULT,
-				       FILE_MAX_SIZE_LIMIT);
-	f->max_files = (size_t)get_uint(c, fn, "max_files", 1, 10);
+			     "unsupported file type '%s' (allowed: %s)", f->accept[i],
+			     upload_mime_list());
+	f->max_size = (size_t)get_uint(c, fn, "max_size",
+				       (long long)upload_default_size(f->accept, n),
+				       UPLOAD_MAX_SIZE_LIMIT);
+	f->max_files = (size_t)get_uint(c, fn, "max_files", 1, UPLOAD_MAX_FILES_LIMIT);
 	if (f->max_files == 0) {
 		lerr(c, ymap_get(fn, "max_files"), "'max_files' must be at least 1");
 		f->max_files = 1;
@@ -127,23 +103,18 @@ static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 	f->autocomplete = get_str(c, fn, "autocomplete", false);
 	f->required = get_bool(c, fn, "required", false, NULL);
 	const char *type = get_str(c, fn, "type", true);
-	size_t i, nt = sizeof field_types / sizeof *field_types;
-	for (i = 0; i < nt; i++)
-		if (strcmp(field_types[i].name, type) == 0)
-			break;
-	if (i == nt) {
+	if (!field_type_by_name(type, &f->type)) {
 		if (*type)
-			lerr(c, ymap_get(fn, "type"),
-			     "unknown field type '%s' (text, textarea, email, tel, date, number, select, radio, checkbox, file)",
-			     type);
+			lerr(c, ymap_get(fn, "type"), "unknown field type '%s' (%s)", type,
+			     field_type_names());
 		return -1;
 	}
-	f->type = field_types[i].type;
-	f->max_length = (size_t)get_uint(c, fn, "max_length", (long long)field_types[i].max_length,
+	size_t dflt = field_types[f->type].max_length;
+	f->max_length = (size_t)get_uint(c, fn, "max_length", (long long)dflt,
 					 FIELD_MAX_LENGTH_LIMIT);
 	if (f->max_length == 0 && f->type != FT_FILE) {
 		lerr(c, ymap_get(fn, "max_length"), "'max_length' must be at least 1");
-		f->max_length = field_types[i].max_length;
+		f->max_length = dflt;
 	}
 	f->has_min = get_num(c, fn, "min", &f->min);
 	f->has_max = get_num(c, fn, "max", &f->max);

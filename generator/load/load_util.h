@@ -4,6 +4,7 @@
 #define LOAD_UTIL_H
 #include <stdbool.h>
 #include "yamltree.h"
+#include "../model/facts.h"     /* is_slug, is_date */
 
 struct lctx {
 	struct arena *a;
@@ -34,7 +35,5 @@ const char **get_str_list(struct lctx *c, const struct ynode *map,
 /* The node must be of kind k (NULL ok = absent); error otherwise. */
 bool expect_kind(struct lctx *c, const struct ynode *n, enum ynode_kind k,
 		 const char *what);
-bool is_slug(const char *s);
-bool is_date(const char *s);    /* YYYY-MM-DD, a real calendar day */
 bool is_color(const char *s);   /* #rrggbb */
 #endif

@@ -3,8 +3,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The position of slug among n sorted slugs, found by halves; n when absent. */
+static size_t by_halves(size_t n, const char *slug,
+			const char *(*slug_at)(const struct catalog *, size_t),
+			const struct catalog *c)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(slug_at(c, mid), slug);
+		if (cmp == 0)
+			return mid;
+		if (cmp < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return n;
+}
+
+static const char *city_slug_at(const struct catalog *c, size_t i)
+{
+	return c->cities[c->city_by_slug[i]].slug;
+}
+
+static const char *service_slug_at(const struct catalog *c, size_t i)
+{
+	return c->services[i].slug;
+}
+
 const struct city *catalog_city(const struct catalog *c, const char *slug)
 {
+	if (c->city_by_slug) {
+		/* Cities are in display order; the index is sorted by slug. */
+		size_t k = by_halves(c->n_cities, slug, city_slug_at, c);
+		return k < c->n_cities ? &c->cities[c->city_by_slug[k]] : NULL;
+	}
+	/* While loading, before the index exists. */
 	for (size_t i = 0; i < c->n_cities; i++)
 		if (strcmp(c->cities[i].slug, slug) == 0)
 			return &c->cities[i];
@@ -21,19 +56,9 @@ const struct category *catalog_category(const struct catalog *c, const char *slu
 
 const struct service *catalog_service(const struct catalog *c, const char *slug)
 {
-	/* Services are loaded from a sorted directory listing: bisect. */
-	size_t lo = 0, hi = c->n_services;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int cmp = strcmp(c->services[mid].slug, slug);
-		if (cmp == 0)
-			return &c->services[mid];
-		if (cmp < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	/* Services are loaded from a sorted directory listing. */
+	size_t k = by_halves(c->n_services, slug, service_slug_at, c);
+	return k < c->n_services ? &c->services[k] : NULL;
 }
 
 const struct override *catalog_override(const struct catalog *c, const char *city,
@@ -101,19 +126,50 @@ int catalog_resolve(struct catalog *c, const struct city *city,
 	return 0;
 }
 
+static int by_slug(const void *x, const void *y, void *ctx)
+{
+	const struct city *cities = ctx;
+	return strcmp(cities[*(const size_t *)x].slug, cities[*(const size_t *)y].slug);
+}
+
+int catalog_resolve_all(struct catalog *c)
+{
+	if (c->cs)
+		return 0;
+	size_t n = c->n_cities * c->n_services;
+	struct city_service *cs = arena_alloc(&c->arena, (n ? n : 1) * sizeof *cs);
+	for (size_t i = 0; i < c->n_cities; i++)
+		for (size_t j = 0; j < c->n_services; j++)
+			if (catalog_resolve(c, &c->cities[i], &c->services[j],
+					    &cs[i * c->n_services + j]) < 0)
+				return -1;
+	size_t *idx = arena_alloc(&c->arena, (c->n_cities + 1) * sizeof *idx);
+	for (size_t i = 0; i < c->n_cities; i++)
+		idx[i] = i;
+	qsort_r(idx, c->n_cities, sizeof *idx, by_slug, c->cities);
+	c->cs = cs;
+	c->city_by_slug = idx;
+	return 0;
+}
+
+const struct city_service *catalog_city_service(const struct catalog *c,
+						const char *city, const char *service)
+{
+	if (!c->cs)
+		return NULL;
+	const struct city *ci = catalog_city(c, city);
+	const struct service *s = catalog_service(c, service);
+	if (!ci || !s)
+		return NULL;
+	return catalog_cs_at(c, (size_t)(ci - c->cities), (size_t)(s - c->services));
+}
+
 const struct field *cs_field(const struct city_service *cs, const char *name)
 {
 	for (size_t i = 0; i < cs->n_fields; i++)
 		if (strcmp(cs->fields[i]->name, name) == 0)
 			return cs->fields[i];
 	return NULL;
-}
-
-const char *field_type_name(enum field_type t)
-{
-	static const char *const names[] = { "text", "textarea", "email", "tel", "date",
-		"number", "select", "radio", "checkbox", "file" };
-	return (size_t)t < sizeof names / sizeof *names ? names[t] : "?";
 }
 
 bool date_in_window(const char *date, const char *from, const char *until)

@@ -57,8 +57,9 @@ struct category {
 
 enum field_type {
 	FT_TEXT, FT_TEXTAREA, FT_EMAIL, FT_TEL, FT_DATE, FT_NUMBER,
-	FT_SELECT, FT_RADIO, FT_CHECKBOX, FT_FILE
+	FT_SELECT, FT_RADIO, FT_CHECKBOX, FT_FILE, FT_COUNT
 };
+/* What each type means (names, lengths, checks): model/facts.h. */
 
 struct field_option {
 	const char *value, *label;
@@ -165,6 +166,11 @@ struct catalog {
 	size_t n_overrides;
 	struct extlink *links;
 	size_t n_links;
+	/* Built once by catalog_resolve_all() (the loader calls it):
+	 * every city x service, [city * n_services + service], and the
+	 * city indices sorted by slug for lookups by halves. NULL before. */
+	struct city_service *cs;
+	size_t *city_by_slug;
 };
 
 /* ---- effective view: a service as one city offers it ---- */
@@ -190,13 +196,26 @@ const struct override *catalog_override(const struct catalog *c,
 					const char *city, const char *service);
 const struct office   *city_office(const struct city *city, const char *id);
 /* Fills *out for city x service; returns 0, or -1 when either is unknown.
- * Allocates the field list in the catalogue's arena (call once per pair and
- * keep the result; catalog_city_services() does that for all pairs). */
+ * Allocates the field list in the catalogue's arena: use the table of
+ * catalog_resolve_all() rather than calling this per request. */
 int catalog_resolve(struct catalog *c, const struct city *city,
 		    const struct service *svc, struct city_service *out);
+/* Resolves every city x service once into c->cs and indexes the cities
+ * by slug; later calls return 0 at once. Not thread-safe: call before
+ * sharing the catalogue (the loader does). 0, or -1 on an inconsistent
+ * catalogue. */
+int catalog_resolve_all(struct catalog *c);
+/* The resolved service of a city by slugs, found by halves; NULL when
+ * either slug is unknown or catalog_resolve_all() has not run. */
+const struct city_service *catalog_city_service(const struct catalog *c,
+						const char *city, const char *service);
+static inline const struct city_service *catalog_cs_at(const struct catalog *c,
+						       size_t city, size_t svc)
+{
+	return &c->cs[city * c->n_services + svc];
+}
 const struct field *cs_field(const struct city_service *cs, const char *name);
 const struct field *cs_field_in_form(const struct form *f, const char *name);
-const char *field_type_name(enum field_type t);
 /* Is the date (YYYY-MM-DD) within [from, until]? Empty bounds are open. */
 bool date_in_window(const char *date, const char *from, const char *until);
 

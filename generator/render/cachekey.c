@@ -149,7 +149,7 @@ const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t port
 	const struct portal *p = &r->portals[portal];
 	if (!p->city)
 		return NULL;
-	const struct city_service *cs = &r->cs[p->city_index * r->c->n_services + svc];
+	const struct city_service *cs = rcs(r, p->city_index, svc);
 	const char *stand = r->stand[p->city_index * r->c->n_services + svc];
 	struct buf b;
 	buf_init(&b, 0);
@@ -176,7 +176,7 @@ const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc
 	int rc = buf_printf(&b, "overview %s\nportal %s\nstand %s\n", k->svc[svc], k->portal[0],
 			    stand ? stand : "");
 	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
-		const struct city_service *cs = &r->cs[i * c->n_services + svc];
+		const struct city_service *cs = rcs(r, i, svc);
 		rc |= buf_printf(&b, "%s %d %d %s\n", k->city[i], r->portals[1 + i].built,
 				 r->cs_built[i * c->n_services + svc],
 				 cs->ov ? k->ov[cs->ov - c->overrides] : "-");

@@ -4,21 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 #include "render_int.h"
+#include "../model/facts.h"
 
 /* A file input cannot be filled again by the server: say so at the field. */
 #define REATTACH_NOTE "Ihre Datei wurde noch nicht gespeichert, weil das " \
 	"Formular Fehler enthielt. Bitte wählen Sie die Datei erneut aus."
-
-static const char *input_type(enum field_type t)
-{
-	switch (t) {
-	case FT_EMAIL: return "email";
-	case FT_TEL: return "tel";
-	case FT_DATE: return "date";
-	case FT_NUMBER: return "number";
-	default: return "text";
-	}
-}
 
 static const char *value_of(const struct form_state *st, const char *name)
 {
@@ -53,22 +43,14 @@ static const char *num_str(struct arena *a, double v)
 	return arena_printf(a, "%.15g", v);
 }
 
-static const char *mime_label(const char *mime)
-{
-	if (!strcmp(mime, "application/pdf")) return "PDF";
-	if (!strcmp(mime, "image/jpeg")) return "JPEG";
-	if (!strcmp(mime, "image/png")) return "PNG";
-	return mime;
-}
-
 /* "Erlaubt: PDF, JPEG. Höchstens 5 MB je Datei, bis zu 3 Dateien." */
 static const char *file_hint(struct arena *a, const struct field *f)
 {
 	const char *types = "";
 	for (size_t i = 0; i < f->n_accept; i++)
 		types = arena_printf(a, "%s%s%s", types, i ? ", " : "",
-				     mime_label(f->accept[i]));
-	size_t size = f->max_size ? f->max_size : (size_t)5 << 20;
+				     upload_label(f->accept[i]));
+	size_t size = field_max_size(f);
 	const char *sz = size % (1 << 20) == 0 ?
 		arena_printf(a, "%zu MB", size >> 20) :
 		arena_printf(a, "%zu KB", (size + 1023) >> 10);
@@ -160,7 +142,7 @@ static struct mval *field_data(struct arena *a, const struct field *f,
 		break;
 	default:
 		mv_set_bool(a, m, "is_input", true);
-		mset(a, m, "type", input_type(f->type));
+		mset(a, m, "type", field_types[f->type].input_type);
 		if (f->type == FT_NUMBER) {
 			if (f->has_min)
 				mset(a, m, "min", num_str(a, f->min));
@@ -170,10 +152,8 @@ static struct mval *field_data(struct arena *a, const struct field *f,
 		}
 		break;
 	}
-	if (f->max_length && f->type != FT_FILE && f->type != FT_CHECKBOX &&
-	    f->type != FT_SELECT && f->type != FT_RADIO && f->type != FT_DATE &&
-	    f->type != FT_NUMBER)
-		mv_set(a, m, "maxlength", mv_num(a, (double)f->max_length));
+	if (field_types[f->type].maxlength_attr && field_max_length(f))
+		mv_set(a, m, "maxlength", mv_num(a, (double)field_max_length(f)));
 	*anchor = id;
 	return m;
 }

@@ -56,7 +56,6 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
 		return -1;
 	struct arena a;
 	arena_init(&a);
-	/* The renderer's own resolved copy: same fields as the caller's. */
 	return finish(&a, render_service(r, &r->portals[1 + ci], si, st, &a, out, d));
 }
 

@@ -1,7 +1,7 @@
 /* render_int.h - shared state of the page renderer (site.c for the static
  * site, render_form.c for the relay's pages). Everything that is the same
- * for many pages is computed once in renderer_prepare(): the effective
- * city x service table, the Markdown of every text, the compiled templates
+ * for many pages is computed once in renderer_prepare(): which city x
+ * service is built (the resolved table is the catalogue's), the Markdown of every text, the compiled templates
  * of each portal and its header/footer fragments. Rendering a page then
  * only builds a small data tree in a per-page arena. After preparation the
  * renderer is read-only, so several threads may render pages at once. */
@@ -77,7 +77,6 @@ struct renderer {
 	size_t n_portals;
 	struct svc_html *svc;       /* parallel to c->services */
 	const char **note_html;     /* parallel to c->overrides */
-	struct city_service *cs;    /* [city * n_services + service] */
 	bool *cs_built;             /* offered and inside its window at the date */
 	bool *svc_listed;           /* umbrella: offered by at least one built city */
 	size_t *svc_order;          /* service indices by title, German order */
@@ -100,9 +99,10 @@ typedef long long (*stand_fn)(void *ctx, const char *city, const char *service);
 void renderer_stand(struct renderer *r, stand_fn when, void *ctx);
 void renderer_shown_date(struct renderer *r, long long commit_time);
 
-static inline struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)
+/* The catalogue's resolved table (catalog_resolve_all), shared with relayd. */
+static inline const struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)
 {
-	return &r->cs[city * r->c->n_services + svc];
+	return catalog_cs_at(r->c, city, svc);
 }
 
 /* ---- one page ---- */

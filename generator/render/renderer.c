@@ -1,6 +1,6 @@
 /* renderer.c - everything pages share, prepared once: templates per
- * portal (with city overrides), the effective service of every city, the
- * Markdown of every text and the pre-rendered header and footer. */
+ * portal (with city overrides), which city x service is built at the
+ * date, the Markdown of every text and the pre-rendered header and footer. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,24 +183,22 @@ static bool in_window(const struct renderer *r, const char *from, const char *un
 	return !r->date || date_in_window(r->date, from ? from : "", until ? until : "");
 }
 
+/* What is built at the date, from the catalogue's city x service table. */
 static int resolve_all(struct renderer *r, struct diags *d)
 {
 	struct catalog *c = r->c;
 	size_t n = c->n_cities * c->n_services;
-	r->cs = arena_alloc(&r->arena, (n ? n : 1) * sizeof *r->cs);
+	if (catalog_resolve_all(c) < 0) {
+		diag_add(d, c->region.pos.file ? c->region.pos.file : "content", 0, 0,
+			 "cannot resolve the services of the cities");
+		return -1;
+	}
 	r->cs_built = arena_alloc(&r->arena, (n ? n : 1) * sizeof *r->cs_built);
 	r->svc_listed = arena_alloc(&r->arena, (c->n_services + 1) * sizeof *r->svc_listed);
 	for (size_t i = 0; i < c->n_cities; i++) {
 		bool launched = city_launched(r, &c->cities[i]);
 		for (size_t j = 0; j < c->n_services; j++) {
-			struct city_service *cs = rcs(r, i, j);
-			if (catalog_resolve(c, &c->cities[i], &c->services[j], cs) < 0) {
-				diag_add(d, c->services[j].pos.file, c->services[j].pos.line,
-					 c->services[j].pos.col,
-					 "cannot resolve service '%s' for city '%s'",
-					 c->services[j].slug, c->cities[i].slug);
-				return -1;
-			}
+			const struct city_service *cs = rcs(r, i, j);
 			bool b = cs->offered && in_window(r, cs->available_from,
 							  cs->available_until);
 			r->cs_built[i * c->n_services + j] = b;

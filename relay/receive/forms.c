@@ -34,16 +34,9 @@ struct forms *forms_load(const char *content_dir, const char *themes_dir,
 	f->content_src = open_parent(content_dir, &cbase);
 	if (f->content_src)
 		f->cat = catalog_load(f->content_src, cbase, &d);
-	if (!f->cat)
+	/* the loader resolved every city x service; the renderer shares it */
+	if (!f->cat || catalog_resolve_all(f->cat) < 0)
 		goto fail;
-	f->n_cs = f->cat->n_cities * f->cat->n_services;
-	f->cs = xcalloc(f->n_cs ? f->n_cs : 1, sizeof *f->cs);
-	for (size_t i = 0; i < f->cat->n_cities; i++)
-		for (size_t j = 0; j < f->cat->n_services; j++)
-			if (catalog_resolve(f->cat, &f->cat->cities[i],
-					    &f->cat->services[j],
-					    &f->cs[i * f->cat->n_services + j]) < 0)
-				goto fail;
 	f->themes_src = open_parent(themes_dir, &tbase);
 	if (f->themes_src && strcmp(tbase, "themes") != 0)
 		relay_log("warn", "themes_dir", "msg=\"themes are read from %s/../themes "
@@ -75,30 +68,19 @@ void forms_free(struct forms *f)
 		return;
 	if (f->renderer)
 		renderer_close(f->renderer);
-	if (f->cat) {
+	if (f->cat)
 		catalog_free(f->cat);
-	}
 	if (f->content_src)
 		f->content_src->close(f->content_src);
 	if (f->themes_src)
 		f->themes_src->close(f->themes_src);
-	free(f->cs);
 	free(f);
 }
 
 const struct city_service *forms_find(const struct forms *f, const char *city,
 				      const char *service)
 {
-	const struct catalog *c = f->cat;
-	for (size_t i = 0; i < c->n_cities; i++) {
-		if (strcmp(c->cities[i].slug, city))
-			continue;
-		for (size_t j = 0; j < c->n_services; j++)
-			if (!strcmp(c->services[j].slug, service))
-				return &f->cs[i * c->n_services + j];
-		return NULL;
-	}
-	return NULL;
+	return catalog_city_service(f->cat, city, service);
 }
 
 static void json_str(struct buf *b, const char *s)
@@ -154,8 +136,9 @@ int forms_dump_json(const struct forms *f, FILE *out)
 	strftime(today, sizeof today, "%Y-%m-%d", &tm);
 	buf_puts(&b, "[\n");
 	int first = 1;
-	for (size_t i = 0; i < f->n_cs; i++) {
-		const struct city_service *cs = &f->cs[i];
+	size_t n = f->cat->n_cities * f->cat->n_services;
+	for (size_t i = 0; i < n; i++) {
+		const struct city_service *cs = &f->cat->cs[i];
 		if (!cs->service->form)
 			continue;
 		buf_puts(&b, first ? "{\"city\":" : ",\n{\"city\":");

@@ -1,5 +1,6 @@
 /* forms.h - the catalogue as relayd uses it: loaded once, every city x
- * service resolved once, and the theme renderer compiled once. A SIGHUP
+ * service resolved once (cat->cs, shared with the renderer), and the
+ * theme renderer compiled once. A SIGHUP
  * builds a new struct forms and swaps it in; requests hold a reference to
  * the one they started with, so a reload never pulls data from under a
  * request (the old one is freed when its last request completes). */
@@ -14,8 +15,6 @@ struct forms {
 	struct catalog *cat;
 	struct source *content_src, *themes_src;
 	struct renderer *renderer;  /* NULL when the themes failed to load */
-	struct city_service *cs;    /* n_cities * n_services, row-major */
-	size_t n_cs;
 	int refs;                   /* guarded by the holder's mutex */
 };
 
@@ -25,7 +24,8 @@ struct forms {
 struct forms *forms_load(const char *content_dir, const char *themes_dir,
 			 const char *relay_url, FILE *log);
 void forms_free(struct forms *f);
-/* The effective service of a city, or NULL when either slug is unknown. */
+/* The effective service of a city (catalog_city_service: by halves), or
+ * NULL when either slug is unknown. */
 const struct city_service *forms_find(const struct forms *f, const char *city,
 				      const char *service);
 /* JSON of every city x service that has a form (relayd --dump-forms). */

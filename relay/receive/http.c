@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "util/buf.h"
+#include "model/facts.h"
 #include "../validate/validate.h"
 #include "forms.h"
 #include "log.h"
@@ -144,17 +145,6 @@ static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c,
 
 /* ---- routing ---- */
 
-static bool slug_ok(const char *s, size_t n)
-{
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '-'))
-			return false;
-	return true;
-}
-
 static enum route route_of(struct req *q, const char *method, const char *url)
 {
 	bool post = !strcmp(method, "POST");
@@ -173,7 +163,8 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 		size_t sn = strlen(sv);
 		if (sn && sv[sn - 1] == '/')
 			sn--;
-		if (!slug_ok(c, (size_t)(slash - c)) || !slug_ok(sv, sn))
+		/* the catalogue's slug rule; at most 64 bytes, so q->city fits */
+		if (!is_slug_n(c, (size_t)(slash - c)) || !is_slug_n(sv, sn))
 			return R_NONE;
 		memcpy(q->city, c, (size_t)(slash - c));
 		q->city[slash - c] = '\0';

@@ -16,18 +16,6 @@ struct vctx {
 	size_t cap_errors;
 };
 
-static size_t default_max(enum field_type t)
-{
-	switch (t) {
-	case FT_TEXTAREA: return 5000;
-	case FT_EMAIL: return 254;
-	case FT_TEL: return 40;
-	case FT_DATE: return 10;
-	case FT_NUMBER: return 32;
-	default: return 200;
-	}
-}
-
 static void add_error(struct vctx *v, const struct field *f, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void add_error(struct vctx *v, const struct field *f, const char *fmt, ...)
@@ -118,18 +106,18 @@ static const char *check_value(struct vctx *v, const struct field *f,
 			       const char *val)
 {
 	size_t chars = utf8_chars(val, strlen(val));
-	size_t max = f->max_length ? f->max_length : default_max(f->type);
+	size_t max = field_max_length(f);
 	bool empty = val[0] == '\0';
 
-	if (f->type != FT_TEXTAREA && strpbrk(val, "\r\n")) {
+	if (!field_types[f->type].multiline && strpbrk(val, "\r\n")) {
 		add_error(v, f, "„%s“ darf keine Zeilenumbrüche enthalten", f->label);
 		return NULL;
 	}
 	if (empty) {
 		if (!f->required)
 			return val;
-		switch (f->type) {
-		case FT_SELECT: case FT_RADIO:
+		switch (field_types[f->type].check) {
+		case VC_OPTION:
 			add_error(v, f, "Wählen Sie „%s“ aus", f->label);
 			break;
 		default:
@@ -142,29 +130,29 @@ static const char *check_value(struct vctx *v, const struct field *f,
 		return NULL;
 	}
 	double d;
-	switch (f->type) {
-	case FT_EMAIL:
+	switch (field_types[f->type].check) {
+	case VC_EMAIL:
 		if (!valid_email(val)) {
 			add_error(v, f, "Geben Sie bei „%s“ eine E-Mail-Adresse im "
 				  "richtigen Format an, zum Beispiel name@beispiel.de", f->label);
 			return NULL;
 		}
 		break;
-	case FT_TEL:
+	case VC_TEL:
 		if (!valid_tel(val)) {
 			add_error(v, f, "Geben Sie bei „%s“ eine Telefonnummer an, "
 				  "zum Beispiel 02361 12345", f->label);
 			return NULL;
 		}
 		break;
-	case FT_DATE:
-		if (!valid_date(val)) {
+	case VC_DATE:
+		if (!is_date(val)) {
 			add_error(v, f, "„%s“ muss ein echtes Datum sein, zum Beispiel "
 				  "2026-03-27", f->label);
 			return NULL;
 		}
 		break;
-	case FT_NUMBER:
+	case VC_NUMBER:
 		if (!parse_number(val, &d)) {
 			add_error(v, f, "„%s“ muss eine Zahl sein", f->label);
 			return NULL;
@@ -182,7 +170,7 @@ static const char *check_value(struct vctx *v, const struct field *f,
 			return NULL;
 		}
 		break;
-	case FT_SELECT: case FT_RADIO:
+	case VC_OPTION:
 		if (!find_option(f, val)) {
 			add_error(v, f, "Wählen Sie bei „%s“ eine der angebotenen "
 				  "Möglichkeiten aus", f->label);
@@ -193,15 +181,6 @@ static const char *check_value(struct vctx *v, const struct field *f,
 		break;
 	}
 	return val;
-}
-
-static const char *ext_of(const char *mime)
-{
-	if (!strcmp(mime, "application/pdf"))
-		return "pdf";
-	if (!strcmp(mime, "image/jpeg"))
-		return "jpg";
-	return "png";
 }
 
 static bool accepted(const struct field *f, const char *mime)
@@ -216,10 +195,9 @@ static const char *accept_text(struct arena *a, const struct field *f)
 {
 	const char *s = "";
 	for (size_t i = 0; i < f->n_accept; i++) {
-		const char *name = !strcmp(f->accept[i], "application/pdf") ? "PDF" :
-				   !strcmp(f->accept[i], "image/jpeg") ? "JPG" : "PNG";
 		s = arena_printf(a, "%s%s%s", s,
-				 i == 0 ? "" : i + 1 == f->n_accept ? " oder " : ", ", name);
+				 i == 0 ? "" : i + 1 == f->n_accept ? " oder " : ", ",
+				 upload_label(f->accept[i]));
 	}
 	return s;
 }
@@ -228,7 +206,7 @@ static void check_files(struct vctx *v, const struct field *f)
 {
 	const struct vinput *in = v->in;
 	struct submission *sub = v->out->sub;
-	size_t count = 0, max_size = f->max_size ? f->max_size : (size_t)5 << 20;
+	size_t count = 0, max_size = field_max_size(f);
 	size_t max_files = f->max_files ? f->max_files : 1;
 	size_t first = sub->n_files;
 	for (size_t i = 0; i < in->n_files; i++)
@@ -254,8 +232,8 @@ static void check_files(struct vctx *v, const struct field *f)
 			sub->n_files = first;
 			return;
 		}
-		const char *mime = sniff_mime(vf->data, vf->len);
-		if (!mime || !accepted(f, mime)) {
+		const struct upload_type *u = upload_type_sniff(vf->data, vf->len);
+		if (!u || !accepted(f, u->mime)) {
 			add_error(v, f, "Die Datei für „%s“ muss ein %s sein", f->label,
 				  accept_text(v->a, f));
 			sub->n_files = first;
@@ -264,9 +242,9 @@ static void check_files(struct vctx *v, const struct field *f)
 		struct sub_file *sf = &sub->files[sub->n_files++];
 		sf->field = f->name;
 		sf->label = f->label;
-		sf->mime = mime;
+		sf->mime = u->mime;
 		sf->filename = arena_printf(v->a, "%s-%zu.%s", f->name,
-					    sub->n_files - first, ext_of(mime));
+					    sub->n_files - first, u->ext);
 		sf->data = vf->data;
 		sf->len = vf->len;
 	}
@@ -370,7 +348,7 @@ void validate_form(struct arena *a, const struct city_service *cs,
 			continue;
 		}
 		const struct vin_value *iv = find_value(in, f->name);
-		bool multi = f->type == FT_TEXTAREA;
+		bool multi = field_types[f->type].multiline;
 		const char *val = iv ? trimmed(a, iv->value, iv->len, multi) : "";
 		if (f->type == FT_CHECKBOX) {
 			bool ticked = iv && (!strcmp(val, "ja") || !strcmp(val, "on"));
@@ -390,7 +368,7 @@ void validate_form(struct arena *a, const struct city_service *cs,
 		/* select/radio: the office reads the label the citizen saw; the
 		 * option's value goes along for exports */
 		const struct field_option *opt = NULL;
-		if ((f->type == FT_SELECT || f->type == FT_RADIO) && val[0])
+		if (field_types[f->type].check == VC_OPTION && val[0])
 			opt = find_option(f, val);
 		sub->fields[sub->n_fields++] = (struct sub_field){ f->name, f->label,
 			opt ? opt->label : val, opt ? opt->value : "" };

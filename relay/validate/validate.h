@@ -2,13 +2,14 @@
  * form for a city and service (struct city_service), field by field, and
  * builds the submission to store. Messages are German, in the GOV.UK
  * pattern (say what to do, name the field). Files are typed by their first
- * bytes, never by name or Content-Type. */
+ * bytes (upload_type_sniff), never by name or Content-Type. */
 #ifndef VALIDATE_H
 #define VALIDATE_H
 #include "util/utf8.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include "model/catalog.h"
+#include "model/facts.h"
 #include "render/render_form.h"
 #include "../store/submission.h"
 
@@ -61,7 +62,4 @@ bool validate_accepting(const struct city_service *cs, const char *today);
 
 bool valid_email(const char *s);
 bool valid_tel(const char *s);
-bool valid_date(const char *s);
-/* application/pdf, image/jpeg, image/png by magic bytes, or NULL. */
-const char *sniff_mime(const unsigned char *p, size_t n);
 #endif

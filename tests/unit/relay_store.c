@@ -59,15 +59,17 @@ static void test_validate_rules(void)
 	ok(valid_tel("+49 2362 66-0") && valid_tel("(02362) 66/0") &&
 	   !valid_tel("12") && !valid_tel("0236x") && !valid_tel("1+2345"),
 	   "telephone syntax");
-	ok(valid_date("2024-02-29") && !valid_date("2023-02-29") &&
-	   !valid_date("2024-13-01") && !valid_date("2024-04-31") &&
-	   !valid_date("24-01-01") && !valid_date("2024-1-01"), "calendar dates");
+	ok(is_date("2024-02-29") && !is_date("2023-02-29") &&
+	   !is_date("2024-13-01") && !is_date("2024-04-31") &&
+	   !is_date("24-01-01") && !is_date("2024-1-01"), "calendar dates");
 	const unsigned char pdf[] = "%PDF-1.7", jpg[] = { 0xff, 0xd8, 0xff, 0xe0 },
 		png[] = { 0x89, 'P', 'N', 'G', 13, 10, 26, 10 }, gif[] = "GIF89a";
-	ok(sniff_mime(pdf, 8) && !strcmp(sniff_mime(pdf, 8), "application/pdf") &&
-	   !strcmp(sniff_mime(jpg, 4), "image/jpeg") &&
-	   !strcmp(sniff_mime(png, 8), "image/png") && !sniff_mime(gif, 6) &&
-	   !sniff_mime(pdf, 4), "file type by magic bytes");
+	ok(upload_type_sniff(pdf, 8) &&
+	   !strcmp(upload_type_sniff(pdf, 8)->mime, "application/pdf") &&
+	   !strcmp(upload_type_sniff(jpg, 4)->mime, "image/jpeg") &&
+	   !strcmp(upload_type_sniff(png, 8)->mime, "image/png") &&
+	   !upload_type_sniff(gif, 6) && !upload_type_sniff(pdf, 4),
+	   "file type by magic bytes");
 }
 
 int main(void)
