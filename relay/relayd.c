@@ -4,6 +4,7 @@
  *
  *   relayd --config relay.yml [--no-store]
  *   relayd --config relay.yml --dump-forms
+ *   relayd --config-keys       every key of relay.yml: type, default, help
  *
  * Signals: SIGHUP reloads catalogue and templates (on error the old ones
  * stay); SIGTERM/SIGINT stop accepting, finish requests in flight, commit
@@ -28,7 +29,8 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: relayd --config relay.yml [--no-store | --dump-forms]\n");
+	fprintf(stderr, "usage: relayd --config relay.yml [--no-store | --dump-forms]\n"
+			"       relayd --config-keys\n");
 	exit(2);
 }
 
@@ -65,6 +67,8 @@ int main(int argc, char **argv)
 			no_store = true;
 		else if (!strcmp(argv[i], "--dump-forms"))
 			dump = true;
+		else if (!strcmp(argv[i], "--config-keys") && argc == 2)
+			return config_print_keys(stdout) < 0 ? 1 : 0;
 		else
 			usage();
 	}

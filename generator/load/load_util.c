@@ -50,17 +50,22 @@ bool expect_kind(struct lctx *c, const struct ynode *n, enum ynode_kind k,
 	return true;
 }
 
+const char *node_text(struct lctx *c, const struct ynode *n, const char *what)
+{
+	if (n->kind != YN_SCALAR) {
+		lerr(c, n, "'%s' must be %s, not %s", what, ykind_name(YN_SCALAR),
+		     ykind_name(n->kind));
+		return NULL;
+	}
+	return n->str;
+}
+
 const char *get_opt(struct lctx *c, const struct ynode *map, const char *key)
 {
 	const struct ynode *n = ymap_get(map, key);
 	if (!n || yscalar_is_null(n))
 		return NULL;
-	if (n->kind != YN_SCALAR) {
-		lerr(c, n, "'%s' must be %s, not %s", key, ykind_name(YN_SCALAR),
-		     ykind_name(n->kind));
-		return NULL;
-	}
-	return n->str;
+	return node_text(c, n, key);
 }
 
 const char *get_str(struct lctx *c, const struct ynode *map, const char *key,
@@ -85,14 +90,33 @@ bool get_bool(struct lctx *c, const struct ynode *map, const char *key,
 	const struct ynode *n = ymap_get(map, key);
 	if (present)
 		*present = n != NULL;
-	if (!n)
-		return dflt;
 	bool v;
-	if (yscalar_bool(n, &v) < 0) {
-		lerr(c, n, "'%s' must be true or false", key);
+	if (!n || !node_bool(c, n, key, &v))
 		return dflt;
-	}
 	return v;
+}
+
+bool node_bool(struct lctx *c, const struct ynode *n, const char *what, bool *out)
+{
+	if (yscalar_bool(n, out) < 0) {
+		lerr(c, n, "'%s' must be true or false", what);
+		return false;
+	}
+	return true;
+}
+
+/* 0 ok; -1 not a plain scalar; -2 not a number that fits a long long */
+static int whole_number(const struct ynode *n, long long *out)
+{
+	if (n->kind != YN_SCALAR || !n->plain)
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(n->str, &end, 10);
+	if (errno || end == n->str || *end)
+		return -2;
+	*out = v;
+	return 0;
 }
 
 long long get_uint(struct lctx *c, const struct ynode *map, const char *key,
@@ -101,18 +125,33 @@ long long get_uint(struct lctx *c, const struct ynode *map, const char *key,
 	const struct ynode *n = ymap_get(map, key);
 	if (!n)
 		return dflt;
-	if (n->kind != YN_SCALAR || !n->plain) {
+	long long v;
+	int r = whole_number(n, &v);
+	if (r == -1) {
 		lerr(c, n, "'%s' must be a whole number", key);
 		return dflt;
 	}
-	char *end;
-	errno = 0;
-	long long v = strtoll(n->str, &end, 10);
-	if (errno || end == n->str || *end || v < 0 || v > max) {
+	if (r < 0 || v < 0 || v > max) {
 		lerr(c, n, "'%s' must be a whole number from 0 to %lld", key, max);
 		return dflt;
 	}
 	return v;
+}
+
+bool node_int(struct lctx *c, const struct ynode *n, const char *what,
+	      long long min, long long max, long long *out)
+{
+	long long v;
+	if (whole_number(n, &v) < 0) {
+		lerr(c, n, "'%s' must be a whole number", what);
+		return false;
+	}
+	if (v < min || v > max) {
+		lerr(c, n, "'%s' must be between %lld and %lld", what, min, max);
+		return false;
+	}
+	*out = v;
+	return true;
 }
 
 bool get_num(struct lctx *c, const struct ynode *map, const char *key, double *out)

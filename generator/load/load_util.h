@@ -35,5 +35,12 @@ const char **get_str_list(struct lctx *c, const struct ynode *map,
 /* The node must be of kind k (NULL ok = absent); error otherwise. */
 bool expect_kind(struct lctx *c, const struct ynode *n, enum ynode_kind k,
 		 const char *what);
+/* The same checks on a node the caller found itself (relayd's key table);
+ * what names the value in messages, e.g. "'limits.max_body' must be ...". */
+const char *node_text(struct lctx *c, const struct ynode *n, const char *what);
+bool node_bool(struct lctx *c, const struct ynode *n, const char *what, bool *out);
+/* A whole number from min to max. */
+bool node_int(struct lctx *c, const struct ynode *n, const char *what,
+	      long long min, long long max, long long *out);
 bool is_color(const char *s);   /* #rrggbb */
 #endif

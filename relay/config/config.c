@@ -1,91 +1,191 @@
-/* config.c - relay.yml -> struct relay_config. Every key is checked: type,
- * range and unknown keys, each error as file:line:col: message. */
+/* config.c - relay.yml -> struct relay_config, driven by one table
+ * (config_keys below): for each key its path, type, range, default,
+ * whether it is required, a help line and the member it is stored in.
+ * The table checks the file (unknown keys, types, ranges, missing keys:
+ * each error as file:line:col: message, through the catalogue loader's
+ * helpers), applies the defaults and is printed by `relayd --config-keys`;
+ * tests/unit/relay_config.c holds it against relay.yml.example. */
 #include "config.h"
+#include "util/url.h"
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include "load/load_util.h"
 #include "load/yamltree.h"
 #include "util/buf.h"
 
-struct cfgparse {
+/* Where a member is, and its C type as an enum config_store. An enum
+ * member is stored as unsigned (GCC's compatible type for enums without
+ * negative values); another type is a compile error here, never a silent
+ * wrong store. */
+#define AT(m) .at = offsetof(struct relay_config, m), \
+	.store = _Generic(((struct relay_config *)0)->m, \
+		const char *: CS_STR, const char **: CS_STRV, bool: CS_BOOL, \
+		unsigned: CS_UINT, long: CS_LONG, size_t: CS_SIZE)
+
+static const char *const http_schemes[] = { "https://", "http://", NULL };
+static const char *const smtp_schemes[] = { "smtp://", "smtps://", NULL };
+static const char *const starttls_names[] = { "none", "required", NULL };
+
+const struct config_key config_keys[] = {
+	{ "listen", CT_HOST, .def_text = "127.0.0.1", AT(listen),
+	  .help = "IPv4 or IPv6 address to listen on; keep it on loopback behind the proxy" },
+	{ "port", CT_INT, .min = 1, .max = 65535, .def = 8025, AT(port),
+	  .help = "TCP port to listen on" },
+	{ "database", CT_PATH, .def_text = "relay.db", AT(database),
+	  .help = "the SQLite database (WAL), created on first start" },
+	{ "admin_socket", CT_PATH, AT(admin_socket),
+	  .help = "Unix socket for relayctl resend/purge (mode 0600); default <database>.sock, at most 107 bytes" },
+	{ "content_dir", CT_PATH, .def_text = "content", AT(content_dir),
+	  .help = "the catalogue the site is built from: forms, rules, recipients" },
+	{ "themes_dir", CT_PATH, .def_text = "themes", AT(themes_dir),
+	  .help = "the site's themes; the directory must be called \"themes\"" },
+	{ "public_url", CT_URL, .required = true, .choices = http_schemes, AT(public_url),
+	  .help = "relayd's own public base URL; confirmations are at {public_url}/bestaetigung/<token>" },
+	{ "allowed_origins", CT_ORIGINS, .required = true, AT(allowed_origins),
+	  .count_at = offsetof(struct relay_config, n_allowed_origins),
+	  .help = "origins allowed to post: scheme://host[:port], lower case, no path, compared exactly" },
+	{ "smtp", CT_SECTION, .required = true,
+	  .help = "the mail server that delivers applications to the offices" },
+	{ "smtp.url", CT_URL, .required = true, .choices = smtp_schemes, AT(smtp.url),
+	  .help = "mail server; smtps:// is implicit TLS" },
+	{ "smtp.username", CT_TEXT, .def_text = "", AT(smtp.username),
+	  .help = "AUTH user; \"\" = no AUTH" },
+	{ "smtp.password", CT_TEXT, .def_text = "", AT(smtp.password),
+	  .help = "AUTH password; keep the file 0640 root:relayd" },
+	{ "smtp.starttls", CT_ENUM, .choices = starttls_names, .def = SMTP_STARTTLS_NONE,
+	  AT(smtp.starttls),
+	  .help = "required: STARTTLS or no delivery, never a silent fallback to plain text" },
+	{ "smtp.from", CT_MAILBOX, .required = true, AT(smtp.from),
+	  .help = "envelope sender and From: address" },
+	{ "smtp.connect_timeout", CT_INT, .min = 1, .max = 600, .def = 10,
+	  AT(smtp.connect_timeout), .help = "seconds to connect to the mail server" },
+	{ "smtp.timeout", CT_INT, .min = 1, .max = 3600, .def = 60, AT(smtp.timeout),
+	  .help = "seconds per delivery attempt" },
+	{ "limits", CT_SECTION, .help = "limits against slow and abusive clients" },
+	{ "limits.max_body", CT_INT, .min = 1024, .max = 1LL << 30, .def = 12LL << 20,
+	  AT(limits.max_body),
+	  .help = "bytes per request, all fields and files; larger -> 413, nothing stored" },
+	{ "limits.max_connections", CT_INT, .min = 1, .max = 65536, .def = 256,
+	  AT(limits.max_connections), .help = "open connections in total" },
+	{ "limits.max_per_ip", CT_INT, .min = 1, .max = 65536, .def = 32,
+	  AT(limits.max_per_ip),
+	  .help = "open connections per client address (behind nginx: raise to max_connections)" },
+	{ "limits.timeout", CT_INT, .min = 1, .max = 3600, .def = 15, AT(limits.timeout),
+	  .help = "idle seconds before a connection is closed" },
+	{ "limits.request_deadline", CT_INT, .min = 1, .max = 3600, .def = 60,
+	  AT(limits.request_deadline),
+	  .help = "seconds a request may take in total, headers included (slow-drip clients)" },
+	{ "limits.rate_per_ip_per_minute", CT_INT, .min = 0, .max = 1000000, .def = 60,
+	  AT(limits.rate_per_ip_per_minute),
+	  .help = "posts per client per minute, bursts up to the same number, then 429; 0 = off" },
+	{ "retry", CT_SECTION, .help = "retries of the delivery to an office's mailbox" },
+	{ "retry.initial", CT_INT, .min = 1, .max = 86400, .def = 300, AT(retry.initial),
+	  .help = "seconds before the first retry, then doubling" },
+	{ "retry.max", CT_INT, .min = 1, .max = 7 * 86400, .def = 3600, AT(retry.max),
+	  .help = "backoff cap in seconds, not smaller than retry.initial" },
+	{ "retry.lifetime_hours", CT_INT, .min = 1, .max = 24 * 365, .def = 120,
+	  AT(retry.lifetime_hours),
+	  .help = "hours until a job is marked failed and logged at level=error" },
+	/* tests need a lifetime of seconds; an operator copying the example
+	 * must not get one, so the example does not show it */
+	{ "retry.lifetime_seconds", CT_INT, .tests_only = true, .min = 0,
+	  .max = 365 * 86400, .def = 0, AT(retry.lifetime_seconds),
+	  .help = "for tests: lifetime in seconds, overrides lifetime_hours when > 0" },
+	{ "receipt", CT_BOOL, .def = false, AT(receipt),
+	  .help = "also mail the applicant a receipt (reference, no field values)" },
+};
+const size_t config_nkeys = sizeof config_keys / sizeof *config_keys;
+
+const struct config_key *config_key_find(const char *path)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (!strcmp(config_keys[i].path, path))
+			return &config_keys[i];
+	return NULL;
+}
+
+/* "a, b or c" (prose) or "a|b|c" into out; a table whose choices do not
+ * fit is a programming error. */
+static void join_choices(char *out, size_t size, const struct config_key *k,
+			 bool prose)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (size_t i = 0; k->choices[i]; i++) {
+		const char *sep = i == 0 ? "" : !prose ? "|" :
+				  k->choices[i + 1] ? ", " : " or ";
+		int w = snprintf(out + len, size - len, "%s%s", sep, k->choices[i]);
+		if (w < 0 || (size_t)w >= size - len)
+			die("config table: the choices of %s are too long", k->path);
+		len += (size_t)w;
+	}
+}
+
+/* ---- storing into struct relay_config ---- */
+
+static void *member(struct relay_config *c, const struct config_key *k)
+{
+	return (char *)c + k->at;
+}
+
+/* An integer, boolean or enum index, in the member's own type. */
+static void store_int(struct relay_config *c, const struct config_key *k, long long v)
+{
+	void *m = member(c, k);
+	switch (k->store) {
+	case CS_BOOL: *(bool *)m = v != 0; break;
+	case CS_UINT: *(unsigned *)m = (unsigned)v; break;
+	case CS_LONG: *(long *)m = (long)v; break;
+	case CS_SIZE: *(size_t *)m = (size_t)v; break;
+	default: die("config table: %s is not stored as a number", k->path);
+	}
+}
+
+static void store_str(struct relay_config *c, const struct config_key *k, const char *s)
+{
+	if (k->store != CS_STR)
+		die("config table: %s is not stored as a string", k->path);
+	*(const char **)member(c, k) = s;
+}
+
+static void apply_defaults(struct relay_config *c)
+{
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->type == CT_INT || k->type == CT_BOOL || k->type == CT_ENUM)
+			store_int(c, k, k->def);
+		else if (k->def_text)
+			store_str(c, k, k->def_text);
+	}
+}
+
+/* ---- checking one value ---- */
+
+struct cfgload {
+	struct lctx l;              /* arena, diagnostics, error count */
 	struct relay_config *c;
-	struct diags *d;
-	int errors;
+	const struct ynode *root;
 };
 
-static void err(struct cfgparse *p, const struct ynode *n, const char *fmt,
-		const char *arg)
+/* Scalar text without NUL, CR or LF: values reach mail headers and logs. */
+static const char *one_line(struct cfgload *p, const struct ynode *n, const char *what)
 {
-	diag_add(p->d, n->file, n->line, n->col, fmt, arg);
-	p->errors++;
-}
-
-static const char *get_str(struct cfgparse *p, const struct ynode *n,
-			   const char *key)
-{
-	if (n->kind != YN_SCALAR) {
-		err(p, n, "'%s' must be a string", key);
+	const char *s = node_text(&p->l, n, what);
+	if (s && (strlen(s) != n->len || strpbrk(s, "\r\n"))) {
+		lerr(&p->l, n, "'%s' must be a single line", what);
 		return NULL;
 	}
-	if (memchr(n->str, '\0', n->len) || strpbrk(n->str, "\r\n")) {
-		err(p, n, "'%s' must be a single line", key);
-		return NULL;
-	}
-	return arena_strndup(&p->c->arena, n->str, n->len);
+	return s;
 }
 
-static void set_str(struct cfgparse *p, const struct ynode *n, const char *key,
-		    const char **out, bool nonempty)
+static bool starts_with_one_of(const char *s, const char *const *prefixes)
 {
-	const char *s = get_str(p, n, key);
-	if (!s)
-		return;
-	if (nonempty && !*s) {
-		err(p, n, "'%s' must not be empty", key);
-		return;
-	}
-	*out = s;
-}
-
-static bool get_num(struct cfgparse *p, const struct ynode *n, const char *key,
-		    unsigned long long lo, unsigned long long hi,
-		    unsigned long long *out)
-{
-	char *end;
-	if (n->kind != YN_SCALAR || !n->plain || n->len == 0 ||
-	    !(n->str[0] >= '0' && n->str[0] <= '9')) {
-		err(p, n, "'%s' must be a whole number", key);
-		return false;
-	}
-	errno = 0;
-	unsigned long long v = strtoull(n->str, &end, 10);
-	if (errno || *end) {
-		err(p, n, "'%s' must be a whole number", key);
-		return false;
-	}
-	if (v < lo || v > hi) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "'%%s' must be between %llu and %llu", lo, hi);
-		diag_add(p->d, n->file, n->line, n->col, msg, key);
-		p->errors++;
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-#define NUM(p, n, key, lo, hi, dst) do { unsigned long long v_; \
-	if (get_num(p, n, key, lo, hi, &v_)) (dst) = (__typeof__(dst))v_; } while (0)
-
-static bool is_map(struct cfgparse *p, const struct ynode *n, const char *key)
-{
-	if (n->kind != YN_MAP) {
-		err(p, n, "'%s' must be a mapping", key);
-		return false;
-	}
-	return true;
+	for (; *prefixes; prefixes++)
+		if (!strncmp(s, *prefixes, strlen(*prefixes)))
+			return true;
+	return false;
 }
 
 /* "scheme://host[:port]" with no path, as browsers send in Origin. */
@@ -107,196 +207,166 @@ static bool origin_ok(const char *s)
 	return true;
 }
 
-static void parse_smtp(struct cfgparse *p, const struct ynode *m)
+static void load_enum(struct cfgload *p, const struct config_key *k,
+		      const struct ynode *n)
 {
-	struct smtp_config *s = &p->c->smtp;
-	if (!is_map(p, m, "smtp"))
+	const char *s = one_line(p, n, k->path);
+	if (!s)
 		return;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct ynode *k = m->keys[i], *v = m->items[i];
-		const char *key = k->str;
-		if (!strcmp(key, "url"))
-			set_str(p, v, key, &s->url, true);
-		else if (!strcmp(key, "username"))
-			set_str(p, v, key, &s->username, false);
-		else if (!strcmp(key, "password"))
-			set_str(p, v, key, &s->password, false);
-		else if (!strcmp(key, "from"))
-			set_str(p, v, key, &s->from, true);
-		else if (!strcmp(key, "connect_timeout"))
-			NUM(p, v, key, 1, 600, s->connect_timeout);
-		else if (!strcmp(key, "timeout"))
-			NUM(p, v, key, 1, 3600, s->timeout);
-		else if (!strcmp(key, "starttls")) {
-			const char *t = get_str(p, v, key);
-			if (t && !strcmp(t, "none"))
-				s->starttls = SMTP_STARTTLS_NONE;
-			else if (t && !strcmp(t, "required"))
-				s->starttls = SMTP_STARTTLS_REQUIRED;
-			else if (t)
-				err(p, v, "'%s' must be none or required", key);
-		} else
-			err(p, k, "unknown key 'smtp.%s'", key);
-	}
-	if (s->url && strncmp(s->url, "smtp://", 7) && strncmp(s->url, "smtps://", 8))
-		err(p, m, "'%s' must start with smtp:// or smtps://", "smtp.url");
-	if (s->from && (!strchr(s->from, '@') || strpbrk(s->from, " <>")))
-		err(p, m, "'%s' must be a bare address like relay@example.de", "smtp.from");
+	for (size_t i = 0; k->choices[i]; i++)
+		if (!strcmp(s, k->choices[i])) {
+			store_int(p->c, k, (long long)i);
+			return;
+		}
+	char alt[256];
+	join_choices(alt, sizeof alt, k, true);
+	lerr(&p->l, n, "'%s' must be %s", k->path, alt);
 }
 
-static void parse_limits(struct cfgparse *p, const struct ynode *m)
+/* CT_TEXT, CT_HOST, CT_PATH, CT_URL, CT_MAILBOX */
+static void load_text(struct cfgload *p, const struct config_key *k,
+		      const struct ynode *n)
 {
-	struct limits_config *l = &p->c->limits;
-	if (!is_map(p, m, "limits"))
+	const char *s = one_line(p, n, k->path);
+	if (!s)
 		return;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct ynode *k = m->keys[i], *v = m->items[i];
-		const char *key = k->str;
-		if (!strcmp(key, "max_body"))
-			NUM(p, v, key, 1024, (unsigned long long)1 << 30, l->max_body);
-		else if (!strcmp(key, "max_connections"))
-			NUM(p, v, key, 1, 65536, l->max_connections);
-		else if (!strcmp(key, "max_per_ip"))
-			NUM(p, v, key, 1, 65536, l->max_per_ip);
-		else if (!strcmp(key, "timeout"))
-			NUM(p, v, key, 1, 3600, l->timeout);
-		else if (!strcmp(key, "request_deadline"))
-			NUM(p, v, key, 1, 3600, l->request_deadline);
-		else if (!strcmp(key, "rate_per_ip_per_minute"))
-			NUM(p, v, key, 0, 1000000, l->rate_per_ip_per_minute);
-		else
-			err(p, k, "unknown key 'limits.%s'", key);
+	if (k->type != CT_TEXT && !*s) {
+		lerr(&p->l, n, "'%s' must not be empty", k->path);
+		return;
 	}
+	if (k->type == CT_URL && !starts_with_one_of(s, k->choices)) {
+		char alt[256];
+		join_choices(alt, sizeof alt, k, true);
+		lerr(&p->l, n, "'%s' must start with %s", k->path, alt);
+		return;
+	}
+	if (k->type == CT_MAILBOX && (!strchr(s, '@') || strpbrk(s, " <>"))) {
+		lerr(&p->l, n, "'%s' must be a bare address like relay@example.de", k->path);
+		return;
+	}
+	store_str(p->c, k, s);
 }
 
-static void parse_retry(struct cfgparse *p, const struct ynode *m)
+static void load_origins(struct cfgload *p, const struct config_key *k,
+			 const struct ynode *n)
 {
-	struct retry_config *r = &p->c->retry;
-	if (!is_map(p, m, "retry"))
-		return;
-	for (size_t i = 0; i < m->n; i++) {
-		const struct ynode *k = m->keys[i], *v = m->items[i];
-		const char *key = k->str;
-		if (!strcmp(key, "initial"))
-			NUM(p, v, key, 1, 86400, r->initial);
-		else if (!strcmp(key, "max"))
-			NUM(p, v, key, 1, 7 * 86400, r->max);
-		else if (!strcmp(key, "lifetime_hours"))
-			NUM(p, v, key, 1, 24 * 365, r->lifetime_hours);
-		else if (!strcmp(key, "lifetime_seconds"))
-			NUM(p, v, key, 1, 365 * 86400, r->lifetime_seconds);
-		else
-			err(p, k, "unknown key 'retry.%s'", key);
-	}
-	if (r->max < r->initial)
-		err(p, m, "'%s' must not be smaller than retry.initial", "retry.max");
-}
-
-static void parse_origins(struct cfgparse *p, const struct ynode *n)
-{
-	struct relay_config *c = p->c;
 	if (n->kind != YN_SEQ || n->n == 0) {
-		err(p, n, "'%s' must be a non-empty list of origins", "allowed_origins");
+		lerr(&p->l, n, "'%s' must be a non-empty list of origins", k->path);
 		return;
 	}
-	c->allowed_origins = arena_alloc(&c->arena, n->n * sizeof *c->allowed_origins);
+	const char **v = arena_alloc(p->l.a, n->n * sizeof *v);
+	size_t count = 0;
 	for (size_t i = 0; i < n->n; i++) {
-		const char *o = get_str(p, n->items[i], "allowed_origins");
+		const char *o = one_line(p, n->items[i], k->path);
 		if (!o)
 			continue;
 		if (!origin_ok(o)) {
-			err(p, n->items[i], "'%s' is not an origin like "
-			    "https://www.example.de (scheme and host, lower case, no path)", o);
+			lerr(&p->l, n->items[i], "'%s' is not an origin like "
+			     "https://www.example.de (scheme and host, lower case, no path)", o);
 			continue;
 		}
-		c->allowed_origins[c->n_allowed_origins++] = o;
+		v[count++] = o;
+	}
+	if (k->store != CS_STRV)
+		die("config table: %s is not stored as a list", k->path);
+	*(const char ***)member(p->c, k) = v;
+	*(size_t *)((char *)p->c + k->count_at) = count;
+}
+
+/* The node at path, NULL when absent. *parent: the mapping that holds (or
+ * would hold) it; NULL when a section on the way is absent or not a
+ * mapping, which that section's own entry reports. */
+static const struct ynode *lookup(const struct ynode *root, const char *path,
+				  const struct ynode **parent)
+{
+	const struct ynode *m = root;
+	const char *dot;
+	while ((dot = strchr(path, '.'))) {
+		char section[64];
+		size_t n = (size_t)(dot - path);
+		if (n >= sizeof section)
+			die("config table: section of %s is too long", path);
+		memcpy(section, path, n);
+		section[n] = '\0';
+		m = ymap_get(m, section);
+		if (!m || m->kind != YN_MAP) {
+			*parent = NULL;
+			return NULL;
+		}
+		path = dot + 1;
+	}
+	*parent = m;
+	return ymap_get(m, path);
+}
+
+static void load_key(struct cfgload *p, const struct config_key *k)
+{
+	const struct ynode *parent, *n = lookup(p->root, k->path, &parent);
+	if (!n) {
+		if (k->required && parent)
+			lerr(&p->l, parent, "missing required key '%s'", k->path);
+		return;
+	}
+	long long v;
+	bool b;
+	switch (k->type) {
+	case CT_SECTION:
+		if (n->kind != YN_MAP)
+			lerr(&p->l, n, "'%s' must be a mapping, not %s", k->path,
+			     ykind_name(n->kind));
+		break;
+	case CT_INT:
+		if (node_int(&p->l, n, k->path, k->min, k->max, &v))
+			store_int(p->c, k, v);
+		break;
+	case CT_BOOL:
+		if (node_bool(&p->l, n, k->path, &b))
+			store_int(p->c, k, b);
+		break;
+	case CT_ENUM:
+		load_enum(p, k, n);
+		break;
+	case CT_ORIGINS:
+		load_origins(p, k, n);
+		break;
+	case CT_TEXT: case CT_HOST: case CT_PATH: case CT_URL: case CT_MAILBOX:
+		load_text(p, k, n);
+		break;
 	}
 }
 
-static void parse_root(struct cfgparse *p, const struct ynode *root)
+/* Every key of map (at prefix) must be in the table. A dotted key like
+ * "smtp.url" at the top is unknown too: the table's dots are nesting. */
+static void check_unknown(struct cfgload *p, const struct ynode *map, const char *prefix)
 {
-	struct relay_config *c = p->c;
-	for (size_t i = 0; i < root->n; i++) {
-		const struct ynode *k = root->keys[i], *v = root->items[i];
-		const char *key = k->str;
-		if (!strcmp(key, "listen"))
-			set_str(p, v, key, &c->listen, true);
-		else if (!strcmp(key, "port"))
-			NUM(p, v, key, 1, 65535, c->port);
-		else if (!strcmp(key, "database"))
-			set_str(p, v, key, &c->database, true);
-		else if (!strcmp(key, "admin_socket"))
-			set_str(p, v, key, &c->admin_socket, true);
-		else if (!strcmp(key, "content_dir"))
-			set_str(p, v, key, &c->content_dir, true);
-		else if (!strcmp(key, "themes_dir"))
-			set_str(p, v, key, &c->themes_dir, true);
-		else if (!strcmp(key, "public_url"))
-			set_str(p, v, key, &c->public_url, true);
-		else if (!strcmp(key, "allowed_origins"))
-			parse_origins(p, v);
-		else if (!strcmp(key, "smtp"))
-			parse_smtp(p, v);
-		else if (!strcmp(key, "limits"))
-			parse_limits(p, v);
-		else if (!strcmp(key, "retry"))
-			parse_retry(p, v);
-		else if (!strcmp(key, "receipt")) {
-			if (yscalar_bool(v, &c->receipt) < 0)
-				err(p, v, "'%s' must be true or false", key);
-		} else
-			err(p, k, "unknown key '%s'", key);
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *key = map->keys[i];
+		const char *path = *prefix ? arena_printf(p->l.a, "%s.%s", prefix, key->str)
+					   : key->str;
+		const struct config_key *k = config_key_find(path);
+		if (!k || strchr(key->str, '.'))
+			lerr(&p->l, key, "unknown key '%s'", path);
+		else if (k->type == CT_SECTION && map->items[i]->kind == YN_MAP)
+			check_unknown(p, map->items[i], path);
 	}
 }
 
-static void defaults(struct relay_config *c)
+/* Rules between keys, which the table cannot say. */
+static void check_together(struct cfgload *p)
 {
-	c->listen = "127.0.0.1";
-	c->port = 8025;
-	c->database = "relay.db";
-	c->content_dir = "content";
-	c->themes_dir = "themes";
-	c->smtp.username = c->smtp.password = "";
-	c->smtp.starttls = SMTP_STARTTLS_NONE;
-	c->smtp.connect_timeout = 10;
-	c->smtp.timeout = 60;
-	c->limits.max_body = (size_t)12 << 20;
-	c->limits.max_connections = 256;
-	c->limits.max_per_ip = 32;
-	c->limits.timeout = 15;
-	c->limits.request_deadline = 60;
-	c->limits.rate_per_ip_per_minute = 60;
-	c->retry.initial = 300;
-	c->retry.max = 3600;
-	c->retry.lifetime_hours = 120;
-	c->receipt = false;
-}
-
-static void required(struct cfgparse *p, const struct ynode *root)
-{
-	struct relay_config *c = p->c;
-	if (!c->public_url)
-		err(p, root, "missing required key '%s'", "public_url");
-	else if (strncmp(c->public_url, "https://", 8) &&
-		 strncmp(c->public_url, "http://", 7))
-		err(p, ymap_get(root, "public_url"), "'%s' must be an http(s) URL",
-		    "public_url");
-	if (!c->allowed_origins && !ymap_get(root, "allowed_origins"))
-		err(p, root, "missing required key '%s'", "allowed_origins");
-	if (!ymap_get(root, "smtp"))
-		err(p, root, "missing required key '%s'", "smtp");
-	else if (ymap_get(root, "smtp")->kind == YN_MAP) {
-		if (!c->smtp.url)
-			err(p, ymap_get(root, "smtp"), "missing required key '%s'", "smtp.url");
-		if (!c->smtp.from)
-			err(p, ymap_get(root, "smtp"), "missing required key '%s'", "smtp.from");
+	const struct relay_config *c = p->c;
+	if (c->retry.max < c->retry.initial) {
+		const struct ynode *r = ymap_get(p->root, "retry");
+		const struct ynode *n = ymap_get(r, "max");
+		lerr(&p->l, n ? n : r ? r : p->root,
+		     "'retry.max' must not be smaller than retry.initial");
 	}
 }
 
 /* The admin socket and the lock file live next to the database unless
  * admin_socket says otherwise. A Unix socket path has a hard limit
  * (sun_path). */
-static void derived_paths(struct cfgparse *p, const struct ynode *root)
+static void derived_paths(struct cfgload *p)
 {
 	struct relay_config *c = p->c;
 	struct sockaddr_un sun;
@@ -304,36 +374,34 @@ static void derived_paths(struct cfgparse *p, const struct ynode *root)
 	if (!c->admin_socket)
 		c->admin_socket = arena_printf(&c->arena, "%s.sock", c->database);
 	if (strlen(c->admin_socket) >= sizeof sun.sun_path) {
-		const struct ynode *n = ymap_get(root, "admin_socket");
-		err(p, n ? n : root, "'%s' is too long for a Unix socket (at most 107 "
-		    "bytes): set admin_socket to a shorter path", c->admin_socket);
+		const struct ynode *n = ymap_get(p->root, "admin_socket");
+		lerr(&p->l, n ? n : p->root, "'%s' is too long for a Unix socket (at "
+		     "most 107 bytes): set admin_socket to a shorter path", c->admin_socket);
 	}
 }
 
-/* "HTTPS://Formulare.Example.de:443/x" -> "https://formulare.example.de":
- * the serialisation a browser puts in the Origin header. public_url was
- * checked to start with http:// or https://. */
-static const char *origin_of(struct arena *a, const char *url)
+/* Checks root against the table; the number of errors added. */
+static int load_root(struct relay_config *c, const struct ynode *root, struct diags *d)
 {
-	const char *host = strstr(url, "://") + 3;
-	size_t n = (size_t)(host - url) + strcspn(host, "/?#");
-	char *o = arena_strndup(a, url, n);
-	for (char *p = o; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	size_t len = strlen(o);
-	if (!strncmp(o, "https://", 8) && len > 4 && !strcmp(o + len - 4, ":443"))
-		o[len - 4] = '\0';
-	else if (!strncmp(o, "http://", 7) && len > 3 && !strcmp(o + len - 3, ":80"))
-		o[len - 3] = '\0';
-	return o;
+	struct cfgload p = { { &c->arena, d, 0 }, c, root };
+	if (root->kind != YN_MAP) {
+		lerr(&p.l, root, "%s must be a mapping of settings", c->file);
+		return p.l.errors;
+	}
+	check_unknown(&p, root, "");
+	for (size_t i = 0; i < config_nkeys; i++)
+		load_key(&p, &config_keys[i]);
+	check_together(&p);
+	if (!p.l.errors)
+		derived_paths(&p);
+	return p.l.errors;
 }
 
 struct relay_config *config_load(const char *path, struct diags *d)
 {
 	struct relay_config *c = xcalloc(1, sizeof *c);
 	arena_init(&c->arena);
-	defaults(c);
+	apply_defaults(c);
 	c->file = arena_strdup(&c->arena, path);
 	struct buf b;
 	buf_init(&b, (size_t)1 << 20);
@@ -343,23 +411,10 @@ struct relay_config *config_load(const char *path, struct diags *d)
 		config_free(c);
 		return NULL;
 	}
-	struct cfgparse p = { c, d, 0 };
 	struct ynode *root = yaml_parse(&c->arena, c->file, b.data ? b.data : "",
 					b.len, d);
 	buf_free(&b);
-	if (!root) {
-		config_free(c);
-		return NULL;
-	}
-	if (root->kind != YN_MAP)
-		err(&p, root, "%s must be a mapping of settings", path);
-	else {
-		parse_root(&p, root);
-		required(&p, root);
-	}
-	if (!p.errors)
-		derived_paths(&p, root);
-	if (p.errors) {
+	if (!root || load_root(c, root, d)) {
 		config_free(c);
 		return NULL;
 	}
@@ -368,7 +423,7 @@ struct relay_config *config_load(const char *path, struct diags *d)
 	while (n > 0 && c->public_url[n - 1] == '/')
 		n--;
 	c->public_url = arena_strndup(&c->arena, c->public_url, n);
-	c->own_origin = origin_of(&c->arena, c->public_url);
+	c->own_origin = url_origin(&c->arena, c->public_url);   /* NULL: no host */
 	return c;
 }
 
@@ -378,4 +433,60 @@ void config_free(struct relay_config *c)
 		return;
 	arena_free(&c->arena);
 	free(c);
+}
+
+/* ---- relayd --config-keys ---- */
+
+static void describe_type(char *out, size_t size, const struct config_key *k)
+{
+	static const char *const names[] = {
+		[CT_SECTION] = "section", [CT_TEXT] = "text", [CT_HOST] = "address",
+		[CT_PATH] = "path", [CT_URL] = "url", [CT_MAILBOX] = "mail-address",
+		[CT_INT] = "int", [CT_BOOL] = "bool", [CT_ENUM] = "enum",
+		[CT_ORIGINS] = "origin-list",
+	};
+	char alt[128] = "";
+	int w;
+	if (k->type == CT_INT)
+		w = snprintf(out, size, "int %lld..%lld", k->min, k->max);
+	else if (k->choices) {
+		join_choices(alt, sizeof alt, k, false);
+		w = snprintf(out, size, "%s %s", names[k->type], alt);
+	} else
+		w = snprintf(out, size, "%s", names[k->type]);
+	if (w < 0 || (size_t)w >= size)
+		die("config table: the type of %s does not fit", k->path);
+}
+
+static void describe_default(char *out, size_t size, const struct config_key *k)
+{
+	int w;
+	if (k->required)
+		w = snprintf(out, size, "required");
+	else if (k->type == CT_INT)
+		w = snprintf(out, size, "%lld", k->def);
+	else if (k->type == CT_BOOL)
+		w = snprintf(out, size, "%s", k->def ? "true" : "false");
+	else if (k->type == CT_ENUM)
+		w = snprintf(out, size, "%s", k->choices[k->def]);
+	else if (k->def_text)
+		w = snprintf(out, size, "\"%s\"", k->def_text);
+	else
+		w = snprintf(out, size, "-");
+	if (w < 0 || (size_t)w >= size)
+		die("config table: the default of %s does not fit", k->path);
+}
+
+int config_print_keys(FILE *out)
+{
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+		char type[160], def[64];
+		describe_type(type, sizeof type, k);
+		describe_default(def, sizeof def, k);
+		if (fprintf(out, "%-30s %-22s %-12s %s%s\n", k->path, type, def,
+			    k->tests_only ? "(not in the example) " : "", k->help) < 0)
+			return -1;
+	}
+	return fflush(out) == EOF || ferror(out) ? -1 : 0;
 }

@@ -1,10 +1,12 @@
 /* config.h - relayd's configuration (relay.yml, see relay.yml.example).
- * Parsed with the project's YAML tree; every problem is reported as
+ * Read with the catalogue loader's YAML tree and helpers, driven by one
+ * table of keys (config_keys); every problem is reported as
  * file:line:col: message and unknown keys are errors. */
 #ifndef RELAY_CONFIG_H
 #define RELAY_CONFIG_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "util/arena.h"
 #include "util/diag.h"
 
@@ -24,7 +26,8 @@ struct retry_config {
 	long initial;               /* seconds before the first retry, default 300 */
 	long max;                   /* backoff cap in seconds, default 3600 */
 	long lifetime_hours;        /* then failed, default 120 (5 days) */
-	long lifetime_seconds;      /* overrides lifetime_hours when > 0 (tests) */
+	long lifetime_seconds;      /* overrides lifetime_hours when > 0 (tests);
+				     * default 0 */
 };
 
 struct limits_config {
@@ -54,7 +57,8 @@ struct relay_config {
 	const char **allowed_origins;   /* "https://www.example.de" (no slash) */
 	size_t n_allowed_origins;
 	const char *public_url;     /* relay's own base, no trailing slash */
-	const char *own_origin;     /* public_url's origin as a browser sends it
+	const char *own_origin;     /* public_url's origin (NULL without a host)
+				     * as a browser sends it
 				     * ("https://host[:port]", lower case, no
 				     * default port): posts from relayd's own
 				     * pages (the form shown again after errors)
@@ -64,6 +68,46 @@ struct relay_config {
 	struct retry_config retry;
 	bool receipt;               /* mail a receipt to the applicant */
 };
+
+/* What a key's value must be. */
+enum config_type {
+	CT_SECTION,     /* a mapping of further keys ("smtp") */
+	CT_TEXT,        /* one line of text, may be empty */
+	CT_HOST,        /* an address to listen on: one line, not empty */
+	CT_PATH,        /* a file or directory: one line, not empty */
+	CT_URL,         /* one line starting with one of choices */
+	CT_MAILBOX,     /* a bare address local@domain */
+	CT_INT,         /* a whole number from min to max */
+	CT_BOOL,        /* true or false */
+	CT_ENUM,        /* one of choices, stored as its index */
+	CT_ORIGINS,     /* a non-empty list of origins scheme://host[:port] */
+};
+
+/* The C type of the member a value is stored in (set by the table's
+ * macros from the member's declared type, so they cannot disagree). */
+enum config_store { CS_NONE, CS_STR, CS_STRV, CS_BOOL, CS_UINT, CS_LONG, CS_SIZE };
+
+struct config_key {
+	const char *path;           /* "limits.max_body" */
+	enum config_type type;
+	bool required;
+	bool tests_only;            /* deliberately not in relay.yml.example */
+	long long min, max;         /* CT_INT */
+	long long def;              /* default of CT_INT, CT_BOOL, CT_ENUM (index) */
+	const char *def_text;       /* default of text types; NULL: none/derived */
+	const char *const *choices; /* CT_ENUM names, CT_URL prefixes; NULL-ended */
+	size_t at;                  /* offsetof(struct relay_config, ...) */
+	size_t count_at;            /* CT_ORIGINS: where the count goes */
+	enum config_store store;
+	const char *help;           /* one line for `relayd --config-keys` */
+};
+
+/* Every key relay.yml may hold, sections before their keys. */
+extern const struct config_key config_keys[];
+extern const size_t config_nkeys;
+const struct config_key *config_key_find(const char *path);
+/* The table as text, one key per line; -1 on a write error. */
+int config_print_keys(FILE *out);
 
 /* Loads path into a new config; NULL after adding diagnostics to d. */
 struct relay_config *config_load(const char *path, struct diags *d);

@@ -206,7 +206,7 @@ static bool origin_allowed(const struct relay_config *cfg, struct MHD_Connection
 			return false;
 		o = buf;
 	}
-	if (!strcmp(o, cfg->own_origin))   /* relayd's own form page, after errors */
+	if (cfg->own_origin && !strcmp(o, cfg->own_origin))   /* relayd's own form page */
 		return true;
 	for (size_t i = 0; i < cfg->n_allowed_origins; i++)
 		if (!strcmp(o, cfg->allowed_origins[i]))   /* exact: scheme, host, port */
