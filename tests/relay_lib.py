@@ -163,6 +163,12 @@ def value_for(f):
     """A valid value for one field (str, or bytes for a file)."""
     t = f["type"]
     ml = f.get("max_length") or 50
+    if f.get("format") == "plz":
+        return "45964"
+    if f.get("format") == "iban":
+        return "DE89 3704 0044 0532 0130 00"
+    if t == "time":
+        return "14:30"
     if t == "text":
         return ("Test Ä" * 10)[:min(ml, 12)]
     if t == "textarea":

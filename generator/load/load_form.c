@@ -82,12 +82,26 @@ static void load_file_limits(struct lctx *c, const struct ynode *fn, struct fiel
 	}
 }
 
+/* `format: plz`: a rule from model/facts.c, for text fields only. */
+static void load_format(struct lctx *c, const struct ynode *fn, struct field *f)
+{
+	const char *name = get_opt(c, fn, "format");
+	if (!name)
+		return;
+	f->format = value_format_by_name(name);
+	if (!f->format)
+		lerr(c, ymap_get(fn, "format"), "unknown format '%s' (%s)", name,
+		     value_format_names());
+	else if (f->type != FT_TEXT)
+		lerr(c, ymap_get(fn, "format"), "'format' is only for text fields");
+}
+
 static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 {
 	static const char *const keys[] = {
 		"name", "label", "type", "required", "max_length", "help",
 		"autocomplete", "options", "min", "max", "accept", "max_size",
-		"max_files", NULL
+		"max_files", "format", NULL
 	};
 	if (!expect_kind(c, fn, YN_MAP, "a form field"))
 		return -1;
@@ -122,6 +136,7 @@ static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 		lerr(c, fn, "'min' and 'max' are only for number fields");
 	if (f->has_min && f->has_max && f->min > f->max)
 		lerr(c, ymap_get(fn, "min"), "'min' is larger than 'max'");
+	load_format(c, fn, f);
 	load_options(c, fn, f);
 	load_file_limits(c, fn, f);
 	return c->errors == before ? 0 : -1;

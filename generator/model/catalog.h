@@ -57,9 +57,11 @@ struct category {
 
 enum field_type {
 	FT_TEXT, FT_TEXTAREA, FT_EMAIL, FT_TEL, FT_DATE, FT_NUMBER,
-	FT_SELECT, FT_RADIO, FT_CHECKBOX, FT_FILE, FT_COUNT
+	FT_SELECT, FT_RADIO, FT_CHECKBOX, FT_FILE, FT_TIME, FT_COUNT
 };
 /* What each type means (names, lengths, checks): model/facts.h. */
+
+struct value_format;            /* model/facts.h */
 
 struct field_option {
 	const char *value, *label;
@@ -74,6 +76,7 @@ struct field {
 	bool has_min, has_max;      /* number: value range */
 	double min, max;
 	const char *autocomplete;   /* HTML autocomplete token or "" */
+	const struct value_format *format;  /* text: "plz", "iban" (facts.h), or NULL */
 	struct field_option *options;   /* select/radio */
 	size_t n_options;
 	/* file fields */

@@ -13,6 +13,7 @@ struct field_type_info field_types[FT_COUNT] = {
 	[FT_RADIO]    = { "radio",    NULL,     200,  false, false, VC_OPTION },
 	[FT_CHECKBOX] = { "checkbox", NULL,     10,   false, false, VC_CHECKBOX },
 	[FT_FILE]     = { "file",     NULL,     0,    false, false, VC_FILE },
+	[FT_TIME]     = { "time",     "time",   8,    false, false, VC_TIME },
 };
 
 const char *field_type_name(enum field_type t)
@@ -159,4 +160,80 @@ bool is_slug_n(const char *s, size_t n)
 bool is_slug(const char *s)
 {
 	return is_slug_n(s, strlen(s));
+}
+
+bool is_time(const char *s)
+{
+	size_t n = strlen(s);
+	if (n != 5 && n != 8)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((i % 3 == 2) != (s[i] == ':') || (i % 3 != 2 && (s[i] < '0' || s[i] > '9')))
+			return false;
+	int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+	int sec = n == 8 ? (s[6] - '0') * 10 + (s[7] - '0') : 0;
+	return h < 24 && m < 60 && sec < 60;
+}
+
+bool is_plz(const char *s)
+{
+	return strlen(s) == 5 && strspn(s, "0123456789") == 5;
+}
+
+static bool plz_check(const char *s, char *out)
+{
+	strcpy(out, s);
+	return is_plz(s);
+}
+
+bool iban_normalise(const char *s, char *out)
+{
+	size_t n = 0;
+	for (; *s; s++) {
+		if (*s == ' ')
+			continue;
+		char ch = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
+			return false;
+		out[n++] = ch;
+	}
+	out[n] = '\0';
+	if (n < 15 || n > 34 || out[0] < 'A' || out[0] > 'Z' || out[1] < 'A' ||
+	    out[1] > 'Z' || out[2] < '0' || out[2] > '9' || out[3] < '0' || out[3] > '9')
+		return false;
+	if (out[0] == 'D' && out[1] == 'E' && n != 22)
+		return false;
+	/* ISO 7064 mod 97-10 over the rearranged number, digit by digit */
+	unsigned rem = 0;
+	for (size_t i = 0; i < n; i++) {
+		char ch = out[(i + 4) % n];
+		if (ch >= 'A')
+			rem = (rem * 100 + (unsigned)(ch - 'A' + 10)) % 97;
+		else
+			rem = (rem * 10 + (unsigned)(ch - '0')) % 97;
+	}
+	return rem == 1;
+}
+
+const struct value_format value_formats[N_VALUE_FORMATS] = {
+	{ "plz", "numeric", plz_check,
+	  "Geben Sie bei „%s“ eine Postleitzahl mit fünf Ziffern an, zum Beispiel 45964" },
+	{ "iban", NULL, iban_normalise,
+	  "Geben Sie bei „%s“ eine gültige IBAN an, zum Beispiel DE89 3704 0044 0532 0130 00" },
+};
+
+const struct value_format *value_format_by_name(const char *name)
+{
+	for (size_t i = 0; name && i < N_VALUE_FORMATS; i++)
+		if (strcmp(value_formats[i].name, name) == 0)
+			return &value_formats[i];
+	return NULL;
+}
+
+static const char *format_item(size_t i) { return value_formats[i].name; }
+
+const char *value_format_names(void)
+{
+	static _Thread_local char s[128];
+	return join(s, sizeof s, format_item, N_VALUE_FORMATS);
 }

@@ -22,7 +22,8 @@ enum value_check {
 	VC_NUMBER,      /* a number within min/max */
 	VC_OPTION,      /* one of the field's options */
 	VC_CHECKBOX,    /* ticked or not */
-	VC_FILE         /* uploads: upload_types[] */
+	VC_FILE,        /* uploads: upload_types[] */
+	VC_TIME         /* is_time() */
 };
 
 struct field_type_info {
@@ -80,12 +81,40 @@ size_t upload_default_size(const char *const *accept, size_t n);
 /* The field's max_size, or the default for its accepted types. */
 size_t field_max_size(const struct field *f);
 
+/* ---- formats of text fields ---- */
+
+/* A rule a text field's value must follow, named in YAML (`format: plz`).
+ * The page shows the hint and input mode, the relay checks exactly this
+ * and stores the value normalised. */
+struct value_format {
+	const char *name;           /* "plz" */
+	const char *inputmode;      /* HTML inputmode, or NULL */
+	/* Normalises s into out (at least strlen(s) + 1 bytes) and checks
+	 * it; false when it does not follow the format. */
+	bool (*check)(const char *s, char *out);
+	const char *message;        /* German, %s = the field's label */
+};
+
+#define N_VALUE_FORMATS 2
+extern const struct value_format value_formats[N_VALUE_FORMATS];
+const struct value_format *value_format_by_name(const char *name);
+/* "plz, iban": for messages. Static storage. */
+const char *value_format_names(void);
+/* A German postcode: five digits. */
+bool is_plz(const char *s);
+/* An IBAN (ISO 13616): country, check digits, 11 to 30 letters or
+ * digits, mod-97 checksum 1; Germany: 22 characters. Spaces and lower
+ * case are allowed in s; out gets it without spaces, upper case. */
+bool iban_normalise(const char *s, char *out);
+
 /* ---- dates and slugs ---- */
 
 #define DATE_MIN_YEAR 1800      /* birth and death dates on civil status
 				 * forms reach back to the 1800s */
 /* YYYY-MM-DD, a real calendar day in DATE_MIN_YEAR..9999. */
 bool is_date(const char *s);
+/* HH:MM or HH:MM:SS, a time of day (what <input type="time"> sends). */
+bool is_time(const char *s);
 /* [a-z0-9-], 1 to 64 bytes, no '-' at either end: cities, services,
  * categories, offices; also the relay's URLs. */
 bool is_slug(const char *s);

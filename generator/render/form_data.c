@@ -150,6 +150,8 @@ static struct mval *field_data(struct arena *a, const struct field *f,
 				mset(a, m, "max", num_str(a, f->max));
 			mset(a, m, "step", "any");
 		}
+		if (f->format && f->format->inputmode)
+			mset(a, m, "inputmode", f->format->inputmode);
 		break;
 	}
 	if (field_types[f->type].maxlength_attr && field_max_length(f))

@@ -99,6 +99,8 @@ static void dump_field(struct buf *b, const struct field *f)
 	buf_printf(b, ",\"type\":\"%s\",\"required\":%s,\"max_length\":%zu",
 		   field_type_name(f->type), f->required ? "true" : "false",
 		   f->max_length);
+	if (f->format)
+		buf_printf(b, ",\"format\":\"%s\"", f->format->name);
 	if (f->has_min)
 		buf_printf(b, ",\"min\":%.17g", f->min);
 	if (f->has_max)

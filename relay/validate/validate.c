@@ -101,6 +101,19 @@ static const char *num_text(struct arena *a, double d)
 	return s;
 }
 
+/* A text field's format (model/facts.c): the value is stored normalised,
+ * e.g. an IBAN without spaces. */
+static const char *check_format(struct vctx *v, const struct field *f,
+				 const char *val)
+{
+	char *norm = arena_alloc(v->a, strlen(val) + 1);
+	if (!f->format->check(val, norm)) {
+		add_error(v, f, f->format->message, f->label);
+		return NULL;
+	}
+	return norm;
+}
+
 /* Checks one non-file value; returns the value to store or NULL. */
 static const char *check_value(struct vctx *v, const struct field *f,
 			       const char *val)
@@ -145,6 +158,13 @@ static const char *check_value(struct vctx *v, const struct field *f,
 			return NULL;
 		}
 		break;
+	case VC_TIME:
+		if (!is_time(val)) {
+			add_error(v, f, "„%s“ muss eine Uhrzeit sein, zum Beispiel 14:30",
+				  f->label);
+			return NULL;
+		}
+		break;
 	case VC_DATE:
 		if (!is_date(val)) {
 			add_error(v, f, "„%s“ muss ein echtes Datum sein, zum Beispiel "
@@ -180,7 +200,7 @@ static const char *check_value(struct vctx *v, const struct field *f,
 	default:
 		break;
 	}
-	return val;
+	return f->format ? check_format(v, f, val) : val;
 }
 
 static bool accepted(const struct field *f, const char *mime)
@@ -360,8 +380,10 @@ void validate_form(struct arena *a, const struct city_service *cs,
 		} else {
 			if (iv)
 				out->values[out->n_values++] = (struct form_value){ f->name, val };
-			if (!check_value(&v, f, val))
+			const char *stored = check_value(&v, f, val);
+			if (!stored)
 				continue;
+			val = stored;
 		}
 		if (f->type == FT_CHECKBOX && !strcmp(val, "ja"))
 			out->values[out->n_values++] = (struct form_value){ f->name, "ja" };

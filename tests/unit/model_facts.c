@@ -186,12 +186,35 @@ static void shared_table(struct source *src)
 	diags_free(&d);
 }
 
+/* Formats of text fields and the time type: the rules the page promises
+ * ("Fünf Ziffern", "IBAN") and the relay checks. */
+static void formats(void)
+{
+	char out[64];
+	ok(is_plz("45964") && is_plz("01067") && !is_plz("4596") && !is_plz("459640") &&
+	   !is_plz("4596a") && !is_plz(" 4596"), "is_plz: exactly five digits");
+	ok(iban_normalise("DE89 3704 0044 0532 0130 00", out) &&
+	   !strcmp(out, "DE89370400440532013000"), "a valid IBAN with spaces, normalised");
+	ok(iban_normalise("de89370400440532013000", out), "lower case is accepted");
+	ok(!iban_normalise("DE88 3704 0044 0532 0130 00", out), "a wrong check digit is refused");
+	ok(!iban_normalise("DE89 3704 0044 0532 0130 0", out), "a German IBAN must have 22 characters");
+	ok(iban_normalise("GB82 WEST 1234 5698 7654 32", out), "a foreign IBAN with letters passes");
+	ok(!iban_normalise("DE89-3704-0044-0532-0130-00", out) && !iban_normalise("", out),
+	   "other characters and the empty string are refused");
+	ok(is_time("00:00") && is_time("23:59") && is_time("14:30:15"), "is_time: HH:MM and HH:MM:SS");
+	ok(!is_time("24:00") && !is_time("12:60") && !is_time("7:30") && !is_time("12:30:60") &&
+	   !is_time("12-30") && !is_time(""), "is_time refuses what is no time of day");
+	ok(value_format_by_name("plz") == &value_formats[0] && !value_format_by_name("bic") &&
+	   !strcmp(value_format_names(), "plz, iban"), "formats are found by name");
+}
+
 int main(void)
 {
 	dates();
 	slugs();
+	formats();
 	ok(!strcmp(field_type_names(), "text, textarea, email, tel, date, number, "
-		   "select, radio, checkbox, file") &&
+		   "select, radio, checkbox, file, time") &&
 	   !strcmp(upload_mime_list(), "application/pdf, image/jpeg, image/png"),
 	   "the loader's messages list the tables");
 	struct source *src = source_fs_open(".");
