@@ -1,6 +1,6 @@
 /* relay_admin - unit tests of relay/admin: the command lines relayctl sends
  * (and relayd refuses), run on a real SQLite file; the lock that says
- * "relayd is running". The socket paths are covered by t-relay-admin.sh. */
+ * "relayd is running". The socket paths are covered by t-relay-admin.py. */
 #include "admin/admin.h"
 #include <stdio.h>
 #include <stdlib.h>
