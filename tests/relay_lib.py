@@ -1,7 +1,8 @@
 """relay_lib - helpers for the relayd tests: start the real daemon on a
 loopback port with a fresh SQLite file, build valid posts for every form
 from `relayd --dump-forms`, send raw HTTP (urlencoded or multipart), and
-TAP-style reporting. Standard library only (Debian's /usr/bin/python3).
+TAP-style reporting (ok, skip, done: re-exported from tests/tap.py).
+Standard library only (Debian's /usr/bin/python3).
 
 Reusable by other relay tests (delivery): start_relay(smtp_url=...),
 valid_values(form), post(...), burst(...)."""
@@ -18,6 +19,8 @@ import time
 import urllib.parse
 import uuid
 
+from tap import ok, skip, done  # noqa: F401 (re-exported: from relay_lib import *)
+
 ROOT = os.environ.get("ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RELAYD = os.environ.get("RELAYD", os.path.join(ROOT, "bin/asan/relayd"))
 TMP = os.environ.get("TEST_TMP") or "/tmp"
@@ -27,25 +30,6 @@ FIXTURE = os.path.join(ROOT, "tests/fixtures/content")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-
-failures = 0
-count = 0
-
-
-def ok(cond, what, detail=""):
-    global failures, count
-    count += 1
-    if cond:
-        print("ok - " + what, flush=True)
-    else:
-        failures += 1
-        print("not ok - " + what + ((": " + str(detail)[:400]) if detail else ""), flush=True)
-    return cond
-
-
-def done():
-    sys.exit(1 if failures else 0)
-
 
 def free_port():
     s = socket.socket()

@@ -14,6 +14,7 @@ ROOT = os.environ.get("ROOT", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
 import relay_lib as L  # noqa: E402
+import tap  # noqa: E402
 from relay_lib import ok  # noqa: E402
 
 
@@ -66,7 +67,7 @@ def main():
     finally:
         rc = relay.stop()
         ok(rc == 0, "relayd stops cleanly", "%s: %s" % (rc, relay.logtext()[-500:]))
-    return 1 if L.failures else 0
+    return 1 if tap.failures else 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 // Chromium: open the static form page, fill it with one mistake and a file
 // attached, send it, read the relay's error page, correct the mistake,
 // attach the file again as the page asks, send again, land on the
-// confirmation page. Driven by tests/relay_roundtrip_test.py, which starts
+// confirmation page. Driven by tests/t-relay-roundtrip.py, which starts
 // relayd, the SMTP sink and a static server for the built site, and checks
 // afterwards what was stored and mailed.
 //

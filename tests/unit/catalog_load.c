@@ -8,16 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "tap.h"
 
-static int failures;
 static char root[512];
-
-static void ok(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	if (!cond)
-		failures++;
-}
 
 static void put(const char *rel, const char *text)
 {
@@ -139,7 +132,7 @@ static void expect_error(const char *what, const char *want_pos, const char *wan
 		if (strncmp(line, want_pos, strlen(want_pos)) == 0 && strstr(line, want_msg))
 			found = 1;
 	}
-	ok(c == NULL && found, what);
+	ok(c == NULL && found, "%s", what);
 	if (!found) {
 		printf("# wanted %s...%s; got:\n", want_pos, want_msg);
 		diags_print(&d, stdout);
@@ -274,5 +267,5 @@ int main(void)
 		diags_free(&d2);
 	}
 	write_valid();
-	return failures ? 1 : 0;
+	return tap_exit();
 }

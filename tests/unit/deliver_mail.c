@@ -10,21 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static int failures;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf(cond ? "ok - " : "not ok - ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (!cond)
-		failures++;
-}
+#include "tap.h"
 
 static int b64val(char c)
 {
@@ -410,5 +396,5 @@ int main(void)
 	test_addresses();
 	test_build();
 	test_backoff();
-	return failures ? 1 : 0;
+	return tap_exit();
 }

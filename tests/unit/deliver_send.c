@@ -19,26 +19,12 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "tap.h"
 
 extern char **environ;
-static int failures;
 static char dir[512], root[512];
 static int port;
 static pid_t sink = -1;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf(cond ? "ok - " : "not ok - ");
-	vprintf(fmt, ap);
-	printf("\n");
-	fflush(stdout);
-	va_end(ap);
-	if (!cond)
-		failures++;
-}
 
 static int free_port(void)
 {
@@ -286,5 +272,5 @@ int main(void)
 	sink_stop();
 	buf_free(&out);
 	curl_global_cleanup();
-	return failures ? 1 : 0;
+	return tap_exit();
 }

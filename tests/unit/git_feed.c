@@ -67,7 +67,7 @@ static void load(struct env *e)
 	e->cat = e->src ? catalog_load(e->src, "content", &d) : NULL;
 	if (!e->cat) {
 		diags_print(&d, stdout);
-		printf("not ok - test catalogue loads from git\n");
+		ok(false, "test catalogue loads from git");
 		exit(1);
 	}
 	ok(site_history_open(&e->sh, e->src, e->cat, "content", &d) == 0 &&
@@ -242,5 +242,5 @@ int main(void)
 	site_history_close(&e.sh);
 	catalog_free(e.cat);
 	e.src->close(e.src);
-	return failures ? 1 : 0;
+	return tap_exit();
 }

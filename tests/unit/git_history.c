@@ -231,5 +231,5 @@ int main(void)
 	setup();
 	test_dates();
 	test_against_git_log();
-	return failures ? 1 : 0;
+	return tap_exit();
 }

@@ -257,7 +257,7 @@ int main(void)
 	close(pfd[1]);
 	struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 	if (poll(&p, 1, 10000) != 1 || read(pfd[0], &port, sizeof port) != sizeof port) {
-		printf("not ok - server did not start\n");
+		ok(false, "server did not start");
 		kill(pid, SIGKILL);
 		return 1;
 	}
@@ -268,5 +268,5 @@ int main(void)
 	int status = 0;
 	waitpid(pid, &status, 0);
 	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "SIGTERM ends serve_run with 0");
-	return failures ? 1 : 0;
+	return tap_exit();
 }

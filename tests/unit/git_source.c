@@ -233,5 +233,5 @@ int main(void)
 	test_commit_source();
 	test_subdir();
 	test_shallow();
-	return failures ? 1 : 0;
+	return tap_exit();
 }

@@ -9,24 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "tap.h"
 
-static int failures;
 static char tmp[512];
-
-__attribute__((unused)) static void ok(int cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-__attribute__((unused)) static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s - ", cond ? "ok" : "not ok");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	fflush(stdout);
-	if (!cond)
-		failures++;
-}
 
 /* Run a shell command (git config and dates come from the environment
  * set in setup()); a failing command ends the test. */
@@ -43,7 +28,7 @@ __attribute__((unused)) static void sh(const char *fmt, ...)
 		exit(2);
 	}
 	if (system(cmd) != 0) {
-		printf("not ok - command failed: %s\n", cmd);
+		ok(false, "command failed: %s", cmd);
 		exit(1);
 	}
 }
@@ -60,7 +45,7 @@ __attribute__((unused)) static void sh_out(char *out, size_t cap, const char *fm
 	va_end(ap);
 	FILE *p = n > 0 && (size_t)n < sizeof cmd ? popen(cmd, "r") : NULL;
 	if (!p || !fgets(out, (int)cap, p)) {
-		printf("not ok - no output from: %s\n", cmd);
+		ok(false, "no output from: %s", cmd);
 		exit(1);
 	}
 	pclose(p);

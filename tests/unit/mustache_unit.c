@@ -8,15 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "render/mustache.h"
-
-static int failures;
-
-static void check(bool ok, const char *what)
-{
-	printf("%s - %s\n", ok ? "ok" : "not ok", what);
-	if (!ok)
-		failures++;
-}
+#include "tap.h"
 
 /* Partials for the tests: a NULL-terminated list of name, source pairs. */
 static int load(void *ctx, const char *name, struct buf *src, const char **file)
@@ -69,9 +61,7 @@ static void expect_output(const char *what, const char *src,
 	buf_init(&out, 0);
 	diags_init(&d);
 	int rc = render(src, partials, false, data, &out, &d);
-	bool ok = rc == 0 && strcmp(out.data ? out.data : "", want) == 0;
-	check(ok, what);
-	if (!ok)
+	if (!ok(rc == 0 && strcmp(out.data ? out.data : "", want) == 0, "%s", what))
 		printf("#   rc %d, got \"%s\", want \"%s\"\n", rc,
 		       out.data ? out.data : "", want);
 	buf_free(&out);
@@ -84,7 +74,7 @@ static void expect_compile_error(const char *what, const char *src, const char *
 	diags_init(&d);
 	struct mu_env *env = mu_env_new(NULL, NULL);
 	struct mu_template *t = mu_compile(env, "t.mustache", src, strlen(src), &d);
-	check(!t && has_diag(&d, msg), what);
+	ok(!t && has_diag(&d, msg), "%s", what);
 	mu_env_free(env);
 	diags_free(&d);
 }
@@ -132,32 +122,32 @@ static void test_strict(void)
 	buf_init(&out, 0);
 	diags_init(&d);
 	int rc = render("Hello {{name}}!\n  {{user.missing}}\n", NULL, true, data, &out, &d);
-	check(rc == -1 && has_diag(&d, "t.mustache:2:3: undefined variable 'user.missing'"),
-	      "strict: undefined variable is an error with file:line:col");
+	ok(rc == -1 && has_diag(&d, "t.mustache:2:3: undefined variable 'user.missing'"),
+	   "strict: undefined variable is an error with file:line:col");
 	diags_free(&d);
 	diags_init(&d);
 	buf_reset(&out);
 	rc = render("{{#nope}}x{{/nope}}{{^nope}}y{{/nope}}[{{nothing}}]", NULL, true,
 		    data, &out, &d);
-	check(rc == 0 && d.n == 0 && strcmp(out.data, "y[]") == 0,
-	      "strict: sections on missing names and null values stay legal");
+	ok(rc == 0 && d.n == 0 && strcmp(out.data, "y[]") == 0,
+	   "strict: sections on missing names and null values stay legal");
 	diags_free(&d);
 	diags_init(&d);
 	buf_reset(&out);
 	rc = render("x\n {{>*nope}}", NULL, true, data, &out, &d);
-	check(rc == -1 && has_diag(&d, "t.mustache:2:2: undefined variable 'nope'"),
-	      "strict: undefined dynamic partial name is an error");
+	ok(rc == -1 && has_diag(&d, "t.mustache:2:2: undefined variable 'nope'"),
+	   "strict: undefined dynamic partial name is an error");
 	diags_free(&d);
 	diags_init(&d);
 	buf_reset(&out);
 	rc = render("a\n{{>heder}}\n", NULL, true, data, &out, &d);
-	check(rc == -1 && has_diag(&d, "t.mustache:2:1: template 'heder' not found"),
-	      "strict: a partial that does not exist is an error");
+	ok(rc == -1 && has_diag(&d, "t.mustache:2:1: template 'heder' not found"),
+	   "strict: a partial that does not exist is an error");
 	diags_free(&d);
 	diags_init(&d);
 	buf_reset(&out);
 	rc = render("{{missing}}{{>nope}}", NULL, false, data, &out, &d);
-	check(rc == 0 && d.n == 0 && out.len == 0, "not strict: missing renders empty");
+	ok(rc == 0 && d.n == 0 && out.len == 0, "not strict: missing renders empty");
 	buf_free(&out);
 	diags_free(&d);
 	arena_free(&a);
@@ -172,15 +162,15 @@ static void test_recursion(void)
 	buf_init(&out, 0);
 	diags_init(&d);
 	int rc = render("{{>p}}", self, false, NULL, &out, &d);
-	check(rc == -1 && has_diag(&d, "p:1:2: partials nested deeper than 100 levels at 'p'"),
-	      "partial recursion stops at 100 levels with an error");
-	check(out.len == 100, "recursion rendered exactly 100 levels");
+	ok(rc == -1 && has_diag(&d, "p:1:2: partials nested deeper than 100 levels at 'p'"),
+	   "partial recursion stops at 100 levels with an error");
+	ok(out.len == 100, "recursion rendered exactly 100 levels");
 	diags_free(&d);
 	diags_init(&d);
 	buf_reset(&out);
 	rc = render("{{>a}}", mutual, false, NULL, &out, &d);
-	check(rc == -1 && has_diag(&d, "partials nested deeper than 100 levels"),
-	      "mutual partial/parent recursion stops with an error");
+	ok(rc == -1 && has_diag(&d, "partials nested deeper than 100 levels"),
+	   "mutual partial/parent recursion stops with an error");
 	buf_free(&out);
 	diags_free(&d);
 }
@@ -198,10 +188,10 @@ static void test_output_max(void)
 	buf_init(&out, 100);
 	diags_init(&d);
 	int rc = render("{{#l}}\n  <li>{{.}}</li>\n{{/l}}", NULL, false, data, &out, &d);
-	check(rc == -1 && out.len <= 100 &&
-	      has_diag(&d, "t.mustache:2:") &&
-	      has_diag(&d, ": output larger than the limit of 100 bytes"),
-	      "output limit: -1 and a diagnostic, buffer within max");
+	ok(rc == -1 && out.len <= 100 &&
+	   has_diag(&d, "t.mustache:2:") &&
+	   has_diag(&d, ": output larger than the limit of 100 bytes"),
+	   "output limit: -1 and a diagnostic, buffer within max");
 	buf_free(&out);
 	diags_free(&d);
 	arena_free(&a);
@@ -225,8 +215,8 @@ static void test_escaping(void)
 	expect_output("empty string and empty list are falsey",
 		      "{{#e}}E{{/e}}{{^e}}e{{/e}}{{#l}}L{{/l}}{{^l}}l{{/l}}", NULL, data, "el");
 	mv_set_str(&a, data, "x", "replaced");
-	check(mv_get(data, "x") && strcmp(mv_get(data, "x")->str, "replaced") == 0 &&
-	      data->n == 6 && mv_get(data, "zz") == NULL, "mv_set replaces, mv_get finds");
+	ok(mv_get(data, "x") && strcmp(mv_get(data, "x")->str, "replaced") == 0 &&
+	   data->n == 6 && mv_get(data, "zz") == NULL, "mv_set replaces, mv_get finds");
 	arena_free(&a);
 }
 
@@ -242,7 +232,7 @@ static void test_partials(void)
 	buf_init(&out, 0);
 	diags_init(&d);
 	int rc = render("a{{>missing}}b", parts, false, NULL, &out, &d);
-	check(rc == 0 && strcmp(out.data, "ab") == 0, "missing partial renders empty");
+	ok(rc == 0 && strcmp(out.data, "ab") == 0, "missing partial renders empty");
 	static const char *const more[] = {
 		"page", "<{{$x}}default{{/x}}>",
 		"outer", "begin\n  {{>inner}}\nend\n",
@@ -262,9 +252,9 @@ static void test_partials(void)
 	arena_free(&a);
 	buf_reset(&out);
 	rc = render("a{{>bad}}b", parts, false, NULL, &out, &d);
-	check(rc == -1 && has_diag(&d, "bad:1:1: unclosed section '{{#open}}'") &&
-	      has_diag(&d, "t.mustache:1:2: template 'bad' has errors"),
-	      "invalid partial: its error and where it was used");
+	ok(rc == -1 && has_diag(&d, "bad:1:1: unclosed section '{{#open}}'") &&
+	   has_diag(&d, "t.mustache:1:2: template 'bad' has errors"),
+	   "invalid partial: its error and where it was used");
 	buf_free(&out);
 	diags_free(&d);
 }
@@ -325,9 +315,8 @@ static void test_repeat(void)
 	struct buf out;
 	buf_init(&out, 0);
 	int rc = t ? mu_render(env, t, data, &out, &d) : -1;
-	bool ok = rc == 0 && strcmp(out.data, page_want) == 0;
-	check(ok, "page with parent, blocks, indented partials renders as expected");
-	if (!ok)
+	if (!ok(rc == 0 && strcmp(out.data, page_want) == 0,
+		"page with parent, blocks, indented partials renders as expected"))
 		printf("#   got:\n%s\n", out.data ? out.data : "");
 	int same = 0;
 	struct timespec t0, t1;
@@ -338,7 +327,7 @@ static void test_repeat(void)
 			same++;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	check(same == 10000, "rendering the same template 10,000 times gives identical output");
+	ok(same == 10000, "rendering the same template 10,000 times gives identical output");
 	printf("# 10,000 renders in %.1f ms\n",
 	       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	buf_free(&out);
@@ -395,7 +384,7 @@ static void test_threads(void)
 		pthread_join(th[i], NULL);
 		same += jobs[i].same;
 	}
-	check(t && started == 4 && same == 2000, "4 threads render with one env at once");
+	ok(t && started == 4 && same == 2000, "4 threads render with one env at once");
 	mu_env_free(env);
 	diags_free(&d);
 	arena_free(&a);
@@ -411,5 +400,5 @@ int main(void)
 	test_partials();
 	test_repeat();
 	test_threads();
-	return failures ? 1 : 0;
+	return tap_exit();
 }

@@ -1,6 +1,6 @@
 /* relay_admin - unit tests of relay/admin: the command lines relayctl sends
  * (and relayd refuses), run on a real SQLite file; the lock that says
- * "relayd is running". The socket paths are covered by t-relay-admin.sh. */
+ * "relayd is running". The socket paths are covered by t-relay-admin.py. */
 #include "admin/admin.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,15 +8,7 @@
 #include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
-
-static int failures;
-
-static void ok(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	if (!cond)
-		failures++;
-}
+#include "tap.h"
 
 static enum admin_status run(struct store *s, const char *line, char *reply,
 			     size_t n, bool *resent)
@@ -103,5 +95,5 @@ int main(void)
 	close(fd2);
 	ok(admin_lock("/nonexistent-dir/x.lock", 0, err, sizeof err) == -1 &&
 	   strstr(err, "/nonexistent-dir/x.lock"), "a lock file that cannot be created: error");
-	return failures ? 1 : 0;
+	return tap_exit();
 }

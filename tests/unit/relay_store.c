@@ -10,15 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static int failures;
-
-static void ok(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	if (!cond)
-		failures++;
-}
+#include "tap.h"
 
 static long long q1(const char *db, const char *sql)
 {
@@ -238,5 +230,5 @@ int main(void)
 	s = store_open(db, err, sizeof err);
 	ok(!s && strstr(err, "newer"), "a database from a newer relayd is refused");
 	store_close(s);
-	return failures ? 1 : 0;
+	return tap_exit();
 }

@@ -11,15 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures;
-
-static void ok(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	if (!cond)
-		failures++;
-}
+#include "tap.h"
 
 static int has(const struct buf *b, const char *s)
 {
@@ -182,5 +174,5 @@ int main(void)
 	ok(d.n == 0, "no diagnostics");
 	print_diags(&d);
 	diags_free(&d);
-	return failures ? 1 : 0;
+	return tap_exit();
 }

@@ -1,14 +1,12 @@
-#!/bin/sh
-# kill -9 of relayd during a burst of 400 concurrent posts while the worker
-# is mailing them; restart; then every post that got its 303 is in SQLite
-# and is mailed, and no Message-ID arrives twice except in the documented
-# crash window (a job in flight at the kill: sent, not yet marked
-# delivered), which is at most one job because the worker claims one at a
-# time. Real daemon, real SQLite file, tests/smtp_sink.py.
-exec /usr/bin/python3 - "$@" <<'PY'
+#!/usr/bin/python3
+"""t-deliver-crash - kill -9 of relayd during a burst of 400 concurrent posts while the worker
+is mailing them; restart; then every post that got its 303 is in SQLite
+and is mailed, and no Message-ID arrives twice except in the documented
+crash window (a job in flight at the kill: sent, not yet marked
+delivered), which is at most one job because the worker claims one at a
+time. Real daemon, real SQLite file, tests/smtp_sink.py."""
 import collections, os, sys, threading, time
 ROOT = os.environ.get("ROOT", os.getcwd())
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 import relay_lib as L
 from relay_lib import ok
 import smtp_sink as S
@@ -81,4 +79,3 @@ finally:
     relay.stop()
     sink.stop()
 L.done()
-PY

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """relayd against hostile multipart bodies: parts without a usable name
 (the SIGSEGV of issue 10), a body without its declared boundary, each sent
 with Content-Length and again chunked. Every one must get its documented

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Receive path of relayd against the real daemon and a real SQLite file:
 happy path for the five named forms, every validation rule, the abuse
 answers (403/404/413/415/429, honeypot), confirmation page, healthz,

@@ -1,14 +1,12 @@
-#!/bin/sh
-# relayd delivery, happy path: the five named forms (every city offering
-# them) posted to the real daemon with the real content/ and a real SQLite
-# file; tests/smtp_sink.py (aiosmtpd) receives the mails, Python's email
-# package parses them. Checks every field label + value, attachments
-# decoded byte-equal, the RFC 2047 subject, Reply-To, recipient per city,
-# the receipt (no field values), and a header-injection attempt.
-exec /usr/bin/python3 - "$@" <<'PY'
+#!/usr/bin/python3
+"""t-deliver-forms - relayd delivery, happy path: the five named forms (every city offering
+them) posted to the real daemon with the real content/ and a real SQLite
+file; tests/smtp_sink.py (aiosmtpd) receives the mails, Python's email
+package parses them. Checks every field label + value, attachments
+decoded byte-equal, the RFC 2047 subject, Reply-To, recipient per city,
+the receipt (no field values), and a header-injection attempt."""
 import hashlib, json, os, sys
 ROOT = os.environ.get("ROOT", os.getcwd())
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 import relay_lib as L
 from relay_lib import ok
 import smtp_sink as S
@@ -177,4 +175,3 @@ finally:
     relay.stop()
     sink.stop()
 L.done()
-PY

@@ -1,17 +1,15 @@
-#!/bin/sh
-# relayd delivery when SMTP misbehaves, against the real daemon, a real
-# SQLite file and tests/smtp_sink.py:
-#  - SMTP down during submission -> jobs wait and retry -> SMTP back up ->
-#    each mail delivered exactly once;
-#  - relayd restarted (SIGTERM) with pending jobs -> delivered after restart;
-#  - 421 -> retried, then delivered once;
-#  - SMTP refusing temporarily forever (451) -> failed after the lifetime,
-#    logged with level=error, counted in /metrics;
-#  - SMTP refusing permanently (554) -> failed at once, logged.
-exec /usr/bin/python3 - "$@" <<'PY'
+#!/usr/bin/python3
+"""t-deliver-retry - relayd delivery when SMTP misbehaves, against the real daemon, a real
+SQLite file and tests/smtp_sink.py:
+ - SMTP down during submission -> jobs wait and retry -> SMTP back up ->
+   each mail delivered exactly once;
+ - relayd restarted (SIGTERM) with pending jobs -> delivered after restart;
+ - 421 -> retried, then delivered once;
+ - SMTP refusing temporarily forever (451) -> failed after the lifetime,
+   logged with level=error, counted in /metrics;
+ - SMTP refusing permanently (554) -> failed at once, logged."""
 import collections, json, os, re, sys, time
 ROOT = os.environ.get("ROOT", os.getcwd())
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 import relay_lib as L
 from relay_lib import ok
 import smtp_sink as S
@@ -131,4 +129,3 @@ finally:
     relay.stop()
     sink.stop()
 L.done()
-PY

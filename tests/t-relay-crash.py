@@ -1,8 +1,9 @@
+#!/usr/bin/python3
 """kill -9 of relayd during a burst of concurrent posts: after a restart on
 the same database every post that got its 303 is there, complete (row,
 attachments, outbox job, received event), and the database is intact.
 
-Reusable: run_crash(relay_factory) returns the list of (reference, token)
+run_crash(relay, form) returns the list of (reference, token)
 answered 303, so a delivery test can check that each of them is mailed."""
 import os
 import sys

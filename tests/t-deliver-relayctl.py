@@ -1,14 +1,12 @@
-#!/bin/sh
-# bin/relayctl against a real relayd, its SQLite file and tests/smtp_sink.py:
-# status, list (--city, --since/--until), export CSV (RFC 4180, parsed
-# with Python's csv) and JSON, show with the event log, resend (the mail
-# arrives again with the same Message-ID), purge --older-than (only
-# submissions whose delivery ended; pending ones kept back), and the
-# errors and exit codes of bad use.
-exec /usr/bin/python3 - "$@" <<'PY'
+#!/usr/bin/python3
+"""t-deliver-relayctl - bin/relayctl against a real relayd, its SQLite file and tests/smtp_sink.py:
+status, list (--city, --since/--until), export CSV (RFC 4180, parsed
+with Python's csv) and JSON, show with the event log, resend (the mail
+arrives again with the same Message-ID), purge --older-than (only
+submissions whose delivery ended; pending ones kept back), and the
+errors and exit codes of bad use."""
 import csv, datetime, io, json, os, sqlite3, subprocess, sys, time
 ROOT = os.environ.get("ROOT", os.getcwd())
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 import relay_lib as L
 from relay_lib import ok
 import smtp_sink as S
@@ -230,4 +228,3 @@ finally:
     relay.stop()
     sink.stop()
 L.done()
-PY

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """relayd under bad clients and signals: truncated multipart, slow clients
 (header and body drip, total deadline), SIGHUP reload (good and broken
 catalogue), SIGTERM while posts are in flight, config errors."""

@@ -1,14 +1,12 @@
-#!/bin/sh
-# relayd is the SQLite file's only writer (SQLite 3.40.1's WAL-reset bug):
-# while it runs, relayctl resend/purge go to it over its admin socket (mode
-# 0600) and it holds an flock on <db>.lock; when it is stopped (or was
-# killed) relayctl takes the lock and writes itself. Also: a second relayd
-# on the same database or the same socket refuses to start, and a lock held
-# without a relayd answering makes relayctl fail clearly, not write.
-exec /usr/bin/python3 - "$@" <<'PY'
+#!/usr/bin/python3
+"""t-relay-admin - relayd is the SQLite file's only writer (SQLite 3.40.1's WAL-reset bug):
+while it runs, relayctl resend/purge go to it over its admin socket (mode
+0600) and it holds an flock on <db>.lock; when it is stopped (or was
+killed) relayctl takes the lock and writes itself. Also: a second relayd
+on the same database or the same socket refuses to start, and a lock held
+without a relayd answering makes relayctl fail clearly, not write."""
 import fcntl, json, os, signal, stat, subprocess, sys, time
 ROOT = os.environ.get("ROOT", os.getcwd())
-sys.path.insert(0, os.path.join(ROOT, "tests"))
 import relay_lib as L
 from relay_lib import ok
 
@@ -160,4 +158,3 @@ finally:
     if relay.proc and relay.proc.poll() is None:
         relay.stop()
 L.done()
-PY

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """The citizen's whole story in a real browser (issue 9): the static form
 page built from content/, a post with a mistake and an attachment, relayd's
 error page, the correction, the post again, the confirmation page, the row
