@@ -118,7 +118,7 @@ print("target (>= 2000/s, p99 < 50 ms, RSS < 20 MB): %s" % ("met" if ok else "NO
 
 # Memory given back (issue 10): idle, peak and after-burst RSS of the
 # release relayd around 500 slow connections and 200 posts of 1 MB.
-/usr/bin/python3 tests/relay_memory_test.py --print 2>&1 | /usr/bin/python3 -c '
+/usr/bin/python3 tests/t-relay-memory.py --print 2>&1 | /usr/bin/python3 -c '
 import json, sys
 for line in sys.stdin:
     if line.startswith("{"):

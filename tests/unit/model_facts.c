@@ -13,14 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-
-static void ok(int cond, const char *what)
-{
-	printf("%s - %s\n", cond ? "ok" : "not ok", what);
-	if (!cond)
-		failures++;
-}
+#include "tap.h"
 
 static void print_diags(struct diags *d)
 {
@@ -224,5 +217,5 @@ int main(void)
 	one_home(src);
 	shared_table(src);
 	src->close(src);
-	return failures ? 1 : 0;
+	return tap_exit();
 }

@@ -8,24 +8,12 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include "tap.h"
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
 static char tmpdir[512];
 
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	printf("%s - ", cond ? "ok" : "not ok");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-	if (!cond)
-		failures++;
-}
 
 /* A valid configuration of five lines; cases append to it. Lines that
  * start with two spaces continue the smtp mapping. */
@@ -436,5 +424,5 @@ int main(void)
 		remove(yml_path());
 		rmdir(tmpdir);
 	}
-	return failures ? 1 : 0;
+	return tap_exit();
 }

@@ -12,9 +12,7 @@
  *   int main(void) { ok(1 + 1 == 2, "%d", 2); return tap_exit(); }
  *
  * Header only (static functions, one copy per test binary). The Makefile
- * builds one binary per tests/unit/X.c; a header here is no test of its own.
- * Note: tests/unit/relay_config.c (being written in another branch) has its
- * own local ok(); it should include this header once both are on main. */
+ * builds one binary per tests/unit/X.c; a header here is no test of its own. */
 #ifndef TAP_H
 #define TAP_H
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """relayd's delivery against SMTP servers that misbehave on purpose
 (tests/smtp_faulty.py), issue 10 point 4: the connection dropped in the
 middle of DATA, 4xx on RCPT, a server slower than the timeout, STARTTLS

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """relayd gives memory back (issue 10, point 5): resident memory after 500
 slow connections and a burst of large posts returns to within 2 MB of its
 idle figure. Runs the release build (bin/relayd): ASan's shadow memory and
@@ -11,6 +12,7 @@ import threading
 import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relay_lib as L  # noqa: E402
+import tap  # noqa: E402
 from relay_lib import ok  # noqa: E402
 
 RELAYD = os.path.join(L.ROOT, "bin/relayd")
@@ -98,7 +100,7 @@ def main():
     finally:
         stop.set()
         ok(r.stop() == 0, "relayd stops cleanly")
-    return 1 if L.failures else 0
+    return 1 if tap.failures else 0
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """relayd when its disk is full (issue 10, point 3): the database file
 cannot grow (RLIMIT_FSIZE lowered on the running daemon, the way a full
 filesystem or a quota refuses a write) during a burst of posts with
