@@ -138,6 +138,10 @@ static const char *check_value(struct vctx *v, const struct field *f,
 		}
 		return NULL;
 	}
+	/* A format bounds the stored value itself and says better what is
+	 * wrong than a length would ("fünf Ziffern"). */
+	if (f->format)
+		return check_format(v, f, val);
 	if (chars > max) {
 		add_error(v, f, "„%s“ darf höchstens %zu Zeichen lang sein", f->label, max);
 		return NULL;
@@ -200,7 +204,7 @@ static const char *check_value(struct vctx *v, const struct field *f,
 	default:
 		break;
 	}
-	return f->format ? check_format(v, f, val) : val;
+	return val;
 }
 
 static bool accepted(const struct field *f, const char *mime)
