@@ -3,40 +3,12 @@
  * transaction. See store.h. */
 #include "store_int.h"
 #include <stdio.h>
-#include <string.h>
-
-/* BEGIN IMMEDIATE under the mutex; -1 leaves the mutex unlocked. */
-static int begin(struct store *s)
-{
-	pthread_mutex_lock(&s->mu);
-	if (store_exec(s, "BEGIN IMMEDIATE") < 0) {
-		pthread_mutex_unlock(&s->mu);
-		return -1;
-	}
-	return 0;
-}
-
-/* COMMIT when ok, else ROLLBACK; unlocks. Returns ok ? 0 : -1. */
-static int end(struct store *s, int ok)
-{
-	int ret = -1;
-	if (ok && store_exec(s, "COMMIT") == 0)
-		ret = 0;
-	if (ret < 0) {
-		char keep[sizeof s->err];
-		memcpy(keep, s->err, sizeof keep);
-		store_exec(s, "ROLLBACK");
-		memcpy(s->err, keep, sizeof keep);
-	}
-	pthread_mutex_unlock(&s->mu);
-	return ret;
-}
 
 int store_claim_due(struct store *s, long long now, long long lease,
 		    struct outbox_job *jobs, size_t max, size_t *n)
 {
 	*n = 0;
-	if (begin(s) < 0)
+	if (store_tx_begin(s) < 0)
 		return -1;
 	int ok = 0;
 	sqlite3_stmt *sel = store_prep(s, "SELECT id, submission_id, kind,"
@@ -83,7 +55,7 @@ int store_claim_due(struct store *s, long long now, long long lease,
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
-	if (end(s, ok) < 0) {
+	if (store_tx_end(s, ok) < 0) {
 		*n = 0;
 		return -1;
 	}
@@ -96,7 +68,7 @@ static int job_update(struct store *s, const char *sql, long long job_id,
 		      long long t, const char *text, long long now,
 		      const char *kind)
 {
-	if (begin(s) < 0)
+	if (store_tx_begin(s) < 0)
 		return -1;
 	int ok = 0;
 	long long sub_id = -1;
@@ -121,7 +93,7 @@ static int job_update(struct store *s, const char *sql, long long job_id,
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(u);
-	return end(s, ok);
+	return store_tx_end(s, ok);
 }
 
 int store_job_delivered(struct store *s, long long job_id, long long now,
@@ -150,7 +122,7 @@ int store_job_failed(struct store *s, long long job_id, long long now,
 
 int store_resend(struct store *s, long long submission_id, long long now)
 {
-	if (begin(s) < 0)
+	if (store_tx_begin(s) < 0)
 		return -1;
 	int ok = 0, found = 0;
 	sqlite3_stmt *u = store_prep(s, "UPDATE outbox SET delivered_unix = NULL,"
@@ -168,7 +140,7 @@ int store_resend(struct store *s, long long submission_id, long long now)
 	ok = !found || store_event(s, submission_id, 0, now, "resend", NULL) == 0;
 out:
 	sqlite3_finalize(u);
-	if (end(s, ok) < 0)
+	if (store_tx_end(s, ok) < 0)
 		return -1;
 	return found ? 0 : 1;
 }

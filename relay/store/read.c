@@ -235,16 +235,17 @@ int store_purge(struct store *s, long long cutoff_unix, long long *purged,
 	};
 	*purged = *kept = 0;
 	int ok = 0;
-	pthread_mutex_lock(&s->mu);
-	if (store_exec(s, "BEGIN IMMEDIATE") < 0) {
-		pthread_mutex_unlock(&s->mu);
+	if (store_tx_begin(s) < 0)
 		return -1;
-	}
-	sqlite3_stmt *q = store_prep(s, "CREATE TEMP TABLE old AS SELECT s.id"
+	/* a temp table left by an earlier failure would make CREATE fail */
+	sqlite3_stmt *q = NULL, *k = NULL;
+	if (store_exec(s, "DROP TABLE IF EXISTS temp.old") < 0)
+		goto out;
+	q = store_prep(s, "CREATE TEMP TABLE old AS SELECT s.id"
 		" FROM submissions s WHERE NOT " PENDING_JOB " AND coalesce((SELECT"
 		" max(coalesce(o.delivered_unix, o.failed_unix)) FROM outbox o"
 		" WHERE o.submission_id = s.id), s.received_unix) < ?");
-	sqlite3_stmt *k = store_prep(s, "SELECT count(*) FROM submissions s"
+	k = store_prep(s, "SELECT count(*) FROM submissions s"
 		" WHERE s.received_unix < ? AND " PENDING_JOB);
 	if (!q || !k)
 		goto out;
@@ -264,19 +265,11 @@ int store_purge(struct store *s, long long cutoff_unix, long long *purged,
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(k);
-	int ret = -1;
-	if (ok && store_exec(s, "COMMIT") == 0)
-		ret = 0;
-	if (ret < 0) {
-		char keep[sizeof s->err];
-		memcpy(keep, s->err, sizeof keep);
-		store_exec(s, "ROLLBACK");
-		store_exec(s, "DROP TABLE IF EXISTS temp.old");
-		memcpy(s->err, keep, sizeof keep);
+	if (store_tx_end(s, ok) < 0) {
 		*purged = *kept = 0;
+		return -1;
 	}
-	pthread_mutex_unlock(&s->mu);
-	return ret;
+	return 0;
 }
 
 int store_counts(struct store *s, long long now, struct store_counts *c)

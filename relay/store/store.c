@@ -117,17 +117,10 @@ static int migrate(struct store *s)
 			 "database schema version %lld is newer than this relayd (1)", v);
 		return -1;
 	}
-	if (store_exec(s, "BEGIN IMMEDIATE") < 0)
+	if (store_tx_begin(s) < 0)
 		return -1;
-	if (store_exec(s, schema_v1) < 0 ||
-	    store_exec(s, "PRAGMA user_version = 1") < 0) {
-		char keep[sizeof s->err];
-		memcpy(keep, s->err, sizeof keep);
-		store_exec(s, "ROLLBACK");
-		memcpy(s->err, keep, sizeof keep);
-		return -1;
-	}
-	return store_exec(s, "COMMIT");
+	return store_tx_end(s, store_exec(s, schema_v1) == 0 &&
+			    store_exec(s, "PRAGMA user_version = 1") == 0);
 }
 
 struct store *store_open(const char *path, char *err, size_t errlen)
@@ -436,6 +429,34 @@ static int insert_one(struct store *s, struct ins_stmts *p, struct store_item *i
 	return store_event(s, it->id, 0, now, "received", it->reference);
 }
 
+/* One SAVEPOINT per item, so a bad item is rolled back alone. -1 when the
+ * transaction itself broke (then nothing may be committed). */
+static int insert_all(struct store *s, struct ins_stmts *p, struct store_item *items,
+		      size_t n, struct buf *json, long long now, int year)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct store_item *it = &items[i];
+		if (store_exec(s, "SAVEPOINT item") < 0)
+			return -1;
+		if (insert_one(s, p, it, json, now, year) == 0) {
+			it->rc = 0;
+			if (store_exec(s, "RELEASE item") < 0)
+				return -1;
+			continue;
+		}
+		char keep[sizeof s->err];
+		memcpy(keep, s->err, sizeof keep);
+		fprintf(stderr, "relayd: level=error event=store_item_failed "
+			"error=\"%s\"\n", keep);
+		bool undone = store_exec(s, "ROLLBACK TO item") == 0 &&
+			      store_exec(s, "RELEASE item") == 0;
+		memcpy(s->err, keep, sizeof keep);
+		if (!undone)
+			return -1;
+	}
+	return 0;
+}
+
 int store_insert(struct store *s, struct store_item *items, size_t n)
 {
 	time_t now = time(NULL);
@@ -443,59 +464,25 @@ int store_insert(struct store *s, struct store_item *items, size_t n)
 	char stamp[24];
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	struct buf json;
-	buf_init(&json, (size_t)16 << 20);
-	struct ins_stmts p;
-	int ret = -1;
-
-	pthread_mutex_lock(&s->mu);
-	if (ins_prepare(s, &p) < 0)
-		goto out;
-	if (store_exec(s, "BEGIN IMMEDIATE") < 0) {
-		ins_finalize(&p);
-		goto out;
-	}
-	int broken = 0;
 	for (size_t i = 0; i < n; i++) {
 		items[i].rc = -1;
 		items[i].id = 0;
 		memcpy(items[i].received_at, stamp, sizeof stamp);
 	}
-	for (size_t i = 0; i < n && !broken; i++) {
-		struct store_item *it = &items[i];
-		if (store_exec(s, "SAVEPOINT item") < 0) {
-			broken = 1;
-			break;
-		}
-		if (insert_one(s, &p, it, &json, (long long)now, tm.tm_year + 1900) == 0) {
-			it->rc = 0;
-			if (store_exec(s, "RELEASE item") < 0)
-				broken = 1;
-		} else {
-			char keep[sizeof s->err];
-			memcpy(keep, s->err, sizeof keep);
-			fprintf(stderr, "relayd: level=error event=store_item_failed "
-				"error=\"%s\"\n", keep);
-			if (store_exec(s, "ROLLBACK TO item") < 0 ||
-			    store_exec(s, "RELEASE item") < 0)
-				broken = 1;
-			memcpy(s->err, keep, sizeof keep);
-		}
+	struct buf json;
+	buf_init(&json, (size_t)16 << 20);
+	struct ins_stmts p;
+	int ret = -1;
+	if (store_tx_begin(s) == 0) {
+		bool ok = ins_prepare(s, &p) == 0 &&
+			  insert_all(s, &p, items, n, &json, (long long)now,
+				     tm.tm_year + 1900) == 0;
+		ins_finalize(&p);       /* no statement may hold the COMMIT up */
+		ret = store_tx_end(s, ok);
 	}
-	ins_finalize(&p);
-	if (!broken && store_exec(s, "COMMIT") == 0) {
-		ret = 0;
-	} else {
-		char keep[sizeof s->err];
-		memcpy(keep, s->err, sizeof keep);
-		store_exec(s, "ROLLBACK");
-		memcpy(s->err, keep, sizeof keep);
-	}
-out:
 	if (ret < 0)
 		for (size_t i = 0; i < n; i++)
 			items[i].rc = -1;
-	pthread_mutex_unlock(&s->mu);
 	buf_free(&json);
 	return ret;
 }

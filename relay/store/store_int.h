@@ -19,6 +19,14 @@ void store_fail(struct store *s, const char *what);
 int store_exec(struct store *s, const char *sql);
 /* Prepares; NULL on error (s->err set). */
 sqlite3_stmt *store_prep(struct store *s, const char *sql);
+/* Locks the mutex and begins a write transaction (BEGIN IMMEDIATE).
+ * 0: the caller owns the connection and must call store_tx_end; -1: the
+ * mutex is unlocked again, s->err set. */
+int store_tx_begin(struct store *s);
+/* COMMIT when ok (committed = on stable storage, synchronous=FULL), else,
+ * or when COMMIT fails, ROLLBACK keeping the first error in s->err; then
+ * unlocks. Returns 0 when committed, -1 otherwise. */
+int store_tx_end(struct store *s, bool ok);
 /* Adds an event row inside the caller's transaction. */
 int store_event(struct store *s, long long sub_id, long long job_id,
 		long long at, const char *kind, const char *detail);
