@@ -47,7 +47,7 @@ int store_claim_due(struct store *s, long long now, long long lease,
 		}
 		char detail[32];
 		snprintf(detail, sizeof detail, "attempt %d", jobs[i].attempts);
-		if (store_event(s, jobs[i].submission_id, jobs[i].id, now,
+		if (store_add_event(s, jobs[i].submission_id, jobs[i].id, now,
 				"claimed", detail) < 0)
 			goto out;
 	}
@@ -89,7 +89,7 @@ static int job_update(struct store *s, const char *sql, long long job_id,
 		store_fail(s, kind);
 		goto out;
 	}
-	ok = store_event(s, sub_id, job_id, now, kind, text) == 0;
+	ok = store_add_event(s, sub_id, job_id, now, kind, text) == 0;
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(u);
@@ -137,7 +137,7 @@ int store_resend(struct store *s, long long submission_id, long long now)
 		goto out;
 	}
 	found = sqlite3_changes(s->db) > 0;
-	ok = !found || store_event(s, submission_id, 0, now, "resend", NULL) == 0;
+	ok = !found || store_add_event(s, submission_id, 0, now, "resend", NULL) == 0;
 out:
 	sqlite3_finalize(u);
 	if (store_tx_end(s, ok) < 0)

@@ -14,62 +14,89 @@ static const char *col_str(struct arena *a, sqlite3_stmt *st, int i)
 			     (size_t)sqlite3_column_bytes(st, i));
 }
 
-/* Fields from the JSON column, through SQLite's json_each. */
-static int load_fields(struct store *s, struct arena *a, struct submission *sub)
+/* An array growing in an arena, filled one row at a time. */
+struct rows {
+	struct arena *a;
+	void *items;
+	size_t n, cap;
+};
+
+/* Room for one more item of size bytes; returns it. */
+static void *next_item(struct rows *r, size_t size)
 {
-	sqlite3_stmt *q = store_prep(s, "SELECT json_extract(j.value, '$.name'),"
-		" json_extract(j.value, '$.label'), json_extract(j.value, '$.value'),"
-		" coalesce(json_extract(j.value, '$.option'), '')"
-		" FROM submissions, json_each(submissions.fields) AS j"
-		" WHERE submissions.id = ? ORDER BY j.key");
+	r->items = arena_grow(r->a, r->items, r->n, &r->cap, size, 8);
+	return (char *)r->items + r->n++ * size;
+}
+
+typedef void (*row_fn)(struct rows *r, sqlite3_stmt *q);
+
+/* Runs sql with ?1 = id and adds each result row to r through fn. Caller
+ * holds the mutex. 0 ok, -1 (s->err set, naming what). */
+static int load_rows(struct store *s, const char *sql, long long id,
+		     const char *what, row_fn fn, struct rows *r)
+{
+	sqlite3_stmt *q = store_prep(s, sql);
 	if (!q)
 		return -1;
-	sqlite3_bind_int64(q, 1, sub->id);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		sub->fields = arena_grow(a, sub->fields, sub->n_fields, &cap,
-					 sizeof *sub->fields, 16);
-		struct sub_field *f = &sub->fields[sub->n_fields++];
-		f->name = col_str(a, q, 0);
-		f->label = col_str(a, q, 1);
-		f->value = col_str(a, q, 2);
-		f->option = col_str(a, q, 3);
+	int rc = sqlite3_bind_int64(q, 1, id);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		fn(r, q);
+		rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_DONE)
-		store_fail(s, "load fields");
+		store_fail(s, what);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static void field_row(struct rows *r, sqlite3_stmt *q)
+{
+	struct sub_field *f = next_item(r, sizeof *f);
+	f->name = col_str(r->a, q, 0);
+	f->label = col_str(r->a, q, 1);
+	f->value = col_str(r->a, q, 2);
+	f->option = col_str(r->a, q, 3);
+}
+
+/* Fields from the JSON column, through SQLite's json_each. */
+static int load_fields(struct store *s, struct arena *a, struct submission *sub)
+{
+	struct rows r = { .a = a };
+	int rc = load_rows(s, "SELECT json_extract(j.value, '$.name'),"
+		" json_extract(j.value, '$.label'), json_extract(j.value, '$.value'),"
+		" coalesce(json_extract(j.value, '$.option'), '')"
+		" FROM submissions, json_each(submissions.fields) AS j"
+		" WHERE submissions.id = ? ORDER BY j.key", sub->id,
+		"load fields", field_row, &r);
+	sub->fields = r.items;
+	sub->n_fields = r.n;
+	return rc;
+}
+
+static void file_row(struct rows *r, sqlite3_stmt *q)
+{
+	struct sub_file *f = next_item(r, sizeof *f);
+	f->field = col_str(r->a, q, 0);
+	f->label = col_str(r->a, q, 1);
+	f->filename = col_str(r->a, q, 2);
+	f->mime = col_str(r->a, q, 3);
+	const void *blob = sqlite3_column_blob(q, 4);
+	f->len = (size_t)sqlite3_column_bytes(q, 4);
+	unsigned char *d = arena_alloc(r->a, f->len + 1);
+	if (f->len)
+		memcpy(d, blob, f->len);
+	f->data = d;
+}
+
 static int load_files(struct store *s, struct arena *a, struct submission *sub)
 {
-	sqlite3_stmt *q = store_prep(s, "SELECT field, label, filename, mime, data"
-		" FROM attachments WHERE submission_id = ? ORDER BY seq");
-	if (!q)
-		return -1;
-	sqlite3_bind_int64(q, 1, sub->id);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		sub->files = arena_grow(a, sub->files, sub->n_files, &cap,
-					sizeof *sub->files, 4);
-		struct sub_file *f = &sub->files[sub->n_files++];
-		f->field = col_str(a, q, 0);
-		f->label = col_str(a, q, 1);
-		f->filename = col_str(a, q, 2);
-		f->mime = col_str(a, q, 3);
-		const void *blob = sqlite3_column_blob(q, 4);
-		f->len = (size_t)sqlite3_column_bytes(q, 4);
-		unsigned char *d = arena_alloc(a, f->len + 1);
-		if (f->len)
-			memcpy(d, blob, f->len);
-		f->data = d;
-	}
-	if (rc != SQLITE_DONE)
-		store_fail(s, "load files");
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	struct rows r = { .a = a };
+	int rc = load_rows(s, "SELECT field, label, filename, mime, data"
+		" FROM attachments WHERE submission_id = ? ORDER BY seq", sub->id,
+		"load files", file_row, &r);
+	sub->files = r.items;
+	sub->n_files = r.n;
+	return rc;
 }
 
 /* Status of the office mail (the one the municipality must get). */
@@ -248,4 +275,54 @@ int store_counts(struct store *s, long long now, struct store_counts *c)
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&s->mu);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static void job_row(struct rows *r, sqlite3_stmt *q)
+{
+	struct store_job *j = next_item(r, sizeof *j);
+	j->id = sqlite3_column_int64(q, 0);
+	j->kind = col_str(r->a, q, 1);
+	j->attempts = sqlite3_column_int(q, 2);
+	j->next_attempt = sqlite3_column_int64(q, 3);
+	j->delivered_unix = sqlite3_column_int64(q, 4);
+	j->failed_unix = sqlite3_column_int64(q, 5);
+	j->last_error = col_str(r->a, q, 6);
+}
+
+int store_jobs(struct store *s, struct arena *a, long long submission_id,
+	       struct store_job **jobs, size_t *n)
+{
+	struct rows r = { .a = a };
+	pthread_mutex_lock(&s->mu);
+	int rc = load_rows(s, "SELECT id, kind, attempts, next_attempt,"
+		" coalesce(delivered_unix, 0), coalesce(failed_unix, 0),"
+		" coalesce(last_error, '') FROM outbox WHERE submission_id = ?"
+		" ORDER BY id", submission_id, "jobs", job_row, &r);
+	pthread_mutex_unlock(&s->mu);
+	*jobs = rc == 0 ? r.items : NULL;
+	*n = rc == 0 ? r.n : 0;
+	return rc;
+}
+
+static void event_row(struct rows *r, sqlite3_stmt *q)
+{
+	struct store_event *e = next_item(r, sizeof *e);
+	e->at_unix = sqlite3_column_int64(q, 0);
+	e->kind = col_str(r->a, q, 1);
+	e->job_id = sqlite3_column_int64(q, 2);
+	e->detail = col_str(r->a, q, 3);
+}
+
+int store_events(struct store *s, struct arena *a, long long submission_id,
+		 struct store_event **events, size_t *n)
+{
+	struct rows r = { .a = a };
+	pthread_mutex_lock(&s->mu);
+	int rc = load_rows(s, "SELECT at_unix, kind, coalesce(job_id, 0),"
+		" coalesce(detail, '') FROM events WHERE submission_id = ?"
+		" ORDER BY id", submission_id, "events", event_row, &r);
+	pthread_mutex_unlock(&s->mu);
+	*events = rc == 0 ? r.items : NULL;
+	*n = rc == 0 ? r.n : 0;
+	return rc;
 }

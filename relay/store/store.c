@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 #include "util/buf.h"
 
 static const char *const schema_v1 =
@@ -183,6 +184,14 @@ struct store *store_open_readonly(const char *path, char *err, size_t errlen)
 	return s;
 }
 
+bool store_exists(const char *path, char *err, size_t errlen)
+{
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(err, errlen, "database %s: %s", path, strerror(errno));
+	return false;
+}
+
 void store_close(struct store *s)
 {
 	if (!s)
@@ -197,7 +206,7 @@ void store_close(struct store *s)
 	free(s);
 }
 
-int store_event(struct store *s, long long sub_id, long long job_id,
+int store_add_event(struct store *s, long long sub_id, long long job_id,
 		long long at, const char *kind, const char *detail)
 {
 	static const char sql[] = "INSERT INTO events(submission_id, job_id,"
@@ -426,7 +435,7 @@ static int insert_one(struct store *s, struct ins_stmts *p, struct store_item *i
 	if (it->receipt && it->sub->applicant_email && it->sub->applicant_email[0] &&
 	    insert_job(s, p, it->id, "receipt", now) < 0)
 		return -1;
-	return store_event(s, it->id, 0, now, "received", it->reference);
+	return store_add_event(s, it->id, 0, now, "received", it->reference);
 }
 
 /* One SAVEPOINT per item, so a bad item is rolled back alone. -1 when the

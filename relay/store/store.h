@@ -40,6 +40,10 @@ struct store *store_open(const char *path, char *err, size_t errlen);
  * relayd. Only the reading functions below work on it. */
 struct store *store_open_readonly(const char *path, char *err, size_t errlen);
 void store_close(struct store *s);
+/* Whether the database exists, without creating it (store_open would):
+ * relayctl must not take a wrong path for an empty relay. false with the
+ * reason in err ("database /x/relay.db: No such file or directory"). */
+bool store_exists(const char *path, char *err, size_t errlen);
 /* Last error message of the connection (for log lines); never NULL. */
 const char *store_errmsg(struct store *s);
 
@@ -121,6 +125,31 @@ struct submission *store_load_ref(struct store *s, struct arena *a,
 struct submission *store_load_token(struct store *s, struct arena *a,
 				    const char *token, bool with_files,
 				    struct store_status *st, int *err);
+
+/* One outbox job of a submission, as relayctl show lists it. */
+struct store_job {
+	long long id;
+	const char *kind;           /* "office" or "receipt" */
+	int attempts;
+	long long next_attempt;
+	long long delivered_unix;   /* 0 = not delivered */
+	long long failed_unix;      /* 0 = not failed */
+	const char *last_error;     /* "" when none */
+};
+/* One entry of a submission's append-only event log. */
+struct store_event {
+	long long at_unix;
+	const char *kind;           /* received, claimed, delivered, retry, failed, resend */
+	long long job_id;           /* 0 when it concerns the whole submission */
+	const char *detail;         /* "" when none */
+};
+/* The outbox jobs (oldest first) and the events (in the order they were
+ * written) of a submission, as an array in arena a. An unknown id gives
+ * *n = 0. 0 ok, -1 error (*n = 0). Both work on a read-only store. */
+int store_jobs(struct store *s, struct arena *a, long long submission_id,
+	       struct store_job **jobs, size_t *n);
+int store_events(struct store *s, struct arena *a, long long submission_id,
+		 struct store_event **events, size_t *n);
 
 /* Calls fn for each submission of city (NULL = all cities) received in
  * [from_unix, until_unix) (0 = open bound), oldest first. The submission

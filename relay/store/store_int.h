@@ -28,6 +28,6 @@ int store_tx_begin(struct store *s);
  * unlocks. Returns 0 when committed, -1 otherwise. */
 int store_tx_end(struct store *s, bool ok);
 /* Adds an event row inside the caller's transaction. */
-int store_event(struct store *s, long long sub_id, long long job_id,
+int store_add_event(struct store *s, long long sub_id, long long job_id,
 		long long at, const char *kind, const char *detail);
 #endif

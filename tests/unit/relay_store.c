@@ -70,6 +70,46 @@ static void test_validate_rules(void)
 	   !sniff_mime(pdf, 4), "file type by magic bytes");
 }
 
+/* store_jobs and store_events on the read-only connection relayctl show
+ * uses. id's office job was delivered, its receipt is waiting for a retry. */
+static void test_history(struct store *w, const char *db, long long id,
+			 const char *ref, long long now)
+{
+	char err[256];
+	struct store *s = store_open_readonly(db, err, sizeof err);
+	ok(s != NULL, "a read-only connection next to the writer");
+	if (!s)
+		return;
+	struct arena a;
+	arena_init(&a);
+	struct store_job *j = NULL;
+	struct store_event *e = NULL;
+	size_t n = 99;
+	ok(store_jobs(s, &a, id, &j, &n) == 0 && n == 2 &&
+	   !strcmp(j[0].kind, "office") && j[0].attempts == 1 &&
+	   j[0].delivered_unix == now && j[0].failed_unix == 0 &&
+	   !strcmp(j[1].kind, "receipt") && j[1].delivered_unix == 0 &&
+	   j[1].failed_unix == 0 && j[1].next_attempt == now + 300 &&
+	   !strcmp(j[1].last_error, "421 busy") && j[0].id < j[1].id,
+	   "store_jobs: both jobs in order, with their state");
+	static const char *const kinds[] = { "received", "claimed", "claimed",
+					     "delivered", "retry" };
+	int in_order = store_events(s, &a, id, &e, &n) == 0 && n == 5;
+	for (size_t i = 0; in_order && i < n; i++)
+		in_order = !strcmp(e[i].kind, kinds[i]);
+	ok(in_order && e[0].job_id == 0 && !strcmp(e[0].detail, ref) &&
+	   e[3].job_id == j[0].id && !strcmp(e[3].detail, "250 OK") &&
+	   e[4].job_id == j[1].id && e[3].at_unix == now,
+	   "store_events: the log in the order written, with job and detail");
+	ok(store_jobs(s, &a, 999999, &j, &n) == 0 && n == 0 &&
+	   store_events(s, &a, 999999, &e, &n) == 0 && n == 0,
+	   "jobs and events of an unknown id: none, not an error");
+	ok(store_events(w, &a, id, &e, &n) == 0 && n == 5,
+	   "the writer's connection reads the log too");
+	arena_free(&a);
+	store_close(s);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/relay_storeXXXXXX", db[256], err[256];
@@ -160,7 +200,12 @@ int main(void)
 	got = store_load_ref(s, &a, "DOR-2026-ZZZZZZ", false, NULL, &e);
 	ok(!got && e == 0, "unknown reference: NULL, not an error");
 
-	long long now = time(NULL);
+	/* the batch's own time, not the clock's: a slow (sanitized) insert may
+	 * end in the next second, and the jobs are due from the insert on */
+	struct tm tm = { 0 };
+	const char *end = strptime(items[0].received_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	ok(end && !*end, "received_at is an RFC 3339 UTC time");
+	long long now = (long long)timegm(&tm);
 	struct outbox_job jobs[8];
 	size_t n = 0;
 	ok(store_claim_due(s, now, 60, jobs, 8, &n) == 0 && n == 8 &&
@@ -188,6 +233,7 @@ int main(void)
 	   q1(db, "SELECT count(*) FROM events WHERE kind='resend'") == 1,
 	   "resend re-queues with an event");
 	ok(store_resend(s, 999999, now) == 1, "resend of an unknown id: 1");
+	test_history(s, db, items[0].id, items[0].reference, now);
 
 	int cnt = 0;
 	ok(store_each(s, "dorsten", 0, 0, false, count_cb, &cnt) == 0 && cnt == N,
