@@ -1,55 +1,20 @@
-/* retention.c - data protection retention: removing submissions whose
- * delivery ended long enough ago. See store_purge in store.h. */
-#include "store_int.h"
-
-/* A submission is finished when none of its jobs is still pending; its
- * delivery ended at the latest delivered/failed time of its jobs. */
-#define PENDING_JOB "EXISTS (SELECT 1 FROM outbox o WHERE o.submission_id = s.id" \
-	" AND o.delivered_unix IS NULL AND o.failed_unix IS NULL)"
+/* retention.c - data protection retention (store_purge in store.h).
+ *
+ * The rule, the same in every backend: a submission may go when its
+ * delivery has ended - each of its jobs delivered or failed - and the
+ * latest of those delivered/failed times lies before the cutoff. A job
+ * still pending keeps its submission, however old; such submissions
+ * received before the cutoff are counted as kept back, so the admin sees
+ * them. A purged submission goes with its attachments, jobs and events,
+ * in one transaction. */
+#include "backend.h"
 
 int store_purge(struct store *s, long long cutoff_unix, long long *purged,
 		long long *kept)
 {
-	static const char *const del[] = {
-		"DELETE FROM attachments WHERE submission_id IN (SELECT id FROM old)",
-		"DELETE FROM outbox WHERE submission_id IN (SELECT id FROM old)",
-		"DELETE FROM events WHERE submission_id IN (SELECT id FROM old)",
-		"DELETE FROM submissions WHERE id IN (SELECT id FROM old)",
-	};
 	*purged = *kept = 0;
-	int ok = 0;
-	if (store_tx_begin(s) < 0)
-		return -1;
-	/* a temp table left by an earlier failure would make CREATE fail */
-	sqlite3_stmt *q = NULL, *k = NULL;
-	if (store_exec(s, "DROP TABLE IF EXISTS temp.old") < 0)
-		goto out;
-	q = store_prep(s, "CREATE TEMP TABLE old AS SELECT s.id"
-		" FROM submissions s WHERE NOT " PENDING_JOB " AND coalesce((SELECT"
-		" max(coalesce(o.delivered_unix, o.failed_unix)) FROM outbox o"
-		" WHERE o.submission_id = s.id), s.received_unix) < ?");
-	k = store_prep(s, "SELECT count(*) FROM submissions s"
-		" WHERE s.received_unix < ? AND " PENDING_JOB);
-	if (!q || !k)
-		goto out;
-	sqlite3_bind_int64(q, 1, cutoff_unix);
-	sqlite3_bind_int64(k, 1, cutoff_unix);
-	if (sqlite3_step(q) != SQLITE_DONE || sqlite3_step(k) != SQLITE_ROW) {
-		store_fail(s, "purge");
-		goto out;
-	}
-	*kept = sqlite3_column_int64(k, 0);
-	sqlite3_reset(k);       /* DROP TABLE fails while a statement is active */
-	for (size_t i = 0; i < sizeof del / sizeof del[0]; i++)
-		if (store_exec(s, del[i]) < 0)
-			goto out;
-	*purged = sqlite3_changes(s->db);
-	ok = store_exec(s, "DROP TABLE temp.old") == 0;
-out:
-	sqlite3_finalize(q);
-	sqlite3_finalize(k);
-	if (store_tx_end(s, ok) < 0) {
-		*purged = *kept = 0;
+	if (s->ops->purge(s, cutoff_unix, purged, kept) < 0) {
+		*purged = *kept = 0;   /* nothing was deleted */
 		return -1;
 	}
 	return 0;

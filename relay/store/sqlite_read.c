@@ -1,5 +1,6 @@
-/* read.c - loading submissions, listing and counting. See store.h. */
-#include "store_int.h"
+/* sqlite_read.c - the SQLite backend's readers: loading submissions,
+ * listing, a submission's jobs and events, counting. See store.h. */
+#include "sqlite_int.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -31,11 +32,11 @@ static void *next_item(struct rows *r, size_t size)
 typedef void (*row_fn)(struct rows *r, sqlite3_stmt *q);
 
 /* Runs sql with ?1 = id and adds each result row to r through fn. Caller
- * holds the mutex. 0 ok, -1 (s->err set, naming what). */
-static int load_rows(struct store *s, const char *sql, long long id,
+ * holds the mutex. 0 ok, -1 (s->base.err set, naming what). */
+static int load_rows(struct sq_store *s, const char *sql, long long id,
 		     const char *what, row_fn fn, struct rows *r)
 {
-	sqlite3_stmt *q = store_prep(s, sql);
+	sqlite3_stmt *q = sq_prep(s, sql);
 	if (!q)
 		return -1;
 	int rc = sqlite3_bind_int64(q, 1, id);
@@ -44,7 +45,7 @@ static int load_rows(struct store *s, const char *sql, long long id,
 		rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_DONE)
-		store_fail(s, what);
+		sq_fail(s, what);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -59,7 +60,7 @@ static void field_row(struct rows *r, sqlite3_stmt *q)
 }
 
 /* Fields from the JSON column, through SQLite's json_each. */
-static int load_fields(struct store *s, struct arena *a, struct submission *sub)
+static int load_fields(struct sq_store *s, struct arena *a, struct submission *sub)
 {
 	struct rows r = { .a = a };
 	int rc = load_rows(s, "SELECT json_extract(j.value, '$.name'),"
@@ -88,7 +89,7 @@ static void file_row(struct rows *r, sqlite3_stmt *q)
 	f->data = d;
 }
 
-static int load_files(struct store *s, struct arena *a, struct submission *sub)
+static int load_files(struct sq_store *s, struct arena *a, struct submission *sub)
 {
 	struct rows r = { .a = a };
 	int rc = load_rows(s, "SELECT field, label, filename, mime, data"
@@ -100,13 +101,13 @@ static int load_files(struct store *s, struct arena *a, struct submission *sub)
 }
 
 /* Status of the office mail (the one the municipality must get). */
-static int load_status(struct store *s, struct arena *a, long long id,
+static int load_status(struct sq_store *s, struct arena *a, long long id,
 		       long long received, struct store_status *st)
 {
 	memset(st, 0, sizeof *st);
 	st->received_unix = received;
 	st->last_error = "";
-	sqlite3_stmt *q = store_prep(s, "SELECT coalesce(delivered_unix, 0),"
+	sqlite3_stmt *q = sq_prep(s, "SELECT coalesce(delivered_unix, 0),"
 		" coalesce(failed_unix, 0), attempts, last_error FROM outbox"
 		" WHERE submission_id = ? AND kind = 'office' ORDER BY id LIMIT 1");
 	if (!q)
@@ -119,14 +120,14 @@ static int load_status(struct store *s, struct arena *a, long long id,
 		st->attempts = sqlite3_column_int(q, 2);
 		st->last_error = col_str(a, q, 3);
 	} else if (rc != SQLITE_DONE) {
-		store_fail(s, "load status");
+		sq_fail(s, "load status");
 	}
 	sqlite3_finalize(q);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 /* Builds a submission from a row of SUB_COLS; caller holds the mutex. */
-static struct submission *from_row(struct store *s, struct arena *a,
+static struct submission *from_row(struct sq_store *s, struct arena *a,
 				   sqlite3_stmt *q, bool with_files,
 				   struct store_status *st)
 {
@@ -149,32 +150,36 @@ static struct submission *from_row(struct store *s, struct arena *a,
 	return sub;
 }
 
-static struct submission *load_by(struct store *s, struct arena *a,
-				  const char *where, long long id,
-				  const char *key, bool with_files,
-				  struct store_status *st, int *err)
+struct submission *sq_load(struct store *base, struct arena *a,
+			   enum store_key by, long long id, const char *key,
+			   bool with_files, struct store_status *status, int *err)
 {
-	char sql[256];
-	snprintf(sql, sizeof sql, "SELECT " SUB_COLS " FROM submissions s WHERE %s",
-		 where);
+	static const char *const sql[] = {
+		[STORE_BY_ID] = "SELECT " SUB_COLS " FROM submissions s WHERE s.id = ?",
+		[STORE_BY_REFERENCE] = "SELECT " SUB_COLS " FROM submissions s"
+			" WHERE s.reference = ?",
+		[STORE_BY_TOKEN] = "SELECT " SUB_COLS " FROM submissions s"
+			" WHERE s.token = ?",
+	};
+	struct sq_store *s = sq(base);
 	struct submission *sub = NULL;
 	int failed = 0;
 	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *q = store_prep(s, sql);
+	sqlite3_stmt *q = sq_prep(s, sql[by]);
 	if (!q) {
 		failed = 1;
 		goto out;
 	}
-	if (key)
-		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	else
+	if (by == STORE_BY_ID)
 		sqlite3_bind_int64(q, 1, id);
+	else
+		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		sub = from_row(s, a, q, with_files, st);
+		sub = from_row(s, a, q, with_files, status);
 		failed = !sub;
 	} else if (rc != SQLITE_DONE) {
-		store_fail(s, "load");
+		sq_fail(s, "load");
 		failed = 1;
 	}
 out:
@@ -185,32 +190,13 @@ out:
 	return sub;
 }
 
-struct submission *store_load(struct store *s, struct arena *a, long long id,
-			      bool with_files, struct store_status *st, int *err)
+int sq_each(struct store *base, const char *city, long long from_unix,
+	    long long until_unix, bool with_files, store_each_fn fn, void *ctx)
 {
-	return load_by(s, a, "s.id = ?", id, NULL, with_files, st, err);
-}
-
-struct submission *store_load_ref(struct store *s, struct arena *a,
-				  const char *reference, bool with_files,
-				  struct store_status *st, int *err)
-{
-	return load_by(s, a, "s.reference = ?", 0, reference, with_files, st, err);
-}
-
-struct submission *store_load_token(struct store *s, struct arena *a,
-				    const char *token, bool with_files,
-				    struct store_status *st, int *err)
-{
-	return load_by(s, a, "s.token = ?", 0, token, with_files, st, err);
-}
-
-int store_each(struct store *s, const char *city, long long from_unix,
-	       long long until_unix, bool with_files, store_each_fn fn, void *ctx)
-{
+	struct sq_store *s = sq(base);
 	int ret = 0;
 	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *q = store_prep(s, "SELECT " SUB_COLS " FROM submissions s"
+	sqlite3_stmt *q = sq_prep(s, "SELECT " SUB_COLS " FROM submissions s"
 		" WHERE (?1 IS NULL OR s.city = ?1) AND s.received_unix >= ?2"
 		" AND (?3 = 0 OR s.received_unix < ?3) ORDER BY s.received_unix, s.id");
 	if (!q) {
@@ -238,7 +224,7 @@ int store_each(struct store *s, const char *city, long long from_unix,
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE) {
-		store_fail(s, "list");
+		sq_fail(s, "list");
 		ret = -1;
 	}
 	sqlite3_finalize(q);
@@ -246,11 +232,12 @@ int store_each(struct store *s, const char *city, long long from_unix,
 	return ret;
 }
 
-int store_counts(struct store *s, long long now, struct store_counts *c)
+int sq_counts(struct store *base, long long now, struct store_counts *c)
 {
+	struct sq_store *s = sq(base);
 	memset(c, 0, sizeof *c);
 	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *q = store_prep(s, "SELECT"
+	sqlite3_stmt *q = sq_prep(s, "SELECT"
 		" (SELECT count(*) FROM submissions),"
 		" (SELECT count(*) FROM outbox WHERE delivered_unix IS NULL"
 		"   AND failed_unix IS NULL),"
@@ -270,11 +257,26 @@ int store_counts(struct store *s, long long now, struct store_counts *c)
 		c->retrying = sqlite3_column_int64(q, 4);
 		c->failed = sqlite3_column_int64(q, 5);
 	} else if (q) {
-		store_fail(s, "counts");
+		sq_fail(s, "counts");
 	}
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&s->mu);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* load_rows under the mutex, for the readers of store.h: on an error
+ * the list is empty. */
+static int read_list(struct sq_store *s, const char *sql, long long id,
+		     const char *what, row_fn fn, struct rows *r)
+{
+	pthread_mutex_lock(&s->mu);
+	int rc = load_rows(s, sql, id, what, fn, r);
+	pthread_mutex_unlock(&s->mu);
+	if (rc < 0) {
+		r->items = NULL;
+		r->n = 0;
+	}
+	return rc;
 }
 
 static void job_row(struct rows *r, sqlite3_stmt *q)
@@ -289,18 +291,16 @@ static void job_row(struct rows *r, sqlite3_stmt *q)
 	j->last_error = col_str(r->a, q, 6);
 }
 
-int store_jobs(struct store *s, struct arena *a, long long submission_id,
-	       struct store_job **jobs, size_t *n)
+int sq_jobs(struct store *base, struct arena *a, long long submission_id,
+	    struct store_job **jobs, size_t *n)
 {
 	struct rows r = { .a = a };
-	pthread_mutex_lock(&s->mu);
-	int rc = load_rows(s, "SELECT id, kind, attempts, next_attempt,"
+	int rc = read_list(sq(base), "SELECT id, kind, attempts, next_attempt,"
 		" coalesce(delivered_unix, 0), coalesce(failed_unix, 0),"
 		" coalesce(last_error, '') FROM outbox WHERE submission_id = ?"
 		" ORDER BY id", submission_id, "jobs", job_row, &r);
-	pthread_mutex_unlock(&s->mu);
-	*jobs = rc == 0 ? r.items : NULL;
-	*n = rc == 0 ? r.n : 0;
+	*jobs = r.items;
+	*n = r.n;
 	return rc;
 }
 
@@ -313,16 +313,14 @@ static void event_row(struct rows *r, sqlite3_stmt *q)
 	e->detail = col_str(r->a, q, 3);
 }
 
-int store_events(struct store *s, struct arena *a, long long submission_id,
-		 struct store_event **events, size_t *n)
+int sq_events(struct store *base, struct arena *a, long long submission_id,
+	      struct store_event **events, size_t *n)
 {
 	struct rows r = { .a = a };
-	pthread_mutex_lock(&s->mu);
-	int rc = load_rows(s, "SELECT at_unix, kind, coalesce(job_id, 0),"
+	int rc = read_list(sq(base), "SELECT at_unix, kind, coalesce(job_id, 0),"
 		" coalesce(detail, '') FROM events WHERE submission_id = ?"
 		" ORDER BY id", submission_id, "events", event_row, &r);
-	pthread_mutex_unlock(&s->mu);
-	*events = rc == 0 ? r.items : NULL;
-	*n = rc == 0 ? r.n : 0;
+	*events = r.items;
+	*n = r.n;
 	return rc;
 }
