@@ -13,8 +13,8 @@
  * Exit status: 0 ok, 1 no such submission, 2 usage error, 3 configuration,
  * database or output error.
  *
- * list, export, show and status read the SQLite file over a read-only
- * connection (WAL: readers never disturb relayd). resend and purge write,
+ * list, export, show and status read through store.h over a read-only
+ * connection (store_open_readonly; WAL: readers never disturb relayd). resend and purge write,
  * and relayd must be the database's only writer (SQLite 3.40.1's WAL-reset
  * bug): while relayd runs they are sent to it over its admin socket; only
  * when relayctl can take the lock relayd holds while running does it write
@@ -26,7 +26,6 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,75 +408,63 @@ static int cmd_export(struct store *st, const struct opts *o)
 	return 0;
 }
 
-/* The event log and jobs are read over a second, read-only connection:
- * the store API has no reader for them and a reader never takes part in
- * the one-writer rule. */
-static int show_history(const char *db, long long id)
+static void print_job(const struct store_job *j)
 {
-	sqlite3 *h = NULL;
-	sqlite3_stmt *q = NULL;
-	int rc = sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(h, 5000);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(h, "SELECT id, kind, attempts, next_attempt,"
-			" coalesce(delivered_unix, 0), coalesce(failed_unix, 0),"
-			" coalesce(last_error, '') FROM outbox WHERE submission_id = ?"
-			" ORDER BY id", -1, &q, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(q, 1, id);
-	char a[32], b[32];
-	if (rc == SQLITE_OK)
-		printf("Jobs:\n");
-	while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		long long del = sqlite3_column_int64(q, 4), fail = sqlite3_column_int64(q, 5);
-		printf("  job %lld %-7s attempts=%d %s %s", sqlite3_column_int64(q, 0),
-		       (const char *)sqlite3_column_text(q, 1), sqlite3_column_int(q, 2),
-		       del ? "delivered" : fail ? "failed" : "next_attempt",
-		       utc_text(del ? del : fail ? fail : sqlite3_column_int64(q, 3), a, sizeof a));
-		const char *err = (const char *)sqlite3_column_text(q, 6);
-		if (err && *err && !del) {
-			printf(" error=\"");
-			put_safe(stdout, err, "");
-			printf("\"");
-		}
-		printf("\n");
-		rc = SQLITE_OK;
+	char t[32];
+	long long del = j->delivered_unix, fail = j->failed_unix;
+	printf("  job %lld %-7s attempts=%d %s %s", j->id, j->kind, j->attempts,
+	       del ? "delivered" : fail ? "failed" : "next_attempt",
+	       utc_text(del ? del : fail ? fail : j->next_attempt, t, sizeof t));
+	if (*j->last_error && !del) {
+		printf(" error=\"");
+		put_safe(stdout, j->last_error, "");
+		printf("\"");
 	}
-	if (rc == SQLITE_DONE) {
-		sqlite3_finalize(q);
-		q = NULL;
-		rc = sqlite3_prepare_v2(h, "SELECT at_unix, kind, coalesce(job_id, 0),"
-			" coalesce(detail, '') FROM events WHERE submission_id = ?"
-			" ORDER BY id", -1, &q, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(q, 1, id);
-		if (rc == SQLITE_OK)
-			printf("Events:\n");
-		while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-			long long job = sqlite3_column_int64(q, 2);
-			printf("  %s  %-9s", utc_text(sqlite3_column_int64(q, 0), b, sizeof b),
-			       (const char *)sqlite3_column_text(q, 1));
-			if (job)
-				printf(" job=%lld", job);
-			const char *d = (const char *)sqlite3_column_text(q, 3);
-			if (d && *d) {
-				printf("  ");
-				put_safe(stdout, d, "    ");
-			}
-			printf("\n");
-			rc = SQLITE_OK;
-		}
-	}
-	int ok = rc == SQLITE_DONE;
-	if (!ok)
-		fprintf(stderr, "relayctl: show: %s\n", h ? sqlite3_errmsg(h) : "cannot open");
-	sqlite3_finalize(q);
-	sqlite3_close(h);
-	return ok ? 0 : EXIT_ERROR;
+	printf("\n");
 }
 
-static int cmd_show(struct store *st, const struct opts *o, const char *db)
+static void print_event(const struct store_event *e)
+{
+	char t[32];
+	printf("  %s  %-9s", utc_text(e->at_unix, t, sizeof t), e->kind);
+	if (e->job_id)
+		printf(" job=%lld", e->job_id);
+	if (*e->detail) {
+		printf("  ");
+		put_safe(stdout, e->detail, "    ");
+	}
+	printf("\n");
+}
+
+/* The jobs and the event log of submission id. */
+static int show_history(struct store *st, long long id)
+{
+	struct arena a;
+	struct store_job *jobs;
+	struct store_event *ev;
+	size_t n_jobs = 0, n_ev = 0;
+	arena_init(&a);
+	int rc = store_jobs(st, &a, id, &jobs, &n_jobs);
+	if (rc == 0) {
+		printf("Jobs:\n");
+		for (size_t i = 0; i < n_jobs; i++)
+			print_job(&jobs[i]);
+		rc = store_events(st, &a, id, &ev, &n_ev);
+	}
+	if (rc == 0) {
+		printf("Events:\n");
+		for (size_t i = 0; i < n_ev; i++)
+			print_event(&ev[i]);
+	}
+	arena_free(&a);
+	if (rc != 0) {
+		fprintf(stderr, "relayctl: show: %s\n", store_errmsg(st));
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
+static int cmd_show(struct store *st, const struct opts *o)
 {
 	if (!o->arg)
 		return bad_usage("show needs a REFERENCE%s", "");
@@ -533,7 +520,7 @@ static int cmd_show(struct store *st, const struct opts *o, const char *db)
 	}
 	long long id = sub->id;
 	arena_free(&a);
-	return show_history(db, id);
+	return show_history(st, id);
 }
 
 /* ---- resend and purge: relayd is the only writer (admin/admin.h) ---- */
@@ -675,14 +662,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return bad_usage("unknown command %s", o->cmd);
 }
 
-static int run(struct store *st, const struct opts *o, const char *db)
+static int run(struct store *st, const struct opts *o)
 {
 	if (!strcmp(o->cmd, "list"))
 		return cmd_list(st, o);
 	if (!strcmp(o->cmd, "export"))
 		return cmd_export(st, o);
 	if (!strcmp(o->cmd, "show"))
-		return cmd_show(st, o, db);
+		return cmd_show(st, o);
 	return cmd_status(st);
 }
 
@@ -706,23 +693,22 @@ int main(int argc, char **argv)
 	diags_free(&d);
 	/* store_open would create a missing file: a wrong path must not look
 	 * like an empty relay. */
-	if (access(cfg->database, F_OK) != 0) {
-		fprintf(stderr, "relayctl: %s: database %s: %s\n", o.config,
-			cfg->database, strerror(errno));
+	char err[300];
+	if (!store_exists(cfg->database, err, sizeof err)) {
+		fprintf(stderr, "relayctl: %s: %s\n", o.config, err);
 		config_free(cfg);
 		return EXIT_ERROR;
 	}
 	if (!strcmp(o.cmd, "resend") || !strcmp(o.cmd, "purge")) {
 		rc = cmd_write(cfg, &o);
 	} else {
-		char err[256];
 		struct store *st = store_open_readonly(cfg->database, err, sizeof err);
 		if (!st) {
 			fprintf(stderr, "relayctl: %s\n", err);
 			config_free(cfg);
 			return EXIT_ERROR;
 		}
-		rc = run(st, &o, cfg->database);
+		rc = run(st, &o);
 		store_close(st);
 	}
 	config_free(cfg);

@@ -370,9 +370,13 @@ static void derived_paths(struct cfgload *p)
 {
 	struct relay_config *c = p->c;
 	struct sockaddr_un sun;
-	c->lock_file = arena_printf(&c->arena, "%s.lock", c->database);
+	/* "sqlite:/var/lib/relayd/relay.db" names the same file as the plain
+	 * path (store.h); the lock and the socket go beside the file */
+	const char *file = strncmp(c->database, "sqlite:", 7) ? c->database :
+		c->database + 7;
+	c->lock_file = arena_printf(&c->arena, "%s.lock", file);
 	if (!c->admin_socket)
-		c->admin_socket = arena_printf(&c->arena, "%s.sock", c->database);
+		c->admin_socket = arena_printf(&c->arena, "%s.sock", file);
 	if (strlen(c->admin_socket) >= sizeof sun.sun_path) {
 		const struct ynode *n = ymap_get(p->root, "admin_socket");
 		lerr(&p->l, n ? n : p->root, "'%s' is too long for a Unix socket (at "

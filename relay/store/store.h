@@ -1,14 +1,29 @@
-/* store.h - the relay's durable store: one SQLite file in WAL mode with
- * synchronous=FULL. What a function returns as committed is on stable
- * storage (the durability contract of relayd's 303).
+/* store.h - the relay's durable store, its one interface. Nothing outside
+ * relay/store/ sees a database: no SQL, no driver type (struct store is
+ * opaque).
  *
- * One process, one writer connection: every function below runs on the one
- * connection of struct store, serialised by its mutex (SQLite 3.40.1 has the
- * WAL-reset bug that needs two writers at the same instant). All functions
- * are thread-safe. Times are Unix seconds (UTC) unless named *_at text, which
- * is RFC 3339 UTC "2026-11-25T20:41:07Z".
+ * Durability contract: what a function reports as committed (store_insert
+ * returning 0, an outbox change returning 0, a purge) is on stable storage
+ * when it returns; relayd sends its 303 only after that. A failed call
+ * changes nothing.
  *
- * Schema (user_version 1):
+ * Backends. The database string of relay.yml picks one: "sqlite:PATH" or a
+ * plain file path is the SQLite backend (store/sqlite*.c: one file in WAL
+ * mode with synchronous=FULL); any other "scheme:..." (a colon before the
+ * first "/"), e.g. "postgresql://...", is refused with "no such store
+ * backend". A backend is a table of operations with the contracts below
+ * (store/backend.h says how one plugs in); a second one, e.g. PostgreSQL
+ * over libpq, adds a file set and a line in store.c's table.
+ *
+ * One process, one writer: relayd's struct store is the database's only
+ * writer, and every function below may be called from several threads; the
+ * backend serialises them (SQLite: one connection under a mutex, as 3.40.1
+ * has the WAL-reset bug that needs two writers at the same instant). Times
+ * are Unix seconds (UTC) unless named *_at text, which is RFC 3339 UTC
+ * "2026-11-25T20:41:07Z".
+ *
+ * Data model (the SQLite schema, user_version 1; another backend keeps the
+ * same tables and meaning):
  *   submissions(id, reference UNIQUE, token UNIQUE, city, service, city_name,
  *               service_title, recipient, office_name, applicant_email,
  *               received_at TEXT, received_unix, fields JSON
@@ -30,16 +45,25 @@
 
 struct store;
 
-/* Opens (creating if needed) and migrates the schema (PRAGMA user_version).
- * NULL on failure with a message in err. The writer's connection: relayd's,
- * or relayctl's while it holds the lock relayd holds when running
- * (admin/admin.h). busy_timeout is set, so a reader never makes it fail. */
-struct store *store_open(const char *path, char *err, size_t errlen);
+/* Opens the database (see Backends above), creating it if needed, and
+ * migrates the schema (SQLite: PRAGMA user_version; a newer version is
+ * refused). NULL on failure with a message in err. The writer's
+ * connection: relayd's, or relayctl's while it holds the lock relayd holds
+ * when running (admin/admin.h). busy_timeout is set, so a reader never
+ * makes it fail. */
+struct store *store_open(const char *database, char *err, size_t errlen);
 /* A read-only connection (relayctl's list, export, show, status): it can
  * neither write nor checkpoint, so it never is a second writer next to
- * relayd. Only the reading functions below work on it. */
-struct store *store_open_readonly(const char *path, char *err, size_t errlen);
+ * relayd. Creates nothing. Only the reading functions below work on it. */
+struct store *store_open_readonly(const char *database, char *err,
+				  size_t errlen);
+/* NULL is fine. */
 void store_close(struct store *s);
+/* Whether the database exists, without creating it (store_open would):
+ * relayctl must not take a wrong path for an empty relay. false with the
+ * reason in err ("database /x/relay.db: No such file or directory", or
+ * the unknown backend). */
+bool store_exists(const char *database, char *err, size_t errlen);
 /* Last error message of the connection (for log lines); never NULL. */
 const char *store_errmsg(struct store *s);
 /* Gives the connection's unused cache memory back (relayd calls it when a
@@ -125,10 +149,36 @@ struct submission *store_load_token(struct store *s, struct arena *a,
 				    const char *token, bool with_files,
 				    struct store_status *st, int *err);
 
+/* One outbox job of a submission, as relayctl show lists it. */
+struct store_job {
+	long long id;
+	const char *kind;           /* "office" or "receipt" */
+	int attempts;
+	long long next_attempt;
+	long long delivered_unix;   /* 0 = not delivered */
+	long long failed_unix;      /* 0 = not failed */
+	const char *last_error;     /* "" when none */
+};
+/* One entry of a submission's append-only event log. */
+struct store_event {
+	long long at_unix;
+	const char *kind;           /* received, claimed, delivered, retry, failed, resend */
+	long long job_id;           /* 0 when it concerns the whole submission */
+	const char *detail;         /* "" when none */
+};
+/* The outbox jobs (oldest first) and the events (in the order they were
+ * written) of a submission, as an array in arena a. An unknown id gives
+ * *n = 0. 0 ok, -1 error (*n = 0). Both work on a read-only store. */
+int store_jobs(struct store *s, struct arena *a, long long submission_id,
+	       struct store_job **jobs, size_t *n);
+int store_events(struct store *s, struct arena *a, long long submission_id,
+		 struct store_event **events, size_t *n);
+
 /* Calls fn for each submission of city (NULL = all cities) received in
  * [from_unix, until_unix) (0 = open bound), oldest first. The submission
  * and status live only during the call. fn returning non-zero stops the
- * walk and is returned. -1 on database error. */
+ * walk and is returned. -1 on database error. fn must not call the store:
+ * the walk holds its connection (SQLite: the mutex) until it returns. */
 typedef int (*store_each_fn)(void *ctx, const struct submission *sub,
 			     const struct store_status *st);
 int store_each(struct store *s, const char *city, long long from_unix,

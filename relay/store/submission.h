@@ -1,5 +1,5 @@
 /* submission.h - one citizen's application as stored and as mailed.
- * Shared by store/ (SQLite rows), deliver/ (the mail) and relayctl. */
+ * Shared by store/ (stored rows), deliver/ (the mail) and relayctl. */
 #ifndef SUBMISSION_H
 #define SUBMISSION_H
 #include <stddef.h>

@@ -209,6 +209,15 @@ static void test_defaults(void)
 	   !strcmp(c->themes_dir, "themes"), "defaults: listen, port, paths");
 	ok(!strcmp(c->admin_socket, "relay.db.sock") && !strcmp(c->lock_file, "relay.db.lock"),
 	   "admin_socket and lock file default to <database>.sock/.lock");
+	config_free(c);
+	c = load(BASE "database: sqlite:/srv/r/relay.db\n", &d);
+	ok(c && !strcmp(c->database, "sqlite:/srv/r/relay.db") &&
+	   !strcmp(c->lock_file, "/srv/r/relay.db.lock") &&
+	   !strcmp(c->admin_socket, "/srv/r/relay.db.sock"),
+	   "database sqlite:PATH: lock file and socket beside PATH");
+	diags_free(&d);
+	if (!c)
+		return;
 	ok(!strcmp(c->smtp.username, "") && !strcmp(c->smtp.password, "") &&
 	   c->smtp.starttls == SMTP_STARTTLS_NONE && c->smtp.connect_timeout == 10 &&
 	   c->smtp.timeout == 60, "defaults: smtp");

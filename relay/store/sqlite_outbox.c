@@ -1,49 +1,22 @@
-/* outbox.c - the delivery side of the store: claim due jobs, record the
- * outcome of each attempt. Every change adds an event row in the same
- * transaction. See store.h. */
-#include "store_int.h"
+/* sqlite_outbox.c - the delivery side of the SQLite backend: claim due
+ * jobs, record the outcome of each attempt. Every change adds an event row
+ * in the same transaction. See store.h. */
+#include "sqlite_int.h"
 #include <stdio.h>
-#include <string.h>
 
-/* BEGIN IMMEDIATE under the mutex; -1 leaves the mutex unlocked. */
-static int begin(struct store *s)
+int sq_claim_due(struct store *base, long long now, long long lease,
+		 struct outbox_job *jobs, size_t max, size_t *n)
 {
-	pthread_mutex_lock(&s->mu);
-	if (store_exec(s, "BEGIN IMMEDIATE") < 0) {
-		pthread_mutex_unlock(&s->mu);
-		return -1;
-	}
-	return 0;
-}
-
-/* COMMIT when ok, else ROLLBACK; unlocks. Returns ok ? 0 : -1. */
-static int end(struct store *s, int ok)
-{
-	int ret = -1;
-	if (ok && store_exec(s, "COMMIT") == 0)
-		ret = 0;
-	if (ret < 0) {
-		char keep[sizeof s->err];
-		memcpy(keep, s->err, sizeof keep);
-		store_exec(s, "ROLLBACK");
-		memcpy(s->err, keep, sizeof keep);
-	}
-	pthread_mutex_unlock(&s->mu);
-	return ret;
-}
-
-int store_claim_due(struct store *s, long long now, long long lease,
-		    struct outbox_job *jobs, size_t max, size_t *n)
-{
+	struct sq_store *s = sq(base);
 	*n = 0;
-	if (begin(s) < 0)
+	if (sq_tx_begin(s) < 0)
 		return -1;
 	int ok = 0;
-	sqlite3_stmt *sel = store_prep(s, "SELECT id, submission_id, kind,"
+	sqlite3_stmt *sel = sq_prep(s, "SELECT id, submission_id, kind,"
 		" attempts, created_unix FROM outbox WHERE delivered_unix IS NULL"
 		" AND failed_unix IS NULL AND next_attempt <= ?"
 		" ORDER BY next_attempt, id LIMIT ?");
-	sqlite3_stmt *upd = store_prep(s, "UPDATE outbox SET attempts ="
+	sqlite3_stmt *upd = sq_prep(s, "UPDATE outbox SET attempts ="
 		" attempts + 1, next_attempt = ? WHERE id = ?");
 	if (!sel || !upd)
 		goto out;
@@ -62,7 +35,7 @@ int store_claim_due(struct store *s, long long now, long long lease,
 		(*n)++;
 	}
 	if (*n < max && rc != SQLITE_DONE) {
-		store_fail(s, "claim");
+		sq_fail(s, "claim");
 		goto out;
 	}
 	for (size_t i = 0; i < *n; i++) {
@@ -70,12 +43,12 @@ int store_claim_due(struct store *s, long long now, long long lease,
 		sqlite3_bind_int64(upd, 1, jobs[i].next_attempt);
 		sqlite3_bind_int64(upd, 2, jobs[i].id);
 		if (sqlite3_step(upd) != SQLITE_DONE) {
-			store_fail(s, "claim update");
+			sq_fail(s, "claim update");
 			goto out;
 		}
 		char detail[32];
 		snprintf(detail, sizeof detail, "attempt %d", jobs[i].attempts);
-		if (store_event(s, jobs[i].submission_id, jobs[i].id, now,
+		if (sq_event(s, jobs[i].submission_id, jobs[i].id, now,
 				"claimed", detail) < 0)
 			goto out;
 	}
@@ -83,7 +56,7 @@ int store_claim_due(struct store *s, long long now, long long lease,
 out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
-	if (end(s, ok) < 0) {
+	if (sq_tx_end(s, ok) < 0) {
 		*n = 0;
 		return -1;
 	}
@@ -92,21 +65,21 @@ out:
 
 /* Runs an UPDATE on one job (params: ?1 job id, ?2 now/at, ?3 text) and
  * adds event kind for its submission. */
-static int job_update(struct store *s, const char *sql, long long job_id,
+static int job_update(struct sq_store *s, const char *sql, long long job_id,
 		      long long t, const char *text, long long now,
 		      const char *kind)
 {
-	if (begin(s) < 0)
+	if (sq_tx_begin(s) < 0)
 		return -1;
 	int ok = 0;
 	long long sub_id = -1;
-	sqlite3_stmt *q = store_prep(s, "SELECT submission_id FROM outbox WHERE id = ?");
-	sqlite3_stmt *u = store_prep(s, sql);
+	sqlite3_stmt *q = sq_prep(s, "SELECT submission_id FROM outbox WHERE id = ?");
+	sqlite3_stmt *u = sq_prep(s, sql);
 	if (!q || !u)
 		goto out;
 	sqlite3_bind_int64(q, 1, job_id);
 	if (sqlite3_step(q) != SQLITE_ROW) {
-		snprintf(s->err, sizeof s->err, "no outbox job %lld", job_id);
+		snprintf(s->base.err, sizeof s->base.err, "no outbox job %lld", job_id);
 		goto out;
 	}
 	sub_id = sqlite3_column_int64(q, 0);
@@ -114,46 +87,50 @@ static int job_update(struct store *s, const char *sql, long long job_id,
 	sqlite3_bind_int64(u, 2, t);
 	sqlite3_bind_text(u, 3, text ? text : "", -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(u) != SQLITE_DONE) {
-		store_fail(s, kind);
+		sq_fail(s, kind);
 		goto out;
 	}
-	ok = store_event(s, sub_id, job_id, now, kind, text) == 0;
+	ok = sq_event(s, sub_id, job_id, now, kind, text) == 0;
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(u);
-	return end(s, ok);
+	return sq_tx_end(s, ok);
 }
 
-int store_job_delivered(struct store *s, long long job_id, long long now,
-			const char *detail)
+int sq_job_delivered(struct store *base, long long job_id, long long now,
+		     const char *detail)
 {
+	struct sq_store *s = sq(base);
 	return job_update(s, "UPDATE outbox SET delivered_unix = ?2,"
 			  " failed_unix = NULL WHERE id = ?1",
 			  job_id, now, detail, now, "delivered");
 }
 
-int store_job_retry(struct store *s, long long job_id, long long now,
-		    long long at, const char *error)
+int sq_job_retry(struct store *base, long long job_id, long long now,
+		 long long at, const char *error)
 {
+	struct sq_store *s = sq(base);
 	return job_update(s, "UPDATE outbox SET next_attempt = ?2,"
 			  " last_error = ?3 WHERE id = ?1",
 			  job_id, at, error, now, "retry");
 }
 
-int store_job_failed(struct store *s, long long job_id, long long now,
-		     const char *error)
+int sq_job_failed(struct store *base, long long job_id, long long now,
+		  const char *error)
 {
+	struct sq_store *s = sq(base);
 	return job_update(s, "UPDATE outbox SET failed_unix = ?2,"
 			  " last_error = ?3 WHERE id = ?1",
 			  job_id, now, error, now, "failed");
 }
 
-int store_resend(struct store *s, long long submission_id, long long now)
+int sq_resend(struct store *base, long long submission_id, long long now)
 {
-	if (begin(s) < 0)
+	struct sq_store *s = sq(base);
+	if (sq_tx_begin(s) < 0)
 		return -1;
 	int ok = 0, found = 0;
-	sqlite3_stmt *u = store_prep(s, "UPDATE outbox SET delivered_unix = NULL,"
+	sqlite3_stmt *u = sq_prep(s, "UPDATE outbox SET delivered_unix = NULL,"
 		" failed_unix = NULL, attempts = 0, last_error = '',"
 		" next_attempt = ?2 WHERE submission_id = ?1");
 	if (!u)
@@ -161,28 +138,29 @@ int store_resend(struct store *s, long long submission_id, long long now)
 	sqlite3_bind_int64(u, 1, submission_id);
 	sqlite3_bind_int64(u, 2, now);
 	if (sqlite3_step(u) != SQLITE_DONE) {
-		store_fail(s, "resend");
+		sq_fail(s, "resend");
 		goto out;
 	}
 	found = sqlite3_changes(s->db) > 0;
-	ok = !found || store_event(s, submission_id, 0, now, "resend", NULL) == 0;
+	ok = !found || sq_event(s, submission_id, 0, now, "resend", NULL) == 0;
 out:
 	sqlite3_finalize(u);
-	if (end(s, ok) < 0)
+	if (sq_tx_end(s, ok) < 0)
 		return -1;
 	return found ? 0 : 1;
 }
 
-long long store_next_due(struct store *s)
+long long sq_next_due(struct store *base)
 {
+	struct sq_store *s = sq(base);
 	pthread_mutex_lock(&s->mu);
 	long long t = -1;
-	sqlite3_stmt *q = store_prep(s, "SELECT coalesce(min(next_attempt), 0)"
+	sqlite3_stmt *q = sq_prep(s, "SELECT coalesce(min(next_attempt), 0)"
 		" FROM outbox WHERE delivered_unix IS NULL AND failed_unix IS NULL");
 	if (q && sqlite3_step(q) == SQLITE_ROW)
 		t = sqlite3_column_int64(q, 0);
 	else if (q)
-		store_fail(s, "next due");
+		sq_fail(s, "next due");
 	sqlite3_finalize(q);
 	pthread_mutex_unlock(&s->mu);
 	return t;

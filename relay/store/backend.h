@@ -1,0 +1,72 @@
+/* backend.h - how a store backend plugs in behind store.h. Callers never
+ * include this; they see only store.h and an opaque struct store.
+ *
+ * A backend is a const struct store_ops and a line in the table of
+ * store.c naming its scheme ("sqlite"). Its open allocates the backend's
+ * own connection struct whose FIRST member is struct store, sets base.ops
+ * and returns &base; every other op gets that pointer back and may cast it
+ * to its own struct. Errors go into base.err (store_errmsg). Each op keeps
+ * the contract of the store.h function of the same name: in particular
+ * what a writing op reports as done is committed on stable storage, ops
+ * may be called from several threads at once, and the schema's meaning
+ * (the four tables, status derived from timestamps, the event kinds) is
+ * the same in every backend. A backend draws references and tokens with
+ * store_new_ids, so their format does not depend on it. */
+#ifndef STORE_BACKEND_H
+#define STORE_BACKEND_H
+#include "store.h"
+
+struct store {
+	const struct store_ops *ops;
+	char err[256];              /* last error, for log lines */
+};
+
+/* What store_load* look a submission up by. */
+enum store_key { STORE_BY_ID, STORE_BY_REFERENCE, STORE_BY_TOKEN };
+
+struct store_ops {
+	/* where: what follows "scheme:" in the database string, or the plain
+	 * path. open creates the store if needed unless readonly. */
+	struct store *(*open)(const char *where, bool readonly, char *err,
+			      size_t errlen);
+	bool (*exists)(const char *where, char *err, size_t errlen);
+	void (*close)(struct store *s);
+
+	int (*insert)(struct store *s, struct store_item *items, size_t n);
+	int (*claim_due)(struct store *s, long long now, long long lease,
+			 struct outbox_job *jobs, size_t max, size_t *n);
+	int (*job_delivered)(struct store *s, long long job_id, long long now,
+			     const char *detail);
+	int (*job_retry)(struct store *s, long long job_id, long long now,
+			 long long at, const char *error);
+	int (*job_failed)(struct store *s, long long job_id, long long now,
+			  const char *error);
+	int (*resend)(struct store *s, long long submission_id, long long now);
+	long long (*next_due)(struct store *s);
+	int (*purge)(struct store *s, long long cutoff_unix, long long *purged,
+		     long long *kept);
+
+	/* by: id for STORE_BY_ID, key for the others */
+	struct submission *(*load)(struct store *s, struct arena *a,
+				   enum store_key by, long long id, const char *key,
+				   bool with_files, struct store_status *st, int *err);
+	int (*each)(struct store *s, const char *city, long long from_unix,
+		    long long until_unix, bool with_files, store_each_fn fn,
+		    void *ctx);
+	int (*jobs)(struct store *s, struct arena *a, long long submission_id,
+		    struct store_job **jobs, size_t *n);
+	int (*events)(struct store *s, struct arena *a, long long submission_id,
+		      struct store_event **events, size_t *n);
+	int (*counts)(struct store *s, long long now, struct store_counts *c);
+	/* optional: give unused cache memory back (store_release_memory) */
+	void (*release_memory)(struct store *s);
+};
+
+/* The backends this relayd has. */
+extern const struct store_ops store_sqlite_ops;
+
+/* A new reference ("<prefix>-<year>-" + 6 of 32 symbols) and token (24
+ * chars base64url, 144 bits) from getrandom(2). 0 ok, -1 (errno set). */
+int store_new_ids(const char *prefix, int year, char reference[24],
+		  char token[32]);
+#endif

@@ -1,0 +1,263 @@
+/* sqlite.c - the SQLite backend: open, migrate, close, the helpers of its
+ * files, and its ops table. See store.h and backend.h. */
+#include "sqlite_int.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static const char *const schema_v1 =
+	"CREATE TABLE submissions("
+	" id INTEGER PRIMARY KEY,"
+	" reference TEXT NOT NULL UNIQUE,"
+	" token TEXT NOT NULL UNIQUE,"
+	" city TEXT NOT NULL, service TEXT NOT NULL,"
+	" city_name TEXT NOT NULL, service_title TEXT NOT NULL,"
+	" recipient TEXT NOT NULL, office_name TEXT NOT NULL,"
+	" applicant_email TEXT NOT NULL DEFAULT '',"
+	" received_at TEXT NOT NULL, received_unix INTEGER NOT NULL,"
+	" fields TEXT NOT NULL);"
+	"CREATE INDEX submissions_city ON submissions(city, received_unix);"
+	"CREATE INDEX submissions_time ON submissions(received_unix);"
+	"CREATE TABLE attachments("
+	" id INTEGER PRIMARY KEY,"
+	" submission_id INTEGER NOT NULL REFERENCES submissions(id),"
+	" seq INTEGER NOT NULL, field TEXT NOT NULL, label TEXT NOT NULL,"
+	" filename TEXT NOT NULL, mime TEXT NOT NULL, data BLOB NOT NULL);"
+	"CREATE INDEX attachments_sub ON attachments(submission_id, seq);"
+	"CREATE TABLE outbox("
+	" id INTEGER PRIMARY KEY,"
+	" submission_id INTEGER NOT NULL REFERENCES submissions(id),"
+	" kind TEXT NOT NULL CHECK (kind IN ('office','receipt')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt INTEGER NOT NULL,"
+	" created_unix INTEGER NOT NULL,"
+	" delivered_unix INTEGER, failed_unix INTEGER,"
+	" last_error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX outbox_due ON outbox(next_attempt)"
+	" WHERE delivered_unix IS NULL AND failed_unix IS NULL;"
+	"CREATE INDEX outbox_sub ON outbox(submission_id);"
+	"CREATE TABLE events("
+	" id INTEGER PRIMARY KEY,"
+	" submission_id INTEGER NOT NULL, job_id INTEGER,"
+	" at_unix INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX events_sub ON events(submission_id);";
+
+void sq_fail(struct sq_store *s, const char *what)
+{
+	snprintf(s->base.err, sizeof s->base.err, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int sq_exec(struct sq_store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(s->base.err, sizeof s->base.err, "%s", msg ? msg : "sqlite error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+sqlite3_stmt *sq_prep(struct sq_store *s, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sq_fail(s, "prepare");
+		return NULL;
+	}
+	return st;
+}
+
+sqlite3_stmt *sq_cached(struct sq_store *s, sqlite3_stmt **slot,
+			const char *sql)
+{
+	if (!*slot && sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					 slot, NULL) != SQLITE_OK) {
+		sq_fail(s, "prepare");
+		*slot = NULL;
+	}
+	if (*slot) {
+		sqlite3_reset(*slot);
+		sqlite3_clear_bindings(*slot);
+	}
+	return *slot;
+}
+
+static int pragma_int(struct sq_store *s, const char *sql, long long *out)
+{
+	sqlite3_stmt *st = sq_prep(s, sql);
+	if (!st)
+		return -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		sq_fail(s, sql);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int migrate(struct sq_store *s)
+{
+	long long v;
+	if (pragma_int(s, "PRAGMA user_version", &v) < 0)
+		return -1;
+	if (v == 1)
+		return 0;
+	if (v != 0) {
+		snprintf(s->base.err, sizeof s->base.err,
+			 "database schema version %lld is newer than this relayd (1)", v);
+		return -1;
+	}
+	if (sq_tx_begin(s) < 0)
+		return -1;
+	return sq_tx_end(s, sq_exec(s, schema_v1) == 0 &&
+			    sq_exec(s, "PRAGMA user_version = 1") == 0);
+}
+
+static void sq_close(struct store *base)
+{
+	struct sq_store *s = sq(base);
+	sqlite3_finalize(s->ins_sub);
+	sqlite3_finalize(s->ins_att);
+	sqlite3_finalize(s->ins_job);
+	sqlite3_finalize(s->ins_event);
+	if (s->db)
+		sqlite3_close(s->db);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+/* The writer's connection: WAL, synchronous=FULL, schema migrated. */
+static int open_writer(struct sq_store *s, const char *path, char *err,
+		       size_t errlen)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_FULLMUTEX;
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		return -1;
+	}
+	long long ok;
+	char mode[16] = "";
+	sqlite3_busy_timeout(s->db, 5000);
+	sqlite3_stmt *st = sq_prep(s, "PRAGMA journal_mode=WAL");
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(mode, sizeof mode, "%s",
+			 (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (strcmp(mode, "wal") != 0) {
+		snprintf(err, errlen, "%s: cannot enable WAL mode (%s)", path,
+			 s->base.err[0] ? s->base.err : mode);
+		return -1;
+	}
+	/* inserts touch the last pages of a few b-trees: 1 MiB of page cache
+	 * is plenty and keeps the daemon's RSS small */
+	if (sq_exec(s, "PRAGMA synchronous=FULL") < 0 ||
+	    sq_exec(s, "PRAGMA cache_size=-1024") < 0 ||
+	    sq_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
+	    pragma_int(s, "PRAGMA synchronous", &ok) < 0 || ok != 2 ||
+	    migrate(s) < 0) {
+		snprintf(err, errlen, "%s: %s", path,
+			 s->base.err[0] ? s->base.err : "synchronous=FULL refused");
+		return -1;
+	}
+	return 0;
+}
+
+/* A read-only connection: it can neither write nor checkpoint, so it is
+ * never a second writer next to relayd. */
+static int open_reader(struct sq_store *s, const char *path, char *err,
+		       size_t errlen)
+{
+	long long v = -1;
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+	    pragma_int(s, "PRAGMA user_version", &v) < 0 || v != 1) {
+		if (v >= 0 && v != 1)
+			snprintf(err, errlen, "%s: schema version %lld, expected 1", path, v);
+		else
+			snprintf(err, errlen, "%s: %s", path,
+				 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		return -1;
+	}
+	return 0;
+}
+
+static struct store *sq_open(const char *path, bool readonly, char *err,
+			     size_t errlen)
+{
+	struct sq_store *s = xcalloc(1, sizeof *s);
+	s->base.ops = &store_sqlite_ops;
+	pthread_mutex_init(&s->mu, NULL);
+	if ((readonly ? open_reader : open_writer)(s, path, err, errlen) < 0) {
+		sq_close(&s->base);
+		return NULL;
+	}
+	return &s->base;
+}
+
+static bool sq_exists(const char *path, char *err, size_t errlen)
+{
+	if (access(path, F_OK) == 0)
+		return true;
+	snprintf(err, errlen, "database %s: %s", path, strerror(errno));
+	return false;
+}
+
+int sq_event(struct sq_store *s, long long sub_id, long long job_id,
+	     long long at, const char *kind, const char *detail)
+{
+	static const char sql[] = "INSERT INTO events(submission_id, job_id,"
+		" at_unix, kind, detail) VALUES(?,?,?,?,?)";
+	sqlite3_stmt *st = sq_cached(s, &s->ins_event, sql);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, sub_id);
+	if (job_id > 0)
+		sqlite3_bind_int64(st, 2, job_id);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		sq_fail(s, "event");
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* SQLite's page cache grows to cache_size during a burst of large posts;
+ * relayd hands the unused part back once the burst is over. */
+static void sq_release_memory(struct store *base)
+{
+	struct sq_store *s = sq(base);
+	pthread_mutex_lock(&s->mu);
+	sqlite3_db_release_memory(s->db);
+	pthread_mutex_unlock(&s->mu);
+}
+
+const struct store_ops store_sqlite_ops = {
+	.open = sq_open,
+	.exists = sq_exists,
+	.close = sq_close,
+	.insert = sq_insert,
+	.claim_due = sq_claim_due,
+	.job_delivered = sq_job_delivered,
+	.job_retry = sq_job_retry,
+	.job_failed = sq_job_failed,
+	.resend = sq_resend,
+	.next_due = sq_next_due,
+	.purge = sq_purge,
+	.load = sq_load,
+	.each = sq_each,
+	.jobs = sq_jobs,
+	.events = sq_events,
+	.counts = sq_counts,
+	.release_memory = sq_release_memory,
+};

@@ -1,0 +1,223 @@
+/* sqlite_insert.c - the SQLite backend's group-commit insert: a batch of
+ * submissions in one transaction, one SAVEPOINT per item. See store.h. */
+#include "sqlite_int.h"
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "util/buf.h"
+
+static int fields_json(const struct submission *sub, struct buf *b)
+{
+	int rc = buf_putc(b, '[');
+	for (size_t i = 0; i < sub->n_fields && rc == 0; i++) {
+		const struct sub_field *f = &sub->fields[i];
+		rc |= buf_puts(b, i ? ",{\"name\":\"" : "{\"name\":\"");
+		rc |= buf_put_json(b, f->name, strlen(f->name));
+		rc |= buf_puts(b, "\",\"label\":\"");
+		rc |= buf_put_json(b, f->label, strlen(f->label));
+		rc |= buf_puts(b, "\",\"value\":\"");
+		rc |= buf_put_json(b, f->value, strlen(f->value));
+		if (f->option && f->option[0]) {
+			rc |= buf_puts(b, "\",\"option\":\"");
+			rc |= buf_put_json(b, f->option, strlen(f->option));
+		}
+		rc |= buf_puts(b, "\"}");
+	}
+	rc |= buf_putc(b, ']');
+	return rc ? -1 : 0;
+}
+
+struct ins_stmts {
+	sqlite3_stmt *sub, *att, *job;
+};
+
+/* Resets the cached statements so none holds the transaction open. */
+static void ins_finalize(struct ins_stmts *p)
+{
+	if (p->sub)
+		sqlite3_reset(p->sub);
+	if (p->att)
+		sqlite3_reset(p->att);
+	if (p->job)
+		sqlite3_reset(p->job);
+}
+
+static int ins_prepare(struct sq_store *s, struct ins_stmts *p)
+{
+	memset(p, 0, sizeof *p);
+	p->sub = sq_cached(s, &s->ins_sub, "INSERT INTO submissions(reference, token, city,"
+		" service, city_name, service_title, recipient, office_name,"
+		" applicant_email, received_at, received_unix, fields)"
+		" VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+	p->att = sq_cached(s, &s->ins_att, "INSERT INTO attachments(submission_id, seq,"
+		" field, label, filename, mime, data) VALUES(?,?,?,?,?,?,?)");
+	p->job = sq_cached(s, &s->ins_job, "INSERT INTO outbox(submission_id, kind,"
+		" next_attempt, created_unix) VALUES(?,?,?,?)");
+	if (!p->sub || !p->att || !p->job) {
+		ins_finalize(p);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Inserts the submission row, drawing a new reference on collision. */
+static int insert_row(struct sq_store *s, struct ins_stmts *p, struct store_item *it,
+		      const char *json, long long now, int year)
+{
+	const struct submission *sub = it->sub;
+	for (int tries = 0; tries < 8; tries++) {
+		if (store_new_ids(it->ref_prefix, year, it->reference, it->token) < 0) {
+			snprintf(s->base.err, sizeof s->base.err, "getrandom: %s", strerror(errno));
+			return -1;
+		}
+		sqlite3_stmt *st = p->sub;
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, it->reference, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, it->token, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, nz(sub->city), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, nz(sub->service), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, nz(sub->city_name), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, nz(sub->service_title), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, nz(sub->recipient), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, nz(sub->office_name), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, nz(sub->applicant_email), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, it->received_at, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 11, now);
+		sqlite3_bind_text(st, 12, json, -1, SQLITE_STATIC);
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			it->id = sqlite3_last_insert_rowid(s->db);
+			return 0;
+		}
+		if (sqlite3_extended_errcode(s->db) != SQLITE_CONSTRAINT_UNIQUE) {
+			sq_fail(s, "insert submission");
+			return -1;
+		}
+		/* a reference (or, astronomically unlikely, a token) is taken */
+	}
+	snprintf(s->base.err, sizeof s->base.err, "no free reference after 8 draws");
+	return -1;
+}
+
+static int insert_files(struct sq_store *s, struct ins_stmts *p,
+			const struct store_item *it)
+{
+	const struct submission *sub = it->sub;
+	for (size_t i = 0; i < sub->n_files; i++) {
+		const struct sub_file *f = &sub->files[i];
+		sqlite3_stmt *st = p->att;
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, it->id);
+		sqlite3_bind_int64(st, 2, (long long)i);
+		sqlite3_bind_text(st, 3, nz(f->field), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, nz(f->label), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, nz(f->filename), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, nz(f->mime), -1, SQLITE_STATIC);
+		sqlite3_bind_blob64(st, 7, f->len ? (const void *)f->data : "",
+				    f->len, SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sq_fail(s, "insert attachment");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int insert_job(struct sq_store *s, struct ins_stmts *p, long long sub_id,
+		      const char *kind, long long now)
+{
+	sqlite3_stmt *st = p->job;
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, sub_id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		sq_fail(s, "insert outbox");
+		return -1;
+	}
+	return 0;
+}
+
+static int insert_one(struct sq_store *s, struct ins_stmts *p, struct store_item *it,
+		      struct buf *json, long long now, int year)
+{
+	buf_reset(json);
+	if (fields_json(it->sub, json) < 0) {
+		snprintf(s->base.err, sizeof s->base.err, "fields too large");
+		return -1;
+	}
+	if (insert_row(s, p, it, json->data, now, year) < 0 ||
+	    insert_files(s, p, it) < 0 ||
+	    insert_job(s, p, it->id, "office", now) < 0)
+		return -1;
+	if (it->receipt && it->sub->applicant_email && it->sub->applicant_email[0] &&
+	    insert_job(s, p, it->id, "receipt", now) < 0)
+		return -1;
+	return sq_event(s, it->id, 0, now, "received", it->reference);
+}
+
+/* One SAVEPOINT per item, so a bad item is rolled back alone. -1 when the
+ * transaction itself broke (then nothing may be committed). */
+static int insert_all(struct sq_store *s, struct ins_stmts *p, struct store_item *items,
+		      size_t n, struct buf *json, long long now, int year)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct store_item *it = &items[i];
+		if (sq_exec(s, "SAVEPOINT item") < 0)
+			return -1;
+		if (insert_one(s, p, it, json, now, year) == 0) {
+			it->rc = 0;
+			if (sq_exec(s, "RELEASE item") < 0)
+				return -1;
+			continue;
+		}
+		char keep[sizeof s->base.err];
+		memcpy(keep, s->base.err, sizeof keep);
+		fprintf(stderr, "relayd: level=error event=store_item_failed "
+			"error=\"%s\"\n", keep);
+		bool undone = sq_exec(s, "ROLLBACK TO item") == 0 &&
+			      sq_exec(s, "RELEASE item") == 0;
+		memcpy(s->base.err, keep, sizeof keep);
+		if (!undone)
+			return -1;
+	}
+	return 0;
+}
+
+int sq_insert(struct store *base, struct store_item *items, size_t n)
+{
+	struct sq_store *s = sq(base);
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[24];
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (size_t i = 0; i < n; i++) {
+		items[i].rc = -1;
+		items[i].id = 0;
+		memcpy(items[i].received_at, stamp, sizeof stamp);
+	}
+	struct buf json;
+	buf_init(&json, (size_t)16 << 20);
+	struct ins_stmts p;
+	int ret = -1;
+	if (sq_tx_begin(s) == 0) {
+		bool ok = ins_prepare(s, &p) == 0 &&
+			  insert_all(s, &p, items, n, &json, (long long)now,
+				     tm.tm_year + 1900) == 0;
+		ins_finalize(&p);       /* no statement may hold the COMMIT up */
+		ret = sq_tx_end(s, ok);
+	}
+	if (ret < 0)
+		for (size_t i = 0; i < n; i++)
+			items[i].rc = -1;
+	buf_free(&json);
+	return ret;
+}

@@ -1,0 +1,99 @@
+/* relay_store_sqlite - the SQLite backend's file, which relay_store (through
+ * store.h only) cannot see: WAL mode and schema version 1 after
+ * store_open, a database of a newer relayd refused, and after a purge no
+ * row left in any of the four tables (no orphaned attachments or events). */
+#include "store/store.h"
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+/* One number from the file, over a connection of our own. -1 on error. */
+static long long q1(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long long v = -1;
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			v = sqlite3_column_int64(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return v;
+}
+
+static const char all_rows[] = "SELECT (SELECT count(*) FROM submissions) +"
+	" (SELECT count(*) FROM attachments) + (SELECT count(*) FROM outbox) +"
+	" (SELECT count(*) FROM events)";
+
+/* One submission with an attachment, its mail delivered at t, purged. */
+static void test_purge_leaves_nothing(struct store *s, const char *db)
+{
+	struct sub_field f = { "vorname", "Vorname", "Anna", "" };
+	unsigned char pdf[] = "%PDF-1.4";
+	struct sub_file file = { "nachweis", "Nachweis", "nachweis-1.pdf",
+				 "application/pdf", pdf, sizeof pdf };
+	struct submission sub = { .city = "dorsten", .service = "hundeanmeldung",
+		.city_name = "Dorsten", .service_title = "Hund anmelden",
+		.recipient = "steueramt@dorsten.example", .office_name = "Steueramt",
+		.applicant_email = "", .fields = &f, .n_fields = 1, .files = &file,
+		.n_files = 1 };
+	struct store_item it = { .sub = &sub, .ref_prefix = "DOR" };
+	struct outbox_job job;
+	size_t n = 0;
+	long long t = 4102444800LL, purged = 0, kept = 0;   /* 2100, all due */
+	ok(store_insert(s, &it, 1) == 0 && it.rc == 0 &&
+	   store_claim_due(s, t, 60, &job, 1, &n) == 0 && n == 1 &&
+	   store_job_delivered(s, job.id, t, "250 OK") == 0 &&
+	   q1(db, all_rows) == 1 + 1 + 1 + 3, "a submission with its rows");
+	ok(store_purge(s, t + 1, &purged, &kept) == 0 && purged == 1 &&
+	   q1(db, all_rows) == 0,
+	   "purge leaves no row in any table");
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/relay_store_sqliteXXXXXX", db[256], uri[300], err[256];
+	const char *tmp = getenv("TEST_TMP");
+	if (!tmp) {
+		if (!mkdtemp(dir)) {
+			perror("mkdtemp");
+			return 2;
+		}
+		tmp = dir;
+	}
+	if (snprintf(db, sizeof db, "%s/sqlite.db", tmp) >= (int)sizeof db ||
+	    snprintf(uri, sizeof uri, "sqlite:%s", db) >= (int)sizeof uri)
+		return 2;
+	struct store *s = store_open(uri, err, sizeof err);
+	ok(s != NULL, "store_open(\"sqlite:PATH\") creates the file");
+	if (!s) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	ok(access(db, F_OK) == 0, "the file is PATH, without the scheme");
+	ok(q1(db, "PRAGMA user_version") == 1, "schema migrated to user_version 1");
+	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
+	   "journal_mode is WAL");
+	test_purge_leaves_nothing(s, db);
+	store_close(s);
+
+	sqlite3 *h;
+	if (sqlite3_open(db, &h) == SQLITE_OK) {
+		sqlite3_exec(h, "PRAGMA user_version=7", NULL, NULL, NULL);
+		sqlite3_close(h);
+	}
+	s = store_open(db, err, sizeof err);
+	ok(!s && strstr(err, "newer"), "a database from a newer relayd is refused");
+	store_close(s);
+	s = store_open_readonly(db, err, sizeof err);
+	ok(!s && strstr(err, "schema version 7"), "also by a reader");
+	store_close(s);
+	return tap_exit();
+}
