@@ -40,8 +40,6 @@ size_t output_skipped(struct output *o);
  * 0 ok, -1 after diagnostics. */
 int output_check_links(struct output *o, struct diags *d);
 
-/* Does the build contain this file (for link checks)? */
-int output_has(struct output *o, const char *relpath);
 /* Swap the new tree in. 0 ok. Frees o. */
 int output_commit(struct output *o, struct output_stats *st, struct diags *d);
 /* Throw the temporary tree away. Frees o. */
