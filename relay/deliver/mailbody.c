@@ -6,36 +6,17 @@
 #include "mail.h"
 #include "mailhdr.h"
 #include "rfc2047.h"
+#include "util/utf8.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-/* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid. */
-static size_t utf8_seq(const char *p)
-{
-	size_t k;
-	unsigned char c = (unsigned char)*p;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		k = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		k = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		k = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < k; i++)
-		if (((unsigned char)p[i] & 0xC0) != 0x80)
-			return 0;
-	return utf8_valid(p, k) ? k : 0;
-}
 
 /* Appends one value. Every line after a break is prefixed by indent.
  * NULL is treated as "" (the store gives "", but a mail must not crash). */
 static int put_text(struct buf *out, const char *s, const char *indent)
 {
 	const char *p = s ? s : "";
+	const char *end = p + strlen(p);
 	while (*p) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '\r' || c == '\n') {
@@ -44,7 +25,7 @@ static int put_text(struct buf *out, const char *s, const char *indent)
 				return -1;
 			continue;
 		}
-		size_t k = utf8_seq(p);
+		size_t k = utf8_seq(p, (size_t)(end - p));
 		if (k == 0 || (c < 0x20 && c != '\t') || c == 0x7F) {
 			if (buf_putc(out, '?') < 0)
 				return -1;

@@ -1,6 +1,7 @@
 /* util_helpers.c - unit tests of the small shared helpers in
- * generator/util: the string map. */
+ * generator/util: the string map and the UTF-8 decoder. */
 #include "util/strmap.h"
+#include "util/utf8.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,10 +93,43 @@ static void test_strmap_bound(void)
 	strmap_free(&m);
 }
 
+/* ---- UTF-8 ---- */
+
+static void test_utf8_seq(void)
+{
+	static const struct { const char *s; size_t n, want; const char *what; } t[] = {
+		{ "a", 1, 1, "ASCII" },
+		{ "\xc3\xa4x", 3, 2, "two bytes (U+00E4)" },
+		{ "\xe2\x82\xac", 3, 3, "three bytes (U+20AC)" },
+		{ "\xf0\x9f\x98\x80", 4, 4, "four bytes (U+1F600)" },
+		{ "\xf4\x8f\xbf\xbf", 4, 4, "U+10FFFF" },
+		{ "", 0, 0, "nothing" },
+		{ "\x80", 1, 0, "a lone continuation byte" },
+		{ "\xc0\xaf", 2, 0, "overlong two bytes" },
+		{ "\xe0\x80\xaf", 3, 0, "overlong three bytes" },
+		{ "\xf0\x80\x80\xaf", 4, 0, "overlong four bytes" },
+		{ "\xed\xa0\x80", 3, 0, "a surrogate (U+D800)" },
+		{ "\xf4\x90\x80\x80", 4, 0, "beyond U+10FFFF" },
+		{ "\xf5\x80\x80\x80", 4, 0, "lead byte F5" },
+		{ "\xe2\x82", 2, 0, "cut off by the end" },
+		{ "\xe2\x82\xac", 2, 0, "cut off by n, not by a NUL" },
+		{ "\xe2(\xac", 3, 0, "a bad continuation byte" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		size_t got = utf8_seq(t[i].s, t[i].n);
+		ok(got == t[i].want, "utf8_seq: %s -> %zu (got %zu)", t[i].what,
+		   t[i].want, got);
+	}
+	ok(utf8_valid("Stra\xc3\x9f" "e \xe2\x82\xac", 11) &&
+	   !utf8_valid("ab\xc3", 3) && utf8_valid("", 0),
+	   "utf8_valid: walks the same decoder over a whole string");
+}
+
 int main(void)
 {
 	test_strmap_basics();
 	test_strmap_grow();
 	test_strmap_bound();
+	test_utf8_seq();
 	return failures ? 1 : 0;
 }
