@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include "util/buf.h"
+#include "util/random.h"
 #include "../validate/validate.h"
 #include "forms.h"
 #include "log.h"
@@ -452,18 +453,6 @@ static enum MHD_Result send_see_other(struct req *q, struct MHD_Connection *c,
 	return r;
 }
 
-static void random_token(char out[32])
-{
-	static const char a[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char r[24];
-	if (getentropy(r, sizeof r) != 0)
-		memset(r, 7, sizeof r);
-	for (int i = 0; i < 24; i++)
-		out[i] = a[r[i] & 63];
-	out[24] = '\0';
-}
-
 static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 {
 	struct relay_server *s = q->srv;
@@ -510,7 +499,7 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 		atomic_fetch_add(&s->rejected[RJ_HONEYPOT], 1);
 		relay_log("info", "honeypot", "city=%s service=%s", q->city, q->service);
 		char tok[32];
-		random_token(tok);
+		random_token(tok, 24);
 		return send_see_other(q, c, tok, "");
 	}
 	case V_OK:
@@ -519,7 +508,7 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 	if (!s->store) {                /* --no-store: the HTTP ceiling */
 		atomic_fetch_add(&s->accepted, 1);
 		char tok[32];
-		random_token(tok);
+		random_token(tok, 24);
 		return send_see_other(q, c, tok, "NOSTORE");
 	}
 	q->cr.item.sub = v.sub;

@@ -1,12 +1,11 @@
 /* store.c - open, migrate, and the group-commit insert. See store.h. */
 #include "store_int.h"
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
-#include <sys/random.h>
 #include <time.h>
 #include "util/buf.h"
+#include "util/random.h"
 
 static const char *const schema_v1 =
 	"CREATE TABLE submissions("
@@ -233,27 +232,11 @@ static const char ref_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";   /* 32 *
 static const char b64url[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static int random_bytes(unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = getrandom(p, n, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 static int make_reference(const char *prefix, int year, char out[24])
 {
 	unsigned char r[6];
 	char tail[7];
-	if (random_bytes(r, sizeof r) < 0)
-		return -1;
+	random_bytes(r, sizeof r);
 	for (int i = 0; i < 6; i++)
 		tail[i] = ref_alphabet[r[i] & 31];  /* 32 symbols: no bias */
 	tail[6] = '\0';
@@ -265,8 +248,7 @@ static int make_reference(const char *prefix, int year, char out[24])
 static int make_token(char out[32])
 {
 	unsigned char r[18];
-	if (random_bytes(r, sizeof r) < 0)
-		return -1;
+	random_bytes(r, sizeof r);
 	char *o = out;
 	for (int i = 0; i < 18; i += 3) {
 		unsigned v = (unsigned)r[i] << 16 | (unsigned)r[i + 1] << 8 | r[i + 2];
@@ -346,7 +328,7 @@ static int insert_row(struct store *s, struct ins_stmts *p, struct store_item *i
 	for (int tries = 0; tries < 8; tries++) {
 		if (make_reference(it->ref_prefix, year, it->reference) < 0 ||
 		    make_token(it->token) < 0) {
-			snprintf(s->err, sizeof s->err, "getrandom: %s", strerror(errno));
+			snprintf(s->err, sizeof s->err, "cannot make a reference");
 			return -1;
 		}
 		sqlite3_stmt *st = p->sub;

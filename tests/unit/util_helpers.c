@@ -1,11 +1,21 @@
 /* util_helpers.c - unit tests of the small shared helpers in
- * generator/util: the string map and the UTF-8 decoder. */
+ * generator/util: the string map, the UTF-8 decoder and the random
+ * source. */
+#include "util/random.h"
 #include "util/strmap.h"
 #include "util/utf8.h"
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int failures;
 
@@ -125,11 +135,78 @@ static void test_utf8_seq(void)
 	   "utf8_valid: walks the same decoder over a whole string");
 }
 
+/* ---- random ---- */
+
+static void test_random_token(void)
+{
+	char a[25], b[25];
+	random_token(a, 24);
+	random_token(b, 24);
+	ok(strlen(a) == 24 && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				     "qrstuvwxyz0123456789-_") == 24,
+	   "random: a token is 24 base64url characters and a NUL");
+	ok(strcmp(a, b) != 0, "random: two tokens differ");
+	/* every one of the 64 symbols turns up in 64 KiB of token */
+	static char big[65537];
+	random_token(big, sizeof big - 1);
+	int seen[256] = { 0 }, kinds = 0;
+	for (size_t i = 0; i < sizeof big - 1; i++)
+		kinds += !seen[(unsigned char)big[i]]++;
+	ok(kinds == 64 && big[sizeof big - 1] == '\0',
+	   "random: a long token uses all 64 symbols (%d)", kinds);
+	unsigned char z[1000] = { 0 }, zero[1000] = { 0 };
+	random_bytes(z, sizeof z);
+	ok(memcmp(z, zero, sizeof z) != 0, "random: 1000 bytes come back filled");
+}
+
+/* In a child whose getrandom(2) fails (a seccomp filter answers ENOSYS),
+ * random_token must end the process and never print a token. */
+static void test_random_no_entropy(void)
+{
+	int fds[2];
+	if (pipe(fds) < 0) {
+		ok(0, "random: pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);     /* the child's exit() flushes it again otherwise */
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getrandom, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(99);
+		char tok[25];
+		random_token(tok, 24);
+		if (write(fds[1], tok, 24) < 0)
+			_exit(98);
+		_exit(0);
+	}
+	close(fds[1]);
+	char got[64];
+	ssize_t n = pid > 0 ? read(fds[0], got, sizeof got) : -1;
+	close(fds[0]);
+	int st = 0;
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	ok(pid > 0 && n == 0 && code != 0 && code != 99 && code != 98,
+	   "random: without entropy the process exits (status %d) and gives no token", code);
+}
+
 int main(void)
 {
 	test_strmap_basics();
 	test_strmap_grow();
 	test_strmap_bound();
 	test_utf8_seq();
+	test_random_token();
+	test_random_no_entropy();
 	return failures ? 1 : 0;
 }
