@@ -36,7 +36,7 @@ struct output {
 	int materialized;
 	char **pending;
 	size_t n_pending, cap_pending;
-	struct diags *d;        /* diagnostics of output_write (under lock) */
+	struct diags *d;        /* diagnostics of the writes (under lock) */
 	int failed;
 };
 
@@ -335,12 +335,7 @@ size_t output_skipped(struct output *o)
 	return o->skipped;
 }
 
-int output_write(struct output *o, const char *rel, const void *data, size_t len)
-{
-	return output_write_keyed(o, rel, data, len, NULL);
-}
-
-int output_write_keyed(struct output *o, const char *rel, const void *data, size_t len,
+static int write_bytes(struct output *o, const char *rel, const void *data, size_t len,
 		       const char *key)
 {
 	pthread_mutex_lock(&o->lock);
@@ -380,6 +375,19 @@ int output_write_keyed(struct output *o, const char *rel, const void *data, size
 	o->written++;
 	pthread_mutex_unlock(&o->lock);
 	return 0;
+}
+
+int output_write_buf(struct output *o, const char *rel, const struct buf *b,
+		     const char *key)
+{
+	if (buf_failed(b)) {
+		pthread_mutex_lock(&o->lock);
+		diag_add(o->d, rel, 0, 0, "output larger than %zu bytes; not written", b->max);
+		o->failed = 1;
+		pthread_mutex_unlock(&o->lock);
+		return -1;
+	}
+	return write_bytes(o, rel, b->data ? b->data : "", b->len, key);
 }
 
 /* Count files of the old site that the new one does not have. */

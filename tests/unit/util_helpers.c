@@ -1,9 +1,12 @@
 /* util_helpers.c - unit tests of the small shared helpers in
- * generator/util: the string map, the UTF-8 decoder and the random
- * source. */
+ * generator/util: the bounded buffer's sticky failure, the string map, the
+ * UTF-8 decoder and the random source. */
+#include "deliver/mail.h"
+#include "util/buf.h"
 #include "util/random.h"
 #include "util/strmap.h"
 #include "util/utf8.h"
+#include "write/output.h"
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -30,6 +33,73 @@ static void ok(int cond, const char *fmt, ...)
 	va_end(ap);
 	if (!cond)
 		failures++;
+}
+
+/* ---- buf: the sticky failure ---- */
+
+static void test_buf_sticky(void)
+{
+	struct buf b;
+	buf_init(&b, 8);
+	ok(!buf_failed(&b) && buf_puts(&b, "abcdef") == 0 && !buf_failed(&b),
+	   "buf: appends within max do not fail");
+	ok(buf_puts(&b, "ghi") < 0 && buf_failed(&b) && b.len == 6 &&
+	   strcmp(b.data, "abcdef") == 0,
+	   "buf: an append past max fails, sets the flag, leaves the bytes");
+	ok(buf_putc(&b, 'g') < 0 && buf_puts(&b, "") < 0 && b.len == 6 && buf_failed(&b),
+	   "buf: after a failure even an append that fits is a no-op");
+	ok(buf_printf(&b, "%d", 1) < 0 && buf_put_html(&b, "x", 1) < 0 &&
+	   buf_put_json(&b, "x", 1) < 0 && buf_append(&b, "x", 1) < 0 && b.len == 6,
+	   "buf: every append function honours the flag");
+	buf_reset(&b);
+	ok(!buf_failed(&b) && buf_puts(&b, "12345678") == 0 && b.len == 8,
+	   "buf: buf_reset starts afresh (exactly max fits)");
+	ok(buf_printf(&b, "%s", "9") < 0 && buf_failed(&b) && b.len == 8 &&
+	   strcmp(b.data, "12345678") == 0, "buf: buf_printf past max fails sticky");
+	buf_free(&b);
+	ok(!buf_failed(&b), "buf: buf_free clears the flag");
+	buf_init(&b, 4);
+	ok(buf_put_html(&b, "<<", 2) < 0 && buf_failed(&b) && b.len == 4,
+	   "buf: an escape that grows past max fails (\"&lt;\" fits, the second not)");
+	buf_free(&b);
+}
+
+/* The one check before a page or a mail leaves. */
+static void test_buf_checked_once(const char *tmp)
+{
+	char dest[512];
+	int w = snprintf(dest, sizeof dest, "%s/site", tmp);
+	struct diags d;
+	diags_init(&d);
+	struct output *o = w > 0 && (size_t)w < sizeof dest ? output_open(dest, 0, &d) : NULL;
+	struct buf b;
+	buf_init(&b, 4);
+	buf_puts(&b, "<p>cut off</p>");
+	int rc = o ? output_write_buf(o, "page.html", &b, NULL) : 0;
+	ok(o && rc < 0 && d.n == 1 && strstr(d.v[0].msg, "larger than 4 bytes"),
+	   "output: a page whose buffer failed is not written, with a diagnostic");
+	struct output_stats st;
+	ok(o && output_commit(o, &st, &d) < 0 && access(dest, F_OK) < 0,
+	   "output: the build then fails and no site appears");
+	buf_free(&b);
+	diags_free(&d);
+
+	struct sub_field f = { .name = "text", .label = "Text", .value = "x" };
+	struct submission sub = {
+		.reference = "DOR-2026-4K7P9X", .city_name = "Dorsten",
+		.service_title = "Test", .office_name = "Amt",
+		.received_at = "2026-11-25T20:41:07Z", .fields = &f, .n_fields = 1,
+	};
+	buf_init(&b, 64);
+	ok(mail_office_body(&b, &sub) < 0 && buf_failed(&b),
+	   "mail: a body larger than its buffer fails the build of the mail");
+	buf_reset(&b);
+	ok(mail_receipt_body(&b, &sub) < 0, "mail: the receipt too");
+	buf_free(&b);
+	buf_init(&b, 0);
+	ok(mail_office_body(&b, &sub) == 0 && !buf_failed(&b) && strstr(b.data, "Text: x\r\n"),
+	   "mail: a body that fits is built");
+	buf_free(&b);
 }
 
 /* ---- strmap ---- */
@@ -202,11 +272,22 @@ static void test_random_no_entropy(void)
 
 int main(void)
 {
+	char dir[] = "/tmp/util_helpers.XXXXXX";
+	const char *tmp = getenv("TEST_TMP");   /* set by tests/run */
+	if (!tmp)
+		tmp = mkdtemp(dir);
+	test_buf_sticky();
+	if (tmp)
+		test_buf_checked_once(tmp);
+	else
+		ok(0, "a temporary directory: %s", strerror(errno));
 	test_strmap_basics();
 	test_strmap_grow();
 	test_strmap_bound();
 	test_utf8_seq();
 	test_random_token();
 	test_random_no_entropy();
+	if (tmp == dir)
+		rmdir(dir);     /* empty: the failed build removed its own */
 	return failures ? 1 : 0;
 }
