@@ -353,9 +353,7 @@ static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
 	strftime(today, sizeof today, "%Y-%m-%d", &tm);
 	q->cs = forms_find(q->forms, q->city, q->service);
 	if (!q->cs || !validate_accepting(q->cs, today)) {
-		const struct city_service *cs = q->cs;
 		q->cs = NULL;
-		(void)cs;
 		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
 				  "Dieses Formular gibt es nicht oder es nimmt "
 				  "zurzeit keine Anträge an.", NULL, NULL);
