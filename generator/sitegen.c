@@ -209,7 +209,7 @@ static int write_feeds(struct catalog *cat, const struct site_history *hist,
 		if (rc < 0)
 			diag_add(d, path, 0, 0, "cannot render the feed");
 		else
-			rc = output_write(out, path, b.data, b.len);
+			rc = output_write_buf(out, path, &b, NULL);
 		buf_free(&b);
 		if (rc < 0)
 			return -1;

@@ -21,11 +21,8 @@
 #include "receive/forms.h"
 #include "receive/log.h"
 #include "receive/server.h"
-#include "store/store.h"
-#if __has_include("deliver/worker.h")
 #include "deliver/worker.h"
-#define HAVE_DELIVER 1
-#endif
+#include "store/store.h"
 
 static void usage(void)
 {
@@ -34,12 +31,10 @@ static void usage(void)
 	exit(2);
 }
 
-#ifdef HAVE_DELIVER
 static void wake_worker(void *ctx)
 {
 	deliver_worker_wake(ctx);
 }
-#endif
 
 /* The form that relayd shows again after errors posts back to relayd
  * itself ({public_url}/submit), not to region.yml's relay_url: the two
@@ -157,7 +152,6 @@ int main(int argc, char **argv)
 	}
 	void (*after)(void *) = NULL;
 	void *after_ctx = NULL;
-#ifdef HAVE_DELIVER
 	struct deliver_worker *worker = NULL;
 	if (store) {
 		worker = deliver_worker_start(store, cfg);
@@ -169,13 +163,10 @@ int main(int argc, char **argv)
 		after = wake_worker;
 		after_ctx = worker;
 	}
-#endif
 	static struct relay_server srv;
 	if (server_start(&srv, cfg, store, after, after_ctx) < 0 ||
 	    (admin && admin_serve(admin, store, after, after_ctx) < 0)) {
-#ifdef HAVE_DELIVER
 		deliver_worker_stop(worker);
-#endif
 		admin_stop(admin);
 		store_close(store);
 		config_free(cfg);
@@ -206,9 +197,7 @@ int main(int argc, char **argv)
 	server_quiesce(&srv);
 	server_drain(&srv, cfg->limits.request_deadline);
 	server_stop(&srv);
-#ifdef HAVE_DELIVER
 	deliver_worker_stop(worker);
-#endif
 	/* admin commands are served until the end: relayctl never finds the
 	 * lock held and nobody answering for longer than the shutdown */
 	admin_stop(admin);

@@ -10,6 +10,7 @@
 #include "history.h"
 #include "gitutil.h"
 #include "../util/arena.h"
+#include "../util/strmap.h"
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,23 +23,11 @@ struct rec {
 	struct history_event ev;
 };
 
-/* Open-addressing string map (keys live in the history's arena). Sized
- * once for all keys, so it never grows. */
-struct slot {
-	const char *key;        /* NULL = empty */
-	size_t len, val;
-};
-
-struct strmap {
-	struct slot *slot;
-	size_t mask;
-};
-
 struct history {
 	struct arena arena;
 	struct rec *recs;       /* distinct wanted paths */
 	size_t n_recs, remaining;
-	struct strmap files;    /* path -> recs index */
+	struct strmap files;    /* path -> its struct rec */
 	struct strmap dirs;     /* directories on the way to wanted paths */
 	struct history_event *events;
 	size_t n_events;
@@ -51,68 +40,35 @@ struct history {
 	char path[PATH_MAX];
 };
 
-static uint64_t hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void map_init(struct strmap *m, size_t n)
-{
-	size_t cap = 16;
-	while (cap < n * 2)
-		cap *= 2;
-	m->slot = xcalloc(cap, sizeof *m->slot);
-	m->mask = cap - 1;
-}
-
-/* The slot holding key, or the empty slot where it would go. */
-static struct slot *map_slot(const struct strmap *m, const char *key, size_t len)
-{
-	size_t i = (size_t)hash(key, len) & m->mask;
-	while (m->slot[i].key &&
-	       (m->slot[i].len != len || memcmp(m->slot[i].key, key, len) != 0))
-		i = (i + 1) & m->mask;
-	return &m->slot[i];
-}
-
 /* Register path (and its parent directories) as wanted. */
 static void want(struct history *h, const char *path)
 {
 	size_t len = strlen(path);
+	bool added;
 	if (len == 0 || len >= PATH_MAX)
 		return;
-	struct slot *sl = map_slot(&h->files, path, len);
-	if (sl->key)
+	struct strmap_slot *sl = strmap_put(&h->files, path, len, &added);
+	if (!sl || !added)
 		return;
-	struct rec *r = &h->recs[h->n_recs];
-	r->path = arena_strndup(&h->arena, path, len);
+	struct rec *r = &h->recs[h->n_recs++];
+	r->path = sl->key;
 	r->len = len;
-	sl->key = r->path;
-	sl->len = len;
-	sl->val = h->n_recs++;
+	sl->val = r;
 	h->remaining++;
 	for (size_t i = len; i-- > 0;) {
 		if (path[i] != '/')
 			continue;
-		struct slot *d = map_slot(&h->dirs, path, i);
-		if (d->key)
+		if (!strmap_put(&h->dirs, path, i, &added) || !added)
 			break;          /* its parents are in already */
-		d->key = arena_strndup(&h->arena, path, i);
-		d->len = i;
 	}
 }
 
 static void note(struct history *h, size_t len, enum history_kind kind)
 {
-	struct slot *sl = map_slot(&h->files, h->path, len);
-	if (!sl->key)
+	struct strmap_slot *sl = strmap_get(&h->files, h->path, len);
+	if (!sl)
 		return;
-	struct rec *r = &h->recs[sl->val];
+	struct rec *r = sl->val;
 	if (r->known)
 		return;
 	r->known = 1;
@@ -238,7 +194,7 @@ static int compare_entry(struct history *h, size_t plen,
 	memcpy(h->path + len - e->nlen, e->name, e->nlen);
 	h->path[len] = '\0';
 	if (is_tree(e)) {
-		if (!map_slot(&h->dirs, h->path, len)->key)
+		if (!strmap_get(&h->dirs, h->path, len))
 			return 0;
 		git_oid ia, ib;
 		if (ea)
@@ -525,8 +481,8 @@ struct history *history_compute(git_repository *repo, const git_oid *commit,
 	for (size_t i = 0; i < n; i++)
 		for (const char *q = paths[i]; *q; q++)
 			ndirs += *q == '/';
-	map_init(&h->files, n);
-	map_init(&h->dirs, ndirs);
+	strmap_init(&h->files, n ? n : 1);
+	strmap_init(&h->dirs, ndirs ? ndirs : 1);
 	for (size_t i = 0; i < n; i++)
 		want(h, paths[i]);
 	if (walk(h, commit, d) < 0) {
@@ -539,10 +495,9 @@ struct history *history_compute(git_repository *repo, const git_oid *commit,
 
 static const struct rec *find(const struct history *h, const char *path)
 {
-	const struct slot *sl = map_slot(&h->files, path, strlen(path));
-	if (!sl->key || !h->recs[sl->val].known)
-		return NULL;
-	return &h->recs[sl->val];
+	const struct strmap_slot *sl = strmap_get(&h->files, path, strlen(path));
+	const struct rec *r = sl ? sl->val : NULL;
+	return r && r->known ? r : NULL;
 }
 
 long long history_time(const struct history *h, const char *path)
@@ -574,8 +529,8 @@ void history_free(struct history *h)
 		return;
 	git_odb_free(h->odb);
 	free(h->recs);
-	free(h->files.slot);
-	free(h->dirs.slot);
+	strmap_free(&h->files);
+	strmap_free(&h->dirs);
 	arena_free(&h->arena);
 	free(h);
 }

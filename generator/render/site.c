@@ -199,8 +199,7 @@ static void *work(void *arg)
 		int rc = key ? output_reuse(run->out, j->path, key) : 0;
 		if (rc == 0) {
 			rc = run_job(run->r, j, &a, &out, &w->d);
-			if (rc == 0 && output_write_keyed(run->out, j->path, out.data ? out.data : "",
-							  out.len, key) < 0)
+			if (rc == 0 && output_write_buf(run->out, j->path, &out, key) < 0)
 				rc = -1;
 		} else if (rc > 0) {
 			rc = 0;     /* unchanged inputs: the previous page was reused */
@@ -256,7 +255,7 @@ static int copy_file(struct renderer *r, const char *from, const char *to,
 	if (rc < 0)
 		diag_add(d, from, 0, 0, "cannot read file");
 	else
-		rc = output_write(out, to, b.data ? b.data : "", b.len);
+		rc = output_write_buf(out, to, &b, NULL);
 	buf_free(&b);
 	return rc;
 }
@@ -290,41 +289,38 @@ static int copy_logo(struct renderer *r, struct portal *p, struct output *out,
 			 "logo '%s' not found next to city.yml or in the theme "
 			 "(or larger than 2 MiB)", c->logo);
 	else
-		rc = output_write(out, p->logo_path, b.data ? b.data : "", b.len);
+		rc = output_write_buf(out, p->logo_path, &b, NULL);
 	buf_free(&b);
 	return rc;
 }
 
-static int sitemap(struct renderer *r, struct jobs *j, struct output *out,
-		   struct diags *d)
+static int sitemap(struct renderer *r, struct jobs *j, struct output *out)
 {
 	struct buf b;
 	buf_init(&b, 0);
 	const char *base = r->c->region.base_url ? r->c->region.base_url : "";
-	int rc = buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			  "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-	for (size_t i = 0; i < j->n && rc == 0; i++) {
+	/* the appends are checked once, by output_write_buf */
+	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		 "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+	for (size_t i = 0; i < j->n; i++) {
 		const char *p = j->v[i].path;
 		size_t len = strlen(p);
 		if (len < 5 || strcmp(p + len - 5, ".html") != 0 ||
 		    (j->v[i].kind == J_TEXT && j->v[i].idx == T_NOTFOUND))
 			continue;
-		rc |= buf_puts(&b, "<url><loc>");
-		rc |= buf_put_html(&b, base, strlen(base));
-		rc |= buf_putc(&b, '/');
-		rc |= buf_put_html(&b, p, len);
-		rc |= buf_puts(&b, "</loc>");
+		buf_puts(&b, "<url><loc>");
+		buf_put_html(&b, base, strlen(base));
+		buf_putc(&b, '/');
+		buf_put_html(&b, p, len);
+		buf_puts(&b, "</loc>");
 		if (r->date)
-			rc |= buf_printf(&b, "<lastmod>%s</lastmod>", r->date);
-		rc |= buf_puts(&b, "</url>\n");
+			buf_printf(&b, "<lastmod>%s</lastmod>", r->date);
+		buf_puts(&b, "</url>\n");
 	}
-	rc |= buf_puts(&b, "</urlset>\n");
-	if (rc)
-		diag_add(d, "sitemap.xml", 0, 0, "sitemap too large");
-	else
-		rc = output_write(out, "sitemap.xml", b.data, b.len);
+	buf_puts(&b, "</urlset>\n");
+	int rc = output_write_buf(out, "sitemap.xml", &b, NULL);
 	buf_free(&b);
-	return rc ? -1 : 0;
+	return rc;
 }
 
 static int assets(struct renderer *r, struct output *out, struct diags *d)
@@ -370,7 +366,7 @@ int site_render(struct catalog *c, struct source *src,
 	if (rc == 0)
 		rc = assets(&r, out, d);
 	if (rc == 0)
-		rc = sitemap(&r, &jobs, out, d);
+		rc = sitemap(&r, &jobs, out);
 	free(jobs.v);
 	cache_keys_free(&keys);
 	renderer_release(&r);

@@ -11,6 +11,7 @@ void buf_init(struct buf *b, size_t max)
 	b->data = NULL;
 	b->len = b->cap = 0;
 	b->max = max ? max : BUF_MAX_DEFAULT;
+	b->failed = false;
 }
 
 void buf_free(struct buf *b)
@@ -18,19 +19,32 @@ void buf_free(struct buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = false;
 }
 
 void buf_reset(struct buf *b)
 {
 	b->len = 0;
+	b->failed = false;
 	if (b->data)
 		b->data[0] = '\0';
 }
 
+bool buf_failed(const struct buf *b)
+{
+	return b->failed;
+}
+
+/* Room for extra more bytes; -1 (and failed from now on) when that would
+ * pass max, or when an earlier append failed. */
 static int buf_grow(struct buf *b, size_t extra)
 {
-	if (extra > b->max || b->len > b->max - extra)
+	if (b->failed)
 		return -1;
+	if (extra > b->max || b->len > b->max - extra) {
+		b->failed = true;
+		return -1;
+	}
 	size_t need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -71,13 +85,18 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		b->failed = true;
 	if (n < 0 || buf_grow(b, (size_t)n) < 0)
 		return -1;
 	va_start(ap, fmt);
 	int m = vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	if (m != n)
+	if (m != n) {
+		b->data[b->len] = '\0';
+		b->failed = true;
 		return -1;
+	}
 	b->len += (size_t)n;
 	return 0;
 }
@@ -124,24 +143,6 @@ int buf_put_json(struct buf *b, const char *s, size_t n)
 		start = i + 1;
 	}
 	return buf_append(b, s + start, n - start);
-}
-
-int buf_put_url(struct buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') {
-			if (buf_putc(b, (char)c) < 0)
-				return -1;
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-			if (buf_append(b, e, 3) < 0)
-				return -1;
-		}
-	}
-	return 0;
 }
 
 int buf_read_file(struct buf *b, const char *path)

@@ -1,21 +1,31 @@
 /* buf.h - growable byte buffer with a hard maximum size (curl's dynbuf
  * idea): appending past max fails with -1 and leaves the buffer unchanged,
- * so no input can make us grow without bound. */
+ * so no input can make us grow without bound.
+ *
+ * The failure is sticky: once an append failed, every further append is a
+ * no-op returning -1 and buf_failed() is true until buf_reset(). So a page
+ * or a mail is built without checking each append, and checked once with
+ * buf_failed() before it leaves: a failed buffer is never sent or written,
+ * as it would be a truncated document. */
 #ifndef BUF_H
 #define BUF_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 struct buf {
 	char *data;     /* always NUL-terminated when non-NULL */
 	size_t len, cap, max;
+	bool failed;    /* an append did not fit (see above) */
 };
 
 #define BUF_MAX_DEFAULT ((size_t)64 << 20)   /* 64 MiB */
 
 void buf_init(struct buf *b, size_t max);
 void buf_free(struct buf *b);
-void buf_reset(struct buf *b);                 /* len = 0, keeps memory */
+void buf_reset(struct buf *b);   /* len = 0, not failed, keeps memory */
+/* Did an append fail since buf_init or buf_reset? */
+bool buf_failed(const struct buf *b);
 int  buf_append(struct buf *b, const void *p, size_t n);
 int  buf_puts(struct buf *b, const char *s);
 int  buf_putc(struct buf *b, char c);
@@ -25,8 +35,7 @@ int  buf_printf(struct buf *b, const char *fmt, ...)
 int  buf_put_html(struct buf *b, const char *s, size_t n);
 /* Escape for a JSON string body (without quotes); UTF-8 passes through. */
 int  buf_put_json(struct buf *b, const char *s, size_t n);
-/* Percent-encode everything but unreserved URL characters. */
-int  buf_put_url(struct buf *b, const char *s, size_t n);
-/* Read a whole file; -1 with errno on failure or when larger than max. */
+/* Read a whole file; -1 with errno on failure or when larger than max
+ * (then the buffer has failed). */
 int  buf_read_file(struct buf *b, const char *path);
 #endif

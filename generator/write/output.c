@@ -2,6 +2,7 @@
 #include "output.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
+#include "../util/strmap.h"
 #include "links.h"
 #include <errno.h>
 #include <dirent.h>
@@ -20,19 +21,14 @@
 #define CACHE_NAME ".sitegen-cache"
 #define CACHE_MAX ((size_t)256 << 20)
 
-/* Open-addressing map of relpath -> cache key (value may be NULL). */
-struct strmap {
-	char **k, **v;
-	size_t cap, n;
-};
-
 struct output {
 	char *dest, *tmp;
 	int dry_run;
 	pthread_mutex_t lock;
-	struct strmap files;    /* this build's files and their keys */
-	struct strmap old;      /* the previous build's keys */
-	struct strmap links;    /* link target -> "page: raw link" citing it */
+	/* string maps, each value a string in the map's arena */
+	struct strmap files;    /* this build's files -> their keys (or NULL) */
+	struct strmap old;      /* the previous build's files -> their keys */
+	struct strmap links;    /* link target -> a page citing it */
 	size_t written, unchanged, skipped;
 	/* Unchanged files are linked into the new tree only once something
 	 * changed (materialized); until then they wait in pending, so a
@@ -40,79 +36,26 @@ struct output {
 	int materialized;
 	char **pending;
 	size_t n_pending, cap_pending;
-	struct diags *d;        /* diagnostics of output_write (under lock) */
+	struct diags *d;        /* diagnostics of the writes (under lock) */
 	int failed;
 };
 
-static size_t hash_str(const char *s)
+/* Adds key (once) with the value val (copied; NULL allowed): 1 added,
+ * 0 already present (its value stays), -1 the map is full. */
+static int map_add(struct strmap *m, const char *key, const char *val)
 {
-	size_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static size_t map_slot(const struct strmap *m, const char *key)
-{
-	size_t j = hash_str(key) & (m->cap - 1);
-	while (m->k[j] && strcmp(m->k[j], key) != 0)
-		j = (j + 1) & (m->cap - 1);
-	return j;
-}
-
-/* Insert key (copied) with value (copied, may be NULL); 1 when added,
- * 0 when the key was present (its value is then replaced). */
-static int map_put(struct strmap *m, const char *key, const char *val)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		struct strmap g = { .cap = m->cap ? m->cap * 2 : 1024 };
-		g.k = xcalloc(g.cap, sizeof *g.k);
-		g.v = xcalloc(g.cap, sizeof *g.v);
-		for (size_t i = 0; i < m->cap; i++)
-			if (m->k[i]) {
-				size_t j = map_slot(&g, m->k[i]);
-				g.k[j] = m->k[i];
-				g.v[j] = m->v[i];
-			}
-		g.n = m->n;
-		free(m->k);
-		free(m->v);
-		*m = g;
-	}
-	size_t j = map_slot(m, key);
-	int added = m->k[j] == NULL;
-	if (added) {
-		m->k[j] = xstrdup(key);
-		m->n++;
-	}
-	free(m->v[j]);
-	m->v[j] = val ? xstrdup(val) : NULL;
+	bool added;
+	struct strmap_slot *sl = strmap_put(m, key, strlen(key), &added);
+	if (!sl)
+		return -1;
+	if (added && val)
+		sl->val = strmap_strdup(m, val);
 	return added;
-}
-
-/* NULL when absent; "" when present without a value. */
-static const char *map_get(const struct strmap *m, const char *key)
-{
-	if (!m->cap)
-		return NULL;
-	size_t j = map_slot(m, key);
-	return m->k[j] ? (m->v[j] ? m->v[j] : "") : NULL;
-}
-
-static void map_free(struct strmap *m)
-{
-	for (size_t i = 0; i < m->cap; i++) {
-		free(m->k[i]);
-		free(m->v[i]);
-	}
-	free(m->k);
-	free(m->v);
-	memset(m, 0, sizeof *m);
 }
 
 static int set_has(const struct output *o, const char *rel)
 {
-	return map_get(&o->files, rel) != NULL;
+	return strmap_get(&o->files, rel, strlen(rel)) != NULL;
 }
 
 /* The previous build's keys: lines "<40 hex key> <relpath>". A missing or
@@ -132,10 +75,10 @@ static void load_cache(struct output *o)
 		char *nl = strchr(line, '\n');
 		if (nl)
 			*nl = '\0';
-		if (strlen(line) > 41 && line[40] == ' ')
-		{
+		if (strlen(line) > 41 && line[40] == ' ') {
 			line[40] = '\0';
-			map_put(&o->old, line + 41, line);
+			if (map_add(&o->old, line + 41, line) < 0)
+				break;  /* more files than a build may have */
 		}
 		line = nl ? nl + 1 : NULL;
 	}
@@ -163,6 +106,9 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 	o->dry_run = dry_run;
 	o->d = d;
 	pthread_mutex_init(&o->lock, NULL);
+	strmap_init(&o->files, OUT_MAX_FILES);
+	strmap_init(&o->old, OUT_MAX_FILES);
+	strmap_init(&o->links, OUT_MAX_FILES);
 	if (dry_run)
 		return o;
 	load_cache(o);
@@ -309,11 +255,11 @@ static int write_file(const char *path, const void *data, size_t len)
 /* Claim rel for this build (lock held); 1 ok, else a diagnostic. */
 static int claim(struct output *o, const char *rel, const char *key)
 {
-	int fresh = !valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ? -1 :
-		    set_has(o, rel) ? 0 : map_put(&o->files, rel, key);
-	if (fresh <= 0 || o->files.n > OUT_MAX_FILES) {
+	int fresh = !valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ? -2 :
+		    map_add(&o->files, rel, key);
+	if (fresh <= 0) {
 		diag_add(o->d, rel, 0, 0, fresh == 0 ? "two pages claim the same output file" :
-			 fresh < 0 ? "invalid output path" : "more than %d output files",
+			 fresh == -2 ? "invalid output path" : "more than %d output files",
 			 OUT_MAX_FILES);
 		o->failed = 1;
 		return 0;
@@ -339,27 +285,23 @@ static void note_link(void *ctx, const char *target, const char *raw)
 		w = snprintf(key + 1, sizeof key - 1, "%s", raw);
 	}
 	pthread_mutex_lock(&lc->o->lock);
-	if (!map_get(&lc->o->links, key)) {
-		char cite[2100];
-		snprintf(cite, sizeof cite, "%s", lc->page);
-		map_put(&lc->o->links, key, cite);
-	}
+	/* full: links beyond a million targets go unchecked */
+	(void)map_add(&lc->o->links, key, lc->page);
 	pthread_mutex_unlock(&lc->o->lock);
 }
 
 int output_check_links(struct output *o, struct diags *d)
 {
 	size_t bad = 0;
-	for (size_t i = 0; i < o->links.cap; i++) {
-		const char *t = o->links.k[i];
-		if (!t)
-			continue;
+	const struct strmap_slot *sl;
+	for (size_t i = 0; (sl = strmap_next(&o->links, &i));) {
+		const char *t = sl->key, *page = sl->val;
 		if (t[0] == '\x01') {
-			diag_add(d, o->links.v[i], 0, 0, "link '%s' leaves the site or is absolute: "
+			diag_add(d, page, 0, 0, "link '%s' leaves the site or is absolute: "
 				 "links must be relative", t + 1);
 			bad++;
 		} else if (!set_has(o, t)) {
-			diag_add(d, o->links.v[i], 0, 0, "broken link: '%s' is not part of the site", t);
+			diag_add(d, page, 0, 0, "broken link: '%s' is not part of the site", t);
 			bad++;
 		}
 	}
@@ -376,7 +318,8 @@ int output_reuse(struct output *o, const char *rel, const char *key)
 	if (w < 0 || (size_t)w >= sizeof old || lstat(old, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;   /* the old file is gone: render it */
 	pthread_mutex_lock(&o->lock);
-	const char *prev = map_get(&o->old, rel);
+	const struct strmap_slot *sl = strmap_get(&o->old, rel, strlen(rel));
+	const char *prev = sl ? sl->val : NULL;
 	int same = prev && strcmp(prev, key) == 0 && !set_has(o, rel);
 	int ok = same && claim(o, rel, key);
 	if (ok) {
@@ -392,12 +335,7 @@ size_t output_skipped(struct output *o)
 	return o->skipped;
 }
 
-int output_write(struct output *o, const char *rel, const void *data, size_t len)
-{
-	return output_write_keyed(o, rel, data, len, NULL);
-}
-
-int output_write_keyed(struct output *o, const char *rel, const void *data, size_t len,
+static int write_bytes(struct output *o, const char *rel, const void *data, size_t len,
 		       const char *key)
 {
 	pthread_mutex_lock(&o->lock);
@@ -439,12 +377,17 @@ int output_write_keyed(struct output *o, const char *rel, const void *data, size
 	return 0;
 }
 
-int output_has(struct output *o, const char *rel)
+int output_write_buf(struct output *o, const char *rel, const struct buf *b,
+		     const char *key)
 {
-	pthread_mutex_lock(&o->lock);
-	int r = set_has(o, rel);
-	pthread_mutex_unlock(&o->lock);
-	return r;
+	if (buf_failed(b)) {
+		pthread_mutex_lock(&o->lock);
+		diag_add(o->d, rel, 0, 0, "output larger than %zu bytes; not written", b->max);
+		o->failed = 1;
+		pthread_mutex_unlock(&o->lock);
+		return -1;
+	}
+	return write_bytes(o, rel, b->data ? b->data : "", b->len, key);
 }
 
 /* Count files of the old site that the new one does not have. */
@@ -486,9 +429,9 @@ static size_t removed_files(struct output *o)
 
 static void output_destroy(struct output *o)
 {
-	map_free(&o->files);
-	map_free(&o->old);
-	map_free(&o->links);
+	strmap_free(&o->files);
+	strmap_free(&o->old);
+	strmap_free(&o->links);
 	for (size_t i = 0; i < o->n_pending; i++)
 		free(o->pending[i]);
 	free(o->pending);
@@ -499,25 +442,28 @@ static void output_destroy(struct output *o)
 }
 
 /* Keys of this build, sorted so the file is the same for the same build. */
-static int cmp_str(const void *a, const void *b)
+static int cmp_slot(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct strmap_slot *x = *(const struct strmap_slot *const *)a;
+	const struct strmap_slot *y = *(const struct strmap_slot *const *)b;
+	return strcmp(x->key, y->key);
 }
 
 static int write_cache(struct output *o, const char *dir)
 {
-	char **rels = xcalloc(o->files.n + 1, sizeof *rels);
+	const struct strmap_slot **v = xcalloc(o->files.n + 1, sizeof *v);
+	const struct strmap_slot *sl;
 	size_t n = 0;
-	for (size_t i = 0; i < o->files.cap; i++)
-		if (o->files.k[i] && o->files.v[i])
-			rels[n++] = o->files.k[i];
-	qsort(rels, n, sizeof *rels, cmp_str);
+	for (size_t i = 0; (sl = strmap_next(&o->files, &i));)
+		if (sl->val)
+			v[n++] = sl;
+	qsort(v, n, sizeof *v, cmp_slot);
 	struct buf b;
 	buf_init(&b, CACHE_MAX);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = buf_printf(&b, "%s %s\n", map_get(&o->files, rels[i]), rels[i]);
-	free(rels);
+		rc = buf_printf(&b, "%s %s\n", (const char *)v[i]->val, v[i]->key);
+	free(v);
 	char path[OUT_PATH_MAX];
 	char tmp[OUT_PATH_MAX + 8];
 	int w = snprintf(path, sizeof path, "%s/%s", dir, CACHE_NAME);

@@ -9,6 +9,7 @@
 #include "../util/diag.h"
 
 struct output;
+struct buf;
 
 struct output_stats {
 	size_t written, unchanged, removed;
@@ -17,20 +18,21 @@ struct output_stats {
 /* dest: "site". NULL (with a diagnostic) when the temp dir cannot be made.
  * dry_run: nothing is written at all (sitegen check). */
 struct output *output_open(const char *dest, int dry_run, struct diags *d);
-/* relpath like "dorsten/leistungen/hundeanmeldung.html"; parent dirs are
- * created. Thread-safe. 0 ok, -1 after a diagnostic. Writing the same
- * path twice is an error (two pages claiming one URL). */
-int output_write(struct output *o, const char *relpath, const void *data,
-		 size_t len);
 /* Incremental builds. key: 40 hex chars summarising every input of the
  * page (content file ids, template ids, options). When the previous build
  * wrote rel under the same key and the file is still there, it is reused
  * (hard-linked, counted unchanged) and 1 is returned: the caller skips
- * rendering. 0: render it and call output_write_keyed. The keys are kept
+ * rendering. 0: render it and call output_write_buf. The keys are kept
  * in <dest>/.sitegen-cache for the next build. */
 int output_reuse(struct output *o, const char *relpath, const char *key);
-int output_write_keyed(struct output *o, const char *relpath, const void *data,
-		       size_t len, const char *key);
+/* Writes the page built in b (util/buf.h) as relpath, like
+ * "dorsten/leistungen/hundeanmeldung.html"; parent dirs are created.
+ * Thread-safe. 0 ok, -1 after a diagnostic. Writing the same path twice is
+ * an error (two pages claiming one URL). b is checked once here: when an
+ * append did not fit (buf_failed) the page is cut off, so it is not
+ * written and the build fails. key: as for output_reuse, or NULL. */
+int output_write_buf(struct output *o, const char *relpath, const struct buf *b,
+		     const char *key);
 /* Pages whose rendering was skipped through output_reuse. */
 size_t output_skipped(struct output *o);
 
@@ -40,8 +42,6 @@ size_t output_skipped(struct output *o);
  * 0 ok, -1 after diagnostics. */
 int output_check_links(struct output *o, struct diags *d);
 
-/* Does the build contain this file (for link checks)? */
-int output_has(struct output *o, const char *relpath);
 /* Swap the new tree in. 0 ok. Frees o. */
 int output_commit(struct output *o, struct output_stats *st, struct diags *d);
 /* Throw the temporary tree away. Frees o. */

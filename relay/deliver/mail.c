@@ -21,9 +21,11 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+/* The one check before a header line is taken: a line an append did not
+ * fit into is cut off. */
 static int add_header(struct mail_msg *m, struct buf *line)
 {
-	if (m->n_headers >= MAIL_MAX_HEADERS)
+	if (m->n_headers >= MAIL_MAX_HEADERS || buf_failed(line) || !line->data)
 		return -1;
 	m->headers[m->n_headers++] = xstrdup(line->data);
 	buf_reset(line);
@@ -161,7 +163,7 @@ int mail_build(struct mail_msg *m, const struct mail_server *srv,
 		return -1;
 	rc = kind == MAIL_OFFICE ? mail_office_body(&m->body, sub)
 				 : mail_receipt_body(&m->body, sub);
-	if (rc < 0)
+	if (rc < 0 || buf_failed(&m->body))
 		return fail(err, errlen, "body larger than %zu bytes", m->body.max);
 	return 0;
 }

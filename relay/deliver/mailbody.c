@@ -6,75 +6,56 @@
 #include "mail.h"
 #include "mailhdr.h"
 #include "rfc2047.h"
+#include "util/utf8.h"
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-/* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid. */
-static size_t utf8_seq(const char *p)
-{
-	size_t k;
-	unsigned char c = (unsigned char)*p;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		k = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		k = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		k = 4;
-	else
-		return 0;
-	for (size_t i = 1; i < k; i++)
-		if (((unsigned char)p[i] & 0xC0) != 0x80)
-			return 0;
-	return utf8_valid(p, k) ? k : 0;
-}
+/* The appends below are not checked one by one: the body's buffer fails
+ * sticky (util/buf.h) and mail_office_body/mail_receipt_body check it once,
+ * so a body that did not fit is never sent cut off. */
 
 /* Appends one value. Every line after a break is prefixed by indent.
  * NULL is treated as "" (the store gives "", but a mail must not crash). */
-static int put_text(struct buf *out, const char *s, const char *indent)
+static void put_text(struct buf *out, const char *s, const char *indent)
 {
 	const char *p = s ? s : "";
+	const char *end = p + strlen(p);
 	while (*p) {
 		unsigned char c = (unsigned char)*p;
 		if (c == '\r' || c == '\n') {
 			p += (c == '\r' && p[1] == '\n') ? 2 : 1;
-			if (buf_puts(out, "\r\n") < 0 || buf_puts(out, indent) < 0)
-				return -1;
+			buf_puts(out, "\r\n");
+			buf_puts(out, indent);
 			continue;
 		}
-		size_t k = utf8_seq(p);
+		size_t k = utf8_seq(p, (size_t)(end - p));
 		if (k == 0 || (c < 0x20 && c != '\t') || c == 0x7F) {
-			if (buf_putc(out, '?') < 0)
-				return -1;
+			buf_putc(out, '?');
 			p++;
 			continue;
 		}
-		if (buf_append(out, p, k) < 0)
-			return -1;
+		buf_append(out, p, k);
 		p += k;
 	}
-	return 0;
 }
 
-static int put_line(struct buf *out, const char *label, const char *value)
+static void put_line(struct buf *out, const char *label, const char *value)
 {
-	if (put_text(out, label, "") < 0 || buf_puts(out, ": ") < 0 ||
-	    put_text(out, value, "  ") < 0 || buf_puts(out, "\r\n") < 0)
-		return -1;
-	return 0;
+	put_text(out, label, "");
+	buf_puts(out, ": ");
+	put_text(out, value, "  ");
+	buf_puts(out, "\r\n");
 }
 
-static int put_heading(struct buf *out, const char *title, size_t chars)
+static void put_heading(struct buf *out, const char *title, size_t chars)
 {
-	if (buf_puts(out, "\r\n") < 0 || buf_puts(out, title) < 0 ||
-	    buf_puts(out, "\r\n") < 0)
-		return -1;
+	buf_puts(out, "\r\n");
+	buf_puts(out, title);
+	buf_puts(out, "\r\n");
 	for (size_t i = 0; i < chars; i++)
-		if (buf_putc(out, '=') < 0)
-			return -1;
-	return buf_puts(out, "\r\n\r\n");
+		buf_putc(out, '=');
+	buf_puts(out, "\r\n\r\n");
 }
 
 static void received_text(const struct submission *sub, char *out, size_t n)
@@ -91,52 +72,49 @@ static void received_text(const struct submission *sub, char *out, size_t n)
 }
 
 /* A multi-line value starts on the line after its label, indented. */
-static int put_field(struct buf *out, const struct sub_field *f)
+static void put_field(struct buf *out, const struct sub_field *f)
 {
 	const char *v = f->value && *f->value ? f->value : "(keine Angabe)";
-	if (!strpbrk(v, "\r\n"))
-		return put_line(out, f->label, v);
-	if (put_text(out, f->label, "") < 0 || buf_puts(out, ":\r\n  ") < 0 ||
-	    put_text(out, v, "  ") < 0 || buf_puts(out, "\r\n") < 0)
-		return -1;
-	return 0;
+	if (!strpbrk(v, "\r\n")) {
+		put_line(out, f->label, v);
+		return;
+	}
+	put_text(out, f->label, "");
+	buf_puts(out, ":\r\n  ");
+	put_text(out, v, "  ");
+	buf_puts(out, "\r\n");
 }
 
 int mail_office_body(struct buf *out, const struct submission *sub)
 {
 	char when[128];
 	received_text(sub, when, sizeof when);
-	if (buf_puts(out, "Neuer Antrag über das Serviceportal\r\n\r\n") < 0 ||
-	    put_line(out, "Vorgangsnummer", sub->reference) < 0 ||
-	    put_line(out, "Stadt", sub->city_name) < 0 ||
-	    put_line(out, "Leistung", sub->service_title) < 0 ||
-	    put_line(out, "Zuständige Stelle", sub->office_name) < 0 ||
-	    put_line(out, "Eingegangen", when) < 0 ||
-	    put_heading(out, "Angaben", 7) < 0)
-		return -1;
+	buf_puts(out, "Neuer Antrag über das Serviceportal\r\n\r\n");
+	put_line(out, "Vorgangsnummer", sub->reference);
+	put_line(out, "Stadt", sub->city_name);
+	put_line(out, "Leistung", sub->service_title);
+	put_line(out, "Zuständige Stelle", sub->office_name);
+	put_line(out, "Eingegangen", when);
+	put_heading(out, "Angaben", 7);
 	for (size_t i = 0; i < sub->n_fields; i++)
-		if (put_field(out, &sub->fields[i]) < 0)
-			return -1;
+		put_field(out, &sub->fields[i]);
 	if (sub->n_files > 0) {
-		if (put_heading(out, "Anhänge", 7) < 0)
-			return -1;
+		put_heading(out, "Anhänge", 7);
 		for (size_t i = 0; i < sub->n_files; i++) {
 			const struct sub_file *f = &sub->files[i];
-			if (buf_printf(out, "%zu. ", i + 1) < 0 ||
-			    put_text(out, f->filename, "") < 0 ||
-			    buf_puts(out, " – ") < 0 ||
-			    put_text(out, f->label, "") < 0 ||
-			    buf_puts(out, " (") < 0 ||
-			    put_text(out, f->mime, "") < 0 ||
-			    buf_printf(out, ", %zu Bytes)\r\n", f->len) < 0)
-				return -1;
+			buf_printf(out, "%zu. ", i + 1);
+			put_text(out, f->filename, "");
+			buf_puts(out, " – ");
+			put_text(out, f->label, "");
+			buf_puts(out, " (");
+			put_text(out, f->mime, "");
+			buf_printf(out, ", %zu Bytes)\r\n", f->len);
 		}
 	}
-	if (buf_puts(out, "\r\n-- \r\nDiese Nachricht wurde automatisch "
-		     "erzeugt. Eine Antwort geht an die antragstellende "
-		     "Person, sofern sie eine E-Mail-Adresse angegeben hat.\r\n") < 0)
-		return -1;
-	return 0;
+	buf_puts(out, "\r\n-- \r\nDiese Nachricht wurde automatisch "
+		 "erzeugt. Eine Antwort geht an die antragstellende "
+		 "Person, sofern sie eine E-Mail-Adresse angegeben hat.\r\n");
+	return buf_failed(out) ? -1 : 0;
 }
 
 /* No field values: only what the applicant needs to refer to the case. */
@@ -144,18 +122,17 @@ int mail_receipt_body(struct buf *out, const struct submission *sub)
 {
 	char when[128];
 	received_text(sub, when, sizeof when);
-	if (buf_puts(out, "Guten Tag,\r\n\r\nIhr Antrag ist bei uns "
-		     "eingegangen und gespeichert.\r\n\r\n") < 0 ||
-	    put_line(out, "Vorgangsnummer", sub->reference) < 0 ||
-	    put_line(out, "Leistung", sub->service_title) < 0 ||
-	    put_line(out, "Stadt", sub->city_name) < 0 ||
-	    put_line(out, "Zuständige Stelle", sub->office_name) < 0 ||
-	    put_line(out, "Eingegangen", when) < 0 ||
-	    buf_puts(out, "\r\nBitte geben Sie bei Rückfragen die "
-		     "Vorgangsnummer an. Zum Schutz Ihrer Daten enthält "
-		     "diese Bestätigung keine Angaben aus Ihrem Antrag.\r\n"
-		     "\r\n-- \r\nDiese Nachricht wurde automatisch erzeugt; "
-		     "bitte antworten Sie nicht darauf.\r\n") < 0)
-		return -1;
-	return 0;
+	buf_puts(out, "Guten Tag,\r\n\r\nIhr Antrag ist bei uns "
+		 "eingegangen und gespeichert.\r\n\r\n");
+	put_line(out, "Vorgangsnummer", sub->reference);
+	put_line(out, "Leistung", sub->service_title);
+	put_line(out, "Stadt", sub->city_name);
+	put_line(out, "Zuständige Stelle", sub->office_name);
+	put_line(out, "Eingegangen", when);
+	buf_puts(out, "\r\nBitte geben Sie bei Rückfragen die "
+		 "Vorgangsnummer an. Zum Schutz Ihrer Daten enthält "
+		 "diese Bestätigung keine Angaben aus Ihrem Antrag.\r\n"
+		 "\r\n-- \r\nDiese Nachricht wurde automatisch erzeugt; "
+		 "bitte antworten Sie nicht darauf.\r\n");
+	return buf_failed(out) ? -1 : 0;
 }

@@ -318,13 +318,6 @@ void deliver_worker_wake(struct deliver_worker *w)
 	pthread_mutex_unlock(&w->mu);
 }
 
-void deliver_worker_stats(struct deliver_worker *w, struct deliver_stats *out)
-{
-	pthread_mutex_lock(&w->mu);
-	*out = w->stats;
-	pthread_mutex_unlock(&w->mu);
-}
-
 void deliver_worker_stop(struct deliver_worker *w)
 {
 	if (!w)

@@ -11,7 +11,7 @@
  * retry.max, until retry.lifetime after the job was created, then failed;
  * permanent failure (5xx, or a message that cannot be built) -> failed at
  * once. Every failure is a log line with level=error and counts in
- * deliver_stats.failed (and in store_counts()). When the server cannot be
+ * store_counts() (and in the totals logged when the worker stops). When the server cannot be
  * reached at all the worker pauses instead of failing the whole queue one
  * job after another. */
 #ifndef DELIVER_WORKER_H
@@ -21,7 +21,7 @@
 
 struct deliver_worker;
 
-struct deliver_stats {          /* since start, for /metrics */
+struct deliver_stats {          /* since start, logged at the stop */
 	unsigned long long attempts, delivered, retried, failed;
 };
 
@@ -33,7 +33,6 @@ struct deliver_worker *deliver_worker_start(struct store *store,
 /* New jobs were committed: look now instead of at the next timer. Cheap,
  * callable from any thread, never blocks on SMTP. */
 void deliver_worker_wake(struct deliver_worker *w);
-void deliver_worker_stats(struct deliver_worker *w, struct deliver_stats *out);
 /* Lets the mail in flight finish (bounded by the SMTP timeouts), joins the
  * thread and frees w. Claimed but unsent jobs do not exist: the worker
  * claims one job at a time. NULL is ignored. */

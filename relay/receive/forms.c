@@ -162,9 +162,15 @@ int forms_dump_json(const struct forms *f, FILE *out)
 		}
 		buf_puts(&b, "]}");
 	}
-	int rc = buf_puts(&b, "\n]\n");
-	if (rc == 0 && fwrite(b.data, 1, b.len, out) != b.len)
+	buf_puts(&b, "\n]\n");
+	/* the appends above are checked here, once: never half a dump */
+	int rc = 0;
+	if (buf_failed(&b)) {
+		relay_log("error", "dump_too_large", "max=%zu", b.max);
 		rc = -1;
+	} else if (fwrite(b.data, 1, b.len, out) != b.len) {
+		rc = -1;
+	}
 	if (fflush(out) != 0 || ferror(out))
 		rc = -1;
 	buf_free(&b);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include "util/buf.h"
 #include "model/facts.h"
+#include "util/random.h"
 #include "../validate/validate.h"
 #include "forms.h"
 #include "log.h"
@@ -92,11 +93,25 @@ static enum MHD_Result send_page_ref(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
-static enum MHD_Result send_page(struct MHD_Connection *c, unsigned status,
-				 const char *ctype, const char *body, size_t len,
-				 const char *hname, const char *hval)
+/* The one check before a page leaves: the pages below are built without
+ * checking each append, and a buffer an append did not fit (buf_failed)
+ * holds a truncated page, which must not go out. */
+static enum MHD_Result send_buf(struct req *q, struct MHD_Connection *c,
+				unsigned status, const char *ctype, const struct buf *b,
+				const char *hname, const char *hval, enum referrer ref)
 {
-	return send_page_ref(c, status, ctype, body, len, hname, hval, REF_NONE);
+	if (buf_failed(b)) {
+		static const char msg[] = "Interner Fehler. Bitte versuchen Sie es "
+					  "später erneut.\n";
+		relay_log("error", "page_too_large", "status=%u max=%zu city=%s service=%s",
+			  status, b->max, q->city[0] ? q->city : "-",
+			  q->service[0] ? q->service : "-");
+		return send_page_ref(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				     "text/plain; charset=utf-8", msg, sizeof msg - 1,
+				     NULL, NULL, REF_NONE);
+	}
+	return send_page_ref(c, status, ctype, b->data ? b->data : "", b->len,
+			     hname, hval, ref);
 }
 
 /* An error for a person (themed page) or a program (JSON). */
@@ -128,7 +143,7 @@ static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c,
 		const struct city *city = q->cs ? q->cs->city : NULL;
 		if (!q->forms || !q->forms->renderer ||
 		    render_error_page(q->forms->renderer, city, (int)status, message,
-				      &b, &d) < 0) {
+				      &b, &d) < 0 || buf_failed(&b)) {
 			buf_reset(&b);
 			buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
 				 "<title>Fehler</title><p>");
@@ -137,8 +152,7 @@ static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c,
 		}
 		diags_free(&d);
 	}
-	enum MHD_Result r = send_page(c, status, ctype, b.data ? b.data : "", b.len,
-				      hname, hval);
+	enum MHD_Result r = send_buf(q, c, status, ctype, &b, hname, hval, REF_NONE);
 	buf_free(&b);
 	return r;
 }
@@ -330,9 +344,7 @@ static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
 	strftime(today, sizeof today, "%Y-%m-%d", &tm);
 	q->cs = forms_find(q->forms, q->city, q->service);
 	if (!q->cs || !validate_accepting(q->cs, today)) {
-		const struct city_service *cs = q->cs;
 		q->cs = NULL;
-		(void)cs;
 		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
 				  "Dieses Formular gibt es nicht oder es nimmt "
 				  "zurzeit keine Anträge an.", NULL, NULL);
@@ -396,7 +408,8 @@ static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
 		struct diags d;
 		diags_init(&d);
 		ctype = "text/html; charset=utf-8";
-		if (render_form_page(q->forms->renderer, q->cs, &st, &b, &d) < 0) {
+		if (render_form_page(q->forms->renderer, q->cs, &st, &b, &d) < 0 ||
+		    buf_failed(&b)) {
 			buf_reset(&b);
 			buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
 				 "<title>Fehler</title><h1>Es gibt ein Problem</h1><ul>");
@@ -412,9 +425,8 @@ static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
 		}
 		diags_free(&d);
 	}
-	enum MHD_Result r = send_page_ref(c, MHD_HTTP_UNPROCESSABLE_CONTENT, ctype,
-					  b.data ? b.data : "", b.len, NULL, NULL,
-					  REF_SAME_ORIGIN);
+	enum MHD_Result r = send_buf(q, c, MHD_HTTP_UNPROCESSABLE_CONTENT, ctype, &b,
+				     NULL, NULL, REF_SAME_ORIGIN);
 	buf_free(&b);
 	return r;
 }
@@ -435,24 +447,12 @@ static enum MHD_Result send_see_other(struct req *q, struct MHD_Connection *c,
 	else
 		buf_printf(&b, "<!doctype html><title>Gespeichert</title>"
 			   "<p><a href=\"%s\">Weiter</a></p>\n", loc);
-	enum MHD_Result r = send_page(c, MHD_HTTP_SEE_OTHER,
-				      q->want_json ? "application/json" :
-				      "text/html; charset=utf-8",
-				      b.data ? b.data : "", b.len, "Location", loc);
+	enum MHD_Result r = send_buf(q, c, MHD_HTTP_SEE_OTHER,
+				     q->want_json ? "application/json" :
+				     "text/html; charset=utf-8",
+				     &b, "Location", loc, REF_NONE);
 	buf_free(&b);
 	return r;
-}
-
-static void random_token(char out[32])
-{
-	static const char a[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char r[24];
-	if (getentropy(r, sizeof r) != 0)
-		memset(r, 7, sizeof r);
-	for (int i = 0; i < 24; i++)
-		out[i] = a[r[i] & 63];
-	out[24] = '\0';
 }
 
 static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
@@ -501,7 +501,7 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 		atomic_fetch_add(&s->rejected[RJ_HONEYPOT], 1);
 		relay_log("info", "honeypot", "city=%s service=%s", q->city, q->service);
 		char tok[32];
-		random_token(tok);
+		random_token(tok, 24);
 		return send_see_other(q, c, tok, "");
 	}
 	case V_OK:
@@ -510,7 +510,7 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 	if (!s->store) {                /* --no-store: the HTTP ceiling */
 		atomic_fetch_add(&s->accepted, 1);
 		char tok[32];
-		random_token(tok);
+		random_token(tok, 24);
 		return send_see_other(q, c, tok, "NOSTORE");
 	}
 	q->cr.item.sub = v.sub;
@@ -554,7 +554,7 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	diags_init(&d);
 	if (!q->cs || render_confirmation_page(q->forms->renderer, q->cs,
 					       sub->reference, sub->received_at,
-					       &b, &d) < 0) {
+					       &b, &d) < 0 || buf_failed(&b)) {
 		buf_reset(&b);
 		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
 			 "<title>Antrag eingegangen</title><h1>Antrag eingegangen</h1>"
@@ -563,8 +563,8 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 		buf_puts(&b, "</strong></p></html>\n");
 	}
 	diags_free(&d);
-	enum MHD_Result r = send_page(c, MHD_HTTP_OK, "text/html; charset=utf-8",
-				      b.data ? b.data : "", b.len, NULL, NULL);
+	enum MHD_Result r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b,
+				     NULL, NULL, REF_NONE);
 	buf_free(&b);
 	return r;
 }
@@ -587,8 +587,8 @@ static enum MHD_Result health(struct req *q, struct MHD_Connection *c)
 			   "\"failed\":%lld}\n", k.submissions, k.outbox_depth,
 			   k.oldest_undelivered_age, k.failed);
 	}
-	enum MHD_Result r = send_page(c, status, "application/json", b.data, b.len,
-				      NULL, NULL);
+	enum MHD_Result r = send_buf(q, c, status, "application/json", &b, NULL, NULL,
+				     REF_NONE);
 	buf_free(&b);
 	return r;
 }
@@ -643,8 +643,8 @@ static enum MHD_Result metrics(struct req *q, struct MHD_Connection *c)
 			   commits, rows, k.submissions, k.outbox_depth,
 			   k.oldest_undelivered_age, k.delivered, k.retrying, k.failed);
 	}
-	enum MHD_Result r = send_page(c, MHD_HTTP_OK, "text/plain; version=0.0.4",
-				      b.data, b.len, NULL, NULL);
+	enum MHD_Result r = send_buf(q, c, MHD_HTTP_OK, "text/plain; version=0.0.4", &b,
+				     NULL, NULL, REF_NONE);
 	buf_free(&b);
 	return r;
 }

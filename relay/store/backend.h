@@ -66,7 +66,9 @@ struct store_ops {
 extern const struct store_ops store_sqlite_ops;
 
 /* A new reference ("<prefix>-<year>-" + 6 of 32 symbols) and token (24
- * chars base64url, 144 bits) from getrandom(2). 0 ok, -1 (errno set). */
+ * chars base64url, 144 bits) from util/random (which exits rather than
+ * give predictable bytes). 0 ok, -1 when the prefix makes the reference
+ * too long. */
 int store_new_ids(const char *prefix, int year, char reference[24],
 		  char token[32]);
 #endif

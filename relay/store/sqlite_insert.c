@@ -73,7 +73,7 @@ static int insert_row(struct sq_store *s, struct ins_stmts *p, struct store_item
 	const struct submission *sub = it->sub;
 	for (int tries = 0; tries < 8; tries++) {
 		if (store_new_ids(it->ref_prefix, year, it->reference, it->token) < 0) {
-			snprintf(s->base.err, sizeof s->base.err, "getrandom: %s", strerror(errno));
+			snprintf(s->base.err, sizeof s->base.err, "cannot make a reference");
 			return -1;
 		}
 		sqlite3_stmt *st = p->sub;

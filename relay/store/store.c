@@ -2,11 +2,10 @@
  * by the database string and hands every call to it (backend.h); and the
  * references and tokens every backend stores. */
 #include "backend.h"
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
-#include <sys/random.h>
+#include "util/random.h"
 
 static const struct {
 	const char *scheme;
@@ -177,30 +176,12 @@ int store_counts(struct store *s, long long now, struct store_counts *c)
 /* ---- insert ---- */
 
 static const char ref_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";   /* 32 */
-static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int random_bytes(unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t r = getrandom(p, n, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
 
 static int make_reference(const char *prefix, int year, char out[24])
 {
 	unsigned char r[6];
 	char tail[7];
-	if (random_bytes(r, sizeof r) < 0)
-		return -1;
+	random_bytes(r, sizeof r);
 	for (int i = 0; i < 6; i++)
 		tail[i] = ref_alphabet[r[i] & 31];  /* 32 symbols: no bias */
 	tail[6] = '\0';
@@ -208,28 +189,10 @@ static int make_reference(const char *prefix, int year, char out[24])
 	return n > 0 && n < 24 ? 0 : -1;
 }
 
-/* 18 random bytes -> 24 base64url characters, no padding. */
-static int make_token(char out[32])
-{
-	unsigned char r[18];
-	if (random_bytes(r, sizeof r) < 0)
-		return -1;
-	char *o = out;
-	for (int i = 0; i < 18; i += 3) {
-		unsigned v = (unsigned)r[i] << 16 | (unsigned)r[i + 1] << 8 | r[i + 2];
-		*o++ = b64url[v >> 18 & 63];
-		*o++ = b64url[v >> 12 & 63];
-		*o++ = b64url[v >> 6 & 63];
-		*o++ = b64url[v & 63];
-	}
-	*o = '\0';
-	return 0;
-}
-
 /* For the backends (backend.h): both ids of a new submission. */
 int store_new_ids(const char *prefix, int year, char reference[24],
 		  char token[32])
 {
-	return make_reference(prefix, year, reference) < 0 ||
-	       make_token(token) < 0 ? -1 : 0;
+	random_token(token, 24);        /* 144 bits, base64url */
+	return make_reference(prefix, year, reference);
 }

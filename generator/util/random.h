@@ -1,0 +1,15 @@
+/* random.h - the one source of unpredictable bytes (confirmation tokens,
+ * reference numbers): the kernel's CSPRNG through getrandom(2). When the
+ * kernel gives none the process says why and exits: a predictable token
+ * would let anyone read someone else's confirmation, so there is no
+ * fallback and no error to forget to check. */
+#ifndef RANDOM_H
+#define RANDOM_H
+#include <stddef.h>
+
+/* n random bytes into p; blocks until the kernel's pool is seeded. */
+void random_bytes(void *p, size_t n);
+/* n random base64url characters (A-Z a-z 0-9 - _, 6 bits each) and a NUL
+ * into out, which holds n + 1. */
+void random_token(char *out, size_t n);
+#endif

@@ -1,0 +1,280 @@
+/* util_helpers.c - unit tests of the small shared helpers in
+ * generator/util: the bounded buffer's sticky failure, the string map, the
+ * UTF-8 decoder and the random source. */
+#include "deliver/mail.h"
+#include "util/buf.h"
+#include "util/random.h"
+#include "util/strmap.h"
+#include "util/utf8.h"
+#include "write/output.h"
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+/* ---- buf: the sticky failure ---- */
+
+static void test_buf_sticky(void)
+{
+	struct buf b;
+	buf_init(&b, 8);
+	ok(!buf_failed(&b) && buf_puts(&b, "abcdef") == 0 && !buf_failed(&b),
+	   "buf: appends within max do not fail");
+	ok(buf_puts(&b, "ghi") < 0 && buf_failed(&b) && b.len == 6 &&
+	   strcmp(b.data, "abcdef") == 0,
+	   "buf: an append past max fails, sets the flag, leaves the bytes");
+	ok(buf_putc(&b, 'g') < 0 && buf_puts(&b, "") < 0 && b.len == 6 && buf_failed(&b),
+	   "buf: after a failure even an append that fits is a no-op");
+	ok(buf_printf(&b, "%d", 1) < 0 && buf_put_html(&b, "x", 1) < 0 &&
+	   buf_put_json(&b, "x", 1) < 0 && buf_append(&b, "x", 1) < 0 && b.len == 6,
+	   "buf: every append function honours the flag");
+	buf_reset(&b);
+	ok(!buf_failed(&b) && buf_puts(&b, "12345678") == 0 && b.len == 8,
+	   "buf: buf_reset starts afresh (exactly max fits)");
+	ok(buf_printf(&b, "%s", "9") < 0 && buf_failed(&b) && b.len == 8 &&
+	   strcmp(b.data, "12345678") == 0, "buf: buf_printf past max fails sticky");
+	buf_free(&b);
+	ok(!buf_failed(&b), "buf: buf_free clears the flag");
+	buf_init(&b, 4);
+	ok(buf_put_html(&b, "<<", 2) < 0 && buf_failed(&b) && b.len == 4,
+	   "buf: an escape that grows past max fails (\"&lt;\" fits, the second not)");
+	buf_free(&b);
+}
+
+/* The one check before a page or a mail leaves. */
+static void test_buf_checked_once(const char *tmp)
+{
+	char dest[512];
+	int w = snprintf(dest, sizeof dest, "%s/site", tmp);
+	struct diags d;
+	diags_init(&d);
+	struct output *o = w > 0 && (size_t)w < sizeof dest ? output_open(dest, 0, &d) : NULL;
+	struct buf b;
+	buf_init(&b, 4);
+	buf_puts(&b, "<p>cut off</p>");
+	int rc = o ? output_write_buf(o, "page.html", &b, NULL) : 0;
+	ok(o && rc < 0 && d.n == 1 && strstr(d.v[0].msg, "larger than 4 bytes"),
+	   "output: a page whose buffer failed is not written, with a diagnostic");
+	struct output_stats st;
+	ok(o && output_commit(o, &st, &d) < 0 && access(dest, F_OK) < 0,
+	   "output: the build then fails and no site appears");
+	buf_free(&b);
+	diags_free(&d);
+
+	struct sub_field f = { .name = "text", .label = "Text", .value = "x" };
+	struct submission sub = {
+		.reference = "DOR-2026-4K7P9X", .city_name = "Dorsten",
+		.service_title = "Test", .office_name = "Amt",
+		.received_at = "2026-11-25T20:41:07Z", .fields = &f, .n_fields = 1,
+	};
+	buf_init(&b, 64);
+	ok(mail_office_body(&b, &sub) < 0 && buf_failed(&b),
+	   "mail: a body larger than its buffer fails the build of the mail");
+	buf_reset(&b);
+	ok(mail_receipt_body(&b, &sub) < 0, "mail: the receipt too");
+	buf_free(&b);
+	buf_init(&b, 0);
+	ok(mail_office_body(&b, &sub) == 0 && !buf_failed(&b) && strstr(b.data, "Text: x\r\n"),
+	   "mail: a body that fits is built");
+	buf_free(&b);
+}
+
+/* ---- strmap ---- */
+
+static void test_strmap_basics(void)
+{
+	struct strmap m;
+	bool added;
+	strmap_init(&m, 0);
+	ok(strmap_get(&m, "a", 1) == NULL, "strmap: an empty map has no key");
+	struct strmap_slot *sl = strmap_put(&m, "alpha", 5, &added);
+	ok(sl && added && sl->val == NULL && strcmp(sl->key, "alpha") == 0,
+	   "strmap: a new key is added with no value");
+	sl->val = strmap_strdup(&m, "one");
+	sl = strmap_put(&m, "alpha", 5, &added);
+	ok(sl && !added && strcmp(sl->val, "one") == 0,
+	   "strmap: putting a present key keeps its value");
+	/* keys are bytes with a length: a prefix of a longer string */
+	const char *path = "dorsten/leistungen/x.html";
+	sl = strmap_put(&m, path, 7, &added);
+	ok(sl && added && strcmp(sl->key, "dorsten") == 0 && sl->key != path,
+	   "strmap: a key given by length is copied and NUL-terminated");
+	ok(strmap_get(&m, "dorsten", 7) && !strmap_get(&m, path, strlen(path)) &&
+	   !strmap_get(&m, "dorste", 6), "strmap: lookups compare length and bytes");
+	ok(m.n == 2, "strmap: counts its keys (%zu)", m.n);
+	strmap_free(&m);
+}
+
+static void test_strmap_grow(void)
+{
+	struct strmap m;
+	bool added;
+	strmap_init(&m, 0);
+	enum { N = 5000 };
+	int good = 1;
+	for (int i = 0; i < N && good; i++) {
+		char k[32];
+		int w = snprintf(k, sizeof k, "page-%d.html", i);
+		struct strmap_slot *sl = strmap_put(&m, k, (size_t)w, &added);
+		good = sl && added;
+		if (good)
+			sl->val = (void *)(size_t)(i + 1);
+	}
+	size_t seen = 0;
+	for (int i = 0; i < N && good; i++) {
+		char k[32];
+		int w = snprintf(k, sizeof k, "page-%d.html", i);
+		struct strmap_slot *sl = strmap_get(&m, k, (size_t)w);
+		good = sl && sl->val == (void *)(size_t)(i + 1);
+	}
+	struct strmap_slot *sl;
+	for (size_t i = 0; (sl = strmap_next(&m, &i));)
+		seen++;
+	ok(good && m.n == N && seen == N,
+	   "strmap: %d keys survive growing, each found once by iteration", N);
+	ok(m.cap >= 2 * m.n, "strmap: stays at most half full (%zu of %zu)", m.n, m.cap);
+	strmap_free(&m);
+}
+
+static void test_strmap_bound(void)
+{
+	struct strmap m;
+	bool added;
+	strmap_init(&m, 3);
+	int rc = strmap_put(&m, "a", 1, &added) && strmap_put(&m, "b", 1, &added) &&
+		 strmap_put(&m, "c", 1, &added);
+	ok(rc && strmap_put(&m, "d", 1, &added) == NULL && m.n == 3,
+	   "strmap: a full map refuses a new key");
+	ok(strmap_put(&m, "b", 1, &added) != NULL && !added,
+	   "strmap: a full map still finds a present key");
+	strmap_free(&m);
+}
+
+/* ---- UTF-8 ---- */
+
+static void test_utf8_seq(void)
+{
+	static const struct { const char *s; size_t n, want; const char *what; } t[] = {
+		{ "a", 1, 1, "ASCII" },
+		{ "\xc3\xa4x", 3, 2, "two bytes (U+00E4)" },
+		{ "\xe2\x82\xac", 3, 3, "three bytes (U+20AC)" },
+		{ "\xf0\x9f\x98\x80", 4, 4, "four bytes (U+1F600)" },
+		{ "\xf4\x8f\xbf\xbf", 4, 4, "U+10FFFF" },
+		{ "", 0, 0, "nothing" },
+		{ "\x80", 1, 0, "a lone continuation byte" },
+		{ "\xc0\xaf", 2, 0, "overlong two bytes" },
+		{ "\xe0\x80\xaf", 3, 0, "overlong three bytes" },
+		{ "\xf0\x80\x80\xaf", 4, 0, "overlong four bytes" },
+		{ "\xed\xa0\x80", 3, 0, "a surrogate (U+D800)" },
+		{ "\xf4\x90\x80\x80", 4, 0, "beyond U+10FFFF" },
+		{ "\xf5\x80\x80\x80", 4, 0, "lead byte F5" },
+		{ "\xe2\x82", 2, 0, "cut off by the end" },
+		{ "\xe2\x82\xac", 2, 0, "cut off by n, not by a NUL" },
+		{ "\xe2(\xac", 3, 0, "a bad continuation byte" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		size_t got = utf8_seq(t[i].s, t[i].n);
+		ok(got == t[i].want, "utf8_seq: %s -> %zu (got %zu)", t[i].what,
+		   t[i].want, got);
+	}
+	ok(utf8_valid("Stra\xc3\x9f" "e \xe2\x82\xac", 11) &&
+	   !utf8_valid("ab\xc3", 3) && utf8_valid("", 0),
+	   "utf8_valid: walks the same decoder over a whole string");
+}
+
+/* ---- random ---- */
+
+static void test_random_token(void)
+{
+	char a[25], b[25];
+	random_token(a, 24);
+	random_token(b, 24);
+	ok(strlen(a) == 24 && strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				     "qrstuvwxyz0123456789-_") == 24,
+	   "random: a token is 24 base64url characters and a NUL");
+	ok(strcmp(a, b) != 0, "random: two tokens differ");
+	/* every one of the 64 symbols turns up in 64 KiB of token */
+	static char big[65537];
+	random_token(big, sizeof big - 1);
+	int seen[256] = { 0 }, kinds = 0;
+	for (size_t i = 0; i < sizeof big - 1; i++)
+		kinds += !seen[(unsigned char)big[i]]++;
+	ok(kinds == 64 && big[sizeof big - 1] == '\0',
+	   "random: a long token uses all 64 symbols (%d)", kinds);
+	unsigned char z[1000] = { 0 }, zero[1000] = { 0 };
+	random_bytes(z, sizeof z);
+	ok(memcmp(z, zero, sizeof z) != 0, "random: 1000 bytes come back filled");
+}
+
+/* In a child whose getrandom(2) fails (a seccomp filter answers ENOSYS),
+ * random_token must end the process and never print a token. */
+static void test_random_no_entropy(void)
+{
+	int fds[2];
+	if (pipe(fds) < 0) {
+		ok(0, "random: pipe: %s", strerror(errno));
+		return;
+	}
+	fflush(stdout);     /* the child's exit() flushes it again otherwise */
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getrandom, 0, 1),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { sizeof f / sizeof f[0], f };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(99);
+		char tok[25];
+		random_token(tok, 24);
+		if (write(fds[1], tok, 24) < 0)
+			_exit(98);
+		_exit(0);
+	}
+	close(fds[1]);
+	char got[64];
+	ssize_t n = pid > 0 ? read(fds[0], got, sizeof got) : -1;
+	close(fds[0]);
+	int st = 0;
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	ok(pid > 0 && n == 0 && code != 0 && code != 99 && code != 98,
+	   "random: without entropy the process exits (status %d) and gives no token", code);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/util_helpers.XXXXXX";
+	const char *tmp = getenv("TEST_TMP");   /* set by tests/run */
+	if (!tmp)
+		tmp = mkdtemp(dir);
+	test_buf_sticky();
+	if (tmp)
+		test_buf_checked_once(tmp);
+	else
+		ok(0, "a temporary directory: %s", strerror(errno));
+	test_strmap_basics();
+	test_strmap_grow();
+	test_strmap_bound();
+	test_utf8_seq();
+	test_random_token();
+	test_random_no_entropy();
+	if (tmp == dir)
+		rmdir(dir);     /* empty: the failed build removed its own */
+	return tap_exit();
+}
