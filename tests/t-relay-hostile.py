@@ -65,6 +65,14 @@ for chunked in (False, True):
     ok(alive(), "relayd still answers after the boundary cases (%s)" % how)
 
 ok(count_submissions(r) == 0, "nothing stored from hostile bodies", count_submissions(r))
+st, h, _ = r.request("GET", "/healthz")
+ok(h.get("content-security-policy", "").startswith("default-src 'none'") and
+   "frame-ancestors 'none'" in h.get("content-security-policy", ""),
+   "answers that are no page load nothing (Content-Security-Policy default-src 'none')", h)
+st, h, _ = r.request("GET", "/gibt-es-nicht")
+csp = h.get("content-security-policy", "")
+ok(st == 404 and "style-src" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp,
+   "the themed 404 page carries the pages' policy as a header", csp)
 # The same daemon still takes a real application afterwards.
 st, _, _ = post(r, "dorsten", "hundeanmeldung", valid_values(H))
 ok(st == 303, "a valid multipart post afterwards -> 303", st)

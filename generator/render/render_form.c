@@ -19,6 +19,11 @@ struct renderer *renderer_open(struct catalog *c, struct source *themes,
 	return r;
 }
 
+const char *renderer_csp(const struct renderer *r)
+{
+	return r->csp;
+}
+
 void renderer_close(struct renderer *r)
 {
 	if (!r)

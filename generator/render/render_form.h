@@ -35,6 +35,9 @@ struct renderer;
 struct renderer *renderer_open(struct catalog *c, struct source *themes,
 			       const char *relay_url, struct diags *d);
 void renderer_close(struct renderer *r);
+/* The Content-Security-Policy of every page it renders (the layout's
+ * <meta>); relayd also sends it as a header. */
+const char *renderer_csp(const struct renderer *r);
 /* The service page with its form, errors and values; status 422 page. */
 int render_form_page(struct renderer *r, const struct city_service *cs,
 		     const struct form_state *st, struct buf *out, struct diags *d);

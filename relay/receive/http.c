@@ -71,10 +71,15 @@ const char *reject_reason_name(enum reject_reason r)
  * still sends nothing to any other site. */
 enum referrer { REF_NONE, REF_SAME_ORIGIN };
 
+/* Every answer carries a Content-Security-Policy: the page's own policy
+ * (the same the layout puts in a <meta>, from the renderer) and that no
+ * other site may frame it; JSON and plain answers load nothing at all. */
+#define CSP_NOTHING "default-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
 static enum MHD_Result send_page_ref(struct MHD_Connection *c, unsigned status,
 				     const char *ctype, const char *body, size_t len,
 				     const char *hname, const char *hval,
-				     enum referrer ref)
+				     enum referrer ref, const char *csp)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
 					MHD_RESPMEM_MUST_COPY);
@@ -86,6 +91,7 @@ static enum MHD_Result send_page_ref(struct MHD_Connection *c, unsigned status,
 	MHD_add_response_header(r, "Referrer-Policy", ref == REF_SAME_ORIGIN ?
 				"same-origin" : "no-referrer");
 	MHD_add_response_header(r, "X-Robots-Tag", "noindex");
+	MHD_add_response_header(r, "Content-Security-Policy", csp);
 	if (hname)
 		MHD_add_response_header(r, hname, hval);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
@@ -108,10 +114,15 @@ static enum MHD_Result send_buf(struct req *q, struct MHD_Connection *c,
 			  q->service[0] ? q->service : "-");
 		return send_page_ref(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				     "text/plain; charset=utf-8", msg, sizeof msg - 1,
-				     NULL, NULL, REF_NONE);
+				     NULL, NULL, REF_NONE, CSP_NOTHING);
 	}
+	char csp[1024];
+	const char *page = strncmp(ctype, "text/html", 9) || !q->forms ||
+		!q->forms->renderer ? NULL : renderer_csp(q->forms->renderer);
+	int n = page ? snprintf(csp, sizeof csp, "%s; frame-ancestors 'none'", page) : -1;
 	return send_page_ref(c, status, ctype, b->data ? b->data : "", b->len,
-			     hname, hval, ref);
+			     hname, hval, ref,
+			     n > 0 && (size_t)n < sizeof csp ? csp : CSP_NOTHING);
 }
 
 /* An error for a person (themed page) or a program (JSON). */

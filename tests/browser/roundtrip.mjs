@@ -67,6 +67,13 @@ async function main() {
 			return route.fulfill({ path: file });
 		});
 		const posts = [];
+		// The relay's pages send their Content-Security-Policy as a header
+		// (the static pages as <meta>): no violation anywhere on the way.
+		const violations = [];
+		page.on('console', m => {
+			if (m.type() === 'error' && /Content Security Policy/.test(m.text()))
+				violations.push(m.text().slice(0, 200));
+		});
 		page.on('request', r => {
 			if (r.method() === 'POST')
 				posts.push({ url: r.url(), origin: r.headers()['origin'] || null });
@@ -81,6 +88,9 @@ async function main() {
 		// 1. The mistake: the relay answers with the form and its errors.
 		let resp = await submit(page);
 		ok(resp.status() === 422, 'first post with a missing field -> 422', resp.status());
+		const csp = resp.headers()['content-security-policy'] || '';
+		ok(/script-src/.test(csp) && /frame-ancestors 'none'/.test(csp) && !/unsafe-inline/.test(csp),
+			'the error page is sent with a Content-Security-Policy header', csp);
 		const styled = await page.evaluate(() =>
 			getComputedStyle(document.querySelector('.error-summary')).borderTopStyle !== 'none');
 		ok(styled, 'the error page has its stylesheet');
@@ -130,6 +140,7 @@ async function main() {
 		const ref = await refs.count() === 1 ? (await refs.innerText()).trim() : null;
 		ok(ref && /^[A-Z]+-\d{4}-/.test(ref), 'the confirmation page shows the reference number', ref);
 		fs.writeFileSync(spec.out, JSON.stringify({ reference: ref, confirmation_url: final }));
+		ok(violations.length === 0, 'no Content-Security-Policy violation on the whole way', violations);
 	} finally {
 		await browser.close();
 	}
