@@ -51,6 +51,22 @@ static struct forms *load_forms(const struct relay_config *cfg)
 	return forms_load(cfg->content_dir, cfg->themes_dir, action, stderr);
 }
 
+/* In this order: the admin socket (it uses the store), the store, the
+ * lock, the forms (dropping the "current" reference frees them), the
+ * configuration. Each may be absent. */
+static void release_all(struct admin_server *admin, struct store *store,
+			int lock_fd, struct relay_config *cfg)
+{
+	admin_stop(admin);
+	store_close(store);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	struct forms *cur = forms_acquire();
+	forms_release(cur);
+	forms_release(cur);
+	config_free(cfg);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cfgpath = NULL;
@@ -140,13 +156,7 @@ int main(int argc, char **argv)
 		if (admin && !(store = store_open(cfg->database, err, sizeof err)))
 			relay_log("error", "store_open", "error=\"%s\"", err);
 		if (!store) {
-			admin_stop(admin);
-			if (lock_fd >= 0)
-				close(lock_fd);
-			struct forms *cur = forms_acquire();
-			forms_release(cur);
-			forms_release(cur);
-			config_free(cfg);
+			release_all(admin, NULL, lock_fd, cfg);
 			return 1;
 		}
 	}
@@ -156,8 +166,7 @@ int main(int argc, char **argv)
 	if (store) {
 		worker = deliver_worker_start(store, cfg);
 		if (!worker) {
-			store_close(store);
-			config_free(cfg);
+			release_all(admin, store, lock_fd, cfg);
 			return 1;
 		}
 		after = wake_worker;
@@ -167,9 +176,7 @@ int main(int argc, char **argv)
 	if (server_start(&srv, cfg, store, after, after_ctx) < 0 ||
 	    (admin && admin_serve(admin, store, after, after_ctx) < 0)) {
 		deliver_worker_stop(worker);
-		admin_stop(admin);
-		store_close(store);
-		config_free(cfg);
+		release_all(admin, store, lock_fd, cfg);
 		return 1;
 	}
 	relay_log("info", "started", "listen=%s port=%u database=%s store=%s admin_socket=%s",
@@ -200,15 +207,7 @@ int main(int argc, char **argv)
 	deliver_worker_stop(worker);
 	/* admin commands are served until the end: relayctl never finds the
 	 * lock held and nobody answering for longer than the shutdown */
-	admin_stop(admin);
-	store_close(store);
-	if (lock_fd >= 0)
-		close(lock_fd);
-	/* drop the "current" reference: frees the forms */
-	struct forms *cur = forms_acquire();
-	forms_release(cur);
-	forms_release(cur);
-	config_free(cfg);
+	release_all(admin, store, lock_fd, cfg);
 	relay_log("info", "stopped", "%s", "");
 	return 0;
 }
