@@ -147,8 +147,12 @@ site: check-deps
 	./bin/sitegen build --content content --themes themes --out site
 
 # The whole suite runs against the ASan/UBSan build.
+# The fuzz harnesses are built when clang is there (tests/t-fuzz.sh says
+# "not ok" when it is not).
+HAVE_CLANG := $(shell command -v $(FUZZ_CC) 2>/dev/null)
 test: check-deps
-	@$(MAKE) --no-print-directory $(BINS) $(ASAN_BINS) $(UNIT_BINS)
+	@$(MAKE) --no-print-directory $(BINS) $(ASAN_BINS) $(UNIT_BINS) \
+		$(if $(HAVE_CLANG),$(FUZZ_BINS))
 	@sh tests/run
 
 # Every harness for FUZZ_SECONDS (default 60) each, one after the other:
