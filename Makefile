@@ -44,7 +44,7 @@ BINS      = bin/sitegen bin/relayd bin/relayctl
 ASAN_BINS = $(patsubst bin/%,bin/asan/%,$(BINS))
 UNIT_BINS = $(patsubst tests/unit/%.c,bin/asan/tests/%,$(UNIT_SRC))
 
-.PHONY: all deps site test test-asan check-deps bench bench-relay clean
+.PHONY: all deps site test test-asan check-deps bench bench-relay fuzz fuzz-bins clean
 all: $(BINS)
 
 build/rel/%.o: %.c
@@ -54,7 +54,24 @@ build/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
 
-# $(1): flavour (rel, asan)
+# The fuzz flavour (build/fuzz/, bin/fuzz/): clang with libFuzzer's
+# coverage instrumentation and ASan/UBSan; see tests/fuzz/README.md.
+FUZZ_CC      = clang
+FUZZ_SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = http yaml_catalog mustache markdown config admin mail
+FUZZ_BINS    = $(patsubst %,bin/fuzz/fuzz_%,$(FUZZ_TARGETS))
+# Harnesses find tests/fixtures and themes/ here unless $$FUZZ_ROOT is set.
+build/fuzz/tests/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+		-DFUZZ_ROOT='"$(CURDIR)"' -MMD -MP -c -o $@ $<
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+# $(1): flavour (rel, asan, fuzz)
 define archives
 build/$(1)/libcatalog.a: $(call objs,$(1),$(CATALOG_SRC))
 build/$(1)/librender.a: $(call objs,$(1),$(RENDER_SRC))
@@ -63,6 +80,7 @@ build/$(1)/librelay.a: $(call objs,$(1),$(RELAY_SRC))
 endef
 $(eval $(call archives,rel))
 $(eval $(call archives,asan))
+$(eval $(call archives,fuzz))
 build/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
@@ -97,6 +115,20 @@ bin/asan/tests/%: build/asan/tests/unit/%.o $(call libs,asan,$(TEST_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
 
+# One harness per input format, linked with only the archives it needs.
+FUZZ_LIBS_http         = relay render catalog
+FUZZ_LIBS_yaml_catalog = catalog
+FUZZ_LIBS_mustache     = render catalog
+FUZZ_LIBS_markdown     = render catalog
+FUZZ_LIBS_config       = relay catalog
+FUZZ_LIBS_admin        = relay catalog
+FUZZ_LIBS_mail         = relay catalog
+.SECONDARY: $(patsubst %,build/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
+.SECONDEXPANSION:
+bin/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $$(call libs,fuzz,$$(FUZZ_LIBS_$$*))
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LDLIBS)
+
 # Driver for bench/history.sh: times the git history walk.
 bin/history-bench: build/rel/bench/history_bench.o $(call libs,rel,site render catalog)
 	@mkdir -p bin
@@ -115,9 +147,20 @@ site: check-deps
 	./bin/sitegen build --content content --themes themes --out site
 
 # The whole suite runs against the ASan/UBSan build.
+# The fuzz harnesses are built when clang is there (tests/t-fuzz.sh says
+# "not ok" when it is not).
+HAVE_CLANG := $(shell command -v $(FUZZ_CC) 2>/dev/null)
 test: check-deps
-	@$(MAKE) --no-print-directory $(BINS) $(ASAN_BINS) $(UNIT_BINS)
+	@$(MAKE) --no-print-directory $(BINS) $(ASAN_BINS) $(UNIT_BINS) \
+		$(if $(HAVE_CLANG),$(FUZZ_BINS))
 	@sh tests/run
+
+# Every harness for FUZZ_SECONDS (default 60) each, one after the other:
+# executions, coverage and crashes per target; non-zero on any finding.
+fuzz-bins: $(FUZZ_BINS)
+fuzz: check-deps
+	@$(MAKE) --no-print-directory fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 bench: check-deps
 	@$(MAKE) --no-print-directory $(BINS)

@@ -8,7 +8,11 @@ cd "$(dirname "$0")/.." || exit 2
 
 DEBS="build-essential pkg-config libcmark-dev libyaml-dev libcurl4-openssl-dev libgit2-dev
 libsqlite3-dev libmicrohttpd-dev sqlite3 git python3 python3-aiosmtpd chromium hugo
-fonts-liberation fonts-dejavu-core systemd"
+fonts-liberation fonts-dejavu-core systemd clang libclang-rt-14-dev"
+
+# clang and libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/). clang
+# only recommends the runtime with libFuzzer and the sanitizers, and the
+# install below skips recommendations, so both are named.
 
 missing=""
 for p in $DEBS; do

@@ -109,11 +109,27 @@ static int encode_words(struct buf *out, const char *s, size_t *col)
 	return 0;
 }
 
+/* Folding happens only at spaces: a word longer than a continuation line
+ * (" " + word) would stay one overlong line, beyond RFC 5322's hard limit
+ * of 998 characters when long enough. Such text is encoded instead:
+ * encoded-words can be split anywhere. */
+static bool words_fit(const char *s)
+{
+	for (const char *p = s; *p;) {
+		size_t n = strcspn(p, " ");
+		if (n > MAIL_LINE_MAX - 1)
+			return false;
+		p += n;
+		p += strspn(p, " ");
+	}
+	return true;
+}
+
 int rfc2047_text(struct buf *out, const char *s, size_t *col)
 {
 	if (has_ctl(s) || !utf8_valid(s, strlen(s)))
 		return -1;
-	if (plain_ascii(s))
+	if (plain_ascii(s) && words_fit(s))
 		return fold_ascii(out, s, col);
 	return encode_words(out, s, col);
 }
@@ -135,10 +151,17 @@ int rfc2047_phrase(struct buf *out, const char *s, size_t *col)
 {
 	if (has_ctl(s) || !utf8_valid(s, strlen(s)))
 		return -1;
-	if (!plain_ascii(s))
+	if (!plain_ascii(s) || !words_fit(s))
 		return encode_words(out, s, col);
 	if (*s && atext_or_space(s))
 		return fold_ascii(out, s, col);
+	/* a quoted-string cannot be folded: one that does not fit a line
+	 * is encoded */
+	size_t quoted = 2;
+	for (const char *p = s; *p; p++)
+		quoted += 1 + (*p == '"' || *p == '\\');
+	if (*col + quoted > MAIL_LINE_MAX)
+		return encode_words(out, s, col);
 	size_t before = out->len;
 	if (buf_putc(out, '"') < 0)
 		return -1;

@@ -15,7 +15,9 @@
 
 /* Appends unstructured header text (e.g. a Subject) to out. *col is the
  * column the text starts at (e.g. 9 after "Subject: ") and is updated.
- * Printable ASCII stays readable and is folded at spaces; anything else is
+ * Printable ASCII stays readable and is folded at spaces (text with a word
+ * too long for a line of its own is encoded: RFC 5322 limits a line to 998
+ * characters, and folding only happens at spaces); anything else is
  * written as UTF-8 "B" encoded-words of at most 75 characters that never
  * split a UTF-8 sequence, one per folded line. Fails (-1) on CR, LF, other
  * control characters, invalid UTF-8 or when out is full. */

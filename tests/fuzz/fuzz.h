@@ -1,0 +1,69 @@
+/* fuzz.h - small helpers shared by the libFuzzer harnesses in tests/fuzz/.
+ * Header-only: every harness is one .c file linked against the build/fuzz
+ * archives it needs (see the Makefile). */
+#ifndef FUZZ_H
+#define FUZZ_H
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#ifndef FUZZ_ROOT
+#define FUZZ_ROOT "."
+#endif
+
+/* The project root (fixtures, themes): $FUZZ_ROOT, else the checkout the
+ * harness was built in. */
+static inline const char *fuzz_root(void)
+{
+	const char *r = getenv("FUZZ_ROOT");
+	return r && *r ? r : FUZZ_ROOT;
+}
+
+/* The project's code logs to stderr (relayd's key=value lines, diagnostics).
+ * At thousands of inputs a second that drowns libFuzzer's own lines, so
+ * stdio's stderr goes to /dev/null unless FUZZ_VERBOSE is set. libFuzzer
+ * keeps the FILE it took at start-up, and the sanitizers write to fd 2
+ * directly: crash reports still appear. */
+static inline void fuzz_quiet(void)
+{
+	if (getenv("FUZZ_VERBOSE"))
+		return;
+	FILE *null = fopen("/dev/null", "w");
+	if (null)
+		stderr = null;
+}
+
+/* A NUL-terminated copy of the input (the caller frees it). */
+static inline char *fuzz_str(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+	if (!s)
+		abort();
+	memcpy(s, data, size);
+	s[size] = '\0';
+	return s;
+}
+
+/* A fatal property violation: libFuzzer saves the input as crash-*. */
+#define FUZZ_ASSERT(cond, ...) do { \
+	if (!(cond)) { \
+		fprintf(fuzz_err(), "fuzz: %s:%d: property violated: %s: ", \
+			__FILE__, __LINE__, #cond); \
+		fprintf(fuzz_err(), __VA_ARGS__); \
+		fprintf(fuzz_err(), "\n"); \
+		abort(); \
+	} } while (0)
+
+/* stderr as it was before fuzz_quiet(). */
+static inline FILE *fuzz_err(void)
+{
+	static FILE *f;
+	if (!f && (f = fdopen(2, "w")))
+		setvbuf(f, NULL, _IONBF, 0);  /* abort() flushes nothing */
+	return f ? f : stdout;
+}
+#endif
