@@ -485,7 +485,7 @@ static int cmd_show(struct store *st, const struct opts *o)
 	char when[64] = "", t[32];
 	time_t rt;
 	if (rfc3339_parse(sub->received_at, &rt) == 0)
-		human_date(when, sizeof when, rt);
+		de_date_time(when, sizeof when, rt);
 	printf("Reference:  %s\nReceived:   %s (%s)\nCity:       ", sub->reference,
 	       sub->received_at, when);
 	put_safe(stdout, sub->city_name, "");

@@ -97,6 +97,9 @@ try:
         ok(any(a["type"] == "application/pdf" and a["size"] == len(PDF) for a in msgs[0]["attachments"]),
            "the mail carries the PDF", msgs[0]["attachments"])
         ok("46282" in msgs[0]["text"], "the mail carries the corrected postcode")
+        ok(re.search(r"Eingegangen: \d{1,2}\. \w+ \d{4}, \d\d:\d\d Uhr", msgs[0]["text"]) is not None and
+           not re.search(r"\d{4}-\d\d-\d\dT\d\d", msgs[0]["text"]),
+           "the office mail gives the time in German, no ISO stamp")
 finally:
     if web:
         web.terminate()

@@ -61,13 +61,8 @@ static void put_heading(struct buf *out, const char *title, size_t chars)
 static void received_text(const struct submission *sub, char *out, size_t n)
 {
 	time_t t;
-	char human[64];
-	if (rfc3339_parse(sub->received_at, &t) == 0 &&
-	    human_date(human, sizeof human, t) == 0) {
-		int r = snprintf(out, n, "%s (%s)", human, sub->received_at);
-		if (r >= 0 && (size_t)r < n)
-			return;
-	}
+	if (rfc3339_parse(sub->received_at, &t) == 0 && de_date_time(out, n, t) == 0)
+		return;
 	snprintf(out, n, "%.60s", sub->received_at);
 }
 

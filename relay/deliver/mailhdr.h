@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
+#include "util/datetime.h"          /* berlin_offset, de_date_time */
 
 /* No CR, LF or other control character: safe inside one header line. */
 bool header_safe(const char *s);
@@ -18,15 +19,9 @@ bool mail_addr_valid(const char *s);
 /* The part after '@', or NULL. */
 const char *mail_addr_domain(const char *addr);
 
-/* Offset of German civil time (CET/CEST, EU rule) from UTC at t, seconds. */
-long berlin_offset(time_t t);
 /* RFC 5322 date in German civil time: "Wed, 25 Nov 2026 21:41:07 +0100".
  * Returns 0, or -1 when out is too small. */
 int mail_date(char *out, size_t n, time_t t);
-/* "25.11.2026, 21:41:07 Uhr" in German civil time, for the body. */
-int human_date(char *out, size_t n, time_t t);
-/* Parses "2026-11-25T20:41:07Z" (RFC 3339, UTC). 0 ok, -1 malformed. */
-int rfc3339_parse(const char *s, time_t *out);
 
 /* "<REFERENCE@host>" or, with a suffix, "<REFERENCE.suffix@host>". The
  * same submission always gives the same id, so a resend after a crash is

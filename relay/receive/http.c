@@ -13,6 +13,7 @@
 #include "util/buf.h"
 #include "model/facts.h"
 #include "util/random.h"
+#include "util/datetime.h"
 #include "../validate/validate.h"
 #include "forms.h"
 #include "log.h"
@@ -535,6 +536,16 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 
 /* ---- other routes ---- */
 
+/* When it arrived, as the citizen reads it: "2. Dezember 2026, 16:59 Uhr"
+ * (Europe/Berlin), never the stored UTC stamp. */
+static const char *received_de(const struct submission *sub, char *out, size_t n)
+{
+	time_t t;
+	if (rfc3339_parse(sub->received_at, &t) == 0 && de_date_time(out, n, t) == 0)
+		return out;
+	return sub->received_at;
+}
+
 static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 				    const char *url)
 {
@@ -559,12 +570,13 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	snprintf(q->city, sizeof q->city, "%s", sub->city);
 	snprintf(q->service, sizeof q->service, "%s", sub->service);
 	q->cs = forms_find(q->forms, sub->city, sub->service);
+	char when[64];
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
 	diags_init(&d);
 	if (!q->cs || render_confirmation_page(q->forms->renderer, q->cs,
-					       sub->reference, sub->received_at,
+					       sub->reference, received_de(sub, when, sizeof when),
 					       &b, &d) < 0 || buf_failed(&b)) {
 		buf_reset(&b);
 		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"

@@ -139,6 +139,10 @@ async function main() {
 		const refs = page.locator('strong.reference');
 		const ref = await refs.count() === 1 ? (await refs.innerText()).trim() : null;
 		ok(ref && /^[A-Z]+-\d{4}-/.test(ref), 'the confirmation page shows the reference number', ref);
+		const body = await page.locator('main').innerText();
+		ok(/\d{1,2}\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) \d{4}, \d\d:\d\d Uhr/.test(body) &&
+			!/\d{4}-\d\d-\d\dT/.test(body), 'the confirmation says when in German local time, no ISO stamp',
+			body.slice(0, 300));
 		fs.writeFileSync(spec.out, JSON.stringify({ reference: ref, confirmation_url: final }));
 		ok(violations.length === 0, 'no Content-Security-Policy violation on the whole way', violations);
 	} finally {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "util/datetime.h"
 
 /* ---- buf: the sticky failure ---- */
 
@@ -257,8 +258,32 @@ static void test_random_no_entropy(void)
 	   "random: without entropy the process exits (status %d) and gives no token", code);
 }
 
+/* Times as citizens read them: German, Europe/Berlin, both sides of the
+ * summer time switches (2026: 29 March and 25 October, 01:00 UTC). */
+static void test_datetime(void)
+{
+	char s[64];
+	time_t t;
+	ok(rfc3339_parse("2026-12-02T15:59:00Z", &t) == 0 && de_date_time(s, sizeof s, t) == 0 &&
+	   !strcmp(s, "2. Dezember 2026, 16:59 Uhr"), "winter: UTC+1, German month (%s)", s);
+	ok(rfc3339_parse("2026-07-01T10:05:00Z", &t) == 0 && de_date_time(s, sizeof s, t) == 0 &&
+	   !strcmp(s, "1. Juli 2026, 12:05 Uhr"), "summer: UTC+2 (%s)", s);
+	ok(rfc3339_parse("2026-03-29T00:59:59Z", &t) == 0 && berlin_offset(t) == 3600 &&
+	   rfc3339_parse("2026-03-29T01:00:00Z", &t) == 0 && berlin_offset(t) == 7200,
+	   "summer time starts at 01:00 UTC on the last Sunday of March");
+	ok(rfc3339_parse("2026-10-25T00:59:59Z", &t) == 0 && berlin_offset(t) == 7200 &&
+	   rfc3339_parse("2026-10-25T01:00:00Z", &t) == 0 && berlin_offset(t) == 3600,
+	   "and ends at 01:00 UTC on the last Sunday of October");
+	ok(rfc3339_parse("2026-03-01T12:00:00Z", &t) == 0 && de_date_time(s, sizeof s, t) == 0 &&
+	   !strcmp(s, "1. März 2026, 13:00 Uhr"), "März with its umlaut (%s)", s);
+	ok(de_date_time(s, 10, t) == -1, "a buffer too small is an error, not a cut date");
+	ok(rfc3339_parse("2026-02-30T00:00:00Z", &t) == -1 && rfc3339_parse("2026-12-02 15:59:00", &t) == -1,
+	   "rfc3339_parse refuses what is no stored stamp");
+}
+
 int main(void)
 {
+	test_datetime();
 	char dir[] = "/tmp/util_helpers.XXXXXX";
 	const char *tmp = getenv("TEST_TMP");   /* set by tests/run */
 	if (!tmp)

@@ -1,0 +1,18 @@
+/* datetime.h - times as citizens and clerks read them: German, in the
+ * portal's time zone (Europe/Berlin), never an ISO stamp or UTC. The EU
+ * rule (summer time from 01:00 UTC on the last Sunday of March to 01:00 UTC
+ * on the last Sunday of October) is computed here, so the result does not
+ * depend on the machine's TZ or tzdata. */
+#ifndef DATETIME_H
+#define DATETIME_H
+#include <stddef.h>
+#include <time.h>
+
+/* Seconds to add to UTC for Berlin at t: 3600 or 7200. */
+long berlin_offset(time_t t);
+/* "2. Dezember 2026, 16:59 Uhr". 0 ok, -1 when out is too small. */
+int de_date_time(char *out, size_t n, time_t t);
+/* Parses "2026-11-25T20:41:07Z" (RFC 3339, UTC, as the store keeps it).
+ * 0 ok, -1 malformed. */
+int rfc3339_parse(const char *s, time_t *out);
+#endif
