@@ -543,6 +543,14 @@ static void pos_err(struct loader *L, const struct srcpos *p, const char *fmt, c
 	L->c.errors++;
 }
 
+static bool is_removed(const struct override *o, const char *name)
+{
+	for (size_t i = 0; i < o->n_remove_fields; i++)
+		if (strcmp(o->remove_fields[i], name) == 0)
+			return true;
+	return false;
+}
+
 static void check_references(struct loader *L)
 {
 	struct catalog *cat = L->cat;
@@ -598,6 +606,12 @@ static void check_references(struct loader *L)
 			else if (cs_field_in_form(s->form, o->add_fields[j].name))
 				pos_err(L, &o->add_fields[j].pos, "add_fields: '%s' already exists in '%s'",
 					o->add_fields[j].name, s->slug);
+			else if (o->add_fields[j].after &&
+				 (!cs_field_in_form(s->form, o->add_fields[j].after) ||
+				  is_removed(o, o->add_fields[j].after)))
+				pos_err(L, &o->add_fields[j].pos, "add_fields: 'after: %s' names no "
+					"field of '%s' that this city keeps", o->add_fields[j].after,
+					s->slug);
 		}
 	}
 	/* The city x service table, built here once for every reader. */

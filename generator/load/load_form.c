@@ -101,7 +101,7 @@ static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 	static const char *const keys[] = {
 		"name", "label", "type", "required", "max_length", "help",
 		"autocomplete", "options", "min", "max", "accept", "max_size",
-		"max_files", "format", NULL
+		"max_files", "format", "after", NULL
 	};
 	if (!expect_kind(c, fn, YN_MAP, "a form field"))
 		return -1;
@@ -136,6 +136,7 @@ static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 		lerr(c, fn, "'min' and 'max' are only for number fields");
 	if (f->has_min && f->has_max && f->min > f->max)
 		lerr(c, ymap_get(fn, "min"), "'min' is larger than 'max'");
+	f->after = get_opt(c, fn, "after");
 	load_format(c, fn, f);
 	load_options(c, fn, f);
 	load_file_limits(c, fn, f);
@@ -177,6 +178,10 @@ struct form *load_form(struct lctx *c, const struct ynode *fn)
 	if (!fields)
 		lerr(c, fn, "missing required key 'fields'");
 	f->fields = load_fields(c, fields, &f->n_fields);
+	for (size_t i = 0; i < f->n_fields; i++)
+		if (f->fields[i].after)
+			lerr(c, fields->items[i], "'after' places a city's added field "
+			     "(add_fields of an override); the shared form is in order already");
 	if (fields && f->n_fields == 0 && fields->kind == YN_SEQ)
 		lerr(c, fields, "a form needs at least one field");
 	if (*f->applicant_email_field) {

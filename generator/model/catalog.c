@@ -95,6 +95,41 @@ static bool removed(const struct override *ov, const char *name)
 	return false;
 }
 
+/* The effective form: the shared fields the city keeps, and its added
+ * fields where the catalogue places them: after the field named by
+ * 'after', or else before the closing declarations (the checkboxes at the
+ * end, "Ich versichere ..."), never behind them. */
+static void add_placed(const struct override *ov, const char *after,
+		       struct city_service *out)
+{
+	for (size_t i = 0; ov && i < ov->n_add_fields; i++) {
+		const char *a = ov->add_fields[i].after;
+		if ((!a && !after) || (a && after && strcmp(a, after) == 0))
+			out->fields[out->n_fields++] = &ov->add_fields[i];
+	}
+}
+
+static void place_fields(struct arena *a, const struct form *form,
+			 const struct override *ov, struct city_service *out)
+{
+	const struct field **kept = arena_alloc(a, (form->n_fields + 1) * sizeof *kept);
+	size_t n = 0;
+	for (size_t i = 0; i < form->n_fields; i++)
+		if (!removed(ov, form->fields[i].name))
+			kept[n++] = &form->fields[i];
+	size_t closing = n;         /* first of the trailing checkboxes */
+	while (closing > 0 && kept[closing - 1]->type == FT_CHECKBOX)
+		closing--;
+	for (size_t i = 0; i < n; i++) {
+		if (i == closing)
+			add_placed(ov, NULL, out);
+		out->fields[out->n_fields++] = kept[i];
+		add_placed(ov, kept[i]->name, out);
+	}
+	if (closing == n)
+		add_placed(ov, NULL, out);
+}
+
 int catalog_resolve(struct catalog *c, const struct city *city,
 		    const struct service *svc, struct city_service *out)
 {
@@ -118,11 +153,7 @@ int catalog_resolve(struct catalog *c, const struct city *city,
 		return 0;
 	size_t max = svc->form->n_fields + (ov ? ov->n_add_fields : 0);
 	out->fields = arena_alloc(&c->arena, (max ? max : 1) * sizeof *out->fields);
-	for (size_t i = 0; i < svc->form->n_fields; i++)
-		if (!removed(ov, svc->form->fields[i].name))
-			out->fields[out->n_fields++] = &svc->form->fields[i];
-	for (size_t i = 0; ov && i < ov->n_add_fields; i++)
-		out->fields[out->n_fields++] = &ov->add_fields[i];
+	place_fields(&c->arena, svc->form, ov, out);
 	return 0;
 }
 

@@ -77,6 +77,9 @@ struct field {
 	double min, max;
 	const char *autocomplete;   /* HTML autocomplete token or "" */
 	const struct value_format *format;  /* text: "plz", "iban" (facts.h), or NULL */
+	const char *after;          /* a city's added field: the shared field it
+				     * follows, or NULL: before the closing
+				     * declarations (see catalog_resolve) */
 	struct field_option *options;   /* select/radio */
 	size_t n_options;
 	/* file fields */

@@ -200,6 +200,54 @@ int main(void)
 		}
 	}
 
+	/* A city's added fields go where the catalogue places them: after the
+	 * field 'after' names, else before the closing declarations. */
+	{
+		static const char zaun[] =
+			"title: Zaun\ncategory: ordnung\nsummary: s\ndescription: d\ncosts: c\n"
+			"office: steueramt\nform:\n  fields:\n"
+			"    - { name: name, label: Name, type: text }\n"
+			"    - { name: ort, label: Ort, type: text }\n"
+			"    - { name: wahr, label: Ich versichere, type: checkbox, required: true }\n";
+		put("content/services/zaun.yml", zaun);
+		put("content/cities/alpha/zaun.yml", "add_fields:\n"
+		    "  - { name: chip, label: Chip, type: text }\n"
+		    "  - { name: farbe, label: Farbe, type: text, after: name }\n");
+		struct diags d4;
+		struct catalog *c4 = load(&d4);
+		struct city_service z;
+		const char *order = "";
+		char got[256] = "";
+		if (c4 && catalog_resolve(c4, &c4->cities[0], catalog_service(c4, "zaun"), &z) == 0) {
+			for (size_t i = 0; i < z.n_fields; i++)
+				snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s",
+					 i ? "," : "", z.fields[i]->name);
+			order = got;
+		}
+		ok(!strcmp(order, "name,farbe,ort,chip,wahr"),
+		   "added fields: after 'name', and before the closing declaration (%s)", order);
+		catalog_free(c4);
+		diags_free(&d4);
+		put("content/cities/alpha/zaun.yml", "add_fields:\n"
+		    "  - { name: chip, label: Chip, type: text, after: gibtsnicht }\n");
+		expect_error("'after' naming no field", "content/cities/alpha/zaun.yml:2:5: ",
+			     "add_fields: 'after: gibtsnicht' names no field of 'zaun'");
+		put("content/cities/alpha/zaun.yml", "remove_fields: [ort]\nadd_fields:\n"
+		    "  - { name: chip, label: Chip, type: text, after: ort }\n");
+		expect_error("'after' naming a removed field", "content/cities/alpha/zaun.yml:3:5: ",
+			     "names no field of 'zaun' that this city keeps");
+		char p2[1024];
+		snprintf(p2, sizeof p2, "%s/content/cities/alpha/zaun.yml", root);
+		unlink(p2);
+		put("content/services/zaun.yml", "title: Zaun\ncategory: ordnung\nsummary: s\n"
+		    "description: d\ncosts: c\noffice: steueramt\nform:\n  fields:\n"
+		    "    - { name: name, label: Name, type: text, after: name }\n");
+		expect_error("'after' in a shared form", "content/services/zaun.yml:9:7: ",
+			     "'after' places a city's added field");
+		snprintf(p2, sizeof p2, "%s/content/services/zaun.yml", root);
+		unlink(p2);
+	}
+
 	put("content/services/hundeanmeldung.yml", "title: [unclosed\n");
 	expect_error("invalid YAML reported with position", "content/services/hundeanmeldung.yml:2:1: ",
 		     "invalid YAML");
