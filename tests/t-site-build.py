@@ -324,6 +324,18 @@ def check_content_site(site, content):
                 broken.append((k, url))
     check(not broken, "every internal link resolves %s" % broken[:5])
     check(all(p.lang == "de" and p.h1 == 1 for p in pages.values()), "every page: lang=de and one h1")
+    # The right office from every portal: what the Kreis does for a city is
+    # listed there with "Zuständig: Kreis Recklinghausen" and a link to the
+    # Kreis portal's page.
+    dors = read(os.path.join(site, "dorsten/kategorien/mobilitaet-und-reisen.html"))
+    check('href="../../kreis-recklinghausen/leistungen/kfz-zulassung.html">' in dors and
+          "Zuständig: Kreis Recklinghausen" in dors,
+          "Dorsten's Mobilität und Reisen lists Fahrzeug zulassen: Zuständig: Kreis Recklinghausen")
+    idx = json.load(open(os.path.join(site, "dorsten/suche.json"), encoding="utf-8"))
+    kfz = [e for e in idx if e["u"].endswith("leistungen/kfz-zulassung.html")]
+    check(len(kfz) == 1 and kfz[0]["u"] == "../kreis-recklinghausen/leistungen/kfz-zulassung.html" and
+          kfz[0]["s"].startswith("Zuständig: Kreis Recklinghausen"),
+          "Dorsten's search index finds Fahrzeug zulassen at the Kreis (%s)" % kfz)
     forms = [k for k, p in pages.items() if p.forms]
     check(len(forms) > 0 and all(p.forms[0].endswith("/" + k.split("/")[0] + "/" + os.path.basename(k)[:-5])
                                  for k, p in pages.items() if p.forms), "%d service pages with forms posting to relay/city/service" % len(forms))

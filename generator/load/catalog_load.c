@@ -404,7 +404,7 @@ static void load_override(struct loader *L, const char *path, const char *city,
 {
 	static const char *const keys[] = { "offered", "costs", "deadlines", "office",
 		"recipient", "note", "remove_fields", "add_fields", "available_from",
-		"available_until", NULL };
+		"available_until", "responsible", NULL };
 	struct lctx *c = &L->c;
 	o->city = city;
 	o->service = service;
@@ -423,6 +423,10 @@ static void load_override(struct loader *L, const char *path, const char *city,
 	if (o->recipient && (!strchr(o->recipient, '@') || strpbrk(o->recipient, " \t\r\n<>,;")))
 		lerr(c, ymap_get(y, "recipient"), "'recipient' must be one email address");
 	o->note = get_opt(c, y, "note");
+	o->responsible = get_opt(c, y, "responsible");
+	if (o->responsible && !(o->has_offered && !o->offered))
+		lerr(c, ymap_get(y, "responsible"), "'responsible' names who offers a "
+		     "service instead of this city: it needs 'offered: false'");
 	o->available_from = get_opt(c, y, "available_from");
 	o->available_until = get_opt(c, y, "available_until");
 	check_date(L, y, "available_from", o->available_from);
@@ -590,6 +594,10 @@ static void check_references(struct loader *L)
 				o->service, o->city);
 			continue;
 		}
+		if (o->responsible && (!catalog_city(cat, o->responsible) ||
+				       !strcmp(o->responsible, o->city)))
+			pos_err(L, &o->pos, "responsible: '%s' is no other city of the "
+				"region%s", o->responsible, "");
 		for (size_t j = 0; j < o->n_remove_fields; j++) {
 			if (!s->form || !cs_field_in_form(s->form, o->remove_fields[j]))
 				pos_err(L, &o->pos, "remove_fields: service '%s' has no field '%s'",

@@ -144,6 +144,8 @@ int catalog_resolve(struct catalog *c, const struct city *city,
 	out->costs = ov && ov->costs ? ov->costs : svc->costs;
 	out->deadlines = ov && ov->deadlines ? ov->deadlines : svc->deadlines;
 	out->note = ov ? ov->note : NULL;
+	out->responsible = !out->offered && ov->responsible ?
+		catalog_city(c, ov->responsible) : NULL;
 	out->office = city_office(city, ov && ov->office ? ov->office : svc->office);
 	out->recipient = ov && ov->recipient ? ov->recipient :
 			 out->office ? out->office->recipient : "";

@@ -130,6 +130,9 @@ struct override {
 	const char *office;             /* office role, NULL = unchanged */
 	const char *recipient;          /* NULL = office's recipient */
 	const char *note;               /* Markdown "Hinweis für <city>", or NULL */
+	const char *responsible;        /* offered: false: the city (slug) whose
+					 * portal offers it instead, e.g. the Kreis,
+					 * or NULL */
 	const char *deadlines;          /* NULL = unchanged */
 	const char **remove_fields;
 	size_t n_remove_fields;
@@ -188,6 +191,7 @@ struct city_service {
 	const char *costs, *deadlines, *note;   /* note may be NULL */
 	const struct office *office;    /* NULL when the city has no such office */
 	const char *recipient;      /* never published */
+	const struct city *responsible; /* not offered here: who does, or NULL */
 	const char *available_from, *available_until;
 	/* Effective form fields: shared fields minus removed plus added.
 	 * NULL/0 when the service has no form. Allocated in the catalogue arena. */

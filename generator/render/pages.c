@@ -13,10 +13,53 @@ static bool shown(const struct renderer *r, const struct portal *p, size_t svc)
 	return r->cs_built[p->city_index * r->c->n_services + svc];
 }
 
+/* A service this city portal lists although the city does not offer it:
+ * the portal of the body responsible (the Kreis) does. That portal, or
+ * NULL. */
+const struct portal *delegated(const struct renderer *r, const struct portal *p,
+			       size_t svc)
+{
+	if (!p->city)
+		return NULL;
+	size_t n = r->c->n_services;
+	const struct city_service *cs = rcs(r, p->city_index, svc);
+	if (cs->offered || !cs->responsible)
+		return NULL;
+	size_t k = (size_t)(cs->responsible - r->c->cities);
+	const struct portal *rp = &r->portals[1 + k];
+	return rp->built && r->cs_built[k * n + svc] ? rp : NULL;
+}
+
+/* Shown on this portal: offered here, or offered by the responsible body
+ * (then *rp is its portal, else NULL). */
+static bool listed(const struct renderer *r, const struct portal *p, size_t svc,
+		   const struct portal **rp)
+{
+	*rp = NULL;
+	if (shown(r, p, svc))
+		return true;
+	*rp = delegated(r, p, svc);
+	return *rp != NULL;
+}
+
 static const char *cat_href(struct page *pg, size_t cat)
 {
 	return arena_printf(pg->a, "%skategorien/%s.html", pg->base,
 			    pg->r->c->categories[cat].slug);
+}
+
+/* A list entry of a service, linking to this portal's page or, when
+ * rp is given, to the responsible body's portal with "Zuständig: ...". */
+static struct mval *listed_item(struct page *pg, size_t svc, const struct portal *rp)
+{
+	struct mval *m = service_item(pg, svc);
+	if (rp) {
+		const struct service *s = &pg->r->c->services[svc];
+		mset(pg->a, m, "href", arena_printf(pg->a, "%s%sleistungen/%s.html",
+						    pg->root, rp->prefix, s->slug));
+		mset(pg->a, m, "responsible", rp->city->name);
+	}
+	return m;
 }
 
 struct mval *service_item(struct page *pg, size_t svc)
@@ -41,9 +84,10 @@ static struct mval *category_services(struct page *pg, size_t cat, size_t *count
 	*count = 0;
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
-		if (!shown(r, pg->p, j) || r->svc_cat[j] != cat)
+		const struct portal *rp;
+		if (!listed(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
 			continue;
-		mv_push(pg->a, l, service_item(pg, j));
+		mv_push(pg->a, l, listed_item(pg, j, rp));
 		(*count)++;
 	}
 	return l;
@@ -57,8 +101,9 @@ static struct mval *categories(struct page *pg)
 		const struct category *cat = &pg->r->c->categories[i];
 		struct mval *m = mv_map(a);
 		size_t n = 0;
+		const struct portal *rp;
 		for (size_t j = 0; j < pg->r->c->n_services; j++)
-			if (shown(pg->r, pg->p, j) &&
+			if (listed(pg->r, pg->p, j, &rp) &&
 			    pg->r->svc_cat[j] == i)
 				n++;
 		mset(a, m, "name", cat->name);
@@ -197,9 +242,10 @@ static struct mval *lebenslage_groups(struct page *pg, size_t cat)
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
 		const struct service *s = &r->c->services[j];
-		if (!shown(r, pg->p, j) || r->svc_cat[j] != cat)
+		const struct portal *rp;
+		if (!listed(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
 			continue;
-		struct mval *item = service_item(pg, j);
+		struct mval *item = listed_item(pg, j, rp);
 		bool placed = false;
 		for (size_t i = 0; i < c->n_lebenslagen; i++)
 			if (in_lebenslage(s, c->lebenslagen[i].slug)) {
@@ -367,9 +413,10 @@ int render_az(struct renderer *r, struct portal *p, bool search,
 	char last = 0;
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
-		if (!shown(r, p, j))
+		const struct portal *rp;
+		if (!listed(r, p, j, &rp))
 			continue;
-		struct mval *item = service_item(&pg, j);
+		struct mval *item = listed_item(&pg, j, rp);
 		mv_push(a, all, item);
 		char c = initial(r->c->services[j].title);
 		if (!cur || c != last) {

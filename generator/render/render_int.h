@@ -100,6 +100,10 @@ void renderer_stand(struct renderer *r, stand_fn when, void *ctx);
 void renderer_shown_date(struct renderer *r, long long commit_time);
 
 /* The catalogue's resolved table (catalog_resolve_all), shared with relayd. */
+/* Listed by a city portal, offered by the responsible body's portal
+ * (pages.c); NULL when not so. */
+const struct portal *delegated(const struct renderer *r, const struct portal *p,
+			       size_t svc);
 static inline const struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)
 {
 	return catalog_cs_at(r->c, city, svc);

@@ -102,16 +102,28 @@ static int search_json(struct renderer *r, struct portal *p, struct buf *out)
 		size_t s = r->svc_order[k];
 		bool on = p->city ? r->cs_built[p->city_index * c->n_services + s]
 			: r->svc_listed[s];
-		if (!on)
+		const struct portal *rp = on ? NULL : delegated(r, p, s);
+		if (!on && !rp)
 			continue;
 		const struct service *v = &c->services[s];
 		const struct category *cat = catalog_category(c, v->category);
 		const char *cn = cat ? cat->name : "";
 		rc |= buf_puts(out, first ? "\n{\"t\":\"" : ",\n{\"t\":\"");
 		rc |= buf_put_json(out, v->title, strlen(v->title));
-		rc |= buf_puts(out, "\",\"u\":\"leistungen/");
+		/* relative to the portal's search page, as the links it shows */
+		rc |= buf_puts(out, "\",\"u\":\"");
+		if (rp) {
+			rc |= buf_puts(out, "../");
+			rc |= buf_put_json(out, rp->prefix, strlen(rp->prefix));
+		}
+		rc |= buf_puts(out, "leistungen/");
 		rc |= buf_put_json(out, v->slug, strlen(v->slug));
 		rc |= buf_puts(out, ".html\",\"s\":\"");
+		if (rp) {
+			rc |= buf_puts(out, "Zuständig: ");
+			rc |= buf_put_json(out, rp->city->name, strlen(rp->city->name));
+			rc |= buf_puts(out, ". ");
+		}
 		rc |= buf_put_json(out, v->summary, strlen(v->summary));
 		rc |= buf_puts(out, "\",\"c\":\"");
 		rc |= buf_put_json(out, cn, strlen(cn));

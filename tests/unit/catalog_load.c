@@ -248,6 +248,31 @@ int main(void)
 		unlink(p2);
 	}
 
+	/* responsible: who offers a service instead of the city */
+	{
+		put("content/cities/alpha/hundeanmeldung.yml",
+		    "offered: false\nresponsible: beta\n");
+		struct diags d5;
+		struct catalog *c5 = load(&d5);
+		struct city_service rs;
+		ok(c5 && catalog_resolve(c5, &c5->cities[0], &c5->services[0], &rs) == 0 &&
+		   !rs.offered && rs.responsible == &c5->cities[1],
+		   "responsible: the other city that offers it");
+		catalog_free(c5);
+		diags_free(&d5);
+		put("content/cities/alpha/hundeanmeldung.yml", "responsible: beta\n");
+		expect_error("responsible without offered: false",
+			     "content/cities/alpha/hundeanmeldung.yml:1:14: ",
+			     "'responsible' names who offers a service instead of this city");
+		put("content/cities/alpha/hundeanmeldung.yml",
+		    "offered: false\nresponsible: gamma\n");
+		expect_error("responsible naming no city", "content/cities/alpha/hundeanmeldung.yml:1:1: ",
+			     "responsible: 'gamma' is no other city of the region");
+		char p3[1024];
+		snprintf(p3, sizeof p3, "%s/content/cities/alpha/hundeanmeldung.yml", root);
+		unlink(p3);
+	}
+
 	put("content/services/hundeanmeldung.yml", "title: [unclosed\n");
 	expect_error("invalid YAML reported with position", "content/services/hundeanmeldung.yml:2:1: ",
 		     "invalid YAML");
