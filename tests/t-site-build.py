@@ -336,6 +336,9 @@ def check_content_site(site, content):
     check(len(kfz) == 1 and kfz[0]["u"] == "../kreis-recklinghausen/leistungen/kfz-zulassung.html" and
           kfz[0]["s"].startswith("Zuständig: Kreis Recklinghausen"),
           "Dorsten's search index finds Fahrzeug zulassen at the Kreis (%s)" % kfz)
+    kreis = read(os.path.join(site, "kreis-recklinghausen/kategorien/steuern-und-abgaben.html"))
+    check('href="../../leistungen/hundeanmeldung.html">' in kreis and "Zuständig: Ihre Stadt" in kreis,
+          "the Kreis portal lists Hund anmelden: Zuständig: Ihre Stadt, linked to the page naming the towns")
     forms = [k for k, p in pages.items() if p.forms]
     check(len(forms) > 0 and all(p.forms[0].endswith("/" + k.split("/")[0] + "/" + os.path.basename(k)[:-5])
                                  for k, p in pages.items() if p.forms), "%d service pages with forms posting to relay/city/service" % len(forms))

@@ -594,10 +594,16 @@ static void check_references(struct loader *L)
 				o->service, o->city);
 			continue;
 		}
-		if (o->responsible && (!catalog_city(cat, o->responsible) ||
-				       !strcmp(o->responsible, o->city)))
+		const struct city *oc = catalog_city(cat, o->city);
+		if (o->responsible && !strcmp(o->responsible, RESPONSIBLE_TOWNS)) {
+			if (!oc || strcmp(oc->kind, "Kreis"))
+				pos_err(L, &o->pos, "responsible: '%s' (its towns) is only for "
+					"a Kreis, and %s is none", RESPONSIBLE_TOWNS, o->city);
+		} else if (o->responsible && (!catalog_city(cat, o->responsible) ||
+					      !strcmp(o->responsible, o->city))) {
 			pos_err(L, &o->pos, "responsible: '%s' is no other city of the "
 				"region%s", o->responsible, "");
+		}
 		for (size_t j = 0; j < o->n_remove_fields; j++) {
 			if (!s->form || !cs_field_in_form(s->form, o->remove_fields[j]))
 				pos_err(L, &o->pos, "remove_fields: service '%s' has no field '%s'",

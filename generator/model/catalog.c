@@ -146,6 +146,8 @@ int catalog_resolve(struct catalog *c, const struct city *city,
 	out->note = ov ? ov->note : NULL;
 	out->responsible = !out->offered && ov->responsible ?
 		catalog_city(c, ov->responsible) : NULL;
+	out->towns_responsible = !out->offered && ov->responsible &&
+		strcmp(ov->responsible, RESPONSIBLE_TOWNS) == 0;
 	out->office = city_office(city, ov && ov->office ? ov->office : svc->office);
 	out->recipient = ov && ov->recipient ? ov->recipient :
 			 out->office ? out->office->recipient : "";

@@ -63,6 +63,9 @@ enum field_type {
 
 struct value_format;            /* model/facts.h */
 
+/* responsible: on a Kreis, "the towns of the Kreis offer it" */
+#define RESPONSIBLE_TOWNS "staedte"
+
 struct field_option {
 	const char *value, *label;
 };
@@ -131,8 +134,9 @@ struct override {
 	const char *recipient;          /* NULL = office's recipient */
 	const char *note;               /* Markdown "Hinweis für <city>", or NULL */
 	const char *responsible;        /* offered: false: the city (slug) whose
-					 * portal offers it instead, e.g. the Kreis,
-					 * or NULL */
+					 * portal offers it instead, e.g. the Kreis;
+					 * RESPONSIBLE_TOWNS on a Kreis: its towns
+					 * do; or NULL */
 	const char *deadlines;          /* NULL = unchanged */
 	const char **remove_fields;
 	size_t n_remove_fields;
@@ -192,6 +196,7 @@ struct city_service {
 	const struct office *office;    /* NULL when the city has no such office */
 	const char *recipient;      /* never published */
 	const struct city *responsible; /* not offered here: who does, or NULL */
+	bool towns_responsible;     /* a Kreis: its towns offer it instead */
 	const char *available_from, *available_until;
 	/* Effective form fields: shared fields minus removed plus added.
 	 * NULL/0 when the service has no form. Allocated in the catalogue arena. */

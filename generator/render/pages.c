@@ -23,7 +23,12 @@ const struct portal *delegated(const struct renderer *r, const struct portal *p,
 		return NULL;
 	size_t n = r->c->n_services;
 	const struct city_service *cs = rcs(r, p->city_index, svc);
-	if (cs->offered || !cs->responsible)
+	if (cs->offered)
+		return NULL;
+	/* a Kreis: the umbrella's page of the service names the towns */
+	if (cs->towns_responsible)
+		return r->svc_listed[svc] ? &r->portals[0] : NULL;
+	if (!cs->responsible)
 		return NULL;
 	size_t k = (size_t)(cs->responsible - r->c->cities);
 	const struct portal *rp = &r->portals[1 + k];
@@ -57,7 +62,8 @@ static struct mval *listed_item(struct page *pg, size_t svc, const struct portal
 		const struct service *s = &pg->r->c->services[svc];
 		mset(pg->a, m, "href", arena_printf(pg->a, "%s%sleistungen/%s.html",
 						    pg->root, rp->prefix, s->slug));
-		mset(pg->a, m, "responsible", rp->city->name);
+		mset(pg->a, m, "responsible", rp->city ? rp->city->name :
+		     "Ihre Stadt – der Link führt zur Auswahl der Städte");
 	}
 	return m;
 }

@@ -121,7 +121,8 @@ static int search_json(struct renderer *r, struct portal *p, struct buf *out)
 		rc |= buf_puts(out, ".html\",\"s\":\"");
 		if (rp) {
 			rc |= buf_puts(out, "Zuständig: ");
-			rc |= buf_put_json(out, rp->city->name, strlen(rp->city->name));
+			const char *who = rp->city ? rp->city->name : "Ihre Stadt";
+			rc |= buf_put_json(out, who, strlen(who));
 			rc |= buf_puts(out, ". ");
 		}
 		rc |= buf_put_json(out, v->summary, strlen(v->summary));

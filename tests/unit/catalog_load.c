@@ -268,6 +268,10 @@ int main(void)
 		    "offered: false\nresponsible: gamma\n");
 		expect_error("responsible naming no city", "content/cities/alpha/hundeanmeldung.yml:1:1: ",
 			     "responsible: 'gamma' is no other city of the region");
+		put("content/cities/alpha/hundeanmeldung.yml",
+		    "offered: false\nresponsible: staedte\n");
+		expect_error("responsible: staedte on a town", "content/cities/alpha/hundeanmeldung.yml:1:1: ",
+			     "responsible: 'staedte' (its towns) is only for a Kreis, and alpha is none");
 		char p3[1024];
 		snprintf(p3, sizeof p3, "%s/content/cities/alpha/hundeanmeldung.yml", root);
 		unlink(p3);
