@@ -240,6 +240,10 @@ static void load_text(struct cfgload *p, const struct config_key *k,
 		lerr(&p->l, n, "'%s' must start with %s", k->path, alt);
 		return;
 	}
+	if (k->type == CT_URL && strcspn(strstr(s, "://") + 3, "/?#") == 0) {
+		lerr(&p->l, n, "'%s' has no host after the scheme", k->path);
+		return;
+	}
 	if (k->type == CT_MAILBOX && (!strchr(s, '@') || strpbrk(s, " <>"))) {
 		lerr(&p->l, n, "'%s' must be a bare address like relay@example.de", k->path);
 		return;

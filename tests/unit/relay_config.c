@@ -274,6 +274,9 @@ static const struct {
 	{ "url scheme", "public_url: ftp://x\nallowed_origins: [https://www.example.de]\n"
 	  "smtp:\n  url: smtp://h\n  from: a@b.de\n", 1, 13,
 	  "'public_url' must start with https:// or http://" },
+	{ "url without a host (found by fuzz_config)", "public_url: \"https:///otmp/re42\"\n"
+	  "allowed_origins: [https://www.example.de]\nsmtp:\n  url: smtp://h\n  from: a@b.de\n", 1, 13,
+	  "'public_url' has no host after the scheme" },
 	{ "smtp url scheme", "public_url: http://x\nallowed_origins: [https://www.example.de]\n"
 	  "smtp:\n  url: http://h\n  from: a@b.de\n", 4, 8,
 	  "'smtp.url' must start with smtp:// or smtps://" },
