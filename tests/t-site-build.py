@@ -336,6 +336,9 @@ def check_content_site(site, content):
     check(len(kfz) == 1 and kfz[0]["u"] == "../kreis-recklinghausen/leistungen/kfz-zulassung.html" and
           kfz[0]["s"].startswith("Zuständig: Kreis Recklinghausen"),
           "Dorsten's search index finds Fahrzeug zulassen at the Kreis (%s)" % kfz)
+    zero = [c for c in [""] + built if '<span class="count">(0)</span>' in
+            read(os.path.join(site, c, "index.html"))]
+    check(not zero, "no start page offers a category with nothing to follow: (0) %s" % zero)
     kreis = read(os.path.join(site, "kreis-recklinghausen/kategorien/steuern-und-abgaben.html"))
     check('href="../../leistungen/hundeanmeldung.html">' in kreis and "Zuständig: Ihre Stadt" in kreis,
           "the Kreis portal lists Hund anmelden: Zuständig: Ihre Stadt, linked to the page naming the towns")

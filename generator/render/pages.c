@@ -105,13 +105,21 @@ static struct mval *categories(struct page *pg)
 	struct mval *l = mv_list(a);
 	for (size_t i = 0; i < pg->r->c->n_categories; i++) {
 		const struct category *cat = &pg->r->c->categories[i];
-		struct mval *m = mv_map(a);
 		size_t n = 0;
 		const struct portal *rp;
 		for (size_t j = 0; j < pg->r->c->n_services; j++)
 			if (listed(pg->r, pg->p, j, &rp) &&
 			    pg->r->svc_cat[j] == i)
 				n++;
+		/* the category page also lists Bund and Land online services:
+		 * they count as offers; a category with none at all is not
+		 * listed, so no "(0)" leads nowhere */
+		for (size_t k = 0; k < pg->r->c->n_links; k++)
+			if (strcmp(pg->r->c->links[k].category, cat->slug) == 0)
+				n++;
+		if (n == 0)
+			continue;
+		struct mval *m = mv_map(a);
 		mset(a, m, "name", cat->name);
 		mset(a, m, "slug", cat->slug);
 		mset(a, m, "description", cat->description);
