@@ -336,6 +336,9 @@ def check_content_site(site, content):
     check(len(kfz) == 1 and kfz[0]["u"] == "../kreis-recklinghausen/leistungen/kfz-zulassung.html" and
           kfz[0]["s"].startswith("Zuständig: Kreis Recklinghausen"),
           "Dorsten's search index finds Fahrzeug zulassen at the Kreis (%s)" % kfz)
+    start = read(os.path.join(site, "index.html"))
+    check(0 < start.find('id="staedte"') < start.find('class="intro"'),
+          "the umbrella start page leads with Wählen Sie Ihre Stadt, the introduction comes later")
     zero = [c for c in [""] + built if '<span class="count">(0)</span>' in
             read(os.path.join(site, c, "index.html"))]
     check(not zero, "no start page offers a category with nothing to follow: (0) %s" % zero)
