@@ -336,6 +336,12 @@ def check_content_site(site, content):
     check(len(kfz) == 1 and kfz[0]["u"] == "../kreis-recklinghausen/leistungen/kfz-zulassung.html" and
           kfz[0]["s"].startswith("Zuständig: Kreis Recklinghausen"),
           "Dorsten's search index finds Fahrzeug zulassen at the Kreis (%s)" % kfz)
+    imp = {c: read(os.path.join(site, c, "impressum.html")) for c in ("bottrop", "dorsten", "kreis-recklinghausen")
+           if c in built}
+    check("vertreten durch die Oberbürgermeisterin oder den Oberbürgermeister" in imp.get("bottrop", "") and
+          "vertreten durch die Bürgermeisterin oder den Bürgermeister" in imp.get("dorsten", "") and
+          "vertreten durch die Landrätin oder den Landrat" in imp.get("kreis-recklinghausen", ""),
+          "the Impressum names the office that represents each body (kreisfreie Stadt: Oberbürgermeister)")
     start = read(os.path.join(site, "index.html"))
     check(0 < start.find('id="staedte"') < start.find('class="intro"'),
           "the umbrella start page leads with Wählen Sie Ihre Stadt, the introduction comes later")

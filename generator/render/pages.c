@@ -475,8 +475,14 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 	struct mval *resp;
 	if (p->city) {
 		resp = city_contact(&pg, p->city);
-		mset(a, resp, "head", !strcmp(p->city->kind, "Kreis") ?
-		     "den Landrat" : "den Bürgermeister");
+		/* The office, not a person: the catalogue does not say who holds
+		 * it, and a kreisfreie Stadt is led by an Oberbürgermeister(in). */
+		const char *kind = p->city->kind;
+		mset(a, resp, "head", !strcmp(kind, "Kreis") ?
+		     "die Landrätin oder den Landrat" :
+		     !strcmp(kind, "Kreisfreie Stadt") ?
+		     "die Oberbürgermeisterin oder den Oberbürgermeister" :
+		     "die Bürgermeisterin oder den Bürgermeister");
 	} else {
 		resp = contact(&pg, g->contact_name, g->contact_address,
 			       g->contact_phone, g->contact_email, NULL, NULL);
