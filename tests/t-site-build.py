@@ -342,6 +342,9 @@ def check_content_site(site, content):
           "vertreten durch die Bürgermeisterin oder den Bürgermeister" in imp.get("dorsten", "") and
           "vertreten durch die Landrätin oder den Landrat" in imp.get("kreis-recklinghausen", ""),
           "the Impressum names the office that represents each body (kreisfreie Stadt: Oberbürgermeister)")
+    hund = read(os.path.join(site, "dorsten/leistungen/hundeanmeldung.html"))
+    check("<strong>Angaben ohne Gewähr:</strong>" in hund and 'href="https://www.dorsten.de">' in hund,
+          "a service page says its facts are given without guarantee and links the city's own site")
     start = read(os.path.join(site, "index.html"))
     check(0 < start.find('id="staedte"') < start.find('class="intro"'),
           "the umbrella start page leads with Wählen Sie Ihre Stadt, the introduction comes later")
