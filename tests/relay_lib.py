@@ -8,6 +8,7 @@ Reusable by other relay tests (delivery): start_relay(smtp_url=...),
 valid_values(form), post(...), burst(...)."""
 import http.client
 import json
+import re
 import os
 import signal
 import socket
@@ -296,3 +297,21 @@ def raw_exchange(port, data, timeout=30):
 def raw_status(answer):
     m = answer.split(b"\r\n", 1)[0].split()
     return int(m[1]) if len(m) >= 2 and m[1].isdigit() else None
+
+
+def wait_until(cond, timeout, step=0.2):
+    """Polls cond() until it is true or timeout seconds passed; its last value."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def metric(relay, name):
+    """The value of an unlabelled /metrics line, or None."""
+    st, _, body = relay.request("GET", "/metrics")
+    m = re.search(r"^%s (\d+)$" % re.escape(name), body.decode(), re.M)
+    return int(m.group(1)) if m else None
+

@@ -19,21 +19,6 @@ from smtp_faulty import FaultySMTP  # noqa: E402
 RETRY = "retry:\n  initial: 1\n  max: 2\n  lifetime_seconds: 600\n"
 
 
-def wait_until(cond, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.2)
-    return cond()
-
-
-def metric(relay, name):
-    st, _, body = relay.request("GET", "/metrics")
-    m = re.search(r"^%s (\d+)$" % name, body.decode(), re.M)
-    return int(m.group(1)) if m else None
-
-
 def log_lines(relay, event):
     return [l for l in relay.logtext().splitlines() if "event=%s " % event in l]
 

@@ -8,7 +8,7 @@ errors and exit codes of bad use."""
 import csv, datetime, io, json, os, sqlite3, subprocess, sys, time
 ROOT = os.environ.get("ROOT", os.getcwd())
 import relay_lib as L
-from relay_lib import ok
+from relay_lib import ok, wait_until
 import smtp_sink as S
 
 RELAYCTL = os.environ.get("RELAYCTL", os.path.join(ROOT, "bin/asan/relayctl"))
@@ -18,13 +18,6 @@ def ctl(*args, cfg=None):
     p = subprocess.run([RELAYCTL] + (["--config", cfg] if cfg else []) + list(args),
                        capture_output=True, timeout=60)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
-
-
-def wait_until(cond, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline and not cond():
-        time.sleep(0.2)
-    return cond()
 
 
 sink = S.Sink(os.path.join(L.TMP, "sink"), L.free_port()).start()

@@ -11,19 +11,10 @@ SQLite file and tests/smtp_sink.py:
 import collections, json, os, re, sys, time
 ROOT = os.environ.get("ROOT", os.getcwd())
 import relay_lib as L
-from relay_lib import ok
+from relay_lib import ok, wait_until, metric
 import smtp_sink as S
 
 RETRY = "retry:\n  initial: 1\n  max: 2\n  lifetime_seconds: %d\n"
-
-
-def wait_until(cond, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return True
-        time.sleep(0.2)
-    return cond()
 
 
 def post_some(relay, n, service="hundeanmeldung"):
@@ -39,12 +30,6 @@ def post_some(relay, n, service="hundeanmeldung"):
 def office_ids(sink):
     return collections.Counter(m["message_id"] for m in sink.messages()
                                if ".receipt@" not in m["message_id"])
-
-
-def metric(relay, name):
-    st, _, body = relay.request("GET", "/metrics")
-    m = re.search(r"^%s (\d+)$" % name, body.decode(), re.M)
-    return int(m.group(1)) if m else None
 
 
 # ---- SMTP down during submission, then back up; restart with pending jobs ----
