@@ -343,6 +343,8 @@ def check_content_site(site, content):
           "vertreten durch die Landrätin oder den Landrat" in imp.get("kreis-recklinghausen", ""),
           "the Impressum names the office that represents each body (kreisfreie Stadt: Oberbürgermeister)")
     hund = read(os.path.join(site, "dorsten/leistungen/hundeanmeldung.html"))
+    check('<p class="form-privacy">' in hund and 'href="../datenschutz.html">Hinweisen zum Datenschutz' in hund,
+          "a data-protection note with a link stands next to the form's submit button")
     check("<strong>Angaben ohne Gewähr:</strong>" in hund and 'href="https://www.dorsten.de">' in hund,
           "a service page says its facts are given without guarantee and links the city's own site")
     start = read(os.path.join(site, "index.html"))
