@@ -60,3 +60,11 @@ int rfc3339_parse(const char *s, time_t *out)
 		return -1;
 	return 0;
 }
+
+void de_stamp(const char *rfc3339, char *out, size_t n)
+{
+	time_t t;
+	if (rfc3339_parse(rfc3339, &t) == 0 && de_date_time(out, n, t) == 0)
+		return;
+	snprintf(out, n, "%.60s", rfc3339);
+}

@@ -15,4 +15,7 @@ int de_date_time(char *out, size_t n, time_t t);
 /* Parses "2026-11-25T20:41:07Z" (RFC 3339, UTC, as the store keeps it).
  * 0 ok, -1 malformed. */
 int rfc3339_parse(const char *s, time_t *out);
+/* A stored stamp as citizens and clerks read it, into out: the German form
+ * of de_date_time, or the stamp itself when it is no RFC 3339 time. */
+void de_stamp(const char *rfc3339, char *out, size_t n);
 #endif

@@ -58,14 +58,6 @@ static void put_heading(struct buf *out, const char *title, size_t chars)
 	buf_puts(out, "\r\n\r\n");
 }
 
-static void received_text(const struct submission *sub, char *out, size_t n)
-{
-	time_t t;
-	if (rfc3339_parse(sub->received_at, &t) == 0 && de_date_time(out, n, t) == 0)
-		return;
-	snprintf(out, n, "%.60s", sub->received_at);
-}
-
 /* A multi-line value starts on the line after its label, indented. */
 static void put_field(struct buf *out, const struct sub_field *f)
 {
@@ -83,7 +75,7 @@ static void put_field(struct buf *out, const struct sub_field *f)
 int mail_office_body(struct buf *out, const struct submission *sub)
 {
 	char when[128];
-	received_text(sub, when, sizeof when);
+	de_stamp(sub->received_at, when, sizeof when);
 	buf_puts(out, "Neuer Antrag über das Serviceportal\r\n\r\n");
 	put_line(out, "Vorgangsnummer", sub->reference);
 	put_line(out, "Stadt", sub->city_name);
@@ -116,7 +108,7 @@ int mail_office_body(struct buf *out, const struct submission *sub)
 int mail_receipt_body(struct buf *out, const struct submission *sub)
 {
 	char when[128];
-	received_text(sub, when, sizeof when);
+	de_stamp(sub->received_at, when, sizeof when);
 	buf_puts(out, "Guten Tag,\r\n\r\nIhr Antrag ist bei uns "
 		 "eingegangen und gespeichert.\r\n\r\n");
 	put_line(out, "Vorgangsnummer", sub->reference);

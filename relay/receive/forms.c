@@ -45,6 +45,8 @@ struct forms *forms_load(const char *content_dir, const char *themes_dir,
 		f->renderer = renderer_open(f->cat, f->themes_src, relay_url, &d);
 	if (!f->renderer)
 		goto fail;
+	f->csp_header = arena_printf(&f->cat->arena, "%s; frame-ancestors 'none'",
+				     renderer_csp(f->renderer));
 	free(cbase);
 	free(tbase);
 	diags_free(&d);

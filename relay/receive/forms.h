@@ -15,6 +15,9 @@ struct forms {
 	struct catalog *cat;
 	struct source *content_src, *themes_src;
 	struct renderer *renderer;  /* NULL when the themes failed to load */
+	const char *csp_header;     /* the pages' Content-Security-Policy plus
+				     * frame-ancestors 'none' (a header may say
+				     * that, a <meta> may not); catalogue arena */
 	int refs;                   /* guarded by the holder's mutex */
 };
 

@@ -117,13 +117,9 @@ static enum MHD_Result send_buf(struct req *q, struct MHD_Connection *c,
 				     "text/plain; charset=utf-8", msg, sizeof msg - 1,
 				     NULL, NULL, REF_NONE, CSP_NOTHING);
 	}
-	char csp[1024];
-	const char *page = strncmp(ctype, "text/html", 9) || !q->forms ||
-		!q->forms->renderer ? NULL : renderer_csp(q->forms->renderer);
-	int n = page ? snprintf(csp, sizeof csp, "%s; frame-ancestors 'none'", page) : -1;
+	bool page = !strncmp(ctype, "text/html", 9) && q->forms && q->forms->csp_header;
 	return send_page_ref(c, status, ctype, b->data ? b->data : "", b->len,
-			     hname, hval, ref,
-			     n > 0 && (size_t)n < sizeof csp ? csp : CSP_NOTHING);
+			     hname, hval, ref, page ? q->forms->csp_header : CSP_NOTHING);
 }
 
 /* An error for a person (themed page) or a program (JSON). */
@@ -536,16 +532,6 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 
 /* ---- other routes ---- */
 
-/* When it arrived, as the citizen reads it: "2. Dezember 2026, 16:59 Uhr"
- * (Europe/Berlin), never the stored UTC stamp. */
-static const char *received_de(const struct submission *sub, char *out, size_t n)
-{
-	time_t t;
-	if (rfc3339_parse(sub->received_at, &t) == 0 && de_date_time(out, n, t) == 0)
-		return out;
-	return sub->received_at;
-}
-
 static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 				    const char *url)
 {
@@ -570,13 +556,14 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	snprintf(q->city, sizeof q->city, "%s", sub->city);
 	snprintf(q->service, sizeof q->service, "%s", sub->service);
 	q->cs = forms_find(q->forms, sub->city, sub->service);
-	char when[64];
+	char when[64];          /* "2. Dezember 2026, 16:59 Uhr", never UTC */
+	de_stamp(sub->received_at, when, sizeof when);
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
 	diags_init(&d);
 	if (!q->cs || render_confirmation_page(q->forms->renderer, q->cs,
-					       sub->reference, received_de(sub, when, sizeof when),
+					       sub->reference, when,
 					       &b, &d) < 0 || buf_failed(&b)) {
 		buf_reset(&b);
 		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"

@@ -277,6 +277,10 @@ static void test_datetime(void)
 	ok(rfc3339_parse("2026-03-01T12:00:00Z", &t) == 0 && de_date_time(s, sizeof s, t) == 0 &&
 	   !strcmp(s, "1. März 2026, 13:00 Uhr"), "März with its umlaut (%s)", s);
 	ok(de_date_time(s, 10, t) == -1, "a buffer too small is an error, not a cut date");
+	de_stamp("2026-12-02T15:59:00Z", s, sizeof s);
+	ok(!strcmp(s, "2. Dezember 2026, 16:59 Uhr"), "de_stamp: a stored stamp in German (%s)", s);
+	de_stamp("gestern", s, sizeof s);
+	ok(!strcmp(s, "gestern"), "de_stamp: what is no stamp is shown as it is (%s)", s);
 	ok(rfc3339_parse("2026-02-30T00:00:00Z", &t) == -1 && rfc3339_parse("2026-12-02 15:59:00", &t) == -1,
 	   "rfc3339_parse refuses what is no stored stamp");
 }
