@@ -17,38 +17,9 @@
 #include "fuzz.h"
 #include "deliver/mail.h"
 #include "deliver/rfc2047.h"
+#include "../unit/b64dec.h"
 
 #define MAX_PIECES 64
-
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
-/* Decodes the base64 of one encoded-word into out; -1 when malformed. */
-static int b64dec(const char *s, size_t n, struct buf *out)
-{
-	if (n % 4)
-		return -1;
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4];
-		for (int k = 0; k < 4; k++)
-			v[k] = s[i + k] == '=' ? 0 : b64val(s[i + k]);
-		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
-			return -1;
-		unsigned x = (unsigned)(v[0] << 18 | v[1] << 12 | v[2] << 6 | v[3]);
-		char b[3] = { (char)(x >> 16), (char)(x >> 8), (char)x };
-		size_t k = s[i + 2] == '=' ? 1 : s[i + 3] == '=' ? 2 : 3;
-		if (buf_append(out, b, k) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 /* Checks a header value (folded lines, col0 = width of what precedes it on
  * its first line) and decodes it as a strict reader would into text
