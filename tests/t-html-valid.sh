@@ -82,12 +82,14 @@ if [ -z "$p" ]; then
 fi
 find "$SITE/$(dirname "$p")" -maxdepth 1 -type f -name '*.html' >>"$list"
 n_part=$(( $(wc -l <"$list") - n_umbrella - n_full ))
-# relayd's own pages: the form with errors and the confirmation.
+# relayd's own pages: the form with errors, the confirmation, the search.
 n_relay=0
 if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldung >"$TEST_TMP/relay.out" 2>&1; then
 	echo "$SITE/relay-fehler.html" >>"$list"
 	echo "$SITE/relay-bestaetigung.html" >>"$list"
-	n_relay=2
+	echo "$SITE/relay-suche.html" >>"$list"
+	echo "$SITE/relay-suche-leer.html" >>"$list"
+	n_relay=4
 else
 	echo "not ok - relayd's error and confirmation pages could not be made:"
 	grep -v '^ok' "$TEST_TMP/relay.out" | sed 's/^/#   /' | head -n 10

@@ -271,11 +271,15 @@ def check_fixture_site(site):
     for idx in ("suche.json", "alpha/suche.json"):
         try:
             data = json.load(open(os.path.join(site, idx), encoding="utf-8"))
-            good = data and all(exists(os.path.join(os.path.dirname(idx), e["u"])) for e in data)
+            page = pages[idx.replace(".json", ".html")].text
+            good = (data["docs"] and all(exists(os.path.join(os.path.dirname(idx), e["u"]))
+                                         and len(e["f"]) == 3 for e in data["docs"])
+                    and len(data["docs"]) == page.split('id="suchergebnisse">')[1]
+                    .split("</ul>")[0].count('<li><a href="'))
         except Exception as e:
             good = False
-        ok(good, idx + " is valid JSON and its URLs exist")
-    ok(pages["suche.html"].text.count("<li data-url=") == 3 and 'href="a-z.html"' in pages["suche.html"].text,
+        ok(good, idx + " is valid JSON, its URLs exist, one entry per service listed on the page")
+    ok(pages["suche.html"].text.count('<li><a href="leistungen/') == 3 and 'href="a-z.html"' in pages["suche.html"].text,
        "suche.html lists every service without JavaScript and links to A-Z")
 
 
@@ -332,10 +336,12 @@ def check_content_site(site, content):
           "Zuständig: Kreis Recklinghausen" in dors,
           "Dorsten's Mobilität und Reisen lists Fahrzeug zulassen: Zuständig: Kreis Recklinghausen")
     idx = json.load(open(os.path.join(site, "dorsten/suche.json"), encoding="utf-8"))
-    kfz = [e for e in idx if e["u"].endswith("leistungen/kfz-zulassung.html")]
+    kfz = [e for e in idx["docs"] if e["u"].endswith("leistungen/kfz-zulassung.html")]
+    such = read(os.path.join(site, "dorsten/suche.html"))
     check(len(kfz) == 1 and kfz[0]["u"] == "../kreis-recklinghausen/leistungen/kfz-zulassung.html" and
-          kfz[0]["s"].startswith("Zuständig: Kreis Recklinghausen"),
-          "Dorsten's search index finds Fahrzeug zulassen at the Kreis (%s)" % kfz)
+          re.search(r'<li><a href="../kreis-recklinghausen/leistungen/kfz-zulassung.html">[^<]*</a>'
+                    r'<p class="responsible">Zuständig: Kreis Recklinghausen', such),
+          "Dorsten's search finds Fahrzeug zulassen at the Kreis (%s)" % kfz)
     imp = {c: read(os.path.join(site, c, "impressum.html")) for c in ("bottrop", "dorsten", "kreis-recklinghausen")
            if c in built}
     check("vertreten durch die Oberbürgermeisterin oder den Oberbürgermeister" in imp.get("bottrop", "") and

@@ -4,6 +4,7 @@
  * office roles, cities, overridden services) are checked as a whole. */
 #include "catalog_load.h"
 #include "load_form.h"
+#include "load_search.h"
 #include "load_util.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -539,6 +540,14 @@ static void load_links(struct loader *L)
 	}
 }
 
+/* ---- search.yml (optional) ---- */
+static void load_search_words(struct loader *L)
+{
+	struct ynode *y = parse_file(L, path_join(L, L->dir, "search.yml"), false);
+	if (y)
+		load_search(&L->c, y, L->cat);
+}
+
 /* ---- cross references ---- */
 static void pos_err(struct loader *L, const struct srcpos *p, const char *fmt, const char *a,
 		    const char *b)
@@ -663,6 +672,7 @@ struct catalog *catalog_load(struct source *src, const char *content_dir, struct
 	load_services(&L);
 	load_cities(&L);
 	load_links(&L);
+	load_search_words(&L);
 	/* Cross references too, so one run reports everything. */
 	check_references(&L);
 	if (L.c.errors) {

@@ -166,6 +166,14 @@ struct region {
 	struct srcpos pos;
 };
 
+/* content/search.yml: words that mean the same to a citizen, folded
+ * (model/search.h), one word each. */
+struct synonym_group {
+	const char **words;
+	size_t n;
+	struct srcpos pos;
+};
+
 struct catalog {
 	struct arena arena;
 	struct region region;
@@ -179,6 +187,10 @@ struct catalog {
 	size_t n_overrides;
 	struct extlink *links;
 	size_t n_links;
+	struct synonym_group *synonyms;     /* search.yml; none when absent */
+	size_t n_synonyms;
+	const char **stopwords;     /* folded; ignored in queries */
+	size_t n_stopwords;
 	/* Built once by catalog_resolve_all() (the loader calls it):
 	 * every city x service, [city * n_services + service], and the
 	 * city indices sorted by slug for lookups by halves. NULL before. */

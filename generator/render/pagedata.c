@@ -106,6 +106,10 @@ void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 	mset(a, m, "title", title);
 	mset(a, m, "doc_title", arena_printf(a, "%s – %s", title, p->name));
 	mset(a, m, "crumb", title);
+	/* Search boxes go to relayd's server-side search, which filters
+	 * without JavaScript; suche.html's script filters in place. */
+	mset(a, m, "search_action", r->search_url);
+	mset(a, m, "search_portal", p->city ? p->city->slug : "");
 	mv_set(a, m, "portal", portal_data(pg));
 	mv_set(a, m, "region", region_data(pg));
 	pg->crumbs = mv_list(a);

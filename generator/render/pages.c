@@ -47,6 +47,18 @@ static bool listed(const struct renderer *r, const struct portal *p, size_t svc,
 	return *rp != NULL;
 }
 
+size_t portal_listing(const struct renderer *r, const struct portal *p,
+		      size_t *svc, const struct portal **rp)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < r->c->n_services; k++) {
+		size_t j = r->svc_order[k];
+		if (listed(r, p, j, &rp[n]))
+			svc[n++] = j;
+	}
+	return n;
+}
+
 static const char *cat_href(struct page *pg, size_t cat)
 {
 	return arena_printf(pg->a, "%skategorien/%s.html", pg->base,
@@ -416,22 +428,22 @@ static char initial(const char *title)
 	return '#';
 }
 
-int render_az(struct renderer *r, struct portal *p, bool search,
-	      struct arena *a, struct buf *out, struct diags *d)
+int render_az(struct renderer *r, struct portal *p, struct arena *a,
+	      struct buf *out, struct diags *d)
 {
 	struct page pg;
-	page_begin(&pg, r, p, a, p->city ? 1 : 0,
-		   search ? "Suche" : "Leistungen von A bis Z");
+	page_begin(&pg, r, p, a, p->city ? 1 : 0, "Leistungen von A bis Z");
 	page_home_crumb(&pg);
-	struct mval *letters = mv_list(a), *all = mv_list(a), *cur = NULL;
+	struct mval *letters = mv_list(a), *cur = NULL;
 	char last = 0;
+	size_t count = 0;
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
 		const struct portal *rp;
 		if (!listed(r, p, j, &rp))
 			continue;
 		struct mval *item = listed_item(&pg, j, rp);
-		mv_push(a, all, item);
+		count++;
 		char c = initial(r->c->services[j].title);
 		if (!cur || c != last) {
 			struct mval *m = mv_map(a);
@@ -447,10 +459,52 @@ int render_az(struct renderer *r, struct portal *p, bool search,
 		mv_push(a, cur, item);
 	}
 	mv_set(a, pg.data, "letters", letters);
-	mv_set(a, pg.data, "services", all);
-	mv_set(a, pg.data, "count", mv_num(a, (double)all->n));
-	mset(a, pg.data, "index_json", "suche.json");
-	return page_render(&pg, search ? T_SEARCH : T_AZ, out, d);
+	mv_set(a, pg.data, "count", mv_num(a, (double)count));
+	return page_render(&pg, T_AZ, out, d);
+}
+
+int render_search(struct renderer *r, struct portal *p, const char *query,
+		  struct arena *a, struct buf *out, struct diags *d)
+{
+	struct page pg;
+	page_begin(&pg, r, p, a, p->city ? 1 : 0, "Suche");
+	page_home_crumb(&pg);
+	size_t n_svc = r->c->n_services;
+	size_t *svc = arena_alloc(a, (n_svc + 1) * sizeof *svc);
+	const struct portal **rps = arena_alloc(a, (n_svc + 1) * sizeof *rps);
+	size_t n = portal_listing(r, p, svc, rps);
+	struct mval *list = mv_list(a);
+	mset(a, pg.data, "query", query ? query : "");
+	mv_set_bool(a, pg.data, "searched", false);
+	mv_set_bool(a, pg.data, "none", false);
+	mset(a, pg.data, "result_text", "");
+	if (query && query[strspn(query, " \t\r\n")]) {
+		struct search_doc *docs = arena_alloc(a, (n + 1) * sizeof *docs);
+		struct search_hit *hits = arena_alloc(a, (n + 1) * sizeof *hits);
+		for (size_t k = 0; k < n; k++)
+			docs[k] = r->svc_search[svc[k]];
+		size_t nh = search_rank(r->c, query, docs, n, hits);
+		for (size_t k = 0; k < nh; k++)
+			mv_push(a, list, listed_item(&pg, svc[hits[k].doc],
+						     rps[hits[k].doc]));
+		mv_set_bool(a, pg.data, "searched", true);
+		mv_set_bool(a, pg.data, "none", nh == 0);
+		mset(a, pg.data, "result_text", nh == 0 ? "Keine Leistung gefunden." :
+		     nh == 1 ? "1 Leistung gefunden." :
+		     arena_printf(a, "%zu Leistungen gefunden, die passendsten zuerst.", nh));
+		page_set_title(&pg, arena_printf(a, "Suche nach „%s“ – %s", query,
+						 p->name));
+	} else {
+		for (size_t k = 0; k < n; k++)
+			mv_push(a, list, listed_item(&pg, svc[k], rps[k]));
+	}
+	/* site/'s suche.html: the script ranks the list in place */
+	if (!r->absolute)
+		mset(a, pg.data, "index_json", "suche.json");
+	mv_set(a, pg.data, "services", list);
+	mv_set(a, pg.data, "count", mv_num(a, (double)list->n));
+	mv_set(a, pg.data, "categories", categories(&pg));
+	return page_render(&pg, T_SEARCH, out, d);
 }
 
 static const char *const text_title[T_COUNT] = {

@@ -79,12 +79,27 @@ int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 					      &a, out, d));
 }
 
+static struct portal *portal_of(struct renderer *r, const struct city *city)
+{
+	if (city && city >= r->c->cities && city < r->c->cities + r->c->n_cities)
+		return &r->portals[1 + (size_t)(city - r->c->cities)];
+	return &r->portals[0];
+}
+
+int render_search_page(struct renderer *r, const struct city *city,
+		       const char *query, struct buf *out, struct diags *d)
+{
+	struct arena a;
+	arena_init(&a);
+	buf_reset(out);
+	return finish(&a, render_search(r, portal_of(r, city), query ? query : "",
+					&a, out, d));
+}
+
 int render_error_page(struct renderer *r, const struct city *city, int status,
 		      const char *message, struct buf *out, struct diags *d)
 {
-	struct portal *p = &r->portals[0];
-	if (city && city >= r->c->cities && city < r->c->cities + r->c->n_cities)
-		p = &r->portals[1 + (size_t)(city - r->c->cities)];
+	struct portal *p = portal_of(r, city);
 	struct arena a;
 	arena_init(&a);
 	return finish(&a, render_error(r, p, status, message ? message : "", &a, out, d));

@@ -45,6 +45,11 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 			     const char *reference, const char *received_at,
 			     struct buf *out, struct diags *d);
+/* The results of a search on a portal (city NULL: the umbrella portal),
+ * ranked as model/search.h says; with no result, the way to the A-Z list
+ * and the categories. */
+int render_search_page(struct renderer *r, const struct city *city,
+		       const char *query, struct buf *out, struct diags *d);
 /* A plain themed error page (city may be NULL: umbrella look). */
 int render_error_page(struct renderer *r, const struct city *city, int status,
 		      const char *message, struct buf *out, struct diags *d);

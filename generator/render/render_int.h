@@ -9,6 +9,7 @@
 #define RENDER_INT_H
 #include <stdbool.h>
 #include "../model/catalog.h"
+#include "../model/search.h"
 #include "../load/source.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
@@ -66,6 +67,8 @@ struct renderer {
 	struct arena arena;         /* lives as long as the renderer */
 	const char *date;           /* build date, or NULL: everything is built */
 	const char *relay_url;      /* without trailing slash */
+	const char *search_url;     /* relayd's /suche: relay_url without
+				     * its "/submit" */
 	const char *commit;         /* or NULL */
 	const char *commit_short;   /* or NULL */
 	const char *shown_date;     /* YYYY-MM-DD of the commit, or NULL: the
@@ -81,6 +84,7 @@ struct renderer {
 	bool *svc_listed;           /* umbrella: offered by at least one built city */
 	size_t *svc_order;          /* service indices by title, German order */
 	size_t *svc_cat;            /* category index of each service, or -1 */
+	struct search_doc *svc_search;  /* folded fields of each service */
 	/* "Stand" of service pages from git history ("TT.MM.JJJJ"), computed
 	 * before rendering; NULL entries: unknown, no date shown. */
 	const char **stand;         /* [city * n_services + service] */
@@ -108,6 +112,13 @@ static inline const struct city_service *rcs(const struct renderer *r, size_t ci
 {
 	return catalog_cs_at(r->c, city, svc);
 }
+
+/* The services a portal lists, A-Z (svc indices into c->services), each
+ * with the responsible body's portal when not its own (else NULL): the
+ * documents search ranks, in the order of ties. Returns how many (room
+ * for n_services). */
+size_t portal_listing(const struct renderer *r, const struct portal *p,
+		      size_t *svc, const struct portal **rp);
 
 /* ---- one page ---- */
 struct page {
@@ -140,8 +151,12 @@ int render_service_overview(struct renderer *r, size_t svc, struct arena *a,
 int render_service(struct renderer *r, struct portal *p, size_t svc,
 		   const struct form_state *st, struct arena *a,
 		   struct buf *out, struct diags *d);
-int render_az(struct renderer *r, struct portal *p, bool search,
-	      struct arena *a, struct buf *out, struct diags *d);
+int render_az(struct renderer *r, struct portal *p, struct arena *a,
+	      struct buf *out, struct diags *d);
+/* suche.html (query NULL: every service, for the script to filter), or
+ * relayd's results for query. */
+int render_search(struct renderer *r, struct portal *p, const char *query,
+		  struct arena *a, struct buf *out, struct diags *d);
 int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 		struct arena *a, struct buf *out, struct diags *d);
 int render_confirmation(struct renderer *r, const struct city_service *cs,

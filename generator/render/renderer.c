@@ -341,6 +341,10 @@ static void sort_services(struct renderer *r)
 		const struct category *c = catalog_category(r->c, r->c->services[i].category);
 		r->svc_cat[i] = c ? (size_t)(c - r->c->categories) : (size_t)-1;
 	}
+	/* Folded once: search.json of every portal and relayd's search. */
+	r->svc_search = arena_alloc(&r->arena, (n + 1) * sizeof *r->svc_search);
+	for (size_t i = 0; i < n; i++)
+		search_doc_of(r->c, &r->c->services[i], &r->svc_search[i], &r->arena);
 }
 
 static const char *day(struct arena *a, long long t)
@@ -419,6 +423,9 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 	while (rl > 0 && relay[rl - 1] == '/')
 		rl--;
 	r->relay_url = arena_strndup(&r->arena, relay ? relay : "", rl);
+	/* relayd answers /submit/... and /suche beside it */
+	size_t sl = rl >= 7 && !strcmp(r->relay_url + rl - 7, "/submit") ? rl - 7 : rl;
+	r->search_url = arena_printf(&r->arena, "%.*s/suche", (int)sl, r->relay_url);
 	if (commit && *commit) {
 		r->commit = arena_strdup(&r->arena, commit);
 		r->commit_short = arena_strndup(&r->arena, commit,

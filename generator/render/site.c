@@ -91,50 +91,63 @@ static void plan(struct renderer *r, struct jobs *j)
 	}
 }
 
-/* The search index: what the script needs to filter the list. URLs are
- * relative to the portal's suche.html. */
+/* A JSON string. */
+static int json_str(struct buf *out, const char *s)
+{
+	int rc = buf_puts(out, "\"");
+	rc |= buf_put_json(out, s, strlen(s));
+	return rc | buf_puts(out, "\"");
+}
+
+static int json_words(struct buf *out, const char *const *w, size_t n)
+{
+	int rc = buf_puts(out, "[");
+	for (size_t i = 0; i < n; i++) {
+		rc |= i ? buf_puts(out, ",") : 0;
+		rc |= json_str(out, w[i]);
+	}
+	return rc | buf_puts(out, "]");
+}
+
+/* The search index of a portal's suche.html: the services it lists, A-Z,
+ * with their folded fields, and the stop words and synonyms, so that
+ * search.js ranks exactly as relayd's server-side search (model/search.h).
+ * URLs are relative to the portal's suche.html, as the links it shows. */
 static int search_json(struct renderer *r, struct portal *p, struct buf *out)
 {
 	const struct catalog *c = r->c;
-	int rc = buf_puts(out, "[");
-	bool first = true;
-	for (size_t k = 0; k < c->n_services && rc == 0; k++) {
-		size_t s = r->svc_order[k];
-		bool on = p->city ? r->cs_built[p->city_index * c->n_services + s]
-			: r->svc_listed[s];
-		const struct portal *rp = on ? NULL : delegated(r, p, s);
-		if (!on && !rp)
-			continue;
-		const struct service *v = &c->services[s];
-		const struct category *cat = catalog_category(c, v->category);
-		const char *cn = cat ? cat->name : "";
-		rc |= buf_puts(out, first ? "\n{\"t\":\"" : ",\n{\"t\":\"");
-		rc |= buf_put_json(out, v->title, strlen(v->title));
-		/* relative to the portal's search page, as the links it shows */
-		rc |= buf_puts(out, "\",\"u\":\"");
-		if (rp) {
+	size_t *svc = xcalloc(c->n_services + 1, sizeof *svc);
+	const struct portal **rps = xcalloc(c->n_services + 1, sizeof *rps);
+	size_t n = portal_listing(r, p, svc, rps);
+	int rc = buf_puts(out, "{\"stop\":");
+	rc |= json_words(out, c->stopwords, c->n_stopwords);
+	rc |= buf_puts(out, ",\n\"syn\":[");
+	for (size_t g = 0; g < c->n_synonyms; g++) {
+		rc |= buf_puts(out, g ? ",\n" : "\n");
+		rc |= json_words(out, c->synonyms[g].words, c->synonyms[g].n);
+	}
+	rc |= buf_puts(out, "],\n\"docs\":[");
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		const struct service *v = &c->services[svc[k]];
+		const struct search_doc *f = &r->svc_search[svc[k]];
+		rc |= buf_puts(out, k ? ",\n{\"u\":\"" : "\n{\"u\":\"");
+		if (rps[k]) {   /* from a city portal's directory */
 			rc |= buf_puts(out, "../");
-			rc |= buf_put_json(out, rp->prefix, strlen(rp->prefix));
+			rc |= buf_put_json(out, rps[k]->prefix, strlen(rps[k]->prefix));
 		}
 		rc |= buf_puts(out, "leistungen/");
 		rc |= buf_put_json(out, v->slug, strlen(v->slug));
-		rc |= buf_puts(out, ".html\",\"s\":\"");
-		if (rp) {
-			rc |= buf_puts(out, "Zuständig: ");
-			const char *who = rp->city ? rp->city->name : "Ihre Stadt";
-			rc |= buf_put_json(out, who, strlen(who));
-			rc |= buf_puts(out, ". ");
-		}
-		rc |= buf_put_json(out, v->summary, strlen(v->summary));
-		rc |= buf_puts(out, "\",\"c\":\"");
-		rc |= buf_put_json(out, cn, strlen(cn));
-		rc |= buf_puts(out, "\",\"k\":\"");
-		const char *kw = v->keywords ? v->keywords : "";
-		rc |= buf_put_json(out, kw, strlen(kw));
-		rc |= buf_puts(out, "\"}");
-		first = false;
+		rc |= buf_puts(out, ".html\",\"f\":[");
+		rc |= json_str(out, f->title);
+		rc |= buf_puts(out, ",");
+		rc |= json_str(out, f->keywords);
+		rc |= buf_puts(out, ",");
+		rc |= json_str(out, f->text);
+		rc |= buf_puts(out, "]}");
 	}
-	rc |= buf_puts(out, "\n]\n");
+	rc |= buf_puts(out, "\n]}\n");
+	free(svc);
+	free(rps);
 	return rc ? -1 : 0;
 }
 
@@ -162,8 +175,8 @@ static int run_job(struct renderer *r, struct job *j, struct arena *a,
 	case J_CATEGORY: return render_category(r, j->p, j->idx, a, out, d);
 	case J_OVERVIEW: return render_service_overview(r, j->idx, a, out, d);
 	case J_SERVICE: return render_service(r, j->p, j->idx, NULL, a, out, d);
-	case J_AZ: return render_az(r, j->p, false, a, out, d);
-	case J_SEARCH: return render_az(r, j->p, true, a, out, d);
+	case J_AZ: return render_az(r, j->p, a, out, d);
+	case J_SEARCH: return render_search(r, j->p, NULL, a, out, d);
 	case J_TEXT: return render_text(r, j->p, (enum page_tpl)j->idx, a, out, d);
 	case J_JSON:
 		if (search_json(r, j->p, out) == 0)

@@ -14,6 +14,7 @@
 #include "model/facts.h"
 #include "util/random.h"
 #include "util/datetime.h"
+#include "util/utf8.h"
 #include "../validate/validate.h"
 #include "forms.h"
 #include "log.h"
@@ -21,7 +22,7 @@
 #define POST_BUFFER 16384
 #define PAGE_MAX ((size_t)4 << 20)
 
-enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_HEALTH, R_METRICS };
+enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_SEARCH, R_HEALTH, R_METRICS };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -177,6 +178,8 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 		return R_METRICS;
 	if (get && !strncmp(url, "/bestaetigung/", 14))
 		return R_CONFIRM;
+	if (get && (!strcmp(url, "/suche") || !strcmp(url, "/suche/")))
+		return R_SEARCH;
 	if (post && !strncmp(url, "/submit/", 8)) {
 		const char *c = url + 8, *slash = strchr(c, '/');
 		if (!slash)
@@ -579,6 +582,43 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	return r;
 }
 
+/* GET /suche?portal=<city slug or empty>&q=...: the search of the static
+ * pages' forms, ranked as their script ranks (model/search.h), so search
+ * works without JavaScript. Reads only the catalogue. */
+static enum MHD_Result search_page(struct req *q, struct MHD_Connection *c)
+{
+	const char *portal = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "portal");
+	const char *query = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "q");
+	const struct city *city = NULL;
+	if (portal && *portal) {
+		city = is_slug(portal) ? catalog_city(q->forms->cat, portal) : NULL;
+		if (!city)
+			return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
+					  "Dieses Serviceportal gibt es nicht.", NULL, NULL);
+	}
+	if (query && !utf8_valid(query, strlen(query)))
+		query = "";
+	struct buf b;
+	buf_init(&b, PAGE_MAX);
+	struct diags d;
+	diags_init(&d);
+	int rc = q->forms->renderer ? render_search_page(q->forms->renderer, city,
+							 query, &b, &d) : -1;
+	diags_free(&d);
+	enum MHD_Result r;
+	if (rc < 0) {
+		relay_log("error", "render_failed", "page=search portal=%s",
+			  city ? city->slug : "-");
+		r = send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+			       "Die Suche ist gerade nicht erreichbar.", "Retry-After", "60");
+	} else {
+		r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b,
+			     NULL, NULL, REF_NONE);
+	}
+	buf_free(&b);
+	return r;
+}
+
 static enum MHD_Result health(struct req *q, struct MHD_Connection *c)
 {
 	struct relay_server *s = q->srv;
@@ -690,6 +730,8 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 		}
 		case R_CONFIRM:
 			return confirm_page(q, c, url);
+		case R_SEARCH:
+			return search_page(q, c);
 		case R_HEALTH:
 			return health(q, c);
 		case R_METRICS:

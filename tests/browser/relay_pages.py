@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """relay_pages.py OUTDIR CITY SERVICE - the pages relayd renders itself,
 saved for the auditors' checks: the form shown again with errors (an
-incomplete post, status 422) as OUTDIR/relay-fehler.html and the
-confirmation page after a valid post as OUTDIR/relay-bestaetigung.html.
+incomplete post, status 422) as OUTDIR/relay-fehler.html, the
+confirmation page after a valid post as OUTDIR/relay-bestaetigung.html,
+and the server-side search with results (relay-suche.html) and without
+(relay-suche-leer.html).
 Runs the real daemon (RELAYD) on the real content/ through
 tests/relay_lib.py. Prints ok/not ok lines; exit 1 when a page is missing.
 The pages link absolutely to region.yml's base_url; axe.mjs --base-url
 serves those links from the built site."""
 import os
 import sys
+import urllib.parse
 
 ROOT = os.environ.get("ROOT", os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))))
@@ -64,6 +67,15 @@ def main():
         if ok(st == 200 and "<html" in page, "relayd serves the confirmation page", st):
             with open(os.path.join(out, "relay-bestaetigung.html"), "w") as f:
                 f.write(page)
+
+        for q, name in (("Hund anmelden", "relay-suche.html"),
+                        ("xyzzy", "relay-suche-leer.html")):
+            st, _, body = relay.request("GET", "/suche?portal=%s&q=%s" % (
+                city, urllib.parse.quote(q)))
+            page = body.decode("utf-8", "replace")
+            if ok(st == 200 and "<html" in page, "relayd serves its search page for '%s'" % q, st):
+                with open(os.path.join(out, name), "w") as f:
+                    f.write(page)
     finally:
         rc = relay.stop()
         ok(rc == 0, "relayd stops cleanly", "%s: %s" % (rc, relay.logtext()[-500:]))

@@ -332,6 +332,33 @@ int main(void)
 	put("content/region.yml", "name: &a x\n");
 	expect_error("YAML anchors refused", "content/region.yml:1:7: ", "anchors");
 
+	/* search.yml: optional; words stored folded, one word each. */
+	put("content/search.yml", "stopwords: [Für]\nsynonyms:\n  - [Auto, KFZ, Straße]\n");
+	{
+		struct diags d4;
+		struct catalog *c4 = load(&d4);
+		ok(c4 && c4->n_synonyms == 1 && c4->synonyms[0].n == 3 &&
+		   !strcmp(c4->synonyms[0].words[1], "kfz") &&
+		   !strcmp(c4->synonyms[0].words[2], "strasse") && c4->n_stopwords == 1 &&
+		   !strcmp(c4->stopwords[0], "fuer"), "search.yml: words are stored folded");
+		catalog_free(c4);
+		diags_free(&d4);
+	}
+	put("content/search.yml", "synonyms:\n  - [auto, Kfz-Zulassung]\n");
+	expect_error("a synonym of two words is refused", "content/search.yml:2:12: ",
+		     "must be one word");
+	put("content/search.yml", "synonyms:\n  - [auto]\n");
+	expect_error("a synonym group of one word is refused", "content/search.yml:2:5: ",
+		     "at least two words");
+	put("content/search.yml", "synonym:\n  - [auto, kfz]\n");
+	expect_error("a misspelt key in search.yml is refused", "content/search.yml:1:1: ",
+		     "synonym");
+	{
+		char p4[1024];
+		snprintf(p4, sizeof p4, "%s/content/search.yml", root);
+		unlink(p4);
+	}
+
 	/* Several errors in one run are all reported. */
 	put("content/services/hundeanmeldung.yml",
 	    "title: Hund\ncategory: tiere\nsummary: s\ndescription: d\ncosts: c\n");
