@@ -192,8 +192,15 @@ def shown_value(f, v):
 
 
 def valid_values(form):
-    """[(name, value)] filling every field (files as bytes)."""
-    return [(f["name"], value_for(f)) for f in form["fields"]]
+    """[(name, value)] filling every field (files as bytes); a choice that
+    conditional fields depend on gets an answer that shows them, so every
+    field is kept."""
+    vals = {f["name"]: value_for(f) for f in form["fields"]}
+    for f in form["fields"]:
+        w = f.get("when")
+        if w and vals.get(w["field"]) not in w["is"]:
+            vals[w["field"]] = w["is"][0]
+    return [(f["name"], vals[f["name"]]) for f in form["fields"]]
 
 
 def urlencode(pairs):

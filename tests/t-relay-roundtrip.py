@@ -32,7 +32,10 @@ sink = S.Sink(os.path.join(TMP, "mail"), free_port()).start()
 web_port = free_port()
 web_origin = "http://127.0.0.1:%d" % web_port
 relay = Relay("roundtrip", content=os.path.join(ROOT, "content"),
-              smtp_url="smtp://127.0.0.1:%d" % sink.port, origins=[web_origin]).start()
+              smtp_url="smtp://127.0.0.1:%d" % sink.port, origins=[web_origin],
+              receipt=True).start()
+with open(os.path.join(ROOT, "content/services", SERVICE + ".yml"), encoding="utf-8") as f:
+    NEXT_STEPS = (re.search(r"^next_steps:\s*(.+)$", f.read(), re.M) or [None, ""])[1]
 site = os.path.join(TMP, "site")
 web = None
 try:
@@ -70,7 +73,7 @@ try:
     out = os.path.join(TMP, "result.json")
     with open(spec, "w") as f:
         json.dump({"url": "%s/%s" % (web_origin, page), "fields": fields, "file": pdf,
-                   "omit": OMIT, "out": out, "site": site,
+                   "omit": OMIT, "out": out, "site": site, "next_steps": NEXT_STEPS,
                    "base_url": BASE_URL}, f)
     p = subprocess.run(["node", os.path.join(B, "roundtrip.mjs"), spec],
                        capture_output=True, text=True, timeout=300)
@@ -89,8 +92,13 @@ try:
         ok(len(att) == 1 and att[0][1] == "application/pdf" and att[0][2] == len(PDF),
            "the re-attached PDF is stored with it", att)
         ok("46282" in rows[0][1], "the corrected postcode is stored")
-    ok(sink.wait(1, timeout=60), "the office mail arrives at the SMTP server")
-    msgs = [m for m in sink.messages() if ref and ref in (m.get("subject") or "")]
+    ok(sink.wait(2, timeout=60), "the office mail and the receipt arrive at the SMTP server")
+    email = [f["value"] for f in fields if f["name"] == "email"][0]
+    receipts = [m for m in sink.messages() if email in m.get("to", "")]
+    ok(len(receipts) == 1 and ref and ref in receipts[0]["text"] and "46282" not in receipts[0]["text"],
+       "the receipt goes to the citizen with the reference and none of the answers",
+       [(m.get("to"), m.get("subject")) for m in sink.messages()])
+    msgs = [m for m in sink.messages() if ref and ref in (m.get("subject") or "") and m not in receipts]
     ok(len(msgs) == 1, "one office mail names the reference in its subject",
        [m.get("subject") for m in sink.messages()])
     if msgs:

@@ -217,13 +217,14 @@ static void load_service(struct loader *L, const char *path, const char *slug,
 {
 	static const char *const keys[] = { "title", "leika", "category", "lebenslagen",
 		"summary", "description", "requirements", "documents", "costs", "deadlines",
-		"duration", "legal_basis", "office", "keywords", "available_from",
+		"duration", "next_steps", "legal_basis", "office", "keywords", "available_from",
 		"available_until", "form", NULL };
 	struct lctx *c = &L->c;
 	struct ynode *y = parse_file(L, path, true);
 	s->slug = slug;
 	s->title = s->category = s->summary = s->description = s->costs = "";
 	s->office = s->leika = s->requirements = s->deadlines = s->duration = "";
+	s->next_steps = "";
 	s->keywords = s->available_from = s->available_until = "";
 	s->pos = (struct srcpos){ arena_strdup(c->a, path), 1, 1 };
 	if (!y)
@@ -249,6 +250,7 @@ static void load_service(struct loader *L, const char *path, const char *slug,
 	s->costs = get_str(c, y, "costs", true);
 	s->deadlines = get_str(c, y, "deadlines", false);
 	s->duration = get_str(c, y, "duration", false);
+	s->next_steps = get_str(c, y, "next_steps", false);
 	s->legal_basis = get_str_list(c, y, "legal_basis", &s->n_legal_basis);
 	s->office = get_str(c, y, "office", true);
 	s->keywords = get_str(c, y, "keywords", false);
@@ -540,6 +542,83 @@ static void load_links(struct loader *L)
 	}
 }
 
+/* ---- conditional fields ---- */
+
+/* The problem with f's `when` among the fields before it, or NULL. */
+static const char *when_problem(struct arena *a, const struct field *const *before,
+				size_t n, const struct field *f)
+{
+	const struct field *t = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(before[i]->name, f->when->field))
+			t = before[i];
+	if (!t)
+		return arena_printf(a, "'when' names field '%s', which does not come before "
+				    "'%s' in the form", f->when->field, f->name);
+	if (t->type != FT_RADIO && t->type != FT_SELECT && t->type != FT_CHECKBOX)
+		return arena_printf(a, "'when' needs a radio, select or checkbox field; "
+				    "'%s' is %s", t->name, field_type_name(t->type));
+	if (t->when)
+		return arena_printf(a, "'when' names '%s', which is conditional itself", t->name);
+	for (size_t k = 0; k < f->when->n_values; k++) {
+		const char *v = f->when->values[k];
+		bool found = t->type == FT_CHECKBOX && !strcmp(v, "ja");
+		for (size_t o = 0; o < t->n_options && !found; o++)
+			found = !strcmp(t->options[o].value, v);
+		if (!found)
+			return arena_printf(a, "'when': '%s' has no answer '%s'%s", t->name, v,
+					    t->type == FT_CHECKBOX ? " (a checkbox: ja)" : "");
+	}
+	return NULL;
+}
+
+/* Every conditional field of every effective form refers to an earlier
+ * choice with such an answer; every option's service exists. Shared
+ * fields are in many cities' forms: each problem is told once. */
+static void check_conditions(struct loader *L)
+{
+	struct catalog *cat = L->cat;
+	const struct field **told = NULL;
+	size_t n_told = 0, cap = 0;
+	for (size_t i = 0; i < cat->n_cities; i++)
+		for (size_t j = 0; j < cat->n_services; j++) {
+			const struct city_service *cs = catalog_cs_at(cat, i, j);
+			for (size_t k = 0; k < cs->n_fields; k++) {
+				const struct field *f = cs->fields[k];
+				if (!f->when)
+					continue;
+				const char *why = when_problem(L->c.a, cs->fields, k, f);
+				bool seen = false;
+				for (size_t t = 0; t < n_told && !seen; t++)
+					seen = told[t] == f;
+				if (!why || seen)
+					continue;
+				diag_add(L->c.d, f->pos.file, f->pos.line, f->pos.col, "%s", why);
+				L->c.errors++;
+				if (n_told == cap) {
+					cap = cap ? 2 * cap : 16;
+					told = xrealloc(told, cap * sizeof *told);
+				}
+				told[n_told++] = f;
+			}
+		}
+	free(told);
+	for (size_t j = 0; j < cat->n_services; j++) {
+		const struct form *fm = cat->services[j].form;
+		for (size_t k = 0; fm && k < fm->n_fields; k++)
+			for (size_t o = 0; o < fm->fields[k].n_options; o++) {
+				const char *sv = fm->fields[k].options[o].service;
+				const struct field *f = &fm->fields[k];
+				if (sv && !catalog_service(cat, sv)) {
+					diag_add(L->c.d, f->pos.file, f->pos.line, f->pos.col,
+						 "option '%s' of '%s': no service '%s'",
+						 f->options[o].value, f->name, sv);
+					L->c.errors++;
+				}
+			}
+	}
+}
+
 /* ---- search.yml (optional) ---- */
 static void load_search_words(struct loader *L)
 {
@@ -643,6 +722,7 @@ static void check_references(struct loader *L)
 		L->c.errors++;
 		return;
 	}
+	check_conditions(L);
 	/* Every city that offers a service must have the office that handles it. */
 	for (size_t i = 0; i < cat->n_cities; i++)
 		for (size_t j = 0; j < cat->n_services; j++) {

@@ -33,13 +33,17 @@ static void load_options(struct lctx *c, const struct ynode *fn, struct field *f
 	for (size_t i = 0; i < opts->n; i++) {
 		const struct ynode *o = opts->items[i];
 		struct field_option *fo = &f->options[f->n_options];
+		fo->service = NULL;
 		if (o->kind == YN_SCALAR) {
 			fo->value = fo->label = o->str;
 		} else if (o->kind == YN_MAP) {
-			static const char *const keys[] = { "value", "label", NULL };
+			static const char *const keys[] = { "value", "label", "service", NULL };
 			check_keys(c, o, "an option", keys);
 			fo->value = get_str(c, o, "value", true);
 			fo->label = get_str(c, o, "label", true);
+			fo->service = get_opt(c, o, "service");
+			if (fo->service && !is_slug(fo->service))
+				lerr(c, ymap_get(o, "service"), "'service' must be a service slug");
 		} else {
 			lerr(c, o, "an option must be text or {value, label}");
 			continue;
@@ -96,12 +100,31 @@ static void load_format(struct lctx *c, const struct ynode *fn, struct field *f)
 		lerr(c, ymap_get(fn, "format"), "'format' is only for text fields");
 }
 
+/* when: { field: zahlungsweise, is: lastschrift } (is: one value or a
+ * list). Whether the field exists and has such answers is checked with
+ * the whole form (check_conditions). */
+static void load_when(struct lctx *c, const struct ynode *fn, struct field *f)
+{
+	static const char *const keys[] = { "field", "is", NULL };
+	const struct ynode *w = ymap_get(fn, "when");
+	f->when = NULL;
+	if (!w || !expect_kind(c, w, YN_MAP, "'when'"))
+		return;
+	check_keys(c, w, "'when'", keys);
+	struct field_condition *fc = arena_alloc(c->a, sizeof *fc);
+	fc->field = get_str(c, w, "field", true);
+	fc->values = get_str_list(c, w, "is", &fc->n_values);
+	if (fc->n_values == 0)
+		lerr(c, w, "'when' needs 'is': the answer (or answers) the field belongs to");
+	f->when = fc;
+}
+
 static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 {
 	static const char *const keys[] = {
 		"name", "label", "type", "required", "max_length", "help",
 		"autocomplete", "options", "min", "max", "accept", "max_size",
-		"max_files", "format", "after", NULL
+		"max_files", "format", "after", "when", NULL
 	};
 	if (!expect_kind(c, fn, YN_MAP, "a form field"))
 		return -1;
@@ -137,6 +160,7 @@ static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 	if (f->has_min && f->has_max && f->min > f->max)
 		lerr(c, ymap_get(fn, "min"), "'min' is larger than 'max'");
 	f->after = get_opt(c, fn, "after");
+	load_when(c, fn, f);
 	load_format(c, fn, f);
 	load_options(c, fn, f);
 	load_file_limits(c, fn, f);

@@ -68,6 +68,19 @@ struct value_format;            /* model/facts.h */
 
 struct field_option {
 	const char *value, *label;
+	const char *service;        /* a service this answer leads to (slug,
+				     * e.g. "grosser-hund-anzeigen"), or NULL:
+				     * the form then points to its page */
+};
+
+/* A conditional field: shown (with JavaScript), validated and kept only
+ * when the earlier field `field` has one of the values (a checkbox: "ja").
+ * Without JavaScript the field is always shown, with a hint naming the
+ * answer it belongs to; the relay drops its value when the answer differs. */
+struct field_condition {
+	const char *field;
+	const char **values;
+	size_t n_values;
 };
 
 struct field {
@@ -80,6 +93,7 @@ struct field {
 	double min, max;
 	const char *autocomplete;   /* HTML autocomplete token or "" */
 	const struct value_format *format;  /* text: "plz", "iban" (facts.h), or NULL */
+	const struct field_condition *when;     /* or NULL: always */
 	const char *after;          /* a city's added field: the shared field it
 				     * follows, or NULL: before the closing
 				     * declarations (see catalog_resolve) */
@@ -115,6 +129,8 @@ struct service {
 	const char *costs;          /* Kosten, plain text */
 	const char *deadlines;      /* Fristen or "" */
 	const char *duration;       /* Bearbeitungsdauer or "" */
+	const char *next_steps;     /* after an online application: what the
+				     * citizen receives and when, plain text, or "" */
 	const char **legal_basis;
 	size_t n_legal_basis;
 	const char *office;         /* office role that handles it */

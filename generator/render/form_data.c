@@ -82,14 +82,91 @@ static struct mval *options(struct arena *a, const struct field *f, const char *
 	return l;
 }
 
-static struct mval *field_data(struct arena *a, const struct field *f,
-			       const struct form_state *st, const char **anchor)
+static const struct field *field_named(const struct city_service *cs, const char *name)
 {
+	for (size_t i = 0; i < cs->n_fields; i++)
+		if (!strcmp(cs->fields[i]->name, name))
+			return cs->fields[i];
+	return NULL;
+}
+
+static const char *option_label(const struct field *t, const char *value)
+{
+	for (size_t i = 0; i < t->n_options; i++)
+		if (!strcmp(t->options[i].value, value))
+			return t->options[i].label;
+	return value;
+}
+
+/* A conditional field: the attributes form.js shows and hides it by, and
+ * the hint that names its answer, for a page without JavaScript:
+ * "Nur wenn Sie bei „Zahlungsweise“ „SEPA-Lastschrift“ gewählt haben." */
+static const char *when_data(struct arena *a, struct mval *m, const struct field *f,
+			     const struct city_service *cs)
+{
+	const struct field *t = field_named(cs, f->when->field);
+	if (!t)                 /* the loader checked; never shown half */
+		return NULL;
+	const char *vals = "", *labels = "";
+	for (size_t i = 0; i < f->when->n_values; i++) {
+		const char *v = f->when->values[i];
+		vals = arena_printf(a, "%s%s%s", vals, i ? " " : "", v);
+		labels = arena_printf(a, "%s%s„%s“", labels, i ? " oder " : "",
+				      t->type == FT_CHECKBOX ? "angekreuzt" : option_label(t, v));
+	}
+	mset(a, m, "when_field", t->name);
+	mset(a, m, "when_values", vals);
+	if (t->type == FT_CHECKBOX)
+		return arena_printf(a, "Nur wenn Sie „%s“ angekreuzt haben.", t->label);
+	return arena_printf(a, "Nur wenn Sie bei „%s“ %s gewählt haben.", t->label, labels);
+}
+
+/* The answers that lead to another service: a note with its link after
+ * the choice, shown by form.js when that answer is chosen. */
+static struct mval *option_notes(struct page *pg, const struct field *f,
+				 const struct city_service *cs)
+{
+	struct arena *a = pg->a;
+	const struct catalog *c = pg->r->c;
+	struct mval *l = mv_list(a);
+	for (size_t i = 0; i < f->n_options; i++) {
+		const struct service *s = f->options[i].service ?
+			catalog_service(c, f->options[i].service) : NULL;
+		if (!s)
+			continue;
+		size_t ci = (size_t)(cs->city - c->cities), si = (size_t)(s - c->services);
+		bool here = pg->r->cs_built[ci * c->n_services + si];
+		struct mval *m = mv_map(a);
+		mset(a, m, "value", f->options[i].value);
+		mset(a, m, "answer", f->options[i].label);
+		mset(a, m, "title", s->title);
+		mset(a, m, "href", here ?
+		     arena_printf(a, "%sleistungen/%s.html", pg->base, s->slug) :
+		     arena_printf(a, "%sleistungen/%s.html", pg->root, s->slug));
+		mv_push(a, l, m);
+	}
+	return l->n ? l : NULL;
+}
+
+static void set_notes(struct arena *a, struct mval *m, struct mval *notes)
+{
+	if (notes)
+		mv_set(a, m, "notes", notes);
+}
+
+static struct mval *field_data(struct page *pg, const struct city_service *cs,
+			       const struct field *f, const struct form_state *st,
+			       const char **anchor)
+{
+	struct arena *a = pg->a;
 	struct mval *m = mv_map(a);
 	const char *id = arena_printf(a, "feld-%s", f->name);
 	const char *value = value_of(st, f->name);
 	const char *error = error_of(st, f->name);
 	const char *help = f->help && *f->help ? f->help : NULL;
+	const char *when = f->when ? when_data(a, m, f, cs) : NULL;
+	if (when)
+		help = help ? arena_printf(a, "%s %s", when, help) : when;
 	const char *hint = f->type == FT_FILE ? file_hint(a, f) : NULL;
 	bool reattach = f->type == FT_FILE && !error && must_reattach(st, f->name);
 
@@ -124,10 +201,12 @@ static struct mval *field_data(struct arena *a, const struct field *f,
 	case FT_SELECT:
 		mv_set_bool(a, m, "is_select", true);
 		mv_set(a, m, "options", options(a, f, id, value));
+		set_notes(a, m, option_notes(pg, f, cs));
 		break;
 	case FT_RADIO:
 		mv_set_bool(a, m, "is_radio", true);
 		mv_set(a, m, "options", options(a, f, id, value));
+		set_notes(a, m, option_notes(pg, f, cs));
 		/* The error summary links to the first radio button. */
 		id = arena_printf(a, "%s-1", id);
 		break;
@@ -199,14 +278,17 @@ struct mval *form_data(struct page *pg, const struct city_service *cs,
 	size_t si = (size_t)(cs->service - r->c->services);
 	struct mval *form = mv_map(a);
 	struct mval *fields = mv_list(a);
-	bool multipart = false, any_required = false;
+	bool multipart = false, any_required = false, conditional = false;
 	const char **anchors = arena_alloc(a, (cs->n_fields + 1) * sizeof *anchors);
 
 	for (size_t i = 0; i < cs->n_fields; i++) {
 		const struct field *f = cs->fields[i];
-		mv_push(a, fields, field_data(a, f, st, &anchors[i]));
+		mv_push(a, fields, field_data(pg, cs, f, st, &anchors[i]));
 		multipart |= f->type == FT_FILE;
 		any_required |= f->required;
+		conditional |= f->when != NULL;
+		for (size_t k = 0; k < f->n_options; k++)
+			conditional |= f->options[k].service != NULL;
 	}
 	mset(a, form, "action", arena_printf(a, "%s/%s/%s", r->relay_url,
 					     cs->city->slug, cs->service->slug));
@@ -215,6 +297,8 @@ struct mval *form_data(struct page *pg, const struct city_service *cs,
 	mset_opt(a, form, "intro_html", r->svc[si].form_intro);
 	mv_set(a, form, "fields", fields);
 	mv_set_bool(a, form, "any_required", any_required);
+	/* form.js shows conditional fields and notes by the answers */
+	mv_set_bool(a, form, "conditional", conditional);
 	mset(a, form, "honeypot_value", value_of(st, "hp_website"));
 
 	*errors = st && st->n_errors ? error_summary(a, cs, st, anchors) : NULL;

@@ -561,7 +561,7 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 }
 
 int render_confirmation(struct renderer *r, const struct city_service *cs,
-			const char *reference, const char *received_at,
+			const char *reference, const char *received_at, const char *receipt,
 			struct arena *a, struct buf *out, struct diags *d)
 {
 	const struct city *city = cs->city;
@@ -577,6 +577,10 @@ int render_confirmation(struct renderer *r, const struct city_service *cs,
 					 cs->service->title, p->name));
 	mset(a, pg.data, "reference", reference);
 	mset(a, pg.data, "received_at", received_at);
+	mset_opt(a, pg.data, "receipt", receipt);
+	mset_opt(a, pg.data, "next_steps", *cs->service->next_steps ?
+		 cs->service->next_steps : NULL);
+	mset_opt(a, pg.data, "duration", *cs->service->duration ? cs->service->duration : NULL);
 	mv_set(a, pg.data, "service", service_item(&pg, si));
 	if (cs->office)
 		mv_set(a, pg.data, "office",

@@ -66,7 +66,7 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
 
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 			     const char *reference, const char *received_at,
-			     struct buf *out, struct diags *d)
+			     const char *receipt, struct buf *out, struct diags *d)
 {
 	size_t ci, si;
 	if (locate(r, cs, &ci, &si, d) < 0)
@@ -76,7 +76,7 @@ int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 	buf_reset(out);
 	return finish(&a, render_confirmation(r, rcs(r, ci, si), reference,
 					      received_at ? received_at : "",
-					      &a, out, d));
+					      receipt, &a, out, d));
 }
 
 static struct portal *portal_of(struct renderer *r, const struct city *city)

@@ -41,10 +41,12 @@ const char *renderer_csp(const struct renderer *r);
 /* The service page with its form, errors and values; status 422 page. */
 int render_form_page(struct renderer *r, const struct city_service *cs,
 		     const struct form_state *st, struct buf *out, struct diags *d);
-/* After the submission is stored: reference number and what happens next. */
+/* After the submission is stored: reference number and what happens next
+ * (the service's next_steps and duration). receipt: a sentence on the
+ * receipt mail (sent, on its way, or none), or NULL to say nothing. */
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 			     const char *reference, const char *received_at,
-			     struct buf *out, struct diags *d);
+			     const char *receipt, struct buf *out, struct diags *d);
 /* The results of a search on a portal (city NULL: the umbrella portal),
  * ranked as model/search.h says; with no result, the way to the A-Z list
  * and the categories. */

@@ -160,7 +160,7 @@ int render_search(struct renderer *r, struct portal *p, const char *query,
 int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 		struct arena *a, struct buf *out, struct diags *d);
 int render_confirmation(struct renderer *r, const struct city_service *cs,
-			const char *reference, const char *received_at,
+			const char *reference, const char *received_at, const char *receipt,
 			struct arena *a, struct buf *out, struct diags *d);
 int render_error(struct renderer *r, struct portal *p, int status,
 		 const char *message, struct arena *a, struct buf *out,

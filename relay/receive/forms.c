@@ -103,6 +103,17 @@ static void dump_field(struct buf *b, const struct field *f)
 		   f->max_length);
 	if (f->format)
 		buf_printf(b, ",\"format\":\"%s\"", f->format->name);
+	if (f->when) {
+		buf_puts(b, ",\"when\":{\"field\":");
+		json_str(b, f->when->field);
+		buf_puts(b, ",\"is\":[");
+		for (size_t k = 0; k < f->when->n_values; k++) {
+			if (k)
+				buf_putc(b, ',');
+			json_str(b, f->when->values[k]);
+		}
+		buf_puts(b, "]}");
+	}
 	if (f->has_min)
 		buf_printf(b, ",\"min\":%.17g", f->min);
 	if (f->has_max)

@@ -535,6 +535,30 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 
 /* ---- other routes ---- */
 
+/* What the confirmation says of the receipt mail, from its outbox job:
+ * sent, on its way, or none (no receipts configured, no address given,
+ * or the job failed). NULL when the store cannot tell. */
+static const char *receipt_sentence(struct req *q, const struct submission *sub)
+{
+	struct store_job *jobs = NULL;
+	size_t n = 0;
+	if (store_jobs(q->srv->store, &q->a, sub->id, &jobs, &n) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(jobs[i].kind, "receipt"))
+			continue;
+		if (jobs[i].delivered_unix)
+			return "Eine Eingangsbestätigung mit Ihrer Vorgangsnummer haben wir an "
+			       "Ihre E-Mail-Adresse gesendet.";
+		if (!jobs[i].failed_unix)
+			return "Eine Eingangsbestätigung mit Ihrer Vorgangsnummer senden wir "
+			       "an Ihre E-Mail-Adresse; sie kommt in der Regel in wenigen "
+			       "Minuten an.";
+	}
+	return "Eine Eingangsbestätigung per E-Mail erhalten Sie nicht. Bitte "
+	       "notieren Sie die Vorgangsnummer oder drucken Sie diese Seite.";
+}
+
 static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 				    const char *url)
 {
@@ -561,12 +585,13 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	q->cs = forms_find(q->forms, sub->city, sub->service);
 	char when[64];          /* "2. Dezember 2026, 16:59 Uhr", never UTC */
 	de_stamp(sub->received_at, when, sizeof when);
+	const char *receipt = receipt_sentence(q, sub);
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
 	diags_init(&d);
 	if (!q->cs || render_confirmation_page(q->forms->renderer, q->cs,
-					       sub->reference, when,
+					       sub->reference, when, receipt,
 					       &b, &d) < 0 || buf_failed(&b)) {
 		buf_reset(&b);
 		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"

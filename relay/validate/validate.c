@@ -342,6 +342,23 @@ static void list_reattach(struct vctx *v)
 	}
 }
 
+/* A conditional field belongs to the post only when its choice has one of
+ * its answers (model: struct field_condition); else the relay neither
+ * checks nor keeps it, whatever the page sent. */
+static bool applies(const struct vctx *v, const struct field *f)
+{
+	if (!f->when)
+		return true;
+	const struct vin_value *iv = find_value(v->in, f->when->field);
+	const char *val = iv ? trimmed(v->a, iv->value, iv->len, false) : "";
+	if (!strcmp(val, "on"))         /* a checkbox's default value */
+		val = "ja";
+	for (size_t i = 0; i < f->when->n_values; i++)
+		if (!strcmp(val, f->when->values[i]))
+			return true;
+	return false;
+}
+
 void validate_form(struct arena *a, const struct city_service *cs,
 		   const struct vinput *in, struct voutput *out)
 {
@@ -367,13 +384,20 @@ void validate_form(struct arena *a, const struct city_service *cs,
 
 	for (size_t i = 0; i < cs->n_fields; i++) {
 		const struct field *f = cs->fields[i];
+		bool counts = applies(&v, f);
 		if (f->type == FT_FILE) {
-			check_files(&v, f);
+			if (counts)
+				check_files(&v, f);
 			continue;
 		}
 		const struct vin_value *iv = find_value(in, f->name);
 		bool multi = field_types[f->type].multiline;
 		const char *val = iv ? trimmed(a, iv->value, iv->len, multi) : "";
+		if (!counts) {          /* shown again as typed, never kept */
+			if (iv && f->type != FT_CHECKBOX)
+				out->values[out->n_values++] = (struct form_value){ f->name, val };
+			continue;
+		}
 		if (f->type == FT_CHECKBOX) {
 			bool ticked = iv && (!strcmp(val, "ja") || !strcmp(val, "on"));
 			if (iv && !ticked && val[0])

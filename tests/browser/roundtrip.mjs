@@ -143,6 +143,20 @@ async function main() {
 		ok(/\d{1,2}\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) \d{4}, \d\d:\d\d Uhr/.test(body) &&
 			!/\d{4}-\d\d-\d\dT/.test(body), 'the confirmation says when in German local time, no ISO stamp',
 			body.slice(0, 300));
+		ok(/Eingangsbestätigung mit Ihrer Vorgangsnummer (haben wir|senden wir)/.test(body),
+			'the confirmation says that the receipt mail is sent', body.slice(0, 600));
+		ok(!spec.next_steps || body.includes(spec.next_steps),
+			'the confirmation gives the service\'s own next steps', spec.next_steps);
+		// On paper: the reference and the next steps, no navigation.
+		await page.emulateMedia({ media: 'print' });
+		ok(await page.locator('strong.reference').isVisible() &&
+			!(await page.locator('.site-header').isVisible()) &&
+			!(await page.locator('.site-footer').isVisible()),
+			'printed, the confirmation shows the reference without header and footer');
+		const pdf = await page.pdf({ format: 'A4' });
+		ok(pdf.length > 1000 && pdf.subarray(0, 5).toString() === '%PDF-',
+			`the confirmation prints (${pdf.length} bytes of PDF)`);
+		await page.emulateMedia({ media: 'screen' });
 		fs.writeFileSync(spec.out, JSON.stringify({ reference: ref, confirmation_url: final }));
 		ok(violations.length === 0, 'no Content-Security-Policy violation on the whole way', violations);
 	} finally {

@@ -332,6 +332,44 @@ int main(void)
 	put("content/region.yml", "name: &a x\n");
 	expect_error("YAML anchors refused", "content/region.yml:1:7: ", "anchors");
 
+	/* when: a conditional field refers to an earlier choice and its answer. */
+	{
+		char svc[4096];
+		snprintf(svc, sizeof svc, "%s%s", SERVICE,
+			 "    - { name: gross, label: Groß, type: checkbox }\n"
+			 "    - { name: mikrochip, label: Mikrochip, type: text, when: { field: gross, is: ja } }\n");
+		put("content/services/hundeanmeldung.yml", svc);
+		struct diags d5;
+		struct catalog *c5 = load(&d5);
+		const struct field *chip = c5 ? cs_field(catalog_cs_at(c5, 0, 0), "mikrochip") : NULL;
+		ok(chip && chip->when && !strcmp(chip->when->field, "gross") &&
+		   chip->when->n_values == 1 && !strcmp(chip->when->values[0], "ja"),
+		   "when: a field for a ticked checkbox loads");
+		catalog_free(c5);
+		diags_free(&d5);
+		static const struct { const char *line, *msg, *what; } bad[] = {
+			{ "    - { name: x, label: X, type: text, when: { field: email, is: a } }\n",
+			  "needs a radio, select or checkbox field; 'email' is email",
+			  "when: naming a text field is refused" },
+			{ "    - { name: x, label: X, type: text, when: { field: rasse, is: pudel } }\n",
+			  "'rasse' has no answer 'pudel'", "when: an answer the choice lacks is refused" },
+			{ "    - { name: x, label: X, type: text, when: { field: rasse, is: lab } }\n",
+			  "'when' names field 'rasse', which does not come before 'x'",
+			  "when: a choice a city removes (beta: remove_fields rasse) is refused" },
+			{ "    - { name: x, label: X, type: text, when: { field: y, is: a } }\n"
+			  "    - { name: y, label: Y, type: checkbox }\n",
+			  "'when' names field 'y', which does not come before 'x'",
+			  "when: a later field is refused" },
+			{ "    - { name: z, label: Z, type: radio, options: [{ value: a, label: A, service: nix }] }\n",
+			  "no service 'nix'", "an option leading to an unknown service is refused" },
+		};
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			snprintf(svc, sizeof svc, "%s%s", SERVICE, bad[i].line);
+			put("content/services/hundeanmeldung.yml", svc);
+			expect_error(bad[i].what, "content/services/hundeanmeldung.yml:", bad[i].msg);
+		}
+	}
+
 	/* search.yml: optional; words stored folded, one word each. */
 	put("content/search.yml", "stopwords: [Für]\nsynonyms:\n  - [Auto, KFZ, Straße]\n");
 	{

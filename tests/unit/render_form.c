@@ -144,7 +144,8 @@ int main(void)
 	rc = render_form_page(r, &cs, &st, &out, &d);
 	ok(rc == 0 && !has(&out, "erneut"), "no re-attach notice without a file");
 
-	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "25.11.2026, 14:03 Uhr", &out, &d);
+	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "25.11.2026, 14:03 Uhr",
+				      "Eine Eingangsbestätigung senden wir.", &out, &d);
 	ok(rc == 0 && has(&out, "<h1>Antrag eingegangen</h1>") &&
 	   has(&out, "<strong class=\"reference\">ALP-2026-4K7P9X</strong>") &&
 	   has(&out, "25.11.2026, 14:03 Uhr") && has(&out, "Steueramt Alpha") &&

@@ -1,0 +1,61 @@
+// conditional.mjs - a form's conditional fields in Debian's Chromium
+// (themes/default/form.js): with JavaScript a field with `when:` appears
+// only for its answer and a note with a link appears for an answer that
+// leads to another service; without JavaScript everything is visible.
+//   node conditional.mjs PAGE.html
+// PAGE: a built Hundeanmeldung (file path). Prints "ok - ..." lines.
+import { chromium } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const url = pathToFileURL(process.argv[2]).href;
+let failures = 0;
+function ok(cond, what, detail) {
+	if (cond) console.log('ok - ' + what);
+	else {
+		failures++;
+		console.log('not ok - ' + what + (detail !== undefined ? ': ' + JSON.stringify(detail) : ''));
+	}
+}
+
+const visible = (page, sel) => page.locator(sel).isVisible();
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
+	args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+try {
+	let ctx = await browser.newContext({ javaScriptEnabled: true });
+	let page = await ctx.newPage();
+	const errors = [];
+	page.on('pageerror', e => errors.push(String(e)));
+	await page.goto(url);
+	ok(!(await visible(page, '#feld-iban')) && !(await visible(page, '#feld-kontoinhaber')),
+	   'with JavaScript, IBAN and Kontoinhaber are hidden before a way of payment is chosen');
+	await page.check('input[name=zahlungsweise][value=lastschrift]');
+	ok(await visible(page, '#feld-iban') && await visible(page, '#feld-kontoinhaber'),
+	   'choosing SEPA-Lastschrift shows IBAN and Kontoinhaber');
+	await page.check('input[name=zahlungsweise][value=ueberweisung]');
+	ok(!(await visible(page, '#feld-iban')), 'choosing Überweisung hides them again');
+	const note = 'p.field-note[data-when-field=groesse]';
+	ok(!(await visible(page, note)), 'the note on large dogs is hidden at first');
+	await page.check('input[name=groesse][value=ja]');
+	ok(await visible(page, note) &&
+	   /grosser-hund-anzeigen\.html$/.test(await page.locator(note + ' a').getAttribute('href')),
+	   'answering "Ja – großer Hund" shows the link to "Haltung eines großen Hundes anzeigen"');
+	await page.check('input[name=groesse][value=nein]');
+	ok(!(await visible(page, note)), 'answering "Nein" hides it');
+	ok(errors.length === 0, 'no script errors', errors);
+	await ctx.close();
+
+	ctx = await browser.newContext({ javaScriptEnabled: false });
+	page = await ctx.newPage();
+	await page.goto(url);
+	ok(await visible(page, '#feld-iban') && await visible(page, note) &&
+	   /Nur wenn Sie bei „Zahlungsweise“ „SEPA-Lastschrift/.test(
+		   await page.locator('#feld-iban-hilfe').textContent()),
+	   'without JavaScript, the fields and the note are shown, each with the answer it belongs to');
+	await ctx.close();
+} catch (e) {
+	ok(false, 'the conditional walk ran to the end', String(e.stack || e));
+} finally {
+	await browser.close();
+}
+process.exit(failures ? 1 : 0);
