@@ -348,6 +348,21 @@ def check_content_site(site, content):
           "vertreten durch die Bürgermeisterin oder den Bürgermeister" in imp.get("dorsten", "") and
           "vertreten durch die Landrätin oder den Landrat" in imp.get("kreis-recklinghausen", ""),
           "the Impressum names the office that represents each body (kreisfreie Stadt: Oberbürgermeister)")
+    # Dorsten and the Kreis have nearly the same colours: the header says
+    # which portal it is in words, and the Kreis's header has another shape.
+    dstart = read(os.path.join(site, "dorsten/index.html"))
+    kstart = read(os.path.join(site, "kreis-recklinghausen/index.html"))
+    check('<span class="brand-badge">Stadtportal</span>' in dstart and
+          '<span class="brand-badge">Kreisportal</span>' in kstart and
+          '<header class="site-header site-header-kreis">' in kstart and
+          '<header class="site-header">' in dstart,
+          "Dorsten and the Kreis are told apart by more than colour (badge, header shape)")
+    check('<link rel="icon" href="../assets/favicon.svg" type="image/svg+xml">' in dstart and
+          os.path.exists(os.path.join(site, "assets/favicon.svg")), "every page has the favicon")
+    az = read(os.path.join(site, "dorsten/a-z.html"))
+    check(re.search(r'hundeanmeldung.html">[^<]*</a> <span class="tag tag-online">Online erledigen</span>', az)
+          and not re.search(r'personalausweis.html">[^<]*</a> <span class="tag tag-online">', az),
+          "lists mark the services that can be done online (Hund anmelden), not the others (Personalausweis)")
     hund = read(os.path.join(site, "dorsten/leistungen/hundeanmeldung.html"))
     check('<p class="form-privacy">' in hund and 'href="../datenschutz.html">Hinweisen zum Datenschutz' in hund,
           "a data-protection note with a link stands next to the form's submit button")

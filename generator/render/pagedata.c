@@ -46,6 +46,12 @@ static struct mval *portal_data(struct page *pg)
 		mset(a, m, "slug", p->city->slug);
 		mset(a, m, "city_name", p->city->name);
 		mset(a, m, "kind", p->city->kind);
+		/* told apart by words and shape, not by colour alone (two
+		 * portals' colours may be nearly the same): header badge */
+		mset(a, m, "badge", !strcmp(p->city->kind, "Kreis") ? "Kreisportal" :
+		     !strcmp(p->city->kind, "Kreisfreie Stadt") ? "Portal der kreisfreien Stadt" :
+		     "Stadtportal");
+		mv_set_bool(a, m, "is_kreis", !strcmp(p->city->kind, "Kreis"));
 		mset(a, m, "website", p->city->website);
 		/* "der Stadt Dorsten", "des Kreises Recklinghausen" */
 		if (!strcmp(p->city->kind, "Kreis"))
@@ -60,6 +66,8 @@ static struct mval *portal_data(struct page *pg)
 		}
 	} else {
 		mset(a, m, "city_name", c->region.short_name);
+		mset(a, m, "badge", "Dachportal der Region");
+		mv_set_bool(a, m, "is_kreis", false);
 		mset(a, m, "owner", c->region.contact_name);
 	}
 	return m;

@@ -89,6 +89,8 @@ struct mval *service_item(struct page *pg, size_t svc)
 	mset(a, m, "slug", s->slug);
 	mset(a, m, "summary", s->summary);
 	mset(a, m, "href", arena_printf(a, "%sleistungen/%s.html", pg->base, s->slug));
+	/* an online form here does the whole application: lists mark it */
+	mv_set_bool(a, m, "online", s->form != NULL);
 	size_t ci = pg->r->svc_cat[svc];
 	mset(a, m, "category", ci != (size_t)-1 ? pg->r->c->categories[ci].name : "");
 	return m;
