@@ -78,6 +78,17 @@ try:
     ok('href="%s/dorsten/a-z.html"' % BASE_URL in page and
        len(re.findall(r'href="[^"]*/dorsten/kategorien/[a-z0-9-]+\.html"', page)) >= 3,
        "and offers the A-Z list and the topic pages instead of a dead end")
+    # The umbrella portal's finder (postcodes from the cities' city.yml).
+    st, _, page = search(relay, "", "46282")
+    ok(st == 200 and re.search(r'<a href="[^"]*/dorsten/index.html">Serviceportal Dorsten</a> '
+                               r'\(Postleitzahl 46282\)', page) and "Keine Leistung gefunden" not in page,
+       "the umbrella's search names Dorsten's portal for the postcode 46282")
+    st, _, page = search(relay, "", "Recklinghausen")
+    ok(st == 200 and 'recklinghausen/index.html">Serviceportal Recklinghausen</a>' in page and
+       'kreis-recklinghausen/index.html">Serviceportal Kreis Recklinghausen</a>' in page,
+       "'Recklinghausen' names both the town's and the Kreis's portal")
+    st, _, page = search(relay, "dorsten", "46282")
+    ok(st == 200 and "ihr-portal" not in page, "a city portal's search has no finder")
     st, _, page = search(relay, "atlantis", "Hund")
     ok(st == 404, "an unknown portal gets 404", st)
     st, _, page = search(relay, "dorsten", "<script>alert(1)</script>")

@@ -338,10 +338,27 @@ static void load_offices(struct loader *L, const struct ynode *y, struct city *c
 	}
 }
 
+/* postcodes: the five-digit codes of the city, for the umbrella portal's
+ * finder. A code may belong to two cities (both are named). */
+static void load_postcodes(struct lctx *c, const struct ynode *y, struct city *ci)
+{
+	ci->postcodes = get_str_list(c, y, "postcodes", &ci->n_postcodes);
+	const struct ynode *list = ymap_get(y, "postcodes");
+	for (size_t i = 0; i < ci->n_postcodes; i++) {
+		const struct ynode *n = list && list->kind == YN_SEQ ? list->items[i] : list;
+		const char *p = ci->postcodes[i];
+		if (strlen(p) != 5 || strspn(p, "0123456789") != 5)
+			lerr(c, n, "postcode '%s' must be five digits", p);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(ci->postcodes[j], p))
+				lerr(c, n, "postcode '%s' is listed twice", p);
+	}
+}
+
 static void load_city(struct loader *L, const char *path, const char *slug, struct city *ci)
 {
 	static const char *const keys[] = { "name", "kind", "parent", "website", "ref_prefix",
-		"launch", "intro", "contact", "theme", "offices", NULL };
+		"launch", "intro", "contact", "theme", "offices", "postcodes", NULL };
 	static const char *const ckeys[] = { "address", "phone", "email", "hours", NULL };
 	static const char *const tkeys[] = { "primary", "accent", "logo", "name", NULL };
 	struct lctx *c = &L->c;
@@ -373,6 +390,7 @@ static void load_city(struct loader *L, const char *path, const char *slug, stru
 		lerr(c, ymap_get(y, "ref_prefix"), "'ref_prefix' must be 3 capital letters");
 	ci->launch = get_str(c, y, "launch", false);
 	check_date(L, y, "launch", ci->launch);
+	load_postcodes(c, y, ci);
 	ci->intro = get_str(c, y, "intro", false);
 	const struct ynode *ct = ymap_get(y, "contact");
 	if (!ct)

@@ -34,6 +34,8 @@ struct city {
 	const char *intro;          /* Markdown */
 	const char *contact_address, *contact_phone, *contact_email, *contact_hours;
 	const char *launch;         /* portal launch date YYYY-MM-DD or "" */
+	const char **postcodes;     /* five digits each; may be none */
+	size_t n_postcodes;
 	const char *color_primary, *color_accent;   /* "#rrggbb" */
 	const char *logo;           /* path below themes/<theme>/ or city dir, or "" */
 	const char *theme;          /* theme directory name, default "default" */

@@ -465,6 +465,50 @@ int render_az(struct renderer *r, struct portal *p, struct arena *a,
 	return page_render(&pg, T_AZ, out, d);
 }
 
+/* Does the folded query hold the word w (folded, " w ")? */
+static bool has_word(const char *folded_query, const char *folded_w)
+{
+	return *folded_w && strcmp(folded_w, " ") && strstr(folded_query, folded_w);
+}
+
+/* The umbrella portal's finder: the city portals a query names by
+ * postcode or by the city's name ("46282", "Haltern"); a postcode of two
+ * cities names both. Only built portals; NULL when none. */
+static struct mval *places(struct page *pg, const char *query)
+{
+	struct arena *a = pg->a;
+	const struct catalog *c = pg->r->c;
+	char q[SEARCH_MAX_QUERY * 2 + 3], w[256];
+	char cut[SEARCH_MAX_QUERY + 1];
+	snprintf(cut, sizeof cut, "%s", query);
+	search_fold(cut, q, sizeof q);
+	struct mval *l = mv_list(a);
+	for (size_t i = 0; i < c->n_cities; i++) {
+		const struct city *ci = &c->cities[i];
+		const struct portal *cp = &pg->r->portals[1 + i];
+		if (!cp->built)
+			continue;
+		const char *why = NULL;
+		for (size_t k = 0; k < ci->n_postcodes && !why; k++) {
+			snprintf(w, sizeof w, " %s ", ci->postcodes[k]);
+			if (strstr(q, w))
+				why = arena_printf(a, "Postleitzahl %s", ci->postcodes[k]);
+		}
+		/* the name without "Kreis ": "Recklinghausen" names the town and the Kreis */
+		search_fold(!strncmp(ci->name, "Kreis ", 6) ? ci->name + 6 : ci->name, w, sizeof w);
+		if (!why && has_word(q, w))
+			why = "";
+		if (!why)
+			continue;
+		struct mval *m = mv_map(a);
+		mset(a, m, "name", cp->name);
+		mset(a, m, "href", arena_printf(a, "%s%sindex.html", pg->root, cp->prefix));
+		mset_opt(a, m, "why", *why ? why : NULL);
+		mv_push(a, l, m);
+	}
+	return l->n ? l : NULL;
+}
+
 int render_search(struct renderer *r, struct portal *p, const char *query,
 		  struct arena *a, struct buf *out, struct diags *d)
 {
@@ -489,9 +533,15 @@ int render_search(struct renderer *r, struct portal *p, const char *query,
 		for (size_t k = 0; k < nh; k++)
 			mv_push(a, list, listed_item(&pg, svc[hits[k].doc],
 						     rps[hits[k].doc]));
+		struct mval *found = p->city ? NULL : places(&pg, query);
+		if (found) {
+			mv_set(a, pg.data, "places", found);
+			mv_set_bool(a, pg.data, "has_places", true);
+		}
 		mv_set_bool(a, pg.data, "searched", true);
-		mv_set_bool(a, pg.data, "none", nh == 0);
-		mset(a, pg.data, "result_text", nh == 0 ? "Keine Leistung gefunden." :
+		mv_set_bool(a, pg.data, "none", nh == 0 && !found);
+		mset(a, pg.data, "result_text", nh == 0 && found ?
+		     "Ihr Serviceportal ist gefunden." : nh == 0 ? "Keine Leistung gefunden." :
 		     nh == 1 ? "1 Leistung gefunden." :
 		     arena_printf(a, "%zu Leistungen gefunden, die passendsten zuerst.", nh));
 		page_set_title(&pg, arena_printf(a, "Suche nach „%s“ – %s", query,

@@ -109,6 +109,32 @@ static int json_words(struct buf *out, const char *const *w, size_t n)
 	return rc | buf_puts(out, "]");
 }
 
+/* The umbrella portal's finder words (postcodes, folded city names) as
+ * JSON strings " w ", comma-separated. */
+static int place_words(struct renderer *r, struct buf *out)
+{
+	const struct catalog *c = r->c;
+	int rc = 0;
+	bool first = true;
+	char w[256];
+	for (size_t i = 0; i < c->n_cities; i++) {
+		const struct city *ci = &c->cities[i];
+		if (!r->portals[1 + i].built)
+			continue;
+		for (size_t k = 0; k <= ci->n_postcodes; k++) {
+			if (k < ci->n_postcodes)
+				snprintf(w, sizeof w, " %s ", ci->postcodes[k]);
+			else
+				search_fold(!strncmp(ci->name, "Kreis ", 6) ? ci->name + 6 :
+					    ci->name, w, sizeof w);
+			rc |= first ? 0 : buf_puts(out, ",");
+			rc |= json_str(out, w);
+			first = false;
+		}
+	}
+	return rc;
+}
+
 /* The search index of a portal's suche.html: the services it lists, A-Z,
  * with their folded fields, and the stop words and synonyms, so that
  * search.js ranks exactly as relayd's server-side search (model/search.h).
@@ -126,6 +152,9 @@ static int search_json(struct renderer *r, struct portal *p, struct buf *out)
 		rc |= buf_puts(out, g ? ",\n" : "\n");
 		rc |= json_words(out, c->synonyms[g].words, c->synonyms[g].n);
 	}
+	rc |= buf_puts(out, "],\n\"places\":[");
+	if (!p->city)           /* the finder's words: the script leaves them to relayd */
+		rc |= place_words(r, out);
 	rc |= buf_puts(out, "],\n\"docs\":[");
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		const struct service *v = &c->services[svc[k]];

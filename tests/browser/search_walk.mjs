@@ -102,6 +102,15 @@ async function withScript(browser) {
 	await page.fill('#suchbegriff', '');
 	ok((await results(page)).length > 30 && !(await page.locator('#keine-treffer').isVisible()),
 	   'an empty field shows every service again');
+
+	// The umbrella's finder: a postcode goes to relayd, which names the portal.
+	await page.goto(`${spec.site_origin}/suche.html`);
+	await page.waitForFunction(() => document.documentElement.classList.contains('js'));
+	await page.fill('#suchbegriff', '46282');
+	await Promise.all([page.waitForURL(u => u.href.startsWith(spec.relay_origin + '/suche?')),
+		page.press('#suchbegriff', 'Enter')]);
+	ok(/Serviceportal Dorsten/.test(await page.locator('#ihr-portal + ul').innerText()),
+	   'with JavaScript, a postcode on the umbrella\'s search page leads to relayd\'s finder: Dorsten');
 	ok(errors.length === 0, 'no script errors', errors);
 	await ctx.close();
 }

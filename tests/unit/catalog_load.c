@@ -370,6 +370,19 @@ int main(void)
 		}
 	}
 
+	/* postcodes: five digits, each once. */
+	{
+		char city[2048];
+		snprintf(city, sizeof city, "%spostcodes: [12345, 4628]\n", CITY_A);
+		put("content/cities/alpha/city.yml", city);
+		expect_error("a postcode of four digits is refused", "content/cities/alpha/city.yml:",
+			     "postcode '4628' must be five digits");
+		snprintf(city, sizeof city, "%spostcodes: [12345, 12345]\n", CITY_A);
+		put("content/cities/alpha/city.yml", city);
+		expect_error("a postcode listed twice is refused", "content/cities/alpha/city.yml:",
+			     "listed twice");
+	}
+
 	/* search.yml: optional; words stored folded, one word each. */
 	put("content/search.yml", "stopwords: [Für]\nsynonyms:\n  - [Auto, KFZ, Straße]\n");
 	{

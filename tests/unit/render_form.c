@@ -152,6 +152,23 @@ int main(void)
 	   has(&out, "Wie geht es weiter?") && !has(&out, "intern.test"),
 	   "confirmation page: reference, time, what happens next, office contact");
 
+	/* The umbrella's finder: a postcode names its city's portal; a code
+	 * two cities share names both; a city portal's search has no finder. */
+	rc = render_search_page(r, NULL, "12399", &out, &d);
+	ok(rc == 0 && has(&out, "<h2 id=\"ihr-portal\">Ihr Serviceportal</h2>") &&
+	   has(&out, "alpha/index.html\">Serviceportal Alpha</a> (Postleitzahl 12399)") &&
+	   has(&out, "beta/index.html\">Serviceportal Beta</a> (Postleitzahl 12399)") &&
+	   !has(&out, "Keine Leistung gefunden"),
+	   "the finder names both portals of a shared postcode");
+	rc = render_search_page(r, NULL, "PLZ 12345", &out, &d);
+	ok(rc == 0 && has(&out, "Serviceportal Alpha</a> (Postleitzahl 12345)") &&
+	   !has(&out, "Serviceportal Beta</a> (Postleitzahl"), "a postcode of one city names one portal");
+	rc = render_search_page(r, NULL, "beta", &out, &d);
+	ok(rc == 0 && has(&out, "beta/index.html\">Serviceportal Beta</a></li>"),
+	   "the finder knows the cities by name");
+	rc = render_search_page(r, catalog_city(c, "alpha"), "12399", &out, &d);
+	ok(rc == 0 && !has(&out, "ihr-portal"), "a city portal's search has no finder");
+
 	rc = render_error_page(r, NULL, 404, "Das Formular <x> gibt es nicht.", &out, &d);
 	ok(rc == 0 && has(&out, "<h1>Seite nicht gefunden</h1>") &&
 	   has(&out, "Das Formular &lt;x&gt; gibt es nicht.") && has(&out, "Serviceportal Testregion"),
