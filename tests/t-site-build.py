@@ -363,6 +363,13 @@ def check_content_site(site, content):
     check(re.search(r'hundeanmeldung.html">[^<]*</a> <span class="tag tag-online">Online erledigen</span>', az)
           and not re.search(r'personalausweis.html">[^<]*</a> <span class="tag tag-online">', az),
           "lists mark the services that can be done online (Hund anmelden), not the others (Personalausweis)")
+    # "Termin vereinbaren" where the office books appointments (city.yml).
+    gpa = read(os.path.join(site, "gelsenkirchen/leistungen/personalausweis.html"))
+    dpa = read(os.path.join(site, "dorsten/leistungen/personalausweis.html"))
+    check('<a class="button" href="https://www.gelsenkirchen.de">Termin vereinbaren' in gpa and
+          "telefonisch unter 0209 169-2100" in gpa and "Termin vereinbaren" not in dpa and
+          "Bitte wenden Sie sich an die zuständige Stelle" in dpa,
+          "a service without a form shows 'Termin vereinbaren' where the office books online, else the office")
     hund = read(os.path.join(site, "dorsten/leistungen/hundeanmeldung.html"))
     check('<p class="form-privacy">' in hund and 'href="../datenschutz.html">Hinweisen zum Datenschutz' in hund,
           "a data-protection note with a link stands next to the form's submit button")

@@ -303,7 +303,7 @@ static void load_services(struct loader *L)
 static void load_offices(struct loader *L, const struct ynode *y, struct city *ci)
 {
 	static const char *const keys[] = { "name", "address", "phone", "email", "hours",
-		"url", "recipient", NULL };
+		"url", "recipient", "appointment", "appointment_phone", NULL };
 	struct lctx *c = &L->c;
 	const struct ynode *of = ymap_get(y, "offices");
 	if (!of) {
@@ -331,6 +331,11 @@ static void load_offices(struct loader *L, const struct ynode *y, struct city *c
 		o->email = get_str(c, n, "email", false);
 		o->hours = get_str(c, n, "hours", false);
 		o->url = get_str(c, n, "url", false);
+		o->appointment = get_str(c, n, "appointment", false);
+		o->appointment_phone = get_str(c, n, "appointment_phone", false);
+		if (*o->appointment && strncmp(o->appointment, "https://", 8))
+			lerr(c, ymap_get(n, "appointment"), "'appointment' must be an https:// address "
+			     "of the office's online booking");
 		o->recipient = get_str(c, n, "recipient", true);
 		if (*o->recipient && (!strchr(o->recipient, '@') ||
 				      strpbrk(o->recipient, " \t\r\n<>,;")))

@@ -21,6 +21,8 @@ struct srcpos {
 struct office {                 /* a city's responsible office, by role */
 	const char *id;         /* role key, e.g. "standesamt" */
 	const char *name, *address, *phone, *email, *hours, *url;
+	const char *appointment;    /* online booking (https://) or "" */
+	const char *appointment_phone;  /* booking by phone, or "" */
 	const char *recipient;  /* where form mails go; never published */
 	struct srcpos pos;
 };

@@ -400,6 +400,15 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 			       cs->office->hours, cs->office->url));
 	else
 		mv_set(a, pg.data, "office", city_contact(&pg, p->city));
+	/* no online form: where the office books appointments */
+	if (cs->office && (*cs->office->appointment || *cs->office->appointment_phone)) {
+		struct mval *ap = mv_map(a);
+		mset(a, ap, "office", cs->office->name);
+		mset_opt(a, ap, "url", *cs->office->appointment ? cs->office->appointment : NULL);
+		mset_opt(a, ap, "phone", *cs->office->appointment_phone ?
+			 cs->office->appointment_phone : NULL);
+		mv_set(a, pg.data, "appointment", ap);
+	}
 	const char *note = note_html(r, cs);
 	if (note) {
 		mset(a, pg.data, "note_html", note);
