@@ -159,6 +159,29 @@ class Relay:
                              capture_output=True, check=True).stdout
         return json.loads(out)
 
+    def write(self, statements):
+        """Runs [(sql, args)] ('?' placeholders) in one transaction, either
+        backend: for tests that set up a state (e.g. age submissions) while
+        relayd is stopped."""
+        if self.pg:
+            import psycopg2
+            con = psycopg2.connect(self.db)
+            try:
+                with con:
+                    cur = con.cursor()
+                    for sql, args in statements:
+                        cur.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(args))
+            finally:
+                con.close()
+            return
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            with con:
+                for sql, args in statements:
+                    con.execute(sql, args)
+        finally:
+            con.close()
+
     def rows(self, sql, args=()):
         """Rows of sql ('?' placeholders) on the database, either backend."""
         if self.pg:

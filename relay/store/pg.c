@@ -237,10 +237,18 @@ int pg_tx_end(struct pg_store *s, PGconn *c, bool ok)
 /* The version of the database's schema; 0 when it has none. -1 error. */
 static int schema_version(struct pg_store *s, PGconn *c, long long *v)
 {
-	PGresult *r = pg_q(s, c, "schema version", "SELECT CASE WHEN"
-		" to_regclass('schema_version') IS NULL THEN 0"
-		" ELSE (SELECT coalesce(max(version), 0) FROM schema_version) END",
-		NULL, false);
+	/* two statements: one naming a missing table fails at planning */
+	PGresult *r = pg_q(s, c, "schema version", "SELECT to_regclass("
+		"'schema_version') IS NOT NULL", NULL, false);
+	if (!r)
+		return -1;
+	bool there = !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	*v = 0;
+	if (!there)
+		return 0;
+	r = pg_q(s, c, "schema version", "SELECT coalesce(max(version), 0)"
+		 " FROM schema_version", NULL, false);
 	if (!r)
 		return -1;
 	*v = pg_ll(r, 0, 0);
@@ -349,6 +357,21 @@ static bool pg_exists(const char *where, char *err, size_t errlen)
 	return true;
 }
 
+/* libpq's buffers grow to the largest message a connection carried (a
+ * post with attachments: megabytes) and never shrink: when a burst is
+ * over, the idle connections are closed, and opened again when needed. */
+static void pg_release_memory(struct store *base)
+{
+	struct pg_store *s = pgs(base);
+	pthread_mutex_lock(&s->mu);
+	for (int i = 0; i < PG_POOL; i++)
+		if (!s->busy[i] && s->conn[i]) {
+			PQfinish(s->conn[i]);
+			s->conn[i] = NULL;
+		}
+	pthread_mutex_unlock(&s->mu);
+}
+
 const struct store_ops store_pg_ops = {
 	.open = pg_open,
 	.exists = pg_exists,
@@ -366,4 +389,5 @@ const struct store_ops store_pg_ops = {
 	.jobs = pg_jobs,
 	.events = pg_events,
 	.counts = pg_counts,
+	.release_memory = pg_release_memory,
 };
