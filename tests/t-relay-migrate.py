@@ -3,7 +3,8 @@
 on start (issue 14): a version-1 database (tests/fixtures/store/, with one
 submission whose office mail is due) becomes version 2 (outbox.claimed_by),
 keeps its submission, and the old job is claimed and mailed through the
-new column. Runs on the backend RELAY_STORE picks (tests/run runs it on
+new column; and (PostgreSQL) relayd's log masks a password in the
+database string. Runs on the backend RELAY_STORE picks (tests/run runs it on
 both): SQLite's version is PRAGMA user_version, PostgreSQL's the table
 schema_version. Real daemon, tests/smtp_sink.py."""
 import os, sqlite3, subprocess, sys
@@ -58,4 +59,14 @@ finally:
 # a second start finds the current version and changes nothing
 relay.start()
 ok(version(relay) == 2 and relay.stop() == 0, "a current database is opened as it is")
+
+if L.PG:
+    # the test server trusts the socket, so a password is accepted and unused:
+    # enough to see that relayd does not log it
+    again = L.Relay("migrate2", db=db + " password=geheim123")
+    again.start()
+    p = subprocess.run([RELAYCTL, "--config", again.cfg, "status"], capture_output=True, text=True)
+    ok(again.stop() == 0 and "password=***" in again.logtext() and
+       "geheim123" not in again.logtext() + p.stdout + p.stderr and p.returncode == 0,
+       "relayd logs the database string with the password masked", again.logtext()[-300:])
 L.done()
