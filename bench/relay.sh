@@ -1,8 +1,11 @@
 #!/bin/sh
 # bench/relay.sh - `make bench-relay`: drives bin/relayd on loopback with
 # many concurrent keep-alive posts (bench/relay_load.c) and prints durable
-# submissions/s, p50/p99 latency and peak RSS, next to the same load against
-# `relayd --no-store` (the HTTP ceiling), and the ratio.
+# submissions/s, p50/p99 latency and peak RSS for both store backends side
+# by side - SQLite (a file on the project's disk) and PostgreSQL (a server
+# of its own, started from Debian's binaries by tests/pg_lib.py, data on
+# the same disk, fsync and synchronous_commit on, Unix socket) - next to
+# the same load against `relayd --no-store` (the HTTP ceiling).
 #
 # Env: BENCH_CONNS (default 64), BENCH_SECONDS (default 5),
 #      BENCH_FORM (default dorsten/hundeanmeldung of the test fixture, a
@@ -20,18 +23,25 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -o build/bench/relay_load bench/rela
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O2 -o build/bench/relay_fsync bench/relay_fsync.c
 # on the project's disk, not a tmpfs: fsync must cost what it costs
 W=$(mktemp -d "$ROOT/build/bench/relay.XXXXXX")
+# PostgreSQL's data: /tmp is on the same disk here, and the server's user
+# (nobody, when we are root) can enter it
+PG=$(mktemp -d /tmp/relay-pg-bench.XXXXXX)
 PID=""
 cleanup() {
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$W"
+	/usr/bin/python3 tests/pg_lib.py stop "$PG" 2>/dev/null
+	rm -rf "$W" "$PG"
 }
 trap cleanup EXIT INT TERM
 
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$W/relay.yml" <<EOC
+# config DATABASE [more lines]: the relay.yml for one run
+config() {
+	cat <<EOC
 listen: 127.0.0.1
 port: $PORT
-database: $W/relay.db
+database: $1
+${2:-}
 content_dir: $ROOT/tests/fixtures/content
 themes_dir: $THEMES
 public_url: http://127.0.0.1:$PORT
@@ -47,6 +57,8 @@ retry:
   initial: 86400
   max: 86400
 EOC
+}
+config "$W/relay.db" >"$W/relay.yml"
 
 # a valid post for the form, built from --dump-forms like the tests do
 CTYPE=$(ROOT="$ROOT" TEST_TMP="$W" /usr/bin/python3 - "$W/relay.yml" "$FORM" "$W/body" <<'EOP'
@@ -68,11 +80,22 @@ print(ctype)
 EOP
 )
 
-run() {  # $1 = label, rest = relayd flags
+# rows LABEL: submissions stored by the run LABEL
+rows() {
+	case "$1" in
+	postgresql) /usr/bin/python3 -c 'import sys; sys.path.insert(0, "tests"); import pg_lib
+print(pg_lib.Postgres(sys.argv[1]).rows(sys.argv[2], "SELECT count(*) FROM submissions")[0][0])' \
+		"$PG" "$PGDB" ;;
+	*) [ -f "$W/relay.db" ] && sqlite3 "$W/relay.db" 'SELECT count(*) FROM submissions' || echo 0 ;;
+	esac
+}
+
+run() {  # $1 = label, $2 = config, rest = relayd flags
 	label=$1
-	shift
+	cfg=$2
+	shift 2
 	rm -f "$W"/relay.db*
-	./bin/relayd --config "$W/relay.yml" "$@" 2>"$W/$label.log" &
+	./bin/relayd --config "$cfg" "$@" 2>"$W/$label.log" &
 	PID=$!
 	i=0
 	until /usr/bin/python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" 2>/dev/null; do
@@ -85,35 +108,48 @@ run() {  # $1 = label, rest = relayd flags
 	kill -TERM "$PID"
 	wait "$PID" || { echo "relayd $label exited non-zero"; exit 1; }
 	PID=""
-	rows=0
-	[ -f "$W/relay.db" ] && rows=$(sqlite3 "$W/relay.db" 'SELECT count(*) FROM submissions')
-	echo "$label $out rss_kb=$hwm rows=$rows"
+	echo "$label $out rss_kb=$hwm rows=$(rows "$label")"
 }
 
 echo "relay benchmark: $CONNS connections, ${SECS}s each, form $FORM ($(wc -c <"$W/body") byte body), $(nproc) cores"
 # the device's own fsync latency, measured right before: the floor under
 # any durable p99 (a shared or busy disk shows here first)
 build/bench/relay_fsync "$W/fsync.tmp" 2
-S=$(run store)
-N=$(run nostore --no-store)
-printf '%s\n%s\n' "$S" "$N" | /usr/bin/python3 -c '
+S=$(run sqlite "$W/relay.yml")
+P="postgresql"
+if /usr/bin/python3 tests/pg_lib.py start "$PG" >"$W/pg.log" 2>&1; then
+	PGDB=$(/usr/bin/python3 tests/pg_lib.py newdb "$PG" bench)
+	config "$PGDB" "admin_socket: $W/pg.sock" >"$W/relay-pg.yml"
+	P=$(run postgresql "$W/relay-pg.yml")
+else
+	echo "PostgreSQL did not start (make deps installs it):"
+	tail -n 5 "$W/pg.log"
+fi
+N=$(run nostore "$W/relay.yml" --no-store)
+printf '%s\n%s\n%s\n' "$S" "$P" "$N" | /usr/bin/python3 -c '
 import sys
 res = {}
 for line in sys.stdin:
     parts = line.split()
     res[parts[0]] = dict(p.split("=") for p in parts[1:])
-s, n = res["store"], res["nostore"]
-fmt = "%-22s %12s %9s %9s %9s %10s %8s"
+s, p, n = res["sqlite"], res["postgresql"], res["nostore"]
+fmt = "%-24s %12s %9s %9s %9s %10s %8s"
 print(fmt % ("", "posts/s (303)", "p50 ms", "p99 ms", "max ms", "peak RSS", "errors"))
-for name, r in (("durable (SQLite)", s), ("--no-store (ceiling)", n)):
+for name, r in (("durable (SQLite)", s), ("durable (PostgreSQL)", p),
+                ("--no-store (ceiling)", n)):
+    if not r:
+        print("%-24s not measured" % name)
+        continue
     print(fmt % (name, r["rate"], r["p50_ms"], r["p99_ms"], r["max_ms"],
                  "%.1f MB" % (int(r["rss_kb"]) / 1024), r["errors"]))
-durable = int(s["ok303"])
-print("durable: %d posts answered 303, %s rows in the database after SIGTERM%s" % (
-    durable, s["rows"], "" if int(s["rows"]) == durable else "  <-- MISMATCH"))
-print("ratio durable / ceiling: %.2f" % (float(s["rate"]) / max(float(n["rate"]), 1)))
+for name, r in (("SQLite", s), ("PostgreSQL", p)):
+    if r:
+        durable = int(r["ok303"])
+        print("durable (%s): %d posts answered 303, %s rows in the database after SIGTERM%s" % (
+            name, durable, r["rows"], "" if int(r["rows"]) == durable else "  <-- MISMATCH"))
+        print("ratio durable (%s) / ceiling: %.2f" % (name, float(r["rate"]) / max(float(n["rate"]), 1)))
 ok = float(s["rate"]) >= 2000 and float(s["p99_ms"]) < 50 and int(s["rss_kb"]) < 20 * 1024
-print("target (>= 2000/s, p99 < 50 ms, RSS < 20 MB): %s" % ("met" if ok else "NOT met"))
+print("target (SQLite: >= 2000/s, p99 < 50 ms, RSS < 20 MB): %s" % ("met" if ok else "NOT met"))
 '
 
 # Memory given back (issue 10): idle, peak and after-burst RSS of the

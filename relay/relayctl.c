@@ -546,8 +546,10 @@ static int write_directly(const struct relay_config *cfg, int lock_fd,
 		fprintf(stderr, "relayctl: %s\n", err);
 		return EXIT_ERROR;
 	}
+	char dbname[512];
+	store_masked(cfg->database, dbname, sizeof dbname);
 	fprintf(stderr, "relayctl: relayd is not running; changing %s directly\n",
-		cfg->database);
+		dbname);
 	int rc = admin_exec(st, line, (long long)time(NULL), reply, sizeof reply, NULL);
 	store_close(st);
 	close(lock_fd);

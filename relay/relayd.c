@@ -141,13 +141,15 @@ int main(int argc, char **argv)
 	struct store *store = NULL;
 	struct admin_server *admin = NULL;
 	int lock_fd = -1;
+	char dbname[512];           /* for log lines: no password in them */
+	store_masked(cfg->database, dbname, sizeof dbname);
 	if (!no_store) {
 		char err[512];
 		lock_fd = admin_lock(cfg->lock_file, 10000, err, sizeof err);
 		if (lock_fd == -2)
 			relay_log("error", "locked", "lock=%s msg=\"another relayd (or a "
 				  "relayctl writing) uses database %s\"", cfg->lock_file,
-				  cfg->database);
+				  dbname);
 		else if (lock_fd < 0)
 			relay_log("error", "lock", "error=\"%s\"", err);
 		if (lock_fd >= 0 && !(admin = admin_listen(cfg->admin_socket, err,
@@ -180,7 +182,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	relay_log("info", "started", "listen=%s port=%u database=%s store=%s admin_socket=%s",
-		  cfg->listen, cfg->port, cfg->database, store ? "on" : "off",
+		  cfg->listen, cfg->port, dbname, store ? "on" : "off",
 		  admin ? cfg->admin_socket : "-");
 
 	for (;;) {

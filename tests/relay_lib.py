@@ -1,8 +1,14 @@
 """relay_lib - helpers for the relayd tests: start the real daemon on a
-loopback port with a fresh SQLite file, build valid posts for every form
+loopback port with a fresh database, build valid posts for every form
 from `relayd --dump-forms`, send raw HTTP (urlencoded or multipart), and
 TAP-style reporting (ok, skip, done: re-exported from tests/tap.py).
 Standard library only (Debian's /usr/bin/python3).
+
+The store is SQLite (a fresh file) unless RELAY_STORE=postgresql: then a
+fresh database on the PostgreSQL server of tests/pg_lib.py (tests/run
+runs the relay tests a second time that way). Relay.rows() reads either
+with the same SQL ('?' placeholders); a test that checks something only
+one backend has asks Relay.pg / STORE and skips with a reason.
 
 Reusable by other relay tests (delivery): start_relay(smtp_url=...),
 valid_values(form), post(...), burst(...)."""
@@ -21,6 +27,11 @@ import urllib.parse
 import uuid
 
 from tap import ok, skip, done  # noqa: F401 (re-exported: from relay_lib import *)
+
+STORE = os.environ.get("RELAY_STORE", "sqlite")
+if STORE not in ("sqlite", "postgresql"):
+    raise SystemExit("RELAY_STORE must be sqlite or postgresql, not %r" % STORE)
+PG = STORE == "postgresql"
 
 ROOT = os.environ.get("ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RELAYD = os.environ.get("RELAYD", os.path.join(ROOT, "bin/asan/relayd"))
@@ -41,7 +52,8 @@ def free_port():
 
 
 class Relay:
-    """A running relayd. .port, .db, .log (path), .proc"""
+    """A running relayd. .port, .db (a file, or a PostgreSQL conninfo),
+    .sock and .lock (admin socket and lock file), .pg, .log (path), .proc"""
 
     def __init__(self, name="relay", content=FIXTURE, limits=None, extra="",
                  smtp_url=None, no_store=False, db=None, port=None, receipt=False,
@@ -49,7 +61,18 @@ class Relay:
         self.dir = os.path.join(TMP, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
-        self.db = db or os.path.join(self.dir, "relay.db")
+        self.pg = PG
+        if PG:
+            import pg_lib
+            self.db = db or pg_lib.server().new_database(name)
+            # a database server has no file to put the socket beside
+            self.sock = os.path.join(self.dir, "relay.sock")
+            if "admin_socket:" not in extra:
+                extra = "admin_socket: %s\n" % self.sock + extra
+        else:
+            self.db = db or os.path.join(self.dir, "relay.db")
+            self.sock = self.db + ".sock"
+        self.lock = self.sock + ".lock" if PG else self.db + ".lock"
         self.cfg = os.path.join(self.dir, "relay.yml")
         self.log = os.path.join(self.dir, "relayd.log")
         self.content = content
@@ -136,7 +159,34 @@ class Relay:
                              capture_output=True, check=True).stdout
         return json.loads(out)
 
+    def write(self, statements):
+        """Runs [(sql, args)] ('?' placeholders) in one transaction, either
+        backend: for tests that set up a state (e.g. age submissions) while
+        relayd is stopped."""
+        if self.pg:
+            import psycopg2
+            con = psycopg2.connect(self.db)
+            try:
+                with con:
+                    cur = con.cursor()
+                    for sql, args in statements:
+                        cur.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(args))
+            finally:
+                con.close()
+            return
+        con = sqlite3.connect(self.db, timeout=10)
+        try:
+            with con:
+                for sql, args in statements:
+                    con.execute(sql, args)
+        finally:
+            con.close()
+
     def rows(self, sql, args=()):
+        """Rows of sql ('?' placeholders) on the database, either backend."""
+        if self.pg:
+            import pg_lib
+            return pg_lib.server().rows(self.db, sql, args)
         con = sqlite3.connect(self.db, timeout=10)
         try:
             return con.execute(sql, args).fetchall()

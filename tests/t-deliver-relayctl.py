@@ -159,21 +159,19 @@ try:
     refs_b = [r for r, (c, _, _) in posted.items() if c == b]
     now = int(time.time())
     old = now - 40 * 86400
-    con = sqlite3.connect(relay.db, timeout=10)
-    sid = lambda r: con.execute("SELECT id FROM submissions WHERE reference=?", (r,)).fetchone()[0]
+    sid = lambda r: relay.rows("SELECT id FROM submissions WHERE reference=?", (r,))[0][0]
     # refs_a[0], refs_a[1]: received and delivered 40 days ago -> purged
     # refs_a[2]: received 40 days ago, delivered (after a resend) 10 days ago -> stays
     # refs_b[0]: received 40 days ago, its mail still pending -> kept back
-    for r in (refs_a[0], refs_a[1], refs_a[2], refs_b[0]):
-        con.execute("UPDATE submissions SET received_unix = ? WHERE id = ?", (old, sid(r)))
-    for r in (refs_a[0], refs_a[1]):
-        con.execute("UPDATE outbox SET delivered_unix = ? WHERE submission_id = ?", (old, sid(r)))
-    con.execute("UPDATE outbox SET delivered_unix = ? WHERE submission_id = ?",
-                (now - 10 * 86400, sid(refs_a[2])))
-    con.execute("UPDATE outbox SET delivered_unix = NULL, next_attempt = ? WHERE submission_id = ?",
-                (now + 86400, sid(refs_b[0])))
-    con.commit()
-    con.close()
+    w = [("UPDATE submissions SET received_unix = ? WHERE id = ?", (old, sid(r)))
+         for r in (refs_a[0], refs_a[1], refs_a[2], refs_b[0])]
+    w += [("UPDATE outbox SET delivered_unix = ? WHERE submission_id = ?", (old, sid(r)))
+          for r in (refs_a[0], refs_a[1])]
+    w.append(("UPDATE outbox SET delivered_unix = ? WHERE submission_id = ?",
+              (now - 10 * 86400, sid(refs_a[2]))))
+    w.append(("UPDATE outbox SET delivered_unix = NULL, next_attempt = ? WHERE submission_id = ?",
+              (now + 86400, sid(refs_b[0]))))
+    relay.write(w)
     relay.start()
     rc, out, err = ctl("purge", "--older-than", "30", cfg=cfg)
     ok(rc == 0 and out.startswith("purged 2 submissions whose delivery ended before") and
@@ -217,6 +215,15 @@ try:
     rc, out, err = ctl("status", cfg=nodb)
     ok(rc == 3 and "x.db" in err and not os.path.exists(os.path.join(L.TMP, "missing", "x.db")),
        "missing database: exit 3, nothing created", err[:200])
+    if L.PG:
+        import pg_lib
+        empty = pg_lib.server().new_database("empty")
+        with open(cfg) as f, open(nodb, "w") as g:
+            g.write(f.read().replace(relay.db, empty))
+        rc, out, err = ctl("status", cfg=nodb)
+        ok(rc == 3 and "no relay schema" in err and
+           pg_lib.server().rows(empty, "SELECT to_regclass('submissions')")[0][0] is None,
+           "PostgreSQL: a database without the relay's tables: exit 3, nothing created", err[:200])
 finally:
     relay.stop()
     sink.stop()

@@ -52,7 +52,10 @@ if __name__ == "__main__":
         (SELECT count(*) FROM outbox o WHERE o.submission_id = s.id AND o.kind = 'office') != 1 OR
         (SELECT count(*) FROM events e WHERE e.submission_id = s.id AND e.kind = 'received') != 1""", (files,))
     ok(not bad, "no half-stored submission (attachments, outbox job, event all there)", bad[:5])
-    ok(r.rows("PRAGMA integrity_check")[0][0] == "ok", "database intact after kill -9")
+    if r.pg:
+        skip("database intact (PRAGMA integrity_check)", "SQLite only: the file is relayd's; PostgreSQL's files are the server's, which relayd only talks to")
+    else:
+        ok(r.rows("PRAGMA integrity_check")[0][0] == "ok", "database intact after kill -9")
     st, _, _ = post(r, "dorsten", "hundeanmeldung", valid_values(H))
     ok(st == 303, "restarted relay accepts posts", st)
     ok(r.stop() == 0, "exit 0")

@@ -14,6 +14,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from relay_lib import *  # noqa
 
+if PG:
+    # relayd's file hitting RLIMIT_FSIZE has no PostgreSQL counterpart: the
+    # server writes its own files (a full disk there fails the COMMIT, which
+    # relayd answers with 503 like any failed commit)
+    skip("disk full while storing", "SQLite only: the database file is written by relayd "
+         "itself; with PostgreSQL the server writes its files")
+    done()
+
 r = Relay("diskfull").start()
 forms = {(f["city"], f["service"]): f for f in r.dump_forms()}
 H = forms[("dorsten", "hundeanmeldung")]

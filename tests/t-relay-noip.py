@@ -5,7 +5,7 @@ stored with the application. Posts come from addresses relayd really
 uses (X-Real-IP from the proxy on loopback: the rate limit proves it),
 then the database file (and WAL), its schema, the office mails and
 relayd's log are searched for those addresses."""
-import glob, json, os, sys
+import glob, json, os, subprocess, sys
 ROOT = os.environ.get("ROOT", os.getcwd())
 import relay_lib as L
 from relay_lib import ok
@@ -35,15 +35,24 @@ ok(rc == 0, "relayd stopped cleanly")
 
 needles = [IP1.encode(), IP2.encode(), IP2.replace("::", ":0:0:0:0:0:").encode()]
 blob = b""
-for p in glob.glob(relay.db + "*"):
-    if os.path.isfile(p):
-        with open(p, "rb") as f:
-            blob += f.read()
+if relay.pg:
+    # the whole database as pg_dump writes it (data and schema)
+    import pg_lib
+    blob = subprocess.run([os.path.join(pg_lib.pg_bin(), "pg_dump"), "-d", relay.db],
+                          capture_output=True, check=True).stdout
+    cols = [(t, c) for t, c in relay.rows("SELECT table_name, column_name FROM"
+                                         " information_schema.columns WHERE table_schema = 'public'")]
+else:
+    for p in glob.glob(relay.db + "*"):
+        if os.path.isfile(p):
+            with open(p, "rb") as f:
+                blob += f.read()
+    cols = []
+    for t in ("submissions", "attachments", "outbox", "events"):
+        cols += [(t, r[1]) for r in relay.rows("PRAGMA table_info(%s)" % t)]
 ok(len(blob) > 0 and not any(n in blob for n in needles),
-   "neither address appears anywhere in the SQLite file (or its WAL)")
-cols = []
-for t in ("submissions", "attachments", "outbox", "events"):
-    cols += [(t, r[1]) for r in relay.rows("PRAGMA table_info(%s)" % t)]
+   "neither address appears anywhere in the database (SQLite: the file and its WAL; "
+   "PostgreSQL: pg_dump of it)")
 ok(cols and not [c for c in cols if "ip" in c[1].split("_") or "addr" in c[1] or "remote" in c[1]],
    "no table has a column for a client address", cols)
 dump = json.dumps(relay.rows("SELECT * FROM submissions")) + \

@@ -137,7 +137,10 @@ refs = {x[0] for x in r.rows("SELECT reference FROM submissions")}
 ok(all(g[0] in refs for g in got), "every post answered 303 is in the database (%d/%d)" % (
     sum(g[0] in refs for g in got), len(got)))
 ok("event=stopped" in r.logtext(), "log says stopped")
-ok(r.rows("PRAGMA integrity_check")[0][0] == "ok", "database intact")
+if r.pg:
+    skip("database intact (PRAGMA integrity_check)", "SQLite only: the file is relayd's; PostgreSQL's files are the server's, which relayd only talks to")
+else:
+    ok(r.rows("PRAGMA integrity_check")[0][0] == "ok", "database intact")
 
 # ---- config errors ----
 cfg = os.path.join(TMP, "bad.yml")

@@ -7,6 +7,7 @@
  * tests/unit/relay_config.c holds it against relay.yml.example. */
 #include "config.h"
 #include "util/url.h"
+#include "store/store.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,9 @@ const struct config_key config_keys[] = {
 	{ "port", CT_INT, .min = 1, .max = 65535, .def = 8025, AT(port),
 	  .help = "TCP port to listen on" },
 	{ "database", CT_PATH, .def_text = "relay.db", AT(database),
-	  .help = "the SQLite database (WAL), created on first start" },
+	  .help = "sqlite:PATH or a plain path (SQLite, WAL), or postgresql://... or a libpq conninfo \"host=... dbname=...\"; the schema is created or upgraded on start" },
 	{ "admin_socket", CT_PATH, AT(admin_socket),
-	  .help = "Unix socket for relayctl resend/purge (mode 0600); default <database>.sock, at most 107 bytes" },
+	  .help = "Unix socket for relayctl resend/purge (mode 0600); default <database>.sock (required with PostgreSQL), at most 107 bytes" },
 	{ "content_dir", CT_PATH, .def_text = "content", AT(content_dir),
 	  .help = "the catalogue the site is built from: forms, rules, recipients" },
 	{ "themes_dir", CT_PATH, .def_text = "themes", AT(themes_dir),
@@ -375,12 +376,21 @@ static void derived_paths(struct cfgload *p)
 	struct relay_config *c = p->c;
 	struct sockaddr_un sun;
 	/* "sqlite:/var/lib/relayd/relay.db" names the same file as the plain
-	 * path (store.h); the lock and the socket go beside the file */
-	const char *file = strncmp(c->database, "sqlite:", 7) ? c->database :
-		c->database + 7;
-	c->lock_file = arena_printf(&c->arena, "%s.lock", file);
+	 * path (store.h); the lock and the socket go beside the file. A
+	 * database server has no file: each instance names its own socket,
+	 * and the lock beside it guards that socket (this instance and the
+	 * relayctl next to it), not the database. */
+	const char *file = store_file(c->database);
+	if (!file && !c->admin_socket) {
+		const struct ynode *n = ymap_get(p->root, "database");
+		lerr(&p->l, n ? n : p->root, "a PostgreSQL database needs "
+		     "'admin_socket' (a path of this instance's own)");
+		return;
+	}
 	if (!c->admin_socket)
 		c->admin_socket = arena_printf(&c->arena, "%s.sock", file);
+	c->lock_file = file ? arena_printf(&c->arena, "%s.lock", file) :
+		arena_printf(&c->arena, "%s.lock", c->admin_socket);
 	if (strlen(c->admin_socket) >= sizeof sun.sun_path) {
 		const struct ynode *n = ymap_get(p->root, "admin_socket");
 		lerr(&p->l, n ? n : p->root, "'%s' is too long for a Unix socket (at "

@@ -64,6 +64,21 @@ struct store_ops {
 
 /* The backends this relayd has. */
 extern const struct store_ops store_sqlite_ops;
+extern const struct store_ops store_pg_ops;
+
+/* The schema version every backend migrates to on store_open, by the same
+ * numbers: 1 the four tables, 2 outbox.claimed_by (the instance, "host/pid",
+ * that claimed a job last). SQLite keeps it in PRAGMA user_version,
+ * PostgreSQL in the table schema_version. */
+#define STORE_SCHEMA_VERSION 2
+
+/* This process as outbox.claimed_by names it: "host/pid". */
+void store_instance(char out[64]);
+
+struct buf;
+/* The fields of sub as the JSON text of submissions.fields:
+ * [{"name","label","value"[,"option"]}...]. 0 ok, -1 when b is full. */
+int store_fields_json(const struct submission *sub, struct buf *b);
 
 /* A new reference ("<prefix>-<year>-" + 6 of 32 symbols) and token (24
  * chars base64url, 144 bits) from util/random (which exits rather than

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static const char *const schema_v1 =
-	"CREATE TABLE submissions("
+/* The migrations, by the numbers of backend.h (STORE_SCHEMA_VERSION):
+ * migration[v] takes a database of user_version v-1 to v. */
+static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
+	[1] =	"CREATE TABLE submissions("
 	" id INTEGER PRIMARY KEY,"
 	" reference TEXT NOT NULL UNIQUE,"
 	" token TEXT NOT NULL UNIQUE,"
@@ -42,7 +44,9 @@ static const char *const schema_v1 =
 	" id INTEGER PRIMARY KEY,"
 	" submission_id INTEGER NOT NULL, job_id INTEGER,"
 	" at_unix INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
-	"CREATE INDEX events_sub ON events(submission_id);";
+	"CREATE INDEX events_sub ON events(submission_id);",
+	[2] = "ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
+};
 
 void sq_fail(struct sq_store *s, const char *what)
 {
@@ -99,22 +103,25 @@ static int pragma_int(struct sq_store *s, const char *sql, long long *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* Brings the schema to STORE_SCHEMA_VERSION in one transaction (the
+ * version check inside it: a second process cannot migrate in between). */
 static int migrate(struct sq_store *s)
 {
-	long long v;
-	if (pragma_int(s, "PRAGMA user_version", &v) < 0)
-		return -1;
-	if (v == 1)
-		return 0;
-	if (v != 0) {
-		snprintf(s->base.err, sizeof s->base.err,
-			 "database schema version %lld is newer than this relayd (1)", v);
-		return -1;
-	}
+	long long v = 0;
 	if (sq_tx_begin(s) < 0)
 		return -1;
-	return sq_tx_end(s, sq_exec(s, schema_v1) == 0 &&
-			    sq_exec(s, "PRAGMA user_version = 1") == 0);
+	bool ok = pragma_int(s, "PRAGMA user_version", &v) == 0;
+	if (ok && v > STORE_SCHEMA_VERSION) {
+		snprintf(s->base.err, sizeof s->base.err, "database schema version "
+			 "%lld is newer than this relayd (%d)", v, STORE_SCHEMA_VERSION);
+		ok = false;
+	}
+	for (long long k = v + 1; ok && k <= STORE_SCHEMA_VERSION; k++)
+		ok = sq_exec(s, migration[k]) == 0;
+	char set[40];
+	snprintf(set, sizeof set, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	ok = ok && (v == STORE_SCHEMA_VERSION || sq_exec(s, set) == 0);
+	return sq_tx_end(s, ok);
 }
 
 static void sq_close(struct store *base)
@@ -169,7 +176,8 @@ static int open_writer(struct sq_store *s, const char *path, char *err,
 }
 
 /* A read-only connection: it can neither write nor checkpoint, so it is
- * never a second writer next to relayd. */
+ * never a second writer next to relayd. It reads every version from 1 on
+ * (relayctl may run before relayd upgraded the file). */
 static int open_reader(struct sq_store *s, const char *path, char *err,
 		       size_t errlen)
 {
@@ -177,9 +185,11 @@ static int open_reader(struct sq_store *s, const char *path, char *err,
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
 			    NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
-	    pragma_int(s, "PRAGMA user_version", &v) < 0 || v != 1) {
-		if (v >= 0 && v != 1)
-			snprintf(err, errlen, "%s: schema version %lld, expected 1", path, v);
+	    pragma_int(s, "PRAGMA user_version", &v) < 0 || v < 1 ||
+	    v > STORE_SCHEMA_VERSION) {
+		if (v >= 0)
+			snprintf(err, errlen, "%s: schema version %lld, this relayctl "
+				 "knows 1 to %d", path, v, STORE_SCHEMA_VERSION);
 		else
 			snprintf(err, errlen, "%s: %s", path,
 				 s->db ? sqlite3_errmsg(s->db) : "cannot open");
@@ -193,6 +203,7 @@ static struct store *sq_open(const char *path, bool readonly, char *err,
 {
 	struct sq_store *s = xcalloc(1, sizeof *s);
 	s->base.ops = &store_sqlite_ops;
+	store_instance(s->instance);
 	pthread_mutex_init(&s->mu, NULL);
 	if ((readonly ? open_reader : open_writer)(s, path, err, errlen) < 0) {
 		sq_close(&s->base);

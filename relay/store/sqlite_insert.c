@@ -7,27 +7,6 @@
 #include <time.h>
 #include "util/buf.h"
 
-static int fields_json(const struct submission *sub, struct buf *b)
-{
-	int rc = buf_putc(b, '[');
-	for (size_t i = 0; i < sub->n_fields && rc == 0; i++) {
-		const struct sub_field *f = &sub->fields[i];
-		rc |= buf_puts(b, i ? ",{\"name\":\"" : "{\"name\":\"");
-		rc |= buf_put_json(b, f->name, strlen(f->name));
-		rc |= buf_puts(b, "\",\"label\":\"");
-		rc |= buf_put_json(b, f->label, strlen(f->label));
-		rc |= buf_puts(b, "\",\"value\":\"");
-		rc |= buf_put_json(b, f->value, strlen(f->value));
-		if (f->option && f->option[0]) {
-			rc |= buf_puts(b, "\",\"option\":\"");
-			rc |= buf_put_json(b, f->option, strlen(f->option));
-		}
-		rc |= buf_puts(b, "\"}");
-	}
-	rc |= buf_putc(b, ']');
-	return rc ? -1 : 0;
-}
-
 struct ins_stmts {
 	sqlite3_stmt *sub, *att, *job;
 };
@@ -149,7 +128,7 @@ static int insert_one(struct sq_store *s, struct ins_stmts *p, struct store_item
 		      struct buf *json, long long now, int year)
 {
 	buf_reset(json);
-	if (fields_json(it->sub, json) < 0) {
+	if (store_fields_json(it->sub, json) < 0) {
 		snprintf(s->base.err, sizeof s->base.err, "fields too large");
 		return -1;
 	}

@@ -10,6 +10,7 @@ struct sq_store {
 	struct store base;          /* first: store.c sees only this */
 	sqlite3 *db;
 	pthread_mutex_t mu;         /* the one writer connection is ours alone */
+	char instance[64];          /* "host/pid": outbox.claimed_by */
 	/* the hot inserts, prepared once (SQLITE_PREPARE_PERSISTENT) */
 	sqlite3_stmt *ins_sub, *ins_att, *ins_job, *ins_event;
 };

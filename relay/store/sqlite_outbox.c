@@ -17,7 +17,7 @@ int sq_claim_due(struct store *base, long long now, long long lease,
 		" AND failed_unix IS NULL AND next_attempt <= ?"
 		" ORDER BY next_attempt, id LIMIT ?");
 	sqlite3_stmt *upd = sq_prep(s, "UPDATE outbox SET attempts ="
-		" attempts + 1, next_attempt = ? WHERE id = ?");
+		" attempts + 1, next_attempt = ?, claimed_by = ? WHERE id = ?");
 	if (!sel || !upd)
 		goto out;
 	sqlite3_bind_int64(sel, 1, now);
@@ -41,7 +41,8 @@ int sq_claim_due(struct store *base, long long now, long long lease,
 	for (size_t i = 0; i < *n; i++) {
 		sqlite3_reset(upd);
 		sqlite3_bind_int64(upd, 1, jobs[i].next_attempt);
-		sqlite3_bind_int64(upd, 2, jobs[i].id);
+		sqlite3_bind_text(upd, 2, s->instance, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 3, jobs[i].id);
 		if (sqlite3_step(upd) != SQLITE_DONE) {
 			sq_fail(s, "claim update");
 			goto out;

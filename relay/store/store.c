@@ -6,19 +6,32 @@
 #include <string.h>
 #include <stdlib.h>
 #include "util/random.h"
+#include <unistd.h>
 
 static const struct {
 	const char *scheme;
 	const struct store_ops *ops;
+	bool whole;     /* the backend gets the whole string (libpq reads URIs) */
 } backends[] = {
-	{ "sqlite", &store_sqlite_ops },
+	{ "sqlite", &store_sqlite_ops, false },
+	{ "postgresql", &store_pg_ops, true },
+	{ "postgres", &store_pg_ops, true },
 };
 
-/* "scheme:rest" names a backend (rest is what it opens); a plain path is
- * an SQLite file. A first path segment with a colon counts as a scheme,
- * so "postgresql://..." is refused, not created as a file. NULL with a
- * message for an unknown scheme. The message names only the scheme: the
- * rest may hold a password. */
+/* A libpq connection string "host=/run/x dbname=relay": a keyword of
+ * letters and '_', then '=' (a file name like that needs "sqlite:"). */
+static bool is_conninfo(const char *database)
+{
+	size_t n = strspn(database, "abcdefghijklmnopqrstuvwxyz_");
+	return n > 0 && database[n + strspn(database + n, " ")] == '=';
+}
+
+/* "scheme:rest" names a backend (rest is what it opens, or the whole
+ * string for PostgreSQL); a conninfo string is PostgreSQL; a plain path
+ * is an SQLite file. A first path segment with a colon counts as a scheme,
+ * so "mysql://..." is refused, not created as a file. NULL with a message
+ * for an unknown scheme. The message names only the scheme: the rest may
+ * hold a password. */
 static const struct store_ops *backend(const char *database, const char **where,
 				       char *err, size_t errlen)
 {
@@ -26,6 +39,10 @@ static const struct store_ops *backend(const char *database, const char **where,
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-";
 	size_t n = strspn(database, scheme_chars);
 	bool letter = (database[0] | 0x20) >= 'a' && (database[0] | 0x20) <= 'z';
+	if (is_conninfo(database)) {
+		*where = database;
+		return &store_pg_ops;
+	}
 	if (!letter || database[n] != ':') {
 		*where = database;
 		return &store_sqlite_ops;
@@ -33,17 +50,72 @@ static const struct store_ops *backend(const char *database, const char **where,
 	for (size_t i = 0; i < sizeof backends / sizeof *backends; i++)
 		if (strlen(backends[i].scheme) == n &&
 		    !strncmp(database, backends[i].scheme, n)) {
-			*where = database + n + 1;
-			if (**where)
+			*where = backends[i].whole ? database : database + n + 1;
+			if (database[n + 1])
 				return backends[i].ops;
-			snprintf(err, errlen, "database %s: no path after the scheme",
+			snprintf(err, errlen, "database %s: nothing after the scheme",
 				 database);
 			return NULL;
 		}
 	snprintf(err, errlen, "no such store backend \"%.*s\" in database (this "
-		 "relay has: sqlite:PATH or a plain file path)", n > 32 ? 32 : (int)n,
+		 "relay has: sqlite:PATH or a plain file path, postgresql://... or "
+		 "a conninfo string \"host=... dbname=...\")", n > 32 ? 32 : (int)n,
 		 database);
 	return NULL;
+}
+
+const char *store_file(const char *database)
+{
+	char err[8];
+	const char *where;
+	return backend(database, &where, err, sizeof err) == &store_sqlite_ops ?
+		where : NULL;
+}
+
+/* Copies [s, e) to out at *k with the value of a secret replaced. */
+static void put(char *out, size_t n, size_t *k, const char *s, size_t len)
+{
+	if (*k + len >= n)
+		len = *k + 1 < n ? n - *k - 1 : 0;
+	memcpy(out + *k, s, len);
+	*k += len;
+	out[*k] = '\0';
+}
+
+void store_masked(const char *database, char *out, size_t n)
+{
+	size_t k = 0;
+	out[0] = '\0';
+	const char *p = database;
+	const char *at = strchr(p, '@'), *colon = strstr(p, "://");
+	/* URI: scheme://user:password@host... */
+	if (colon && at && at > colon) {
+		const char *pw = memchr(colon + 3, ':', (size_t)(at - colon - 3));
+		if (pw) {
+			put(out, n, &k, p, (size_t)(pw + 1 - p));
+			put(out, n, &k, "***", 3);
+			p = at;
+		}
+	}
+	/* password=... in a conninfo string or a URI's query */
+	for (;;) {
+		const char *q = strstr(p, "password=");
+		if (!q)
+			break;
+		put(out, n, &k, p, (size_t)(q + 9 - p));
+		put(out, n, &k, "***", 3);
+		p = q + 9;
+		if (*p == '\'') {      /* 'quoted value' with \' escapes */
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		} else {
+			p += strcspn(p, " &");
+		}
+	}
+	put(out, n, &k, p, strlen(p));
 }
 
 static struct store *open_as(const char *database, bool readonly, char *err,
@@ -195,4 +267,13 @@ int store_new_ids(const char *prefix, int year, char reference[24],
 {
 	random_token(token, 24);        /* 144 bits, base64url */
 	return make_reference(prefix, year, reference);
+}
+
+void store_instance(char out[64])
+{
+	char host[48];
+	if (gethostname(host, sizeof host) != 0)
+		snprintf(host, sizeof host, "unknown");
+	host[sizeof host - 1] = '\0';
+	snprintf(out, 64, "%s/%ld", host, (long)getpid());
 }

@@ -9,21 +9,26 @@
  *
  * Backends. The database string of relay.yml picks one: "sqlite:PATH" or a
  * plain file path is the SQLite backend (store/sqlite*.c: one file in WAL
- * mode with synchronous=FULL); any other "scheme:..." (a colon before the
- * first "/"), e.g. "postgresql://...", is refused with "no such store
- * backend". A backend is a table of operations with the contracts below
- * (store/backend.h says how one plugs in); a second one, e.g. PostgreSQL
- * over libpq, adds a file set and a line in store.c's table.
+ * mode with synchronous=FULL); "postgresql://..." ("postgres://...") or a
+ * libpq conninfo string ("host=/run/postgresql dbname=relay") is the
+ * PostgreSQL backend (store/pg*.c over libpq: a small connection pool,
+ * synchronous_commit at least on); any other "scheme:..." (a colon before
+ * the first "/") is refused with "no such store backend". A backend is a
+ * table of operations with the contracts below (store/backend.h says how
+ * one plugs in).
  *
- * One process, one writer: relayd's struct store is the database's only
- * writer, and every function below may be called from several threads; the
- * backend serialises them (SQLite: one connection under a mutex, as 3.40.1
- * has the WAL-reset bug that needs two writers at the same instant). Times
+ * Writers. SQLite: one process, one writer - relayd's struct store is the
+ * file's only writer (3.40.1 has the WAL-reset bug that needs two writers
+ * at the same instant), one connection under a mutex. PostgreSQL: any
+ * number of relayd (and relayctl) write at once; the server orders them,
+ * and the outbox is claimed with FOR UPDATE SKIP LOCKED, so one job goes
+ * to one instance. Every function below may be called from several
+ * threads. Times
  * are Unix seconds (UTC) unless named *_at text, which is RFC 3339 UTC
  * "2026-11-25T20:41:07Z".
  *
- * Data model (the SQLite schema, user_version 1; another backend keeps the
- * same tables and meaning):
+ * Data model (schema version 2 in both backends, migrated on store_open:
+ * SQLite's PRAGMA user_version, PostgreSQL's table schema_version):
  *   submissions(id, reference UNIQUE, token UNIQUE, city, service, city_name,
  *               service_title, recipient, office_name, applicant_email,
  *               received_at TEXT, received_unix, fields JSON
@@ -32,7 +37,8 @@
  *               option the select/radio option's value)
  *   attachments(id, submission_id, seq, field, label, filename, mime, data)
  *   outbox(id, submission_id, kind 'office'|'receipt', attempts,
- *          next_attempt, created_unix, delivered_unix, failed_unix, last_error)
+ *          next_attempt, created_unix, delivered_unix, failed_unix, last_error,
+ *          claimed_by "host/pid" of the last claim (version 2))
  *   events(id, submission_id, job_id, at_unix, kind, detail)  append-only;
  *          kinds: received, claimed, delivered, retry, failed, resend
  * Status is derived from the timestamps, never stored as a mutable column. */
@@ -45,12 +51,13 @@
 
 struct store;
 
-/* Opens the database (see Backends above), creating it if needed, and
- * migrates the schema (SQLite: PRAGMA user_version; a newer version is
- * refused). NULL on failure with a message in err. The writer's
+/* Opens the database (see Backends above), creating it if needed (SQLite;
+ * a PostgreSQL database must exist, its tables are created), and migrates
+ * the schema to STORE_SCHEMA_VERSION (a newer version is refused). NULL on
+ * failure with a message in err (never the password). The writer's
  * connection: relayd's, or relayctl's while it holds the lock relayd holds
- * when running (admin/admin.h). busy_timeout is set, so a reader never
- * makes it fail. */
+ * when running (admin/admin.h). SQLite's busy_timeout is set, so a reader
+ * never makes it fail. */
 struct store *store_open(const char *database, char *err, size_t errlen);
 /* A read-only connection (relayctl's list, export, show, status): it can
  * neither write nor checkpoint, so it never is a second writer next to
@@ -59,6 +66,13 @@ struct store *store_open_readonly(const char *database, char *err,
 				  size_t errlen);
 /* NULL is fine. */
 void store_close(struct store *s);
+/* The file of a file-based store (SQLite: the path without "sqlite:"),
+ * NULL for a database server (PostgreSQL). The admin socket and the lock
+ * file go beside the file; with a server, config.c asks for admin_socket. */
+const char *store_file(const char *database);
+/* The database string for a log line: a password (in a URI's userinfo or
+ * query, or a conninfo's password=) replaced by "***". Truncated to n. */
+void store_masked(const char *database, char *out, size_t n);
 /* Whether the database exists, without creating it (store_open would):
  * relayctl must not take a wrong path for an empty relay. false with the
  * reason in err ("database /x/relay.db: No such file or directory", or

@@ -1,5 +1,7 @@
 /* relay_store - unit tests of relay/store through store.h alone (so they
- * hold for any backend), on a real SQLite file: the backend choice, the
+ * hold for any backend), on a real SQLite file, or on the PostgreSQL
+ * database named by $RELAY_STORE_DATABASE (tests/run's second pass gives
+ * it a fresh one): the backend choice, the masked database string, the
  * group-commit insert (references, tokens, rows), the outbox life cycle
  * with its events, loading, listing, the jobs and events readers, counting
  * and purging; and relay/validate's syntax rules. The SQLite file itself
@@ -113,7 +115,8 @@ static void test_validate_rules(void)
 }
 
 /* The database string picks the backend: a plain path or sqlite:PATH is
- * SQLite, any other scheme is refused before anything is created. */
+ * SQLite, postgresql:// or a conninfo string PostgreSQL, any other scheme
+ * is refused before anything is created. */
 static void test_backend_choice(const char *db)
 {
 	char err[256], uri[300];
@@ -126,8 +129,7 @@ static void test_backend_choice(const char *db)
 	store_close(s);
 	store_close(r);
 	static const char *const refused[] = {
-		"postgresql://relay:geheim@db.example/relay", "postgres:dbname=relay",
-		"mysql:relay", "file:relay.db",
+		"oracle://relay:geheim@db.example/relay", "mysql:relay", "file:relay.db",
 	};
 	int all = 1;
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
@@ -143,8 +145,85 @@ static void test_backend_choice(const char *db)
 	   "repeated");
 	ok(access("postgresql:", F_OK) != 0 && access("mysql:relay", F_OK) != 0,
 	   "nothing created for a refused scheme");
-	ok(!store_open("sqlite:", err, sizeof err) && strstr(err, "no path"),
+	ok(!store_open("sqlite:", err, sizeof err) && strstr(err, "nothing after"),
 	   "sqlite: without a path is refused");
+	/* nothing listens on port 1: libpq's refusal, without the password */
+	static const char *const pg[] = {
+		"postgresql://relay:geheim@127.0.0.1:1/relay",
+		"host=127.0.0.1 port=1 dbname=relay password=geheim",
+	};
+	all = 1;
+	for (size_t i = 0; i < sizeof pg / sizeof *pg; i++) {
+		err[0] = '\0';
+		all &= !store_open(pg[i], err, sizeof err) &&
+		       !strncmp(err, "postgresql: connect:", 20) && !strstr(err, "geheim");
+	}
+	ok(all, "postgresql://... and a conninfo string are PostgreSQL (an "
+	   "unreachable server: libpq's error, no password)");
+	ok(store_file("sqlite:/a/relay.db") && !strcmp(store_file("sqlite:/a/relay.db"),
+	   "/a/relay.db") && !strcmp(store_file("relay.db"), "relay.db") &&
+	   !store_file(pg[0]) && !store_file(pg[1]),
+	   "store_file: the SQLite file, none for PostgreSQL");
+}
+
+/* A batch with one item that cannot be stored (its fields exceed the 16
+ * MiB the store takes): that item alone fails, the batch commits the
+ * others. */
+static void test_bad_item(struct store *s, const struct submission *good)
+{
+	size_t big = (size_t)17 << 20;
+	char *huge = malloc(big + 1);
+	if (!huge) {
+		ok(0, "malloc");
+		return;
+	}
+	memset(huge, 'x', big);
+	huge[big] = '\0';
+	struct sub_field f = { "bemerkung", "Bemerkung", huge, "" };
+	struct submission bad = *good;
+	bad.fields = &f;
+	bad.n_fields = 1;
+	struct store_item it[3] = {
+		{ .sub = good, .ref_prefix = "DOR" }, { .sub = &bad, .ref_prefix = "DOR" },
+		{ .sub = good, .ref_prefix = "DOR" },
+	};
+	struct arena a;
+	arena_init(&a);
+	int err = 1;
+	ok(store_insert(s, it, 3) == 0 && it[0].rc == 0 && it[1].rc == -1 &&
+	   it[2].rc == 0 && store_load(s, &a, it[0].id, false, NULL, &err) &&
+	   store_load(s, &a, it[2].id, false, NULL, &err) && !err,
+	   "an item that cannot be stored fails alone; the batch stores the others");
+	arena_free(&a);
+	free(huge);
+}
+
+/* The database string as relayd logs it: no password. */
+static void test_masked(void)
+{
+	static const char *const in[][2] = {
+		{ "postgresql://relay:geheim@db.example:5432/relay?sslmode=require",
+		  "postgresql://relay:***@db.example:5432/relay?sslmode=require" },
+		{ "postgresql://db.example/relay?user=relay&password=geheim&x=1",
+		  "postgresql://db.example/relay?user=relay&password=***&x=1" },
+		{ "host=db dbname=relay password='ge heim\\'x' user=relay",
+		  "host=db dbname=relay password=*** user=relay" },
+		{ "host=db password=geheim", "host=db password=***" },
+		{ "postgresql://relay@db/relay", "postgresql://relay@db/relay" },
+		{ "/var/lib/relayd/relay.db", "/var/lib/relayd/relay.db" },
+	};
+	char out[128];
+	int all = 1;
+	for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+		store_masked(in[i][0], out, sizeof out);
+		if (strcmp(out, in[i][1])) {
+			all = 0;
+			fprintf(stderr, "masked: %s -> %s\n", in[i][0], out);
+		}
+	}
+	store_masked("password=geheimgeheim", out, 12);
+	ok(all && !strstr(out, "geheim"), "the password of a database string is "
+	   "masked for the log (URI, query, conninfo, quoted)");
 }
 
 /* store_jobs and store_events on the read-only connection relayctl show
@@ -189,17 +268,22 @@ static void test_history(struct store *w, const char *db, long long id,
 
 int main(void)
 {
-	char dir[] = "/tmp/relay_storeXXXXXX", db[256], err[256];
+	char dir[] = "/tmp/relay_storeXXXXXX", dbfile[256], err[256];
 	const char *tmp = getenv("TEST_TMP");
-	if (tmp && snprintf(db, sizeof db, "%s/store.db", tmp) < (int)sizeof db) {
+	if (tmp && snprintf(dbfile, sizeof dbfile, "%s/store.db", tmp) < (int)sizeof dbfile) {
 		;
 	} else if (mkdtemp(dir)) {
-		snprintf(db, sizeof db, "%s/store.db", dir);
+		snprintf(dbfile, sizeof dbfile, "%s/store.db", dir);
 	} else {
 		perror("mkdtemp");
 		return 2;
 	}
+	/* the store under test: the file, or a fresh PostgreSQL database */
+	const char *db = getenv("RELAY_STORE_DATABASE");
+	if (!db || !*db)
+		db = dbfile;
 	test_validate_rules();
+	test_masked();
 
 	struct store *s = store_open(db, err, sizeof err);
 	ok(s != NULL, "store_open creates the database");
@@ -350,7 +434,12 @@ int main(void)
 
 	s = store_open(db, err, sizeof err);
 	ok(s != NULL, "reopen an existing database");
+	if (s)
+		test_bad_item(s, &sub);
 	store_close(s);
-	test_backend_choice(db);
+	/* a file of its own: the one above may hold the bad-item test's rows */
+	char choice[260];
+	snprintf(choice, sizeof choice, "%.250s.choice", dbfile);
+	test_backend_choice(choice);
 	return tap_exit();
 }

@@ -1,0 +1,393 @@
+/* pg.c - the PostgreSQL backend: the connection pool, the helpers of its
+ * files, the schema and its migrations, and its ops table. See store.h,
+ * backend.h and pg_int.h. */
+#include "pg_int.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The migrations, by the numbers of backend.h (STORE_SCHEMA_VERSION):
+ * migration[v] takes a database of version v-1 to v. The meaning is the
+ * SQLite backend's (sqlite.c); the types are PostgreSQL's. */
+static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
+	[1] = "CREATE TABLE submissions("
+	" id BIGSERIAL PRIMARY KEY,"
+	" reference TEXT NOT NULL UNIQUE,"
+	" token TEXT NOT NULL UNIQUE,"
+	" city TEXT NOT NULL, service TEXT NOT NULL,"
+	" city_name TEXT NOT NULL, service_title TEXT NOT NULL,"
+	" recipient TEXT NOT NULL, office_name TEXT NOT NULL,"
+	" applicant_email TEXT NOT NULL DEFAULT '',"
+	" received_at TEXT NOT NULL, received_unix BIGINT NOT NULL,"
+	" fields TEXT NOT NULL);"
+	"CREATE INDEX submissions_city ON submissions(city, received_unix);"
+	"CREATE INDEX submissions_time ON submissions(received_unix);"
+	"CREATE TABLE attachments("
+	" id BIGSERIAL PRIMARY KEY,"
+	" submission_id BIGINT NOT NULL REFERENCES submissions(id),"
+	" seq INTEGER NOT NULL, field TEXT NOT NULL, label TEXT NOT NULL,"
+	" filename TEXT NOT NULL, mime TEXT NOT NULL, data BYTEA NOT NULL);"
+	"CREATE INDEX attachments_sub ON attachments(submission_id, seq);"
+	"CREATE TABLE outbox("
+	" id BIGSERIAL PRIMARY KEY,"
+	" submission_id BIGINT NOT NULL REFERENCES submissions(id),"
+	" kind TEXT NOT NULL CHECK (kind IN ('office','receipt')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt BIGINT NOT NULL,"
+	" created_unix BIGINT NOT NULL,"
+	" delivered_unix BIGINT, failed_unix BIGINT,"
+	" last_error TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX outbox_due ON outbox(next_attempt)"
+	" WHERE delivered_unix IS NULL AND failed_unix IS NULL;"
+	"CREATE INDEX outbox_sub ON outbox(submission_id);"
+	"CREATE TABLE events("
+	" id BIGSERIAL PRIMARY KEY,"
+	" submission_id BIGINT NOT NULL, job_id BIGINT,"
+	" at_unix BIGINT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX events_sub ON events(submission_id);",
+	[2] = "ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
+};
+
+/* ---- parameters, errors, statements ---- */
+
+void pgp_int(struct pgp *p, long long v)
+{
+	snprintf(p->num[p->n], sizeof p->num[p->n], "%lld", v);
+	p->v[p->n] = p->num[p->n];
+	p->type[p->n] = 20;         /* int8 */
+	p->len[p->n] = p->fmt[p->n] = 0;
+	p->n++;
+}
+
+void pgp_text(struct pgp *p, const char *v)
+{
+	p->v[p->n] = v;
+	p->type[p->n] = 25;         /* text */
+	p->len[p->n] = p->fmt[p->n] = 0;
+	p->n++;
+}
+
+void pgp_bin(struct pgp *p, const void *data, size_t len)
+{
+	p->v[p->n] = len ? data : "";
+	p->type[p->n] = 17;         /* bytea */
+	p->len[p->n] = (int)len;    /* attachments are far below 2 GiB */
+	p->fmt[p->n] = 1;
+	p->n++;
+}
+
+void pg_fail(struct pg_store *s, const char *what, const char *msg)
+{
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	pthread_mutex_lock(&s->mu);
+	snprintf(s->base.err, sizeof s->base.err, "%s: %.*s", what, (int)n, msg);
+	pthread_mutex_unlock(&s->mu);
+}
+
+PGresult *pg_q(struct pg_store *s, PGconn *c, const char *what, const char *sql,
+	       const struct pgp *p, bool binary)
+{
+	/* without parameters the simple protocol, which also runs the
+	 * several statements of a migration */
+	PGresult *r = !p && !binary ? PQexec(c, sql) :
+		PQexecParams(c, sql, p ? p->n : 0, p ? p->type : NULL,
+			     p ? p->v : NULL, p ? p->len : NULL, p ? p->fmt : NULL,
+			     binary);
+	ExecStatusType st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	pg_fail(s, what, r ? PQresultErrorMessage(r) : PQerrorMessage(c));
+	PQclear(r);
+	return NULL;
+}
+
+int pg_do(struct pg_store *s, PGconn *c, const char *what, const char *sql,
+	  const struct pgp *p)
+{
+	PGresult *r = pg_q(s, c, what, sql, p, false);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
+long long pg_ll(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+/* ---- connections ---- */
+
+/* libpq prints NOTICEs to stderr by default; relayd's log is structured. */
+static void quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+/* A new connection with the session settings the contract needs. */
+static PGconn *connect_one(struct pg_store *s)
+{
+	PGconn *c = PQconnectdb(s->conninfo);
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		pg_fail(s, "connect", c ? PQerrorMessage(c) : "out of memory");
+		PQfinish(c);
+		return NULL;
+	}
+	PQsetNoticeProcessor(c, quiet, NULL);
+	/* "off" would acknowledge commits before they are on disk; "local",
+	 * "remote_write", "remote_apply" and "on" are all durable here */
+	PGresult *r = pg_q(s, c, "connect", "SHOW synchronous_commit", NULL, false);
+	bool off = r && PQntuples(r) == 1 && !strcmp(PQgetvalue(r, 0, 0), "off");
+	bool ok = r && (!off || pg_do(s, c, "connect",
+				      "SET synchronous_commit = on", NULL) == 0) &&
+		  (!s->readonly || pg_do(s, c, "connect",
+					 "SET default_transaction_read_only = on",
+					 NULL) == 0);
+	PQclear(r);
+	if (!ok) {
+		PQfinish(c);
+		return NULL;
+	}
+	return c;
+}
+
+PGconn *pg_get(struct pg_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	int i;
+	for (;;) {
+		for (i = 0; i < PG_POOL && s->busy[i]; i++)
+			;
+		if (i < PG_POOL)
+			break;
+		pthread_cond_wait(&s->freed, &s->mu);
+	}
+	s->busy[i] = true;
+	PGconn *c = s->conn[i];
+	s->conn[i] = NULL;
+	pthread_mutex_unlock(&s->mu);
+	/* a connection the server dropped (restart, failover) is made anew */
+	if (c && PQstatus(c) != CONNECTION_OK) {
+		PQfinish(c);
+		c = NULL;
+	}
+	if (!c)
+		c = connect_one(s);
+	pthread_mutex_lock(&s->mu);
+	s->conn[i] = c;
+	if (!c) {
+		s->busy[i] = false;
+		pthread_cond_signal(&s->freed);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return c;
+}
+
+void pg_put(struct pg_store *s, PGconn *c)
+{
+	pthread_mutex_lock(&s->mu);
+	for (int i = 0; i < PG_POOL; i++)
+		if (s->busy[i] && s->conn[i] == c) {
+			s->busy[i] = false;
+			break;
+		}
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->mu);
+}
+
+PGconn *pg_tx_begin(struct pg_store *s)
+{
+	PGconn *c = pg_get(s);
+	if (c && pg_do(s, c, "begin", "BEGIN", NULL) < 0) {
+		pg_put(s, c);
+		return NULL;
+	}
+	return c;
+}
+
+int pg_tx_end(struct pg_store *s, PGconn *c, bool ok)
+{
+	int ret = -1;
+	if (ok) {
+		PGresult *r = pg_q(s, c, "commit", "COMMIT", NULL, false);
+		if (r && !strcmp(PQcmdStatus(r), "COMMIT"))
+			ret = 0;
+		else if (r)
+			pg_fail(s, "commit", "the transaction was rolled back");
+		PQclear(r);
+	}
+	if (ret < 0 && PQtransactionStatus(c) != PQTRANS_IDLE) {
+		char keep[sizeof s->base.err];
+		pthread_mutex_lock(&s->mu);
+		memcpy(keep, s->base.err, sizeof keep);
+		pthread_mutex_unlock(&s->mu);
+		PQclear(PQexec(c, "ROLLBACK"));
+		pthread_mutex_lock(&s->mu);
+		memcpy(s->base.err, keep, sizeof keep);
+		pthread_mutex_unlock(&s->mu);
+	}
+	pg_put(s, c);
+	return ret;
+}
+
+/* ---- schema ---- */
+
+/* The version of the database's schema; 0 when it has none. -1 error. */
+static int schema_version(struct pg_store *s, PGconn *c, long long *v)
+{
+	/* two statements: one naming a missing table fails at planning */
+	PGresult *r = pg_q(s, c, "schema version", "SELECT to_regclass("
+		"'schema_version') IS NOT NULL", NULL, false);
+	if (!r)
+		return -1;
+	bool there = !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	*v = 0;
+	if (!there)
+		return 0;
+	r = pg_q(s, c, "schema version", "SELECT coalesce(max(version), 0)"
+		 " FROM schema_version", NULL, false);
+	if (!r)
+		return -1;
+	*v = pg_ll(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION in one transaction. Two relayd
+ * starting at once: the advisory lock lets one migrate, the other then
+ * finds the schema current. */
+static int migrate(struct pg_store *s, PGconn *c)
+{
+	long long v = 0;
+	if (pg_do(s, c, "migrate", "BEGIN", NULL) < 0)
+		return -1;
+	bool ok = pg_do(s, c, "migrate", "SELECT pg_advisory_xact_lock(7265766179)",
+			NULL) == 0 &&
+		  pg_do(s, c, "migrate", "CREATE TABLE IF NOT EXISTS"
+			" schema_version(version INTEGER NOT NULL)", NULL) == 0 &&
+		  schema_version(s, c, &v) == 0;
+	if (ok && v > STORE_SCHEMA_VERSION) {
+		char m[128];
+		snprintf(m, sizeof m, "database schema version %lld is newer than "
+			 "this relayd (%d)", v, STORE_SCHEMA_VERSION);
+		pg_fail(s, "migrate", m);
+		ok = false;
+	}
+	for (long long k = v + 1; ok && k <= STORE_SCHEMA_VERSION; k++)
+		ok = pg_do(s, c, "migrate", migration[k], NULL) == 0;
+	if (ok && v < STORE_SCHEMA_VERSION) {
+		struct pgp p = { .n = 0 };
+		pgp_int(&p, STORE_SCHEMA_VERSION);
+		ok = pg_do(s, c, "migrate", "DELETE FROM schema_version", NULL) == 0 &&
+		     pg_do(s, c, "migrate", "INSERT INTO schema_version VALUES($1)",
+			   &p) == 0;
+	}
+	PGresult *r = PQexec(c, ok ? "COMMIT" : "ROLLBACK");
+	if (ok && (PQresultStatus(r) != PGRES_COMMAND_OK ||
+		   strcmp(PQcmdStatus(r), "COMMIT"))) {
+		pg_fail(s, "migrate", PQerrorMessage(c));
+		ok = false;
+	}
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* A reader needs a schema it understands: 1 to the current version
+ * (relayctl may read before relayd upgraded). */
+static int check_readable(struct pg_store *s, PGconn *c)
+{
+	long long v = 0;
+	if (schema_version(s, c, &v) < 0)
+		return -1;
+	if (v >= 1 && v <= STORE_SCHEMA_VERSION)
+		return 0;
+	char m[128];
+	snprintf(m, sizeof m, v ? "schema version %lld, this relayctl knows 1 to %d"
+		 : "no relay schema (%lld): start relayd once to create it",
+		 v, STORE_SCHEMA_VERSION);
+	pg_fail(s, "open", m);
+	return -1;
+}
+
+/* ---- open, close ---- */
+
+static void pg_close(struct store *base)
+{
+	struct pg_store *s = pgs(base);
+	for (int i = 0; i < PG_POOL; i++)
+		PQfinish(s->conn[i]);
+	free(s->conninfo);
+	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->mu);
+	free(s);
+}
+
+static struct store *pg_open(const char *where, bool readonly, char *err,
+			     size_t errlen)
+{
+	struct pg_store *s = xcalloc(1, sizeof *s);
+	s->base.ops = &store_pg_ops;
+	s->conninfo = xstrdup(where);
+	s->readonly = readonly;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->freed, NULL);
+	store_instance(s->instance);
+	/* the first connection now: a wrong conninfo fails the start */
+	PGconn *c = pg_get(s);
+	int rc = c ? (readonly ? check_readable(s, c) : migrate(s, c)) : -1;
+	if (c)
+		pg_put(s, c);
+	if (rc < 0) {
+		snprintf(err, errlen, "postgresql: %s", s->base.err);
+		pg_close(&s->base);
+		return NULL;
+	}
+	return &s->base;
+}
+
+static bool pg_exists(const char *where, char *err, size_t errlen)
+{
+	struct store *st = pg_open(where, true, err, errlen);
+	if (!st)
+		return false;
+	pg_close(st);
+	return true;
+}
+
+/* libpq's buffers grow to the largest message a connection carried (a
+ * post with attachments: megabytes) and never shrink: when a burst is
+ * over, the idle connections are closed, and opened again when needed. */
+static void pg_release_memory(struct store *base)
+{
+	struct pg_store *s = pgs(base);
+	pthread_mutex_lock(&s->mu);
+	for (int i = 0; i < PG_POOL; i++)
+		if (!s->busy[i] && s->conn[i]) {
+			PQfinish(s->conn[i]);
+			s->conn[i] = NULL;
+		}
+	pthread_mutex_unlock(&s->mu);
+}
+
+const struct store_ops store_pg_ops = {
+	.open = pg_open,
+	.exists = pg_exists,
+	.close = pg_close,
+	.insert = pg_insert,
+	.claim_due = pg_claim_due,
+	.job_delivered = pg_job_delivered,
+	.job_retry = pg_job_retry,
+	.job_failed = pg_job_failed,
+	.resend = pg_resend,
+	.next_due = pg_next_due,
+	.purge = pg_purge,
+	.load = pg_load,
+	.each = pg_each,
+	.jobs = pg_jobs,
+	.events = pg_events,
+	.counts = pg_counts,
+	.release_memory = pg_release_memory,
+};

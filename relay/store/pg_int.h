@@ -1,0 +1,96 @@
+/* pg_int.h - internals shared by the PostgreSQL backend's files (pg*.c):
+ * a small pool of libpq connections, each used by one thread at a time.
+ *
+ * Every statement is parameterised (PQexecParams; no value is ever pasted
+ * into SQL); attachment bytes travel as binary parameters into bytea.
+ * Durability: each connection runs with synchronous_commit at least "on"
+ * (pg.c raises "off"), so a COMMIT that returned is in the server's WAL on
+ * disk; several relayd may share the database (outbox claims use FOR
+ * UPDATE SKIP LOCKED, see pg_outbox.c). */
+#ifndef STORE_PG_INT_H
+#define STORE_PG_INT_H
+#include <libpq-fe.h>
+#include <pthread.h>
+#include "backend.h"
+
+#define PG_POOL 4               /* connections per struct store */
+#define PG_MAXP 16              /* parameters per statement */
+
+struct pg_store {
+	struct store base;          /* first: store.c sees only this */
+	char *conninfo;             /* as configured; may hold a password */
+	bool readonly;
+	char instance[64];          /* "host/pid": outbox.claimed_by */
+	pthread_mutex_t mu;         /* guards the pool and base.err */
+	pthread_cond_t freed;
+	PGconn *conn[PG_POOL];      /* NULL until first needed */
+	bool busy[PG_POOL];
+};
+
+static inline struct pg_store *pgs(struct store *s)
+{
+	return (struct pg_store *)s;
+}
+
+/* The parameters of one statement: bigint, text, bytea (binary) or NULL,
+ * each with its type, so a statement need not use every one. */
+struct pgp {
+	const char *v[PG_MAXP];
+	Oid type[PG_MAXP];
+	int len[PG_MAXP], fmt[PG_MAXP];
+	char num[PG_MAXP][24];
+	int n;
+};
+void pgp_int(struct pgp *p, long long v);
+void pgp_text(struct pgp *p, const char *v);   /* NULL -> SQL NULL */
+void pgp_bin(struct pgp *p, const void *data, size_t len);
+
+/* A connection of the pool for this thread alone (connecting or
+ * reconnecting as needed); NULL with s->base.err set. Give it back with
+ * pg_put. */
+PGconn *pg_get(struct pg_store *s);
+void pg_put(struct pg_store *s, PGconn *c);
+/* Records an error "what: message" in s->base.err. */
+void pg_fail(struct pg_store *s, const char *what, const char *msg);
+/* Runs sql with p (may be NULL); binary: results in binary format. The
+ * result when its status is PGRES_COMMAND_OK or PGRES_TUPLES_OK, else
+ * NULL with s->base.err set ("what: server message"). PQclear it. */
+PGresult *pg_q(struct pg_store *s, PGconn *c, const char *what, const char *sql,
+	       const struct pgp *p, bool binary);
+/* pg_q for statements whose result is not needed: 0 ok, -1. */
+int pg_do(struct pg_store *s, PGconn *c, const char *what, const char *sql,
+	  const struct pgp *p);
+/* A pooled connection inside BEGIN; NULL (nothing held) on error. */
+PGconn *pg_tx_begin(struct pg_store *s);
+/* COMMIT when ok - 0 only when the server answered COMMIT (a transaction
+ * that failed earlier answers ROLLBACK) - else ROLLBACK keeping the first
+ * error; then gives the connection back. */
+int pg_tx_end(struct pg_store *s, PGconn *c, bool ok);
+/* A bigint column of a text-format result. */
+long long pg_ll(const PGresult *r, int row, int col);
+
+/* The ops (store_pg_ops in pg.c). */
+int pg_insert(struct store *base, struct store_item *items, size_t n);
+int pg_claim_due(struct store *base, long long now, long long lease,
+		 struct outbox_job *jobs, size_t max, size_t *n);
+int pg_job_delivered(struct store *base, long long job_id, long long now,
+		     const char *detail);
+int pg_job_retry(struct store *base, long long job_id, long long now,
+		 long long at, const char *error);
+int pg_job_failed(struct store *base, long long job_id, long long now,
+		  const char *error);
+int pg_resend(struct store *base, long long submission_id, long long now);
+long long pg_next_due(struct store *base);
+int pg_purge(struct store *base, long long cutoff_unix, long long *purged,
+	     long long *kept);
+struct submission *pg_load(struct store *base, struct arena *a,
+			   enum store_key by, long long id, const char *key,
+			   bool with_files, struct store_status *status, int *err);
+int pg_each(struct store *base, const char *city, long long from_unix,
+	    long long until_unix, bool with_files, store_each_fn fn, void *ctx);
+int pg_jobs(struct store *base, struct arena *a, long long submission_id,
+	    struct store_job **jobs, size_t *n);
+int pg_events(struct store *base, struct arena *a, long long submission_id,
+	      struct store_event **events, size_t *n);
+int pg_counts(struct store *base, long long now, struct store_counts *c);
+#endif
