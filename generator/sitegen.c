@@ -15,6 +15,7 @@
 #include "serve/serve.h"
 #include "render/site.h"
 #include "write/output.h"
+#include "write/fingerprint.h"
 #include "util/arena.h"
 #include <errno.h>
 #include <git2.h>
@@ -112,6 +113,24 @@ static int write_feeds(struct catalog *cat, const struct site_history *hist,
 		       struct source *src, const struct cli *c, struct output *out,
 		       struct diags *d);
 
+/* The identity of this build (write/fingerprint.h); -1: none. */
+static int build_identity(const struct cli *c, struct source *src, char id[41])
+{
+	char cdir[4096], tdir[4096];
+	int remapped = c->themes && strcmp(c->themes, "themes") != 0;
+	int w1 = snprintf(cdir, sizeof cdir, "%s/%s", c->root, c->content);
+	int w2 = remapped ? snprintf(tdir, sizeof tdir, "%s", c->themes) :
+		snprintf(tdir, sizeof tdir, "%s/themes", c->root);
+	if (w1 < 0 || (size_t)w1 >= sizeof cdir || w2 < 0 || (size_t)w2 >= sizeof tdir)
+		return -1;
+	struct fp_opts o = { .cmd = c->cmd, .ref = c->ref, .out = c->out, .date = c->date,
+			     .relay_url = c->relay_url, .root = c->root, .content = c->content,
+			     .themes = c->themes, .content_dir = cdir, .themes_dir = tdir };
+	if (c->ref && source_git_tree_id(src, o.tree_id) < 0)
+		return -1;
+	return fingerprint_compute(&o, src, id);
+}
+
 static int run(struct cli *c, struct diags *d)
 {
 	if (!c->date) {
@@ -137,12 +156,23 @@ static int run(struct cli *c, struct diags *d)
 		}
 		src = source_remap_open(src, "themes", source_fs_open(c->themes));
 	}
+	int check = strcmp(c->cmd, "check") == 0;
+	/* Nothing changed since the last build into c->out: done, without
+	 * loading anything. */
+	char fp[41];
+	int have_fp = !check && build_identity(c, src, fp) == 0;
+	size_t fp_files;
+	if (have_fp && fingerprint_match(c->out, fp, &fp_files)) {
+		printf("0 written, %zu unchanged, 0 removed (%s, no input changed, %.3f s)\n",
+		       fp_files, src->label, now_s() - t0);
+		src->close(src);
+		return 0;
+	}
 	int rc = 1, have_hist = 0;
 	struct site_history hist;
 	struct catalog *cat = catalog_load(src, c->content, d);
 	if (!cat)
 		goto done;
-	int check = strcmp(c->cmd, "check") == 0;
 	struct output *out = output_open(c->out, check, d);
 	if (!out)
 		goto done;
@@ -166,8 +196,14 @@ static int run(struct cli *c, struct diags *d)
 	}
 	struct output_stats st;
 	size_t reused = output_skipped(out);
+	if (!check)
+		fingerprint_forget(c->out);
 	if (output_commit(out, &st, d) < 0)
 		goto done;
+	if (have_fp && fingerprint_store(c->out, fp, st.written + st.unchanged) < 0)
+		fprintf(stderr, "sitegen: warning: cannot record the build in %s/%s: %s "
+			"(the next build will not skip)\n", c->out, FINGERPRINT_NAME,
+			strerror(errno));
 	if (check)
 		printf("sitegen: %s is fine (%zu files would be built from %s)\n", c->content,
 		       st.written, src->label);

@@ -4,6 +4,7 @@
 #include "../util/buf.h"
 #include "../util/strmap.h"
 #include "links.h"
+#include "fingerprint.h"
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -255,7 +256,8 @@ static int write_file(const char *path, const void *data, size_t len)
 /* Claim rel for this build (lock held); 1 ok, else a diagnostic. */
 static int claim(struct output *o, const char *rel, const char *key)
 {
-	int fresh = !valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ? -2 :
+	int fresh = !valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ||
+		    strcmp(rel, FINGERPRINT_NAME) == 0 ? -2 :
 		    map_add(&o->files, rel, key);
 	if (fresh <= 0) {
 		diag_add(o->d, rel, 0, 0, fresh == 0 ? "two pages claim the same output file" :
@@ -409,7 +411,8 @@ static size_t count_removed(struct output *o, char *path, size_t prefix, int dep
 			if (S_ISDIR(st.st_mode))
 				n += count_removed(o, path, prefix, depth + 1);
 			else if (!set_has(o, path + prefix) &&
-				 strcmp(path + prefix, CACHE_NAME) != 0)
+				 strcmp(path + prefix, CACHE_NAME) != 0 &&
+				 strcmp(path + prefix, FINGERPRINT_NAME) != 0)
 				n++;
 		}
 		path[len] = '\0';
