@@ -110,8 +110,7 @@ static double now_s(void)
 }
 
 static int write_feeds(struct catalog *cat, const struct site_history *hist,
-		       struct source *src, const struct cli *c, struct output *out,
-		       struct diags *d);
+		       const struct cli *c, struct output *out, struct diags *d);
 
 /* The identity of this build (write/fingerprint.h); -1: none. */
 static int build_identity(const struct cli *c, struct source *src, char id[41])
@@ -129,6 +128,38 @@ static int build_identity(const struct cli *c, struct source *src, char id[41])
 	if (c->ref && source_git_tree_id(src, o.tree_id) < 0)
 		return -1;
 	return fingerprint_compute(&o, src, id);
+}
+
+/* build.json: what this build was made from. The only file that names
+ * the build's own commit; pages name the commit of their own inputs. */
+static int write_build_json(struct source *src, const struct cli *c, struct output *out)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, "{\n  \"generator\": \"sitegen\",\n  \"source\": \"");
+	buf_put_json(&b, src->label, strlen(src->label));
+	buf_puts(&b, "\",\n  \"commit\": ");
+	if (src->commit) {
+		buf_putc(&b, '"');
+		buf_put_json(&b, src->commit, strlen(src->commit));
+		buf_putc(&b, '"');
+	} else {
+		buf_puts(&b, "null");
+	}
+	char when[32] = "";
+	time_t t = (time_t)src->commit_time;
+	struct tm tm;
+	if (src->commit && (!gmtime_r(&t, &tm) ||
+			    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0))
+		die("cannot format the commit time");
+	buf_printf(&b, ",\n  \"commit_time\": %s%s%s,\n  \"date\": \"", *when ? "\"" : "",
+		   *when ? when : "null", *when ? "\"" : "");
+	buf_put_json(&b, c->date, strlen(c->date));
+	buf_puts(&b, "\"\n}\n");
+	/* the appends are checked once, by output_write_buf */
+	int rc = output_write_buf(out, "build.json", &b, NULL);
+	buf_free(&b);
+	return rc;
 }
 
 static int run(struct cli *c, struct diags *d)
@@ -180,7 +211,6 @@ static int run(struct cli *c, struct diags *d)
 		.date = c->date,
 		.relay_url = c->relay_url,
 		.commit = src->commit,
-		.commit_time = src->commit ? src->commit_time : 0,
 		.threads = c->threads,
 	};
 	if (site_history_open(&hist, src, cat, c->content, d) < 0) {
@@ -189,7 +219,8 @@ static int run(struct cli *c, struct diags *d)
 	}
 	have_hist = 1;
 	o.history = &hist;
-	if (site_render(cat, src, &o, out, d) < 0 || write_feeds(cat, &hist, src, c, out, d) < 0 ||
+	if (site_render(cat, src, &o, out, d) < 0 || write_feeds(cat, &hist, c, out, d) < 0 ||
+	    write_build_json(src, c, out) < 0 ||
 	    output_check_links(out, d) < 0 || d->n) {
 		output_abort(out);
 		goto done;
@@ -223,19 +254,21 @@ done:
 /* "Neu im Serviceportal": feed.xml for the umbrella and each built city.
  * Only when building from a commit: the working tree has no history. */
 static int write_feeds(struct catalog *cat, const struct site_history *hist,
-		       struct source *src, const struct cli *c, struct output *out,
-		       struct diags *d)
+		       const struct cli *c, struct output *out, struct diags *d)
 {
 	if (!hist->h)
 		return 0;
 	struct history_events ev;
 	site_history_events(hist, &ev);
+	/* A feed without entries is as new as the newest change (events are
+	 * newest first), not as the build's commit. */
+	long long newest = ev.n ? ev.v[0].time : 0;
 	for (size_t i = 0; i <= cat->n_cities; i++) {
 		const struct city *city = i ? &cat->cities[i - 1] : NULL;
 		if (city && *city->launch && strcmp(c->date, city->launch) < 0)
 			continue;   /* not launched yet: no portal, no feed */
 		struct feed_opts fo = { .city = city ? city->slug : NULL, .date = c->date,
-					.updated = src->commit_time, .content = hist->content };
+					.updated = newest, .content = hist->content };
 		char path[200];
 		int w = snprintf(path, sizeof path, "%s%sfeed.xml", city ? city->slug : "",
 				 city ? "/" : "");

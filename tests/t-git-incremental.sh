@@ -41,6 +41,30 @@ check "--ref, nothing changed: recognised without loading [$c]" sh -c "echo '$c'
 c=$("$SITEGEN" build --ref HEAD --out "$S" --date 2026-01-02 2>&1 | head -n 1)
 check "--ref, another --date: a real build [$c]" sh -c "! echo '$c' | grep -q 'no input changed'"
 
+# A page's bytes depend only on its inputs: a commit that changes one
+# service rewrites its pages and the pages listing it, nothing else; the
+# other files keep inode and mtime (rsync copies only what changed).
+S3="$TEST_TMP/site3"
+"$SITEGEN" build --ref HEAD --out "$S3" --date 2026-01-01 >/dev/null 2>&1
+stamp() { (cd "$S3" && find . -type f ! -name '.*' -printf '%P %i %T@\n' | sort); }
+stamp >before.txt
+sed -i 's/^summary: .*/summary: Beantragen Sie eine Geburtsurkunde (geändert)./' content/services/geburtsurkunde.yml
+commit_at 2025-10-01 "Geburtsurkunde: Zusammenfassung"
+"$SITEGEN" build --ref HEAD --out "$S3" --date 2026-01-01 >out3.txt 2>&1
+check "build of the one-service commit" test $? -eq 0
+stamp >after.txt
+comm -13 before.txt after.txt | cut -d' ' -f1 >rewritten.txt
+others=$(grep -Ev '(^|/)(leistungen/geburtsurkunde\.html|index\.html|kategorien/[^/]*\.html|a-z\.html|suche\.html|suche\.json|feed\.xml|build\.json)$' rewritten.txt | tr '\n' ' ')
+check "one service committed: only its pages, the lists, feeds and build.json rewritten [$(wc -l <rewritten.txt) files; others: $others]" test -z "$others"
+n=$(grep -c 'leistungen/geburtsurkunde\.html$' rewritten.txt)
+offered=$(ls "$S3"/*/leistungen/geburtsurkunde.html "$S3"/leistungen/geburtsurkunde.html | wc -l)
+check "every page of the service rewritten [$n of $offered]" test "$n" -eq "$offered"
+check "another service's page keeps its file" grep -q '^dorsten/leistungen/hundeanmeldung.html ' before.txt
+check "... and it is not rewritten" sh -c "! grep -q '^dorsten/leistungen/hundeanmeldung.html\$' rewritten.txt"
+check "the Impressum is not rewritten" sh -c "! grep -q 'impressum.html' rewritten.txt"
+check "the changed service's page names the new commit" grep -q "generator-commit\" content=\"$(git rev-parse HEAD)\"" "$S3/dorsten/leistungen/geburtsurkunde.html"
+check "build.json names the commit built" grep -q "\"commit\": \"$(git rev-parse HEAD)\"" "$S3/build.json"
+
 # Incremental builds of the working tree.
 W="$TEST_TMP/wt"
 "$SITEGEN" build --out "$W" --date 2026-01-01 >/dev/null 2>&1

@@ -347,10 +347,10 @@ static int assets(struct renderer *r, struct output *out, struct diags *d)
 	return rc ? -1 : 0;
 }
 
-/* The generator's git history behind the renderer's "Stand" dates. */
-static long long history_stand(void *ctx, const char *city, const char *service)
+/* The generator's git history behind the pages' provenance. */
+static long long history_change(void *ctx, const char *rel, const char **commit)
 {
-	return site_history_service(ctx, city, service);
+	return site_history_change(ctx, rel, commit);
 }
 
 int site_render(struct catalog *c, struct source *src,
@@ -362,15 +362,15 @@ int site_render(struct catalog *c, struct source *src,
 		renderer_release(&r);
 		return -1;
 	}
-	renderer_stand(&r, o->history && o->history->h ? history_stand : NULL,
-		       (void *)o->history);
-	renderer_shown_date(&r, o->commit_time);
+	renderer_provenance(&r, o->history && o->history->h ? history_change : NULL,
+			    (void *)o->history);
 	struct jobs jobs = { 0 };
 	plan(&r, &jobs);
 	struct cache_keys keys;
-	char *options = arena_printf(&r.arena, "relay=%s commit=%s shown=%s threads-independent",
-				     r.relay_url ? r.relay_url : "", r.commit ? r.commit : "",
-				     r.shown_date ? r.shown_date : "");
+	/* Not the build's commit: pages show their own provenance, which is
+	 * part of their keys (cachekey.c). */
+	char *options = arena_printf(&r.arena, "relay=%s threads-independent",
+				     r.relay_url ? r.relay_url : "");
 	bool cached = cache_keys_init(&keys, &r, options, o->date) == 0;
 	struct run run = { .r = &r, .keys = cached ? &keys : NULL, .out = out, .jobs = &jobs };
 	atomic_init(&run.next, 0);
