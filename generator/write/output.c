@@ -420,7 +420,9 @@ static int write_bytes(struct output *o, const char *rel, const void *data, size
 	}
 	if (o->dry_run)
 		return 0;
-	if (same_as_old(o, rel, data, len)) {
+	/* o->old is read-only after output_open: no lock. A file the old
+	 * tree does not have is not opened to be compared. */
+	if (strmap_get(&o->old, rel, strlen(rel)) && same_as_old(o, rel, data, len)) {
 		pthread_mutex_lock(&o->lock);
 		keep_old(o, rel);
 		pthread_mutex_unlock(&o->lock);
