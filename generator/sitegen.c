@@ -10,6 +10,7 @@
 #include "load/source.h"
 #include "model/facts.h"
 #include "git/git_source.h"
+#include "git/gitutil.h"
 #include "git/site_history.h"
 #include "render/feed.h"
 #include "serve/serve.h"
@@ -199,6 +200,7 @@ static int run(struct cli *c, struct diags *d)
 		src->close(src);
 		return 0;
 	}
+	gitutil_init();     /* blob ids, history, cache keys */
 	int rc = 1, have_hist = 0;
 	struct site_history hist;
 	struct catalog *cat = catalog_load(src, c->content, d);
@@ -328,12 +330,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	git_libgit2_init();
-	if (strcmp(c.cmd, "serve") == 0) {
-		int src = serve(&c);
-		git_libgit2_shutdown();
-		return src;
-	}
+	/* libgit2 is initialised when first needed (gitutil_init): its
+	 * initialisation loads the system's TLS certificates (~20 ms), which
+	 * a build that finds nothing changed does not need. */
+	if (strcmp(c.cmd, "serve") == 0)
+		return serve(&c);
 	struct diags d;
 	diags_init(&d);
 	int rc = run(&c, &d);
@@ -345,7 +346,6 @@ int main(int argc, char **argv)
 			rc = 1;
 	}
 	diags_free(&d);
-	git_libgit2_shutdown();
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return 1;
 	return rc;

@@ -120,46 +120,68 @@ int fingerprint_compute(const struct fp_opts *o, const struct source *src, char 
 	return rc;
 }
 
-/* The state of the output tree: every directory's inode and mtime (a file
- * added, removed or renamed changes its directory's mtime) and every file
- * of the top directory, whose own mtime changes when the fingerprint file
- * is written and is therefore left out. Dot files of the top directory
- * (the caches) are not part of the site. */
-static int out_state(struct buf *b, char *path, size_t len, size_t root_len, int depth)
+/* The state of the output tree, in two parts. The top directory: its
+ * inode, and each entry's inode and mtime (and a file's size); the top
+ * directory's own mtime changes when the fingerprint file is written, and
+ * its dot files (the caches) are not part of the site. Then every
+ * directory below: inode and mtime, which change when a file in it is
+ * added, removed or renamed. A match reads only the top directory and
+ * stats the directories recorded, instead of reading every directory. */
+static int state_line(struct buf *b, const char *tag, const struct stat *st, const char *rel)
+{
+	if (S_ISDIR(st->st_mode))
+		return buf_printf(b, "%s %llu %lld.%09ld %s\n", tag, (unsigned long long)st->st_ino,
+				  (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, rel);
+	/* Inode, size and mtime, not ctime: hard links change ctime. */
+	return buf_printf(b, "top %llu %lld %lld.%09ld %s\n", (unsigned long long)st->st_ino,
+			  (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+			  st->st_mtim.tv_nsec, rel);
+}
+
+static int top_state(struct buf *b, char *path, size_t len)
+{
+	DIR *d = opendir(path);
+	struct stat st;
+	if (!d)
+		return -1;
+	int rc = fstat(dirfd(d), &st) < 0 ? -1 :
+		buf_printf(b, "root %llu\n", (unsigned long long)st.st_ino);
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		int w = snprintf(path + len, FP_PATH_MAX - len, "/%s", e->d_name);
+		if (w < 0 || (size_t)w >= FP_PATH_MAX - len || lstat(path, &st) < 0)
+			rc = -1;
+		else
+			rc = state_line(b, "dir", &st, path + len);
+		path[len] = '\0';
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Every directory below the top one (when recording). */
+static int sub_dirs(struct buf *b, char *path, size_t len, size_t root_len, int depth)
 {
 	DIR *d = depth < FP_MAX_DEPTH ? opendir(path) : NULL;
 	if (!d)
 		return -1;
-	struct stat st;
 	int rc = 0;
-	if (depth == 0) {
-		rc = fstat(dirfd(d), &st) < 0 ? -1 :
-			buf_printf(b, "root %llu\n", (unsigned long long)st.st_ino);
-	}
 	struct dirent *e;
 	while (rc == 0 && (e = readdir(d))) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-		    (depth == 0 && e->d_name[0] == '.'))
+		    (depth == 0 && e->d_name[0] == '.') ||
+		    (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
 			continue;
-		if (depth > 0 && e->d_type != DT_DIR && e->d_type != DT_UNKNOWN)
-			continue;   /* a file below the top: its directory speaks for it */
 		int w = snprintf(path + len, FP_PATH_MAX - len, "/%s", e->d_name);
+		struct stat st;
 		if (w < 0 || (size_t)w >= FP_PATH_MAX - len || lstat(path, &st) < 0) {
 			rc = -1;
-			break;
-		}
-		/* Inode, size and mtime, not ctime: hard links change ctime. */
-		if (S_ISDIR(st.st_mode)) {
-			rc = buf_printf(b, "dir %llu %lld.%09ld %s\n", (unsigned long long)st.st_ino,
-					(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-					path + root_len);
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = state_line(b, "sub", &st, path + root_len);
 			if (rc == 0)
-				rc = out_state(b, path, len + (size_t)w, root_len, depth + 1);
-		} else if (depth == 0) {
-			rc = buf_printf(b, "top %llu %lld %lld.%09ld %s\n",
-					(unsigned long long)st.st_ino, (long long)st.st_size,
-					(long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-					path + root_len);
+				rc = sub_dirs(b, path, len + (size_t)w, root_len, depth + 1);
 		}
 		path[len] = '\0';
 	}
@@ -167,16 +189,47 @@ static int out_state(struct buf *b, char *path, size_t len, size_t root_len, int
 	return rc;
 }
 
+static int head(struct buf *b, const char *id, size_t files)
+{
+	return buf_printf(b, "sitegen-fingerprint 2\nid %s\nfiles %zu\n", id, files);
+}
+
 static int record(struct buf *b, const char *out, const char *id, size_t files)
 {
 	char path[FP_PATH_MAX];
 	int w = snprintf(path, sizeof path, "%s", out);
-	if (w < 0 || (size_t)w >= sizeof path)
+	if (w < 0 || (size_t)w >= sizeof path || head(b, id, files) < 0 ||
+	    top_state(b, path, (size_t)w) < 0)
 		return -1;
-	if (buf_printf(b, "sitegen-fingerprint 1\nid %s\nfiles %zu\n", id, files) < 0)
-		return -1;
-	return out_state(b, path, (size_t)w, (size_t)w, 0) < 0 ||
+	return sub_dirs(b, path, (size_t)w, (size_t)w, 0) < 0 ||
 	       buf_puts(b, "end\n") < 0 ? -1 : 0;
+}
+
+/* The state now, checked against the recorded one (old): the top
+ * directory read again, the recorded directories stat'ed again. */
+static int state_now(struct buf *b, const char *out, const char *id, size_t files,
+		     const char *old)
+{
+	char path[FP_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s", out);
+	if (w < 0 || (size_t)w >= sizeof path || head(b, id, files) < 0 ||
+	    top_state(b, path, (size_t)w) < 0)
+		return -1;
+	for (const char *l = strstr(old, "\nsub "); l; l = strstr(l, "\nsub ")) {
+		l++;
+		const char *nl = strchr(l, '\n');
+		const char *rel = memchr(l + 4, '/', nl ? (size_t)(nl - l - 4) : strlen(l + 4));
+		/* "sub <ino> <mtime> /rel": the path starts at the first '/' */
+		if (!nl || !rel || (size_t)(nl - rel) >= FP_PATH_MAX - (size_t)w - 1)
+			return -1;
+		memcpy(path + w, rel, (size_t)(nl - rel));
+		path[w + (nl - rel)] = '\0';
+		struct stat st;
+		if (lstat(path, &st) < 0 || state_line(b, "sub", &st, path + w) < 0)
+			return -1;
+		l = nl;
+	}
+	return buf_puts(b, "end\n");
 }
 
 static int fp_path(const char *out, const char *suffix, char *path, size_t n)
@@ -195,7 +248,8 @@ int fingerprint_match(const char *out, const char *id, size_t *files)
 	if (fp_path(out, "", path, sizeof path) == 0 && buf_read_file(&old, path) == 0) {
 		const char *f = strstr(old.data, "\nfiles ");
 		unsigned long long n = f ? strtoull(f + 7, NULL, 10) : 0;
-		same = f && record(&now, out, id, (size_t)n) == 0 && now.len == old.len &&
+		same = f && state_now(&now, out, id, (size_t)n, old.data) == 0 &&
+		       now.len == old.len &&
 		       memcmp(now.data, old.data, now.len) == 0;
 		*files = (size_t)n;
 	}
