@@ -136,6 +136,11 @@ bin/history-bench: build/rel/bench/history_bench.o $(call libs,rel,site render c
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# Driver for bench/run: writes a built site's files from memory (the floor).
+bin/write-floor: build/rel/bench/write_floor.o
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread
+
 # Installs only what is missing; a no-op on a prepared machine.
 deps:
 	@sh tests/deps.sh install
@@ -165,7 +170,7 @@ fuzz: check-deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 bench: check-deps
-	@$(MAKE) --no-print-directory $(BINS)
+	@$(MAKE) --no-print-directory $(BINS) bin/write-floor
 	@sh bench/run
 
 bench-relay: check-deps

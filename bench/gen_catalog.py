@@ -491,10 +491,13 @@ def write_hugo(out, services, cities, cats):
 
 
 def main():
-    if len(sys.argv) not in (2, 3):
-        sys.exit("usage: gen_catalog.py OUT [N_SERVICES]")
-    out = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) == 3 else 600
+    args = sys.argv[1:]
+    no_hugo = "--no-hugo" in args
+    args = [a for a in args if a != "--no-hugo"]
+    if len(args) not in (1, 2):
+        sys.exit("usage: gen_catalog.py [--no-hugo] OUT [N_SERVICES]")
+    out = args[0]
+    n = int(args[1]) if len(args) == 2 else 600
     if n < 1 or n > 20000:
         sys.exit("gen_catalog: N_SERVICES must be 1..20000")
     if os.path.exists(os.path.join(out, "content")) or os.path.exists(os.path.join(out, "hugo")):
@@ -503,7 +506,8 @@ def main():
     cities = read_cities()
     services = make_services(n, cats)
     write_catalogue(out, services, cities)
-    write_hugo(out, services, cities, cats)
+    if not no_hugo:     # the 10x scale run builds sitegen only
+        write_hugo(out, services, cities, cats)
     print("gen_catalog: %d services, %d cities, %d categories in %s" %
           (n, len(cities), len(cats), out))
 

@@ -10,11 +10,13 @@
 #include "load/source.h"
 #include "model/facts.h"
 #include "git/git_source.h"
+#include "git/gitutil.h"
 #include "git/site_history.h"
 #include "render/feed.h"
 #include "serve/serve.h"
 #include "render/site.h"
 #include "write/output.h"
+#include "write/fingerprint.h"
 #include "util/arena.h"
 #include <errno.h>
 #include <git2.h>
@@ -109,8 +111,57 @@ static double now_s(void)
 }
 
 static int write_feeds(struct catalog *cat, const struct site_history *hist,
-		       struct source *src, const struct cli *c, struct output *out,
-		       struct diags *d);
+		       const struct cli *c, struct output *out, struct diags *d);
+
+/* The identity of this build (write/fingerprint.h); -1: none. */
+static int build_identity(const struct cli *c, struct source *src, char id[41])
+{
+	char cdir[4096], tdir[4096];
+	int remapped = c->themes && strcmp(c->themes, "themes") != 0;
+	int w1 = snprintf(cdir, sizeof cdir, "%s/%s", c->root, c->content);
+	int w2 = remapped ? snprintf(tdir, sizeof tdir, "%s", c->themes) :
+		snprintf(tdir, sizeof tdir, "%s/themes", c->root);
+	if (w1 < 0 || (size_t)w1 >= sizeof cdir || w2 < 0 || (size_t)w2 >= sizeof tdir)
+		return -1;
+	struct fp_opts o = { .cmd = c->cmd, .ref = c->ref, .out = c->out, .date = c->date,
+			     .relay_url = c->relay_url, .root = c->root, .content = c->content,
+			     .themes = c->themes, .content_dir = cdir, .themes_dir = tdir };
+	if (c->ref && source_git_tree_id(src, o.tree_id) < 0)
+		return -1;
+	return fingerprint_compute(&o, src, id);
+}
+
+/* build.json: what this build was made from. The only file that names
+ * the build's own commit; pages name the commit of their own inputs. */
+static int write_build_json(struct source *src, const struct cli *c, struct output *out)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, "{\n  \"generator\": \"sitegen\",\n  \"source\": \"");
+	buf_put_json(&b, src->label, strlen(src->label));
+	buf_puts(&b, "\",\n  \"commit\": ");
+	if (src->commit) {
+		buf_putc(&b, '"');
+		buf_put_json(&b, src->commit, strlen(src->commit));
+		buf_putc(&b, '"');
+	} else {
+		buf_puts(&b, "null");
+	}
+	char when[32] = "";
+	time_t t = (time_t)src->commit_time;
+	struct tm tm;
+	if (src->commit && (!gmtime_r(&t, &tm) ||
+			    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0))
+		die("cannot format the commit time");
+	buf_printf(&b, ",\n  \"commit_time\": %s%s%s,\n  \"date\": \"", *when ? "\"" : "",
+		   *when ? when : "null", *when ? "\"" : "");
+	buf_put_json(&b, c->date, strlen(c->date));
+	buf_puts(&b, "\"\n}\n");
+	/* the appends are checked once, by output_write_buf */
+	int rc = output_write_buf(out, "build.json", &b, NULL);
+	buf_free(&b);
+	return rc;
+}
 
 static int run(struct cli *c, struct diags *d)
 {
@@ -137,12 +188,24 @@ static int run(struct cli *c, struct diags *d)
 		}
 		src = source_remap_open(src, "themes", source_fs_open(c->themes));
 	}
+	int check = strcmp(c->cmd, "check") == 0;
+	/* Nothing changed since the last build into c->out: done, without
+	 * loading anything. */
+	char fp[41];
+	int have_fp = !check && build_identity(c, src, fp) == 0;
+	size_t fp_files;
+	if (have_fp && fingerprint_match(c->out, fp, &fp_files)) {
+		printf("0 written, %zu unchanged, 0 removed (%s, no input changed, %.3f s)\n",
+		       fp_files, src->label, now_s() - t0);
+		src->close(src);
+		return 0;
+	}
+	gitutil_init();     /* blob ids, history, cache keys */
 	int rc = 1, have_hist = 0;
 	struct site_history hist;
 	struct catalog *cat = catalog_load(src, c->content, d);
 	if (!cat)
 		goto done;
-	int check = strcmp(c->cmd, "check") == 0;
 	struct output *out = output_open(c->out, check, d);
 	if (!out)
 		goto done;
@@ -150,7 +213,6 @@ static int run(struct cli *c, struct diags *d)
 		.date = c->date,
 		.relay_url = c->relay_url,
 		.commit = src->commit,
-		.commit_time = src->commit ? src->commit_time : 0,
 		.threads = c->threads,
 	};
 	if (site_history_open(&hist, src, cat, c->content, d) < 0) {
@@ -159,15 +221,22 @@ static int run(struct cli *c, struct diags *d)
 	}
 	have_hist = 1;
 	o.history = &hist;
-	if (site_render(cat, src, &o, out, d) < 0 || write_feeds(cat, &hist, src, c, out, d) < 0 ||
+	if (site_render(cat, src, &o, out, d) < 0 || write_feeds(cat, &hist, c, out, d) < 0 ||
+	    write_build_json(src, c, out) < 0 ||
 	    output_check_links(out, d) < 0 || d->n) {
 		output_abort(out);
 		goto done;
 	}
 	struct output_stats st;
 	size_t reused = output_skipped(out);
+	if (!check)
+		fingerprint_forget(c->out);
 	if (output_commit(out, &st, d) < 0)
 		goto done;
+	if (have_fp && fingerprint_store(c->out, fp, st.written + st.unchanged) < 0)
+		fprintf(stderr, "sitegen: warning: cannot record the build in %s/%s: %s "
+			"(the next build will not skip)\n", c->out, FINGERPRINT_NAME,
+			strerror(errno));
 	if (check)
 		printf("sitegen: %s is fine (%zu files would be built from %s)\n", c->content,
 		       st.written, src->label);
@@ -187,19 +256,21 @@ done:
 /* "Neu im Serviceportal": feed.xml for the umbrella and each built city.
  * Only when building from a commit: the working tree has no history. */
 static int write_feeds(struct catalog *cat, const struct site_history *hist,
-		       struct source *src, const struct cli *c, struct output *out,
-		       struct diags *d)
+		       const struct cli *c, struct output *out, struct diags *d)
 {
 	if (!hist->h)
 		return 0;
 	struct history_events ev;
 	site_history_events(hist, &ev);
+	/* A feed without entries is as new as the newest change (events are
+	 * newest first), not as the build's commit. */
+	long long newest = ev.n ? ev.v[0].time : 0;
 	for (size_t i = 0; i <= cat->n_cities; i++) {
 		const struct city *city = i ? &cat->cities[i - 1] : NULL;
 		if (city && *city->launch && strcmp(c->date, city->launch) < 0)
 			continue;   /* not launched yet: no portal, no feed */
 		struct feed_opts fo = { .city = city ? city->slug : NULL, .date = c->date,
-					.updated = src->commit_time, .content = hist->content };
+					.updated = newest, .content = hist->content };
 		char path[200];
 		int w = snprintf(path, sizeof path, "%s%sfeed.xml", city ? city->slug : "",
 				 city ? "/" : "");
@@ -259,12 +330,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	git_libgit2_init();
-	if (strcmp(c.cmd, "serve") == 0) {
-		int src = serve(&c);
-		git_libgit2_shutdown();
-		return src;
-	}
+	/* libgit2 is initialised when first needed (gitutil_init): its
+	 * initialisation loads the system's TLS certificates (~20 ms), which
+	 * a build that finds nothing changed does not need. */
+	if (strcmp(c.cmd, "serve") == 0)
+		return serve(&c);
 	struct diags d;
 	diags_init(&d);
 	int rc = run(&c, &d);
@@ -276,7 +346,6 @@ int main(int argc, char **argv)
 			rc = 1;
 	}
 	diags_free(&d);
-	git_libgit2_shutdown();
 	if (fflush(stdout) != 0 || ferror(stdout))
 		return 1;
 	return rc;

@@ -35,7 +35,35 @@ e=E.parse('$S/dorsten/feed.xml').getroot().find('a:entry',ns)
 print(e.find('a:title',ns).text, e.find('a:updated',ns).text)")
 check "newest feed entry is the Dorsten change" sh -c "echo '$first' | grep -q 'Hund.*2025-09-01'"
 "$SITEGEN" build --ref HEAD --out "$TEST_TMP/site2" --date 2026-01-01 >/dev/null 2>&1
-check "two builds of one commit are byte-identical" diff -r -x .sitegen-cache "$S" "$TEST_TMP/site2"
+check "two builds of one commit are byte-identical" diff -r -x .sitegen-cache -x .sitegen-fingerprint "$S" "$TEST_TMP/site2"
+c=$("$SITEGEN" build --ref HEAD --out "$S" --date 2026-01-01 2>&1 | head -n 1)
+check "--ref, nothing changed: recognised without loading [$c]" sh -c "echo '$c' | grep -q 'no input changed'"
+c=$("$SITEGEN" build --ref HEAD --out "$S" --date 2026-01-02 2>&1 | head -n 1)
+check "--ref, another --date: a real build [$c]" sh -c "! echo '$c' | grep -q 'no input changed'"
+
+# A page's bytes depend only on its inputs: a commit that changes one
+# service rewrites its pages and the pages listing it, nothing else; the
+# other files keep inode and mtime (rsync copies only what changed).
+S3="$TEST_TMP/site3"
+"$SITEGEN" build --ref HEAD --out "$S3" --date 2026-01-01 >/dev/null 2>&1
+stamp() { (cd "$S3" && find . -type f ! -name '.*' -printf '%P %i %T@\n' | sort); }
+stamp >before.txt
+sed -i 's/^summary: .*/summary: Beantragen Sie eine Geburtsurkunde (geändert)./' content/services/geburtsurkunde.yml
+commit_at 2025-10-01 "Geburtsurkunde: Zusammenfassung"
+"$SITEGEN" build --ref HEAD --out "$S3" --date 2026-01-01 >out3.txt 2>&1
+check "build of the one-service commit" test $? -eq 0
+stamp >after.txt
+comm -13 before.txt after.txt | cut -d' ' -f1 >rewritten.txt
+others=$(grep -Ev '(^|/)(leistungen/geburtsurkunde\.html|index\.html|kategorien/[^/]*\.html|a-z\.html|suche\.html|suche\.json|feed\.xml|build\.json)$' rewritten.txt | tr '\n' ' ')
+check "one service committed: only its pages, the lists, feeds and build.json rewritten [$(wc -l <rewritten.txt) files; others: $others]" test -z "$others"
+n=$(grep -c 'leistungen/geburtsurkunde\.html$' rewritten.txt)
+offered=$(ls "$S3"/*/leistungen/geburtsurkunde.html "$S3"/leistungen/geburtsurkunde.html | wc -l)
+check "every page of the service rewritten [$n of $offered]" test "$n" -eq "$offered"
+check "another service's page keeps its file" grep -q '^dorsten/leistungen/hundeanmeldung.html ' before.txt
+check "... and it is not rewritten" sh -c "! grep -q '^dorsten/leistungen/hundeanmeldung.html\$' rewritten.txt"
+check "the Impressum is not rewritten" sh -c "! grep -q 'impressum.html' rewritten.txt"
+check "the changed service's page names the new commit" grep -q "generator-commit\" content=\"$(git rev-parse HEAD)\"" "$S3/dorsten/leistungen/geburtsurkunde.html"
+check "build.json names the commit built" grep -q "\"commit\": \"$(git rev-parse HEAD)\"" "$S3/build.json"
 
 # Incremental builds of the working tree.
 W="$TEST_TMP/wt"
@@ -43,7 +71,19 @@ W="$TEST_TMP/wt"
 counts() { "$SITEGEN" build --out "$W" --date 2026-01-01 2>&1 | head -n 1; }
 c=$(counts)
 check "no change: 0 written [$c]" sh -c "echo '$c' | grep -Eq '^0 written, [0-9]+ unchanged, 0 removed'"
-check "no change: nothing rendered but the listing pages [$c]" sh -c "echo '$c' | grep -Eq 'removed \\(working tree, [1-9][0-9]* pages reused'"
+check "no change: nothing rendered, nothing loaded [$c]" sh -c "echo '$c' | grep -Eq 'removed \\(working tree, no input changed'"
+
+# The fingerprint is conservative: a touched file (same bytes), a file
+# removed from the output by hand, another --relay-url all mean a real build.
+touch themes/default/footer.mustache
+c=$(counts)
+check "a touched template is noticed: rebuilt, same bytes [$c]" sh -c "echo '$c' | grep -Eq '^0 written, .*pages reused'"
+rm "$W/dorsten/impressum.html"
+c=$(counts)
+check "a page deleted from the output by hand is built again [$c]" test -f "$W/dorsten/impressum.html"
+c=$("$SITEGEN" build --out "$W" --date 2026-01-01 --relay-url https://anders.example.org 2>&1 | head -n 1)
+check "another --relay-url: a real build [$c]" sh -c "! echo '$c' | grep -q 'no input changed'"
+c=$(counts)
 
 sed -i 's/^summary: .*/summary: Beantragen Sie eine Meldebescheinigung (neu)./' content/services/meldebescheinigung.yml
 c=$(counts)

@@ -13,7 +13,7 @@ cd "$W" || exit 2
 check "build of content/ succeeds" test $? -eq 0
 check "build prints counts" grep -Eq '^[0-9]+ written, 0 unchanged, 0 removed' out.txt
 check "umbrella start page exists" test -f site/index.html
-n1=$(find site -type f ! -name .sitegen-cache | wc -l)
+n1=$(find site -type f ! -name '.sitegen-*' | wc -l)
 stamp=$(stat -c %Y site/index.html)
 sleep 1.1
 "$SITEGEN" build --out site --date 2026-11-25 >out2.txt 2>err2.txt

@@ -365,6 +365,15 @@ const char *source_git_prefix(struct source *s)
 	return g ? g->prefix : "";
 }
 
+int source_git_tree_id(struct source *s, char out[41])
+{
+	struct git_src *g = gs_of(s);
+	if (!g)
+		return -1;
+	git_oid_tostr(out, 41, git_tree_id(g->tree));
+	return 0;
+}
+
 int source_git_is_shallow(struct source *s)
 {
 	struct git_src *g = gs_of(s);

@@ -35,6 +35,9 @@ const git_oid *source_git_commit(struct source *s);
  * to ("" normally, "site/" when repo_path was <workdir>/site). history
  * paths are repository paths, so prepend this when asking history. */
 const char *source_git_prefix(struct source *s);
+/* The id of the tree the source reads (40 hex + NUL): every blob id
+ * below it is part of it. 0 ok, -1 when s is not a git source. */
+int source_git_tree_id(struct source *s, char out[41]);
 /* 1 when the repository is a shallow clone (history dates incomplete). */
 int source_git_is_shallow(struct source *s);
 

@@ -23,12 +23,26 @@ struct rec {
 	struct history_event ev;
 };
 
+/* Trees read lately. Walking a linear history, the parent's trees of one
+ * commit are the commit's trees of the next one: kept here, each tree on
+ * the way to a change is read (and, in a pack, rebuilt from its deltas)
+ * once instead of twice. libgit2's own object cache keeps no tree larger
+ * than 4 KiB, and a directory of 600 services is 40 KiB. */
+#define TREE_CACHE 16
+
+struct tree_cache {
+	git_odb_object *obj[TREE_CACHE];
+	size_t next;            /* the slot to replace */
+};
+
 struct history {
 	struct arena arena;
+	struct tree_cache trees;
 	struct rec *recs;       /* distinct wanted paths */
 	size_t n_recs, remaining;
 	struct strmap files;    /* path -> its struct rec */
-	struct strmap dirs;     /* directories on the way to wanted paths */
+	struct strmap dirs;     /* directories on the way to wanted paths ->
+				 * how many of them are still unknown (size_t) */
 	struct history_event *events;
 	size_t n_events;
 	size_t walked;
@@ -39,6 +53,13 @@ struct history {
 	char cur_id[41];
 	char path[PATH_MAX];
 };
+
+/* The unknown-path counter of directory path[0..len), or NULL. */
+static size_t *dir_count(const struct history *h, const char *path, size_t len)
+{
+	struct strmap_slot *sl = strmap_get(&h->dirs, path, len);
+	return sl ? sl->val : NULL;
+}
 
 /* Register path (and its parent directories) as wanted. */
 static void want(struct history *h, const char *path)
@@ -58,8 +79,12 @@ static void want(struct history *h, const char *path)
 	for (size_t i = len; i-- > 0;) {
 		if (path[i] != '/')
 			continue;
-		if (!strmap_put(&h->dirs, path, i, &added) || !added)
-			break;          /* its parents are in already */
+		struct strmap_slot *d = strmap_put(&h->dirs, path, i, &added);
+		if (!d)
+			break;
+		if (added)
+			d->val = arena_alloc(&h->arena, sizeof(size_t));
+		(*(size_t *)d->val)++;
 	}
 }
 
@@ -77,6 +102,12 @@ static void note(struct history *h, size_t len, enum history_kind kind)
 	r->ev.kind = kind;
 	memcpy(r->ev.commit, h->cur_id, sizeof r->ev.commit);
 	h->remaining--;
+	/* A directory whose wanted paths are all known is not read again. */
+	for (size_t i = len; i-- > 0;) {
+		size_t *n = h->path[i] == '/' ? dir_count(h, h->path, i) : NULL;
+		if (n && *n)
+			(*n)--;
+	}
 }
 
 /* A tree object's raw bytes, read entry by entry: "<octal mode> <name>\0"
@@ -99,12 +130,31 @@ struct rawent {
 
 #define MODE_TREE 0040000u
 
+/* A tree object from the cache or the object database (a new reference
+ * either way). */
+static int tree_read(struct history *h, const git_oid *id, git_odb_object **out)
+{
+	struct tree_cache *c = &h->trees;
+	for (size_t i = 0; i < TREE_CACHE; i++) {
+		if (c->obj[i] && git_oid_equal(git_odb_object_id(c->obj[i]), id))
+			return git_odb_object_dup(out, c->obj[i]) < 0 ? -1 : 0;
+	}
+	if (git_odb_read(out, h->odb, id) < 0)
+		return -1;
+	git_odb_object_free(c->obj[c->next]);
+	c->obj[c->next] = NULL;
+	if (git_odb_object_dup(&c->obj[c->next], *out) < 0)
+		c->obj[c->next] = NULL;    /* not cached: still correct */
+	c->next = (c->next + 1) % TREE_CACHE;
+	return 0;
+}
+
 static int raw_open(struct history *h, const git_oid *id, struct rawtree *t)
 {
 	memset(t, 0, sizeof *t);
 	if (!id)
 		return 0;
-	if (git_odb_read(&t->obj, h->odb, id) < 0)
+	if (tree_read(h, id, &t->obj) < 0)
 		return -1;
 	if (git_odb_object_type(t->obj) != GIT_OBJECT_TREE) {
 		git_odb_object_free(t->obj);
@@ -194,8 +244,9 @@ static int compare_entry(struct history *h, size_t plen,
 	memcpy(h->path + len - e->nlen, e->name, e->nlen);
 	h->path[len] = '\0';
 	if (is_tree(e)) {
-		if (!strmap_get(&h->dirs, h->path, len))
-			return 0;
+		const size_t *unknown = dir_count(h, h->path, len);
+		if (!unknown || !*unknown)
+			return 0;       /* nothing wanted (any more) below */
 		git_oid ia, ib;
 		if (ea)
 			git_oid_fromraw(&ia, ea->id);
@@ -527,6 +578,8 @@ void history_free(struct history *h)
 {
 	if (!h)
 		return;
+	for (size_t i = 0; i < TREE_CACHE; i++)
+		git_odb_object_free(h->trees.obj[i]);
 	git_odb_free(h->odb);
 	free(h->recs);
 	strmap_free(&h->files);

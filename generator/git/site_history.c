@@ -72,6 +72,19 @@ long long site_history_file(const struct site_history *sh, const char *rel)
 	return t;
 }
 
+long long site_history_change(const struct site_history *sh, const char *rel,
+			      const char **commit)
+{
+	*commit = NULL;
+	if (!sh->h)
+		return 0;
+	char *p = join(sh->content, rel);
+	long long t = history_time(sh->h, p);
+	*commit = history_commit(sh->h, p);
+	free(p);
+	return t;
+}
+
 long long site_history_service(const struct site_history *sh,
 			       const char *city, const char *service)
 {

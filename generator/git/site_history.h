@@ -35,6 +35,10 @@ long long site_history_service(const struct site_history *sh,
 /* Last change of any file below the content directory (e.g.
  * "cities/dorsten/city.yml"); 0 when unknown. */
 long long site_history_file(const struct site_history *sh, const char *rel);
+/* Like site_history_file, and *commit: the full id of that commit (NULL
+ * when unknown). Owned by the history. */
+long long site_history_change(const struct site_history *sh, const char *rel,
+			      const char **commit);
 /* Feed events (empty without history). */
 void site_history_events(const struct site_history *sh,
 			 struct history_events *ev);

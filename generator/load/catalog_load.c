@@ -18,6 +18,7 @@ struct loader {
 	const char *dir;        /* "content" */
 	struct catalog *cat;
 	const struct ynode *region_cities;  /* for error positions */
+	struct arena *tree;     /* where parse_file puts the YAML nodes */
 };
 
 /* Read and parse one file; NULL (with a diagnostic) on failure. */
@@ -36,7 +37,7 @@ static struct ynode *parse_file(struct loader *L, const char *path, bool require
 		return NULL;
 	}
 	size_t before = L->c.d->n;
-	struct ynode *root = yaml_parse(L->c.a, path, b.data, b.len, L->c.d);
+	struct ynode *root = yaml_parse_tree(L->c.a, L->tree, path, b.data, b.len, L->c.d);
 	buf_free(&b);
 	if (!root) {
 		L->c.errors += (int)(L->c.d->n - before) + (L->c.d->n == before);
@@ -291,7 +292,14 @@ static void load_services(struct loader *L)
 			c->errors++;
 			continue;
 		}
+		/* A service's YAML nodes are dropped once it is loaded: the
+		 * catalogue keeps its strings only. */
+		struct arena tree;
+		arena_init(&tree);
+		L->tree = &tree;
 		load_service(L, path, slug, &cat->services[cat->n_services++]);
+		L->tree = c->a;
+		arena_free(&tree);
 	}
 	source_list_free(e, n);
 	/* The listing is sorted by file name, where "x-y.yml" comes before
@@ -768,7 +776,8 @@ struct catalog *catalog_load(struct source *src, const char *content_dir, struct
 {
 	struct catalog *cat = xcalloc(1, sizeof *cat);
 	arena_init(&cat->arena);
-	struct loader L = { .c = { .a = &cat->arena, .d = d }, .src = src, .cat = cat };
+	struct loader L = { .c = { .a = &cat->arena, .d = d }, .src = src, .cat = cat,
+			   .tree = &cat->arena };
 	L.dir = arena_strdup(&cat->arena, content_dir && *content_dir ? content_dir : "content");
 	load_region(&L);
 	load_categories(&L);

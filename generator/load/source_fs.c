@@ -1,6 +1,8 @@
 /* source_fs.c - struct source over the working tree (editors' preview). */
 #include "source.h"
 #include "../util/arena.h"
+#include "../util/strmap.h"
+#include <pthread.h>
 #include <dirent.h>
 #include <errno.h>
 #include <git2.h>
@@ -14,7 +16,29 @@
 struct source_fs {
 	struct source s;        /* first: cast from struct source */
 	char *root;
+	/* Blob ids of the bytes read, by path: a build's cache keys then
+	 * name exactly what was read, without reading every file again.
+	 * Templates may be read from render threads, hence the lock. */
+	pthread_mutex_t lock;
+	struct strmap ids;
 };
+
+#define ID_MAX_FILES 1000000
+
+static void remember_id(struct source_fs *fs, const char *path, const char *data, size_t len)
+{
+	git_oid oid;
+	char id[41];
+	if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) < 0)
+		return;
+	git_oid_tostr(id, sizeof id, &oid);
+	pthread_mutex_lock(&fs->lock);
+	bool added;
+	struct strmap_slot *sl = strmap_put(&fs->ids, path, strlen(path), &added);
+	if (sl)     /* full: file_id reads the file again */
+		sl->val = strmap_strdup(&fs->ids, id);
+	pthread_mutex_unlock(&fs->lock);
+}
 
 static int fs_path(struct source_fs *fs, const char *rel, char *out, size_t n)
 {
@@ -36,7 +60,11 @@ static int fs_read(struct source *s, const char *path, struct buf *out)
 	char full[PATH_MAX_LEN];
 	if (fs_path((struct source_fs *)s, path, full, sizeof full) < 0)
 		return -1;
-	return buf_read_file(out, full);
+	size_t before = out->len;
+	if (buf_read_file(out, full) < 0)
+		return -1;
+	remember_id((struct source_fs *)s, path, out->data + before, out->len - before);
+	return 0;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -85,6 +113,14 @@ static int fs_list(struct source *s, const char *dir, struct source_entry **out,
 
 static int fs_file_id(struct source *s, const char *path, char id[41])
 {
+	struct source_fs *fs = (struct source_fs *)s;
+	pthread_mutex_lock(&fs->lock);
+	const struct strmap_slot *sl = strmap_get(&fs->ids, path, strlen(path));
+	if (sl && sl->val)
+		memcpy(id, sl->val, 41);
+	pthread_mutex_unlock(&fs->lock);
+	if (sl && sl->val)
+		return 0;
 	struct buf b;
 	buf_init(&b, 0);
 	if (fs_read(s, path, &b) < 0) {
@@ -103,6 +139,8 @@ static int fs_file_id(struct source *s, const char *path, char id[41])
 static void fs_close(struct source *s)
 {
 	struct source_fs *fs = (struct source_fs *)s;
+	strmap_free(&fs->ids);
+	pthread_mutex_destroy(&fs->lock);
 	free(fs->root);
 	free(fs);
 }
@@ -118,6 +156,8 @@ struct source *source_fs_open(const char *root)
 {
 	struct source_fs *fs = xcalloc(1, sizeof *fs);
 	fs->root = xstrdup(root && *root ? root : ".");
+	pthread_mutex_init(&fs->lock, NULL);
+	strmap_init(&fs->ids, ID_MAX_FILES);
 	fs->s.read = fs_read;
 	fs->s.list = fs_list;
 	fs->s.file_id = fs_file_id;

@@ -10,7 +10,8 @@ struct nodelist {               /* temporary child list while parsing */
 
 struct yparse {
 	yaml_parser_t parser;
-	struct arena *a;
+	struct arena *a;        /* scalars and the file name */
+	struct arena *tree;     /* nodes and their arrays */
 	const char *file;
 	struct diags *d;
 	size_t nodes;
@@ -35,7 +36,7 @@ static struct ynode *newnode(struct yparse *p, enum ynode_kind k,
 		p->failed = true;
 		return NULL;
 	}
-	struct ynode *n = arena_alloc(p->a, sizeof *n);
+	struct ynode *n = arena_alloc(p->tree, sizeof *n);
 	n->kind = k;
 	n->file = p->file;
 	n->line = (int)m->line + 1;
@@ -118,11 +119,11 @@ static struct ynode *parse_collection(struct yparse *p, yaml_event_t *start,
 		}
 	}
 	n->n = items.n;
-	n->items = arena_alloc(p->a, (items.n ? items.n : 1) * sizeof *n->items);
+	n->items = arena_alloc(p->tree, (items.n ? items.n : 1) * sizeof *n->items);
 	if (items.n)
 		memcpy(n->items, items.v, items.n * sizeof *n->items);
 	if (is_map) {
-		n->keys = arena_alloc(p->a, (keys.n ? keys.n : 1) * sizeof *n->keys);
+		n->keys = arena_alloc(p->tree, (keys.n ? keys.n : 1) * sizeof *n->keys);
 		if (keys.n)
 			memcpy(n->keys, keys.v, keys.n * sizeof *n->keys);
 	}
@@ -187,7 +188,13 @@ static struct ynode *parse_node(struct yparse *p, yaml_event_t *ev, int depth)
 struct ynode *yaml_parse(struct arena *a, const char *file,
 			 const char *data, size_t len, struct diags *d)
 {
-	struct yparse p = { .a = a, .file = arena_strdup(a, file), .d = d };
+	return yaml_parse_tree(a, a, file, data, len, d);
+}
+
+struct ynode *yaml_parse_tree(struct arena *a, struct arena *tree, const char *file,
+			      const char *data, size_t len, struct diags *d)
+{
+	struct yparse p = { .a = a, .tree = tree, .file = arena_strdup(a, file), .d = d };
 	if (!yaml_parser_initialize(&p.parser))
 		die("libyaml: cannot initialise parser");
 	yaml_parser_set_input_string(&p.parser, (const unsigned char *)data, len);
@@ -231,7 +238,7 @@ struct ynode *yaml_parse(struct arena *a, const char *file,
 	if (!root) {
 		yaml_mark_t m = {0};
 		root = newnode(&p, YN_MAP, &m);
-		root->items = root->keys = arena_alloc(a, sizeof *root->items);
+		root->items = root->keys = arena_alloc(tree, sizeof *root->items);
 	}
 	return root;
 }

@@ -33,6 +33,12 @@ struct ynode {
 struct ynode *yaml_parse(struct arena *a, const char *file,
 			 const char *data, size_t len, struct diags *d);
 
+/* The same with the nodes (and their arrays) in tree and the scalars and
+ * the file name in a: tree can be freed once the values are taken, the
+ * strings stay (the loader keeps ~40 bytes of nodes per scalar otherwise). */
+struct ynode *yaml_parse_tree(struct arena *a, struct arena *tree, const char *file,
+			      const char *data, size_t len, struct diags *d);
+
 /* Mapping lookup (NULL when absent or when m is not a mapping). */
 struct ynode *ymap_get(const struct ynode *m, const char *key);
 /* Plain scalar tests. */

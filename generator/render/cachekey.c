@@ -119,6 +119,12 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 		hash_buf(&one, k->portal[i]);
 		rc |= buf_printf(&all, "portal %s\n", k->portal[i]);
 	}
+	/* Pages under the global key show the provenance of every file or
+	 * of their portal's text files. */
+	rc |= buf_printf(&all, "prov %s\n", r->prov_all.commit ? r->prov_all.commit : "-");
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++)
+		rc |= buf_printf(&all, "text %s\n",
+				 r->prov_text[i].commit ? r->prov_text[i].commit : "-");
 	hash_buf(&all, k->global);
 	buf_free(&base);
 	buf_free(&one);
@@ -150,11 +156,12 @@ const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t port
 	if (!p->city)
 		return NULL;
 	const struct city_service *cs = rcs(r, p->city_index, svc);
-	const char *stand = r->stand[p->city_index * r->c->n_services + svc];
+	const struct prov *pv = &r->prov_cs[p->city_index * r->c->n_services + svc];
 	struct buf b;
 	buf_init(&b, 0);
-	int rc = buf_printf(&b, "service %s\nportal %s\nstand %s\n", k->svc[svc], k->portal[portal],
-			    stand ? stand : "");
+	int rc = buf_printf(&b, "service %s\nportal %s\nprov %s %s\n", k->svc[svc],
+			    k->portal[portal], pv->commit ? pv->commit : "-",
+			    pv->day ? pv->day : "-");
 	if (cs->ov)
 		rc |= buf_printf(&b, "override %s\n", k->ov[cs->ov - r->c->overrides]);
 	if (rc) {
@@ -172,9 +179,9 @@ const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc
 	struct catalog *c = r->c;
 	struct buf b;
 	buf_init(&b, 0);
-	const char *stand = r->stand_umbrella[svc];
-	int rc = buf_printf(&b, "overview %s\nportal %s\nstand %s\n", k->svc[svc], k->portal[0],
-			    stand ? stand : "");
+	const struct prov *pv = &r->prov_overview[svc];
+	int rc = buf_printf(&b, "overview %s\nportal %s\nprov %s %s\n", k->svc[svc], k->portal[0],
+			    pv->commit ? pv->commit : "-", pv->day ? pv->day : "-");
 	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
 		const struct city_service *cs = rcs(r, i, svc);
 		rc |= buf_printf(&b, "%s %d %d %s\n", k->city[i], r->portals[1 + i].built,

@@ -29,7 +29,7 @@ struct feed_opts {
 				 * then are left out; NULL = no filter */
 	size_t max_entries;     /* 0 = FEED_MAX_DEFAULT */
 	long long updated;      /* the feed's <updated> when it has no entry:
-				 * pass the source's commit_time */
+				 * pass the newest change of the content */
 	const char *content;    /* repository path of content/ as in the
 				 * history's paths; NULL = "content" */
 };

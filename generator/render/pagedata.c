@@ -126,11 +126,10 @@ void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 	mset(a, m, "header", p->header[di]);
 	mset(a, m, "footer", p->footer[di]);
 	mset(a, m, "csp", r->csp);
-	mset_opt(a, m, "commit", r->commit);
-	mset_opt(a, m, "commit_short", r->commit_short);
-	/* A date on a page comes from the commit, never from the clock, so
-	 * two builds of one commit are byte-identical. */
-	mset(a, m, "date", r->shown_date ? date_de(a, r->shown_date) : "");
+	/* Commit and date: the page's provenance (page_provenance), never
+	 * the clock or the build's commit, so a page's bytes depend only on
+	 * its inputs. Fragments and the relay's pages have none. */
+	mset(a, m, "date", "");
 	/* Every page but the start page of the portal links home first. */
 	if (p->city) {
 		page_crumb(pg, r->c->region.short_name,
@@ -186,6 +185,27 @@ void title_fold(const char *s, char *out, size_t n)
 void page_set_title(struct page *pg, const char *doc_title)
 {
 	mset(pg->a, pg->data, "doc_title", doc_title);
+}
+
+int page_provenance(struct page *pg, const struct prov *pv, struct diags *d)
+{
+	struct arena *a = pg->a;
+	if (!pv || !pv->commit)
+		return 0;
+	mset(a, pg->data, "commit", pv->commit);
+	mset(a, pg->data, "commit_short", arena_strndup(a, pv->commit,
+							strlen(pv->commit) < 7 ? strlen(pv->commit) : 7));
+	mset(a, pg->data, "date", pv->day);
+	/* The footer shows the short id: rendered for this page. */
+	struct buf f;
+	buf_init(&f, 0);
+	int rc = mu_render(pg->p->env, pg->p->tpl[T_FOOTER], pg->data, &f, d);
+	if (rc == 0 && !buf_failed(&f))
+		mset(a, pg->data, "footer", arena_strndup(a, f.data ? f.data : "", f.len));
+	else
+		rc = -1;
+	buf_free(&f);
+	return rc;
 }
 
 int page_render(struct page *pg, enum page_tpl t, struct buf *out, struct diags *d)

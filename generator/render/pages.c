@@ -182,6 +182,8 @@ int render_start(struct renderer *r, struct arena *a, struct buf *out, struct di
 	struct page pg;
 	struct portal *u = &r->portals[0];
 	page_begin(&pg, r, u, a, 0, r->c->region.name);
+	if (page_provenance(&pg, &r->prov_all, d) < 0)
+		return -1;
 	page_set_title(&pg, r->c->region.name);
 	mset(a, pg.data, "crumb", "Startseite");
 	mset(a, pg.data, "intro_html", u->intro_html);
@@ -208,6 +210,8 @@ int render_city_start(struct renderer *r, struct portal *p, struct arena *a,
 {
 	struct page pg;
 	page_begin(&pg, r, p, a, 1, p->name);
+	if (page_provenance(&pg, &r->prov_all, d) < 0)
+		return -1;
 	page_set_title(&pg, p->name);
 	mset(a, pg.data, "crumb", p->city->name);
 	mset(a, pg.data, "intro_html", p->intro_html);
@@ -297,6 +301,8 @@ int render_category(struct renderer *r, struct portal *p, size_t cat,
 	const struct category *c = &r->c->categories[cat];
 	struct page pg;
 	page_begin(&pg, r, p, a, p->city ? 2 : 1, c->name);
+	if (page_provenance(&pg, &r->prov_all, d) < 0)
+		return -1;
 	page_home_crumb(&pg);
 	mset(a, pg.data, "description", c->description);
 	size_t n;
@@ -341,7 +347,9 @@ int render_service_overview(struct renderer *r, size_t svc, struct arena *a,
 	const struct service *s = &r->c->services[svc];
 	page_begin(&pg, r, &r->portals[0], a, 1, s->title);
 	service_common(&pg, svc);
-	mset_opt(a, pg.data, "stand", r->stand_umbrella[svc]);
+	mset_opt(a, pg.data, "stand", r->prov_overview[svc].day);
+	if (page_provenance(&pg, &r->prov_overview[svc], d) < 0)
+		return -1;
 	struct mval *cities = mv_list(a);
 	for (size_t i = 0; i < r->c->n_cities; i++) {
 		const struct portal *p = &r->portals[1 + i];
@@ -384,7 +392,10 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 	page_begin(&pg, r, p, a, 2, s->title);
 	service_common(&pg, svc);
 	const struct svc_html *h = &r->svc[svc];
-	mset_opt(a, pg.data, "stand", r->stand[p->city_index * r->c->n_services + svc]);
+	const struct prov *pv = &r->prov_cs[p->city_index * r->c->n_services + svc];
+	mset_opt(a, pg.data, "stand", pv->day);
+	if (page_provenance(&pg, pv, d) < 0)
+		return -1;
 	mset_opt(a, pg.data, "requirements_html", h->requirements);
 	mv_set_bool(a, pg.data, "has_documents", s->n_documents > 0);
 	mv_set(a, pg.data, "documents", str_list(a, s->documents, s->n_documents));
@@ -444,6 +455,8 @@ int render_az(struct renderer *r, struct portal *p, struct arena *a,
 {
 	struct page pg;
 	page_begin(&pg, r, p, a, p->city ? 1 : 0, "Leistungen von A bis Z");
+	if (page_provenance(&pg, &r->prov_all, d) < 0)
+		return -1;
 	page_home_crumb(&pg);
 	struct mval *letters = mv_list(a), *cur = NULL;
 	char last = 0;
@@ -523,6 +536,8 @@ int render_search(struct renderer *r, struct portal *p, const char *query,
 {
 	struct page pg;
 	page_begin(&pg, r, p, a, p->city ? 1 : 0, "Suche");
+	if (page_provenance(&pg, &r->prov_all, d) < 0)
+		return -1;
 	page_home_crumb(&pg);
 	size_t n_svc = r->c->n_services;
 	size_t *svc = arena_alloc(a, (n_svc + 1) * sizeof *svc);
@@ -585,6 +600,8 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 	 * absolute links work there. */
 	int depth = t == T_NOTFOUND ? MAX_DEPTH : p->city ? 1 : 0;
 	page_begin(&pg, r, p, a, depth, text_title[t] ? text_title[t] : "");
+	if (page_provenance(&pg, &r->prov_text[p - r->portals], d) < 0)
+		return -1;
 	page_home_crumb(&pg);
 	const struct region *g = &r->c->region;
 	struct mval *resp;

@@ -61,6 +61,14 @@ struct svc_html {               /* Markdown of a service, rendered once */
 	const char *description, *requirements, *form_intro;
 };
 
+/* Provenance of a page: the last commit that changed the content it is
+ * made from (see renderer_provenance); both NULL when unknown (working
+ * tree). */
+struct prov {
+	const char *commit;         /* full id */
+	const char *day;            /* its date, "TT.MM.JJJJ" */
+};
+
 struct renderer {
 	struct catalog *c;
 	struct source *src;
@@ -69,10 +77,8 @@ struct renderer {
 	const char *relay_url;      /* without trailing slash */
 	const char *search_url;     /* relayd's /suche: relay_url without
 				     * its "/submit" */
-	const char *commit;         /* or NULL */
-	const char *commit_short;   /* or NULL */
-	const char *shown_date;     /* YYYY-MM-DD of the commit, or NULL: the
-				     * date text pages show (never the clock) */
+	const char *commit;         /* the build's commit or NULL; pages show
+				     * their own provenance instead (struct prov) */
 	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */
 	const char *csp;            /* Content-Security-Policy of every page */
 	bool absolute;              /* relay: every page links absolutely */
@@ -85,10 +91,12 @@ struct renderer {
 	size_t *svc_order;          /* service indices by title, German order */
 	size_t *svc_cat;            /* category index of each service, or -1 */
 	struct search_doc *svc_search;  /* folded fields of each service */
-	/* "Stand" of service pages from git history ("TT.MM.JJJJ"), computed
-	 * before rendering; NULL entries: unknown, no date shown. */
-	const char **stand;         /* [city * n_services + service] */
-	const char **stand_umbrella;    /* [service] */
+	/* Provenance from git history, computed before rendering; zeroed
+	 * entries: unknown, no commit and no date shown. */
+	struct prov *prov_cs;       /* city service pages [city * n_services + service] */
+	struct prov *prov_overview; /* the umbrella's service pages [service] */
+	struct prov *prov_text;     /* text pages of a portal [portal] */
+	struct prov prov_all;       /* pages listing services: every content file */
 };
 
 /* Load themes, resolve the catalogue, render Markdown and fragments. */
@@ -96,12 +104,23 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     const char *date, const char *relay_url, const char *commit,
 		     bool absolute, struct diags *d);
 void renderer_release(struct renderer *r);
-/* The "Stand" of service pages: when(ctx, city or NULL, service) gives the
- * Unix time of the last change, 0 when unknown. The generator hands in its
- * git history (render/site.c); the relay renders no history (when NULL). */
-typedef long long (*stand_fn)(void *ctx, const char *city, const char *service);
-void renderer_stand(struct renderer *r, stand_fn when, void *ctx);
-void renderer_shown_date(struct renderer *r, long long commit_time);
+/* Provenance of every page, from the last change of each content file:
+ * change(ctx, "services/x.yml" | "cities/c/x.yml" | "cities/c/city.yml" |
+ * "region.yml" | "categories.yml" | "links.yml", &commit) gives the Unix
+ * time and full commit id of the file's last change (0, NULL unknown).
+ * A page's provenance is the newest change among the files it is made of:
+ *   city service page: its service file, the city's override, city.yml,
+ *                      region.yml, categories.yml, links.yml;
+ *   umbrella service page: its service file, every city's override of it
+ *                      and city.yml, and the three region files;
+ *   text pages (Impressum, ...): city.yml (on a city portal) and the three
+ *                      region files;
+ *   pages listing services (start, category, A-Z, search): every file.
+ * Theme files and the binary are not content: they are in build.json, and
+ * a change of them rewrites the pages whose bytes change. The generator
+ * hands in its git history (render/site.c); NULL: nothing known. */
+typedef long long (*change_fn)(void *ctx, const char *rel, const char **commit);
+void renderer_provenance(struct renderer *r, change_fn change, void *ctx);
 
 /* The catalogue's resolved table (catalog_resolve_all), shared with relayd. */
 /* Listed by a city portal, offered by the responsible body's portal
@@ -138,6 +157,9 @@ void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 void page_crumb(struct page *pg, const char *label, const char *href);
 void page_set_title(struct page *pg, const char *doc_title);
 void page_home_crumb(struct page *pg);  /* the portal's start page */
+/* Set a page's provenance: "commit", "commit_short" and "date" of its data
+ * and, when known, its footer (which shows the short id). 0 ok. */
+int page_provenance(struct page *pg, const struct prov *pv, struct diags *d);
 int page_render(struct page *pg, enum page_tpl t, struct buf *out, struct diags *d);
 
 /* Page builders (pages.c). out is reset first. */

@@ -359,34 +359,95 @@ static const char *day(struct arena *a, long long t)
 	return arena_strdup(a, s);
 }
 
-void renderer_stand(struct renderer *r, stand_fn when, void *ctx)
+/* The last change of one content file. */
+struct change {
+	long long t;
+	const char *commit;
+};
+
+static struct change file_change(change_fn fn, void *ctx, struct arena *a,
+				 const char *fmt, const char *x, const char *y)
 {
-	struct catalog *c = r->c;
-	size_t n = c->n_cities * c->n_services;
-	r->stand = arena_alloc(&r->arena, (n + 1) * sizeof *r->stand);
-	r->stand_umbrella = arena_alloc(&r->arena, (c->n_services + 1) * sizeof *r->stand_umbrella);
-	if (!when)
-		return;
-	for (size_t j = 0; j < c->n_services; j++) {
-		const char *slug = c->services[j].slug;
-		r->stand_umbrella[j] = day(&r->arena, when(ctx, NULL, slug));
-		for (size_t i = 0; i < c->n_cities; i++)
-			if (r->cs_built[i * c->n_services + j])
-				r->stand[i * c->n_services + j] = day(&r->arena,
-					when(ctx, c->cities[i].slug, slug));
-	}
+	struct change c = { 0, NULL };
+	const char *rel = arena_printf(a, fmt, x, y);
+	c.t = fn(ctx, rel, &c.commit);
+	if (!c.commit)
+		c.t = 0;
+	return c;
 }
 
-void renderer_shown_date(struct renderer *r, long long commit_time)
+/* Newer of two changes; equal times (one second) are ordered by commit id
+ * so the choice never depends on the order of the files. */
+static struct change newer(struct change a, struct change b)
 {
-	r->shown_date = NULL;
-	if (commit_time <= 0)
+	if (!b.commit)
+		return a;
+	if (!a.commit || b.t > a.t || (b.t == a.t && strcmp(b.commit, a.commit) > 0))
+		return b;
+	return a;
+}
+
+static struct prov to_prov(struct arena *a, struct change c)
+{
+	struct prov p = { NULL, NULL };
+	if (c.commit) {
+		p.commit = arena_strdup(a, c.commit);
+		p.day = day(a, c.t);
+	}
+	return p;
+}
+
+void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
+{
+	struct catalog *c = r->c;
+	size_t ns = c->n_services, nc = c->n_cities;
+	r->prov_cs = arena_alloc(&r->arena, (nc * ns + 1) * sizeof *r->prov_cs);
+	r->prov_overview = arena_alloc(&r->arena, (ns + 1) * sizeof *r->prov_overview);
+	r->prov_text = arena_alloc(&r->arena, (r->n_portals + 1) * sizeof *r->prov_text);
+	memset(&r->prov_all, 0, sizeof r->prov_all);
+	if (!change)
 		return;
-	time_t t = (time_t)commit_time;
-	struct tm tm;
-	char *d = arena_alloc(&r->arena, 11);
-	if (gmtime_r(&t, &tm) && strftime(d, 11, "%Y-%m-%d", &tm) == 10)
-		r->shown_date = d;
+	struct arena tmp;
+	arena_init(&tmp);
+	struct change *svc = arena_alloc(&tmp, (ns + 1) * sizeof *svc);
+	struct change *ov = arena_alloc(&tmp, (c->n_overrides + 1) * sizeof *ov);
+	struct change *city = arena_alloc(&tmp, (nc + 1) * sizeof *city);
+	struct change *over = arena_alloc(&tmp, (ns + 1) * sizeof *over);
+	struct change shared = { 0, NULL };
+	static const char *const region_files[] = { "region.yml", "categories.yml", "links.yml" };
+	for (size_t k = 0; k < 3; k++)
+		shared = newer(shared, file_change(change, ctx, &tmp, "%s%s", region_files[k], ""));
+	struct change all = shared;
+	for (size_t j = 0; j < ns; j++) {
+		svc[j] = file_change(change, ctx, &tmp, "services/%s.yml%s", c->services[j].slug, "");
+		over[j] = newer(shared, svc[j]);
+		all = newer(all, svc[j]);
+	}
+	for (size_t k = 0; k < c->n_overrides; k++) {
+		ov[k] = file_change(change, ctx, &tmp, "cities/%s/%s.yml", c->overrides[k].city,
+				    c->overrides[k].service);
+		all = newer(all, ov[k]);
+	}
+	r->prov_text[0] = to_prov(&r->arena, shared);
+	for (size_t i = 0; i < nc; i++) {
+		city[i] = newer(shared, file_change(change, ctx, &tmp, "cities/%s/city.yml%s",
+						    c->cities[i].slug, ""));
+		all = newer(all, city[i]);
+		r->prov_text[1 + i] = to_prov(&r->arena, city[i]);
+		for (size_t j = 0; j < ns; j++) {
+			const struct city_service *cs = rcs(r, i, j);
+			struct change t = newer(city[i], svc[j]);
+			if (cs->ov)
+				t = newer(t, ov[cs->ov - c->overrides]);
+			over[j] = newer(over[j], t);
+			if (r->cs_built[i * ns + j])
+				r->prov_cs[i * ns + j] = to_prov(&r->arena, t);
+		}
+	}
+	for (size_t j = 0; j < ns; j++)
+		r->prov_overview[j] = to_prov(&r->arena, over[j]);
+	r->prov_all = to_prov(&r->arena, all);
+	arena_free(&tmp);
 }
 
 /* Every page's Content-Security-Policy (a <meta> in the layout; relayd
@@ -426,11 +487,8 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 	/* relayd answers /submit/... and /suche beside it */
 	size_t sl = rl >= 7 && !strcmp(r->relay_url + rl - 7, "/submit") ? rl - 7 : rl;
 	r->search_url = arena_printf(&r->arena, "%.*s/suche", (int)sl, r->relay_url);
-	if (commit && *commit) {
+	if (commit && *commit)
 		r->commit = arena_strdup(&r->arena, commit);
-		r->commit_short = arena_strndup(&r->arena, commit,
-						strlen(commit) < 7 ? strlen(commit) : 7);
-	}
 	r->abs_root = arena_printf(&r->arena, "%s/", c->region.base_url ?
 				   c->region.base_url : "");
 	r->absolute = absolute;
@@ -441,7 +499,7 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		return -1;
 	render_markdown(r);
 	sort_services(r);
-	renderer_stand(r, NULL, NULL);
+	renderer_provenance(r, NULL, NULL);
 	return render_fragments(r, d);
 }
 

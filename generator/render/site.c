@@ -55,8 +55,18 @@ static void add(struct renderer *r, struct jobs *j, enum job_kind k,
 		arena_printf(&r->arena, "%s%s", p->prefix, path) };
 }
 
+/* "kategorien/<slug>.html" and the like, without keeping a copy: add()
+ * stores the path with the portal's prefix only. */
+static const char *in_dir(char *b, size_t n, const char *dir, const char *slug,
+			  struct renderer *r)
+{
+	int w = snprintf(b, n, "%s/%s.html", dir, slug);
+	return w >= 0 && (size_t)w < n ? b : arena_printf(&r->arena, "%s/%s.html", dir, slug);
+}
+
 static void plan(struct renderer *r, struct jobs *j)
 {
+	char tmp[512];
 	const struct catalog *c = r->c;
 	for (size_t i = 0; i < r->n_portals; i++) {
 		struct portal *p = &r->portals[i];
@@ -65,15 +75,13 @@ static void plan(struct renderer *r, struct jobs *j)
 		add(r, j, p->city ? J_CITY_START : J_START, p, 0, "index.html");
 		for (size_t k = 0; k < c->n_categories; k++)
 			add(r, j, J_CATEGORY, p, k,
-			    arena_printf(&r->arena, "kategorien/%s.html",
-					 c->categories[k].slug));
+			    in_dir(tmp, sizeof tmp, "kategorien", c->categories[k].slug, r));
 		for (size_t s = 0; s < c->n_services; s++) {
 			bool on = p->city ? r->cs_built[p->city_index * c->n_services + s]
 				: r->svc_listed[s];
 			if (on)
 				add(r, j, p->city ? J_SERVICE : J_OVERVIEW, p, s,
-				    arena_printf(&r->arena, "leistungen/%s.html",
-						 c->services[s].slug));
+				    in_dir(tmp, sizeof tmp, "leistungen", c->services[s].slug, r));
 		}
 		add(r, j, J_AZ, p, 0, "a-z.html");
 		add(r, j, J_SEARCH, p, 0, "suche.html");
@@ -354,6 +362,12 @@ static int sitemap(struct renderer *r, struct jobs *j, struct output *out)
 	struct buf b;
 	buf_init(&b, 0);
 	const char *base = r->c->region.base_url ? r->c->region.base_url : "";
+	/* Its size is known closely: allocated once (84,000 URLs at ten
+	 * times the catalogue would otherwise leave up to 8 MB unused). */
+	size_t need = 200, bl = strlen(base), dl = r->date ? strlen(r->date) : 0;
+	for (size_t i = 0; i < j->n; i++)
+		need += strlen(j->v[i].path) + bl + dl + 48;
+	buf_reserve(&b, need);
 	/* the appends are checked once, by output_write_buf */
 	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		 "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
@@ -391,10 +405,10 @@ static int assets(struct renderer *r, struct output *out, struct diags *d)
 	return rc ? -1 : 0;
 }
 
-/* The generator's git history behind the renderer's "Stand" dates. */
-static long long history_stand(void *ctx, const char *city, const char *service)
+/* The generator's git history behind the pages' provenance. */
+static long long history_change(void *ctx, const char *rel, const char **commit)
 {
-	return site_history_service(ctx, city, service);
+	return site_history_change(ctx, rel, commit);
 }
 
 int site_render(struct catalog *c, struct source *src,
@@ -406,15 +420,15 @@ int site_render(struct catalog *c, struct source *src,
 		renderer_release(&r);
 		return -1;
 	}
-	renderer_stand(&r, o->history && o->history->h ? history_stand : NULL,
-		       (void *)o->history);
-	renderer_shown_date(&r, o->commit_time);
+	renderer_provenance(&r, o->history && o->history->h ? history_change : NULL,
+			    (void *)o->history);
 	struct jobs jobs = { 0 };
 	plan(&r, &jobs);
 	struct cache_keys keys;
-	char *options = arena_printf(&r.arena, "relay=%s commit=%s shown=%s threads-independent",
-				     r.relay_url ? r.relay_url : "", r.commit ? r.commit : "",
-				     r.shown_date ? r.shown_date : "");
+	/* Not the build's commit: pages show their own provenance, which is
+	 * part of their keys (cachekey.c). */
+	char *options = arena_printf(&r.arena, "relay=%s threads-independent",
+				     r.relay_url ? r.relay_url : "");
 	bool cached = cache_keys_init(&keys, &r, options, o->date) == 0;
 	struct run run = { .r = &r, .keys = cached ? &keys : NULL, .out = out, .jobs = &jobs };
 	atomic_init(&run.next, 0);

@@ -23,9 +23,8 @@ struct site_history;
 struct site_opts {
 	const char *date;        /* build date YYYY-MM-DD: launch/available_from/until are honoured */
 	const char *relay_url;   /* form action base; NULL = region.relay_url */
-	const char *commit;      /* full commit id or NULL (working tree) -> <meta name="generator-commit"> */
-	long long commit_time;   /* the commit's time: the only date a page may show
-				  * besides "Stand" (reproducible builds); 0 = none */
+	const char *commit;      /* the build's commit id or NULL (working tree);
+				  * pages show their own provenance instead */
 	int threads;             /* render in parallel when > 1 */
 	/* "Stand" dates of service pages from git history; NULL or ->h NULL
 	 * when building the working tree (no date shown then). */

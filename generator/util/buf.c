@@ -58,6 +58,18 @@ static int buf_grow(struct buf *b, size_t extra)
 	return 0;
 }
 
+int buf_reserve(struct buf *b, size_t n)
+{
+	if (b->failed || n > b->max || b->len > b->max - n)
+		return buf_grow(b, n);      /* fails the same way */
+	size_t need = b->len + n + 1;
+	if (need > b->cap) {
+		b->data = xrealloc(b->data, need);
+		b->cap = need;
+	}
+	return 0;
+}
+
 int buf_append(struct buf *b, const void *p, size_t n)
 {
 	if (buf_grow(b, n) < 0)

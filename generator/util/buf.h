@@ -26,6 +26,9 @@ void buf_free(struct buf *b);
 void buf_reset(struct buf *b);   /* len = 0, not failed, keeps memory */
 /* Did an append fail since buf_init or buf_reset? */
 bool buf_failed(const struct buf *b);
+/* Room for n more bytes, allocated exactly (for a known size: doubling
+ * would leave up to half unused). 0 ok, -1 beyond max (then failed). */
+int  buf_reserve(struct buf *b, size_t n);
 int  buf_append(struct buf *b, const void *p, size_t n);
 int  buf_puts(struct buf *b, const char *s);
 int  buf_putc(struct buf *b, char c);

@@ -4,10 +4,10 @@
 #include "../util/buf.h"
 #include "../util/strmap.h"
 #include "links.h"
+#include "fingerprint.h"
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,12 +58,46 @@ static int set_has(const struct output *o, const char *rel)
 	return strmap_get(&o->files, rel, strlen(rel)) != NULL;
 }
 
-/* The previous build's keys: lines "<40 hex key> <relpath>". A missing or
- * damaged cache only means more rendering. */
-static void load_cache(struct output *o)
+/* Regular files of the deployed tree below path (rel: their relative
+ * prefix) into o->old, without keys yet: one readdir per directory, no
+ * stat per file. The caches are not part of the site. */
+static void scan_old(struct output *o, char *path, size_t len, size_t prefix, int depth)
+{
+	DIR *dir = depth < 64 ? opendir(path) : NULL;
+	if (!dir)
+		return;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		int w = snprintf(path + len, OUT_PATH_MAX - len, "/%s", e->d_name);
+		if (w < 0 || (size_t)w >= OUT_PATH_MAX - len)
+			continue;
+		unsigned char type = e->d_type;
+		struct stat st;
+		if (type == DT_UNKNOWN && lstat(path, &st) == 0)
+			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+		if (type == DT_DIR)
+			scan_old(o, path, len + (size_t)w, prefix, depth + 1);
+		else if (type == DT_REG && strcmp(path + prefix, CACHE_NAME) != 0 &&
+			 strcmp(path + prefix, FINGERPRINT_NAME) != 0)
+			(void)map_add(&o->old, path + prefix, NULL);  /* full: rendered */
+		path[len] = '\0';
+	}
+	closedir(dir);
+}
+
+/* The previous build: its files, and the keys of its pages from lines
+ * "<40 hex key> <relpath>" of the cache. A missing or damaged cache only
+ * means more rendering; a key whose file is gone is dropped. */
+static void load_old(struct output *o)
 {
 	char path[OUT_PATH_MAX];
-	int w = snprintf(path, sizeof path, "%s/%s", o->dest, CACHE_NAME);
+	int w = snprintf(path, sizeof path, "%s", o->dest);
+	if (w < 0 || (size_t)w >= sizeof path)
+		return;
+	scan_old(o, path, (size_t)w, (size_t)w + 1, 0);
+	w = snprintf(path, sizeof path, "%s/%s", o->dest, CACHE_NAME);
 	struct buf b;
 	buf_init(&b, CACHE_MAX);
 	if (w < 0 || (size_t)w >= sizeof path || buf_read_file(&b, path) < 0) {
@@ -77,18 +111,44 @@ static void load_cache(struct output *o)
 			*nl = '\0';
 		if (strlen(line) > 41 && line[40] == ' ') {
 			line[40] = '\0';
-			if (map_add(&o->old, line + 41, line) < 0)
-				break;  /* more files than a build may have */
+			struct strmap_slot *sl = strmap_get(&o->old, line + 41, strlen(line + 41));
+			if (sl && !sl->val)
+				sl->val = strmap_strdup(&o->old, line);
 		}
 		line = nl ? nl + 1 : NULL;
 	}
 	buf_free(&b);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Remove the tree at name below dirfd: d_type tells directories from
+ * files, so no entry is stat'ed (nftw stats each). */
+static int rm_at(int dirfd, const char *name, int depth)
 {
-	(void)st; (void)flag; (void)ftw;
-	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
+	int fd = depth < 64 ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				     O_CLOEXEC) : -1;
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		unsigned char type = e->d_type;
+		struct stat st;
+		if (type == DT_UNKNOWN && fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+		if (type == DT_DIR && rm_at(fd, e->d_name, depth + 1) < 0)
+			rc = -1;
+		else if (unlinkat(fd, e->d_name, type == DT_DIR ? AT_REMOVEDIR : 0) < 0 &&
+			 errno != ENOENT)
+			rc = -1;
+	}
+	closedir(dir);
+	return rc;
 }
 
 static int rm_tree(const char *path)
@@ -96,7 +156,11 @@ static int rm_tree(const char *path)
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -1;
-	return nftw(path, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	if (rm_at(AT_FDCWD, path, 0) < 0)
+		return -1;
+	return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
 }
 
 struct output *output_open(const char *dest, int dry_run, struct diags *d)
@@ -111,7 +175,7 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 	strmap_init(&o->links, OUT_MAX_FILES);
 	if (dry_run)
 		return o;
-	load_cache(o);
+	load_old(o);
 	size_t n = strlen(dest) + 32;
 	o->tmp = xmalloc(n);
 	int w = snprintf(o->tmp, n, "%s.tmp.%ld", dest, (long)getpid());
@@ -236,26 +300,34 @@ static int materialize(struct output *o)
 	return rc;
 }
 
+/* One file, straight from memory: no stdio buffer to fill and copy. */
 static int write_file(const char *path, const void *data, size_t len)
 {
-	FILE *f = fopen(path, "wb");
-	if (!f)
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
 		return -1;
-	if (len && fwrite(data, 1, len, f) != len) {
-		fclose(f);
-		return -1;
+	const char *p = data;
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			int e = w < 0 ? errno : EIO;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
 	}
-	if (fflush(f) != 0 || ferror(f)) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
+	return close(fd);
 }
 
 /* Claim rel for this build (lock held); 1 ok, else a diagnostic. */
 static int claim(struct output *o, const char *rel, const char *key)
 {
-	int fresh = !valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ? -2 :
+	int fresh = !valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ||
+		    strcmp(rel, FINGERPRINT_NAME) == 0 ? -2 :
 		    map_add(&o->files, rel, key);
 	if (fresh <= 0) {
 		diag_add(o->d, rel, 0, 0, fresh == 0 ? "two pages claim the same output file" :
@@ -312,12 +384,8 @@ int output_reuse(struct output *o, const char *rel, const char *key)
 {
 	if (o->dry_run || !key)
 		return 0;
-	char old[OUT_PATH_MAX];
-	int w = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
-	struct stat st;
-	if (w < 0 || (size_t)w >= sizeof old || lstat(old, &st) < 0 || !S_ISREG(st.st_mode))
-		return 0;   /* the old file is gone: render it */
 	pthread_mutex_lock(&o->lock);
+	/* Only files still there have keys (load_old). */
 	const struct strmap_slot *sl = strmap_get(&o->old, rel, strlen(rel));
 	const char *prev = sl ? sl->val : NULL;
 	int same = prev && strcmp(prev, key) == 0 && !set_has(o, rel);
@@ -352,7 +420,9 @@ static int write_bytes(struct output *o, const char *rel, const void *data, size
 	}
 	if (o->dry_run)
 		return 0;
-	if (same_as_old(o, rel, data, len)) {
+	/* o->old is read-only after output_open: no lock. A file the old
+	 * tree does not have is not opened to be compared. */
+	if (strmap_get(&o->old, rel, strlen(rel)) && same_as_old(o, rel, data, len)) {
 		pthread_mutex_lock(&o->lock);
 		keep_old(o, rel);
 		pthread_mutex_unlock(&o->lock);
@@ -390,41 +460,15 @@ int output_write_buf(struct output *o, const char *rel, const struct buf *b,
 	return write_bytes(o, rel, b->data ? b->data : "", b->len, key);
 }
 
-/* Count files of the old site that the new one does not have. */
-static size_t count_removed(struct output *o, char *path, size_t prefix, int depth)
-{
-	DIR *dir = depth < 64 ? opendir(path) : NULL;
-	if (!dir)
-		return 0;
-	size_t n = 0, len = strlen(path);
-	struct dirent *e;
-	while ((e = readdir(dir))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		int w = snprintf(path + len, OUT_PATH_MAX - len, "/%s", e->d_name);
-		if (w < 0 || (size_t)w >= OUT_PATH_MAX - len)
-			continue;
-		struct stat st;
-		if (lstat(path, &st) == 0) {
-			if (S_ISDIR(st.st_mode))
-				n += count_removed(o, path, prefix, depth + 1);
-			else if (!set_has(o, path + prefix) &&
-				 strcmp(path + prefix, CACHE_NAME) != 0)
-				n++;
-		}
-		path[len] = '\0';
-	}
-	closedir(dir);
-	return n;
-}
-
+/* Files of the old site that the new one does not have. */
 static size_t removed_files(struct output *o)
 {
-	char path[OUT_PATH_MAX];
-	int w = snprintf(path, sizeof path, "%s", o->dest);
-	if (w < 0 || (size_t)w >= sizeof path)
-		return 0;
-	return count_removed(o, path, strlen(o->dest) + 1, 0);
+	size_t n = 0;
+	const struct strmap_slot *sl;
+	for (size_t i = 0; (sl = strmap_next(&o->old, &i));)
+		if (!set_has(o, sl->key))
+			n++;
+	return n;
 }
 
 static void output_destroy(struct output *o)

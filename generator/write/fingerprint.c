@@ -1,0 +1,295 @@
+/* fingerprint.c - see fingerprint.h */
+#include "fingerprint.h"
+#include "../util/buf.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <git2.h>
+#include <link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FP_PATH_MAX 4096
+#define FP_MAX_DEPTH 32
+#define FP_MAX ((size_t)64 << 20)
+
+static int put_stat(struct buf *b, const char *tag, const char *path, const struct stat *st)
+{
+	return buf_printf(b, "%s %o %llu %llu %lld %lld.%09ld %lld.%09ld %s\n", tag,
+			  (unsigned)st->st_mode, (unsigned long long)st->st_dev,
+			  (unsigned long long)st->st_ino, (long long)st->st_size,
+			  (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+			  (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, path);
+}
+
+/* Every entry below dir, depth first; a missing directory is recorded as
+ * missing (the build will say what is wrong). */
+static int walk_inputs(struct buf *b, char *path, size_t len, int depth)
+{
+	DIR *d = depth < FP_MAX_DEPTH ? opendir(path) : NULL;
+	if (!d)
+		return buf_printf(b, "missing %s %d\n", path, errno);
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		int w = snprintf(path + len, FP_PATH_MAX - len, "/%s", e->d_name);
+		struct stat st;
+		if (w < 0 || (size_t)w >= FP_PATH_MAX - len || lstat(path, &st) < 0) {
+			rc = -1;
+			break;
+		}
+		rc = put_stat(b, "in", path, &st);
+		if (rc == 0 && S_ISDIR(st.st_mode))
+			rc = walk_inputs(b, path, len + (size_t)w, depth + 1);
+		path[len] = '\0';
+	}
+	closedir(d);
+	return rc;
+}
+
+static int add_dir(struct buf *b, const char *dir)
+{
+	char path[FP_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s", dir);
+	if (w < 0 || (size_t)w >= sizeof path)
+		return -1;
+	return walk_inputs(b, path, (size_t)w, 0);
+}
+
+static int add_object(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+	(void)size;
+	struct buf *b = ctx;
+	const char *name = info->dlpi_name;
+	struct stat st;
+	if (!name || !*name)
+		return 0;       /* the main program: /proc/self/exe below */
+	if (stat(name, &st) < 0)
+		return buf_printf(b, "lib ? %s\n", name) < 0 ? 1 : 0;
+	return put_stat(b, "lib", name, &st) < 0 ? 1 : 0;
+}
+
+static int add_binary(struct buf *b)
+{
+	char exe[FP_PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	struct stat st;
+	if (n <= 0 || stat("/proc/self/exe", &st) < 0)
+		return -1;
+	exe[n] = '\0';
+	if (put_stat(b, "exe", exe, &st) < 0)
+		return -1;
+	return dl_iterate_phdr(add_object, b) == 0 ? 0 : -1;
+}
+
+static const char *s_or(const char *s)
+{
+	return s ? s : "(none)";
+}
+
+int fingerprint_compute(const struct fp_opts *o, const struct source *src, char id[41])
+{
+	struct buf b;
+	buf_init(&b, FP_MAX);
+	int rc = buf_printf(&b, "sitegen-fingerprint 1\ncmd %s\nref %s\nout %s\ndate %s\n"
+			    "relay %s\nroot %s\ncontent %s\nthemes %s\n", s_or(o->cmd),
+			    s_or(o->ref), s_or(o->out), s_or(o->date), s_or(o->relay_url),
+			    s_or(o->root), s_or(o->content), s_or(o->themes));
+	if (rc == 0)
+		rc = add_binary(&b);
+	if (rc == 0 && o->ref) {
+		/* A commit (or tree) names every blob the build reads. */
+		rc = *o->tree_id ? buf_printf(&b, "commit %s\ntree %s\n", s_or(src->commit),
+					      o->tree_id) : -1;
+	} else if (rc == 0) {
+		rc = add_dir(&b, o->content_dir);
+		if (rc == 0)
+			rc = add_dir(&b, o->themes_dir);
+	}
+	git_oid oid;
+	if (rc == 0 && git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB) == 0)
+		git_oid_tostr(id, 41, &oid);
+	else
+		rc = -1;
+	buf_free(&b);
+	return rc;
+}
+
+/* The state of the output tree, in two parts. The top directory: its
+ * inode, and each entry's inode and mtime (and a file's size); the top
+ * directory's own mtime changes when the fingerprint file is written, and
+ * its dot files (the caches) are not part of the site. Then every
+ * directory below: inode and mtime, which change when a file in it is
+ * added, removed or renamed. A match reads only the top directory and
+ * stats the directories recorded, instead of reading every directory. */
+static int state_line(struct buf *b, const char *tag, const struct stat *st, const char *rel)
+{
+	if (S_ISDIR(st->st_mode))
+		return buf_printf(b, "%s %llu %lld.%09ld %s\n", tag, (unsigned long long)st->st_ino,
+				  (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, rel);
+	/* Inode, size and mtime, not ctime: hard links change ctime. */
+	return buf_printf(b, "top %llu %lld %lld.%09ld %s\n", (unsigned long long)st->st_ino,
+			  (long long)st->st_size, (long long)st->st_mtim.tv_sec,
+			  st->st_mtim.tv_nsec, rel);
+}
+
+static int top_state(struct buf *b, char *path, size_t len)
+{
+	DIR *d = opendir(path);
+	struct stat st;
+	if (!d)
+		return -1;
+	int rc = fstat(dirfd(d), &st) < 0 ? -1 :
+		buf_printf(b, "root %llu\n", (unsigned long long)st.st_ino);
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		int w = snprintf(path + len, FP_PATH_MAX - len, "/%s", e->d_name);
+		if (w < 0 || (size_t)w >= FP_PATH_MAX - len || lstat(path, &st) < 0)
+			rc = -1;
+		else
+			rc = state_line(b, "dir", &st, path + len);
+		path[len] = '\0';
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Every directory below the top one (when recording). */
+static int sub_dirs(struct buf *b, char *path, size_t len, size_t root_len, int depth)
+{
+	DIR *d = depth < FP_MAX_DEPTH ? opendir(path) : NULL;
+	if (!d)
+		return -1;
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    (depth == 0 && e->d_name[0] == '.') ||
+		    (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+			continue;
+		int w = snprintf(path + len, FP_PATH_MAX - len, "/%s", e->d_name);
+		struct stat st;
+		if (w < 0 || (size_t)w >= FP_PATH_MAX - len || lstat(path, &st) < 0) {
+			rc = -1;
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = state_line(b, "sub", &st, path + root_len);
+			if (rc == 0)
+				rc = sub_dirs(b, path, len + (size_t)w, root_len, depth + 1);
+		}
+		path[len] = '\0';
+	}
+	closedir(d);
+	return rc;
+}
+
+static int head(struct buf *b, const char *id, size_t files)
+{
+	return buf_printf(b, "sitegen-fingerprint 2\nid %s\nfiles %zu\n", id, files);
+}
+
+static int record(struct buf *b, const char *out, const char *id, size_t files)
+{
+	char path[FP_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s", out);
+	if (w < 0 || (size_t)w >= sizeof path || head(b, id, files) < 0 ||
+	    top_state(b, path, (size_t)w) < 0)
+		return -1;
+	return sub_dirs(b, path, (size_t)w, (size_t)w, 0) < 0 ||
+	       buf_puts(b, "end\n") < 0 ? -1 : 0;
+}
+
+/* The state now, checked against the recorded one (old): the top
+ * directory read again, the recorded directories stat'ed again. */
+static int state_now(struct buf *b, const char *out, const char *id, size_t files,
+		     const char *old)
+{
+	char path[FP_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s", out);
+	if (w < 0 || (size_t)w >= sizeof path || head(b, id, files) < 0 ||
+	    top_state(b, path, (size_t)w) < 0)
+		return -1;
+	for (const char *l = strstr(old, "\nsub "); l; l = strstr(l, "\nsub ")) {
+		l++;
+		const char *nl = strchr(l, '\n');
+		const char *rel = memchr(l + 4, '/', nl ? (size_t)(nl - l - 4) : strlen(l + 4));
+		/* "sub <ino> <mtime> /rel": the path starts at the first '/' */
+		if (!nl || !rel || (size_t)(nl - rel) >= FP_PATH_MAX - (size_t)w - 1)
+			return -1;
+		memcpy(path + w, rel, (size_t)(nl - rel));
+		path[w + (nl - rel)] = '\0';
+		struct stat st;
+		if (lstat(path, &st) < 0 || state_line(b, "sub", &st, path + w) < 0)
+			return -1;
+		l = nl;
+	}
+	return buf_puts(b, "end\n");
+}
+
+static int fp_path(const char *out, const char *suffix, char *path, size_t n)
+{
+	int w = snprintf(path, n, "%s/%s%s", out, FINGERPRINT_NAME, suffix);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int fingerprint_match(const char *out, const char *id, size_t *files)
+{
+	char path[FP_PATH_MAX];
+	struct buf old, now;
+	buf_init(&old, FP_MAX);
+	buf_init(&now, FP_MAX);
+	int same = 0;
+	if (fp_path(out, "", path, sizeof path) == 0 && buf_read_file(&old, path) == 0) {
+		const char *f = strstr(old.data, "\nfiles ");
+		unsigned long long n = f ? strtoull(f + 7, NULL, 10) : 0;
+		same = f && state_now(&now, out, id, (size_t)n, old.data) == 0 &&
+		       now.len == old.len &&
+		       memcmp(now.data, old.data, now.len) == 0;
+		*files = (size_t)n;
+	}
+	buf_free(&old);
+	buf_free(&now);
+	return same;
+}
+
+int fingerprint_store(const char *out, const char *id, size_t files)
+{
+	char path[FP_PATH_MAX], tmp[FP_PATH_MAX];
+	if (fp_path(out, "", path, sizeof path) < 0 || fp_path(out, ".new", tmp, sizeof tmp) < 0) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	struct buf b;
+	buf_init(&b, FP_MAX);
+	int rc = record(&b, out, id, files);
+	if (rc == 0) {
+		/* Written aside and renamed: never half a fingerprint. */
+		FILE *f = fopen(tmp, "wb");
+		rc = f ? 0 : -1;
+		if (f && fwrite(b.data, 1, b.len, f) != b.len)
+			rc = -1;
+		if (f && (fflush(f) != 0 || ferror(f)))
+			rc = -1;
+		if (f && fclose(f) != 0)
+			rc = -1;
+		if (rc == 0)
+			rc = rename(tmp, path);
+		if (rc < 0)
+			unlink(tmp);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+void fingerprint_forget(const char *out)
+{
+	char path[FP_PATH_MAX];
+	if (fp_path(out, "", path, sizeof path) == 0)
+		unlink(path);
+}

@@ -1,0 +1,48 @@
+/* fingerprint.h - the no-change rebuild: recognise, without loading or
+ * parsing anything, that a site was built from exactly these inputs and is
+ * still as that build left it.
+ *
+ * The identity of a build is a hash over
+ *   - the options that can change bytes (command, --ref and the commit or
+ *     tree it resolved to, --date as resolved, --relay-url, --root,
+ *     --content, --themes, --out);
+ *   - the sitegen binary and every shared library loaded into it
+ *     (path, device, inode, size, mtime, ctime): a new build or a library
+ *     update (cmark, libyaml, libgit2) may render differently;
+ *   - every input: for --ref the commit id and the tree id (blob ids are
+ *     inside it); for the working tree every entry below the content and
+ *     themes directories (path, type, device, inode, size, mtime, ctime; an
+ *     editor's save changes mtime and ctime, a rename changes the path, a
+ *     `cp -p` or `touch -r` still changes ctime).
+ * <out>/.sitegen-fingerprint keeps that hash, the number of files, and the
+ * state of the output tree the build left (inode and mtime of every
+ * directory, and of every file in the top directory), so a file added to
+ * or removed from site/ by hand also makes the next build a real one. Any
+ * doubt (missing or damaged file, other hash) means a real build, which
+ * itself only renders what changed (cachekey.h). */
+#ifndef FINGERPRINT_H
+#define FINGERPRINT_H
+#include <stddef.h>
+#include "../load/source.h"
+
+#define FINGERPRINT_NAME ".sitegen-fingerprint"
+
+struct fp_opts {
+	const char *cmd, *ref, *out, *date, *relay_url, *root, *content, *themes;
+	const char *content_dir;    /* working tree: directory walked, e.g. "./content" */
+	const char *themes_dir;     /* working tree: e.g. "./themes" */
+	char tree_id[41];           /* --ref: tree id of the revision ("" otherwise) */
+};
+
+/* The identity (40 hex + NUL) of a build of src with these options.
+ * 0 ok, -1 when it cannot be computed (then build normally). */
+int fingerprint_compute(const struct fp_opts *o, const struct source *src, char id[41]);
+/* 1 when out holds the untouched result of a build with this identity;
+ * *files: the number of files that build left. 0 otherwise. */
+int fingerprint_match(const char *out, const char *id, size_t *files);
+/* Record a finished build in out. 0 ok, -1 (errno) when it cannot be
+ * written: the next build is then simply a real one. */
+int fingerprint_store(const char *out, const char *id, size_t files);
+/* Forget the recorded build (before out is changed). */
+void fingerprint_forget(const char *out);
+#endif
