@@ -98,6 +98,9 @@ try:
     ok(len(receipts) == 1 and ref and ref in receipts[0]["text"] and "46282" not in receipts[0]["text"],
        "the receipt goes to the citizen with the reference and none of the answers",
        [(m.get("to"), m.get("subject")) for m in sink.messages()])
+    app_url = res.get("application_url") or "-"
+    ok(receipts and app_url in receipts[0]["text"],
+       "the receipt carries the link of the application page the citizen saw", app_url)
     msgs = [m for m in sink.messages() if ref and ref in (m.get("subject") or "") and m not in receipts]
     ok(len(msgs) == 1, "one office mail names the reference in its subject",
        [m.get("subject") for m in sink.messages()])

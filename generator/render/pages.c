@@ -638,9 +638,20 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 	return page_render(&pg, t, out, d);
 }
 
+/* The office's contact, or the city's when the service names no office. */
+static struct mval *office_contact(struct page *pg, const struct city_service *cs)
+{
+	if (cs->office)
+		return contact(pg, cs->office->name, cs->office->address,
+			       cs->office->phone, cs->office->email,
+			       cs->office->hours, cs->office->url);
+	return city_contact(pg, cs->city);
+}
+
 int render_confirmation(struct renderer *r, const struct city_service *cs,
 			const char *reference, const char *received_at, const char *receipt,
-			struct arena *a, struct buf *out, struct diags *d)
+			const char *app_url, struct arena *a, struct buf *out,
+			struct diags *d)
 {
 	const struct city *city = cs->city;
 	size_t ci = (size_t)(city - r->c->cities);
@@ -656,18 +667,79 @@ int render_confirmation(struct renderer *r, const struct city_service *cs,
 	mset(a, pg.data, "reference", reference);
 	mset(a, pg.data, "received_at", received_at);
 	mset_opt(a, pg.data, "receipt", receipt);
+	mset_opt(a, pg.data, "app_url", app_url);
 	mset_opt(a, pg.data, "next_steps", *cs->service->next_steps ?
 		 cs->service->next_steps : NULL);
 	mset_opt(a, pg.data, "duration", *cs->service->duration ? cs->service->duration : NULL);
 	mv_set(a, pg.data, "service", service_item(&pg, si));
-	if (cs->office)
-		mv_set(a, pg.data, "office",
-		       contact(&pg, cs->office->name, cs->office->address,
-			       cs->office->phone, cs->office->email,
-			       cs->office->hours, cs->office->url));
-	else
-		mv_set(a, pg.data, "office", city_contact(&pg, city));
+	mv_set(a, pg.data, "office", office_contact(&pg, cs));
+	mv_set_bool(a, pg.data, "noindex", true);
 	return page_render(&pg, T_CONFIRMATION, out, d);
+}
+
+static struct mval *app_steps(struct arena *a, const struct app_view *v)
+{
+	struct mval *list = mv_list(a);
+	for (size_t i = 0; i < v->n_steps; i++) {
+		struct mval *m = mv_map(a);
+		mv_set_str(a, m, "when", v->steps[i].when);
+		mv_set_str(a, m, "title", v->steps[i].title);
+		if (v->steps[i].text)
+			mv_set_str(a, m, "text", v->steps[i].text);
+		mv_set_bool(a, m, "latest", i + 1 == v->n_steps);
+		mv_push(a, list, m);
+	}
+	return list;
+}
+
+static struct mval *app_answers(struct arena *a, const struct app_view *v)
+{
+	struct mval *list = mv_list(a);
+	for (size_t i = 0; i < v->n_answers; i++) {
+		struct mval *m = mv_map(a);
+		mv_set_str(a, m, "label", v->answers[i].label);
+		/* an empty answer reads as a dash, not as a missing line */
+		mv_set_str(a, m, "value", *v->answers[i].value ? v->answers[i].value : "–");
+		mv_push(a, list, m);
+	}
+	return list;
+}
+
+static struct mval *app_files(struct arena *a, const struct app_view *v)
+{
+	struct mval *list = mv_list(a);
+	for (size_t i = 0; i < v->n_files; i++) {
+		struct mval *m = mv_map(a);
+		mv_set_str(a, m, "label", v->files[i].label);
+		mv_set_str(a, m, "name", v->files[i].name);
+		mv_push(a, list, m);
+	}
+	return list;
+}
+
+int render_application(struct renderer *r, const struct city_service *cs,
+		       const struct app_view *v, struct arena *a, struct buf *out,
+		       struct diags *d)
+{
+	size_t ci = (size_t)(cs->city - r->c->cities);
+	size_t si = (size_t)(cs->service - r->c->services);
+	struct portal *p = &r->portals[1 + ci];
+	struct page pg;
+	page_begin(&pg, r, p, a, MAX_DEPTH, "Ihr Antrag");
+	page_home_crumb(&pg);
+	page_set_title(&pg, arena_printf(a, "Ihr Antrag: %s, %s – %s",
+					 cs->service->title, v->reference, p->name));
+	mset(a, pg.data, "reference", v->reference);
+	mset(a, pg.data, "received_at", v->received_at);
+	mset(a, pg.data, "status", v->status);
+	mv_set(a, pg.data, "steps", app_steps(a, v));
+	mv_set(a, pg.data, "answers", app_answers(a, v));
+	mv_set(a, pg.data, "files", app_files(a, v));
+	mv_set_bool(a, pg.data, "has_files", v->n_files > 0);
+	mv_set(a, pg.data, "service", service_item(&pg, si));
+	mv_set(a, pg.data, "office", office_contact(&pg, cs));
+	mv_set_bool(a, pg.data, "noindex", true);
+	return page_render(&pg, T_APPLICATION, out, d);
 }
 
 int render_error(struct renderer *r, struct portal *p, int status,
@@ -681,6 +753,7 @@ int render_error(struct renderer *r, struct portal *p, int status,
 		status >= 500 ? "Technischer Fehler" : "Anfrage nicht möglich";
 	page_begin(&pg, r, p, a, MAX_DEPTH, title);
 	page_home_crumb(&pg);
+	mv_set_bool(a, pg.data, "noindex", true);
 	mv_set(a, pg.data, "status", mv_num(a, status));
 	mset(a, pg.data, "message", message);
 	return page_render(&pg, T_ERROR, out, d);

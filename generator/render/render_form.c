@@ -66,7 +66,8 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
 
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 			     const char *reference, const char *received_at,
-			     const char *receipt, struct buf *out, struct diags *d)
+			     const char *receipt, const char *app_url,
+			     struct buf *out, struct diags *d)
 {
 	size_t ci, si;
 	if (locate(r, cs, &ci, &si, d) < 0)
@@ -76,7 +77,20 @@ int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 	buf_reset(out);
 	return finish(&a, render_confirmation(r, rcs(r, ci, si), reference,
 					      received_at ? received_at : "",
-					      receipt, &a, out, d));
+					      receipt, app_url, &a, out, d));
+}
+
+int render_application_page(struct renderer *r, const struct city_service *cs,
+			    const struct app_view *v, struct buf *out,
+			    struct diags *d)
+{
+	size_t ci, si;
+	if (locate(r, cs, &ci, &si, d) < 0)
+		return -1;
+	struct arena a;
+	arena_init(&a);
+	buf_reset(out);
+	return finish(&a, render_application(r, rcs(r, ci, si), v, &a, out, d));
 }
 
 static struct portal *portal_of(struct renderer *r, const struct city *city)

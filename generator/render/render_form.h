@@ -46,7 +46,32 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
  * receipt mail (sent, on its way, or none), or NULL to say nothing. */
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 			     const char *reference, const char *received_at,
-			     const char *receipt, struct buf *out, struct diags *d);
+			     const char *receipt, const char *app_url,
+			     struct buf *out, struct diags *d);
+
+/* The application page (relayd's /antrag/<token>): what was sent, read-only,
+ * and what has happened since, as the citizen reads it. Every string is
+ * ready to show (German dates); the renderer escapes them. */
+struct app_answer { const char *label, *value; };
+struct app_file { const char *label, *name; };
+struct app_step {               /* one entry of the timeline, oldest first */
+	const char *when;           /* "2. Dezember 2026, 16:46 Uhr" */
+	const char *title;          /* "Eingegangen" */
+	const char *text;           /* a sentence, or NULL */
+};
+struct app_view {
+	const char *reference, *received_at;
+	const char *status;         /* the latest step's title, shown on top */
+	const struct app_answer *answers;
+	size_t n_answers;
+	const struct app_file *files;
+	size_t n_files;
+	const struct app_step *steps;
+	size_t n_steps;
+};
+int render_application_page(struct renderer *r, const struct city_service *cs,
+			    const struct app_view *v, struct buf *out,
+			    struct diags *d);
 /* The results of a search on a portal (city NULL: the umbrella portal),
  * ranked as model/search.h says; with no result, the way to the A-Z list
  * and the categories. */

@@ -23,7 +23,7 @@ struct site_history;
 enum page_tpl {
 	T_START, T_CITY_START, T_CATEGORY, T_SERVICE_OVERVIEW, T_SERVICE,
 	T_AZ, T_SEARCH, T_IMPRESSUM, T_DATENSCHUTZ, T_BARRIEREFREIHEIT,
-	T_LEICHTE_SPRACHE, T_NOTFOUND, T_CONFIRMATION, T_ERROR,
+	T_LEICHTE_SPRACHE, T_NOTFOUND, T_CONFIRMATION, T_APPLICATION, T_ERROR,
 	T_HEADER, T_FOOTER, T_COUNT
 };
 extern const char *const page_tpl_name[T_COUNT];
@@ -183,7 +183,11 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 		struct arena *a, struct buf *out, struct diags *d);
 int render_confirmation(struct renderer *r, const struct city_service *cs,
 			const char *reference, const char *received_at, const char *receipt,
-			struct arena *a, struct buf *out, struct diags *d);
+			const char *app_url, struct arena *a, struct buf *out,
+			struct diags *d);
+int render_application(struct renderer *r, const struct city_service *cs,
+		       const struct app_view *v, struct arena *a, struct buf *out,
+		       struct diags *d);
 int render_error(struct renderer *r, struct portal *p, int status,
 		 const char *message, struct arena *a, struct buf *out,
 		 struct diags *d);

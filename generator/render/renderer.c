@@ -16,7 +16,8 @@ const char *const page_tpl_name[T_COUNT] = {
 	[T_IMPRESSUM] = "impressum", [T_DATENSCHUTZ] = "datenschutz",
 	[T_BARRIEREFREIHEIT] = "barrierefreiheit",
 	[T_LEICHTE_SPRACHE] = "leichte_sprache", [T_NOTFOUND] = "404",
-	[T_CONFIRMATION] = "confirmation", [T_ERROR] = "error",
+	[T_CONFIRMATION] = "confirmation", [T_APPLICATION] = "application",
+	[T_ERROR] = "error",
 	[T_HEADER] = "header", [T_FOOTER] = "footer",
 };
 

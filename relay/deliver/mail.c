@@ -134,6 +134,18 @@ static int build_headers(struct mail_msg *m, const struct mail_server *srv,
 	return 0;
 }
 
+/* {public_url}/antrag/{token} into buf, or NULL when there is no address
+ * or no token (a submission loaded without one) or it does not fit. */
+static const char *application_link(const struct mail_server *srv,
+				    const struct submission *sub,
+				    char *buf, size_t n)
+{
+	if (!srv->public_url || !*srv->public_url || !sub->token || !*sub->token)
+		return NULL;
+	int k = snprintf(buf, n, "%s/antrag/%s", srv->public_url, sub->token);
+	return k < 0 || (size_t)k >= n ? NULL : buf;
+}
+
 int mail_build(struct mail_msg *m, const struct mail_server *srv,
 	       const struct submission *sub, enum mail_kind kind,
 	       char *err, size_t errlen)
@@ -161,8 +173,12 @@ int mail_build(struct mail_msg *m, const struct mail_server *srv,
 	buf_free(&line);
 	if (rc < 0)
 		return -1;
-	rc = kind == MAIL_OFFICE ? mail_office_body(&m->body, sub)
-				 : mail_receipt_body(&m->body, sub);
+	char link[600];
+	if (kind == MAIL_OFFICE)
+		rc = mail_office_body(&m->body, sub);
+	else
+		rc = mail_receipt_body(&m->body, sub,
+				       application_link(srv, sub, link, sizeof link));
 	if (rc < 0 || buf_failed(&m->body))
 		return fail(err, errlen, "body larger than %zu bytes", m->body.max);
 	return 0;

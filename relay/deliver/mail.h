@@ -25,6 +25,9 @@ struct mail_server {
 	const char *from;           /* envelope sender and From: */
 	long connect_timeout, timeout;      /* seconds; <= 0: 10 and 60 */
 	const char *msgid_host;     /* right side of the Message-ID */
+	const char *public_url;     /* relayd's own address: the receipt links
+				     * to {public_url}/antrag/{token}; NULL or
+				     * "": no link */
 };
 
 #define MAIL_MAX_HEADERS 10
@@ -61,7 +64,9 @@ void mail_msg_free(struct mail_msg *m);
 
 /* The plain-text bodies (also used by mail_build). */
 int mail_office_body(struct buf *out, const struct submission *sub);
-int mail_receipt_body(struct buf *out, const struct submission *sub);
+/* link: the application page's address, NULL for none. */
+int mail_receipt_body(struct buf *out, const struct submission *sub,
+		      const char *link);
 
 /* One SMTP transaction on a fresh easy handle. Never blocks longer than the
  * configured timeouts. Call curl_global_init() once before any thread. */

@@ -104,8 +104,11 @@ int mail_office_body(struct buf *out, const struct submission *sub)
 	return buf_failed(out) ? -1 : 0;
 }
 
-/* No field values: only what the applicant needs to refer to the case. */
-int mail_receipt_body(struct buf *out, const struct submission *sub)
+/* No field values: only what the applicant needs to refer to the case,
+ * and the private link to the application page (which shows them only to
+ * whoever holds the link, as the confirmation page in the browser did). */
+int mail_receipt_body(struct buf *out, const struct submission *sub,
+		      const char *link)
 {
 	char when[128];
 	de_stamp(sub->received_at, when, sizeof when);
@@ -116,6 +119,13 @@ int mail_receipt_body(struct buf *out, const struct submission *sub)
 	put_line(out, "Stadt", sub->city_name);
 	put_line(out, "Zuständige Stelle", sub->office_name);
 	put_line(out, "Eingegangen", when);
+	if (link && *link) {
+		buf_puts(out, "\r\nDen Stand Ihres Antrags sehen Sie jederzeit "
+			 "auf dieser Seite:\r\n");
+		put_text(out, link, "");
+		buf_puts(out, "\r\nWer diesen Link kennt, kann Ihren Antrag "
+			 "einsehen. Bitte geben Sie ihn nicht weiter.\r\n");
+	}
 	buf_puts(out, "\r\nBitte geben Sie bei Rückfragen die "
 		 "Vorgangsnummer an. Zum Schutz Ihrer Daten enthält "
 		 "diese Bestätigung keine Angaben aus Ihrem Antrag.\r\n"

@@ -258,6 +258,7 @@ static void server_from_config(struct deliver_worker *w)
 		.require_tls = s->starttls == SMTP_STARTTLS_REQUIRED,
 		.from = s->from, .connect_timeout = s->connect_timeout,
 		.timeout = s->timeout, .msgid_host = w->msgid_host,
+		.public_url = w->cfg->public_url,
 	};
 	/* CURLOPT_TIMEOUT bounds the whole attempt, connect included; the
 	 * margin covers loading the submission and the commit. */

@@ -16,13 +16,15 @@
 #include "util/datetime.h"
 #include "util/utf8.h"
 #include "../validate/validate.h"
+#include "application.h"
 #include "forms.h"
 #include "log.h"
 
 #define POST_BUFFER 16384
 #define PAGE_MAX ((size_t)4 << 20)
 
-enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_SEARCH, R_HEALTH, R_METRICS };
+enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_APPLICATION, R_SEARCH, R_HEALTH,
+	     R_METRICS };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -178,6 +180,8 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 		return R_METRICS;
 	if (get && !strncmp(url, "/bestaetigung/", 14))
 		return R_CONFIRM;
+	if (get && !strncmp(url, "/antrag/", 8))
+		return R_APPLICATION;
 	if (get && (!strcmp(url, "/suche") || !strcmp(url, "/suche/")))
 		return R_SEARCH;
 	if (post && !strncmp(url, "/submit/", 8)) {
@@ -559,39 +563,55 @@ static const char *receipt_sentence(struct req *q, const struct submission *sub)
 	       "notieren Sie die Vorgangsnummer oder drucken Sie diese Seite.";
 }
 
+/* The submission of a private link (/bestaetigung/<token>, /antrag/<token>),
+ * or NULL when the answer (404 or 503) has been queued in *r. */
+static struct submission *by_token(struct req *q, struct MHD_Connection *c,
+				   const char *tok, bool with_files,
+				   const char *gone, enum MHD_Result *r)
+{
+	struct relay_server *s = q->srv;
+	struct submission *sub = NULL;
+	int err = 0;
+	if (token_shape_ok(tok) && s->store)
+		sub = store_load_token(s->store, &q->a, tok, with_files, NULL, &err);
+	if (sub) {
+		snprintf(q->city, sizeof q->city, "%s", sub->city);
+		snprintf(q->service, sizeof q->service, "%s", sub->service);
+		q->cs = forms_find(q->forms, sub->city, sub->service);
+		return sub;
+	}
+	if (err)
+		*r = send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+				"Die Seite ist gerade nicht erreichbar.",
+				"Retry-After", "60");
+	else
+		*r = send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND, gone, NULL, NULL);
+	return NULL;
+}
+
 static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 				    const char *url)
 {
 	const char *tok = url + strlen("/bestaetigung/");
-	size_t n = strlen(tok);
-	struct relay_server *s = q->srv;
-	bool shape = n == 24 && strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-				       "qrstuvwxyz0123456789-_") == n;
-	struct submission *sub = NULL;
-	int err = 0;
-	if (shape && s->store)
-		sub = store_load_token(s->store, &q->a, tok, false, NULL, &err);
-	if (!sub) {
-		q->want_json = wants_json(c);
-		if (err)
-			return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
-					  "Die Seite ist gerade nicht erreichbar.",
-					  "Retry-After", "60");
-		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
-				  "Diese Bestätigung gibt es nicht (mehr).", NULL, NULL);
-	}
-	snprintf(q->city, sizeof q->city, "%s", sub->city);
-	snprintf(q->service, sizeof q->service, "%s", sub->service);
-	q->cs = forms_find(q->forms, sub->city, sub->service);
+	enum MHD_Result r;
+	struct submission *sub = by_token(q, c, tok, false,
+					  "Diese Bestätigung gibt es nicht (mehr).", &r);
+	if (!sub)
+		return r;
 	char when[64];          /* "2. Dezember 2026, 16:59 Uhr", never UTC */
 	de_stamp(sub->received_at, when, sizeof when);
 	const char *receipt = receipt_sentence(q, sub);
+	char app_url[600];
+	int k = snprintf(app_url, sizeof app_url, "%s/antrag/%s",
+			 q->srv->cfg->public_url, tok);
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
 	diags_init(&d);
 	if (!q->cs || render_confirmation_page(q->forms->renderer, q->cs,
 					       sub->reference, when, receipt,
+					       k > 0 && (size_t)k < sizeof app_url ?
+					       app_url : NULL,
 					       &b, &d) < 0 || buf_failed(&b)) {
 		buf_reset(&b);
 		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
@@ -601,8 +621,50 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 		buf_puts(&b, "</strong></p></html>\n");
 	}
 	diags_free(&d);
-	enum MHD_Result r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b,
-				     NULL, NULL, REF_NONE);
+	r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL, NULL,
+		     REF_NONE);
+	buf_free(&b);
+	return r;
+}
+
+/* GET /antrag/<token>: the application's own page (application.h). Like
+ * the confirmation it is sent with no-store, no Referer and noindex. */
+static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
+					const char *url)
+{
+	enum MHD_Result r;
+	struct submission *sub = by_token(q, c, url + strlen("/antrag/"), true,
+					  "Diesen Antrag gibt es nicht (mehr). Anträge "
+					  "werden nach der Aufbewahrungsfrist gelöscht.", &r);
+	if (!sub)
+		return r;
+	struct app_view v;
+	if (application_view(q->srv->store, &q->a, sub, &v) < 0)
+		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+				  "Die Seite ist gerade nicht erreichbar.",
+				  "Retry-After", "60");
+	struct buf b;
+	buf_init(&b, PAGE_MAX);
+	struct diags d;
+	diags_init(&d);
+	int rc = q->cs ? render_application_page(q->forms->renderer, q->cs, &v, &b, &d) : -1;
+	if (rc < 0 || buf_failed(&b)) {
+		/* a service since removed from the catalogue: the plain facts */
+		if (q->cs)
+			relay_log("error", "render_failed", "page=application city=%s "
+				  "service=%s", q->city, q->service);
+		buf_reset(&b);
+		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
+			 "<meta name=\"robots\" content=\"noindex\">"
+			 "<title>Ihr Antrag</title><h1>Ihr Antrag</h1><p>Vorgangsnummer: ");
+		buf_put_html(&b, v.reference, strlen(v.reference));
+		buf_puts(&b, "</p><p>Aktueller Stand: ");
+		buf_put_html(&b, v.status, strlen(v.status));
+		buf_puts(&b, "</p></html>\n");
+	}
+	diags_free(&d);
+	r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL, NULL,
+		     REF_NONE);
 	buf_free(&b);
 	return r;
 }
@@ -755,6 +817,8 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 		}
 		case R_CONFIRM:
 			return confirm_page(q, c, url);
+		case R_APPLICATION:
+			return application_page(q, c, url);
 		case R_SEARCH:
 			return search_page(q, c);
 		case R_HEALTH:

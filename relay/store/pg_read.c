@@ -6,7 +6,7 @@
 
 #define SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \
 	" s.service_title, s.recipient, s.office_name, s.applicant_email," \
-	" s.received_at, s.received_unix"
+	" s.received_at, s.received_unix, s.token"
 
 static const char *col_str(struct arena *a, const PGresult *r, int row, int col)
 {
@@ -117,6 +117,7 @@ static struct submission *from_row(struct pg_store *s, PGconn *c, struct arena *
 	sub->applicant_email = col_str(a, r, i, 8);
 	sub->received_at = col_str(a, r, i, 9);
 	long long received = pg_ll(r, i, 10);
+	sub->token = col_str(a, r, i, 11);
 	if (load_fields(s, c, a, sub) < 0 ||
 	    (with_files && load_files(s, c, a, sub) < 0) ||
 	    (st && load_status(s, c, a, sub->id, received, st) < 0))

@@ -6,7 +6,7 @@
 
 #define SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \
 	" s.service_title, s.recipient, s.office_name, s.applicant_email," \
-	" s.received_at, s.received_unix"
+	" s.received_at, s.received_unix, s.token"
 
 static const char *col_str(struct arena *a, sqlite3_stmt *st, int i)
 {
@@ -143,6 +143,7 @@ static struct submission *from_row(struct sq_store *s, struct arena *a,
 	sub->applicant_email = col_str(a, q, 8);
 	sub->received_at = col_str(a, q, 9);
 	long long received = sqlite3_column_int64(q, 10);
+	sub->token = col_str(a, q, 11);
 	if (load_fields(s, a, sub) < 0 ||
 	    (with_files && load_files(s, a, sub) < 0) ||
 	    (st && load_status(s, a, sub->id, received, st) < 0))

@@ -3,6 +3,7 @@
 saved for the auditors' checks: the form shown again with errors (an
 incomplete post, status 422) as OUTDIR/relay-fehler.html, the
 confirmation page after a valid post as OUTDIR/relay-bestaetigung.html,
+the application page its link leads to as OUTDIR/relay-antrag.html,
 and the server-side search with results (relay-suche.html) and without
 (relay-suche-leer.html).
 Runs the real daemon (RELAYD) on the real content/ through
@@ -66,6 +67,14 @@ def main():
         page = body.decode("utf-8", "replace")
         if ok(st == 200 and "<html" in page, "relayd serves the confirmation page", st):
             with open(os.path.join(out, "relay-bestaetigung.html"), "w") as f:
+                f.write(page)
+        app = prefix + "/antrag/" + loc.rsplit("/", 1)[1]
+        ok('href="%s"' % app in page, "the confirmation links to the application page", app)
+        st, _, body = relay.request("GET", app[len(prefix):])
+        page = body.decode("utf-8", "replace")
+        if ok(st == 200 and "<html" in page and "Verlauf" in page,
+              "relayd serves the application page", st):
+            with open(os.path.join(out, "relay-antrag.html"), "w") as f:
                 f.write(page)
 
         for q, name in (("Hund anmelden", "relay-suche.html"),

@@ -157,7 +157,22 @@ async function main() {
 		ok(pdf.length > 1000 && pdf.subarray(0, 5).toString() === '%PDF-',
 			`the confirmation prints (${pdf.length} bytes of PDF)`);
 		await page.emulateMedia({ media: 'screen' });
-		fs.writeFileSync(spec.out, JSON.stringify({ reference: ref, confirmation_url: final }));
+		// The citizen follows the link to the application's own page (issue 11).
+		const appLink = page.locator('a[href*="/antrag/"]');
+		ok(await appLink.count() === 1, 'the confirmation links to the application page');
+		let appUrl = '';
+		if (await appLink.count() === 1) {
+			await Promise.all([page.waitForURL(/\/antrag\//), appLink.click()]);
+			appUrl = page.url();
+			const app = await page.locator('main').innerText();
+			ok(app.includes(ref) && app.includes('Verlauf') && app.includes('Eingegangen'),
+				'the application page shows the reference and the timeline', app.slice(0, 300));
+			const fix = spec.fields.find(f => f.name === spec.omit);
+			ok(fix && app.includes(fix.value), 'the application page shows the corrected answer');
+			ok(/\.pdf/.test(app), 'the application page lists the PDF by name');
+		}
+		fs.writeFileSync(spec.out, JSON.stringify({ reference: ref, confirmation_url: final,
+			application_url: appUrl }));
 		ok(violations.length === 0, 'no Content-Security-Policy violation on the whole way', violations);
 	} finally {
 		await browser.close();

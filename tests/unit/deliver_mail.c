@@ -303,7 +303,24 @@ static void test_build(void)
 	   !strstr(r.body.data, "evil") && strstr(r.body.data, "DOR-2026-4K7P9X"),
 	   "receipt: no field values, but the reference");
 	ok(!header(&r, "Reply-To"), "receipt: no Reply-To (the office address is never published)");
+	ok(!strstr(r.body.data, "/antrag/"), "receipt: no link without public_url and token");
 	mail_msg_free(&r);
+
+	/* With relayd's address and the token: the application page's link,
+	 * in the receipt only (the office never gets the citizen's link). */
+	struct mail_server ls = srv;
+	ls.public_url = "https://formulare.serviceportal.example";
+	sub.token = "AbCdEfGhIjKlMnOpQrStUvWx";
+	ok(mail_build(&r, &ls, &sub, MAIL_RECEIPT, err, sizeof err) == 0 &&
+	   strstr(r.body.data, "https://formulare.serviceportal.example/antrag/"
+		  "AbCdEfGhIjKlMnOpQrStUvWx\r\n"),
+	   "receipt: carries the application page's link on a line of its own");
+	mail_msg_free(&r);
+	ok(mail_build(&r, &ls, &sub, MAIL_OFFICE, err, sizeof err) == 0 &&
+	   !strstr(r.body.data, "AbCdEfGhIjKlMnOpQrStUvWx"),
+	   "office mail: no private link");
+	mail_msg_free(&r);
+	sub.token = NULL;
 
 	/* Injection attempts in everything that reaches a header/envelope. */
 	struct { const char **slot; const char *val; const char *what; } inj[] = {

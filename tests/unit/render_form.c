@@ -145,12 +145,50 @@ int main(void)
 	ok(rc == 0 && !has(&out, "erneut"), "no re-attach notice without a file");
 
 	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "25.11.2026, 14:03 Uhr",
-				      "Eine Eingangsbestätigung senden wir.", &out, &d);
+				      "Eine Eingangsbestätigung senden wir.",
+				      "https://formulare.test/antrag/AbCd", &out, &d);
 	ok(rc == 0 && has(&out, "<h1>Antrag eingegangen</h1>") &&
 	   has(&out, "<strong class=\"reference\">ALP-2026-4K7P9X</strong>") &&
 	   has(&out, "25.11.2026, 14:03 Uhr") && has(&out, "Steueramt Alpha") &&
 	   has(&out, "Wie geht es weiter?") && !has(&out, "intern.test"),
 	   "confirmation page: reference, time, what happens next, office contact");
+	ok(has(&out, "<a href=\"https://formulare.test/antrag/AbCd\">Ihr Antrag ALP-2026-4K7P9X</a>") &&
+	   has(&out, "<meta name=\"robots\" content=\"noindex\">"),
+	   "confirmation page: links to the application page; noindex");
+	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "x", NULL, NULL, &out, &d);
+	ok(rc == 0 && !has(&out, "/antrag/"), "no application link when there is none");
+
+	/* The application page: status, timeline oldest first, answers escaped. */
+	{
+		struct app_answer ans[] = { { "Vorname", "<b>Erika</b>" }, { "Bemerkung", "" } };
+		struct app_file fl[] = { { "Impfpass", "impfpass-1.pdf" } };
+		struct app_step stp[] = {
+			{ "25. November 2026, 14:03 Uhr", "Eingegangen", "Gespeichert." },
+			{ "25. November 2026, 14:04 Uhr", "An die zuständige Stelle übermittelt", NULL },
+		};
+		struct app_view v = {
+			.reference = "ALP-2026-4K7P9X", .received_at = "25. November 2026, 14:03 Uhr",
+			.status = "An die zuständige Stelle übermittelt",
+			.answers = ans, .n_answers = 2, .files = fl, .n_files = 1,
+			.steps = stp, .n_steps = 2,
+		};
+		rc = render_application_page(r, &cs, &v, &out, &d);
+		ok(rc == 0 && has(&out, "ALP-2026-4K7P9X") &&
+		   has(&out, "Aktueller Stand: <strong>An die zuständige Stelle übermittelt</strong>"),
+		   "application page: reference and current status");
+		ok(has(&out, "<dd>&lt;b&gt;Erika&lt;/b&gt;</dd>") && !has(&out, "<b>Erika") &&
+		   has(&out, "<dt>Bemerkung</dt>\n<dd>–</dd>"),
+		   "application page: answers escaped, an empty one as a dash");
+		ok(has(&out, "Impfpass: impfpass-1.pdf") && has(&out, "Steueramt Alpha"),
+		   "application page: files by name, the office's contact");
+		const char *a1 = strstr(out.data, "<strong>Eingegangen</strong>");
+		const char *a2 = strstr(out.data, "<li class=\"latest\">");
+		ok(a1 && a2 && a1 < a2 && has(&out, "<meta name=\"robots\" content=\"noindex\">"),
+		   "application page: timeline oldest first, the newest marked; noindex");
+		v.n_files = 0;
+		rc = render_application_page(r, &cs, &v, &out, &d);
+		ok(rc == 0 && !has(&out, "Mitgesendete Dateien"), "no file list without files");
+	}
 
 	/* The umbrella's finder: a postcode names its city's portal; a code
 	 * two cities share names both; a city portal's search has no finder. */

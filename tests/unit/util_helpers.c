@@ -82,7 +82,7 @@ static void test_buf_checked_once(const char *tmp)
 	ok(mail_office_body(&b, &sub) < 0 && buf_failed(&b),
 	   "mail: a body larger than its buffer fails the build of the mail");
 	buf_reset(&b);
-	ok(mail_receipt_body(&b, &sub) < 0, "mail: the receipt too");
+	ok(mail_receipt_body(&b, &sub, NULL) < 0, "mail: the receipt too");
 	buf_free(&b);
 	buf_init(&b, 0);
 	ok(mail_office_body(&b, &sub) == 0 && !buf_failed(&b) && strstr(b.data, "Text: x\r\n"),

@@ -1,0 +1,111 @@
+/* application.c - see application.h. The timeline shows what the citizen
+ * can act on: received, handed to the office, receipt sent, and either of
+ * them failing. The relay's own bookkeeping (claims, retries, resends) is
+ * not shown: a retry is not news to the citizen, a final failure is. */
+#include "application.h"
+#include <string.h>
+#include "util/datetime.h"
+
+bool token_shape_ok(const char *tok)
+{
+	size_t n = strlen(tok);
+	return n == 24 && strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				 "qrstuvwxyz0123456789-_") == n;
+}
+
+static const char *job_kind(const struct store_job *jobs, size_t n, long long id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].id == id)
+			return jobs[i].kind;
+	return "";
+}
+
+struct steps {
+	struct app_step *v;
+	size_t n, cap;
+	bool office_delivered, office_failed;
+};
+
+static void add(struct steps *s, struct arena *a, long long at,
+		const char *title, const char *text)
+{
+	if (s->n == s->cap)
+		return;         /* cap is the number of events: cannot happen */
+	char when[64];
+	if (de_date_time(when, sizeof when, (time_t)at) < 0)
+		when[0] = '\0';
+	s->v[s->n++] = (struct app_step){ arena_strdup(a, when), title, text };
+}
+
+/* One event as the citizen reads it, or nothing. */
+static void step_of(struct steps *s, struct arena *a, const struct store_event *e,
+		    const char *kind, const struct submission *sub)
+{
+	bool office = !strcmp(kind, "office"), receipt = !strcmp(kind, "receipt");
+	if (!strcmp(e->kind, "received")) {
+		add(s, a, e->at_unix, "Eingegangen",
+		    "Ihr Antrag ist eingegangen und sicher gespeichert.");
+	} else if (!strcmp(e->kind, "delivered") && office) {
+		add(s, a, e->at_unix, s->office_delivered ?
+		    "Erneut an die zuständige Stelle übermittelt" :
+		    "An die zuständige Stelle übermittelt",
+		    arena_printf(a, "Ihr Antrag liegt der Stelle „%s“ vor.",
+				 sub->office_name));
+		s->office_delivered = true;
+		s->office_failed = false;
+	} else if (!strcmp(e->kind, "delivered") && receipt) {
+		add(s, a, e->at_unix, "Eingangsbestätigung gesendet",
+		    "an die E-Mail-Adresse, die Sie angegeben haben.");
+	} else if (!strcmp(e->kind, "failed") && office) {
+		add(s, a, e->at_unix, "Übermittlung gestört",
+		    "Ihr Antrag konnte der zuständigen Stelle nicht elektronisch "
+		    "zugestellt werden. Bitte wenden Sie sich mit Ihrer "
+		    "Vorgangsnummer an die Stelle, die unten genannt ist.");
+		s->office_failed = true;
+	} else if (!strcmp(e->kind, "failed") && receipt) {
+		add(s, a, e->at_unix, "Eingangsbestätigung nicht zustellbar",
+		    "Die E-Mail an die angegebene Adresse kam nicht an. Ihr "
+		    "Antrag ist davon nicht betroffen.");
+	}
+}
+
+static const char *status_of(const struct steps *s)
+{
+	if (s->office_failed)
+		return "Übermittlung gestört – bitte wenden Sie sich an die zuständige Stelle";
+	if (s->office_delivered)
+		return "An die zuständige Stelle übermittelt";
+	return "Eingegangen, wird an die zuständige Stelle übermittelt";
+}
+
+int application_view(struct store *s, struct arena *a,
+		     const struct submission *sub, struct app_view *v)
+{
+	struct store_job *jobs = NULL;
+	struct store_event *ev = NULL;
+	size_t nj = 0, ne = 0;
+	if (store_jobs(s, a, sub->id, &jobs, &nj) < 0 ||
+	    store_events(s, a, sub->id, &ev, &ne) < 0)
+		return -1;
+	struct steps st = { .cap = ne ? ne : 1 };
+	st.v = arena_alloc(a, st.cap * sizeof *st.v);
+	for (size_t i = 0; i < ne; i++)
+		step_of(&st, a, &ev[i], job_kind(jobs, nj, ev[i].job_id), sub);
+	struct app_answer *ans = arena_alloc(a, (sub->n_fields + 1) * sizeof *ans);
+	for (size_t i = 0; i < sub->n_fields; i++)
+		ans[i] = (struct app_answer){ sub->fields[i].label, sub->fields[i].value };
+	struct app_file *files = arena_alloc(a, (sub->n_files + 1) * sizeof *files);
+	for (size_t i = 0; i < sub->n_files; i++)
+		files[i] = (struct app_file){ sub->files[i].label, sub->files[i].filename };
+	char when[64];
+	de_stamp(sub->received_at, when, sizeof when);
+	*v = (struct app_view){
+		.reference = sub->reference, .received_at = arena_strdup(a, when),
+		.status = status_of(&st),
+		.answers = ans, .n_answers = sub->n_fields,
+		.files = files, .n_files = sub->n_files,
+		.steps = st.v, .n_steps = st.n,
+	};
+	return 0;
+}
