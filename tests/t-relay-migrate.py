@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """t-relay-migrate - relayd upgrades a database of an older schema version
 on start (issue 14): a version-1 database (tests/fixtures/store/, with one
-submission whose office mail is due) becomes version 2 (outbox.claimed_by),
-keeps its submission, and the old job is claimed and mailed through the
-new column; and (PostgreSQL) relayd's log masks a password in the
+submission whose office mail is due) becomes version 3 (2: outbox.claimed_by,
+3: submissions.token_hash), keeps its submission, the old job is claimed and
+mailed through the new column, and the old private link still opens the
+application page (its hash was computed by the migration); and (PostgreSQL) relayd's log masks a password in the
 database string. Runs on the backend RELAY_STORE picks (tests/run runs it on
 both): SQLite's version is PRAGMA user_version, PostgreSQL's the table
 schema_version. Real daemon, tests/smtp_sink.py."""
@@ -39,7 +40,13 @@ relay = L.Relay("migrate", db=db, smtp_url="smtp://127.0.0.1:%d" % sink.port)
 ok(version(relay) == 1, "the fixture is a database of schema version 1 (%s)" % L.STORE)
 relay.start()
 try:
-    ok(version(relay) == 2, "relayd upgraded it to version 2 on start", version(relay))
+    ok(version(relay) == 3, "relayd upgraded it to version 3 on start", version(relay))
+    tok = relay.rows("SELECT token FROM submissions")[0][0]
+    st, _, body = relay.request("GET", "/antrag/" + tok)
+    ok(st == 200 and "DOR-2026-OLD111" in body.decode("utf-8", "replace"),
+       "the old submission's private link works after the upgrade (token_hash filled)", st)
+    st, _, _ = relay.request("GET", "/antrag/" + tok[:-1] + ("A" if tok[-1] != "A" else "B"))
+    ok(st == 404, "a changed token does not", st)
     ok(relay.rows("SELECT reference FROM submissions") == [("DOR-2026-OLD111",)],
        "the old submission is still there")
     p = subprocess.run([RELAYCTL, "--config", relay.cfg, "show", "DOR-2026-OLD111"],
@@ -58,7 +65,7 @@ finally:
 
 # a second start finds the current version and changes nothing
 relay.start()
-ok(version(relay) == 2 and relay.stop() == 0, "a current database is opened as it is")
+ok(version(relay) == 3 and relay.stop() == 0, "a current database is opened as it is")
 
 if L.PG:
     # the test server trusts the socket, so a password is accepted and unused:

@@ -68,9 +68,10 @@ extern const struct store_ops store_pg_ops;
 
 /* The schema version every backend migrates to on store_open, by the same
  * numbers: 1 the four tables, 2 outbox.claimed_by (the instance, "host/pid",
- * that claimed a job last). SQLite keeps it in PRAGMA user_version,
- * PostgreSQL in the table schema_version. */
-#define STORE_SCHEMA_VERSION 2
+ * that claimed a job last), 3 submissions.token_hash (SHA-256 of the token,
+ * unique: the private links are looked up by it, see token.h). SQLite keeps
+ * it in PRAGMA user_version, PostgreSQL in the table schema_version. */
+#define STORE_SCHEMA_VERSION 3
 
 /* This process as outbox.claimed_by names it: "host/pid". */
 void store_instance(char out[64]);

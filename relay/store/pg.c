@@ -47,6 +47,10 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	" at_unix BIGINT NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX events_sub ON events(submission_id);",
 	[2] = "ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
+	/* sha256() is PostgreSQL's own (11+): the same bytes as token.h's */
+	[3] = "ALTER TABLE submissions ADD COLUMN token_hash BYTEA;"
+	"UPDATE submissions SET token_hash = sha256(convert_to(token, 'UTF8'));"
+	"CREATE UNIQUE INDEX submissions_token_hash ON submissions(token_hash);",
 };
 
 /* ---- parameters, errors, statements ---- */

@@ -3,6 +3,7 @@
 #include "pg_int.h"
 #include <stdio.h>
 #include <string.h>
+#include "token.h"
 
 #define SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \
 	" s.service_title, s.recipient, s.office_name, s.applicant_email," \
@@ -134,7 +135,7 @@ struct submission *pg_load(struct store *base, struct arena *a,
 		[STORE_BY_REFERENCE] = "SELECT " SUB_COLS " FROM submissions s"
 			" WHERE s.reference = $1",
 		[STORE_BY_TOKEN] = "SELECT " SUB_COLS " FROM submissions s"
-			" WHERE s.token = $1",
+			" WHERE s.token_hash = $1",
 	};
 	struct pg_store *s = pgs(base);
 	struct submission *sub = NULL;
@@ -145,6 +146,8 @@ struct submission *pg_load(struct store *base, struct arena *a,
 		struct pgp p = { .n = 0 };
 		if (by == STORE_BY_ID)
 			pgp_int(&p, id);
+		else if (by == STORE_BY_TOKEN)
+			pgp_bin(&p, key, TOKEN_HASH_LEN);
 		else
 			pgp_text(&p, key);
 		PGresult *r = pg_q(s, c, "load", sql[by], &p, false);

@@ -1,6 +1,7 @@
 /* sqlite.c - the SQLite backend: open, migrate, close, the helpers of its
  * files, and its ops table. See store.h and backend.h. */
 #include "sqlite_int.h"
+#include "token.h"
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -46,7 +47,24 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	" at_unix INTEGER NOT NULL, kind TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '');"
 	"CREATE INDEX events_sub ON events(submission_id);",
 	[2] = "ALTER TABLE outbox ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
+	/* relay_token_hash() is token.h's SHA-256, registered on the writer */
+	[3] = "ALTER TABLE submissions ADD COLUMN token_hash BLOB;"
+	"UPDATE submissions SET token_hash = relay_token_hash(token);"
+	"CREATE UNIQUE INDEX submissions_token_hash ON submissions(token_hash);",
 };
+
+static void sql_token_hash(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	if (!t) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	unsigned char h[TOKEN_HASH_LEN];
+	token_hash_n(t, (size_t)sqlite3_value_bytes(argv[0]), h);
+	sqlite3_result_blob(cx, h, sizeof h, SQLITE_TRANSIENT);
+}
 
 void sq_fail(struct sq_store *s, const char *what)
 {
@@ -167,6 +185,9 @@ static int open_writer(struct sq_store *s, const char *path, char *err,
 	    sq_exec(s, "PRAGMA cache_size=-1024") < 0 ||
 	    sq_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
 	    pragma_int(s, "PRAGMA synchronous", &ok) < 0 || ok != 2 ||
+	    sqlite3_create_function_v2(s->db, "relay_token_hash", 1,
+				       SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				       sql_token_hash, NULL, NULL, NULL) != SQLITE_OK ||
 	    migrate(s) < 0) {
 		snprintf(err, errlen, "%s: %s", path,
 			 s->base.err[0] ? s->base.err : "synchronous=FULL refused");

@@ -3,6 +3,7 @@
 #include "sqlite_int.h"
 #include <stdio.h>
 #include <string.h>
+#include "token.h"
 
 #define SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \
 	" s.service_title, s.recipient, s.office_name, s.applicant_email," \
@@ -160,7 +161,7 @@ struct submission *sq_load(struct store *base, struct arena *a,
 		[STORE_BY_REFERENCE] = "SELECT " SUB_COLS " FROM submissions s"
 			" WHERE s.reference = ?",
 		[STORE_BY_TOKEN] = "SELECT " SUB_COLS " FROM submissions s"
-			" WHERE s.token = ?",
+			" WHERE s.token_hash = ?",
 	};
 	struct sq_store *s = sq(base);
 	struct submission *sub = NULL;
@@ -173,6 +174,8 @@ struct submission *sq_load(struct store *base, struct arena *a,
 	}
 	if (by == STORE_BY_ID)
 		sqlite3_bind_int64(q, 1, id);
+	else if (by == STORE_BY_TOKEN)
+		sqlite3_bind_blob(q, 1, key, TOKEN_HASH_LEN, SQLITE_STATIC);
 	else
 		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);

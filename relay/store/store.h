@@ -27,9 +27,10 @@
  * are Unix seconds (UTC) unless named *_at text, which is RFC 3339 UTC
  * "2026-11-25T20:41:07Z".
  *
- * Data model (schema version 2 in both backends, migrated on store_open:
+ * Data model (schema version 3 in both backends, migrated on store_open:
  * SQLite's PRAGMA user_version, PostgreSQL's table schema_version):
- *   submissions(id, reference UNIQUE, token UNIQUE, city, service, city_name,
+ *   submissions(id, reference UNIQUE, token UNIQUE, token_hash UNIQUE
+ *               (SHA-256 of token, version 3: see token.h), city, service, city_name,
  *               service_title, recipient, office_name, applicant_email,
  *               received_at TEXT, received_unix, fields JSON
  *               [{"name","label","value"[,"option"]}...]: value as the
@@ -159,6 +160,8 @@ struct submission *store_load(struct store *s, struct arena *a, long long id,
 struct submission *store_load_ref(struct store *s, struct arena *a,
 				  const char *reference, bool with_files,
 				  struct store_status *st, int *err);
+/* By a private link's token: looked up by its hash and confirmed in
+ * constant time (token.h); a wrong token is "not found" (NULL, *err 0). */
 struct submission *store_load_token(struct store *s, struct arena *a,
 				    const char *token, bool with_files,
 				    struct store_status *st, int *err);

@@ -7,6 +7,7 @@
  * and purging; and relay/validate's syntax rules. The SQLite file itself
  * (WAL, user_version, tables) is tested by relay_store_sqlite. */
 #include "store/store.h"
+#include "store/token.h"
 #include "validate/validate.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -354,6 +355,34 @@ int main(void)
 	   "option value), attachment bytes, status");
 	got = store_load_token(s, &a, items[8].token, false, NULL, &e);
 	ok(got && got->id == items[8].id && got->n_files == 0, "load by token without files");
+	ok(got && got->token && strcmp(got->token, items[8].token) == 0,
+	   "a loaded submission carries its token (for the receipt's link)");
+	{       /* looked up by its hash, confirmed in constant time (token.h) */
+		char bad[32];
+		snprintf(bad, sizeof bad, "%s", items[8].token);
+		bad[23] = bad[23] == 'A' ? 'B' : 'A';
+		got = store_load_token(s, &a, bad, false, NULL, &e);
+		ok(!got && e == 0, "a token with its last character changed: not found");
+		bad[23] = '\0';
+		got = store_load_token(s, &a, bad, false, NULL, &e);
+		ok(!got && e == 0, "a token one character short: not found");
+		got = store_load_token(s, &a, "", false, NULL, &e);
+		ok(!got && e == 0, "the empty token: not found");
+	}
+	{
+		unsigned char h[TOKEN_HASH_LEN];
+		static const unsigned char abc[TOKEN_HASH_LEN] = {       /* FIPS 180-2 */
+			0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+			0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+			0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad,
+		};
+		token_hash("abc", h);
+		ok(memcmp(h, abc, sizeof h) == 0, "token_hash is SHA-256 (the 'abc' test vector)");
+		ok(token_equal("AbCdEfGhIjKlMnOpQrStUvWx", "AbCdEfGhIjKlMnOpQrStUvWx") &&
+		   !token_equal("AbCdEfGhIjKlMnOpQrStUvWx", "abCdEfGhIjKlMnOpQrStUvWx") &&
+		   !token_equal("AbCdEfGhIjKlMnOpQrStUvWx", "AbCdEfGhIjKlMnOpQrStUvW"),
+		   "token_equal: same, one byte different, one shorter");
+	}
 	got = store_load_ref(s, &a, "DOR-2026-ZZZZZZ", false, NULL, &e);
 	ok(!got && e == 0, "unknown reference: NULL, not an error");
 

@@ -3,6 +3,7 @@
  * store_open, a database of a newer relayd refused, and after a purge no
  * row left in any of the four tables (no orphaned attachments or events). */
 #include "store/store.h"
+#include "store/backend.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,7 +79,8 @@ int main(void)
 		return 1;
 	}
 	ok(access(db, F_OK) == 0, "the file is PATH, without the scheme");
-	ok(q1(db, "PRAGMA user_version") == 2, "schema migrated to user_version 2");
+	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 3,
+	   "schema migrated to user_version 3");
 	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
 	test_purge_leaves_nothing(s, db);
