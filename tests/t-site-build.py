@@ -367,6 +367,21 @@ def check_content_site(site, content):
           "vertreten durch die Bürgermeisterin oder den Bürgermeister" in imp.get("dorsten", "") and
           "vertreten durch die Landrätin oder den Landrat" in imp.get("kreis-recklinghausen", ""),
           "the Impressum names the office that represents each body (kreisfreie Stadt: Oberbürgermeister)")
+    # The data protection officer: as the city publishes it, with the source
+    # (city.yml privacy_officer:), or visibly unchecked with the city's site.
+    dsv = {c: read(os.path.join(site, c, "datenschutz.html")) for c in [""] + built}
+    check('href="mailto:datenschutz@dorsten.de"' in dsv.get("dorsten", "") and
+          'Quelle: <a href="https://buergerpark-maria-lindenhof.de/extras/datenschutzerklaerung/">'
+          'Veröffentlichung der Stadt Dorsten</a>, geprüft am 03.12.2026' in dsv.get("dorsten", ""),
+          "Dorsten's Datenschutz page names its data protection officer with the city's page as source")
+    check(("bitte prüfen Sie bei der Stadt Bottrop (<a href=\"https://www.bottrop.de\">" in dsv.get("bottrop", "")
+           or "bottrop" not in built) and
+          ("bitte prüfen Sie beim Kreis Recklinghausen (<a href=\"https://www.kreis-re.de\">"
+           in dsv.get("kreis-recklinghausen", "") or "kreis-recklinghausen" not in built),
+          "where no publication was found (Bottrop, the Kreis) the page says so and links the body's site")
+    unsure = [c or "umbrella" for c, t in dsv.items()
+              if ("Quelle: <a href=\"https://" in t) == ("<strong>Angaben ohne Gewähr</strong>" in t)]
+    check(not unsure, "every Datenschutz page either sources its officer or marks it unchecked %s" % unsure)
     # Dorsten and the Kreis have nearly the same colours: the header says
     # which portal it is in words, and the Kreis's header has another shape.
     dstart = read(os.path.join(site, "dorsten/index.html"))
