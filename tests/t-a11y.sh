@@ -119,7 +119,7 @@ relay_pages=""
 if [ -x "$RELAYD" ]; then
 	c1=$(cities | head -n 1)
 	if python3 "$B/relay_pages.py" "$SITE" "${c1:-gelsenkirchen}" hundeanmeldung; then
-		relay_pages="relay-fehler.html relay-bestaetigung.html relay-suche.html relay-suche-leer.html relay-antrag.html"
+		relay_pages="relay-fehler.html relay-bestaetigung.html relay-suche.html relay-suche-leer.html relay-suche-portal.html relay-antrag.html"
 		extra="$extra --error-form relay-fehler.html --nojs relay-fehler.html"
 	fi
 else

@@ -90,7 +90,8 @@ if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldun
 	echo "$SITE/relay-suche.html" >>"$list"
 	echo "$SITE/relay-suche-leer.html" >>"$list"
 	echo "$SITE/relay-antrag.html" >>"$list"
-	n_relay=5
+	echo "$SITE/relay-suche-portal.html" >>"$list"
+	n_relay=6
 else
 	echo "not ok - relayd's error and confirmation pages could not be made:"
 	grep -v '^ok' "$TEST_TMP/relay.out" | sed 's/^/#   /' | head -n 10

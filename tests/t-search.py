@@ -89,6 +89,28 @@ try:
        "'Recklinghausen' names both the town's and the Kreis's portal")
     st, _, page = search(relay, "dorsten", "46282")
     ok(st == 200 and "ihr-portal" not in page, "a city portal's search has no finder")
+    # Ortsteile (districts: in city.yml, from the cities' own pages), folded
+    # as the search folds: ö/ü/ß typed as oe/ue/ss find them too.
+    finder = [("Wulfen", {"dorsten": "Ortsteil Wulfen"}),
+              ("Hervest", {"dorsten": "Ortsteil Hervest"}),
+              ("Oestrich", {"dorsten": "Ortsteil Östrich"}),
+              ("Buer", {"gelsenkirchen": "Ortsteil Buer"}),
+              ("ueckendorf", {"gelsenkirchen": "Ortsteil Ückendorf"}),
+              ("Hessler", {"gelsenkirchen": "Ortsteil Heßler"}),
+              ("Bulmke-Huellen", {"gelsenkirchen": "Ortsteil Bulmke-Hüllen"}),
+              ("Kirchhellen", {"bottrop": "Ortsteil Kirchhellen"}),
+              ("Feldmark", {"dorsten": "Ortsteil Feldmark", "gelsenkirchen": "Ortsteil Feldmark"}),
+              ("Hund anmelden in Wulfen", {"dorsten": "Ortsteil Wulfen"}),
+              ("46282", {"dorsten": "Postleitzahl 46282"}),
+              ("Altstadt", {}), ("Hund", {}), ("Wulf", {})]
+    for q, want in finder:
+        st, _, page = search(relay, "", q)
+        sect = re.search(r'<h2 id="ihr-portal">.*?</ul>', page, re.S)
+        named = dict(re.findall(r'<li><a href="[^"]*/([a-z-]+)/index.html">[^<]*</a> \(([^)]*)\)</li>',
+                                sect.group(0))) if sect else {}
+        ok(st == 200 and named == want and ("Keine Leistung gefunden" not in page or not want),
+           "umbrella finder: \"%s\" names %s" % (q, ", ".join("%s (%s)" % kv for kv in want.items())
+                                                   or "no portal"), named)
     st, _, page = search(relay, "atlantis", "Hund")
     ok(st == 404, "an unknown portal gets 404", st)
     st, _, page = search(relay, "dorsten", "<script>alert(1)</script>")
@@ -129,6 +151,18 @@ try:
                (mine[:4], want[:4]))
     ok(js is not None and same == len(table),
        "search.js and relayd rank all %d queries identically (%d same)" % (len(table), same))
+
+    # The finder in search.js: it hands exactly the queries relayd's finder
+    # answers to relayd (the same place words from suche.json).
+    pfile = os.path.join(TMP, "places.json")
+    with open(pfile, "w") as f:
+        json.dump([q for q, _ in finder], f)
+    n = subprocess.run(["node", os.path.join(B, "search_places.mjs"), site, pfile],
+                       capture_output=True, text=True, timeout=120)
+    jsp = json.loads(n.stdout) if n.returncode == 0 else None
+    ok(jsp == [bool(want) for _, want in finder],
+       "search.js sends the same queries to the finder as relayd answers (Ortsteile, postcodes)",
+       (jsp, n.stderr[-300:]))
 
     # 4. In Chromium, with and without JavaScript.
     if not all(os.path.exists(p) for p in (os.path.join(B, "node_modules/playwright-core/package.json"),

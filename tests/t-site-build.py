@@ -263,6 +263,25 @@ def check_fixture_site(site):
     css = open(os.path.join(site, "alpha/theme.css"), encoding="utf-8").read()
     ok("--farbe-primaer: #00612f;" in css, "alpha/theme.css carries the city's colours")
     ok('src="../assets/alpha/logo.svg" alt="Logo Alpha"' in pages["alpha/index.html"].text, "alpha's logo with alt text")
+    # The data protection officer: only as the city publishes it, with the
+    # source; without it (beta, the umbrella) the page says it is unchecked.
+    da, db, du = (pages[k].text for k in ("alpha/datenschutz.html", "beta/datenschutz.html",
+                                          "datenschutz.html"))
+    ok('<h2 id="datenschutzbeauftragte">' in da and "Stadt Alpha, Datenschutzbeauftragte" in da and
+       'href="mailto:datenschutz@alpha.example.test"' in da and 'href="tel:012349977"' in da and
+       'Quelle: <a href="https://www.alpha.example.test/datenschutz">Veröffentlichung der Stadt Alpha</a>, '
+       'geprüft am 20.11.2026' in da and "Angaben ohne Gewähr" not in da,
+       "alpha's Datenschutz page names its privacy officer with the source and the date checked")
+    ok("<strong>Angaben ohne Gewähr</strong> – bitte prüfen Sie bei der Stadt Beta "
+       '(<a href="https://www.beta.example.test">Website der Stadt Beta</a>)' in db and
+       "datenschutz@" not in db and "Quelle:" not in db,
+       "without a privacy_officer beta's page invents nothing: unchecked, with the city's website")
+    ok("Angaben ohne Gewähr</strong> – bitte prüfen Sie beim Betreiber (Testkreis, Der Landrat)" in du,
+       "the umbrella's page says the operator's officer is unchecked")
+    places = json.load(open(os.path.join(site, "suche.json"), encoding="utf-8"))["places"]
+    ok(" suedfeld " in places and places.count(" gross ufer ") == 2 and " nordheide " in places and
+       json.load(open(os.path.join(site, "alpha/suche.json"), encoding="utf-8"))["places"] == [],
+       "the umbrella's suche.json carries the Ortsteile folded for search.js; a city's none")
     sm = open(os.path.join(site, "sitemap.xml"), encoding="utf-8").read()
     locs = re.findall(r"<loc>([^<]*)</loc>", sm)
     ok(locs and all(l.startswith("https://portal.example.test/") and exists(l[len("https://portal.example.test/"):])
@@ -348,6 +367,21 @@ def check_content_site(site, content):
           "vertreten durch die Bürgermeisterin oder den Bürgermeister" in imp.get("dorsten", "") and
           "vertreten durch die Landrätin oder den Landrat" in imp.get("kreis-recklinghausen", ""),
           "the Impressum names the office that represents each body (kreisfreie Stadt: Oberbürgermeister)")
+    # The data protection officer: as the city publishes it, with the source
+    # (city.yml privacy_officer:), or visibly unchecked with the city's site.
+    dsv = {c: read(os.path.join(site, c, "datenschutz.html")) for c in [""] + built}
+    check('href="mailto:datenschutz@dorsten.de"' in dsv.get("dorsten", "") and
+          'Quelle: <a href="https://buergerpark-maria-lindenhof.de/extras/datenschutzerklaerung/">'
+          'Veröffentlichung der Stadt Dorsten</a>, geprüft am 03.12.2026' in dsv.get("dorsten", ""),
+          "Dorsten's Datenschutz page names its data protection officer with the city's page as source")
+    check(("bitte prüfen Sie bei der Stadt Bottrop (<a href=\"https://www.bottrop.de\">" in dsv.get("bottrop", "")
+           or "bottrop" not in built) and
+          ("bitte prüfen Sie beim Kreis Recklinghausen (<a href=\"https://www.kreis-re.de\">"
+           in dsv.get("kreis-recklinghausen", "") or "kreis-recklinghausen" not in built),
+          "where no publication was found (Bottrop, the Kreis) the page says so and links the body's site")
+    unsure = [c or "umbrella" for c, t in dsv.items()
+              if ("Quelle: <a href=\"https://" in t) == ("<strong>Angaben ohne Gewähr</strong>" in t)]
+    check(not unsure, "every Datenschutz page either sources its officer or marks it unchecked %s" % unsure)
     # Dorsten and the Kreis have nearly the same colours: the header says
     # which portal it is in words, and the Kreis's header has another shape.
     dstart = read(os.path.join(site, "dorsten/index.html"))

@@ -6,6 +6,7 @@
 #include "load_form.h"
 #include "load_search.h"
 #include "load_util.h"
+#include "../model/search.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,11 +79,46 @@ static void load_color(struct lctx *c, const struct ynode *th, const char *key,
 		*out = v;
 }
 
+/* privacy_officer: the data protection officer's contact exactly as the
+ * body publishes it. source (the body's own https:// page) and checked
+ * (the date it was read) are required, so nothing is shown as a fact
+ * without where it comes from. NULL when absent. */
+static const struct privacy_officer *load_privacy_officer(struct lctx *c,
+							  const struct ynode *y)
+{
+	static const char *const keys[] = { "name", "address", "phone", "email", "source",
+		"checked", NULL };
+	const struct ynode *n = ymap_get(y, "privacy_officer");
+	if (!n || !expect_kind(c, n, YN_MAP, "'privacy_officer'"))
+		return NULL;
+	check_keys(c, n, "'privacy_officer'", keys);
+	struct privacy_officer *po = arena_alloc(c->a, sizeof *po);
+	po->pos = pos_of(n);
+	po->name = get_str(c, n, "name", true);
+	po->address = get_str(c, n, "address", false);
+	po->phone = get_str(c, n, "phone", false);
+	po->email = get_str(c, n, "email", false);
+	po->source = get_str(c, n, "source", true);
+	po->checked = get_str(c, n, "checked", true);
+	if (*po->source && (strncmp(po->source, "https://", 8) || strpbrk(po->source, " \t\r\n<>\"")))
+		lerr(c, ymap_get(n, "source"), "'source' must be the https:// address of the "
+		     "page where the body publishes this contact");
+	if (*po->email && (!strchr(po->email, '@') || strpbrk(po->email, " \t\r\n<>,;:\"")))
+		lerr(c, ymap_get(n, "email"), "'email' must be one email address");
+	if (*po->checked && !is_date(po->checked))
+		lerr(c, ymap_get(n, "checked"), "'checked' must be a date YYYY-MM-DD, not '%s'",
+		     po->checked);
+	if (!*po->address && !*po->phone && !*po->email)
+		lerr(c, n, "'privacy_officer' needs a way to reach the officer: address, phone "
+		     "or email");
+	return po;
+}
+
 /* ---- region.yml ---- */
 static void load_region(struct loader *L)
 {
 	static const char *const keys[] = { "name", "short_name", "base_url", "relay_url",
-		"intro", "contact", "theme", "cities", NULL };
+		"intro", "contact", "privacy_officer", "theme", "cities", NULL };
 	static const char *const ckeys[] = { "name", "address", "email", "phone", NULL };
 	static const char *const tkeys[] = { "primary", "accent", NULL };
 	struct region *r = &L->cat->region;
@@ -113,6 +149,7 @@ static void load_region(struct loader *L)
 		r->contact_email = get_str(c, ct, "email", true);
 		r->contact_phone = get_str(c, ct, "phone", false);
 	}
+	r->privacy_officer = load_privacy_officer(c, y);
 	r->color_primary = "#004b87";
 	r->color_accent = "#b3001b";
 	const struct ynode *th = ymap_get(y, "theme");
@@ -368,10 +405,39 @@ static void load_postcodes(struct lctx *c, const struct ynode *y, struct city *c
 	}
 }
 
+/* districts: the city's Ortsteile, for the umbrella portal's finder. A
+ * name may belong to two cities (both are named); within a city each name
+ * once, compared as the finder compares (folded: "Östrich" = "Oestrich"). */
+#define DISTRICT_MAX 60         /* bytes of a name */
+static void load_districts(struct lctx *c, const struct ynode *y, struct city *ci)
+{
+	ci->districts = get_str_list(c, y, "districts", &ci->n_districts);
+	const struct ynode *list = ymap_get(y, "districts");
+	char (*f)[DISTRICT_MAX * 2 + 3] = ci->n_districts ?
+		arena_alloc(c->a, ci->n_districts * sizeof *f) : NULL;
+	for (size_t i = 0; i < ci->n_districts; i++) {
+		const struct ynode *n = list && list->kind == YN_SEQ ? list->items[i] : list;
+		const char *d = ci->districts[i];
+		if (strlen(d) > DISTRICT_MAX) {
+			lerr(c, n, "district '%s' is longer than %d bytes", d, DISTRICT_MAX);
+			continue;
+		}
+		if (search_fold(d, f[i], sizeof f[i]) < 3) {
+			lerr(c, n, "district '%s' has no letters or digits", d);
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(f[j], f[i]))
+				lerr(c, n, "district '%s' is listed twice (as '%s')", d,
+				     ci->districts[j]);
+	}
+}
+
 static void load_city(struct loader *L, const char *path, const char *slug, struct city *ci)
 {
 	static const char *const keys[] = { "name", "kind", "parent", "website", "ref_prefix",
-		"launch", "intro", "contact", "theme", "offices", "postcodes", NULL };
+		"launch", "intro", "contact", "theme", "offices", "postcodes", "districts",
+		"privacy_officer", NULL };
 	static const char *const ckeys[] = { "address", "phone", "email", "hours", NULL };
 	static const char *const tkeys[] = { "primary", "accent", "logo", "name", NULL };
 	struct lctx *c = &L->c;
@@ -404,6 +470,8 @@ static void load_city(struct loader *L, const char *path, const char *slug, stru
 	ci->launch = get_str(c, y, "launch", false);
 	check_date(L, y, "launch", ci->launch);
 	load_postcodes(c, y, ci);
+	load_districts(c, y, ci);
+	ci->privacy_officer = load_privacy_officer(c, y);
 	ci->intro = get_str(c, y, "intro", false);
 	const struct ynode *ct = ymap_get(y, "contact");
 	if (!ct)

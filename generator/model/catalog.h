@@ -27,6 +27,19 @@ struct office {                 /* a city's responsible office, by role */
 	struct srcpos pos;
 };
 
+/* A body's data protection officer (Datenschutzbeauftragte/r), only as the
+ * body itself publishes it: where (source, an https:// page of the body)
+ * and when it was checked are required. Absent (NULL) when no such
+ * publication was found: the Datenschutz page then says so. */
+struct privacy_officer {
+	const char *name;           /* as published, e.g. "Stadt Dorsten,
+				     * Datenschutzbeauftragter, Rechtsamt 32/4" */
+	const char *address, *phone, *email;    /* "" when not published */
+	const char *source;         /* https:// */
+	const char *checked;        /* YYYY-MM-DD */
+	struct srcpos pos;
+};
+
 struct city {
 	const char *slug, *name;    /* "dorsten", "Dorsten" */
 	const char *kind;           /* "Kreisfreie Stadt", "Kreis", "Stadt" */
@@ -38,6 +51,11 @@ struct city {
 	const char *launch;         /* portal launch date YYYY-MM-DD or "" */
 	const char **postcodes;     /* five digits each; may be none */
 	size_t n_postcodes;
+	const char **districts;     /* Ortsteile as the city names them
+				     * ("Wulfen"), for the umbrella's finder;
+				     * may be none */
+	size_t n_districts;
+	const struct privacy_officer *privacy_officer;  /* or NULL */
 	const char *color_primary, *color_accent;   /* "#rrggbb" */
 	const char *logo;           /* path below themes/<theme>/ or city dir, or "" */
 	const char *theme;          /* theme directory name, default "default" */
@@ -180,6 +198,7 @@ struct region {
 	const char *relay_url;      /* form action for every form */
 	const char *intro;          /* Markdown */
 	const char *contact_name, *contact_address, *contact_email, *contact_phone;
+	const struct privacy_officer *privacy_officer;  /* the operator's, or NULL */
 	const char *color_primary, *color_accent;
 	const char **city_order;    /* city slugs in display order */
 	size_t n_city_order;

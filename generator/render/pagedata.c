@@ -60,6 +60,10 @@ static struct mval *portal_data(struct page *pg)
 				p->city->name + 6 : p->city->name));
 		else
 			mset(a, m, "owner", arena_printf(a, "der Stadt %s", p->city->name));
+		/* "bei der Stadt Dorsten", "beim Kreis Recklinghausen" */
+		mset(a, m, "owner_at", !strcmp(p->city->kind, "Kreis") ?
+		     arena_printf(a, "beim %s", p->city->name) :
+		     arena_printf(a, "bei der Stadt %s", p->city->name));
 		if (p->logo_path) {
 			mset(a, m, "logo", arena_printf(a, "%s%s", pg->root, p->logo_path));
 			mset(a, m, "logo_alt", arena_printf(a, "Logo %s", p->city->name));
@@ -69,6 +73,8 @@ static struct mval *portal_data(struct page *pg)
 		mset(a, m, "badge", "Dachportal der Region");
 		mv_set_bool(a, m, "is_kreis", false);
 		mset(a, m, "owner", c->region.contact_name);
+		mset(a, m, "owner_at", arena_printf(a, "beim Betreiber (%s)",
+						    c->region.contact_name));
 	}
 	return m;
 }

@@ -494,8 +494,10 @@ static bool has_word(const char *folded_query, const char *folded_w)
 }
 
 /* The umbrella portal's finder: the city portals a query names by
- * postcode or by the city's name ("46282", "Haltern"); a postcode of two
- * cities names both. Only built portals; NULL when none. */
+ * postcode, by the city's name or by one of its Ortsteile ("46282",
+ * "Haltern", "Wulfen"); a postcode or Ortsteil name of two cities names
+ * both. Only built portals; NULL when none. site.c's place_words() gives
+ * search.js the same words. */
 static struct mval *places(struct page *pg, const char *query)
 {
 	struct arena *a = pg->a;
@@ -520,6 +522,12 @@ static struct mval *places(struct page *pg, const char *query)
 		search_fold(!strncmp(ci->name, "Kreis ", 6) ? ci->name + 6 : ci->name, w, sizeof w);
 		if (!why && has_word(q, w))
 			why = "";
+		/* an Ortsteil the city names ("Wulfen"), folded as the query */
+		for (size_t k = 0; k < ci->n_districts && !why; k++) {
+			search_fold(ci->districts[k], w, sizeof w);
+			if (has_word(q, w))
+				why = arena_printf(a, "Ortsteil %s", ci->districts[k]);
+		}
 		if (!why)
 			continue;
 		struct mval *m = mv_map(a);
@@ -621,6 +629,16 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 		mset(a, resp, "head", "");
 	}
 	mv_set(a, pg.data, "responsible", resp);
+	/* the data protection officer, only as the body publishes it */
+	const struct privacy_officer *po = p->city ? p->city->privacy_officer :
+		g->privacy_officer;
+	if (po) {
+		struct mval *m = contact(&pg, po->name, po->address, po->phone, po->email,
+					 NULL, NULL);
+		mset(a, m, "source", po->source);
+		mset(a, m, "checked", date_de(a, po->checked));
+		mv_set(a, pg.data, "privacy_officer", m);
+	}
 	mv_set(a, pg.data, "operator",
 	       contact(&pg, g->contact_name, g->contact_address, g->contact_phone,
 		       g->contact_email, NULL, NULL));

@@ -117,8 +117,9 @@ static int json_words(struct buf *out, const char *const *w, size_t n)
 	return rc | buf_puts(out, "]");
 }
 
-/* The umbrella portal's finder words (postcodes, folded city names) as
- * JSON strings " w ", comma-separated. */
+/* The umbrella portal's finder words (postcodes, folded city names and
+ * Ortsteile, as pages.c's places() compares them) as JSON strings " w ",
+ * comma-separated. */
 static int place_words(struct renderer *r, struct buf *out)
 {
 	const struct catalog *c = r->c;
@@ -129,12 +130,15 @@ static int place_words(struct renderer *r, struct buf *out)
 		const struct city *ci = &c->cities[i];
 		if (!r->portals[1 + i].built)
 			continue;
-		for (size_t k = 0; k <= ci->n_postcodes; k++) {
+		size_t n = ci->n_postcodes + 1 + ci->n_districts;
+		for (size_t k = 0; k < n; k++) {
 			if (k < ci->n_postcodes)
 				snprintf(w, sizeof w, " %s ", ci->postcodes[k]);
-			else
+			else if (k == ci->n_postcodes)
 				search_fold(!strncmp(ci->name, "Kreis ", 6) ? ci->name + 6 :
 					    ci->name, w, sizeof w);
+			else
+				search_fold(ci->districts[k - ci->n_postcodes - 1], w, sizeof w);
 			rc |= first ? 0 : buf_puts(out, ",");
 			rc |= json_str(out, w);
 			first = false;

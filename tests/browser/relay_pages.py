@@ -4,8 +4,9 @@ saved for the auditors' checks: the form shown again with errors (an
 incomplete post, status 422) as OUTDIR/relay-fehler.html, the
 confirmation page after a valid post as OUTDIR/relay-bestaetigung.html,
 the application page its link leads to as OUTDIR/relay-antrag.html,
-and the server-side search with results (relay-suche.html) and without
-(relay-suche-leer.html).
+and the server-side search with results (relay-suche.html), without
+(relay-suche-leer.html) and the umbrella's finder naming portals
+(relay-suche-portal.html).
 Runs the real daemon (RELAYD) on the real content/ through
 tests/relay_lib.py. Prints ok/not ok lines; exit 1 when a page is missing.
 The pages link absolutely to region.yml's base_url; axe.mjs --base-url
@@ -77,10 +78,12 @@ def main():
             with open(os.path.join(out, "relay-antrag.html"), "w") as f:
                 f.write(page)
 
-        for q, name in (("Hund anmelden", "relay-suche.html"),
-                        ("xyzzy", "relay-suche-leer.html")):
+        # The umbrella's finder names portals by postcode and Ortsteil.
+        for portal, q, name in ((city, "Hund anmelden", "relay-suche.html"),
+                                (city, "xyzzy", "relay-suche-leer.html"),
+                                ("", "Feldmark 46282", "relay-suche-portal.html")):
             st, _, body = relay.request("GET", "/suche?portal=%s&q=%s" % (
-                city, urllib.parse.quote(q)))
+                portal, urllib.parse.quote(q)))
             page = body.decode("utf-8", "replace")
             if ok(st == 200 and "<html" in page, "relayd serves its search page for '%s'" % q, st):
                 with open(os.path.join(out, name), "w") as f:

@@ -77,6 +77,14 @@ async function withoutScript(browser) {
 	ok(await page.locator('#keine-treffer').isVisible() &&
 	   await page.locator('#keine-treffer a[href$="a-z.html"]').count() === 1,
 	   'no result: the page offers the A-Z list and the topics instead of a dead end');
+
+	// The umbrella's start page without JavaScript: an Ortsteil names its portal.
+	await page.goto(`${spec.site_origin}/index.html`);
+	await page.fill('#suchbegriff', 'Kirchhellen');
+	await Promise.all([page.waitForURL(u => u.href.startsWith(spec.relay_origin + '/suche?')),
+		page.click('form.search-box button[type=submit]')]);
+	ok(/Serviceportal Bottrop \(Ortsteil Kirchhellen\)/.test(await page.locator('#ihr-portal + ul').innerText()),
+	   'without JavaScript, "Kirchhellen" in the umbrella start page\'s box names Bottrop\'s portal');
 	await ctx.close();
 }
 
@@ -111,6 +119,15 @@ async function withScript(browser) {
 		page.press('#suchbegriff', 'Enter')]);
 	ok(/Serviceportal Dorsten/.test(await page.locator('#ihr-portal + ul').innerText()),
 	   'with JavaScript, a postcode on the umbrella\'s search page leads to relayd\'s finder: Dorsten');
+	await page.goto(`${spec.site_origin}/suche.html`);
+	await page.waitForFunction(() => document.documentElement.classList.contains('js'));
+	await page.locator('#suchbegriff').pressSequentially('Wulfen');
+	ok(/Ihr Serviceportal/.test(await statusText(page)) && !(await page.locator('#keine-treffer').isVisible()),
+	   'with JavaScript, typing an Ortsteil says Suchen shows the portal (no dead end)', await statusText(page));
+	await Promise.all([page.waitForURL(u => u.href.startsWith(spec.relay_origin + '/suche?')),
+		page.press('#suchbegriff', 'Enter')]);
+	ok(/Serviceportal Dorsten \(Ortsteil Wulfen\)/.test(await page.locator('#ihr-portal + ul').innerText()),
+	   'with JavaScript, an Ortsteil (Wulfen) on the umbrella\'s search page leads to relayd\'s finder: Dorsten');
 	ok(errors.length === 0, 'no script errors', errors);
 	await ctx.close();
 }

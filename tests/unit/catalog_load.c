@@ -383,6 +383,81 @@ int main(void)
 			     "listed twice");
 	}
 
+	/* privacy_officer: the officer's contact only with its source (https)
+	 * and the date checked; districts: the Ortsteile, each once (folded). */
+	{
+		char city[2048];
+		static const char *const PO =
+			"privacy_officer:\n"                      /* line 8 */
+			"  name: Stadt Alpha, Datenschutzbeauftragte\n"
+			"  address: Markt 1, 12345 Alpha\n"        /* line 10 */
+			"  phone: 01234 99-77\n"
+			"  email: datenschutz@alpha.example\n"      /* line 12 */
+			"  source: https://alpha.example/datenschutz\n"
+			"  checked: 2026-12-03\n"                   /* line 14 */
+			"districts: [Südfeld, Groß Ufer]\n";
+		snprintf(city, sizeof city, "%s%s", CITY_A, PO);
+		put("content/cities/alpha/city.yml", city);
+		struct diags d5;
+		struct catalog *c5 = load(&d5);
+		const struct city *al = c5 ? catalog_city(c5, "alpha") : NULL;
+		const struct privacy_officer *po = al ? al->privacy_officer : NULL;
+		ok(po && !strcmp(po->email, "datenschutz@alpha.example") &&
+		   !strcmp(po->source, "https://alpha.example/datenschutz") &&
+		   !strcmp(po->checked, "2026-12-03") && !strcmp(po->phone, "01234 99-77") &&
+		   po->pos.line == 9 && al->n_districts == 2 &&
+		   !strcmp(al->districts[0], "Südfeld") &&
+		   catalog_city(c5, "beta")->privacy_officer == NULL &&
+		   catalog_city(c5, "beta")->n_districts == 0,
+		   "privacy_officer and districts load; both are optional");
+		if (!c5)
+			diags_print(&d5, stdout);
+		catalog_free(c5);
+		diags_free(&d5);
+		static const struct { const char *from, *to, *pos, *msg, *what; } bad[] = {
+			{ "https://alpha.example/datenschutz", "http://alpha.example/datenschutz",
+			  ":13:11: ", "'source' must be the https:// address",
+			  "privacy_officer: a source that is not https is refused" },
+			{ "  source: https://alpha.example/datenschutz\n", "",
+			  ":9:3: ", "missing required key 'source'",
+			  "privacy_officer: no source, no officer" },
+			{ "datenschutz@alpha.example", "datenschutz at alpha",
+			  ":12:10: ", "'email' must be one email address",
+			  "privacy_officer: an email without @ is refused" },
+			{ "2026-12-03", "3.12.2026", ":14:12: ", "'checked' must be a date",
+			  "privacy_officer: checked must be a date" },
+			{ "  email:", "  emial:", ":12:3: ", "emial",
+			  "privacy_officer: a misspelt key is refused" },
+			{ "  name: Stadt Alpha, Datenschutzbeauftragte\n", "  name: [a, b]\n",
+			  ":9:9: ", "'name'", "privacy_officer: a list where text belongs is refused" },
+			{ "  address: Markt 1, 12345 Alpha\n  phone: 01234 99-77\n"
+			  "  email: datenschutz@alpha.example\n", "",
+			  ":9:3: ", "needs a way to reach the officer",
+			  "privacy_officer: without address, phone or email it is refused" },
+			{ "privacy_officer:\n", "privacy_officer: Stadt Alpha\nx:\n",
+			  ":8:18: ", "'privacy_officer' must be a mapping",
+			  "privacy_officer must be a mapping" },
+			{ "[Südfeld, Groß Ufer]", "[Südfeld, Suedfeld]", ":15:22: ",
+			  "district 'Suedfeld' is listed twice (as 'Südfeld')",
+			  "districts: a name listed twice (folded: ü = ue) is refused" },
+			{ "[Südfeld, Groß Ufer]", "[Südfeld, \"--\"]", ":15:22: ",
+			  "has no letters or digits", "districts: a name without letters is refused" },
+			{ "[Südfeld, Groß Ufer]", "{ a: b }", ":15:12: ", "districts must be a list",
+			  "districts: a mapping where a list belongs is refused" },
+		};
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			char po_bad[1024], want[128];
+			const char *at = strstr(PO, bad[i].from);
+			snprintf(po_bad, sizeof po_bad, "%.*s%s%s", (int)(at - PO), PO, bad[i].to,
+				 at + strlen(bad[i].from));
+			snprintf(city, sizeof city, "%s%s", CITY_A, po_bad);
+			put("content/cities/alpha/city.yml", city);
+			snprintf(want, sizeof want, "content/cities/alpha/city.yml%s", bad[i].pos);
+			expect_error(bad[i].what, want, bad[i].msg);
+		}
+		put("content/cities/alpha/city.yml", CITY_A);
+	}
+
 	/* search.yml: optional; words stored folded, one word each. */
 	put("content/search.yml", "stopwords: [Für]\nsynonyms:\n  - [Auto, KFZ, Straße]\n");
 	{

@@ -204,6 +204,19 @@ int main(void)
 	rc = render_search_page(r, NULL, "beta", &out, &d);
 	ok(rc == 0 && has(&out, "beta/index.html\">Serviceportal Beta</a></li>"),
 	   "the finder knows the cities by name");
+	/* Ortsteile (districts:), folded as the search folds: ü typed as ue. */
+	rc = render_search_page(r, NULL, "Suedfeld", &out, &d);
+	ok(rc == 0 && has(&out, "alpha/index.html\">Serviceportal Alpha</a> (Ortsteil Südfeld)") &&
+	   !has(&out, "Serviceportal Beta</a> (") && !has(&out, "Keine Leistung gefunden"),
+	   "the finder names the portal of an Ortsteil typed with ue for ü");
+	rc = render_search_page(r, NULL, "gross ufer", &out, &d);
+	ok(rc == 0 && has(&out, "Serviceportal Alpha</a> (Ortsteil Groß Ufer)") &&
+	   has(&out, "Serviceportal Beta</a> (Ortsteil Groß Ufer)"),
+	   "an Ortsteil name two cities share names both portals");
+	rc = render_search_page(r, NULL, "Sued", &out, &d);
+	ok(rc == 0 && !has(&out, "ihr-portal"), "part of an Ortsteil's name names no portal");
+	rc = render_search_page(r, catalog_city(c, "alpha"), "Südfeld", &out, &d);
+	ok(rc == 0 && !has(&out, "ihr-portal"), "a city portal's search names no Ortsteil");
 	rc = render_search_page(r, catalog_city(c, "alpha"), "12399", &out, &d);
 	ok(rc == 0 && !has(&out, "ihr-portal"), "a city portal's search has no finder");
 

@@ -105,8 +105,17 @@
 		return hits;
 	}
 
+	/* Does the query name a portal on the umbrella portal: a postcode, a
+	 * city's name or an Ortsteil (suche.json's places: " 46282 ",
+	 * " dorsten ", " wulfen "), found as pages.c's places() finds them?
+	 * Then relayd's page names the portal(s). */
+	function namesPlace(index, q) {
+		var f = " " + words(q, []).join(" ") + " ";
+		return (index.places || []).some(function (p) { return f.indexOf(p) >= 0; });
+	}
+
 	if (typeof module === "object" && module.exports) {     /* tests (node) */
-		module.exports = { rank: rank, stem: stem, words: words };
+		module.exports = { rank: rank, stem: stem, words: words, namesPlace: namesPlace };
 		return;
 	}
 
@@ -122,13 +131,6 @@
 	var items = Array.prototype.slice.call(list.children);
 	var index = null;
 
-	/* A postcode or a city's name, on the umbrella portal (suche.json's
-	 * places: " 46282 ", " dorsten ", as relayd's finder compares). */
-	function namesPlace(q) {
-		var f = " " + words(q, []).join(" ") + " ";
-		return (index.places || []).some(function (p) { return f.indexOf(p) >= 0; });
-	}
-
 	function show() {
 		var q = input.value;
 		var hits = q.trim() ? rank(index, q) : null;
@@ -142,11 +144,11 @@
 			items.forEach(function (li) { list.appendChild(li); });
 		var n = hits ? hits.length : items.length;
 		status.textContent = !hits ? n + " Leistungen" :
-			n === 0 && namesPlace(q) ? "Drücken Sie „Suchen“: Wir zeigen Ihnen Ihr Serviceportal." :
+			n === 0 && namesPlace(index, q) ? "Drücken Sie „Suchen“: Wir zeigen Ihnen Ihr Serviceportal." :
 			n === 0 ? "Keine Leistung gefunden." :
 			n === 1 ? "1 Leistung gefunden." :
 			n + " Leistungen gefunden, die passendsten zuerst.";
-		none.hidden = !hits || n > 0 || namesPlace(q);
+		none.hidden = !hits || n > 0 || namesPlace(index, q);
 	}
 
 	fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (ix) {
@@ -155,7 +157,7 @@
 		document.documentElement.className += " js";
 		input.addEventListener("input", show);
 		form.addEventListener("submit", function (e) {
-			if (namesPlace(input.value))
+			if (namesPlace(index, input.value))
 				return;     /* the umbrella's finder: relayd's page names the portal */
 			e.preventDefault();
 			show();
