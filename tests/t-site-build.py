@@ -380,8 +380,11 @@ def check_content_site(site, content):
            in dsv.get("kreis-recklinghausen", "") or "kreis-recklinghausen" not in built),
           "where no publication was found (Bottrop, the Kreis) the page says so and links the body's site")
     unsure = [c or "umbrella" for c, t in dsv.items()
-              if ("Quelle: <a href=\"https://" in t) == ("<strong>Angaben ohne Gewähr</strong>" in t)]
+              if "Quelle: <a href=\"https://" not in t and "<strong>Angaben ohne Gewähr</strong>" not in t]
     check(not unsure, "every Datenschutz page either sources its officer or marks it unchecked %s" % unsure)
+    check("<strong>Angaben ohne Gewähr</strong> – Gefunden in der Datenschutzerklärung der Stadt für den "
+          "Bürgerpark" in dsv.get("dorsten", "x") if "dorsten" in built else True,
+          "a source off the city's main site (caveat:) is shown with 'Angaben ohne Gewähr'")
     # Dorsten and the Kreis have nearly the same colours: the header says
     # which portal it is in words, and the Kreis's header has another shape.
     dstart = read(os.path.join(site, "dorsten/index.html"))

@@ -87,7 +87,7 @@ static const struct privacy_officer *load_privacy_officer(struct lctx *c,
 							  const struct ynode *y)
 {
 	static const char *const keys[] = { "name", "address", "phone", "email", "source",
-		"checked", NULL };
+		"checked", "caveat", NULL };
 	const struct ynode *n = ymap_get(y, "privacy_officer");
 	if (!n || !expect_kind(c, n, YN_MAP, "'privacy_officer'"))
 		return NULL;
@@ -100,6 +100,7 @@ static const struct privacy_officer *load_privacy_officer(struct lctx *c,
 	po->email = get_str(c, n, "email", false);
 	po->source = get_str(c, n, "source", true);
 	po->checked = get_str(c, n, "checked", true);
+	po->caveat = get_str(c, n, "caveat", false);
 	if (*po->source && (strncmp(po->source, "https://", 8) || strpbrk(po->source, " \t\r\n<>\"")))
 		lerr(c, ymap_get(n, "source"), "'source' must be the https:// address of the "
 		     "page where the body publishes this contact");

@@ -37,6 +37,9 @@ struct privacy_officer {
 	const char *address, *phone, *email;    /* "" when not published */
 	const char *source;         /* https:// */
 	const char *checked;        /* YYYY-MM-DD */
+	const char *caveat;         /* "" or why the source is not the body's
+				     * main website or may be dated: shown
+				     * next to the contact as "ohne Gewähr" */
 	struct srcpos pos;
 };
 

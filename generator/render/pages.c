@@ -637,6 +637,7 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 					 NULL, NULL);
 		mset(a, m, "source", po->source);
 		mset(a, m, "checked", date_de(a, po->checked));
+		mset_opt(a, m, "caveat", *po->caveat ? po->caveat : NULL);
 		mv_set(a, pg.data, "privacy_officer", m);
 	}
 	mv_set(a, pg.data, "operator",

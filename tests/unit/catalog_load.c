@@ -405,6 +405,7 @@ int main(void)
 		ok(po && !strcmp(po->email, "datenschutz@alpha.example") &&
 		   !strcmp(po->source, "https://alpha.example/datenschutz") &&
 		   !strcmp(po->checked, "2026-12-03") && !strcmp(po->phone, "01234 99-77") &&
+		   po->caveat && !*po->caveat &&
 		   po->pos.line == 9 && al->n_districts == 2 &&
 		   !strcmp(al->districts[0], "Südfeld") &&
 		   catalog_city(c5, "beta")->privacy_officer == NULL &&
