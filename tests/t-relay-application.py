@@ -72,6 +72,9 @@ try:
                        " WHERE s.token = ?", (token,))
     ok(files and all(f[0] in html for f in files), "the attachments are listed by name", files)
     ok(DE_TIME.search(html) and not ISO.search(html), "times are German (Europe/Berlin), no ISO stamp")
+    if any(x["type"] == "date" for x in form["fields"]):
+        ok("29.02.2024" in html and "2024-02-29" not in html,
+           "a date answer reads as Germans write it (29.02.2024)")
     ok("Eingegangen" in html and "Verlauf" in html, "the timeline starts with 'Eingegangen'")
     ok(h.get("cache-control") == "no-store" and h.get("referrer-policy") == "no-referrer" and
        h.get("x-robots-tag") == "noindex" and "content-security-policy" in h,

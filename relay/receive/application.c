@@ -4,6 +4,7 @@
  * not shown: a retry is not news to the citizen, a final failure is. */
 #include "application.h"
 #include <string.h>
+#include "model/facts.h"
 #include "util/datetime.h"
 
 bool token_shape_ok(const char *tok)
@@ -70,6 +71,19 @@ static void step_of(struct steps *s, struct arena *a, const struct store_event *
 	}
 }
 
+/* A date field's stored value (YYYY-MM-DD) as Germans write it. */
+static const char *answer_text(struct arena *a, const struct city_service *cs,
+			       const struct sub_field *f)
+{
+	if (!cs || !is_date(f->value))
+		return f->value;
+	for (size_t i = 0; i < cs->n_fields; i++)
+		if (!strcmp(cs->fields[i]->name, f->name) && cs->fields[i]->type == FT_DATE)
+			return arena_printf(a, "%.2s.%.2s.%.4s", f->value + 8, f->value + 5,
+					    f->value);
+	return f->value;
+}
+
 static const char *status_of(const struct steps *s)
 {
 	if (s->office_failed)
@@ -80,7 +94,8 @@ static const char *status_of(const struct steps *s)
 }
 
 int application_view(struct store *s, struct arena *a,
-		     const struct submission *sub, struct app_view *v)
+		     const struct city_service *cs, const struct submission *sub,
+		     struct app_view *v)
 {
 	struct store_job *jobs = NULL;
 	struct store_event *ev = NULL;
@@ -94,7 +109,8 @@ int application_view(struct store *s, struct arena *a,
 		step_of(&st, a, &ev[i], job_kind(jobs, nj, ev[i].job_id), sub);
 	struct app_answer *ans = arena_alloc(a, (sub->n_fields + 1) * sizeof *ans);
 	for (size_t i = 0; i < sub->n_fields; i++)
-		ans[i] = (struct app_answer){ sub->fields[i].label, sub->fields[i].value };
+		ans[i] = (struct app_answer){ sub->fields[i].label,
+					      answer_text(a, cs, &sub->fields[i]) };
 	struct app_file *files = arena_alloc(a, (sub->n_files + 1) * sizeof *files);
 	for (size_t i = 0; i < sub->n_files; i++)
 		files[i] = (struct app_file){ sub->files[i].label, sub->files[i].filename };

@@ -12,7 +12,10 @@
 bool token_shape_ok(const char *tok);
 
 /* Fills v from sub (loaded with its files' names) and the store's events
- * and jobs of it; every string in arena a. 0 ok, -1 when the store failed. */
+ * and jobs of it; every string in arena a. cs (may be NULL: a service since
+ * removed) gives the fields' types, so a date answer reads "29.02.2024".
+ * 0 ok, -1 when the store failed. */
 int application_view(struct store *s, struct arena *a,
-		     const struct submission *sub, struct app_view *v);
+		     const struct city_service *cs, const struct submission *sub,
+		     struct app_view *v);
 #endif

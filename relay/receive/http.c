@@ -639,7 +639,7 @@ static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
 	if (!sub)
 		return r;
 	struct app_view v;
-	if (application_view(q->srv->store, &q->a, sub, &v) < 0)
+	if (application_view(q->srv->store, &q->a, q->cs, sub, &v) < 0)
 		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
 				  "Die Seite ist gerade nicht erreichbar.",
 				  "Retry-After", "60");
