@@ -235,10 +235,21 @@ def value_for(f):
 def shown_value(f, v):
     """The value as the office mail and the exports show it: for select and
     radio the option's label (relayd --dump-forms lists option_labels next
-    to options), else the value posted."""
+    to options), for a date DD.MM.YYYY, else the value posted."""
     if f["type"] in ("select", "radio") and v in f.get("options", []):
         return f["option_labels"][f["options"].index(v)]
+    if f["type"] == "date" and len(v) == 10 and v[4] == "-" and v[7] == "-":
+        return "%s.%s.%s" % (v[8:10], v[5:7], v[0:4])
     return v
+
+
+def stored_option(f, v):
+    """What the store keeps as "option" next to the value: the select/radio
+    option's value, or a date as posted (the value then reads 29.02.2024);
+    None for every other type."""
+    if f["type"] in ("select", "radio") or (f["type"] == "date" and v):
+        return v
+    return None
 
 
 def valid_values(form):

@@ -110,8 +110,7 @@ try:
     for d in data:
         city, form, pairs = posted[d["reference"]]
         got = [(x["name"], x["value"], x.get("option")) for x in d["fields"]]
-        want = [(f["name"], L.shown_value(f, v),
-                 v if f["type"] in ("select", "radio") else None)
+        want = [(f["name"], L.shown_value(f, v), L.stored_option(f, v))
                 for f, (k, v) in zip(form["fields"], pairs) if not isinstance(v, bytes)]
         if [g for g in got if g[0] in set(w[0] for w in want)] != want:
             bad.append((d["reference"], got, want))

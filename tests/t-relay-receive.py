@@ -51,8 +51,7 @@ for svc in FIVE:
     fdefs = {x["name"]: x for x in f["fields"]}
     want = {k: v for k, v in vals if not isinstance(v, bytes)}
     want = {k: (v.strip() if "\n" not in v else v) for k, v in want.items()}
-    want = {k: (shown_value(fdefs[k], v),
-                v if fdefs[k]["type"] in ("select", "radio") else None)
+    want = {k: (shown_value(fdefs[k], v), stored_option(fdefs[k], v))
             for k, v in want.items()}
     ok(stored == want, "%s: every field stored with its value (select/radio: "
        "the option's label, and its value as option)" % svc, (stored, want))

@@ -1,5 +1,6 @@
 /* datetime.c - see datetime.h */
 #include "datetime.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,4 +68,21 @@ void de_stamp(const char *rfc3339, char *out, size_t n)
 	if (rfc3339_parse(rfc3339, &t) == 0 && de_date_time(out, n, t) == 0)
 		return;
 	snprintf(out, n, "%.60s", rfc3339);
+}
+
+int de_date(const char *iso, char *out, size_t n)
+{
+	static const char shape[] = "dddd-dd-dd";
+	if (n < 11 || strlen(iso) != 10)
+		return -1;
+	for (size_t i = 0; i < 10; i++)
+		if (shape[i] == 'd' ? !isdigit((unsigned char)iso[i]) : iso[i] != '-')
+			return -1;
+	memcpy(out, iso + 8, 2);
+	out[2] = '.';
+	memcpy(out + 3, iso + 5, 2);
+	out[5] = '.';
+	memcpy(out + 6, iso, 4);
+	out[10] = '\0';
+	return 0;
 }

@@ -18,4 +18,8 @@ int rfc3339_parse(const char *s, time_t *out);
 /* A stored stamp as citizens and clerks read it, into out: the German form
  * of de_date_time, or the stamp itself when it is no RFC 3339 time. */
 void de_stamp(const char *rfc3339, char *out, size_t n);
+/* A calendar date "2024-02-29" as Germans write it, "29.02.2024" (11
+ * bytes with the NUL). 0 ok; -1 when iso has not that shape (out is then
+ * left alone) or out is too small. */
+int de_date(const char *iso, char *out, size_t n);
 #endif

@@ -71,16 +71,18 @@ static void step_of(struct steps *s, struct arena *a, const struct store_event *
 	}
 }
 
-/* A date field's stored value (YYYY-MM-DD) as Germans write it. */
+/* A date field's value as Germans write it. validate.c stores date answers
+ * so ("29.02.2024", the ISO date as option); rows stored before that hold
+ * 2024-02-29, which is turned here. */
 static const char *answer_text(struct arena *a, const struct city_service *cs,
 			       const struct sub_field *f)
 {
-	if (!cs || !is_date(f->value))
+	char de[16];
+	if (!cs || !is_date(f->value) || de_date(f->value, de, sizeof de) < 0)
 		return f->value;
 	for (size_t i = 0; i < cs->n_fields; i++)
 		if (!strcmp(cs->fields[i]->name, f->name) && cs->fields[i]->type == FT_DATE)
-			return arena_printf(a, "%.2s.%.2s.%.4s", f->value + 8, f->value + 5,
-					    f->value);
+			return arena_strdup(a, de);
 	return f->value;
 }
 

@@ -34,8 +34,9 @@
  *               service_title, recipient, office_name, applicant_email,
  *               received_at TEXT, received_unix, fields JSON
  *               [{"name","label","value"[,"option"]}...]: value as the
- *               office reads it (select/radio: the option's label),
- *               option the select/radio option's value)
+ *               office reads it (select/radio: the option's label; a
+ *               date: 29.02.2024), option the select/radio option's
+ *               value or the date as stored, 2024-02-29)
  *   attachments(id, submission_id, seq, field, label, filename, mime, data)
  *   outbox(id, submission_id, kind 'office'|'receipt', attempts,
  *          next_attempt, created_unix, delivered_unix, failed_unix, last_error,

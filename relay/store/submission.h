@@ -5,10 +5,12 @@
 #include <stddef.h>
 
 /* A field as the office reads it. value is what the citizen chose, in
- * words: the text typed, "ja"/"nein" for a checkbox, and for select and
- * radio the option's label ("Von einem Züchter"), as shown on the form.
- * option is that option's value from the catalogue ("zuechter"), kept for
- * exports and programs; "" (or NULL) for every other type. */
+ * words: the text typed, "ja"/"nein" for a checkbox, for select and
+ * radio the option's label ("Von einem Züchter"), as shown on the form,
+ * and a date as Germans write it ("29.02.2024"). option is that option's
+ * value from the catalogue ("zuechter") or the date as posted
+ * ("2024-02-29"), kept for exports and programs; "" (or NULL) for every
+ * other type. */
 struct sub_field {              /* in form order */
 	const char *name, *label, *value;
 	const char *option;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/datetime.h"
 
 struct vctx {
 	struct arena *a;
@@ -416,12 +417,19 @@ void validate_form(struct arena *a, const struct city_service *cs,
 		if (f->type == FT_CHECKBOX && !strcmp(val, "ja"))
 			out->values[out->n_values++] = (struct form_value){ f->name, "ja" };
 		/* select/radio: the office reads the label the citizen saw; the
-		 * option's value goes along for exports */
+		 * option's value goes along for exports. A date likewise: the
+		 * office reads 29.02.2024, exports keep 2024-02-29. */
 		const struct field_option *opt = NULL;
 		if (field_types[f->type].check == VC_OPTION && val[0])
 			opt = find_option(f, val);
+		const char *shown = opt ? opt->label : val, *option = opt ? opt->value : "";
+		char de[16];
+		if (f->type == FT_DATE && de_date(val, de, sizeof de) == 0) {
+			shown = arena_strdup(v.a, de);
+			option = val;
+		}
 		sub->fields[sub->n_fields++] = (struct sub_field){ f->name, f->label,
-			opt ? opt->label : val, opt ? opt->value : "" };
+			shown, option };
 		if (email_field && !strcmp(email_field, f->name))
 			sub->applicant_email = val;
 	}

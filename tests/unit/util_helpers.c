@@ -262,6 +262,13 @@ static void test_random_no_entropy(void)
  * summer time switches (2026: 29 March and 25 October, 01:00 UTC). */
 static void test_datetime(void)
 {
+	char dd[16] = "";
+	ok(de_date("2024-02-29", dd, sizeof dd) == 0 && !strcmp(dd, "29.02.2024"),
+	   "de_date: 2024-02-29 reads 29.02.2024");
+	ok(de_date("29.02.2024", dd, sizeof dd) < 0 && de_date("2024-2-29", dd, sizeof dd) < 0 &&
+	   de_date("2024-02-290", dd, sizeof dd) < 0 && de_date("2024-02-29", dd, 10) < 0,
+	   "de_date: other shapes and a short buffer are refused");
+
 	char s[64];
 	time_t t;
 	ok(rfc3339_parse("2026-12-02T15:59:00Z", &t) == 0 && de_date_time(s, sizeof s, t) == 0 &&
