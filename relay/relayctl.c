@@ -433,6 +433,10 @@ static void print_event(const struct store_event *e)
 		printf("  ");
 		put_safe(stdout, e->detail, "    ");
 	}
+	if (e->actor && *e->actor) {
+		printf("  by ");
+		put_safe(stdout, e->actor, "");
+	}
 	printf("\n");
 }
 
