@@ -111,16 +111,6 @@ extern const struct store_ops store_pg_ops;
  * (store_session_get): idle timeouts are counted to this many seconds. */
 #define STORE_SESSION_TOUCH 60
 
-/* The offices as submissions' and clerks' rows keep them: "city/role"
- * separated by single spaces. store_offices_text writes them into out
- * (size n; -1 when it does not fit or a part is empty or holds a space or
- * '/'); store_offices_parse reads text into an array in arena a (-1 when
- * malformed or more than STORE_MAX_OFFICES). */
-int store_offices_text(const struct store_office *o, size_t n, char *out,
-		       size_t size);
-int store_offices_parse(struct arena *a, const char *text,
-			struct store_office **out, size_t *n);
-
 /* The WHERE clause and its parameters of an inbox query, the same for
  * every backend: parameters are numbered from 1 with mark ('?' for
  * SQLite's ?NNN, '$' for PostgreSQL's $N). params[] gets the values in

@@ -252,6 +252,16 @@ struct store_office {
 };
 #define STORE_MAX_OFFICES 16    /* per clerk */
 
+/* Offices as text: "city/role" separated by single spaces, as the clerks'
+ * rows keep them. store_offices_text writes them into out (size bytes;
+ * -1 when they do not fit or a part is empty or holds a space or '/');
+ * store_offices_parse reads text into an array in arena a (-1 when
+ * malformed or more than STORE_MAX_OFFICES). */
+int store_offices_text(const struct store_office *o, size_t n, char *out,
+		       size_t size);
+int store_offices_parse(struct arena *a, const char *text,
+			struct store_office **out, size_t *n);
+
 /* The clerk statuses, in the order a case moves: "neu" (no clerk has set
  * one), then what store_set_status accepts. NULL-terminated. */
 extern const char *const store_statuses[];
