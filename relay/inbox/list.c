@@ -3,7 +3,12 @@
  * days received (German civil days, both ends included). The filter is a
  * plain GET form, so a filtered page is a link like any other; a filter
  * value that is not one of the offered choices is ignored, a date that is
- * not one is reported at its field (GOV.UK). */
+ * not one is reported at its field (GOV.UK).
+ *
+ * The list counts and pages through the newest INBOX_COUNT_LIMIT matches
+ * only ("von mehr als 10.000"): counting 100,000 rows cost more than the
+ * page itself, and a page deep down costs its offset. Older ones are found
+ * with the filters (a date range), which the indexes serve directly. */
 #include "inbox_int.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +16,9 @@
 #include "inbox/status.h"
 #include "receive/log.h"
 #include "util/datetime.h"
+
+#define INBOX_COUNT_LIMIT 10000
+#define INBOX_MAX_PAGE (INBOX_COUNT_LIMIT / INBOX_PAGE_ROWS)
 
 struct filter {
 	const char *status, *service;       /* validated, or NULL */
@@ -115,8 +123,10 @@ static void read_filter(struct MHD_Connection *c, struct filter *f)
 	const char *pg = inbox_arg(c, "seite");
 	char *end = NULL;
 	f->page = pg ? strtoll(pg, &end, 10) : 1;
-	if (!pg || *end || f->page < 1 || f->page > 1000000)
+	if (!pg || *end || f->page < 1)
 		f->page = 1;
+	if (f->page > INBOX_MAX_PAGE)
+		f->page = INBOX_MAX_PAGE;
 }
 
 /* %XX for everything but unreserved characters (RFC 3986). */
@@ -195,12 +205,15 @@ static int fetch(struct inbox_req *q, const struct store_session *s,
 		.status = f->status, .service = f->service,
 		.from_unix = f->from, .until_unix = f->until,
 		.offset = (f->page - 1) * INBOX_PAGE_ROWS, .limit = INBOX_PAGE_ROWS,
+		.count_limit = INBOX_COUNT_LIMIT,
 	};
 	if (store_inbox_list(q->env->store, &q->a, &qr, rows, n, total) < 0)
 		return -1;
 	if (*n || !*total)
 		return 0;
 	f->page = (*total + INBOX_PAGE_ROWS - 1) / INBOX_PAGE_ROWS;
+	if (f->page > INBOX_MAX_PAGE)
+		f->page = INBOX_MAX_PAGE;
 	qr.offset = (f->page - 1) * INBOX_PAGE_ROWS;
 	return store_inbox_list(q->env->store, &q->a, &qr, rows, n, total);
 }
@@ -208,12 +221,17 @@ static int fetch(struct inbox_req *q, const struct store_session *s,
 static void paging(struct inbox_req *q, const struct filter *f, long long total,
 		   size_t n, struct inbox_list_view *v)
 {
-	long long pages = total ? (total + INBOX_PAGE_ROWS - 1) / INBOX_PAGE_ROWS : 1;
+	bool more = total > INBOX_COUNT_LIMIT;
+	long long pages = more ? INBOX_MAX_PAGE :
+		total ? (total + INBOX_PAGE_ROWS - 1) / INBOX_PAGE_ROWS : 1;
 	long long first = (f->page - 1) * INBOX_PAGE_ROWS + 1;
+	const char *of = more ? arena_printf(&q->a, "mehr als %s",
+					     de_count(q, INBOX_COUNT_LIMIT)) : de_count(q, total);
 	v->summary = total == 0 ? "Keine Anträge." : total == 1 ? "1 Antrag." :
-		arena_printf(&q->a, "Anträge %s bis %s von %s, die neuesten zuerst.",
-			     de_count(q, first), de_count(q, first + (long long)n - 1),
-			     de_count(q, total));
+		arena_printf(&q->a, "Anträge %s bis %s von %s, die neuesten zuerst.%s",
+			     de_count(q, first), de_count(q, first + (long long)n - 1), of,
+			     more ? " Ältere finden Sie mit den Filtern, etwa mit "
+				    "„Eingegangen bis“." : "");
 	v->page_text = arena_printf(&q->a, "Seite %s von %s", de_count(q, f->page),
 				    de_count(q, pages));
 	v->prev_href = f->page > 1 ? page_href(q, f, f->page - 1) : NULL;

@@ -226,7 +226,7 @@ int store_inbox_list(struct store *s, struct arena *a,
 	*n = 0;
 	*total = 0;
 	if (q->n_offices == 0 || q->n_offices > STORE_MAX_OFFICES ||
-	    q->limit == 0 || q->limit > 200 || q->offset < 0 ||
+	    q->limit == 0 || q->limit > 200 || q->offset < 0 || q->count_limit < 0 ||
 	    (q->status && !status_known(q->status)))
 		return refuse(s, "inbox: bad query");
 	return s->ops->inbox_list(s, a, q, rows, n, total);

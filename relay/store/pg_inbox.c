@@ -221,14 +221,20 @@ static int list_on(struct pg_store *s, PGconn *c, struct arena *a,
 	char sql[sizeof w->sql + 512];
 	struct pgp p = { .n = 0 };
 	where_params(w, 0, &p);
-	int k = snprintf(sql, sizeof sql, "SELECT count(*) FROM submissions s WHERE %s",
+	int k = q->count_limit ?
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM submissions s"
+			 " WHERE %s LIMIT $%d) AS x", w->sql, w->n + 1) :
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM submissions s WHERE %s",
 			 w->sql);
+	if (q->count_limit)
+		pgp_int(&p, q->count_limit + 1);
 	PGresult *r = k > 0 && (size_t)k < sizeof sql ?
 		pg_q(s, c, "inbox count", sql, &p, false) : NULL;
 	if (!r)
 		return -1;
 	*total = pg_ll(r, 0, 0);
 	PQclear(r);
+	p.n = w->n;             /* the page's parameters: the filter's, then ... */
 	pgp_int(&p, (long long)q->limit);
 	pgp_int(&p, q->offset);
 	k = snprintf(sql, sizeof sql, "SELECT s.id, s.reference, s.city, s.city_name,"

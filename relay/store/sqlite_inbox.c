@@ -226,10 +226,14 @@ static void bind_where(sqlite3_stmt *q, const struct store_inbox_where *w)
 	}
 }
 
-static long long count_rows(struct sq_store *s, const struct store_inbox_where *w)
+static long long count_rows(struct sq_store *s, const struct store_inbox_where *w,
+			    long long count_limit)
 {
-	char sql[sizeof w->sql + 64];
-	int k = snprintf(sql, sizeof sql, "SELECT count(*) FROM submissions s WHERE %s",
+	char sql[sizeof w->sql + 128];
+	int k = count_limit ?
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT 1 FROM submissions s"
+			 " WHERE %s LIMIT ?%d)", w->sql, w->n + 1) :
+		snprintf(sql, sizeof sql, "SELECT count(*) FROM submissions s WHERE %s",
 			 w->sql);
 	if (k < 0 || (size_t)k >= sizeof sql)
 		return -1;
@@ -237,6 +241,8 @@ static long long count_rows(struct sq_store *s, const struct store_inbox_where *
 	if (!q)
 		return -1;
 	bind_where(q, w);
+	if (count_limit)
+		sqlite3_bind_int64(q, w->n + 1, count_limit + 1);
 	long long total = -1;
 	if (sqlite3_step(q) == SQLITE_ROW)
 		total = sqlite3_column_int64(q, 0);
@@ -300,7 +306,7 @@ int sq_inbox_list(struct store *base, struct arena *a,
 		return -1;
 	}
 	pthread_mutex_lock(&s->mu);
-	*total = count_rows(s, &w);
+	*total = count_rows(s, &w, qr->count_limit);
 	int rc = *total < 0 ? -1 : page_rows(s, a, qr, &w, rows, n);
 	pthread_mutex_unlock(&s->mu);
 	if (rc < 0) {

@@ -335,10 +335,13 @@ struct store_inbox_query {
 	long long from_unix, until_unix;    /* received in [from, until); 0 open */
 	long long offset;           /* rows to skip */
 	size_t limit;               /* 1 to 200 */
+	long long count_limit;      /* count no further than this (0: all) */
 };
 /* The submissions of the offices matching q, newest first (received,
  * then id), rows offset .. offset + limit - 1 into arena a; *total is how
- * many match in all. 0 ok, -1 error. */
+ * many match in all, or count_limit + 1 when more than count_limit do
+ * (counting 100,000 index entries costs more than the page itself). 0 ok,
+ * -1 error. */
 int store_inbox_list(struct store *s, struct arena *a,
 		     const struct store_inbox_query *q, struct store_inbox_row **rows,
 		     size_t *n, long long *total);

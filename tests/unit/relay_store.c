@@ -402,6 +402,10 @@ static void test_inbox(struct store *s, const struct submission *proto)
 	q.offset = 14;
 	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && n == 6 && total == 20,
 	   "the last page has the rest");
+	q.count_limit = 10;
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && n == 6 && total == 11,
+	   "counted no further than count_limit: count_limit + 1 means more");
+	q.count_limit = 0;
 	q.offset = 0;
 	q.limit = 50;
 	ok(store_set_status(s, ids[0], "in_bearbeitung", "anna", 5000) == 0 &&
