@@ -5,7 +5,9 @@
 # by side - SQLite (a file on the project's disk) and PostgreSQL (a server
 # of its own, started from Debian's binaries by tests/pg_lib.py, data on
 # the same disk, fsync and synchronous_commit on, Unix socket) - next to
-# the same load against `relayd --no-store` (the HTTP ceiling).
+# the same load against `relayd --no-store` (the HTTP ceiling); then the
+# clerks' inbox list of an office with 100,000 applications (bench/inbox.py)
+# and the memory given back after a burst.
 #
 # Env: BENCH_CONNS (default 64), BENCH_SECONDS (default 5),
 #      BENCH_FORM (default dorsten/hundeanmeldung of the test fixture, a
@@ -151,6 +153,18 @@ for name, r in (("SQLite", s), ("PostgreSQL", p)):
 ok = float(s["rate"]) >= 2000 and float(s["p99_ms"]) < 50 and int(s["rss_kb"]) < 20 * 1024
 print("target (SQLite: >= 2000/s, p99 < 50 ms, RSS < 20 MB): %s" % ("met" if ok else "NOT met"))
 '
+
+# The clerks' inbox (issue 11, point 5): the first page of the list of an
+# office with 100,000 stored applications, on both stores (bench/inbox.py).
+for store in sqlite postgresql; do
+	if [ "$store" = postgresql ] && [ "$P" = postgresql ]; then
+		echo "inbox list (postgresql): not measured, PostgreSQL did not start"
+		continue
+	fi
+	RELAY_STORE=$store RELAY_PG_DIR=$PG TEST_TMP=$W ROOT=$ROOT RELAYD=$ROOT/bin/relayd \
+		RELAYCTL=$ROOT/bin/relayctl /usr/bin/python3 bench/inbox.py ||
+		echo "inbox list ($store): the measurement failed"
+done
 
 # Memory given back (issue 10): idle, peak and after-burst RSS of the
 # release relayd around 500 slow connections and 200 posts of 1 MB.

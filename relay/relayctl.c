@@ -7,6 +7,8 @@
  *   relayctl --config relay.yml resend REFERENCE
  *   relayctl --config relay.yml purge  --older-than DAYS
  *   relayctl --config relay.yml status
+ *   relayctl --config relay.yml user add|passwd|disable|list ...
+ *                                      (the clerks' inbox: admin/usercmd.h)
  *
  * DATE is YYYY-MM-DD (a day in German civil time; --until includes that
  * day) or an RFC 3339 UTC time "2026-11-25T20:41:07Z".
@@ -21,6 +23,7 @@
  * itself (admin/admin.h). Exports name the attachments (field, file name,
  * type, size); their bytes are in the office mail and in the database. */
 #include "admin/admin.h"
+#include "admin/usercmd.h"
 #include "config/config.h"
 #include "deliver/mailhdr.h"
 #include "store/store.h"
@@ -49,6 +52,8 @@ static void usage(FILE *f)
 	      "  purge  --older-than DAYS  delete submissions whose delivery ended\n"
 	      "                            more than DAYS days ago (pending ones stay)\n"
 	      "  status                    counts of the store and the outbox\n"
+	      "  user add NAME --office CITY/ROLE [--office ...] | passwd NAME |\n"
+	      "       disable NAME | list  the clerks of the inbox (password on stdin)\n"
 	      "DATE: YYYY-MM-DD (German civil time; --until includes the day)\n"
 	      "      or 2026-11-25T20:41:07Z\n"
 	      "exit: 0 ok, 1 not found, 2 usage, 3 config/database/output error\n", f);
@@ -433,6 +438,10 @@ static void print_event(const struct store_event *e)
 		printf("  ");
 		put_safe(stdout, e->detail, "    ");
 	}
+	if (e->actor && *e->actor) {
+		printf("  by ");
+		put_safe(stdout, e->actor, "");
+	}
 	printf("\n");
 }
 
@@ -534,31 +543,9 @@ static int report(int status, const char *reply)
 	return status;
 }
 
-/* We hold the lock: relayd is not running and cannot start until we are
- * done, so this process is the only writer. */
-static int write_directly(const struct relay_config *cfg, int lock_fd,
-			  const char *line)
-{
-	char err[300], reply[600];
-	struct store *st = store_open(cfg->database, err, sizeof err);
-	if (!st) {
-		close(lock_fd);
-		fprintf(stderr, "relayctl: %s\n", err);
-		return EXIT_ERROR;
-	}
-	char dbname[512];
-	store_masked(cfg->database, dbname, sizeof dbname);
-	fprintf(stderr, "relayctl: relayd is not running; changing %s directly\n",
-		dbname);
-	int rc = admin_exec(st, line, (long long)time(NULL), reply, sizeof reply, NULL);
-	store_close(st);
-	close(lock_fd);
-	return report(rc, reply);
-}
-
 static int cmd_write(const struct relay_config *cfg, const struct opts *o)
 {
-	char line[ADMIN_LINE_MAX], reply[600], err[300];
+	char line[ADMIN_LINE_MAX];
 	if (!strcmp(o->cmd, "resend")) {
 		if (!o->arg)
 			return bad_usage("resend needs a REFERENCE%s", "");
@@ -578,29 +565,10 @@ static int cmd_write(const struct relay_config *cfg, const struct opts *o)
 					 "36500, not %s", o->older_than);
 		snprintf(line, sizeof line, "purge %ld", days);
 	}
-	/* Lock free: relayd is not running, write directly. Lock held: ask
-	 * relayd. Held but no answer: relayd is starting or stopping (or
-	 * another relayctl writes): try again for a while. */
-	for (int waited = 0;; waited += 100) {
-		int fd = admin_lock(cfg->lock_file, 0, err, sizeof err);
-		if (fd == -1) {
-			fprintf(stderr, "relayctl: %s\n", err);
-			return EXIT_ERROR;
-		}
-		if (fd >= 0)
-			return write_directly(cfg, fd, line);
-		int rc = admin_call(cfg->admin_socket, line, 120000, reply, sizeof reply);
-		if (rc >= 0)
-			return report(rc, reply);
-		if (waited >= 10000) {
-			fprintf(stderr, "relayctl: %s is held (relayd is running?) but "
-				"relayd does not answer on its admin socket: %s\n",
-				cfg->lock_file, reply);
-			return EXIT_ERROR;
-		}
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	char reply[600];
+	int rc = admin_run(cfg->database, cfg->lock_file, cfg->admin_socket, line,
+			   reply, sizeof reply);
+	return report(rc, reply);
 }
 
 static int cmd_status(struct store *st)
@@ -675,8 +643,23 @@ static int run(struct store *st, const struct opts *o)
 	return cmd_status(st);
 }
 
+/* The first word that is neither an option nor --config's value. */
+static const char *command_word(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--config"))
+			i++;
+		else if (argv[i][0] != '-')
+			return argv[i];
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
+	const char *word = command_word(argc, argv);
+	if (word && !strcmp(word, "user"))
+		return relayctl_user(argc, argv);
 	struct opts o = { 0 };
 	int rc = parse_args(argc, argv, &o);
 	if (rc)

@@ -36,6 +36,30 @@ static void wake_worker(void *ctx)
 	deliver_worker_wake(ctx);
 }
 
+/* The office role of city x service in the catalogue relayd started with
+ * (store_fill_offices): "" when the city names none, NULL when the pair is
+ * gone from the catalogue. */
+static const char *office_of(void *ctx, const char *city, const char *service)
+{
+	const struct city_service *cs = forms_find(ctx, city, service);
+	if (!cs)
+		return NULL;
+	return cs->office ? cs->office->id : "";
+}
+
+/* Rows stored before schema version 4 have no office yet: the clerks'
+ * inbox would never show them. Filled once from the catalogue; a failure
+ * costs only their visibility in the inbox, so relayd runs on. */
+static void fill_offices(struct store *store, struct forms *f)
+{
+	long long filled = 0;
+	if (store_fill_offices(store, office_of, f, &filled) < 0)
+		relay_log("error", "offices_fill_failed", "error=\"%s\"",
+			  store_errmsg(store));
+	else if (filled)
+		relay_log("info", "offices_filled", "rows=%lld", filled);
+}
+
 /* The form that relayd shows again after errors posts back to relayd
  * itself ({public_url}/submit), not to region.yml's relay_url: the two
  * differ on a staging or test relay, and a post must never leave for
@@ -165,6 +189,8 @@ int main(int argc, char **argv)
 	void (*after)(void *) = NULL;
 	void *after_ctx = NULL;
 	struct deliver_worker *worker = NULL;
+	if (store)
+		fill_offices(store, f);
 	if (store) {
 		worker = deliver_worker_start(store, cfg);
 		if (!worker) {

@@ -57,7 +57,7 @@ class Relay:
 
     def __init__(self, name="relay", content=FIXTURE, limits=None, extra="",
                  smtp_url=None, no_store=False, db=None, port=None, receipt=False,
-                 origins=(), smtp_extra=""):
+                 origins=(), smtp_extra="", inbox=None):
         self.dir = os.path.join(TMP, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -95,6 +95,12 @@ class Relay:
             for k, v in lim.items():
                 f.write("  %s: %s\n" % (k, v))
             f.write("receipt: %s\n" % ("true" if receipt else "false"))
+            # the tests talk plain HTTP to 127.0.0.1: no Secure cookies
+            inb = {"cookie_secure": "false"}
+            inb.update(inbox or {})
+            f.write("inbox:\n")
+            for k, v in inb.items():
+                f.write("  %s: %s\n" % (k, v))
             f.write(extra)
         self.proc = None
 

@@ -3,7 +3,8 @@
 # runs first, in Debian's Chromium through playwright-core: axe-core, the
 # skip link, visible focus, accessible names of form controls, reflow at
 # 320 px, the site without JavaScript, from disk (file://), the search, and
-# relayd's error and confirmation pages.
+# relayd's error and confirmation pages and the clerks' inbox (login, list,
+# application).
 # First the harness proves itself: a handmade accessible sample must pass
 # every check and a deliberately broken page must fail each one. Then the
 # real site, built from content/, is audited page by page.
@@ -120,7 +121,9 @@ if [ -x "$RELAYD" ]; then
 	c1=$(cities | head -n 1)
 	if python3 "$B/relay_pages.py" "$SITE" "${c1:-gelsenkirchen}" hundeanmeldung; then
 		relay_pages="relay-fehler.html relay-bestaetigung.html relay-suche.html relay-suche-leer.html relay-suche-portal.html relay-antrag.html"
+		relay_pages="$relay_pages relay-amt-anmelden.html relay-amt-anmelden-fehler.html relay-amt-liste.html relay-amt-antrag.html"
 		extra="$extra --error-form relay-fehler.html --nojs relay-fehler.html"
+		extra="$extra --error-form relay-amt-anmelden-fehler.html --nojs relay-amt-liste.html --nojs relay-amt-antrag.html"
 	fi
 else
 	echo "not ok - $RELAYD is not built: its error and confirmation pages are not audited"

@@ -2,7 +2,8 @@
 # t-html-valid.sh - the Nu HTML Checker (vnu.jar, the W3C validator) on a
 # sample of the site built from content/: all of the umbrella portal, one
 # city portal completely, every service page of a second city, and the
-# error and confirmation pages relayd renders. First
+# error and confirmation pages relayd renders and the clerks' inbox
+# (login, login with errors, list, application). First
 # the checker proves itself on the handmade sample (valid) and the broken
 # page (must be reported).
 set -u
@@ -91,7 +92,10 @@ if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldun
 	echo "$SITE/relay-suche-leer.html" >>"$list"
 	echo "$SITE/relay-antrag.html" >>"$list"
 	echo "$SITE/relay-suche-portal.html" >>"$list"
-	n_relay=6
+	for f in relay-amt-anmelden relay-amt-anmelden-fehler relay-amt-liste relay-amt-antrag; do
+		echo "$SITE/$f.html" >>"$list"
+	done
+	n_relay=10
 else
 	echo "not ok - relayd's error and confirmation pages could not be made:"
 	grep -v '^ok' "$TEST_TMP/relay.out" | sed 's/^/#   /' | head -n 10

@@ -1,10 +1,13 @@
 #!/usr/bin/python3
 """t-relay-migrate - relayd upgrades a database of an older schema version
 on start (issue 14): a version-1 database (tests/fixtures/store/, with one
-submission whose office mail is due) becomes version 3 (2: outbox.claimed_by,
-3: submissions.token_hash), keeps its submission, the old job is claimed and
-mailed through the new column, and the old private link still opens the
-application page (its hash was computed by the migration); and (PostgreSQL) relayd's log masks a password in the
+submission whose office mail is due) becomes version 4 (2: outbox.claimed_by,
+3: submissions.token_hash, 4: the clerks' inbox), keeps its submission, the
+old job is claimed and mailed through the new column, the old private link
+still opens the application page (its hash was computed by the migration),
+relayd fills the old row's office from the catalogue at start (version 4's
+submissions.office) and its status is "neu"; and (PostgreSQL) relayd's log
+masks a password in the
 database string. Runs on the backend RELAY_STORE picks (tests/run runs it on
 both): SQLite's version is PRAGMA user_version, PostgreSQL's the table
 schema_version. Real daemon, tests/smtp_sink.py."""
@@ -40,7 +43,12 @@ relay = L.Relay("migrate", db=db, smtp_url="smtp://127.0.0.1:%d" % sink.port)
 ok(version(relay) == 1, "the fixture is a database of schema version 1 (%s)" % L.STORE)
 relay.start()
 try:
-    ok(version(relay) == 3, "relayd upgraded it to version 3 on start", version(relay))
+    ok(version(relay) == 4, "relayd upgraded it to version 4 on start", version(relay))
+    row = relay.rows("SELECT city, service, office, status FROM submissions")
+    ok(row == [("dorsten", "hundeanmeldung", "steueramt", "neu")],
+       "the old row's office was filled from the catalogue, its status is neu", row)
+    ok("event=offices_filled rows=1" in relay.logtext(), "relayd logs how many rows it filled",
+       relay.logtext()[-400:])
     tok = relay.rows("SELECT token FROM submissions")[0][0]
     st, _, body = relay.request("GET", "/antrag/" + tok)
     ok(st == 200 and "DOR-2026-OLD111" in body.decode("utf-8", "replace"),
@@ -65,7 +73,9 @@ finally:
 
 # a second start finds the current version and changes nothing
 relay.start()
-ok(version(relay) == 3 and relay.stop() == 0, "a current database is opened as it is")
+ok(version(relay) == 4 and relay.stop() == 0 and
+   relay.logtext().count("event=offices_filled") == 1,
+   "a current database is opened as it is (nothing left to fill)")
 
 if L.PG:
     # the test server trusts the socket, so a password is accepted and unused:

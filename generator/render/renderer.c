@@ -18,6 +18,8 @@ const char *const page_tpl_name[T_COUNT] = {
 	[T_LEICHTE_SPRACHE] = "leichte_sprache", [T_NOTFOUND] = "404",
 	[T_CONFIRMATION] = "confirmation", [T_APPLICATION] = "application",
 	[T_ERROR] = "error",
+	[T_INBOX_LOGIN] = "inbox_login", [T_INBOX_LIST] = "inbox_list",
+	[T_INBOX_DETAIL] = "inbox_detail",
 	[T_HEADER] = "header", [T_FOOTER] = "footer",
 };
 

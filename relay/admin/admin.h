@@ -11,16 +11,21 @@
  * relayctl writes directly; if not, it sends the command to relayd.
  * Either way the same function, admin_exec(), does the work.
  *
- * Protocol: one request line "resend <REFERENCE>\n" or "purge <DAYS>\n"
- * (at most ADMIN_LINE_MAX bytes), one reply line "<status> <text>\n",
- * then the connection is closed. status is relayctl's exit status. */
+ * Protocol: one request line "resend <REFERENCE>\n" or "purge <DAYS>\n",
+ * or one of the clerk commands (relayctl user, admin/user.h):
+ * "user-add <NAME> <HASH> <city/role,city/role...>\n",
+ * "user-passwd <NAME> <HASH>\n", "user-disable <NAME>\n" (HASH is the
+ * crypto_pwhash_str relayctl made: the password itself never crosses the
+ * socket); at most ADMIN_LINE_MAX bytes. One reply line
+ * "<status> <text>\n", then the connection is closed. status is relayctl's
+ * exit status. */
 #ifndef RELAY_ADMIN_H
 #define RELAY_ADMIN_H
 #include <stdbool.h>
 #include <stddef.h>
 #include "../store/store.h"
 
-#define ADMIN_LINE_MAX 256
+#define ADMIN_LINE_MAX 4096  /* a clerk with STORE_MAX_OFFICES offices fits */
 
 enum admin_status {
 	ADMIN_OK = 0, ADMIN_NOTFOUND = 1, ADMIN_USAGE = 2, ADMIN_ERROR = 3
@@ -31,6 +36,18 @@ enum admin_status {
  * worker should look now); it may be NULL. */
 enum admin_status admin_exec(struct store *s, const char *line, long long now,
 			     char *reply, size_t n, bool *resent);
+
+/* The clerk commands of admin_exec (user.c): w[0] "user-add", ...; n
+ * words. */
+enum admin_status admin_user(struct store *s, char **w, int n, long long now,
+			     char *reply, size_t size);
+
+/* relayctl's writing commands: when the lock is free (relayd is not
+ * running) line is run here on a store of our own (saying so on stderr),
+ * else sent to relayd, retrying for 10 s while relayd starts or stops
+ * (run.c). The status, with the text in reply. */
+int admin_run(const char *database, const char *lock_file,
+	      const char *admin_socket, const char *line, char *reply, size_t n);
 
 /* Opens (creating) the lock file and takes the exclusive lock, retrying
  * for up to wait_ms. Returns the fd holding the lock; -2 when another

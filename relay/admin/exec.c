@@ -75,23 +75,40 @@ static enum admin_status do_purge(struct store *s, const char *arg, long long no
 	return ADMIN_OK;
 }
 
+/* Splits line into at most max words (spaces, tabs, a trailing newline);
+ * -1 when there are more. The words point into buf. */
+static int split(const char *line, char *buf, size_t size, char **w, int max)
+{
+	snprintf(buf, size, "%s", line);
+	int n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(buf, " \t\r\n", &save); t;
+	     t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == max)
+			return -1;
+		w[n++] = t;
+	}
+	return n;
+}
+
 enum admin_status admin_exec(struct store *s, const char *line, long long now,
 			     char *reply, size_t n, bool *resent)
 {
-	char cmd[16], arg[ADMIN_LINE_MAX];
-	int used = 0;
+	char buf[ADMIN_LINE_MAX], *w[5];
 	if (resent)
 		*resent = false;
-	if (strlen(line) >= ADMIN_LINE_MAX ||
-	    sscanf(line, "%15s %255s%n", cmd, arg, &used) != 2 ||
-	    line[used + strspn(line + used, " \r\n")] != '\0') {
+	int k = strlen(line) >= ADMIN_LINE_MAX ? -1 :
+		split(line, buf, sizeof buf, w, 5);
+	if (k >= 1 && !strncmp(w[0], "user-", 5))
+		return admin_user(s, w, k, now, reply, n);
+	if (k != 2) {
 		snprintf(reply, n, "expected \"resend REFERENCE\" or \"purge DAYS\"");
 		return ADMIN_USAGE;
 	}
-	if (!strcmp(cmd, "resend"))
-		return do_resend(s, arg, now, reply, n, resent);
-	if (!strcmp(cmd, "purge"))
-		return do_purge(s, arg, now, reply, n);
-	snprintf(reply, n, "unknown command %.15s", cmd);
+	if (!strcmp(w[0], "resend"))
+		return do_resend(s, w[1], now, reply, n, resent);
+	if (!strcmp(w[0], "purge"))
+		return do_purge(s, w[1], now, reply, n);
+	snprintf(reply, n, "unknown command %.15s", w[0]);
 	return ADMIN_USAGE;
 }

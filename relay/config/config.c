@@ -96,6 +96,21 @@ const struct config_key config_keys[] = {
 	  .help = "for tests: lifetime in seconds, overrides lifetime_hours when > 0" },
 	{ "receipt", CT_BOOL, .def = false, AT(receipt),
 	  .help = "also mail the applicant a receipt (reference, no field values)" },
+	{ "inbox", CT_SECTION, .help = "the clerks' inbox under /amt/ (accounts: relayctl user)" },
+	{ "inbox.cookie_secure", CT_BOOL, .def = true, AT(inbox.cookie_secure),
+	  .help = "Secure flag on the inbox's cookies; false only with a public_url of http://127.0.0.1 or http://localhost (tests)" },
+	{ "inbox.idle_minutes", CT_INT, .min = 1, .max = 24 * 60, .def = 30,
+	  AT(inbox.idle_minutes), .help = "a session ends after this many minutes without a request" },
+	{ "inbox.lifetime_hours", CT_INT, .min = 1, .max = 7 * 24, .def = 10,
+	  AT(inbox.lifetime_hours), .help = "and this many hours after the login at the latest" },
+	{ "inbox.login_attempts_per_user", CT_INT, .min = 1, .max = 1000, .def = 5,
+	  AT(inbox.attempts_per_user),
+	  .help = "failed logins per user name within login_window_minutes, then 429" },
+	{ "inbox.login_attempts_per_client", CT_INT, .min = 1, .max = 100000, .def = 30,
+	  AT(inbox.attempts_per_client),
+	  .help = "login attempts per client address within login_window_minutes, then 429 (behind a NAT: raise it)" },
+	{ "inbox.login_window_minutes", CT_INT, .min = 1, .max = 24 * 60, .def = 15,
+	  AT(inbox.window_minutes), .help = "the window of both login limits" },
 };
 const size_t config_nkeys = sizeof config_keys / sizeof *config_keys;
 
@@ -357,9 +372,29 @@ static void check_unknown(struct cfgload *p, const struct ynode *map, const char
 }
 
 /* Rules between keys, which the table cannot say. */
+/* Only a test relay on the loopback may send its inbox cookies over plain
+ * HTTP: anywhere else a session cookie without Secure could leak. */
+static bool loopback_http(const char *url)
+{
+	static const char *const ok[] = { "http://127.0.0.1", "http://localhost",
+					  "http://[::1]" };
+	for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+		size_t n = strlen(ok[i]);
+		if (!strncmp(url, ok[i], n) && strchr(":/", url[n] ? url[n] : '/'))
+			return true;
+	}
+	return false;
+}
+
 static void check_together(struct cfgload *p)
 {
 	const struct relay_config *c = p->c;
+	if (!c->inbox.cookie_secure && c->public_url && !loopback_http(c->public_url)) {
+		const struct ynode *r = ymap_get(p->root, "inbox");
+		const struct ynode *n = ymap_get(r, "cookie_secure");
+		lerr(&p->l, n ? n : r ? r : p->root, "'inbox.cookie_secure: false' is only "
+		     "for a test relay whose public_url is http://127.0.0.1 or http://localhost");
+	}
 	if (c->retry.max < c->retry.initial) {
 		const struct ynode *r = ymap_get(p->root, "retry");
 		const struct ynode *n = ymap_get(r, "max");

@@ -40,6 +40,17 @@ struct limits_config {
 					     * 0 = no rate limit */
 };
 
+/* The clerks' inbox under /amt/ (relay/inbox). */
+struct inbox_config {
+	bool cookie_secure;         /* Secure on the cookies; false only for
+				     * tests on http://127.0.0.1 (checked) */
+	long idle_minutes;          /* session ends after this long unused, default 30 */
+	long lifetime_hours;        /* and this long after login at the latest, default 10 */
+	unsigned attempts_per_user; /* login attempts per user name ... */
+	unsigned attempts_per_client;   /* ... and per client ... */
+	long window_minutes;        /* ... in this window, then 429; defaults 5, 30, 15 */
+};
+
 struct relay_config {
 	struct arena arena;         /* owns every string below */
 	const char *file;           /* the config path */
@@ -67,6 +78,7 @@ struct relay_config {
 	struct limits_config limits;
 	struct retry_config retry;
 	bool receipt;               /* mail a receipt to the applicant */
+	struct inbox_config inbox;
 };
 
 /* What a key's value must be. */

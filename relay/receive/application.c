@@ -1,9 +1,12 @@
 /* application.c - see application.h. The timeline shows what the citizen
  * can act on: received, handed to the office, receipt sent, and either of
- * them failing. The relay's own bookkeeping (claims, retries, resends) is
- * not shown: a retry is not news to the citizen, a final failure is. */
+ * them failing, and the statuses the office's clerk set in the inbox (In
+ * Bearbeitung, Abgeschlossen, Abgelehnt: inbox/status.h words them). The
+ * relay's own bookkeeping (claims, retries, resends) is not shown: a retry
+ * is not news to the citizen, a final failure is. */
 #include "application.h"
 #include <string.h>
+#include "inbox/status.h"
 #include "model/facts.h"
 #include "util/datetime.h"
 
@@ -26,6 +29,7 @@ struct steps {
 	struct app_step *v;
 	size_t n, cap;
 	bool office_delivered, office_failed;
+	const char *clerk_status;   /* the latest a clerk set, or NULL */
 };
 
 static void add(struct steps *s, struct arena *a, long long at,
@@ -64,6 +68,10 @@ static void step_of(struct steps *s, struct arena *a, const struct store_event *
 		    "zugestellt werden. Bitte wenden Sie sich mit Ihrer "
 		    "Vorgangsnummer an die Stelle, die unten genannt ist.");
 		s->office_failed = true;
+	} else if (!strcmp(e->kind, "status")) {
+		add(s, a, e->at_unix, status_label(e->detail),
+		    status_citizen_text(e->detail));
+		s->clerk_status = e->detail;
 	} else if (!strcmp(e->kind, "failed") && receipt) {
 		add(s, a, e->at_unix, "Eingangsbestätigung nicht zustellbar",
 		    "Die E-Mail an die angegebene Adresse kam nicht an. Ihr "
@@ -88,6 +96,8 @@ static const char *answer_text(struct arena *a, const struct city_service *cs,
 
 static const char *status_of(const struct steps *s)
 {
+	if (s->clerk_status)        /* the office has it and says where it stands */
+		return status_label(s->clerk_status);
 	if (s->office_failed)
 		return "Übermittlung gestört – bitte wenden Sie sich an die zuständige Stelle";
 	if (s->office_delivered)

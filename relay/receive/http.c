@@ -18,13 +18,14 @@
 #include "../validate/validate.h"
 #include "application.h"
 #include "forms.h"
+#include "inbox/inbox.h"
 #include "log.h"
 
 #define POST_BUFFER 16384
 #define PAGE_MAX ((size_t)4 << 20)
 
 enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_APPLICATION, R_SEARCH, R_HEALTH,
-	     R_METRICS };
+	     R_METRICS, R_INBOX };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -48,6 +49,10 @@ struct req {
 	size_t n_parts, cap_parts;
 	struct commit_req cr;
 	double t0;
+	/* the clerks' inbox under /amt/ (inbox/inbox.h) */
+	struct inbox_env inbox_env;
+	struct inbox_req *inbox;
+	char client[64];
 };
 
 double mono_now(void)
@@ -174,6 +179,8 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 {
 	bool post = !strcmp(method, "POST");
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
+	if (inbox_path(url))
+		return R_INBOX;         /* every method: the inbox answers */
 	if (get && !strcmp(url, "/healthz"))
 		return R_HEALTH;
 	if (get && !strcmp(url, "/metrics"))
@@ -825,11 +832,20 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 			return health(q, c);
 		case R_METRICS:
 			return metrics(q, c);
+		case R_INBOX:
+			client_ip(c, q->client, sizeof q->client);
+			q->inbox_env = (struct inbox_env){ s->inbox, s->cfg, s->store,
+							   q->forms, q->client };
+			return inbox_handle(&q->inbox_env, &q->inbox, c, url, method,
+					    upload, upload_size);
 		case R_NONE:
 			return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
 					  "Diese Seite gibt es nicht.", NULL, NULL);
 		}
 	}
+	if (q->route == R_INBOX)
+		return inbox_handle(&q->inbox_env, &q->inbox, c, url, method, upload,
+				    upload_size);
 	if (q->route != R_SUBMIT || q->phase == P_DONE) {
 		/* a response is queued already: drop what still comes */
 		*upload_size = 0;
@@ -860,6 +876,7 @@ void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			q->service, (int)toe);
 	if (q->pp)
 		MHD_destroy_post_processor(q->pp);
+	inbox_req_free(q->inbox);
 	free_parts(q);
 	forms_release(q->forms);
 	arena_free(&q->a);

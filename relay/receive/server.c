@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
+#include "inbox/inbox.h"
 
 struct conn_entry {
 	struct MHD_Connection *conn;
@@ -195,6 +196,7 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 	s->store = store;
 	s->rl = xmalloc(sizeof *s->rl);
 	ratelimit_init(s->rl, cfg->limits.rate_per_ip_per_minute);
+	s->inbox = inbox_new(cfg);
 	pthread_mutex_init(&s->conns_mu, NULL);
 	struct sockaddr_storage ss;
 	if (listen_addr(cfg, &ss) < 0) {
@@ -271,4 +273,5 @@ void server_stop(struct relay_server *s)
 		close(s->listen_fd);
 	pthread_mutex_destroy(&s->conns_mu);
 	free(s->rl);
+	inbox_free(s->inbox);
 }

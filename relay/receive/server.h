@@ -4,6 +4,9 @@
  *
  *   POST /submit/<city>/<service>   303 | 400 403 404 413 415 422 429 503
  *   GET  /bestaetigung/<token>      confirmation page (no-store, noindex)
+ *   GET  /antrag/<token>            the application's page
+ *   GET  /suche                     search
+ *   *    /amt/...                   the clerks' inbox (inbox/inbox.h)
  *   GET  /healthz                   JSON
  *   GET  /metrics                   Prometheus text */
 #ifndef SERVER_H
@@ -23,12 +26,14 @@ enum reject_reason {
 };
 
 struct conn_entry;
+struct inbox;
 
 struct relay_server {
 	const struct relay_config *cfg;
 	struct store *store;        /* NULL with --no-store */
 	struct committer committer;
 	struct ratelimit *rl;
+	struct inbox *inbox;        /* the clerks' inbox: its login throttles */
 	struct MHD_Daemon *mhd;
 	MHD_socket listen_fd;       /* after quiesce, closed in server_stop */
 	atomic_long active;         /* requests between first call and completion */

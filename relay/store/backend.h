@@ -60,6 +60,36 @@ struct store_ops {
 	int (*counts)(struct store *s, long long now, struct store_counts *c);
 	/* optional: give unused cache memory back (store_release_memory) */
 	void (*release_memory)(struct store *s);
+
+	/* the clerks' inbox (schema version 4); offices already encoded by
+	 * store_offices_text */
+	int (*clerk_add)(struct store *s, const char *username, const char *pwhash,
+			 const char *offices, long long now);
+	/* pwhash NULL: disable */
+	int (*clerk_change)(struct store *s, const char *username,
+			    const char *pwhash);
+	/* username NULL: every clerk, by username; else that one (*n 0 or
+	 * 1); offices parsed with store_offices_parse */
+	int (*clerks)(struct store *s, struct arena *a, const char *username,
+		      struct store_clerk **out, size_t *n);
+	int (*session_new)(struct store *s, const unsigned char *hash,
+			   const char *username, const char *csrf, long long now,
+			   long long expires);
+	int (*session_get)(struct store *s, struct arena *a,
+			   const unsigned char *hash, long long now, long long idle,
+			   long long lifetime, struct store_session *out);
+	int (*session_end)(struct store *s, const unsigned char *hash);
+	int (*inbox_list)(struct store *s, struct arena *a,
+			  const struct store_inbox_query *q,
+			  struct store_inbox_row **rows, size_t *n, long long *total);
+	int (*inbox_load)(struct store *s, struct arena *a, long long id,
+			  const struct store_office *offices, size_t n_offices,
+			  bool with_files, struct submission **sub,
+			  const char **status);
+	int (*set_status)(struct store *s, long long id, const char *status,
+			  const char *actor, long long now);
+	int (*fill_offices)(struct store *s, store_office_fn fn, void *ctx,
+			    long long *filled);
 };
 
 /* The backends this relayd has. */
@@ -69,9 +99,36 @@ extern const struct store_ops store_pg_ops;
 /* The schema version every backend migrates to on store_open, by the same
  * numbers: 1 the four tables, 2 outbox.claimed_by (the instance, "host/pid",
  * that claimed a job last), 3 submissions.token_hash (SHA-256 of the token,
- * unique: the private links are looked up by it, see token.h). SQLite keeps
- * it in PRAGMA user_version, PostgreSQL in the table schema_version. */
-#define STORE_SCHEMA_VERSION 3
+ * unique: the private links are looked up by it, see token.h), 4 the
+ * clerks' inbox: submissions.office and .status with their indexes,
+ * events.actor, the tables clerks and sessions (store.h). SQLite keeps it
+ * in PRAGMA user_version, PostgreSQL in the table schema_version. A
+ * read-only store also opens versions 1 to 3 (relayctl may run before
+ * relayd upgraded): its readers then leave out what is newer (actor ""). */
+#define STORE_SCHEMA_VERSION 4
+
+/* How long a valid session may go without being marked seen again
+ * (store_session_get): idle timeouts are counted to this many seconds. */
+#define STORE_SESSION_TOUCH 60
+
+/* The WHERE clause and its parameters of an inbox query, the same for
+ * every backend: parameters are numbered from 1 with mark ('?' for
+ * SQLite's ?NNN, '$' for PostgreSQL's $N). params[] gets the values in
+ * order; texts are NULL for integers, whose values go into ints[]. Returns
+ * the number of parameters, -1 when sql is too small. */
+#define STORE_INBOX_MAXP (2 * STORE_MAX_OFFICES + 4)
+struct store_inbox_where {
+	char sql[2048];
+	const char *text[STORE_INBOX_MAXP];
+	long long ints[STORE_INBOX_MAXP];
+	int n;
+};
+int store_inbox_where(const struct store_inbox_query *q, char mark,
+		      struct store_inbox_where *w);
+/* The same for "one of these offices" alone (store_inbox_load), numbered
+ * from first. */
+int store_offices_where(const struct store_office *o, size_t n, char mark,
+			int first, struct store_inbox_where *w);
 
 /* This process as outbox.claimed_by names it: "host/pid". */
 void store_instance(char out[64]);

@@ -51,6 +51,24 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	[3] = "ALTER TABLE submissions ADD COLUMN token_hash BYTEA;"
 	"UPDATE submissions SET token_hash = sha256(convert_to(token, 'UTF8'));"
 	"CREATE UNIQUE INDEX submissions_token_hash ON submissions(token_hash);",
+	/* office NULL: a row from before, filled by store_fill_offices;
+	 * status: no clerk status existed before, so "neu" is right */
+	[4] = "ALTER TABLE submissions ADD COLUMN office TEXT;"
+	"ALTER TABLE submissions ADD COLUMN status TEXT NOT NULL DEFAULT 'neu';"
+	"ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX submissions_office ON submissions(city, office, received_unix, id);"
+	"CREATE INDEX submissions_office_status ON submissions(city, office, status,"
+	" received_unix, id);"
+	"CREATE TABLE clerks("
+	" username TEXT PRIMARY KEY, pwhash TEXT NOT NULL, offices TEXT NOT NULL,"
+	" disabled BOOLEAN NOT NULL DEFAULT false, created_unix BIGINT NOT NULL);"
+	"CREATE TABLE sessions("
+	" id_hash BYTEA PRIMARY KEY,"
+	" username TEXT NOT NULL REFERENCES clerks(username),"
+	" csrf TEXT NOT NULL, created_unix BIGINT NOT NULL,"
+	" seen_unix BIGINT NOT NULL, expires_unix BIGINT NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(username);"
+	"CREATE INDEX sessions_expires ON sessions(expires_unix);",
 };
 
 /* ---- parameters, errors, statements ---- */
@@ -296,6 +314,7 @@ static int migrate(struct pg_store *s, PGconn *c)
 		ok = false;
 	}
 	PQclear(r);
+	s->version = STORE_SCHEMA_VERSION;
 	return ok ? 0 : -1;
 }
 
@@ -306,6 +325,7 @@ static int check_readable(struct pg_store *s, PGconn *c)
 	long long v = 0;
 	if (schema_version(s, c, &v) < 0)
 		return -1;
+	s->version = (int)v;
 	if (v >= 1 && v <= STORE_SCHEMA_VERSION)
 		return 0;
 	char m[128];
@@ -394,4 +414,14 @@ const struct store_ops store_pg_ops = {
 	.events = pg_events,
 	.counts = pg_counts,
 	.release_memory = pg_release_memory,
+	.clerk_add = pg_clerk_add,
+	.clerk_change = pg_clerk_change,
+	.clerks = pg_clerks,
+	.session_new = pg_session_new,
+	.session_get = pg_session_get,
+	.session_end = pg_session_end,
+	.inbox_list = pg_inbox_list,
+	.inbox_load = pg_inbox_load,
+	.set_status = pg_set_status,
+	.fill_offices = pg_fill_offices,
 };

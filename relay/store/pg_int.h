@@ -14,13 +14,15 @@
 #include "backend.h"
 
 #define PG_POOL 4               /* connections per struct store */
-#define PG_MAXP 16              /* parameters per statement */
+#define PG_MAXP 40              /* parameters per statement (an inbox
+				 * query: STORE_INBOX_MAXP and two more) */
 
 struct pg_store {
 	struct store base;          /* first: store.c sees only this */
 	char *conninfo;             /* as configured; may hold a password */
 	bool readonly;
 	char instance[64];          /* "host/pid": outbox.claimed_by */
+	int version;                /* the schema's (a reader's may be older) */
 	pthread_mutex_t mu;         /* guards the pool and base.err */
 	pthread_cond_t freed;
 	PGconn *conn[PG_POOL];      /* NULL until first needed */
@@ -93,4 +95,39 @@ int pg_jobs(struct store *base, struct arena *a, long long submission_id,
 int pg_events(struct store *base, struct arena *a, long long submission_id,
 	      struct store_event **events, size_t *n);
 int pg_counts(struct store *base, long long now, struct store_counts *c);
+int pg_clerk_add(struct store *base, const char *username, const char *pwhash,
+		 const char *offices, long long now);
+int pg_clerk_change(struct store *base, const char *username, const char *pwhash);
+int pg_clerks(struct store *base, struct arena *a, const char *username,
+	      struct store_clerk **out, size_t *n);
+int pg_session_new(struct store *base, const unsigned char *hash,
+		   const char *username, const char *csrf, long long now,
+		   long long expires);
+int pg_session_get(struct store *base, struct arena *a, const unsigned char *hash,
+		   long long now, long long idle, long long lifetime,
+		   struct store_session *out);
+int pg_session_end(struct store *base, const unsigned char *hash);
+int pg_inbox_list(struct store *base, struct arena *a,
+		  const struct store_inbox_query *q, struct store_inbox_row **rows,
+		  size_t *n, long long *total);
+int pg_inbox_load(struct store *base, struct arena *a, long long id,
+		  const struct store_office *offices, size_t n_offices,
+		  bool with_files, struct submission **sub, const char **status);
+int pg_set_status(struct store *base, long long id, const char *status,
+		  const char *actor, long long now);
+int pg_fill_offices(struct store *base, store_office_fn fn, void *ctx,
+		    long long *filled);
+
+/* The columns of a submission row (pg_read.c), in the order
+ * pg_sub_from_row reads them; a query may add its own after them. */
+#define PG_SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \
+	" s.service_title, s.recipient, s.office_name, s.applicant_email," \
+	" s.received_at, s.received_unix, s.token"
+#define PG_SUB_NCOLS 12
+/* Builds a submission from row i of PG_SUB_COLS, reading the rest on c. */
+struct submission *pg_sub_from_row(struct pg_store *s, PGconn *c, struct arena *a,
+				   const PGresult *r, int i, bool with_files,
+				   struct store_status *st);
+/* A text column of a text-format result into arena a. */
+const char *pg_col_str(struct arena *a, const PGresult *r, int row, int col);
 #endif

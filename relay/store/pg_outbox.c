@@ -11,6 +11,7 @@
  * store.h. */
 #include "pg_int.h"
 #include <stdio.h>
+#include <time.h>
 
 int pg_claim_due(struct store *base, long long now, long long lease,
 		 struct outbox_job *jobs, size_t max, size_t *n)
@@ -167,6 +168,7 @@ int pg_purge(struct store *base, long long cutoff_unix, long long *purged,
 		return -1;
 	struct pgp p = { .n = 0 };
 	pgp_int(&p, cutoff_unix);
+	pgp_int(&p, (long long)time(NULL));    /* sessions end by the clock */
 	PGresult *r = pg_q(s, c, "purge", "WITH old AS (SELECT s.id FROM"
 		" submissions s WHERE NOT " PENDING_JOB " AND coalesce((SELECT"
 		" max(coalesce(o.delivered_unix, o.failed_unix)) FROM outbox o"
@@ -176,7 +178,8 @@ int pg_purge(struct store *base, long long cutoff_unix, long long *purged,
 		" o AS (DELETE FROM outbox WHERE submission_id IN (SELECT id FROM old)),"
 		" e AS (DELETE FROM events WHERE submission_id IN (SELECT id FROM old)),"
 		" d AS (DELETE FROM submissions WHERE id IN (SELECT id FROM old)"
-		" RETURNING 1)"
+		" RETURNING 1),"
+		" x AS (DELETE FROM sessions WHERE expires_unix <= $2)"
 		" SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM submissions s"
 		" WHERE s.received_unix < $1 AND " PENDING_JOB ")", &p, false);
 	pg_put(s, c);

@@ -5,11 +5,9 @@
 #include <string.h>
 #include "token.h"
 
-#define SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \
-	" s.service_title, s.recipient, s.office_name, s.applicant_email," \
-	" s.received_at, s.received_unix, s.token"
+#define SUB_COLS PG_SUB_COLS
 
-static const char *col_str(struct arena *a, const PGresult *r, int row, int col)
+const char *pg_col_str(struct arena *a, const PGresult *r, int row, int col)
 {
 	return arena_strndup(a, PQgetvalue(r, row, col),
 			     (size_t)PQgetlength(r, row, col));
@@ -40,10 +38,10 @@ static int load_fields(struct pg_store *s, PGconn *c, struct arena *a,
 	sub->fields = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *sub->fields);
 	for (int i = 0; i < n; i++) {
 		struct sub_field *f = &sub->fields[i];
-		f->name = col_str(a, r, i, 0);
-		f->label = col_str(a, r, i, 1);
-		f->value = col_str(a, r, i, 2);
-		f->option = col_str(a, r, i, 3);
+		f->name = pg_col_str(a, r, i, 0);
+		f->label = pg_col_str(a, r, i, 1);
+		f->value = pg_col_str(a, r, i, 2);
+		f->option = pg_col_str(a, r, i, 3);
 	}
 	PQclear(r);
 	return 0;
@@ -64,10 +62,10 @@ static int load_files(struct pg_store *s, PGconn *c, struct arena *a,
 	sub->files = arena_alloc(a, (size_t)(n ? n : 1) * sizeof *sub->files);
 	for (int i = 0; i < n; i++) {
 		struct sub_file *f = &sub->files[i];
-		f->field = col_str(a, r, i, 0);
-		f->label = col_str(a, r, i, 1);
-		f->filename = col_str(a, r, i, 2);
-		f->mime = col_str(a, r, i, 3);
+		f->field = pg_col_str(a, r, i, 0);
+		f->label = pg_col_str(a, r, i, 1);
+		f->filename = pg_col_str(a, r, i, 2);
+		f->mime = pg_col_str(a, r, i, 3);
 		f->len = (size_t)PQgetlength(r, i, 4);
 		unsigned char *d = arena_alloc(a, f->len + 1);
 		if (f->len)
@@ -95,30 +93,30 @@ static int load_status(struct pg_store *s, PGconn *c, struct arena *a,
 		st->delivered_unix = pg_ll(r, 0, 0);
 		st->failed_unix = pg_ll(r, 0, 1);
 		st->attempts = (int)pg_ll(r, 0, 2);
-		st->last_error = col_str(a, r, 0, 3);
+		st->last_error = pg_col_str(a, r, 0, 3);
 	}
 	PQclear(r);
 	return 0;
 }
 
-/* Builds a submission from row i of SUB_COLS, reading the rest on c. */
-static struct submission *from_row(struct pg_store *s, PGconn *c, struct arena *a,
+struct submission *pg_sub_from_row(struct pg_store *s, PGconn *c, struct arena *a,
 				   const PGresult *r, int i, bool with_files,
 				   struct store_status *st)
 {
 	struct submission *sub = arena_alloc(a, sizeof *sub);
 	sub->id = pg_ll(r, i, 0);
-	sub->reference = col_str(a, r, i, 1);
-	sub->city = col_str(a, r, i, 2);
-	sub->service = col_str(a, r, i, 3);
-	sub->city_name = col_str(a, r, i, 4);
-	sub->service_title = col_str(a, r, i, 5);
-	sub->recipient = col_str(a, r, i, 6);
-	sub->office_name = col_str(a, r, i, 7);
-	sub->applicant_email = col_str(a, r, i, 8);
-	sub->received_at = col_str(a, r, i, 9);
+	sub->reference = pg_col_str(a, r, i, 1);
+	sub->city = pg_col_str(a, r, i, 2);
+	sub->service = pg_col_str(a, r, i, 3);
+	sub->city_name = pg_col_str(a, r, i, 4);
+	sub->service_title = pg_col_str(a, r, i, 5);
+	sub->recipient = pg_col_str(a, r, i, 6);
+	sub->office_name = pg_col_str(a, r, i, 7);
+	sub->office = "";
+	sub->applicant_email = pg_col_str(a, r, i, 8);
+	sub->received_at = pg_col_str(a, r, i, 9);
 	long long received = pg_ll(r, i, 10);
-	sub->token = col_str(a, r, i, 11);
+	sub->token = pg_col_str(a, r, i, 11);
 	if (load_fields(s, c, a, sub) < 0 ||
 	    (with_files && load_files(s, c, a, sub) < 0) ||
 	    (st && load_status(s, c, a, sub->id, received, st) < 0))
@@ -153,7 +151,7 @@ struct submission *pg_load(struct store *base, struct arena *a,
 		PGresult *r = pg_q(s, c, "load", sql[by], &p, false);
 		if (r) {
 			if (PQntuples(r) == 1)
-				sub = from_row(s, c, a, r, 0, with_files, status);
+				sub = pg_sub_from_row(s, c, a, r, 0, with_files, status);
 			failed = PQntuples(r) == 1 && !sub;
 		}
 		PQclear(r);
@@ -201,7 +199,7 @@ int pg_each(struct store *base, const char *city, long long from_unix,
 			struct arena a;
 			struct store_status st;
 			arena_init(&a);
-			struct submission *sub = from_row(s, c, &a, r, i, with_files, &st);
+			struct submission *sub = pg_sub_from_row(s, c, &a, r, i, with_files, &st);
 			ret = sub ? fn(ctx, sub, &st) : -1;
 			arena_free(&a);
 			last_t = pg_ll(r, i, 10);
@@ -274,12 +272,12 @@ int pg_jobs(struct store *base, struct arena *a, long long submission_id,
 	struct store_job *j = arena_alloc(a, (size_t)(k ? k : 1) * sizeof *j);
 	for (int i = 0; i < k; i++) {
 		j[i].id = pg_ll(r, i, 0);
-		j[i].kind = col_str(a, r, i, 1);
+		j[i].kind = pg_col_str(a, r, i, 1);
 		j[i].attempts = (int)pg_ll(r, i, 2);
 		j[i].next_attempt = pg_ll(r, i, 3);
 		j[i].delivered_unix = pg_ll(r, i, 4);
 		j[i].failed_unix = pg_ll(r, i, 5);
-		j[i].last_error = col_str(a, r, i, 6);
+		j[i].last_error = pg_col_str(a, r, i, 6);
 	}
 	PQclear(r);
 	*jobs = k ? j : NULL;
@@ -292,18 +290,23 @@ int pg_events(struct store *base, struct arena *a, long long submission_id,
 {
 	*events = NULL;
 	*n = 0;
-	PGresult *r = read_list(pgs(base), "events", "SELECT at_unix, kind,"
-		" coalesce(job_id, 0), detail FROM events WHERE submission_id = $1"
-		" ORDER BY id", submission_id);
+	/* a reader of a database relayd has not upgraded yet: no actors */
+	struct pg_store *s = pgs(base);
+	PGresult *r = read_list(s, "events", s->version >= 4 ?
+		"SELECT at_unix, kind, coalesce(job_id, 0), detail, actor FROM events"
+		" WHERE submission_id = $1 ORDER BY id" :
+		"SELECT at_unix, kind, coalesce(job_id, 0), detail, '' FROM events"
+		" WHERE submission_id = $1 ORDER BY id", submission_id);
 	if (!r)
 		return -1;
 	int k = PQntuples(r);
 	struct store_event *e = arena_alloc(a, (size_t)(k ? k : 1) * sizeof *e);
 	for (int i = 0; i < k; i++) {
 		e[i].at_unix = pg_ll(r, i, 0);
-		e[i].kind = col_str(a, r, i, 1);
+		e[i].kind = pg_col_str(a, r, i, 1);
 		e[i].job_id = pg_ll(r, i, 2);
-		e[i].detail = col_str(a, r, i, 3);
+		e[i].detail = pg_col_str(a, r, i, 3);
+		e[i].actor = pg_col_str(a, r, i, 4);
 	}
 	PQclear(r);
 	*events = k ? e : NULL;

@@ -51,6 +51,24 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	[3] = "ALTER TABLE submissions ADD COLUMN token_hash BLOB;"
 	"UPDATE submissions SET token_hash = relay_token_hash(token);"
 	"CREATE UNIQUE INDEX submissions_token_hash ON submissions(token_hash);",
+	/* office NULL: a row from before, filled by store_fill_offices;
+	 * status: no clerk status existed before, so "neu" is right */
+	[4] = "ALTER TABLE submissions ADD COLUMN office TEXT;"
+	"ALTER TABLE submissions ADD COLUMN status TEXT NOT NULL DEFAULT 'neu';"
+	"ALTER TABLE events ADD COLUMN actor TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX submissions_office ON submissions(city, office, received_unix, id);"
+	"CREATE INDEX submissions_office_status ON submissions(city, office, status,"
+	" received_unix, id);"
+	"CREATE TABLE clerks("
+	" username TEXT PRIMARY KEY, pwhash TEXT NOT NULL, offices TEXT NOT NULL,"
+	" disabled INTEGER NOT NULL DEFAULT 0, created_unix INTEGER NOT NULL);"
+	"CREATE TABLE sessions("
+	" id_hash BLOB PRIMARY KEY,"
+	" username TEXT NOT NULL REFERENCES clerks(username),"
+	" csrf TEXT NOT NULL, created_unix INTEGER NOT NULL,"
+	" seen_unix INTEGER NOT NULL, expires_unix INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(username);"
+	"CREATE INDEX sessions_expires ON sessions(expires_unix);",
 };
 
 static void sql_token_hash(sqlite3_context *cx, int argc, sqlite3_value **argv)
@@ -139,6 +157,7 @@ static int migrate(struct sq_store *s)
 	char set[40];
 	snprintf(set, sizeof set, "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
 	ok = ok && (v == STORE_SCHEMA_VERSION || sq_exec(s, set) == 0);
+	s->version = STORE_SCHEMA_VERSION;
 	return sq_tx_end(s, ok);
 }
 
@@ -216,6 +235,7 @@ static int open_reader(struct sq_store *s, const char *path, char *err,
 				 s->db ? sqlite3_errmsg(s->db) : "cannot open");
 		return -1;
 	}
+	s->version = (int)v;
 	return 0;
 }
 
@@ -292,4 +312,14 @@ const struct store_ops store_sqlite_ops = {
 	.events = sq_events,
 	.counts = sq_counts,
 	.release_memory = sq_release_memory,
+	.clerk_add = sq_clerk_add,
+	.clerk_change = sq_clerk_change,
+	.clerks = sq_clerks,
+	.session_new = sq_session_new,
+	.session_get = sq_session_get,
+	.session_end = sq_session_end,
+	.inbox_list = sq_inbox_list,
+	.inbox_load = sq_inbox_load,
+	.set_status = sq_set_status,
+	.fill_offices = sq_fill_offices,
 };

@@ -11,6 +11,7 @@ struct sq_store {
 	sqlite3 *db;
 	pthread_mutex_t mu;         /* the one writer connection is ours alone */
 	char instance[64];          /* "host/pid": outbox.claimed_by */
+	int version;                /* the schema's (a reader's may be older) */
 	/* the hot inserts, prepared once (SQLITE_PREPARE_PERSISTENT) */
 	sqlite3_stmt *ins_sub, *ins_att, *ins_job, *ins_event;
 };
@@ -66,4 +67,40 @@ int sq_jobs(struct store *base, struct arena *a, long long submission_id,
 int sq_events(struct store *base, struct arena *a, long long submission_id,
 	      struct store_event **events, size_t *n);
 int sq_counts(struct store *base, long long now, struct store_counts *c);
+int sq_clerk_add(struct store *base, const char *username, const char *pwhash,
+		 const char *offices, long long now);
+int sq_clerk_change(struct store *base, const char *username, const char *pwhash);
+int sq_clerks(struct store *base, struct arena *a, const char *username,
+	      struct store_clerk **out, size_t *n);
+int sq_session_new(struct store *base, const unsigned char *hash,
+		   const char *username, const char *csrf, long long now,
+		   long long expires);
+int sq_session_get(struct store *base, struct arena *a, const unsigned char *hash,
+		   long long now, long long idle, long long lifetime,
+		   struct store_session *out);
+int sq_session_end(struct store *base, const unsigned char *hash);
+int sq_inbox_list(struct store *base, struct arena *a,
+		  const struct store_inbox_query *q, struct store_inbox_row **rows,
+		  size_t *n, long long *total);
+int sq_inbox_load(struct store *base, struct arena *a, long long id,
+		  const struct store_office *offices, size_t n_offices,
+		  bool with_files, struct submission **sub, const char **status);
+int sq_set_status(struct store *base, long long id, const char *status,
+		  const char *actor, long long now);
+int sq_fill_offices(struct store *base, store_office_fn fn, void *ctx,
+		    long long *filled);
+
+/* The columns of a submission row (sqlite_read.c), in the order
+ * sq_sub_from_row reads them; a query may add its own after them. */
+#define SQ_SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \
+	" s.service_title, s.recipient, s.office_name, s.applicant_email," \
+	" s.received_at, s.received_unix, s.token"
+#define SQ_SUB_NCOLS 12
+/* Builds a submission from a row of SQ_SUB_COLS, reading its fields (and
+ * files, and status) on the connection; caller holds the mutex. */
+struct submission *sq_sub_from_row(struct sq_store *s, struct arena *a,
+				   sqlite3_stmt *q, bool with_files,
+				   struct store_status *st);
+/* A text column into arena a ("" for NULL). */
+const char *sq_col_str(struct arena *a, sqlite3_stmt *st, int i);
 #endif

@@ -5,11 +5,8 @@
 #include <string.h>
 #include "token.h"
 
-#define SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \
-	" s.service_title, s.recipient, s.office_name, s.applicant_email," \
-	" s.received_at, s.received_unix, s.token"
-
-static const char *col_str(struct arena *a, sqlite3_stmt *st, int i)
+#define SUB_COLS SQ_SUB_COLS
+const char *sq_col_str(struct arena *a, sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return arena_strndup(a, t ? (const char *)t : "",
@@ -54,10 +51,10 @@ static int load_rows(struct sq_store *s, const char *sql, long long id,
 static void field_row(struct rows *r, sqlite3_stmt *q)
 {
 	struct sub_field *f = next_item(r, sizeof *f);
-	f->name = col_str(r->a, q, 0);
-	f->label = col_str(r->a, q, 1);
-	f->value = col_str(r->a, q, 2);
-	f->option = col_str(r->a, q, 3);
+	f->name = sq_col_str(r->a, q, 0);
+	f->label = sq_col_str(r->a, q, 1);
+	f->value = sq_col_str(r->a, q, 2);
+	f->option = sq_col_str(r->a, q, 3);
 }
 
 /* Fields from the JSON column, through SQLite's json_each. */
@@ -78,10 +75,10 @@ static int load_fields(struct sq_store *s, struct arena *a, struct submission *s
 static void file_row(struct rows *r, sqlite3_stmt *q)
 {
 	struct sub_file *f = next_item(r, sizeof *f);
-	f->field = col_str(r->a, q, 0);
-	f->label = col_str(r->a, q, 1);
-	f->filename = col_str(r->a, q, 2);
-	f->mime = col_str(r->a, q, 3);
+	f->field = sq_col_str(r->a, q, 0);
+	f->label = sq_col_str(r->a, q, 1);
+	f->filename = sq_col_str(r->a, q, 2);
+	f->mime = sq_col_str(r->a, q, 3);
 	const void *blob = sqlite3_column_blob(q, 4);
 	f->len = (size_t)sqlite3_column_bytes(q, 4);
 	unsigned char *d = arena_alloc(r->a, f->len + 1);
@@ -119,7 +116,7 @@ static int load_status(struct sq_store *s, struct arena *a, long long id,
 		st->delivered_unix = sqlite3_column_int64(q, 0);
 		st->failed_unix = sqlite3_column_int64(q, 1);
 		st->attempts = sqlite3_column_int(q, 2);
-		st->last_error = col_str(a, q, 3);
+		st->last_error = sq_col_str(a, q, 3);
 	} else if (rc != SQLITE_DONE) {
 		sq_fail(s, "load status");
 	}
@@ -127,24 +124,24 @@ static int load_status(struct sq_store *s, struct arena *a, long long id,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Builds a submission from a row of SUB_COLS; caller holds the mutex. */
-static struct submission *from_row(struct sq_store *s, struct arena *a,
+struct submission *sq_sub_from_row(struct sq_store *s, struct arena *a,
 				   sqlite3_stmt *q, bool with_files,
 				   struct store_status *st)
 {
 	struct submission *sub = arena_alloc(a, sizeof *sub);
 	sub->id = sqlite3_column_int64(q, 0);
-	sub->reference = col_str(a, q, 1);
-	sub->city = col_str(a, q, 2);
-	sub->service = col_str(a, q, 3);
-	sub->city_name = col_str(a, q, 4);
-	sub->service_title = col_str(a, q, 5);
-	sub->recipient = col_str(a, q, 6);
-	sub->office_name = col_str(a, q, 7);
-	sub->applicant_email = col_str(a, q, 8);
-	sub->received_at = col_str(a, q, 9);
+	sub->reference = sq_col_str(a, q, 1);
+	sub->city = sq_col_str(a, q, 2);
+	sub->service = sq_col_str(a, q, 3);
+	sub->city_name = sq_col_str(a, q, 4);
+	sub->service_title = sq_col_str(a, q, 5);
+	sub->recipient = sq_col_str(a, q, 6);
+	sub->office_name = sq_col_str(a, q, 7);
+	sub->office = "";
+	sub->applicant_email = sq_col_str(a, q, 8);
+	sub->received_at = sq_col_str(a, q, 9);
 	long long received = sqlite3_column_int64(q, 10);
-	sub->token = col_str(a, q, 11);
+	sub->token = sq_col_str(a, q, 11);
 	if (load_fields(s, a, sub) < 0 ||
 	    (with_files && load_files(s, a, sub) < 0) ||
 	    (st && load_status(s, a, sub->id, received, st) < 0))
@@ -180,7 +177,7 @@ struct submission *sq_load(struct store *base, struct arena *a,
 		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		sub = from_row(s, a, q, with_files, status);
+		sub = sq_sub_from_row(s, a, q, with_files, status);
 		failed = !sub;
 	} else if (rc != SQLITE_DONE) {
 		sq_fail(s, "load");
@@ -218,7 +215,7 @@ int sq_each(struct store *base, const char *city, long long from_unix,
 		struct arena a;
 		struct store_status st;
 		arena_init(&a);
-		struct submission *sub = from_row(s, &a, q, with_files, &st);
+		struct submission *sub = sq_sub_from_row(s, &a, q, with_files, &st);
 		if (!sub)
 			ret = -1;
 		else
@@ -287,12 +284,12 @@ static void job_row(struct rows *r, sqlite3_stmt *q)
 {
 	struct store_job *j = next_item(r, sizeof *j);
 	j->id = sqlite3_column_int64(q, 0);
-	j->kind = col_str(r->a, q, 1);
+	j->kind = sq_col_str(r->a, q, 1);
 	j->attempts = sqlite3_column_int(q, 2);
 	j->next_attempt = sqlite3_column_int64(q, 3);
 	j->delivered_unix = sqlite3_column_int64(q, 4);
 	j->failed_unix = sqlite3_column_int64(q, 5);
-	j->last_error = col_str(r->a, q, 6);
+	j->last_error = sq_col_str(r->a, q, 6);
 }
 
 int sq_jobs(struct store *base, struct arena *a, long long submission_id,
@@ -312,18 +309,24 @@ static void event_row(struct rows *r, sqlite3_stmt *q)
 {
 	struct store_event *e = next_item(r, sizeof *e);
 	e->at_unix = sqlite3_column_int64(q, 0);
-	e->kind = col_str(r->a, q, 1);
+	e->kind = sq_col_str(r->a, q, 1);
 	e->job_id = sqlite3_column_int64(q, 2);
-	e->detail = col_str(r->a, q, 3);
+	e->detail = sq_col_str(r->a, q, 3);
+	e->actor = sq_col_str(r->a, q, 4);
 }
 
 int sq_events(struct store *base, struct arena *a, long long submission_id,
 	      struct store_event **events, size_t *n)
 {
 	struct rows r = { .a = a };
-	int rc = read_list(sq(base), "SELECT at_unix, kind, coalesce(job_id, 0),"
-		" coalesce(detail, '') FROM events WHERE submission_id = ?"
-		" ORDER BY id", submission_id, "events", event_row, &r);
+	/* a reader of a file relayd has not upgraded yet: no actors */
+	struct sq_store *s = sq(base);
+	int rc = read_list(s, s->version >= 4 ?
+		"SELECT at_unix, kind, coalesce(job_id, 0), coalesce(detail, ''),"
+		" actor FROM events WHERE submission_id = ? ORDER BY id" :
+		"SELECT at_unix, kind, coalesce(job_id, 0), coalesce(detail, ''), ''"
+		" FROM events WHERE submission_id = ? ORDER BY id",
+		submission_id, "events", event_row, &r);
 	*events = r.items;
 	*n = r.n;
 	return rc;

@@ -1,11 +1,26 @@
 /* sqlite_retention.c - the SQLite backend's purge: one transaction that
  * deletes what retention.c says may go. See store_purge in store.h. */
 #include "sqlite_int.h"
+#include <time.h>
 
 /* A submission is finished when none of its jobs is still pending; its
  * delivery ended at the latest delivered/failed time of its jobs. */
 #define PENDING_JOB "EXISTS (SELECT 1 FROM outbox o WHERE o.submission_id = s.id" \
 	" AND o.delivered_unix IS NULL AND o.failed_unix IS NULL)"
+
+/* Sessions end by the clock, whatever the retention cutoff. */
+static int purge_sessions(struct sq_store *s)
+{
+	sqlite3_stmt *q = sq_prep(s, "DELETE FROM sessions WHERE expires_unix <= ?");
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, (long long)time(NULL));
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE)
+		sq_fail(s, "purge sessions");
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
 
 int sq_purge(struct store *base, long long cutoff_unix, long long *purged,
 	     long long *kept)
@@ -45,7 +60,7 @@ int sq_purge(struct store *base, long long cutoff_unix, long long *purged,
 		if (sq_exec(s, del[i]) < 0)
 			goto out;
 	*purged = sqlite3_changes(s->db);
-	ok = sq_exec(s, "DROP TABLE temp.old") == 0;
+	ok = sq_exec(s, "DROP TABLE temp.old") == 0 && purge_sessions(s) == 0;
 out:
 	sqlite3_finalize(q);
 	sqlite3_finalize(k);

@@ -27,7 +27,7 @@
  * are Unix seconds (UTC) unless named *_at text, which is RFC 3339 UTC
  * "2026-11-25T20:41:07Z".
  *
- * Data model (schema version 3 in both backends, migrated on store_open:
+ * Data model (schema version 4 in both backends, migrated on store_open:
  * SQLite's PRAGMA user_version, PostgreSQL's table schema_version):
  *   submissions(id, reference UNIQUE, token UNIQUE, token_hash UNIQUE
  *               (SHA-256 of token, version 3: see token.h), city, service, city_name,
@@ -36,14 +36,28 @@
  *               [{"name","label","value"[,"option"]}...]: value as the
  *               office reads it (select/radio: the option's label; a
  *               date: 29.02.2024), option the select/radio option's
- *               value or the date as stored, 2024-02-29)
+ *               value or the date as stored, 2024-02-29;
+ *               version 4: office (the office role of the catalogue,
+ *               "standesamt"; NULL for rows from before until
+ *               store_fill_offices), status (the latest 'status' event's
+ *               value, "neu" before any: see store_set_status))
  *   attachments(id, submission_id, seq, field, label, filename, mime, data)
  *   outbox(id, submission_id, kind 'office'|'receipt', attempts,
  *          next_attempt, created_unix, delivered_unix, failed_unix, last_error,
  *          claimed_by "host/pid" of the last claim (version 2))
- *   events(id, submission_id, job_id, at_unix, kind, detail)  append-only;
- *          kinds: received, claimed, delivered, retry, failed, resend
- * Status is derived from the timestamps, never stored as a mutable column. */
+ *   events(id, submission_id, job_id, at_unix, kind, detail, actor
+ *          (version 4: the clerk's username, "" for the relay's own))
+ *          append-only; kinds: received, claimed, delivered, retry, failed,
+ *          resend, status (a clerk's; detail the new status)
+ *   clerks(username UNIQUE, pwhash (libsodium crypto_pwhash_str, argon2id),
+ *          offices "city/role city/role ...", disabled, created_unix)  (v4)
+ *   sessions(id_hash (SHA-256 of the session token; the token itself is
+ *          never stored), username, csrf, created_unix, seen_unix,
+ *          expires_unix)  (v4)
+ * The delivery status is derived from the outbox timestamps, never stored
+ * as a mutable column. The clerk status is the 'status' events' record;
+ * submissions.status repeats the latest one, written in the same
+ * transaction as its event, so that the inbox can filter by an index. */
 #ifndef STORE_H
 #define STORE_H
 #include <stdbool.h>
@@ -180,9 +194,12 @@ struct store_job {
 /* One entry of a submission's append-only event log. */
 struct store_event {
 	long long at_unix;
-	const char *kind;           /* received, claimed, delivered, retry, failed, resend */
+	const char *kind;           /* received, claimed, delivered, retry,
+				     * failed, resend, status */
 	long long job_id;           /* 0 when it concerns the whole submission */
-	const char *detail;         /* "" when none */
+	const char *detail;         /* "" when none; for status the new status */
+	const char *actor;          /* the clerk's username; "" for the relay's
+				     * own events (and on a version < 4 store) */
 };
 /* The outbox jobs (oldest first) and the events (in the order they were
  * written) of a submission, as an array in arena a. An unknown id gives
@@ -207,7 +224,10 @@ int store_each(struct store *s, const char *city, long long from_unix,
  * cutoff_unix (the latest delivered/failed time of its jobs), with its
  * attachments, outbox jobs and events. A submission with a job still
  * pending is never deleted, however old: *kept counts those received
- * before the cutoff. *purged = submissions deleted. 0 ok, -1 error. */
+ * before the cutoff. *purged = submissions deleted. In the same
+ * transaction the clerks' sessions that have expired by the clock
+ * (expires_unix <= now; independent of the cutoff) are deleted. 0 ok, -1
+ * error. */
 int store_purge(struct store *s, long long cutoff_unix, long long *purged,
 		long long *kept);
 
@@ -221,4 +241,131 @@ struct store_counts {
 	long long failed;           /* jobs failed */
 };
 int store_counts(struct store *s, long long now, struct store_counts *c);
+
+/* ---- the clerks' inbox (schema version 4) ----
+ * A clerk works for one or more offices, each a city and an office role of
+ * the catalogue, written "city/role" ("dorsten/standesamt"). A submission
+ * belongs to the office role its city x service named when it arrived
+ * (submissions.office). None of these work on a read-only store except
+ * store_clerks, store_clerk_get and the inbox readers. */
+struct store_office {
+	const char *city, *role;
+};
+#define STORE_MAX_OFFICES 16    /* per clerk */
+
+/* Offices as text: "city/role" separated by single spaces, as the clerks'
+ * rows keep them. store_offices_text writes them into out (size bytes;
+ * -1 when they do not fit or a part is empty or holds a space or '/');
+ * store_offices_parse reads text into an array in arena a (-1 when
+ * malformed or more than STORE_MAX_OFFICES). */
+int store_offices_text(const struct store_office *o, size_t n, char *out,
+		       size_t size);
+int store_offices_parse(struct arena *a, const char *text,
+			struct store_office **out, size_t *n);
+
+/* The clerk statuses, in the order a case moves: "neu" (no clerk has set
+ * one), then what store_set_status accepts. NULL-terminated. */
+extern const char *const store_statuses[];
+/* Whether a clerk may set status (every one of store_statuses but "neu"). */
+bool store_status_settable(const char *status);
+
+struct store_clerk {
+	const char *username;
+	const char *pwhash;         /* crypto_pwhash_str's "$argon2id$..." */
+	struct store_office *offices;
+	size_t n_offices;
+	bool disabled;
+	long long created_unix;
+};
+/* A new clerk (enabled). username and offices are the caller's to check
+ * (relayctl checks them against the catalogue); 1 <= n <= STORE_MAX_OFFICES.
+ * 0 ok, 1 the username exists, -1 error. */
+int store_clerk_add(struct store *s, const char *username, const char *pwhash,
+		    const struct store_office *offices, size_t n, long long now);
+/* A new password hash; the clerk's sessions end (a changed password logs
+ * out everywhere). 0 ok, 1 no such clerk, -1 error. */
+int store_clerk_passwd(struct store *s, const char *username, const char *pwhash);
+/* Disables the clerk for good and ends the clerk's sessions. 0 ok, 1 no
+ * such clerk, -1 error. */
+int store_clerk_disable(struct store *s, const char *username);
+/* One clerk into arena a. 0 found, 1 none, -1 error. */
+int store_clerk_get(struct store *s, struct arena *a, const char *username,
+		    struct store_clerk *out);
+/* Every clerk by username (pwhash included: callers never print it). */
+int store_clerks(struct store *s, struct arena *a, struct store_clerk **out,
+		 size_t *n);
+
+/* Sessions. A session is known by the SHA-256 of its token (the cookie's
+ * value); the token is never stored, so a copy of the database logs nobody
+ * in. STORE_SESSION_HASH_LEN bytes. */
+#define STORE_SESSION_HASH_LEN 32
+struct store_session {
+	struct store_clerk clerk;
+	const char *csrf;           /* the session's CSRF token */
+	long long created_unix, seen_unix;
+};
+/* Stores a new session of an enabled clerk, ending at the latest at
+ * expires (the absolute lifetime). 0 ok, 1 no such clerk or disabled, -1
+ * error. */
+int store_session_new(struct store *s, const unsigned char *hash,
+		      const char *username, const char *csrf, long long now,
+		      long long expires);
+/* The session of hash at now, with its clerk, when it is valid: seen less
+ * than idle seconds ago, created less than lifetime seconds ago, its clerk
+ * enabled. A valid session seen a minute or more ago is marked seen now
+ * (so idle is counted to the minute, without a write on every request).
+ * 0 valid, 1 unknown or no longer valid, -1 error. */
+int store_session_get(struct store *s, struct arena *a, const unsigned char *hash,
+		      long long now, long long idle, long long lifetime,
+		      struct store_session *out);
+/* Ends a session (logout, or the one replaced at login). Unknown: 0. */
+int store_session_end(struct store *s, const unsigned char *hash);
+
+/* One line of the inbox list. */
+struct store_inbox_row {
+	long long id;
+	const char *reference, *city, *city_name, *service, *service_title;
+	const char *office, *office_name, *status;
+	long long received_unix;
+};
+struct store_inbox_query {
+	const struct store_office *offices;     /* the clerk's: 1 to STORE_MAX_OFFICES */
+	size_t n_offices;
+	const char *status;         /* one of store_statuses, or NULL: any */
+	const char *service;        /* a service slug, or NULL: any */
+	long long from_unix, until_unix;    /* received in [from, until); 0 open */
+	long long offset;           /* rows to skip */
+	size_t limit;               /* 1 to 200 */
+	long long count_limit;      /* count no further than this (0: all) */
+};
+/* The submissions of the offices matching q, newest first (received,
+ * then id), rows offset .. offset + limit - 1 into arena a; *total is how
+ * many match in all, or count_limit + 1 when more than count_limit do
+ * (counting 100,000 index entries costs more than the page itself). 0 ok,
+ * -1 error. */
+int store_inbox_list(struct store *s, struct arena *a,
+		     const struct store_inbox_query *q, struct store_inbox_row **rows,
+		     size_t *n, long long *total);
+/* Submission id when it belongs to one of the offices, with its clerk
+ * status. An id of another office is "none", exactly like an unknown id.
+ * 0 found, 1 none, -1 error. */
+int store_inbox_load(struct store *s, struct arena *a, long long id,
+		     const struct store_office *offices, size_t n_offices,
+		     bool with_files, struct submission **sub, const char **status);
+/* A clerk's status change: a 'status' event (detail status, actor the
+ * clerk, at now) and submissions.status, in one transaction. status must be
+ * settable (store_status_settable), actor non-empty. 0 ok, 1 no such
+ * submission, -1 error. */
+int store_set_status(struct store *s, long long id, const char *status,
+		     const char *actor, long long now);
+/* The office role of city x service in the current catalogue, "" when it
+ * names none, NULL when the catalogue no longer has the pair. */
+typedef const char *(*store_office_fn)(void *ctx, const char *city,
+				       const char *service);
+/* Fills submissions.office of rows from before schema version 4 (office
+ * NULL), by their city and service through fn, in one transaction; a pair
+ * the catalogue no longer has gets "" (no clerk sees such a row; relayctl
+ * still does). *filled = rows changed. 0 ok, -1 error. */
+int store_fill_offices(struct store *s, store_office_fn fn, void *ctx,
+		       long long *filled);
 #endif

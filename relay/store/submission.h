@@ -33,6 +33,10 @@ struct submission {
 	const char *city_name, *service_title;
 	const char *recipient;      /* office address from the catalogue */
 	const char *office_name;
+	const char *office;         /* the office role of the catalogue
+				     * ("steueramt"), "" when the city names
+				     * none: stored by store_insert, loaded by
+				     * store_inbox_load (elsewhere "") */
 	const char *applicant_email;    /* "" when none */
 	const char *received_at;    /* RFC 3339 UTC, "2026-11-25T20:41:07Z" */
 	struct sub_field *fields;

@@ -320,6 +320,7 @@ static void fill_identity(struct vctx *v, struct submission *sub)
 	sub->service_title = cs->service->title;
 	sub->recipient = cs->recipient ? cs->recipient : "";
 	sub->office_name = cs->office ? cs->office->name : "";
+	sub->office = cs->office ? cs->office->id : "";
 	sub->applicant_email = "";
 }
 

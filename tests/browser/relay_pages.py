@@ -4,14 +4,21 @@ saved for the auditors' checks: the form shown again with errors (an
 incomplete post, status 422) as OUTDIR/relay-fehler.html, the
 confirmation page after a valid post as OUTDIR/relay-bestaetigung.html,
 the application page its link leads to as OUTDIR/relay-antrag.html,
-and the server-side search with results (relay-suche.html), without
+the server-side search with results (relay-suche.html), without
 (relay-suche-leer.html) and the umbrella's finder naming portals
-(relay-suche-portal.html).
+(relay-suche-portal.html), and the clerks' inbox (a clerk made with
+relayctl for the application's office): its login page
+(relay-amt-anmelden.html), the login after a wrong password
+(relay-amt-anmelden-fehler.html, the error pattern), the list
+(relay-amt-liste.html) and the application (relay-amt-antrag.html).
 Runs the real daemon (RELAYD) on the real content/ through
 tests/relay_lib.py. Prints ok/not ok lines; exit 1 when a page is missing.
 The pages link absolutely to region.yml's base_url; axe.mjs --base-url
 serves those links from the built site."""
+import http.client
 import os
+import re
+import subprocess
 import sys
 import urllib.parse
 
@@ -21,6 +28,62 @@ sys.path.insert(0, os.path.join(ROOT, "tests"))
 import relay_lib as L  # noqa: E402
 import tap  # noqa: E402
 from relay_lib import ok  # noqa: E402
+
+
+RELAYCTL = os.environ.get("RELAYCTL", os.path.join(ROOT, "bin/asan/relayctl"))
+
+
+def fetch(relay, method, path, body=None, cookies=""):
+    """status, the Set-Cookie values, the body as text."""
+    h = {"Cookie": cookies} if cookies else {}
+    if body is not None:
+        h["Content-Type"] = "application/x-www-form-urlencoded"
+        body = urllib.parse.urlencode(body)
+    c = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=60)
+    try:
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        data = r.read().decode("utf-8", "replace")
+        return r.status, [v.split(";")[0] for v in r.msg.get_all("Set-Cookie") or []], data
+    finally:
+        c.close()
+
+
+def save(out, name, page):
+    with open(os.path.join(out, name), "w") as f:
+        f.write(page)
+
+
+def inbox_pages(relay, out, reference):
+    """The clerk's pages, for the application of reference."""
+    city, office = relay.rows("SELECT city, office FROM submissions WHERE reference = ?",
+                              (reference,))[0]
+    p = subprocess.run([RELAYCTL, "--config", relay.cfg, "user", "add", "pruefer", "--office",
+                        "%s/%s" % (city, office)], input="Pruefer-geheim-2026\n",
+                       capture_output=True, text=True, timeout=120)
+    if not ok(p.returncode == 0, "relayctl adds a clerk of %s/%s" % (city, office), p.stderr):
+        return
+    st, cookies, page = fetch(relay, "GET", "/amt/anmelden")
+    if ok(st == 200 and "<html" in page, "relayd serves the inbox login page", st):
+        save(out, "relay-amt-anmelden.html", page)
+    login = cookies[0] if cookies else ""
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    form = {"csrf": csrf.group(1) if csrf else "", "benutzername": "pruefer"}
+    st, _, page = fetch(relay, "POST", "/amt/anmelden", dict(form, passwort="falsch-falsch"), login)
+    if ok(st == 422 and "<html" in page, "a wrong password gets the login page with errors", st):
+        save(out, "relay-amt-anmelden-fehler.html", page)
+    st, cookies, _ = fetch(relay, "POST", "/amt/anmelden", dict(form, passwort="Pruefer-geheim-2026"),
+                           login)
+    session = next((c for c in cookies if c.startswith("amt_sitzung=")), "")
+    if not ok(st == 303 and session, "the clerk logs in", st):
+        return
+    st, _, page = fetch(relay, "GET", "/amt/", cookies=session)
+    if ok(st == 200 and reference in page, "relayd serves the inbox list", st):
+        save(out, "relay-amt-liste.html", page)
+    m = re.search(r'href="http://127.0.0.1:\d+(/amt/antrag/\d+)">%s<' % reference, page)
+    st, _, page = fetch(relay, "GET", m.group(1) if m else "/amt/antrag/0", cookies=session)
+    if ok(st == 200 and "Verlauf" in page, "relayd serves the inbox's application page", st):
+        save(out, "relay-amt-antrag.html", page)
 
 
 def main():
@@ -77,6 +140,9 @@ def main():
               "relayd serves the application page", st):
             with open(os.path.join(out, "relay-antrag.html"), "w") as f:
                 f.write(page)
+        reference = relay.rows("SELECT reference FROM submissions WHERE token = ?",
+                               (app.rsplit("/", 1)[1],))[0][0]
+        inbox_pages(relay, out, reference)
 
         # The umbrella's finder names portals by postcode and Ortsteil.
         for portal, q, name in ((city, "Hund anmelden", "relay-suche.html"),

@@ -82,6 +82,41 @@ int main(void)
 	ok(run(s, "purge 30", reply, sizeof reply, NULL) == ADMIN_OK &&
 	   !strncmp(reply, "purged 0 submissions whose delivery ended before ", 49) &&
 	   strstr(reply, "kept back 0 older ones"), "purge reports removed and kept-back counts");
+
+	/* the clerk commands (relayctl user): the hash arrives, never a password */
+	static const char *const bad_user[] = {
+		"user-add anna", "user-add anna $argon2id$x", "user-add Anna $argon2id$x a/b",
+		"user-add anna plaintext a/b", "user-add anna $argon2id$x dorsten",
+		"user-add anna $argon2id$x a/b extra", "user-passwd anna",
+		"user-disable", "user-drop anna", "user-add -x $argon2id$x a/b",
+	};
+	all = 1;
+	for (size_t i = 0; i < sizeof bad_user / sizeof *bad_user; i++)
+		if (run(s, bad_user[i], reply, sizeof reply, NULL) != ADMIN_USAGE) {
+			printf("# %s -> %s\n", bad_user[i], reply);
+			all = 0;
+		}
+	ok(all, "malformed clerk commands are usage errors");
+	ok(run(s, "user-add anna $argon2id$h1 dorsten/steueramt,bottrop/steueramt",
+	       reply, sizeof reply, NULL) == ADMIN_OK && strstr(reply, "added clerk anna"),
+	   "user-add");
+	ok(run(s, "user-add anna $argon2id$h2 dorsten/steueramt", reply, sizeof reply,
+	       NULL) == ADMIN_NOTFOUND && strstr(reply, "exists"), "user-add of a taken name: 1");
+	struct arena a;
+	struct store_clerk c;
+	arena_init(&a);
+	ok(store_clerk_get(s, &a, "anna", &c) == 0 && c.n_offices == 2 &&
+	   !strcmp(c.offices[1].city, "bottrop") && !strcmp(c.pwhash, "$argon2id$h1"),
+	   "the clerk is stored with the hash and both offices");
+	ok(run(s, "user-passwd anna $argon2id$h3", reply, sizeof reply, NULL) == ADMIN_OK &&
+	   run(s, "user-passwd nobody $argon2id$h3", reply, sizeof reply, NULL) ==
+	   ADMIN_NOTFOUND, "user-passwd; of an unknown clerk: 1");
+	ok(run(s, "user-disable anna", reply, sizeof reply, NULL) == ADMIN_OK &&
+	   store_clerk_get(s, &a, "anna", &c) == 0 && c.disabled &&
+	   !strcmp(c.pwhash, "$argon2id$h3") &&
+	   run(s, "user-disable nobody", reply, sizeof reply, NULL) == ADMIN_NOTFOUND,
+	   "user-disable; of an unknown clerk: 1");
+	arena_free(&a);
 	store_close(s);
 
 	int fd = admin_lock(lock, 0, err, sizeof err);

@@ -4,7 +4,9 @@
  * it a fresh one): the backend choice, the masked database string, the
  * group-commit insert (references, tokens, rows), the outbox life cycle
  * with its events, loading, listing, the jobs and events readers, counting
- * and purging; and relay/validate's syntax rules. The SQLite file itself
+ * and purging; the clerks' inbox (clerks, sessions, the office-bound list
+ * and detail, status changes with their events); and relay/validate's
+ * syntax rules. The SQLite file itself
  * (WAL, user_version, tables) is tested by relay_store_sqlite. */
 #include "store/store.h"
 #include "store/token.h"
@@ -267,6 +269,197 @@ static void test_history(struct store *w, const char *db, long long id,
 	store_close(s);
 }
 
+/* Clerks: add, a second add refused, list, get, new password, disable. */
+static void test_clerks(struct store *s, long long now)
+{
+	struct store_office dor = { "dorsten", "steueramt" };
+	struct store_office two[2] = { { "bottrop", "steueramt" },
+				       { "bottrop", "standesamt" } };
+	struct arena a;
+	arena_init(&a);
+	ok(store_clerk_add(s, "anna", "$argon2id$1", &dor, 1, now) == 0 &&
+	   store_clerk_add(s, "bert", "$argon2id$2", two, 2, now) == 0,
+	   "clerks added with their offices");
+	ok(store_clerk_add(s, "anna", "$argon2id$x", &dor, 1, now) == 1,
+	   "a second clerk of the same name: 1");
+	ok(store_clerk_add(s, "carl", "$argon2id$3", &dor, 0, now) == -1 &&
+	   store_clerk_add(s, "bad name", "$argon2id$3", &dor, 1, now) == -1,
+	   "no office or a name with a space: refused");
+	struct store_clerk *v = NULL, c;
+	size_t n = 0;
+	ok(store_clerks(s, &a, &v, &n) == 0 && n == 2 && !strcmp(v[0].username, "anna") &&
+	   !strcmp(v[1].username, "bert") && v[1].n_offices == 2 &&
+	   !strcmp(v[1].offices[1].city, "bottrop") &&
+	   !strcmp(v[1].offices[1].role, "standesamt") && !v[0].disabled &&
+	   v[0].created_unix == now, "store_clerks: by name, offices parsed");
+	ok(store_clerk_get(s, &a, "anna", &c) == 0 && !strcmp(c.pwhash, "$argon2id$1") &&
+	   store_clerk_get(s, &a, "nobody", &c) == 1, "store_clerk_get: one, or none");
+	ok(store_clerk_passwd(s, "anna", "$argon2id$new") == 0 &&
+	   store_clerk_get(s, &a, "anna", &c) == 0 && !strcmp(c.pwhash, "$argon2id$new") &&
+	   store_clerk_passwd(s, "nobody", "$argon2id$new") == 1,
+	   "store_clerk_passwd: a new hash; unknown clerk 1");
+	arena_free(&a);
+}
+
+/* Sessions: valid, idle, too old, ended, ended by a new password, by
+ * disabling; expired ones purged. */
+static void test_sessions(struct store *s, long long now)
+{
+	unsigned char h1[STORE_SESSION_HASH_LEN], h2[STORE_SESSION_HASH_LEN],
+		      h3[STORE_SESSION_HASH_LEN], h4[STORE_SESSION_HASH_LEN];
+	token_hash("session-one", h1);
+	token_hash("session-two", h2);
+	token_hash("session-three", h3);
+	token_hash("session-four", h4);
+	struct arena a;
+	struct store_session ss;
+	arena_init(&a);
+	ok(store_session_new(s, h1, "anna", "csrf-1", now, now + 3600) == 0 &&
+	   store_session_new(s, h2, "nobody", "csrf-2", now, now + 3600) == 1,
+	   "a session for a clerk; none for an unknown name");
+	ok(store_session_get(s, &a, h1, now + 10, 1800, 3600, &ss) == 0 &&
+	   !strcmp(ss.clerk.username, "anna") && !strcmp(ss.csrf, "csrf-1") &&
+	   ss.clerk.n_offices == 1 && !strcmp(ss.clerk.offices[0].city, "dorsten"),
+	   "store_session_get: the clerk, offices and CSRF token");
+	ok(store_session_get(s, &a, h2, now, 1800, 3600, &ss) == 1,
+	   "an unknown session: 1");
+	ok(store_session_get(s, &a, h1, now + 1800, 1800, 3600, &ss) == 1,
+	   "idle for the whole idle timeout: no longer valid");
+	ok(store_session_get(s, &a, h1, now + 1700, 1800, 3600, &ss) == 0 &&
+	   store_session_get(s, &a, h1, now + 3000, 1800, 3600, &ss) == 0 &&
+	   ss.seen_unix == now + 1700, "each use a minute or more later counts as seen");
+	ok(store_session_get(s, &a, h1, now + 3600, 1800, 3600, &ss) == 1,
+	   "at its absolute lifetime: no longer valid, however active");
+	ok(store_session_end(s, h1) == 0 &&
+	   store_session_get(s, &a, h1, now + 10, 1800, 3600, &ss) == 1 &&
+	   store_session_end(s, h1) == 0, "ended (logout); ending again is fine");
+	ok(store_session_new(s, h2, "anna", "c2", now, now + 3600) == 0 &&
+	   store_clerk_passwd(s, "anna", "$argon2id$newer") == 0 &&
+	   store_session_get(s, &a, h2, now + 10, 1800, 3600, &ss) == 1,
+	   "a new password ends the clerk's sessions");
+	ok(store_session_new(s, h3, "bert", "c3", now, now + 3600) == 0 &&
+	   store_clerk_disable(s, "bert") == 0 &&
+	   store_session_get(s, &a, h3, now + 10, 1800, 3600, &ss) == 1 &&
+	   store_session_new(s, h3, "bert", "c3", now, now + 3600) == 1 &&
+	   store_clerk_disable(s, "nobody") == 1,
+	   "disabling ends the sessions and allows no new one");
+	struct store_clerk c;
+	ok(store_clerk_get(s, &a, "bert", &c) == 0 && c.disabled, "the clerk is disabled");
+	/* expired long ago by the clock: purge deletes it, a fresh one stays */
+	long long purged, kept;
+	ok(store_session_new(s, h4, "anna", "c4", 1000, 2000) == 0 &&
+	   store_session_get(s, &a, h4, 1500, 1800, 3600, &ss) == 0 &&
+	   store_session_new(s, h1, "anna", "c1", now, now + 3600) == 0 &&
+	   store_purge(s, 0, &purged, &kept) == 0 &&
+	   store_session_get(s, &a, h4, 1500, 1800, 3600, &ss) == 1 &&
+	   store_session_get(s, &a, h1, now + 5, 1800, 3600, &ss) == 0,
+	   "purge deletes the sessions that have expired, not the others");
+	store_session_end(s, h1);
+	arena_free(&a);
+}
+
+/* The inbox: only the clerk's offices, newest first, paged, filtered;
+ * status changes with their events; another office's id is not there. */
+static void test_inbox(struct store *s, const struct submission *proto)
+{
+	enum { NI = 30 };
+	struct submission mine = *proto, other = *proto;
+	mine.city = "dorsten";
+	mine.office = "steueramt";
+	other.city = "bottrop";
+	other.office = "steueramt";
+	static struct store_item it[NI];
+	long long ids[NI];
+	for (int i = 0; i < NI; i++) {
+		it[i] = (struct store_item){ .sub = i % 3 == 2 ? &other : &mine,
+					     .ref_prefix = "INB" };
+		/* one commit each: received_unix differs where the clock does */
+		if (store_insert(s, &it[i], 1) != 0 || it[i].rc != 0) {
+			ok(0, "insert inbox rows");
+			return;
+		}
+		ids[i] = it[i].id;
+	}
+	struct store_office dor = { "dorsten", "steueramt" };
+	struct store_inbox_query q = { .offices = &dor, .n_offices = 1, .limit = 7 };
+	struct store_inbox_row *rows;
+	size_t n;
+	long long total;
+	struct arena a;
+	arena_init(&a);
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && n == 7 && total == 20,
+	   "the list holds only the clerk's office (20 of 30), one page of 7");
+	int newest_first = n == 7 && rows[0].id == ids[NI - 2];
+	for (size_t i = 1; i < n; i++)
+		newest_first &= rows[i - 1].received_unix > rows[i].received_unix ||
+			(rows[i - 1].received_unix == rows[i].received_unix &&
+			 rows[i - 1].id > rows[i].id);
+	long long newest = n ? rows[0].received_unix : 0;
+	ok(newest_first && !strcmp(rows[0].status, "neu") &&
+	   !strcmp(rows[0].office, "steueramt") && !strcmp(rows[0].city, "dorsten") &&
+	   !strcmp(rows[0].reference, it[NI - 2].reference),
+	   "newest first, status neu, office and reference");
+	q.offset = 14;
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && n == 6 && total == 20,
+	   "the last page has the rest");
+	q.count_limit = 10;
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && n == 6 && total == 11,
+	   "counted no further than count_limit: count_limit + 1 means more");
+	q.count_limit = 0;
+	q.offset = 0;
+	q.limit = 50;
+	ok(store_set_status(s, ids[0], "in_bearbeitung", "anna", 5000) == 0 &&
+	   store_set_status(s, ids[3], "abgelehnt", "anna", 5001) == 0 &&
+	   store_set_status(s, ids[0], "abgeschlossen", "anna", 5002) == 0,
+	   "status changes");
+	ok(store_set_status(s, 999999, "abgelehnt", "anna", 5003) == 1 &&
+	   store_set_status(s, ids[1], "neu", "anna", 5003) == -1 &&
+	   store_set_status(s, ids[1], "geloescht", "anna", 5003) == -1 &&
+	   store_set_status(s, ids[1], "abgelehnt", "", 5003) == -1,
+	   "unknown id 1; 'neu', an unknown status or no actor refused");
+	q.status = "abgeschlossen";
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && n == 1 &&
+	   total == 1 && rows[0].id == ids[0], "filter by status: the latest one counts");
+	q.status = "neu";
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && total == 18,
+	   "filter by status neu");
+	q.status = NULL;
+	q.service = "geburtsurkunde";
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && total == 0,
+	   "filter by service");
+	q.service = NULL;
+	q.from_unix = newest + 1;
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && total == 0,
+	   "filter by date: none after the newest");
+	q.from_unix = 0;
+	q.until_unix = 1;
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && total == 0,
+	   "filter by date: none before 1970");
+	q.until_unix = 0;
+	struct store_office both[2] = { { "bottrop", "steueramt" }, dor };
+	q.offices = both;
+	q.n_offices = 2;
+	ok(store_inbox_list(s, &a, &q, &rows, &n, &total) == 0 && total == 30,
+	   "two offices: both lists");
+	struct submission *sub = NULL;
+	const char *status = NULL;
+	ok(store_inbox_load(s, &a, ids[0], &dor, 1, true, &sub, &status) == 0 &&
+	   sub && sub->id == ids[0] && !strcmp(status, "abgeschlossen") &&
+	   !strcmp(sub->office, "steueramt") && sub->n_files == 1,
+	   "store_inbox_load: the clerk's own, with status, office and files");
+	ok(store_inbox_load(s, &a, ids[2], &dor, 1, false, &sub, &status) == 1 &&
+	   store_inbox_load(s, &a, 999999, &dor, 1, false, &sub, &status) == 1,
+	   "another office's id is not found, like an unknown one");
+	struct store_event *e;
+	ok(store_events(s, &a, ids[0], &e, &n) == 0 && n == 3 &&
+	   !strcmp(e[0].kind, "received") && !strcmp(e[0].actor, "") &&
+	   !strcmp(e[1].kind, "status") && !strcmp(e[1].detail, "in_bearbeitung") &&
+	   !strcmp(e[1].actor, "anna") && e[1].at_unix == 5000 &&
+	   !strcmp(e[2].detail, "abgeschlossen"),
+	   "each status change is an event with its actor and time");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/relay_storeXXXXXX", dbfile[256], err[256];
@@ -463,8 +656,12 @@ int main(void)
 
 	s = store_open(db, err, sizeof err);
 	ok(s != NULL, "reopen an existing database");
-	if (s)
+	if (s) {
 		test_bad_item(s, &sub);
+		test_clerks(s, now);
+		test_sessions(s, now);
+		test_inbox(s, &sub);
+	}
 	store_close(s);
 	/* a file of its own: the one above may hold the bad-item test's rows */
 	char choice[260];

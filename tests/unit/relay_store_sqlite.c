@@ -1,5 +1,5 @@
 /* relay_store_sqlite - the SQLite backend's file, which relay_store (through
- * store.h only) cannot see: WAL mode and schema version 2 after
+ * store.h only) cannot see: WAL mode and the current schema version after
  * store_open, a database of a newer relayd refused, and after a purge no
  * row left in any of the four tables (no orphaned attachments or events). */
 #include "store/store.h"
@@ -79,8 +79,8 @@ int main(void)
 		return 1;
 	}
 	ok(access(db, F_OK) == 0, "the file is PATH, without the scheme");
-	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 3,
-	   "schema migrated to user_version 3");
+	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 4,
+	   "schema migrated to user_version 4");
 	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
 	test_purge_leaves_nothing(s, db);

@@ -7,6 +7,7 @@
  * root (tests/run starts us there). */
 #include "load/catalog_load.h"
 #include "render/render_form.h"
+#include "render/render_inbox.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +189,65 @@ int main(void)
 		v.n_files = 0;
 		rc = render_application_page(r, &cs, &v, &out, &d);
 		ok(rc == 0 && !has(&out, "Mitgesendete Dateien"), "no file list without files");
+	}
+
+	/* The clerks' inbox: login with errors (GOV.UK), list, detail. */
+	{
+		struct inbox_login_view lv = { .action = "https://relay.test/amt/anmelden",
+			.csrf = "tok\"en", .username = "<anna>",
+			.user_error = "Benutzername oder Passwort ist falsch" };
+		rc = render_inbox_login(r, &lv, &out, &d);
+		ok(rc == 0 && has(&out, "<title>Fehler: Anmelden – Posteingang der Behörden</title>") &&
+		   has(&out, "<li><a href=\"#benutzername\">Benutzername oder Passwort ist falsch</a></li>") &&
+		   has(&out, "aria-invalid=\"true\" aria-describedby=\"benutzername-fehler\"") &&
+		   has(&out, "value=\"&lt;anna&gt;\"") && has(&out, "value=\"tok&quot;en\"") &&
+		   has(&out, "<meta name=\"robots\" content=\"noindex\">") &&
+		   has(&out, "autocomplete=\"current-password\""),
+		   "inbox login: error summary, the field in error, input escaped, noindex");
+		lv.user_error = NULL;
+		rc = render_inbox_login(r, &lv, &out, &d);
+		ok(rc == 0 && !has(&out, "Es gibt ein Problem") &&
+		   has(&out, "<title>Anmelden – Posteingang der Behörden</title>"),
+		   "inbox login without errors");
+		struct inbox_option sto[] = { { "neu", "Neu", false }, { "abgelehnt", "Abgelehnt", true } };
+		struct inbox_row_view rows[] = { { "https://relay.test/amt/antrag/7", "ALP-2026-AAAAAA",
+			"2. Dezember 2026, 16:46 Uhr", "Hund <anmelden>", "Steueramt Alpha", "Neu" } };
+		struct inbox_list_view li = {
+			.user = { "anna", "Steueramt Alpha", "c1", "https://relay.test/amt/abmelden" },
+			.action = "https://relay.test/amt/", .statuses = sto, .n_statuses = 2,
+			.from = "2026-12-01", .until = "", .until_error = "Geben Sie ein Datum ein",
+			.rows = rows, .n_rows = 1, .summary = "Antrag 1 von 1",
+			.next_href = "https://relay.test/amt/?seite=2", .page_text = "Seite 1 von 2" };
+		rc = render_inbox_list(r, &li, &out, &d);
+		ok(rc == 0 && has(&out, "<a href=\"https://relay.test/amt/antrag/7\">ALP-2026-AAAAAA</a>") &&
+		   has(&out, "<td>Hund &lt;anmelden&gt;</td>") &&
+		   has(&out, "<option value=\"abgelehnt\" selected>Abgelehnt</option>") &&
+		   has(&out, "rel=\"next\"") && !has(&out, "rel=\"prev\"") &&
+		   has(&out, "<li><a href=\"#bis\">Geben Sie ein Datum ein</a></li>") &&
+		   has(&out, "name=\"csrf\" value=\"c1\"") && has(&out, "Angemeldet als <strong>anna</strong>"),
+		   "inbox list: rows escaped, filter kept, paging, date error, logout form");
+		struct app_answer ans[] = { { "Vorname", "<b>Erika</b>" } };
+		struct inbox_file_view fl[] = { { "Impfpass", "impfpass-1.pdf",
+			"https://relay.test/amt/antrag/7/datei/1", "PDF", "1 KB" } };
+		struct app_step stp[] = { { "2. Dezember 2026, 16:46 Uhr", "Eingegangen", NULL } };
+		struct inbox_option set[] = { { "in_bearbeitung", "In Bearbeitung", true } };
+		struct inbox_detail_view dv = {
+			.user = li.user, .list_href = "https://relay.test/amt/",
+			.reference = "ALP-2026-AAAAAA", .service = "Hund anmelden", .city = "Alpha",
+			.office = "Steueramt Alpha", .received = "2. Dezember 2026, 16:46 Uhr",
+			.status = "In Bearbeitung", .answers = ans, .n_answers = 1, .files = fl,
+			.n_files = 1, .steps = stp, .n_steps = 1,
+			.status_action = "https://relay.test/amt/antrag/7/status",
+			.statuses = set, .n_statuses = 1, .notice = "Gespeichert." };
+		rc = render_inbox_detail(r, &dv, &out, &d);
+		ok(rc == 0 && has(&out, "<h1>Antrag ALP-2026-AAAAAA</h1>") &&
+		   has(&out, "<dd>&lt;b&gt;Erika&lt;/b&gt;</dd>") &&
+		   has(&out, "href=\"https://relay.test/amt/antrag/7/datei/1\" download=\"impfpass-1.pdf\"") &&
+		   has(&out, "id=\"status-1\" name=\"status\" value=\"in_bearbeitung\" checked") &&
+		   has(&out, "action=\"https://relay.test/amt/antrag/7/status\"") &&
+		   has(&out, "<p class=\"note\" role=\"status\">Gespeichert.</p>") &&
+		   has(&out, "<a href=\"https://relay.test/amt/\">Posteingang</a>"),
+		   "inbox detail: answers escaped, download link, status form, notice, crumb");
 	}
 
 	/* The umbrella's finder: a postcode names its city's portal; a code

@@ -1,0 +1,238 @@
+/* detail.c - one application under /amt/antrag/<id>: the page, its
+ * attachments for download, and the status change. Every one of them
+ * loads the application through store_inbox_load with the clerk's
+ * offices, so an id of another office is "not found" exactly like an
+ * unknown one: the same 404, the same page. */
+#include "inbox_int.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "inbox/status.h"
+#include "inbox/timeline.h"
+#include "model/facts.h"
+#include "receive/log.h"
+#include "util/datetime.h"
+
+#define NOT_HERE "Diesen Antrag gibt es nicht, oder er gehört nicht zu Ihren Stellen."
+
+struct target {
+	long long id;
+	enum { T_PAGE, T_FILE, T_STATUS } what;
+	long file;              /* T_FILE: 1-based */
+};
+
+/* "<id>", "<id>/datei/<n>", "<id>/status"; false for anything else. */
+static bool parse_target(const char *rest, struct target *t)
+{
+	size_t nd = strspn(rest, "0123456789");
+	if (nd == 0 || nd > 18 || rest[0] == '0')
+		return false;
+	t->id = strtoll(rest, NULL, 10);
+	const char *tail = rest + nd;
+	t->what = T_PAGE;
+	if (!*tail)
+		return true;
+	if (!strcmp(tail, "/status")) {
+		t->what = T_STATUS;
+		return true;
+	}
+	if (strncmp(tail, "/datei/", 7))
+		return false;
+	tail += 7;
+	size_t nf = strspn(tail, "0123456789");
+	if (nf == 0 || nf > 3 || tail[nf] || tail[0] == '0')
+		return false;
+	t->what = T_FILE;
+	t->file = strtol(tail, NULL, 10);
+	return true;
+}
+
+/* The application if it is one of the clerk's, or the answer (404, 503)
+ * queued in *r. */
+static struct submission *load(struct inbox_req *q, struct MHD_Connection *c,
+			       const struct store_session *s, long long id,
+			       bool files, const char **status, enum MHD_Result *r)
+{
+	struct submission *sub = NULL;
+	int rc = store_inbox_load(q->env->store, &q->a, id, s->clerk.offices,
+				  s->clerk.n_offices, files, &sub, status);
+	if (rc == 0)
+		return sub;
+	*r = rc < 0 ? inbox_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "Der Posteingang ist gerade nicht erreichbar.", "60") :
+		      inbox_error(q, c, MHD_HTTP_NOT_FOUND, NOT_HERE, NULL);
+	return NULL;
+}
+
+/* ---- the page ---- */
+
+static const char *size_text(struct inbox_req *q, size_t n)
+{
+	if (n < 1024)
+		return arena_printf(&q->a, "%zu Byte", n);
+	if (n < (size_t)1 << 20)
+		return arena_printf(&q->a, "%zu KB", (n + 1023) >> 10);
+	return arena_printf(&q->a, "%.1f MB", (double)n / (1 << 20));
+}
+
+static void fill_files(struct inbox_req *q, const struct submission *sub,
+		       struct inbox_detail_view *v)
+{
+	struct inbox_file_view *f = arena_alloc(&q->a, (sub->n_files + 1) * sizeof *f);
+	for (size_t i = 0; i < sub->n_files; i++)
+		f[i] = (struct inbox_file_view){
+			.label = sub->files[i].label, .name = sub->files[i].filename,
+			.href = inbox_url(q, arena_printf(&q->a, "antrag/%lld/datei/%zu",
+							  sub->id, i + 1)),
+			.type = upload_label(sub->files[i].mime),
+			.size = size_text(q, sub->files[i].len),
+		};
+	v->files = f;
+	v->n_files = sub->n_files;
+}
+
+static void fill_statuses(struct inbox_req *q, const char *current,
+			  struct inbox_detail_view *v)
+{
+	struct inbox_option *o = arena_alloc(&q->a, 8 * sizeof *o);
+	size_t n = 0;
+	for (size_t i = 0; store_statuses[i] && n < 8; i++)
+		if (store_status_settable(store_statuses[i]))
+			o[n++] = (struct inbox_option){ store_statuses[i],
+				status_label(store_statuses[i]),
+				!strcmp(store_statuses[i], current) };
+	v->statuses = o;
+	v->n_statuses = n;
+}
+
+static const char *city_name(struct inbox_req *q, const struct submission *sub)
+{
+	const struct city *ci = catalog_city(q->env->forms->cat, sub->city);
+	return ci ? ci->name : sub->city_name;
+}
+
+/* The detail page; status_error set when a status change was refused. */
+static enum MHD_Result page(struct inbox_req *q, struct MHD_Connection *c,
+			    const struct store_session *s, const struct submission *sub,
+			    const char *status, unsigned code, const char *status_error)
+{
+	struct inbox_detail_view v = {
+		.user = inbox_user_of(q, s), .list_href = inbox_url(q, ""),
+		.reference = sub->reference, .service = sub->service_title,
+		.city = city_name(q, sub), .office = sub->office_name,
+		.status = status_label(status), .status_error = status_error,
+		.status_action = inbox_url(q, arena_printf(&q->a, "antrag/%lld/status",
+							   sub->id)),
+	};
+	char when[64];
+	de_stamp(sub->received_at, when, sizeof when);
+	v.received = arena_strdup(&q->a, when);
+	if (inbox_arg(c, "gespeichert") && !status_error)
+		v.notice = arena_printf(&q->a, "Der Status ist gespeichert: „%s“.",
+					status_label(status));
+	struct app_answer *ans = arena_alloc(&q->a, (sub->n_fields + 1) * sizeof *ans);
+	for (size_t i = 0; i < sub->n_fields; i++)
+		ans[i] = (struct app_answer){ sub->fields[i].label, sub->fields[i].value };
+	v.answers = ans;
+	v.n_answers = sub->n_fields;
+	fill_files(q, sub, &v);
+	fill_statuses(q, status, &v);
+	struct app_step *steps = NULL;
+	if (inbox_timeline(q->env->store, &q->a, sub->id, &steps, &v.n_steps) < 0)
+		return inbox_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "Der Posteingang ist gerade nicht erreichbar.", "60");
+	v.steps = steps;
+	struct buf b;
+	struct diags d;
+	buf_init(&b, INBOX_PAGE_MAX);
+	diags_init(&d);
+	int rc = render_inbox_detail(q->env->forms->renderer, &v, &b, &d);
+	diags_free(&d);
+	enum MHD_Result r = rc < 0 ?
+		inbox_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "Der Antrag kann gerade nicht angezeigt werden.", "60") :
+		inbox_page(q, c, code, &b, NULL);
+	if (rc < 0)
+		relay_log("error", "render_failed", "page=inbox_detail");
+	buf_free(&b);
+	return r;
+}
+
+/* ---- download ---- */
+
+/* Stored names are generated ("<field>-<n>.<ext>"); a header gets only
+ * these characters all the same. */
+static const char *safe_name(struct inbox_req *q, const char *name)
+{
+	char *s = arena_strdup(&q->a, *name ? name : "datei");
+	for (char *p = s; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-", *p))
+			*p = '_';
+	return s;
+}
+
+static enum MHD_Result download(struct inbox_req *q, struct MHD_Connection *c,
+				const struct submission *sub, long n)
+{
+	if (n < 1 || (size_t)n > sub->n_files)
+		return inbox_error(q, c, MHD_HTTP_NOT_FOUND, "Diese Datei gibt es nicht.",
+				   NULL);
+	const struct sub_file *f = &sub->files[n - 1];
+	/* the type checked by content at receipt; anything else is bytes */
+	const char *mime = upload_type_by_mime(f->mime) ? f->mime : "application/octet-stream";
+	struct inbox_answer a = {
+		.status = MHD_HTTP_OK, .ctype = mime, .body = f->data, .len = f->len,
+		.disposition = arena_printf(&q->a, "attachment; filename=\"%s\"",
+					    safe_name(q, f->filename)),
+		.plain_csp = true,
+	};
+	return inbox_send(q, c, &a);
+}
+
+/* ---- status change ---- */
+
+static enum MHD_Result change_status(struct inbox_req *q, struct MHD_Connection *c,
+				     const struct store_session *s,
+				     const struct submission *sub, const char *current)
+{
+	const char *want = inbox_field(q, "status");
+	if (!store_status_settable(want))
+		return page(q, c, s, sub, current, MHD_HTTP_UNPROCESSABLE_CONTENT,
+			    "Wählen Sie den neuen Status aus");
+	int rc = store_set_status(q->env->store, sub->id, want, s->clerk.username,
+				  (long long)time(NULL));
+	if (rc < 0)
+		return inbox_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, "Der Status konnte "
+				   "nicht gespeichert werden. Bitte versuchen Sie es "
+				   "erneut.", "60");
+	if (rc == 1)
+		return inbox_error(q, c, MHD_HTTP_NOT_FOUND, NOT_HERE, NULL);
+	relay_log("info", "inbox_status", "user=%s id=%lld status=%s",
+		  s->clerk.username, sub->id, want);
+	return inbox_redirect(q, c, arena_printf(&q->a, "antrag/%lld?gespeichert=1",
+						 sub->id), NULL, NULL);
+}
+
+enum MHD_Result inbox_detail(struct inbox_req *q, struct MHD_Connection *c,
+			     const struct store_session *s, const char *rest)
+{
+	struct target t;
+	if (!parse_target(rest, &t) || (q->post != (t.what == T_STATUS)))
+		return inbox_error(q, c, MHD_HTTP_NOT_FOUND, NOT_HERE, NULL);
+	/* a forged post learns nothing, not even whether the id exists */
+	if (q->post && !inbox_csrf_ok(q, s->csrf))
+		return inbox_error(q, c, MHD_HTTP_FORBIDDEN, "Das Formular kam nicht von "
+				   "dieser Seite oder ist abgelaufen. Bitte laden Sie die "
+				   "Seite neu.", NULL);
+	const char *status = NULL;
+	enum MHD_Result r = MHD_NO;
+	struct submission *sub = load(q, c, s, t.id, true, &status, &r);
+	if (!sub)
+		return r;
+	if (t.what == T_FILE)
+		return download(q, c, sub, t.file);
+	if (t.what == T_STATUS)
+		return change_status(q, c, s, sub, status);
+	return page(q, c, s, sub, status, MHD_HTTP_OK, NULL);
+}

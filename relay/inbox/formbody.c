@@ -1,0 +1,65 @@
+/* formbody.c - the fields of the inbox's forms: an
+ * application/x-www-form-urlencoded body of at most INBOX_BODY_MAX bytes
+ * (its own small parser: the inbox's forms have two or three fields, and
+ * a value is looked up by name when needed), and the query string. */
+#include "inbox_int.h"
+#include <string.h>
+#include "util/utf8.h"
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes s[0..n) ('+' is a space, %XX a byte) into the arena; NULL when
+ * a %-escape is broken or the result is no valid UTF-8 or holds a NUL. */
+static const char *decode(struct arena *a, const char *s, size_t n)
+{
+	char *out = arena_alloc(a, n + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[k++] = ' ';
+		} else if (s[i] == '%') {
+			if (i + 2 >= n)
+				return NULL;    /* cut off */
+			int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+				return NULL;    /* not hex, or a NUL */
+			out[k++] = (char)(hi * 16 + lo);
+			i += 2;
+		} else {
+			out[k++] = s[i];
+		}
+	}
+	out[k] = '\0';
+	return utf8_valid(out, k) ? out : NULL;
+}
+
+const char *inbox_field(struct inbox_req *q, const char *name)
+{
+	const char *p = q->body.data ? q->body.data : "";
+	const char *end = p + q->body.len;
+	size_t nl = strlen(name);
+	while (p < end) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		const char *stop = amp ? amp : end;
+		const char *eq = memchr(p, '=', (size_t)(stop - p));
+		if (eq && (size_t)(eq - p) == nl && !memcmp(p, name, nl))
+			return decode(&q->a, eq + 1, (size_t)(stop - eq - 1));
+		p = stop + 1;
+	}
+	return NULL;
+}
+
+const char *inbox_arg(struct MHD_Connection *c, const char *name)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	return v && utf8_valid(v, strlen(v)) ? v : NULL;
+}
