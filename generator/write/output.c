@@ -19,7 +19,6 @@
 #define OUT_MAX_FILES 1000000
 
 #define CACHE_NAME ".sitegen-cache"
-#define CACHE_MAX ((size_t)256 << 20)
 
 struct output {
 	char *dest, *tmp;
@@ -98,26 +97,22 @@ static void load_old(struct output *o)
 		return;
 	scan_old(o, path, (size_t)w, (size_t)w + 1, 0);
 	w = snprintf(path, sizeof path, "%s/%s", o->dest, CACHE_NAME);
-	struct buf b;
-	buf_init(&b, CACHE_MAX);
-	if (w < 0 || (size_t)w >= sizeof path || buf_read_file(&b, path) < 0) {
-		buf_free(&b);
+	FILE *f = w >= 0 && (size_t)w < sizeof path ? fopen(path, "re") : NULL;
+	if (!f)
 		return;
-	}
-	char *line = b.data;
-	while (line && *line) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (strlen(line) > 41 && line[40] == ' ') {
+	/* Line by line: at 84,000 pages the cache is 8 MB. */
+	char line[OUT_PATH_MAX + 64];
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\n");
+		line[n] = '\0';
+		if (n > 41 && line[40] == ' ') {
 			line[40] = '\0';
-			struct strmap_slot *sl = strmap_get(&o->old, line + 41, strlen(line + 41));
+			struct strmap_slot *sl = strmap_get(&o->old, line + 41, n - 41);
 			if (sl && !sl->val)
 				sl->val = strmap_strdup(&o->old, line);
 		}
-		line = nl ? nl + 1 : NULL;
 	}
-	buf_free(&b);
+	fclose(f);
 }
 
 /* Remove the tree at name below dirfd: d_type tells directories from
@@ -216,30 +211,50 @@ static int mkdirs_for(char *path)
 	return 0;
 }
 
-/* Same bytes as the deployed file? */
-static int same_as_old(struct output *o, const char *rel, const void *data, size_t len)
+/* Do the next len bytes of fd equal data? Read in pieces: a page is not
+ * copied whole to be compared. */
+static int same_next(int fd, const char *data, size_t len)
+{
+	char cur[16384];
+	while (len > 0) {
+		size_t want = len < sizeof cur ? len : sizeof cur;
+		ssize_t r = read(fd, cur, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || memcmp(cur, data, (size_t)r) != 0)
+			return 0;
+		data += r;
+		len -= (size_t)r;
+	}
+	return 1;
+}
+
+/* Open the deployed copy of rel: its fd and size, or -1. */
+static int open_old(struct output *o, const char *rel, off_t *size)
 {
 	char old[OUT_PATH_MAX];
 	int w = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
 	if (w < 0 || (size_t)w >= sizeof old)
-		return 0;
+		return -1;
 	int fd = open(old, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		*size = st.st_size;
+	return fd;
+}
+
+/* Same bytes as the deployed file? */
+static int same_as_old(struct output *o, const char *rel, const void *data, size_t len)
+{
+	off_t size;
+	int fd = open_old(o, rel, &size);
 	if (fd < 0)
 		return 0;
-	struct stat st;
-	int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
-	if (same && len) {
-		char *cur = xmalloc(len);
-		size_t got = 0;
-		while (got < len) {
-			ssize_t r = read(fd, cur + got, len - got);
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		same = got == len && memcmp(cur, data, len) == 0;
-		free(cur);
-	}
+	int same = (size_t)size == len && same_next(fd, data, len);
 	close(fd);
 	return same;
 }
@@ -300,27 +315,57 @@ static int materialize(struct output *o)
 	return rc;
 }
 
-/* One file, straight from memory: no stdio buffer to fill and copy. */
-static int write_file(const char *path, const void *data, size_t len)
+/* All of data to fd; -1 with errno. */
+static int write_all(int fd, const void *data, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
 	const char *p = data;
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			int e = w < 0 ? errno : EIO;
-			close(fd);
-			errno = e;
+			if (w == 0)
+				errno = EIO;
 			return -1;
 		}
 		p += w;
 		len -= (size_t)w;
 	}
+	return 0;
+}
+
+/* A new file of the tree being built; its directory is made on demand
+ * (the first file of a directory). fd or -1 with errno. */
+static int create_file(char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT && mkdirs_for(path) == 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return fd;
+}
+
+/* One file, straight from memory: no stdio buffer to fill and copy. */
+static int write_file(char *path, const void *data, size_t len)
+{
+	int fd = create_file(path);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	return close(fd);
+}
+
+/* A write into the new tree failed: the build fails. */
+static void write_failed(struct output *o, const char *path, int e)
+{
+	pthread_mutex_lock(&o->lock);
+	diag_add(o->d, path, 0, 0, "cannot write: %s", strerror(e));
+	o->failed = 1;
+	pthread_mutex_unlock(&o->lock);
 }
 
 /* Claim rel for this build (lock held); 1 ok, else a diagnostic. */
@@ -432,13 +477,8 @@ static int write_bytes(struct output *o, const char *rel, const void *data, size
 	int w = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
 	if (w < 0 || (size_t)w >= sizeof path || materialize(o) < 0)
 		return -1;
-	if (write_file(path, data, len) < 0 &&
-	    (errno != ENOENT || mkdirs_for(path) < 0 || write_file(path, data, len) < 0)) {
-		int e = errno;
-		pthread_mutex_lock(&o->lock);
-		diag_add(o->d, path, 0, 0, "cannot write: %s", strerror(e));
-		o->failed = 1;
-		pthread_mutex_unlock(&o->lock);
+	if (write_file(path, data, len) < 0) {
+		write_failed(o, path, errno);
 		return -1;
 	}
 	pthread_mutex_lock(&o->lock);
@@ -458,6 +498,154 @@ int output_write_buf(struct output *o, const char *rel, const struct buf *b,
 		return -1;
 	}
 	return write_bytes(o, rel, b->data ? b->data : "", b->len, key);
+}
+
+/* ---- streams ---- */
+
+#define STREAM_PIECE ((size_t)64 << 10)     /* bytes gathered for one write */
+#define STREAM_BUF_MAX ((size_t)16 << 20)   /* most one piece may grow to */
+#define STREAM_FILE_MAX ((off_t)1 << 32)    /* most bytes of one file */
+
+struct output_stream {
+	struct output *o;
+	char *rel;
+	struct buf b;           /* bytes not yet passed on */
+	int old;                /* the deployed file while the bytes so far equal it, or -1 */
+	off_t old_size;
+	int fd;                 /* the new file once the bytes differ, or -1 */
+	off_t done;             /* bytes passed on */
+	int failed;
+};
+
+struct output_stream *output_stream_open(struct output *o, const char *rel,
+					 const char *key)
+{
+	size_t rl = strlen(rel);
+	pthread_mutex_lock(&o->lock);
+	int ok = !(rl > 5 && strcmp(rel + rl - 5, ".html") == 0);
+	if (!ok) {
+		diag_add(o->d, rel, 0, 0, "a page is written whole (its links are checked)");
+		o->failed = 1;
+	}
+	ok = ok && claim(o, rel, key);
+	int had = ok && strmap_get(&o->old, rel, rl) != NULL;
+	pthread_mutex_unlock(&o->lock);
+	if (!ok)
+		return NULL;
+	struct output_stream *s = xcalloc(1, sizeof *s);
+	s->o = o;
+	s->rel = xstrdup(rel);
+	buf_init(&s->b, STREAM_BUF_MAX);
+	s->fd = -1;
+	/* A file the old tree does not have is not opened to be compared. */
+	s->old = had && !o->dry_run ? open_old(o, rel, &s->old_size) : -1;
+	return s;
+}
+
+struct buf *output_stream_buf(struct output_stream *s)
+{
+	return &s->b;
+}
+
+/* The new file, with the deployed file's first s->done bytes (which
+ * equalled the stream's until now). 0 ok, -1 with errno. */
+static int stream_diverge(struct output_stream *s)
+{
+	char path[OUT_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s/%s", s->o->tmp, s->rel);
+	if (w < 0 || (size_t)w >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (materialize(s->o) < 0 || (s->fd = create_file(path)) < 0)
+		return -1;
+	char piece[16384];
+	for (off_t at = 0; at < s->done;) {
+		size_t want = s->done - at < (off_t)sizeof piece ? (size_t)(s->done - at) :
+			sizeof piece;
+		ssize_t r = pread(s->old, piece, want, at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;    /* the deployed file shrank meanwhile */
+			return -1;
+		}
+		if (write_all(s->fd, piece, (size_t)r) < 0)
+			return -1;
+		at += r;
+	}
+	if (s->old >= 0)
+		close(s->old);
+	s->old = -1;
+	return 0;
+}
+
+/* Hands the buffered bytes on: compared while they equal the deployed
+ * file, written once they do not. */
+static int stream_pass(struct output_stream *s)
+{
+	struct buf *b = &s->b;
+	if (s->failed)
+		return -1;
+	if (buf_failed(b) || (off_t)b->len > STREAM_FILE_MAX - s->done) {
+		pthread_mutex_lock(&s->o->lock);
+		diag_add(s->o->d, s->rel, 0, 0, "output larger than its maximum; not written");
+		s->o->failed = 1;
+		pthread_mutex_unlock(&s->o->lock);
+		s->failed = 1;
+		return -1;
+	}
+	int rc = 0;
+	if (s->o->dry_run || b->len == 0)
+		;
+	else if (s->old >= 0 && s->done + (off_t)b->len <= s->old_size &&
+		 same_next(s->old, b->data, b->len))
+		;
+	else if ((s->fd < 0 && stream_diverge(s) < 0) || write_all(s->fd, b->data, b->len) < 0)
+		rc = -1;
+	if (rc < 0) {
+		write_failed(s->o, s->rel, errno);
+		s->failed = 1;
+		return -1;
+	}
+	s->done += (off_t)b->len;
+	buf_reset(b);
+	return 0;
+}
+
+int output_stream_flush(struct output_stream *s)
+{
+	return s->b.len >= STREAM_PIECE || buf_failed(&s->b) ? stream_pass(s) : 0;
+}
+
+int output_stream_close(struct output_stream *s)
+{
+	struct output *o = s->o;
+	int rc = stream_pass(s);
+	/* Not written yet: the deployed file is longer, or there is none
+	 * (an empty file), unless every byte equalled it. */
+	int same = s->old >= 0 && s->done == s->old_size;
+	if (rc == 0 && !o->dry_run && s->fd < 0 && !same && stream_diverge(s) < 0) {
+		write_failed(o, s->rel, errno);
+		rc = -1;
+	}
+	if (s->fd >= 0 && close(s->fd) < 0 && rc == 0) {
+		write_failed(o, s->rel, errno);
+		rc = -1;
+	}
+	pthread_mutex_lock(&o->lock);
+	if (rc == 0 && s->fd < 0 && !o->dry_run)
+		keep_old(o, s->rel);    /* every byte equalled the deployed file */
+	else if (rc == 0)
+		o->written++;
+	pthread_mutex_unlock(&o->lock);
+	if (s->old >= 0)
+		close(s->old);
+	buf_free(&s->b);
+	free(s->rel);
+	free(s);
+	return rc;
 }
 
 /* Files of the old site that the new one does not have. */
@@ -493,8 +681,18 @@ static int cmp_slot(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* Written through stdio, line by line (8 MB at 84,000 pages), aside and
+ * renamed: a crash never leaves half a cache. */
 static int write_cache(struct output *o, const char *dir)
 {
+	char path[OUT_PATH_MAX];
+	char tmp[OUT_PATH_MAX + 8];
+	int w = snprintf(path, sizeof path, "%s/%s", dir, CACHE_NAME);
+	int w2 = snprintf(tmp, sizeof tmp, "%s.new", path);
+	if (w < 0 || (size_t)w >= sizeof path || w2 < 0 || (size_t)w2 >= sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	const struct strmap_slot **v = xcalloc(o->files.n + 1, sizeof *v);
 	const struct strmap_slot *sl;
 	size_t n = 0;
@@ -502,24 +700,15 @@ static int write_cache(struct output *o, const char *dir)
 		if (sl->val)
 			v[n++] = sl;
 	qsort(v, n, sizeof *v, cmp_slot);
-	struct buf b;
-	buf_init(&b, CACHE_MAX);
-	int rc = 0;
+	FILE *f = fopen(tmp, "we");
+	int rc = f ? 0 : -1;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = buf_printf(&b, "%s %s\n", (const char *)v[i]->val, v[i]->key);
+		rc = fprintf(f, "%s %s\n", (const char *)v[i]->val, v[i]->key) < 0 ? -1 : 0;
 	free(v);
-	char path[OUT_PATH_MAX];
-	char tmp[OUT_PATH_MAX + 8];
-	int w = snprintf(path, sizeof path, "%s/%s", dir, CACHE_NAME);
-	int w2 = snprintf(tmp, sizeof tmp, "%s.new", path);
-	if (rc == 0 && (w < 0 || (size_t)w >= sizeof path || w2 < 0 || (size_t)w2 >= sizeof tmp))
+	if (f && fclose(f) != 0)
 		rc = -1;
-	/* Written aside and renamed: a crash never leaves half a cache. */
-	if (rc == 0)
-		rc = write_file(tmp, b.data ? b.data : "", b.len);
 	if (rc == 0)
 		rc = rename(tmp, path);
-	buf_free(&b);
 	return rc;
 }
 
