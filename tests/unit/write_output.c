@@ -1,7 +1,7 @@
 /* write_output.c - unit tests of the site writer (generator/write/output.c):
  * files written in pieces (streams) against the deployed tree — new,
  * unchanged (hard-linked), longer, shorter, changed in the middle, empty —
- * and what a stream refuses. */
+ * and what a stream refuses; the link check and the page cache. */
 #include "util/buf.h"
 #include "write/output.h"
 #include <errno.h>
@@ -149,6 +149,83 @@ static void test_refused(const char *tmp)
 	diags_free(&d);
 }
 
+static int write_page(struct output *o, const char *rel, const char *html, const char *key)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, html);
+	int rc = output_write_buf(o, rel, &b, key);
+	buf_free(&b);
+	return rc;
+}
+
+static int has_diag(const struct diags *d, const char *file, const char *what)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].file, file) == 0 && strstr(d->v[i].msg, what))
+			return 1;
+	return 0;
+}
+
+/* The link check: a target written after the page citing it is found, a
+ * missing one is reported with a page citing it, as is a link out of the
+ * site; a file claimed twice fails. */
+static void test_links(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site3", tmp);
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 1, &d);
+	int rc = o ? 0 : -1;
+	rc |= write_page(o, "a/index.html", "<a href=\"../b.html\">b</a> <a href=\"x.html#k\">x</a>"
+			 "<img src=\"../../etc/passwd\">", NULL);
+	rc |= write_page(o, "b.html", "<a href=\"a/index.html\">a</a> <a href=\"a/x.html\">x</a>",
+			 NULL);
+	ok(rc == 0 && d.n == 0, "links: pages are written (dry run)");
+	ok(o && output_check_links(o, &d) < 0 && d.n == 2 &&
+	   has_diag(&d, "a/index.html", "broken link: 'a/x.html'") &&
+	   has_diag(&d, "a/index.html", "'../../etc/passwd' leaves the site"),
+	   "links: a missing target and a link out of the site, each once, with a page citing it");
+	ok(o && write_page(o, "b.html", "", NULL) < 0 &&
+	   has_diag(&d, "b.html", "two pages claim the same output file"),
+	   "links: a file claimed twice fails");
+	struct output_stats st;
+	if (o)
+		output_commit(o, &st, &d);
+	diags_free(&d);
+}
+
+/* Page keys survive in the cache: the next build reuses the page whose
+ * key is the same and renders the one whose key changed. */
+static void test_reuse(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site4", tmp);
+	static const char *const k1 = "0123456789abcdef0123456789abcdef01234567";
+	static const char *const k2 = "fedcba9876543210fedcba9876543210fedcba98";
+	struct diags d;
+	diags_init(&d);
+	struct output_stats st;
+	struct output *o = output_open(dest, 0, &d);
+	int rc = o ? write_page(o, "p.html", "p", k1) | write_page(o, "q.html", "q", k1) : -1;
+	if (o)
+		rc |= output_commit(o, &st, &d);
+	o = output_open(dest, 0, &d);
+	int p = o ? output_reuse(o, "p.html", k1) : -1;
+	int q = o ? output_reuse(o, "q.html", k2) : -1;
+	int bad = o ? output_reuse(o, "q.html", "not a key") : -1;
+	if (o)
+		rc |= write_page(o, "q.html", "q2", k2) | output_commit(o, &st, &d);
+	ok(rc == 0 && p == 1 && q == 0 && bad == 0,
+	   "cache: the same key reuses the page (%d), another renders it (%d, %d)", p, q, bad);
+	char path[600];
+	snprintf(path, sizeof path, "%s/q.html", dest);
+	ok(file_is(path, "q2", 2) && st.written == 1 && st.unchanged == 1,
+	   "cache: the rendered page is written, the reused one kept");
+	diags_free(&d);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/write_output.XXXXXX";
@@ -161,5 +238,7 @@ int main(void)
 	}
 	test_streams(tmp);
 	test_refused(tmp);
+	test_links(tmp);
+	test_reuse(tmp);
 	return tap_exit();
 }
