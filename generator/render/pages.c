@@ -37,8 +37,8 @@ const struct portal *delegated(const struct renderer *r, const struct portal *p,
 
 /* Shown on this portal: offered here, or offered by the responsible body
  * (then *rp is its portal, else NULL). */
-static bool listed(const struct renderer *r, const struct portal *p, size_t svc,
-		   const struct portal **rp)
+bool portal_lists(const struct renderer *r, const struct portal *p, size_t svc,
+		  const struct portal **rp)
 {
 	*rp = NULL;
 	if (shown(r, p, svc))
@@ -53,7 +53,7 @@ size_t portal_listing(const struct renderer *r, const struct portal *p,
 	size_t n = 0;
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
-		if (listed(r, p, j, &rp[n]))
+		if (portal_lists(r, p, j, &rp[n]))
 			svc[n++] = j;
 	}
 	return n;
@@ -105,7 +105,7 @@ static struct mval *category_services(struct page *pg, size_t cat, size_t *count
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
 		const struct portal *rp;
-		if (!listed(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
+		if (!portal_lists(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
 			continue;
 		mv_push(pg->a, l, listed_item(pg, j, rp));
 		(*count)++;
@@ -122,7 +122,7 @@ static struct mval *categories(struct page *pg)
 		size_t n = 0;
 		const struct portal *rp;
 		for (size_t j = 0; j < pg->r->c->n_services; j++)
-			if (listed(pg->r, pg->p, j, &rp) &&
+			if (portal_lists(pg->r, pg->p, j, &rp) &&
 			    pg->r->svc_cat[j] == i)
 				n++;
 		/* the category page also lists Bund and Land online services:
@@ -275,7 +275,7 @@ static struct mval *lebenslage_groups(struct page *pg, size_t cat)
 		size_t j = r->svc_order[k];
 		const struct service *s = &r->c->services[j];
 		const struct portal *rp;
-		if (!listed(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
+		if (!portal_lists(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
 			continue;
 		struct mval *item = listed_item(pg, j, rp);
 		bool placed = false;
@@ -321,11 +321,10 @@ int render_category(struct renderer *r, struct portal *p, size_t cat,
 }
 
 /* Title, texts and category of a service, shared by both service pages. */
-static void service_common(struct page *pg, size_t svc)
+static void service_common(struct page *pg, size_t svc, const struct svc_html *h)
 {
 	struct arena *a = pg->a;
 	const struct service *s = &pg->r->c->services[svc];
-	const struct svc_html *h = &pg->r->svc[svc];
 	page_home_crumb(pg);
 	size_t ci = pg->r->svc_cat[svc];
 	if (ci != (size_t)-1) {
@@ -340,13 +339,13 @@ static void service_common(struct page *pg, size_t svc)
 	mset(a, pg->data, "description_html", h->description);
 }
 
-int render_service_overview(struct renderer *r, size_t svc, struct arena *a,
-			    struct buf *out, struct diags *d)
+int render_service_overview(struct renderer *r, size_t svc, const struct svc_html *h,
+			    struct arena *a, struct buf *out, struct diags *d)
 {
 	struct page pg;
 	const struct service *s = &r->c->services[svc];
 	page_begin(&pg, r, &r->portals[0], a, 1, s->title);
-	service_common(&pg, svc);
+	service_common(&pg, svc, h);
 	mset_opt(a, pg.data, "stand", r->prov_overview[svc].day);
 	if (page_provenance(&pg, &r->prov_overview[svc], d) < 0)
 		return -1;
@@ -374,24 +373,15 @@ static struct mval *str_list(struct arena *a, const char **v, size_t n)
 	return l;
 }
 
-static const char *note_html(const struct renderer *r, const struct city_service *cs)
-{
-	if (!cs->ov || !cs->ov->note)
-		return NULL;
-	size_t k = (size_t)(cs->ov - r->c->overrides);
-	return k < r->c->n_overrides ? r->note_html[k] : NULL;
-}
-
 int render_service(struct renderer *r, struct portal *p, size_t svc,
-		   const struct form_state *st, struct arena *a,
-		   struct buf *out, struct diags *d)
+		   const struct svc_html *h, const struct form_state *st,
+		   struct arena *a, struct buf *out, struct diags *d)
 {
 	const struct service *s = &r->c->services[svc];
 	const struct city_service *cs = rcs(r, p->city_index, svc);
 	struct page pg;
 	page_begin(&pg, r, p, a, 2, s->title);
-	service_common(&pg, svc);
-	const struct svc_html *h = &r->svc[svc];
+	service_common(&pg, svc, h);
 	const struct prov *pv = &r->prov_cs[p->city_index * r->c->n_services + svc];
 	mset_opt(a, pg.data, "stand", pv->day);
 	if (page_provenance(&pg, pv, d) < 0)
@@ -420,7 +410,8 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 			 cs->office->appointment_phone : NULL);
 		mv_set(a, pg.data, "appointment", ap);
 	}
-	const char *note = note_html(r, cs);
+	/* A city's note is shown on one page: rendered there. */
+	const char *note = cs->ov && cs->ov->note ? markdown_html(a, cs->ov->note) : NULL;
 	if (note) {
 		mset(a, pg.data, "note_html", note);
 		mset(a, pg.data, "note_title",
@@ -428,7 +419,7 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 	}
 	if (s->form) {
 		struct mval *errors = NULL;
-		mv_set(a, pg.data, "form", form_data(&pg, cs, st, &errors));
+		mv_set(a, pg.data, "form", form_data(&pg, cs, h->form_intro, st, &errors));
 		mv_set_bool(a, pg.data, "has_errors", errors != NULL);
 		if (errors) {
 			mv_set(a, pg.data, "errors", errors);
@@ -464,7 +455,7 @@ int render_az(struct renderer *r, struct portal *p, struct arena *a,
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
 		const struct portal *rp;
-		if (!listed(r, p, j, &rp))
+		if (!portal_lists(r, p, j, &rp))
 			continue;
 		struct mval *item = listed_item(&pg, j, rp);
 		count++;

@@ -16,6 +16,7 @@ struct renderer *renderer_open(struct catalog *c, struct source *themes,
 		free(r);
 		return NULL;
 	}
+	renderer_search_docs(r);
 	return r;
 }
 
@@ -61,7 +62,9 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
 		return -1;
 	struct arena a;
 	arena_init(&a);
-	return finish(&a, render_service(r, &r->portals[1 + ci], si, st, &a, out, d));
+	struct svc_html h;
+	renderer_svc_html(r, si, &a, &h);
+	return finish(&a, render_service(r, &r->portals[1 + ci], si, &h, st, &a, out, d));
 }
 
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
