@@ -156,7 +156,7 @@ const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t port
 	if (!p->city)
 		return NULL;
 	const struct city_service *cs = rcs(r, p->city_index, svc);
-	const struct prov *pv = &r->prov_cs[p->city_index * r->c->n_services + svc];
+	const struct prov *pv = cs_prov(r, p->city_index, svc);
 	struct buf b;
 	buf_init(&b, 0);
 	int rc = buf_printf(&b, "service %s\nportal %s\nprov %s %s\n", k->svc[svc],

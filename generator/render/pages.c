@@ -382,7 +382,7 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 	struct page pg;
 	page_begin(&pg, r, p, a, 2, s->title);
 	service_common(&pg, svc, h);
-	const struct prov *pv = &r->prov_cs[p->city_index * r->c->n_services + svc];
+	const struct prov *pv = cs_prov(r, p->city_index, svc);
 	mset_opt(a, pg.data, "stand", pv->day);
 	if (page_provenance(&pg, pv, d) < 0)
 		return -1;

@@ -94,7 +94,8 @@ struct renderer {
 	struct search_doc *svc_search;
 	/* Provenance from git history, computed before rendering; zeroed
 	 * entries: unknown, no commit and no date shown. */
-	struct prov *prov_cs;       /* city service pages [city * n_services + service] */
+	struct prov *prov_cs;       /* city service pages [city * n_services + service],
+				     * NULL when nothing is known (cs_prov) */
 	struct prov *prov_overview; /* the umbrella's service pages [service] */
 	struct prov *prov_text;     /* text pages of a portal [portal] */
 	struct prov prov_all;       /* pages listing services: every content file */
@@ -127,6 +128,13 @@ void renderer_svc_html(const struct renderer *r, size_t svc, struct arena *a,
  * hands in its git history (render/site.c); NULL: nothing known. */
 typedef long long (*change_fn)(void *ctx, const char *rel, const char **commit);
 void renderer_provenance(struct renderer *r, change_fn change, void *ctx);
+
+/* The provenance of a city's service page. */
+static inline const struct prov *cs_prov(const struct renderer *r, size_t city, size_t svc)
+{
+	static const struct prov unknown = { NULL, NULL };
+	return r->prov_cs ? &r->prov_cs[city * r->c->n_services + svc] : &unknown;
+}
 
 /* The catalogue's resolved table (catalog_resolve_all), shared with relayd. */
 /* Listed by a city portal, offered by the responsible body's portal

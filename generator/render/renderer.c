@@ -406,20 +406,23 @@ void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
 	struct catalog *c = r->c;
 	size_t ns = c->n_services, nc = c->n_cities;
 	/* renderer_prepare() calls this once without history; the build
-	 * again with it: the tables are allocated once (1.2 MB at 6,000
-	 * services) and cleared the second time. */
-	if (!r->prov_cs) {
-		r->prov_cs = arena_alloc(&r->arena, (nc * ns + 1) * sizeof *r->prov_cs);
+	 * again, with it when building a commit: the tables are allocated
+	 * once and cleared the second time. The table of city pages (1.2 MB
+	 * at 6,000 services) only when something is known. */
+	if (!r->prov_overview) {
 		r->prov_overview = arena_alloc(&r->arena, (ns + 1) * sizeof *r->prov_overview);
 		r->prov_text = arena_alloc(&r->arena, (r->n_portals + 1) * sizeof *r->prov_text);
 	} else {
-		memset(r->prov_cs, 0, (nc * ns + 1) * sizeof *r->prov_cs);
 		memset(r->prov_overview, 0, (ns + 1) * sizeof *r->prov_overview);
 		memset(r->prov_text, 0, (r->n_portals + 1) * sizeof *r->prov_text);
 	}
+	if (r->prov_cs)
+		memset(r->prov_cs, 0, (nc * ns + 1) * sizeof *r->prov_cs);
 	memset(&r->prov_all, 0, sizeof r->prov_all);
 	if (!change)
 		return;
+	if (!r->prov_cs)
+		r->prov_cs = arena_alloc(&r->arena, (nc * ns + 1) * sizeof *r->prov_cs);
 	struct arena tmp;
 	arena_init(&tmp);
 	struct change *svc = arena_alloc(&tmp, (ns + 1) * sizeof *svc);
