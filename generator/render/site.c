@@ -14,6 +14,7 @@
 #include "site.h"
 #include "cachekey.h"
 #include "../git/site_history.h"
+#include "../write/sitemap.h"
 
 enum file_kind {
 	J_START, J_CITY_START, J_CATEGORY, J_OVERVIEW, J_SERVICE, J_AZ,
@@ -512,51 +513,35 @@ static int copy_logo(struct renderer *r, struct portal *p, struct output *out,
 	return rc;
 }
 
-struct sitemap {
+struct sitemap_ctx {
 	struct renderer *r;
-	struct output_stream *s;
-	const char *base;
+	struct sitemap *sm;
 };
 
 /* One URL of the sitemap: every page but the 404 page. */
 static int sitemap_url(void *ctx, const struct job *f)
 {
-	struct sitemap *sm = ctx;
+	struct sitemap_ctx *x = ctx;
 	char path[PATH_BUF];
-	if (!file_path(sm->r, f, path, sizeof path))
+	if (!file_path(x->r, f, path, sizeof path))
 		return -1;
 	size_t len = strlen(path);
 	if (len < 5 || strcmp(path + len - 5, ".html") != 0 ||
 	    (f->kind == J_TEXT && f->idx == T_NOTFOUND))
 		return 0;
-	struct buf *b = output_stream_buf(sm->s);
-	/* the appends are checked by the flush */
-	buf_puts(b, "<url><loc>");
-	buf_put_html(b, sm->base, strlen(sm->base));
-	buf_putc(b, '/');
-	buf_put_html(b, path, len);
-	buf_puts(b, "</loc>");
-	if (sm->r->date)
-		buf_printf(b, "<lastmod>%s</lastmod>", sm->r->date);
-	buf_puts(b, "</url>\n");
-	return output_stream_flush(sm->s);
+	return sitemap_add(x->sm, path);
 }
 
-/* Written in pieces: 84,000 URLs at ten times the catalogue are 12 MB. */
-static int sitemap(struct renderer *r, struct output *out)
+/* sitemap.xml, the index, and its parts (write/sitemap.h), in the order
+ * of each portal's files. */
+static int sitemap(struct renderer *r, struct output *out, struct diags *d)
 {
-	struct sitemap sm = { r, output_stream_open(out, "sitemap.xml", NULL),
-			      r->c->region.base_url ? r->c->region.base_url : "" };
-	if (!sm.s)
-		return -1;
-	int rc = buf_puts(output_stream_buf(sm.s),
-			  "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			  "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+	struct sitemap_ctx x = { r, sitemap_open(out, r->c->region.base_url, r->date, 0, 0, d) };
+	int rc = 0;
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++)
 		if (r->portals[i].built)
-			rc = each_file(r, &r->portals[i], sitemap_url, &sm);
-	buf_puts(output_stream_buf(sm.s), "</urlset>\n");
-	return output_stream_close(sm.s) < 0 ? -1 : rc;
+			rc = each_file(r, &r->portals[i], sitemap_url, &x);
+	return sitemap_close(x.sm) < 0 ? -1 : rc;
 }
 
 static int assets(struct renderer *r, struct output *out, struct diags *d)
@@ -604,7 +589,7 @@ int site_render(struct catalog *c, struct source *src,
 	if (rc == 0)
 		rc = assets(&r, out, d);
 	if (rc == 0)
-		rc = sitemap(&r, out);
+		rc = sitemap(&r, out, d);
 	free(jobs.v);
 	cache_keys_free(&keys);
 	renderer_release(&r);

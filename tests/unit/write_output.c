@@ -1,9 +1,11 @@
 /* write_output.c - unit tests of the site writer (generator/write/output.c):
  * files written in pieces (streams) against the deployed tree — new,
  * unchanged (hard-linked), longer, shorter, changed in the middle, empty —
- * and what a stream refuses; the link check and the page cache. */
+ * and what a stream refuses; the link check, the page cache and the
+ * sitemap index. */
 #include "util/buf.h"
 #include "write/output.h"
+#include "write/sitemap.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -226,6 +228,85 @@ static void test_reuse(const char *tmp)
 	diags_free(&d);
 }
 
+/* How often needle occurs in the file at dest/rel; -1 when unreadable. */
+static int count_in(const char *dest, const char *rel, const char *needle)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/%s", dest, rel);
+	struct buf b;
+	buf_init(&b, 0);
+	int n = buf_read_file(&b, path) == 0 ? 0 : -1;
+	for (const char *p = n == 0 ? b.data : NULL; p && (p = strstr(p, needle)); p++)
+		n++;
+	buf_free(&b);
+	return n;
+}
+
+/* The sitemap index: parts of at most max_urls URLs and max_bytes bytes,
+ * named by sitemap.xml in order. */
+static void test_sitemap(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site5", tmp);
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 0, &d);
+	struct sitemap *sm = o ? sitemap_open(o, "https://x.test", "2026-01-01", 3, 0, &d) : NULL;
+	int rc = sm ? 0 : -1;
+	char rel[64];
+	for (int i = 0; i < 7 && rc == 0; i++) {
+		snprintf(rel, sizeof rel, "p%d.html", i);
+		rc = sitemap_add(sm, rel);
+	}
+	rc |= sm ? sitemap_close(sm) : -1;
+	struct output_stats st;
+	rc |= o ? output_commit(o, &st, &d) : -1;
+	ok(rc == 0 && count_in(dest, "sitemap.xml", "<sitemap><loc>https://x.test/sitemap-") == 3 &&
+	   count_in(dest, "sitemap.xml", "<loc>https://x.test/sitemap-3.xml</loc>"
+		    "<lastmod>2026-01-01</lastmod>") == 1 &&
+	   count_in(dest, "sitemap.xml", "<sitemapindex xmlns=") == 1,
+	   "sitemap: 7 URLs, 3 per file: an index of 3 files");
+	ok(count_in(dest, "sitemap-1.xml", "<url>") == 3 && count_in(dest, "sitemap-2.xml", "<url>") == 3 &&
+	   count_in(dest, "sitemap-3.xml", "<url>") == 1 &&
+	   count_in(dest, "sitemap-3.xml", "<loc>https://x.test/p6.html</loc>") == 1 &&
+	   count_in(dest, "sitemap-3.xml", "</urlset>\n") == 1,
+	   "sitemap: the URLs in order, each file a whole urlset");
+
+	/* bytes: head 100 + 3 URLs of 61 + tail 10 = 293 fit 320, a fourth not */
+	snprintf(dest, sizeof dest, "%s/site6", tmp);
+	o = output_open(dest, 0, &d);
+	sm = o ? sitemap_open(o, "https://x.test", NULL, 0, 320, &d) : NULL;
+	rc = sm ? 0 : -1;
+	for (int i = 0; i < 5 && rc == 0; i++) {
+		snprintf(rel, sizeof rel, "leistungen/seite-%d.html", i);
+		rc = sitemap_add(sm, rel);
+	}
+	char big[600];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	int too_big = sm ? sitemap_add(sm, big) : 0;
+	int closed = sm ? sitemap_close(sm) : 0;
+	ok(rc == 0 && too_big < 0 && closed < 0 && d.n == 1 && strstr(d.v[0].msg, "does not fit"),
+	   "sitemap: a URL larger than a file fails, with a diagnostic");
+	if (o)
+		output_abort(o);
+	diags_free(&d);
+	diags_init(&d);
+	o = output_open(dest, 0, &d);
+	sm = o ? sitemap_open(o, "https://x.test", NULL, 0, 320, &d) : NULL;
+	rc = sm ? 0 : -1;
+	for (int i = 0; i < 5 && rc == 0; i++) {
+		snprintf(rel, sizeof rel, "leistungen/seite-%d.html", i);
+		rc = sitemap_add(sm, rel);
+	}
+	rc |= sm ? sitemap_close(sm) : -1;
+	rc |= o ? output_commit(o, &st, &d) : -1;
+	ok(rc == 0 && count_in(dest, "sitemap-1.xml", "<url>") == 3 &&
+	   count_in(dest, "sitemap-2.xml", "<url>") == 2,
+	   "sitemap: a file ends before it would pass its byte limit");
+	diags_free(&d);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/write_output.XXXXXX";
@@ -240,5 +321,6 @@ int main(void)
 	test_refused(tmp);
 	test_links(tmp);
 	test_reuse(tmp);
+	test_sitemap(tmp);
 	return tap_exit();
 }
