@@ -64,6 +64,13 @@ const struct service *catalog_service(const struct catalog *c, const char *slug)
 const struct override *catalog_override(const struct catalog *c, const char *city,
 					const char *service)
 {
+	if (c->ov_at) {
+		const struct city *ci = catalog_city(c, city);
+		const struct service *s = catalog_service(c, service);
+		return ci && s ? catalog_override_at(c, (size_t)(ci - c->cities),
+						     (size_t)(s - c->services)) : NULL;
+	}
+	/* While loading, before the index exists. */
 	for (size_t i = 0; i < c->n_overrides; i++)
 		if (strcmp(c->overrides[i].city, city) == 0 &&
 		    strcmp(c->overrides[i].service, service) == 0)
@@ -147,17 +154,17 @@ static const struct field **plain_fields(struct arena *a, const struct form *for
 }
 
 /* catalog_resolve(); plain: the service's shared field list or NULL. */
-static int resolve(struct catalog *c, const struct city *city, const struct service *svc,
-		   const struct field **plain, struct city_service *out)
+/* city x service into *out: ov is its override, plain the service's
+ * shared field list or NULL; the fields go into a (none when a is NULL). */
+static void resolve(const struct catalog *c, const struct city *city,
+		    const struct service *svc, const struct override *ov,
+		    const struct field **plain, struct arena *a, struct city_service *out)
 {
-	if (!city || !svc)
-		return -1;
-	const struct override *ov = catalog_override(c, city->slug, svc->slug);
 	memset(out, 0, sizeof *out);
 	out->city = city;
 	out->service = svc;
 	out->ov = ov;
-	out->offered = !(ov && ov->has_offered && !ov->offered);
+	out->offered = ov_offered(ov);
 	out->costs = ov && ov->costs ? ov->costs : svc->costs;
 	out->deadlines = ov && ov->deadlines ? ov->deadlines : svc->deadlines;
 	out->note = ov ? ov->note : NULL;
@@ -170,23 +177,32 @@ static int resolve(struct catalog *c, const struct city *city, const struct serv
 			 out->office ? out->office->recipient : "";
 	out->available_from = ov && ov->available_from ? ov->available_from : svc->available_from;
 	out->available_until = ov && ov->available_until ? ov->available_until : svc->available_until;
-	if (!svc->form)
-		return 0;
+	if (!svc->form || !a)
+		return;
 	if (plain && (!ov || (!ov->n_remove_fields && !ov->n_add_fields))) {
 		out->fields = plain;
 		out->n_fields = svc->form->n_fields;
-		return 0;
+		return;
 	}
 	size_t max = svc->form->n_fields + (ov ? ov->n_add_fields : 0);
-	out->fields = arena_alloc(&c->arena, (max ? max : 1) * sizeof *out->fields);
+	out->fields = arena_alloc(a, (max ? max : 1) * sizeof *out->fields);
 	place_fields(svc->form, ov, out);
-	return 0;
 }
 
 int catalog_resolve(struct catalog *c, const struct city *city,
 		    const struct service *svc, struct city_service *out)
 {
-	return resolve(c, city, svc, NULL, out);
+	if (!city || !svc)
+		return -1;
+	resolve(c, city, svc, catalog_override(c, city->slug, svc->slug), NULL, &c->arena, out);
+	return 0;
+}
+
+void catalog_resolve_at(const struct catalog *c, size_t city, size_t svc,
+			struct arena *a, struct city_service *out)
+{
+	resolve(c, &c->cities[city], &c->services[svc], catalog_override_at(c, city, svc),
+		NULL, a, out);
 }
 
 static int by_slug(const void *x, const void *y, void *ctx)
@@ -195,26 +211,46 @@ static int by_slug(const void *x, const void *y, void *ctx)
 	return strcmp(cities[*(const size_t *)x].slug, cities[*(const size_t *)y].slug);
 }
 
+void catalog_index(struct catalog *c)
+{
+	if (c->ov_at)
+		return;
+	size_t *idx = arena_alloc(&c->arena, (c->n_cities + 1) * sizeof *idx);
+	for (size_t i = 0; i < c->n_cities; i++)
+		idx[i] = i;
+	qsort_r(idx, c->n_cities, sizeof *idx, by_slug, c->cities);
+	c->city_by_slug = idx;
+	/* One pass over the overrides, not one search per city x service.
+	 * An override of an unknown city or service (the loader reports it)
+	 * applies nowhere; of two for one pair the first counts. */
+	size_t n = c->n_cities * c->n_services;
+	const struct override **ov = arena_alloc(&c->arena, (n ? n : 1) * sizeof *ov);
+	for (size_t k = 0; k < c->n_overrides; k++) {
+		const struct city *ci = catalog_city(c, c->overrides[k].city);
+		const struct service *s = catalog_service(c, c->overrides[k].service);
+		size_t at = ci && s ? (size_t)(ci - c->cities) * c->n_services +
+			(size_t)(s - c->services) : n;
+		if (at < n && !ov[at])
+			ov[at] = &c->overrides[k];
+	}
+	c->ov_at = ov;
+}
+
 int catalog_resolve_all(struct catalog *c)
 {
 	if (c->cs)
 		return 0;
+	catalog_index(c);
 	size_t n = c->n_cities * c->n_services;
 	struct city_service *cs = arena_alloc(&c->arena, (n ? n : 1) * sizeof *cs);
 	for (size_t j = 0; j < c->n_services; j++) {
 		const struct form *f = c->services[j].form;
 		const struct field **plain = f ? plain_fields(&c->arena, f) : NULL;
 		for (size_t i = 0; i < c->n_cities; i++)
-			if (resolve(c, &c->cities[i], &c->services[j], plain,
-				    &cs[i * c->n_services + j]) < 0)
-				return -1;
+			resolve(c, &c->cities[i], &c->services[j], catalog_override_at(c, i, j),
+				plain, &c->arena, &cs[i * c->n_services + j]);
 	}
-	size_t *idx = arena_alloc(&c->arena, (c->n_cities + 1) * sizeof *idx);
-	for (size_t i = 0; i < c->n_cities; i++)
-		idx[i] = i;
-	qsort_r(idx, c->n_cities, sizeof *idx, by_slug, c->cities);
 	c->cs = cs;
-	c->city_by_slug = idx;
 	return 0;
 }
 

@@ -22,15 +22,18 @@ const struct portal *delegated(const struct renderer *r, const struct portal *p,
 	if (!p->city)
 		return NULL;
 	size_t n = r->c->n_services;
-	const struct city_service *cs = rcs(r, p->city_index, svc);
-	if (cs->offered)
+	/* from the override alone: this runs for every service a listing
+	 * page does not show */
+	const struct override *ov = catalog_override_at(r->c, p->city_index, svc);
+	if (ov_offered(ov) || !ov->responsible)
 		return NULL;
 	/* a Kreis: the umbrella's page of the service names the towns */
-	if (cs->towns_responsible)
+	if (strcmp(ov->responsible, RESPONSIBLE_TOWNS) == 0)
 		return r->svc_listed[svc] ? &r->portals[0] : NULL;
-	if (!cs->responsible)
+	const struct city *resp = catalog_city(r->c, ov->responsible);
+	if (!resp)
 		return NULL;
-	size_t k = (size_t)(cs->responsible - r->c->cities);
+	size_t k = (size_t)(resp - r->c->cities);
 	const struct portal *rp = &r->portals[1 + k];
 	return rp->built && r->cs_built[k * n + svc] ? rp : NULL;
 }
@@ -378,7 +381,9 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 		   struct arena *a, struct buf *out, struct diags *d)
 {
 	const struct service *s = &r->c->services[svc];
-	const struct city_service *cs = rcs(r, p->city_index, svc);
+	struct city_service resolved;
+	catalog_resolve_at(r->c, p->city_index, svc, a, &resolved);
+	const struct city_service *cs = &resolved;
 	struct page pg;
 	page_begin(&pg, r, p, a, 2, s->title);
 	service_common(&pg, svc, h);

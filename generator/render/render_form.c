@@ -77,7 +77,7 @@ int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 	struct arena a;
 	arena_init(&a);
 	buf_reset(out);
-	return finish(&a, render_confirmation(r, rcs(r, ci, si), reference,
+	return finish(&a, render_confirmation(r, cs, reference,
 					      received_at ? received_at : "",
 					      receipt, &a, out, d));
 }

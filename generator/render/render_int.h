@@ -136,15 +136,10 @@ static inline const struct prov *cs_prov(const struct renderer *r, size_t city, 
 	return r->prov_cs ? &r->prov_cs[city * r->c->n_services + svc] : &unknown;
 }
 
-/* The catalogue's resolved table (catalog_resolve_all), shared with relayd. */
 /* Listed by a city portal, offered by the responsible body's portal
  * (pages.c); NULL when not so. */
 const struct portal *delegated(const struct renderer *r, const struct portal *p,
 			       size_t svc);
-static inline const struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)
-{
-	return catalog_cs_at(r->c, city, svc);
-}
 
 /* Does portal p list service svc: offered here, or offered by the
  * responsible body (then *rp is its portal, else NULL)? */

@@ -183,30 +183,27 @@ static bool in_window(const struct renderer *r, const char *from, const char *un
 	return !r->date || date_in_window(r->date, from ? from : "", until ? until : "");
 }
 
-/* What is built at the date, from the catalogue's city x service table. */
-static int resolve_all(struct renderer *r, struct diags *d)
+/* What is built at the date: each city x service resolved (without its
+ * form) and dropped; pages resolve their own (catalog_resolve_at). */
+static void resolve_all(struct renderer *r)
 {
 	struct catalog *c = r->c;
 	size_t n = c->n_cities * c->n_services;
-	if (catalog_resolve_all(c) < 0) {
-		diag_add(d, c->region.pos.file ? c->region.pos.file : "content", 0, 0,
-			 "cannot resolve the services of the cities");
-		return -1;
-	}
+	catalog_index(c);       /* the loader did; a no-op then */
 	r->cs_built = arena_alloc(&r->arena, (n ? n : 1) * sizeof *r->cs_built);
 	r->svc_listed = arena_alloc(&r->arena, (c->n_services + 1) * sizeof *r->svc_listed);
 	for (size_t i = 0; i < c->n_cities; i++) {
 		bool launched = city_launched(r, &c->cities[i]);
 		for (size_t j = 0; j < c->n_services; j++) {
-			const struct city_service *cs = rcs(r, i, j);
-			bool b = cs->offered && in_window(r, cs->available_from,
-							  cs->available_until);
+			struct city_service cs;
+			catalog_resolve_at(c, i, j, NULL, &cs);
+			bool b = cs.offered && in_window(r, cs.available_from,
+							 cs.available_until);
 			r->cs_built[i * c->n_services + j] = b;
 			if (b && launched)
 				r->svc_listed[j] = true;
 		}
 	}
-	return 0;
 }
 
 /* A service's Markdown, rendered when its pages are (render/site.c renders
@@ -451,10 +448,10 @@ void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
 		all = newer(all, city[i]);
 		r->prov_text[1 + i] = to_prov(&r->arena, city[i]);
 		for (size_t j = 0; j < ns; j++) {
-			const struct city_service *cs = rcs(r, i, j);
+			const struct override *o = catalog_override_at(c, i, j);
 			struct change t = newer(city[i], svc[j]);
-			if (cs->ov)
-				t = newer(t, ov[cs->ov - c->overrides]);
+			if (o)
+				t = newer(t, ov[o - c->overrides]);
 			over[j] = newer(over[j], t);
 			if (r->cs_built[i * ns + j])
 				r->prov_cs[i * ns + j] = to_prov(&r->arena, t);
@@ -511,8 +508,7 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 	r->csp = content_policy(r);
 	if (setup_portals(r, d) < 0)
 		return -1;
-	if (resolve_all(r, d) < 0)
-		return -1;
+	resolve_all(r);
 	render_intros(r);
 	sort_services(r);
 	renderer_provenance(r, NULL, NULL);
