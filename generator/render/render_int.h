@@ -1,10 +1,12 @@
 /* render_int.h - shared state of the page renderer (site.c for the static
  * site, render_form.c for the relay's pages). Everything that is the same
  * for many pages is computed once in renderer_prepare(): which city x
- * service is built (the resolved table is the catalogue's), the Markdown of every text, the compiled templates
- * of each portal and its header/footer fragments. Rendering a page then
- * only builds a small data tree in a per-page arena. After preparation the
- * renderer is read-only, so several threads may render pages at once. */
+ * service is built, the portals' intros, the compiled templates of each
+ * portal and its header/footer fragments. What one service's pages share
+ * (its Markdown, renderer_svc_html) the caller renders once for them; a
+ * page resolves its own city x service. Rendering a page then only builds
+ * a small data tree in a per-page arena. After preparation the renderer
+ * is read-only, so several threads may render pages at once. */
 #ifndef RENDER_INT_H
 #define RENDER_INT_H
 #include <stdbool.h>

@@ -1,6 +1,7 @@
 /* renderer.c - everything pages share, prepared once: templates per
  * portal (with city overrides), which city x service is built at the
- * date, the Markdown of every text and the pre-rendered header and footer. */
+ * date, the portals' intros and the pre-rendered header and footer; and a
+ * service's Markdown, rendered when its pages are. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

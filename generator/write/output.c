@@ -18,7 +18,8 @@
 
 #define OUT_PATH_MAX 4096
 #define OUT_MAX_FILES 1000000
-#define OUT_MAX_FILES_TEXT "1000000"
+#define OUT_STR_(x) #x
+#define OUT_STR(x) OUT_STR_(x)
 /* the files of both trees and the link targets of this build */
 #define OUT_MAX_PATHS (3 * OUT_MAX_FILES)
 
@@ -375,7 +376,7 @@ static uint32_t claim(struct output *o, const char *rel, const char *key)
 		why = "invalid output path";
 	else if (o->files >= OUT_MAX_FILES ||
 		 (i = pathtab_add(&o->paths, rel, strlen(rel))) == PT_NONE)
-		why = "more than " OUT_MAX_FILES_TEXT " output files";
+		why = "more than " OUT_STR(OUT_MAX_FILES) " output files";
 	else if (pathtab_at(&o->paths, i)->flags & PT_NEW)
 		why = "two pages claim the same output file";
 	if (why) {
