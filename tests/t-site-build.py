@@ -137,7 +137,7 @@ def check_fixture_site(site):
     ok(not os.path.exists(os.path.join(site, "zukunft")), "city with a launch date after the build date is not built")
     ok(not any("spaeter" in p for p in pages), "service available only from 2099 is not built anywhere")
     for f in ("index.html", "a-z.html", "suche.html", "suche.json", "impressum.html", "datenschutz.html",
-              "barrierefreiheit.html", "leichte-sprache.html", "404.html", "sitemap.xml",
+              "barrierefreiheit.html", "leichte-sprache.html", "404.html", "sitemap.xml", "sitemap-1.xml",
               "assets/style.css", "assets/search.js", "assets/alpha/logo.svg",
               "kategorien/familie-und-kind.html", "leistungen/hundeanmeldung.html"):
         ok(exists(f), "umbrella: " + f)
@@ -282,11 +282,20 @@ def check_fixture_site(site):
     ok(" suedfeld " in places and places.count(" gross ufer ") == 2 and " nordheide " in places and
        json.load(open(os.path.join(site, "alpha/suche.json"), encoding="utf-8"))["places"] == [],
        "the umbrella's suche.json carries the Ortsteile folded for search.js; a city's none")
-    sm = open(os.path.join(site, "sitemap.xml"), encoding="utf-8").read()
-    locs = re.findall(r"<loc>([^<]*)</loc>", sm)
-    ok(locs and all(l.startswith("https://portal.example.test/") and exists(l[len("https://portal.example.test/"):])
-                    for l in locs), "sitemap.xml: absolute URLs of existing pages")
-    ok(len(locs) == len(pages) - 1 and not any("404" in l for l in locs), "sitemap.xml lists every page but 404.html")
+    base = "https://portal.example.test/"
+    index = open(os.path.join(site, "sitemap.xml"), encoding="utf-8").read()
+    parts = re.findall(r"<sitemap><loc>([^<]*)</loc>", index)
+    ok("<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">" in index and
+       parts == [base + "sitemap-1.xml"], "sitemap.xml is a sitemap index naming sitemap-1.xml")
+    locs = []
+    for part in parts:
+        if part.startswith(base) and exists(part[len(base):]):
+            locs += re.findall(r"<loc>([^<]*)</loc>", open(os.path.join(site, part[len(base):]),
+                                                          encoding="utf-8").read())
+    ok(locs and all(l.startswith(base) and exists(l[len(base):]) for l in locs),
+       "sitemap-1.xml: absolute URLs of existing pages")
+    ok(len(locs) == len(pages) - 1 and len(set(locs)) == len(locs) and not any("404" in l for l in locs),
+       "the sitemap lists every page but 404.html, once")
     for idx in ("suche.json", "alpha/suche.json"):
         try:
             data = json.load(open(os.path.join(site, idx), encoding="utf-8"))

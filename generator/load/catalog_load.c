@@ -672,37 +672,70 @@ static const char *when_problem(struct arena *a, const struct field *const *befo
 	return NULL;
 }
 
-/* Every conditional field of every effective form refers to an earlier
- * choice with such an answer; every option's service exists. Shared
- * fields are in many cities' forms: each problem is told once. */
-static void check_conditions(struct loader *L)
+/* The fields of one effective form whose conditions fail, each told
+ * once: shared fields are in many cities' forms. */
+struct told {
+	const struct field **v;
+	size_t n, cap;
+};
+
+static void check_form_conditions(struct loader *L, const struct city_service *cs,
+				  struct told *t)
+{
+	for (size_t k = 0; k < cs->n_fields; k++) {
+		const struct field *f = cs->fields[k];
+		if (!f->when)
+			continue;
+		const char *why = when_problem(L->c.a, cs->fields, k, f);
+		bool seen = false;
+		for (size_t i = 0; i < t->n && !seen; i++)
+			seen = t->v[i] == f;
+		if (!why || seen)
+			continue;
+		diag_add(L->c.d, f->pos.file, f->pos.line, f->pos.col, "%s", why);
+		L->c.errors++;
+		if (t->n == t->cap) {
+			t->cap = t->cap ? 2 * t->cap : 16;
+			t->v = xrealloc(t->v, t->cap * sizeof *t->v);
+		}
+		t->v[t->n++] = f;
+	}
+}
+
+/* A city that offers a service must have the office that handles it. */
+static void check_office(struct loader *L, const struct city_service *cs)
+{
+	const struct service *s = cs->service;
+	if (!*s->office || !cs->offered || cs->office)
+		return;
+	const struct srcpos *p = cs->ov && cs->ov->office ? &cs->ov->pos : &s->pos;
+	diag_add(L->c.d, p->file, p->line, p->col,
+		 "city '%s' has no office '%s' for service '%s' (add it to its city.yml, or an override with office: or offered: false)",
+		 cs->city->slug, cs->ov && cs->ov->office ? cs->ov->office : s->office, s->slug);
+	L->c.errors++;
+}
+
+/* Every city x service as the city offers it: every conditional field of
+ * its form refers to an earlier choice with such an answer, and the
+ * office is there. Each is resolved here and dropped (the site build
+ * resolves each page's own; relayd keeps a table). Then: every option's
+ * service exists. */
+static void check_city_services(struct loader *L)
 {
 	struct catalog *cat = L->cat;
-	const struct field **told = NULL;
-	size_t n_told = 0, cap = 0;
-	for (size_t i = 0; i < cat->n_cities; i++)
+	struct told told = { NULL, 0, 0 };
+	for (size_t i = 0; i < cat->n_cities; i++) {
+		struct arena fields;
+		arena_init(&fields);
 		for (size_t j = 0; j < cat->n_services; j++) {
-			const struct city_service *cs = catalog_cs_at(cat, i, j);
-			for (size_t k = 0; k < cs->n_fields; k++) {
-				const struct field *f = cs->fields[k];
-				if (!f->when)
-					continue;
-				const char *why = when_problem(L->c.a, cs->fields, k, f);
-				bool seen = false;
-				for (size_t t = 0; t < n_told && !seen; t++)
-					seen = told[t] == f;
-				if (!why || seen)
-					continue;
-				diag_add(L->c.d, f->pos.file, f->pos.line, f->pos.col, "%s", why);
-				L->c.errors++;
-				if (n_told == cap) {
-					cap = cap ? 2 * cap : 16;
-					told = xrealloc(told, cap * sizeof *told);
-				}
-				told[n_told++] = f;
-			}
+			struct city_service cs;
+			catalog_resolve_at(cat, i, j, &fields, &cs);
+			check_form_conditions(L, &cs, &told);
+			check_office(L, &cs);
 		}
-	free(told);
+		arena_free(&fields);
+	}
+	free(told.v);
 	for (size_t j = 0; j < cat->n_services; j++) {
 		const struct form *fm = cat->services[j].form;
 		for (size_t k = 0; fm && k < fm->n_fields; k++)
@@ -816,29 +849,9 @@ static void check_references(struct loader *L)
 					s->slug);
 		}
 	}
-	/* The city x service table, built here once for every reader. */
-	if (catalog_resolve_all(cat) < 0) {
-		diag_add(L->c.d, L->dir, 0, 0, "cannot resolve the services of the cities");
-		L->c.errors++;
-		return;
-	}
-	check_conditions(L);
-	/* Every city that offers a service must have the office that handles it. */
-	for (size_t i = 0; i < cat->n_cities; i++)
-		for (size_t j = 0; j < cat->n_services; j++) {
-			const struct city_service *cs = catalog_cs_at(cat, i, j);
-			const struct service *s = &cat->services[j];
-			if (!*s->office || !cs->offered)
-				continue;
-			if (!cs->office) {
-				const struct srcpos *p = cs->ov && cs->ov->office ? &cs->ov->pos : &s->pos;
-				diag_add(L->c.d, p->file, p->line, p->col,
-					 "city '%s' has no office '%s' for service '%s' (add it to its city.yml, or an override with office: or offered: false)",
-					 cat->cities[i].slug, cs->ov && cs->ov->office ? cs->ov->office : s->office,
-					 s->slug);
-				L->c.errors++;
-			}
-		}
+	/* Cities by slug and overrides by city x service, for every reader. */
+	catalog_index(cat);
+	check_city_services(L);
 }
 
 struct catalog *catalog_load(struct source *src, const char *content_dir, struct diags *d)

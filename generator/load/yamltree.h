@@ -33,9 +33,10 @@ struct ynode {
 struct ynode *yaml_parse(struct arena *a, const char *file,
 			 const char *data, size_t len, struct diags *d);
 
-/* The same with the nodes (and their arrays) in tree and the scalars and
- * the file name in a: tree can be freed once the values are taken, the
- * strings stay (the loader keeps ~40 bytes of nodes per scalar otherwise). */
+/* The same with the nodes (and their arrays) and the text of mapping keys
+ * in tree, and the other scalars and the file name in a: tree can be
+ * freed once the values are taken, the strings stay (the loader keeps
+ * ~40 bytes of nodes per scalar otherwise). */
 struct ynode *yaml_parse_tree(struct arena *a, struct arena *tree, const char *file,
 			      const char *data, size_t len, struct diags *d);
 

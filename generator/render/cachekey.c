@@ -155,15 +155,15 @@ const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t port
 	const struct portal *p = &r->portals[portal];
 	if (!p->city)
 		return NULL;
-	const struct city_service *cs = rcs(r, p->city_index, svc);
-	const struct prov *pv = &r->prov_cs[p->city_index * r->c->n_services + svc];
+	const struct override *ov = catalog_override_at(r->c, p->city_index, svc);
+	const struct prov *pv = cs_prov(r, p->city_index, svc);
 	struct buf b;
 	buf_init(&b, 0);
 	int rc = buf_printf(&b, "service %s\nportal %s\nprov %s %s\n", k->svc[svc],
 			    k->portal[portal], pv->commit ? pv->commit : "-",
 			    pv->day ? pv->day : "-");
-	if (cs->ov)
-		rc |= buf_printf(&b, "override %s\n", k->ov[cs->ov - r->c->overrides]);
+	if (ov)
+		rc |= buf_printf(&b, "override %s\n", k->ov[ov - r->c->overrides]);
 	if (rc) {
 		buf_free(&b);
 		return NULL;
@@ -183,10 +183,10 @@ const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc
 	int rc = buf_printf(&b, "overview %s\nportal %s\nprov %s %s\n", k->svc[svc], k->portal[0],
 			    pv->commit ? pv->commit : "-", pv->day ? pv->day : "-");
 	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
-		const struct city_service *cs = rcs(r, i, svc);
+		const struct override *ov = catalog_override_at(c, i, svc);
 		rc |= buf_printf(&b, "%s %d %d %s\n", k->city[i], r->portals[1 + i].built,
 				 r->cs_built[i * c->n_services + svc],
-				 cs->ov ? k->ov[cs->ov - c->overrides] : "-");
+				 ov ? k->ov[ov - c->overrides] : "-");
 	}
 	if (rc) {
 		buf_free(&b);

@@ -271,11 +271,11 @@ static struct mval *error_summary(struct arena *a, const struct city_service *cs
 }
 
 struct mval *form_data(struct page *pg, const struct city_service *cs,
-		       const struct form_state *st, struct mval **errors)
+		       const char *intro_html, const struct form_state *st,
+		       struct mval **errors)
 {
 	struct arena *a = pg->a;
 	struct renderer *r = pg->r;
-	size_t si = (size_t)(cs->service - r->c->services);
 	struct mval *form = mv_map(a);
 	struct mval *fields = mv_list(a);
 	bool multipart = false, any_required = false, conditional = false;
@@ -294,7 +294,7 @@ struct mval *form_data(struct page *pg, const struct city_service *cs,
 					     cs->city->slug, cs->service->slug));
 	mset(a, form, "enctype", multipart ? "multipart/form-data" :
 	     "application/x-www-form-urlencoded");
-	mset_opt(a, form, "intro_html", r->svc[si].form_intro);
+	mset_opt(a, form, "intro_html", intro_html);
 	mv_set(a, form, "fields", fields);
 	mv_set_bool(a, form, "any_required", any_required);
 	/* form.js shows conditional fields and notes by the answers */

@@ -22,23 +22,26 @@ const struct portal *delegated(const struct renderer *r, const struct portal *p,
 	if (!p->city)
 		return NULL;
 	size_t n = r->c->n_services;
-	const struct city_service *cs = rcs(r, p->city_index, svc);
-	if (cs->offered)
+	/* from the override alone: this runs for every service a listing
+	 * page does not show */
+	const struct override *ov = catalog_override_at(r->c, p->city_index, svc);
+	if (ov_offered(ov) || !ov->responsible)
 		return NULL;
 	/* a Kreis: the umbrella's page of the service names the towns */
-	if (cs->towns_responsible)
+	if (strcmp(ov->responsible, RESPONSIBLE_TOWNS) == 0)
 		return r->svc_listed[svc] ? &r->portals[0] : NULL;
-	if (!cs->responsible)
+	const struct city *resp = catalog_city(r->c, ov->responsible);
+	if (!resp)
 		return NULL;
-	size_t k = (size_t)(cs->responsible - r->c->cities);
+	size_t k = (size_t)(resp - r->c->cities);
 	const struct portal *rp = &r->portals[1 + k];
 	return rp->built && r->cs_built[k * n + svc] ? rp : NULL;
 }
 
 /* Shown on this portal: offered here, or offered by the responsible body
  * (then *rp is its portal, else NULL). */
-static bool listed(const struct renderer *r, const struct portal *p, size_t svc,
-		   const struct portal **rp)
+bool portal_lists(const struct renderer *r, const struct portal *p, size_t svc,
+		  const struct portal **rp)
 {
 	*rp = NULL;
 	if (shown(r, p, svc))
@@ -53,7 +56,7 @@ size_t portal_listing(const struct renderer *r, const struct portal *p,
 	size_t n = 0;
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
-		if (listed(r, p, j, &rp[n]))
+		if (portal_lists(r, p, j, &rp[n]))
 			svc[n++] = j;
 	}
 	return n;
@@ -105,7 +108,7 @@ static struct mval *category_services(struct page *pg, size_t cat, size_t *count
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
 		const struct portal *rp;
-		if (!listed(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
+		if (!portal_lists(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
 			continue;
 		mv_push(pg->a, l, listed_item(pg, j, rp));
 		(*count)++;
@@ -122,7 +125,7 @@ static struct mval *categories(struct page *pg)
 		size_t n = 0;
 		const struct portal *rp;
 		for (size_t j = 0; j < pg->r->c->n_services; j++)
-			if (listed(pg->r, pg->p, j, &rp) &&
+			if (portal_lists(pg->r, pg->p, j, &rp) &&
 			    pg->r->svc_cat[j] == i)
 				n++;
 		/* the category page also lists Bund and Land online services:
@@ -275,7 +278,7 @@ static struct mval *lebenslage_groups(struct page *pg, size_t cat)
 		size_t j = r->svc_order[k];
 		const struct service *s = &r->c->services[j];
 		const struct portal *rp;
-		if (!listed(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
+		if (!portal_lists(r, pg->p, j, &rp) || r->svc_cat[j] != cat)
 			continue;
 		struct mval *item = listed_item(pg, j, rp);
 		bool placed = false;
@@ -321,11 +324,10 @@ int render_category(struct renderer *r, struct portal *p, size_t cat,
 }
 
 /* Title, texts and category of a service, shared by both service pages. */
-static void service_common(struct page *pg, size_t svc)
+static void service_common(struct page *pg, size_t svc, const struct svc_html *h)
 {
 	struct arena *a = pg->a;
 	const struct service *s = &pg->r->c->services[svc];
-	const struct svc_html *h = &pg->r->svc[svc];
 	page_home_crumb(pg);
 	size_t ci = pg->r->svc_cat[svc];
 	if (ci != (size_t)-1) {
@@ -340,13 +342,13 @@ static void service_common(struct page *pg, size_t svc)
 	mset(a, pg->data, "description_html", h->description);
 }
 
-int render_service_overview(struct renderer *r, size_t svc, struct arena *a,
-			    struct buf *out, struct diags *d)
+int render_service_overview(struct renderer *r, size_t svc, const struct svc_html *h,
+			    struct arena *a, struct buf *out, struct diags *d)
 {
 	struct page pg;
 	const struct service *s = &r->c->services[svc];
 	page_begin(&pg, r, &r->portals[0], a, 1, s->title);
-	service_common(&pg, svc);
+	service_common(&pg, svc, h);
 	mset_opt(a, pg.data, "stand", r->prov_overview[svc].day);
 	if (page_provenance(&pg, &r->prov_overview[svc], d) < 0)
 		return -1;
@@ -374,25 +376,18 @@ static struct mval *str_list(struct arena *a, const char **v, size_t n)
 	return l;
 }
 
-static const char *note_html(const struct renderer *r, const struct city_service *cs)
-{
-	if (!cs->ov || !cs->ov->note)
-		return NULL;
-	size_t k = (size_t)(cs->ov - r->c->overrides);
-	return k < r->c->n_overrides ? r->note_html[k] : NULL;
-}
-
 int render_service(struct renderer *r, struct portal *p, size_t svc,
-		   const struct form_state *st, struct arena *a,
-		   struct buf *out, struct diags *d)
+		   const struct svc_html *h, const struct form_state *st,
+		   struct arena *a, struct buf *out, struct diags *d)
 {
 	const struct service *s = &r->c->services[svc];
-	const struct city_service *cs = rcs(r, p->city_index, svc);
+	struct city_service resolved;
+	catalog_resolve_at(r->c, p->city_index, svc, a, &resolved);
+	const struct city_service *cs = &resolved;
 	struct page pg;
 	page_begin(&pg, r, p, a, 2, s->title);
-	service_common(&pg, svc);
-	const struct svc_html *h = &r->svc[svc];
-	const struct prov *pv = &r->prov_cs[p->city_index * r->c->n_services + svc];
+	service_common(&pg, svc, h);
+	const struct prov *pv = cs_prov(r, p->city_index, svc);
 	mset_opt(a, pg.data, "stand", pv->day);
 	if (page_provenance(&pg, pv, d) < 0)
 		return -1;
@@ -420,7 +415,8 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 			 cs->office->appointment_phone : NULL);
 		mv_set(a, pg.data, "appointment", ap);
 	}
-	const char *note = note_html(r, cs);
+	/* A city's note is shown on one page: rendered there. */
+	const char *note = cs->ov && cs->ov->note ? markdown_html(a, cs->ov->note) : NULL;
 	if (note) {
 		mset(a, pg.data, "note_html", note);
 		mset(a, pg.data, "note_title",
@@ -428,7 +424,7 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 	}
 	if (s->form) {
 		struct mval *errors = NULL;
-		mv_set(a, pg.data, "form", form_data(&pg, cs, st, &errors));
+		mv_set(a, pg.data, "form", form_data(&pg, cs, h->form_intro, st, &errors));
 		mv_set_bool(a, pg.data, "has_errors", errors != NULL);
 		if (errors) {
 			mv_set(a, pg.data, "errors", errors);
@@ -464,7 +460,7 @@ int render_az(struct renderer *r, struct portal *p, struct arena *a,
 	for (size_t k = 0; k < r->c->n_services; k++) {
 		size_t j = r->svc_order[k];
 		const struct portal *rp;
-		if (!listed(r, p, j, &rp))
+		if (!portal_lists(r, p, j, &rp))
 			continue;
 		struct mval *item = listed_item(&pg, j, rp);
 		count++;

@@ -16,6 +16,7 @@ struct renderer *renderer_open(struct catalog *c, struct source *themes,
 		free(r);
 		return NULL;
 	}
+	renderer_search_docs(r);
 	return r;
 }
 
@@ -61,7 +62,9 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
 		return -1;
 	struct arena a;
 	arena_init(&a);
-	return finish(&a, render_service(r, &r->portals[1 + ci], si, st, &a, out, d));
+	struct svc_html h;
+	renderer_svc_html(r, si, &a, &h);
+	return finish(&a, render_service(r, &r->portals[1 + ci], si, &h, st, &a, out, d));
 }
 
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
@@ -75,7 +78,7 @@ int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 	struct arena a;
 	arena_init(&a);
 	buf_reset(out);
-	return finish(&a, render_confirmation(r, rcs(r, ci, si), reference,
+	return finish(&a, render_confirmation(r, cs, reference,
 					      received_at ? received_at : "",
 					      receipt, app_url, &a, out, d));
 }
@@ -90,7 +93,7 @@ int render_application_page(struct renderer *r, const struct city_service *cs,
 	struct arena a;
 	arena_init(&a);
 	buf_reset(out);
-	return finish(&a, render_application(r, rcs(r, ci, si), v, &a, out, d));
+	return finish(&a, render_application(r, cs, v, &a, out, d));
 }
 
 static struct portal *portal_of(struct renderer *r, const struct city *city)

@@ -1,10 +1,12 @@
 /* render_int.h - shared state of the page renderer (site.c for the static
  * site, render_form.c for the relay's pages). Everything that is the same
  * for many pages is computed once in renderer_prepare(): which city x
- * service is built (the resolved table is the catalogue's), the Markdown of every text, the compiled templates
- * of each portal and its header/footer fragments. Rendering a page then
- * only builds a small data tree in a per-page arena. After preparation the
- * renderer is read-only, so several threads may render pages at once. */
+ * service is built, the portals' intros, the compiled templates of each
+ * portal and its header/footer fragments. What one service's pages share
+ * (its Markdown, renderer_svc_html) the caller renders once for them; a
+ * page resolves its own city x service. Rendering a page then only builds
+ * a small data tree in a per-page arena. After preparation the renderer
+ * is read-only, so several threads may render pages at once. */
 #ifndef RENDER_INT_H
 #define RENDER_INT_H
 #include <stdbool.h>
@@ -58,7 +60,7 @@ struct portal {
 	char *header[MAX_DEPTH + 1], *footer[MAX_DEPTH + 1];  /* [MAX_DEPTH]: absolute */
 };
 
-struct svc_html {               /* Markdown of a service, rendered once */
+struct svc_html {               /* Markdown of a service (renderer_svc_html) */
 	const char *description, *requirements, *form_intro;
 };
 
@@ -85,16 +87,18 @@ struct renderer {
 	bool absolute;              /* relay: every page links absolutely */
 	struct portal *portals;     /* [0] umbrella, [1 + i] city i */
 	size_t n_portals;
-	struct svc_html *svc;       /* parallel to c->services */
-	const char **note_html;     /* parallel to c->overrides */
 	bool *cs_built;             /* offered and inside its window at the date */
 	bool *svc_listed;           /* umbrella: offered by at least one built city */
 	size_t *svc_order;          /* service indices by title, German order */
 	size_t *svc_cat;            /* category index of each service, or -1 */
-	struct search_doc *svc_search;  /* folded fields of each service */
+	/* Folded fields of each service for relayd's search
+	 * (renderer_search_docs); NULL in a site build, whose search
+	 * indexes fold each service as they are written. */
+	struct search_doc *svc_search;
 	/* Provenance from git history, computed before rendering; zeroed
 	 * entries: unknown, no commit and no date shown. */
-	struct prov *prov_cs;       /* city service pages [city * n_services + service] */
+	struct prov *prov_cs;       /* city service pages [city * n_services + service],
+				     * NULL when nothing is known (cs_prov) */
 	struct prov *prov_overview; /* the umbrella's service pages [service] */
 	struct prov *prov_text;     /* text pages of a portal [portal] */
 	struct prov prov_all;       /* pages listing services: every content file */
@@ -105,6 +109,11 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     const char *date, const char *relay_url, const char *commit,
 		     bool absolute, struct diags *d);
 void renderer_release(struct renderer *r);
+/* The folded search fields of every service (r->svc_search). */
+void renderer_search_docs(struct renderer *r);
+/* A service's Markdown as HTML, in a. */
+void renderer_svc_html(const struct renderer *r, size_t svc, struct arena *a,
+		       struct svc_html *out);
 /* Provenance of every page, from the last change of each content file:
  * change(ctx, "services/x.yml" | "cities/c/x.yml" | "cities/c/city.yml" |
  * "region.yml" | "categories.yml" | "links.yml", &commit) gives the Unix
@@ -123,16 +132,22 @@ void renderer_release(struct renderer *r);
 typedef long long (*change_fn)(void *ctx, const char *rel, const char **commit);
 void renderer_provenance(struct renderer *r, change_fn change, void *ctx);
 
-/* The catalogue's resolved table (catalog_resolve_all), shared with relayd. */
+/* The provenance of a city's service page. */
+static inline const struct prov *cs_prov(const struct renderer *r, size_t city, size_t svc)
+{
+	static const struct prov unknown = { NULL, NULL };
+	return r->prov_cs ? &r->prov_cs[city * r->c->n_services + svc] : &unknown;
+}
+
 /* Listed by a city portal, offered by the responsible body's portal
  * (pages.c); NULL when not so. */
 const struct portal *delegated(const struct renderer *r, const struct portal *p,
 			       size_t svc);
-static inline const struct city_service *rcs(const struct renderer *r, size_t city, size_t svc)
-{
-	return catalog_cs_at(r->c, city, svc);
-}
 
+/* Does portal p list service svc: offered here, or offered by the
+ * responsible body (then *rp is its portal, else NULL)? */
+bool portal_lists(const struct renderer *r, const struct portal *p, size_t svc,
+		  const struct portal **rp);
 /* The services a portal lists, A-Z (svc indices into c->services), each
  * with the responsible body's portal when not its own (else NULL): the
  * documents search ranks, in the order of ties. Returns how many (room
@@ -169,11 +184,13 @@ int render_city_start(struct renderer *r, struct portal *p, struct arena *a,
 		      struct buf *out, struct diags *d);
 int render_category(struct renderer *r, struct portal *p, size_t cat,
 		    struct arena *a, struct buf *out, struct diags *d);
-int render_service_overview(struct renderer *r, size_t svc, struct arena *a,
-			    struct buf *out, struct diags *d);
+/* h: the service's Markdown (renderer_svc_html), rendered once for its
+ * pages. */
+int render_service_overview(struct renderer *r, size_t svc, const struct svc_html *h,
+			    struct arena *a, struct buf *out, struct diags *d);
 int render_service(struct renderer *r, struct portal *p, size_t svc,
-		   const struct form_state *st, struct arena *a,
-		   struct buf *out, struct diags *d);
+		   const struct svc_html *h, const struct form_state *st,
+		   struct arena *a, struct buf *out, struct diags *d);
 int render_az(struct renderer *r, struct portal *p, struct arena *a,
 	      struct buf *out, struct diags *d);
 /* suche.html (query NULL: every service, for the script to filter), or
@@ -196,7 +213,8 @@ struct mval *service_item(struct page *pg, size_t svc);
 
 /* Form fields as template data (form_data.c). */
 struct mval *form_data(struct page *pg, const struct city_service *cs,
-		       const struct form_state *st, struct mval **errors);
+		       const char *intro_html, const struct form_state *st,
+		       struct mval **errors);
 
 /* Helpers (pagedata.c). */
 void mset(struct arena *a, struct mval *m, const char *key, const char *s);

@@ -1,7 +1,10 @@
-/* site.c - plan every file of the site as a job, render the jobs (in
- * parallel when asked; the renderer is read-only by then) and write the
- * assets, search indexes and sitemap. Output order and bytes do not depend
- * on the number of threads. */
+/* site.c - plan the site as jobs, render them (in parallel when asked;
+ * the renderer is read-only by then) and write the assets, search indexes
+ * and sitemap. A job is one listing or text page of a portal, every page
+ * of one service (so its Markdown is rendered once, when its pages are,
+ * and dropped after), or every portal's search index (so each service is
+ * folded once). No path is kept per page: each is formatted when needed.
+ * Output order and bytes do not depend on the number of threads. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,17 +14,20 @@
 #include "site.h"
 #include "cachekey.h"
 #include "../git/site_history.h"
+#include "../write/sitemap.h"
 
-enum job_kind {
+enum file_kind {
 	J_START, J_CITY_START, J_CATEGORY, J_OVERVIEW, J_SERVICE, J_AZ,
-	J_SEARCH, J_TEXT, J_JSON, J_THEME_CSS
+	J_SEARCH, J_TEXT, J_JSON, J_THEME_CSS,
+	J_SERVICE_PAGES,            /* job: every page of service idx */
+	J_SEARCH_INDEXES,           /* job: every portal's suche.json */
 };
 
+/* A file of the site, or a job of several. */
 struct job {
-	enum job_kind kind;
-	struct portal *p;
+	enum file_kind kind;
+	struct portal *p;           /* NULL for the jobs of several portals */
 	size_t idx;                 /* category, service or page template */
-	const char *path;           /* output path */
 };
 
 struct jobs {
@@ -44,59 +50,96 @@ struct worker {
 	pthread_t tid;
 };
 
-static void add(struct renderer *r, struct jobs *j, enum job_kind k,
-		struct portal *p, size_t idx, const char *path)
+/* Output paths are at most 1,024 bytes (write/output.c). */
+#define PATH_BUF 1100
+
+static const char *const text_file[T_COUNT] = {
+	[T_IMPRESSUM] = "impressum.html", [T_DATENSCHUTZ] = "datenschutz.html",
+	[T_BARRIEREFREIHEIT] = "barrierefreiheit.html",
+	[T_LEICHTE_SPRACHE] = "leichte-sprache.html", [T_NOTFOUND] = "404.html",
+};
+
+/* The output path of a file, "dorsten/kategorien/x.html", in b; NULL
+ * when it does not fit. */
+static const char *file_path(const struct renderer *r, const struct job *f, char *b, size_t n)
+{
+	const char *pre = f->p->prefix, *name = NULL, *dir = NULL;
+	switch (f->kind) {
+	case J_START: case J_CITY_START: name = "index.html"; break;
+	case J_CATEGORY: dir = "kategorien/"; name = r->c->categories[f->idx].slug; break;
+	case J_OVERVIEW: case J_SERVICE: dir = "leistungen/"; name = r->c->services[f->idx].slug; break;
+	case J_AZ: name = "a-z.html"; break;
+	case J_SEARCH: name = "suche.html"; break;
+	case J_JSON: name = "suche.json"; break;
+	case J_TEXT: name = text_file[f->idx]; break;
+	case J_THEME_CSS: name = f->p->city ? "theme.css" : "assets/theme.css"; break;
+	default: break;
+	}
+	if (!name)
+		return NULL;
+	int w = dir ? snprintf(b, n, "%s%s%s.html", pre, dir, name) :
+		snprintf(b, n, "%s%s", pre, name);
+	return w >= 0 && (size_t)w < n ? b : NULL;
+}
+
+/* Has portal p a page of service s? */
+static bool has_service_page(const struct renderer *r, const struct portal *p, size_t s)
+{
+	return p->city ? r->cs_built[p->city_index * r->c->n_services + s] : r->svc_listed[s];
+}
+
+typedef int (*file_fn)(void *ctx, const struct job *f);
+
+/* Every file of the built portal p, in the site's order: start,
+ * categories, services, A-Z, search page and index, texts, colours. */
+static int each_file(struct renderer *r, struct portal *p, file_fn fn, void *ctx)
+{
+	static const enum page_tpl texts[] = { T_IMPRESSUM, T_DATENSCHUTZ,
+		T_BARRIEREFREIHEIT, T_LEICHTE_SPRACHE, T_NOTFOUND };
+	const struct catalog *c = r->c;
+	int rc = fn(ctx, &(struct job){ p->city ? J_CITY_START : J_START, p, 0 });
+	for (size_t k = 0; k < c->n_categories && rc == 0; k++)
+		rc = fn(ctx, &(struct job){ J_CATEGORY, p, k });
+	for (size_t s = 0; s < c->n_services && rc == 0; s++)
+		if (has_service_page(r, p, s))
+			rc = fn(ctx, &(struct job){ p->city ? J_SERVICE : J_OVERVIEW, p, s });
+	static const enum file_kind lists[] = { J_AZ, J_SEARCH, J_JSON };
+	for (size_t k = 0; k < sizeof lists / sizeof *lists && rc == 0; k++)
+		rc = fn(ctx, &(struct job){ lists[k], p, 0 });
+	/* the umbrella has the plain-language page and the 404 page too */
+	size_t n_texts = p->city ? 3 : sizeof texts / sizeof *texts;
+	for (size_t k = 0; k < n_texts && rc == 0; k++)
+		rc = fn(ctx, &(struct job){ J_TEXT, p, texts[k] });
+	return rc ? rc : fn(ctx, &(struct job){ J_THEME_CSS, p, 0 });
+}
+
+static void add(struct jobs *j, struct job job)
 {
 	if (j->n == j->cap) {
-		j->cap = j->cap ? j->cap * 2 : 1024;
+		j->cap = j->cap ? j->cap * 2 : 256;
 		j->v = xrealloc(j->v, j->cap * sizeof *j->v);
 	}
-	j->v[j->n++] = (struct job){ k, p, idx,
-		arena_printf(&r->arena, "%s%s", p->prefix, path) };
+	j->v[j->n++] = job;
 }
 
-/* "kategorien/<slug>.html" and the like, without keeping a copy: add()
- * stores the path with the portal's prefix only. */
-static const char *in_dir(char *b, size_t n, const char *dir, const char *slug,
-			  struct renderer *r)
+/* A portal's file as a job of its own: not its service pages and its
+ * search index, which other jobs write. */
+static int plan_file(void *ctx, const struct job *f)
 {
-	int w = snprintf(b, n, "%s/%s.html", dir, slug);
-	return w >= 0 && (size_t)w < n ? b : arena_printf(&r->arena, "%s/%s.html", dir, slug);
+	if (f->kind != J_SERVICE && f->kind != J_OVERVIEW && f->kind != J_JSON)
+		add(ctx, *f);
+	return 0;
 }
 
+/* The search indexes first: the longest job, beside all others. */
 static void plan(struct renderer *r, struct jobs *j)
 {
-	char tmp[512];
-	const struct catalog *c = r->c;
-	for (size_t i = 0; i < r->n_portals; i++) {
-		struct portal *p = &r->portals[i];
-		if (!p->built)
-			continue;
-		add(r, j, p->city ? J_CITY_START : J_START, p, 0, "index.html");
-		for (size_t k = 0; k < c->n_categories; k++)
-			add(r, j, J_CATEGORY, p, k,
-			    in_dir(tmp, sizeof tmp, "kategorien", c->categories[k].slug, r));
-		for (size_t s = 0; s < c->n_services; s++) {
-			bool on = p->city ? r->cs_built[p->city_index * c->n_services + s]
-				: r->svc_listed[s];
-			if (on)
-				add(r, j, p->city ? J_SERVICE : J_OVERVIEW, p, s,
-				    in_dir(tmp, sizeof tmp, "leistungen", c->services[s].slug, r));
-		}
-		add(r, j, J_AZ, p, 0, "a-z.html");
-		add(r, j, J_SEARCH, p, 0, "suche.html");
-		add(r, j, J_JSON, p, 0, "suche.json");
-		add(r, j, J_TEXT, p, T_IMPRESSUM, "impressum.html");
-		add(r, j, J_TEXT, p, T_DATENSCHUTZ, "datenschutz.html");
-		add(r, j, J_TEXT, p, T_BARRIEREFREIHEIT, "barrierefreiheit.html");
-		if (p->city) {
-			add(r, j, J_THEME_CSS, p, 0, "theme.css");
-		} else {
-			add(r, j, J_TEXT, p, T_LEICHTE_SPRACHE, "leichte-sprache.html");
-			add(r, j, J_TEXT, p, T_NOTFOUND, "404.html");
-			add(r, j, J_THEME_CSS, p, 0, "assets/theme.css");
-		}
-	}
+	add(j, (struct job){ J_SEARCH_INDEXES, NULL, 0 });
+	for (size_t i = 0; i < r->n_portals; i++)
+		if (r->portals[i].built)
+			each_file(r, &r->portals[i], plan_file, j);
+	for (size_t s = 0; s < r->c->n_services; s++)
+		add(j, (struct job){ J_SERVICE_PAGES, NULL, s });
 }
 
 /* A JSON string. */
@@ -147,16 +190,12 @@ static int place_words(struct renderer *r, struct buf *out)
 	return rc;
 }
 
-/* The search index of a portal's suche.html: the services it lists, A-Z,
- * with their folded fields, and the stop words and synonyms, so that
- * search.js ranks exactly as relayd's server-side search (model/search.h).
- * URLs are relative to the portal's suche.html, as the links it shows. */
-static int search_json(struct renderer *r, struct portal *p, struct buf *out)
+/* The head of a portal's search index: stop words, synonyms and the
+ * umbrella's finder words, so that search.js ranks exactly as relayd's
+ * server-side search (model/search.h). */
+static int index_head(struct renderer *r, struct portal *p, struct buf *out)
 {
 	const struct catalog *c = r->c;
-	size_t *svc = xcalloc(c->n_services + 1, sizeof *svc);
-	const struct portal **rps = xcalloc(c->n_services + 1, sizeof *rps);
-	size_t n = portal_listing(r, p, svc, rps);
 	int rc = buf_puts(out, "{\"stop\":");
 	rc |= json_words(out, c->stopwords, c->n_stopwords);
 	rc |= buf_puts(out, ",\n\"syn\":[");
@@ -167,28 +206,91 @@ static int search_json(struct renderer *r, struct portal *p, struct buf *out)
 	rc |= buf_puts(out, "],\n\"places\":[");
 	if (!p->city)           /* the finder's words: the script leaves them to relayd */
 		rc |= place_words(r, out);
-	rc |= buf_puts(out, "],\n\"docs\":[");
-	for (size_t k = 0; k < n && rc == 0; k++) {
-		const struct service *v = &c->services[svc[k]];
-		const struct search_doc *f = &r->svc_search[svc[k]];
-		rc |= buf_puts(out, k ? ",\n{\"u\":\"" : "\n{\"u\":\"");
-		if (rps[k]) {   /* from a city portal's directory */
-			rc |= buf_puts(out, "../");
-			rc |= buf_put_json(out, rps[k]->prefix, strlen(rps[k]->prefix));
-		}
-		rc |= buf_puts(out, "leistungen/");
-		rc |= buf_put_json(out, v->slug, strlen(v->slug));
-		rc |= buf_puts(out, ".html\",\"f\":[");
-		rc |= json_str(out, f->title);
-		rc |= buf_puts(out, ",");
-		rc |= json_str(out, f->keywords);
-		rc |= buf_puts(out, ",");
-		rc |= json_str(out, f->text);
-		rc |= buf_puts(out, "]}");
+	return rc | buf_puts(out, "],\n\"docs\":[");
+}
+
+/* One service of a portal's index with its folded fields. The URL is
+ * relative to the portal's suche.html, as the links it shows; rp: the
+ * responsible body's portal, or NULL. */
+static int index_doc(const struct service *v, const struct search_doc *f,
+		     const struct portal *rp, bool first, struct buf *out)
+{
+	int rc = buf_puts(out, first ? "\n{\"u\":\"" : ",\n{\"u\":\"");
+	if (rp) {   /* from a city portal's directory */
+		rc |= buf_puts(out, "../");
+		rc |= buf_put_json(out, rp->prefix, strlen(rp->prefix));
 	}
-	rc |= buf_puts(out, "\n]}\n");
-	free(svc);
-	free(rps);
+	rc |= buf_puts(out, "leistungen/");
+	rc |= buf_put_json(out, v->slug, strlen(v->slug));
+	rc |= buf_puts(out, ".html\",\"f\":[");
+	rc |= json_str(out, f->title);
+	rc |= buf_puts(out, ",");
+	rc |= json_str(out, f->keywords);
+	rc |= buf_puts(out, ",");
+	rc |= json_str(out, f->text);
+	return rc | buf_puts(out, "]}");
+}
+
+/* Opens the search index of each built portal whose index is not reused
+ * (s[i], NULL otherwise) and writes its head. */
+static int open_indexes(struct run *run, struct output_stream **s)
+{
+	struct renderer *r = run->r;
+	const char *key = run->keys ? cache_key_global(run->keys) : NULL;
+	int rc = 0;
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
+		struct portal *p = &r->portals[i];
+		char path[PATH_BUF];
+		if (!p->built)
+			continue;
+		file_path(r, &(struct job){ J_JSON, p, 0 }, path, sizeof path);
+		int reused = key ? output_reuse(run->out, path, key) : 0;
+		if (reused == 0 && !(s[i] = output_stream_open(run->out, path, key)))
+			reused = -1;
+		rc = reused < 0 ? -1 : s[i] ? index_head(r, p, output_stream_buf(s[i])) : 0;
+	}
+	return rc;
+}
+
+/* Every portal's suche.json in one pass over the services A-Z, written in
+ * pieces: each service is folded once, when the first index lists it,
+ * and written to every index that does. (Kept for every service, the
+ * folds took 10 MB at 6,000 services; folded per portal, they cost 14
+ * times the work.) */
+static int search_indexes(struct run *run)
+{
+	struct renderer *r = run->r;
+	const struct catalog *c = r->c;
+	struct output_stream **s = xcalloc(r->n_portals, sizeof *s);
+	size_t *docs = xcalloc(r->n_portals, sizeof *docs);
+	int rc = open_indexes(run, s);
+	for (size_t k = 0; k < c->n_services && rc == 0; k++) {
+		size_t j = r->svc_order[k];
+		struct arena a;
+		arena_init(&a);
+		struct search_doc f = { NULL, NULL, NULL };
+		for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
+			const struct portal *rp;
+			if (!s[i] || !portal_lists(r, &r->portals[i], j, &rp))
+				continue;
+			if (!f.title)
+				search_doc_of(c, &c->services[j], &f, &a);
+			struct buf *b = output_stream_buf(s[i]);
+			rc = index_doc(&c->services[j], &f, rp, docs[i]++ == 0, b) |
+			     output_stream_flush(s[i]);
+		}
+		arena_free(&a);
+	}
+	for (size_t i = 0; i < r->n_portals; i++) {
+		if (!s[i])
+			continue;
+		if (buf_puts(output_stream_buf(s[i]), "\n]}\n") < 0)
+			rc = -1;
+		if (output_stream_close(s[i]) < 0)
+			rc = -1;
+	}
+	free(s);
+	free(docs);
 	return rc ? -1 : 0;
 }
 
@@ -206,45 +308,109 @@ static int theme_css(struct renderer *r, struct portal *p, struct buf *out)
 	return rc ? -1 : 0;
 }
 
-static int run_job(struct renderer *r, struct job *j, struct arena *a,
-		   struct buf *out, struct diags *d)
+/* A service's Markdown, rendered (into a) when its first page is. */
+struct svc_markdown {
+	struct arena *a;
+	struct svc_html h;
+	bool ready;
+};
+
+static const struct svc_html *svc_markdown(struct renderer *r, size_t svc,
+					   struct svc_markdown *m)
 {
-	buf_reset(out);
-	switch (j->kind) {
-	case J_START: return render_start(r, a, out, d);
-	case J_CITY_START: return render_city_start(r, j->p, a, out, d);
-	case J_CATEGORY: return render_category(r, j->p, j->idx, a, out, d);
-	case J_OVERVIEW: return render_service_overview(r, j->idx, a, out, d);
-	case J_SERVICE: return render_service(r, j->p, j->idx, NULL, a, out, d);
-	case J_AZ: return render_az(r, j->p, a, out, d);
-	case J_SEARCH: return render_search(r, j->p, NULL, a, out, d);
-	case J_TEXT: return render_text(r, j->p, (enum page_tpl)j->idx, a, out, d);
-	case J_JSON:
-		if (search_json(r, j->p, out) == 0)
-			return 0;
-		break;
-	case J_THEME_CSS:
-		if (theme_css(r, j->p, out) == 0)
-			return 0;
-		break;
-	}
-	diag_add(d, j->path, 0, 0, "output larger than %zu bytes", out->max);
-	return -1;
+	if (!m->ready)
+		renderer_svc_html(r, svc, m->a, &m->h);
+	m->ready = true;
+	return &m->h;
 }
 
-/* The incremental-build key of a job (see cachekey.h). */
-static const char *job_key(struct run *run, const struct job *j, struct arena *a)
+static int render_file(struct renderer *r, const struct job *f, const char *path,
+		       struct svc_markdown *m, struct arena *a, struct buf *out,
+		       struct diags *d)
+{
+	buf_reset(out);
+	switch (f->kind) {
+	case J_START: return render_start(r, a, out, d);
+	case J_CITY_START: return render_city_start(r, f->p, a, out, d);
+	case J_CATEGORY: return render_category(r, f->p, f->idx, a, out, d);
+	case J_OVERVIEW:
+		return render_service_overview(r, f->idx, svc_markdown(r, f->idx, m), a, out, d);
+	case J_SERVICE:
+		return render_service(r, f->p, f->idx, svc_markdown(r, f->idx, m), NULL,
+				      a, out, d);
+	case J_AZ: return render_az(r, f->p, a, out, d);
+	case J_SEARCH: return render_search(r, f->p, NULL, a, out, d);
+	case J_TEXT: return render_text(r, f->p, (enum page_tpl)f->idx, a, out, d);
+	case J_THEME_CSS:
+		if (theme_css(r, f->p, out) == 0)
+			return 0;
+		diag_add(d, path, 0, 0, "output larger than %zu bytes", out->max);
+		return -1;
+	default:
+		diag_add(d, path, 0, 0, "not a page");
+		return -1;
+	}
+}
+
+/* The incremental-build key of a file (see cachekey.h). */
+static const char *file_key(struct run *run, const struct job *f, struct arena *a)
 {
 	if (!run->keys)
 		return NULL;
-	switch (j->kind) {
+	switch (f->kind) {
 	case J_SERVICE:
-		return cache_key_service(run->keys, a, (size_t)(j->p - run->r->portals), j->idx);
+		return cache_key_service(run->keys, a, (size_t)(f->p - run->r->portals), f->idx);
 	case J_OVERVIEW:
-		return cache_key_overview(run->keys, a, j->idx);
+		return cache_key_overview(run->keys, a, f->idx);
 	default:
 		return cache_key_global(run->keys);
 	}
+}
+
+/* One file: reused when its key says that its inputs did not change,
+ * else rendered (in an arena of its own) and written. 0 ok, -1 after a
+ * diagnostic. */
+static int build_file(struct run *run, const struct job *f, struct svc_markdown *m,
+		      struct buf *out, struct diags *d)
+{
+	char path[PATH_BUF];
+	if (!file_path(run->r, f, path, sizeof path)) {
+		diag_add(d, f->p->prefix, 0, 0, "output path longer than %d bytes", PATH_BUF - 1);
+		return -1;
+	}
+	struct arena a;
+	arena_init(&a);
+	const char *key = file_key(run, f, &a);
+	int rc = key ? output_reuse(run->out, path, key) : 0;
+	if (rc == 0) {
+		rc = render_file(run->r, f, path, m, &a, out, d);
+		if (rc == 0 && output_write_buf(run->out, path, out, key) < 0)
+			rc = -1;
+	} else if (rc > 0) {
+		rc = 0;     /* unchanged inputs: the previous page was reused */
+	}
+	arena_free(&a);
+	if (rc < 0)
+		diag_add(d, path, 0, 0, "could not build this page");
+	return rc;
+}
+
+/* Every page of service s: the umbrella's and each city's. */
+static int service_pages(struct run *run, size_t s, struct buf *out, struct diags *d)
+{
+	struct renderer *r = run->r;
+	struct arena a;
+	arena_init(&a);
+	struct svc_markdown m = { .a = &a };
+	int rc = 0;
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
+		struct portal *p = &r->portals[i];
+		if (p->built && has_service_page(r, p, s))
+			rc = build_file(run, &(struct job){ p->city ? J_SERVICE : J_OVERVIEW, p, s },
+					&m, out, d);
+	}
+	arena_free(&a);
+	return rc;
 }
 
 static void *work(void *arg)
@@ -259,21 +425,11 @@ static void *work(void *arg)
 		size_t i = atomic_fetch_add(&run->next, 1);
 		if (i >= run->jobs->n)
 			break;
-		struct job *j = &run->jobs->v[i];
-		struct arena a;
-		arena_init(&a);
-		const char *key = job_key(run, j, &a);
-		int rc = key ? output_reuse(run->out, j->path, key) : 0;
-		if (rc == 0) {
-			rc = run_job(run->r, j, &a, &out, &w->d);
-			if (rc == 0 && output_write_buf(run->out, j->path, &out, key) < 0)
-				rc = -1;
-		} else if (rc > 0) {
-			rc = 0;     /* unchanged inputs: the previous page was reused */
-		}
-		arena_free(&a);
+		const struct job *j = &run->jobs->v[i];
+		int rc = j->kind == J_SEARCH_INDEXES ? search_indexes(run) :
+			 j->kind == J_SERVICE_PAGES ? service_pages(run, j->idx, &out, &w->d) :
+			 build_file(run, j, NULL, &out, &w->d);
 		if (rc < 0) {
-			diag_add(&w->d, j->path, 0, 0, "could not build this page");
 			atomic_store(&run->failed, 1);
 			break;
 		}
@@ -361,39 +517,35 @@ static int copy_logo(struct renderer *r, struct portal *p, struct output *out,
 	return rc;
 }
 
-static int sitemap(struct renderer *r, struct jobs *j, struct output *out)
+struct sitemap_ctx {
+	struct renderer *r;
+	struct sitemap *sm;
+};
+
+/* One URL of the sitemap: every page but the 404 page. */
+static int sitemap_url(void *ctx, const struct job *f)
 {
-	struct buf b;
-	buf_init(&b, 0);
-	const char *base = r->c->region.base_url ? r->c->region.base_url : "";
-	/* Its size is known closely: allocated once (84,000 URLs at ten
-	 * times the catalogue would otherwise leave up to 8 MB unused). */
-	size_t need = 200, bl = strlen(base), dl = r->date ? strlen(r->date) : 0;
-	for (size_t i = 0; i < j->n; i++)
-		need += strlen(j->v[i].path) + bl + dl + 48;
-	buf_reserve(&b, need);
-	/* the appends are checked once, by output_write_buf */
-	buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		 "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-	for (size_t i = 0; i < j->n; i++) {
-		const char *p = j->v[i].path;
-		size_t len = strlen(p);
-		if (len < 5 || strcmp(p + len - 5, ".html") != 0 ||
-		    (j->v[i].kind == J_TEXT && j->v[i].idx == T_NOTFOUND))
-			continue;
-		buf_puts(&b, "<url><loc>");
-		buf_put_html(&b, base, strlen(base));
-		buf_putc(&b, '/');
-		buf_put_html(&b, p, len);
-		buf_puts(&b, "</loc>");
-		if (r->date)
-			buf_printf(&b, "<lastmod>%s</lastmod>", r->date);
-		buf_puts(&b, "</url>\n");
-	}
-	buf_puts(&b, "</urlset>\n");
-	int rc = output_write_buf(out, "sitemap.xml", &b, NULL);
-	buf_free(&b);
-	return rc;
+	struct sitemap_ctx *x = ctx;
+	char path[PATH_BUF];
+	if (!file_path(x->r, f, path, sizeof path))
+		return -1;
+	size_t len = strlen(path);
+	if (len < 5 || strcmp(path + len - 5, ".html") != 0 ||
+	    (f->kind == J_TEXT && f->idx == T_NOTFOUND))
+		return 0;
+	return sitemap_add(x->sm, path);
+}
+
+/* sitemap.xml, the index, and its parts (write/sitemap.h), in the order
+ * of each portal's files. */
+static int sitemap(struct renderer *r, struct output *out, struct diags *d)
+{
+	struct sitemap_ctx x = { r, sitemap_open(out, r->c->region.base_url, r->date, 0, 0, d) };
+	int rc = 0;
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++)
+		if (r->portals[i].built)
+			rc = each_file(r, &r->portals[i], sitemap_url, &x);
+	return sitemap_close(x.sm) < 0 ? -1 : rc;
 }
 
 static int assets(struct renderer *r, struct output *out, struct diags *d)
@@ -441,7 +593,7 @@ int site_render(struct catalog *c, struct source *src,
 	if (rc == 0)
 		rc = assets(&r, out, d);
 	if (rc == 0)
-		rc = sitemap(&r, &jobs, out);
+		rc = sitemap(&r, out, d);
 	free(jobs.v);
 	cache_keys_free(&keys);
 	renderer_release(&r);

@@ -2,7 +2,8 @@
  * output tree. URL layout (relay and tests rely on it):
  *   index.html, kategorien/<cat>.html, leistungen/<svc>.html, a-z.html,
  *   suche.html, suche.json, impressum.html, datenschutz.html,
- *   barrierefreiheit.html, leichte-sprache.html, 404.html, sitemap.xml,
+ *   barrierefreiheit.html, leichte-sprache.html, 404.html,
+ *   sitemap.xml (an index) and sitemap-1.xml ... (write/sitemap.h),
  *   assets/style.css, assets/search.js, assets/theme.css,
  *   assets/<city>/logo.<ext>,
  *   <city>/index.html, <city>/kategorien/<cat>.html,

@@ -73,30 +73,39 @@ void arena_free(struct arena *a)
 	a->total = 0;
 }
 
+/* n bytes at a multiple of align (a power of two, at most ALIGN), not
+ * zeroed. Strings take align 1: packed, where rounding each to 16 bytes
+ * cost the catalogue 2 MB at 6,000 services. */
+static void *take(struct arena *a, size_t n, size_t align)
+{
+	if (n > SIZE_MAX - sizeof(struct arena_block) - ALIGN)
+		die("arena: allocation size overflow");
+	struct arena_block *b = a->head;
+	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+	if (b && at <= b->size && b->size - at >= n) {
+		b->used = at + n;
+		return b->data + at;
+	}
+	size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
+	b = xmalloc(sizeof *b + size);
+	b->size = size;
+	b->used = n;
+	/* Big allocations get their own block behind the head so the
+	 * head's free space is not wasted. */
+	if (a->head && n > ARENA_BLOCK / 4) {
+		b->next = a->head->next;
+		a->head->next = b;
+	} else {
+		b->next = a->head;
+		a->head = b;
+	}
+	a->total += size;
+	return b->data;
+}
+
 void *arena_alloc(struct arena *a, size_t n)
 {
-	struct arena_block *b = a->head;
-	size_t need = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-	if (need < n)
-		die("arena: allocation size overflow");
-	if (!b || b->size - b->used < need) {
-		size_t size = need > ARENA_BLOCK / 4 ? need : ARENA_BLOCK;
-		b = xmalloc(sizeof *b + size);
-		b->size = size;
-		b->used = 0;
-		/* Big allocations get their own block behind the head so the
-		 * head's free space is not wasted. */
-		if (a->head && need > ARENA_BLOCK / 4) {
-			b->next = a->head->next;
-			a->head->next = b;
-		} else {
-			b->next = a->head;
-			a->head = b;
-		}
-		a->total += size;
-	}
-	void *p = b->data + b->used;
-	b->used += need;
+	void *p = take(a, n, ALIGN);
 	memset(p, 0, n);
 	return p;
 }
@@ -118,7 +127,9 @@ void *arena_grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size,
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-	char *p = arena_alloc(a, n + 1);
+	if (n == SIZE_MAX)
+		die("arena: allocation size overflow");
+	char *p = take(a, n + 1, 1);
 	memcpy(p, s, n);
 	p[n] = '\0';
 	return p;
@@ -137,7 +148,7 @@ char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	va_end(ap2);
 	if (n < 0)
 		die("arena_printf: bad format");
-	char *p = arena_alloc(a, (size_t)n + 1);
+	char *p = take(a, (size_t)n + 1, 1);
 	if (vsnprintf(p, (size_t)n + 1, fmt, ap) != n)
 		die("arena_printf: size changed");
 	return p;

@@ -4,6 +4,7 @@
 #include "../util/buf.h"
 #include "../util/strmap.h"
 #include "links.h"
+#include "pathtab.h"
 #include "fingerprint.h"
 #include <errno.h>
 #include <dirent.h>
@@ -17,49 +18,42 @@
 
 #define OUT_PATH_MAX 4096
 #define OUT_MAX_FILES 1000000
+#define OUT_STR_(x) #x
+#define OUT_STR(x) OUT_STR_(x)
+/* the files of both trees and the link targets of this build */
+#define OUT_MAX_PATHS (3 * OUT_MAX_FILES)
 
 #define CACHE_NAME ".sitegen-cache"
-#define CACHE_MAX ((size_t)256 << 20)
 
 struct output {
 	char *dest, *tmp;
 	int dry_run;
 	pthread_mutex_t lock;
-	/* string maps, each value a string in the map's arena */
-	struct strmap files;    /* this build's files -> their keys (or NULL) */
-	struct strmap old;      /* the previous build's files -> their keys */
-	struct strmap links;    /* link target -> a page citing it */
+	/* Every path the build meets, once: files of this build and of the
+	 * deployed tree, link targets, their cache keys (pathtab.h). */
+	struct pathtab paths;
+	size_t files;           /* paths claimed by this build */
+	struct strmap outside;  /* a link that leaves the site -> a page citing it */
 	size_t written, unchanged, skipped;
 	/* Unchanged files are linked into the new tree only once something
-	 * changed (materialized); until then they wait in pending, so a
+	 * changed (materialized); until then they wait (PT_PENDING), so a
 	 * rebuild that changes nothing touches no file at all. */
 	int materialized;
-	char **pending;
-	size_t n_pending, cap_pending;
 	struct diags *d;        /* diagnostics of the writes (under lock) */
 	int failed;
 };
 
-/* Adds key (once) with the value val (copied; NULL allowed): 1 added,
- * 0 already present (its value stays), -1 the map is full. */
-static int map_add(struct strmap *m, const char *key, const char *val)
+/* A file of the deployed tree (when the table is full it is only
+ * rendered again, and not counted as removed). */
+static void add_old(struct output *o, const char *rel)
 {
-	bool added;
-	struct strmap_slot *sl = strmap_put(m, key, strlen(key), &added);
-	if (!sl)
-		return -1;
-	if (added && val)
-		sl->val = strmap_strdup(m, val);
-	return added;
-}
-
-static int set_has(const struct output *o, const char *rel)
-{
-	return strmap_get(&o->files, rel, strlen(rel)) != NULL;
+	uint32_t i = pathtab_add(&o->paths, rel, strlen(rel));
+	if (i != PT_NONE)
+		pathtab_at(&o->paths, i)->flags |= PT_OLD;
 }
 
 /* Regular files of the deployed tree below path (rel: their relative
- * prefix) into o->old, without keys yet: one readdir per directory, no
+ * prefix) into o->paths, without keys yet: one readdir per directory, no
  * stat per file. The caches are not part of the site. */
 static void scan_old(struct output *o, char *path, size_t len, size_t prefix, int depth)
 {
@@ -81,7 +75,7 @@ static void scan_old(struct output *o, char *path, size_t len, size_t prefix, in
 			scan_old(o, path, len + (size_t)w, prefix, depth + 1);
 		else if (type == DT_REG && strcmp(path + prefix, CACHE_NAME) != 0 &&
 			 strcmp(path + prefix, FINGERPRINT_NAME) != 0)
-			(void)map_add(&o->old, path + prefix, NULL);  /* full: rendered */
+			add_old(o, path + prefix);
 		path[len] = '\0';
 	}
 	closedir(dir);
@@ -98,26 +92,27 @@ static void load_old(struct output *o)
 		return;
 	scan_old(o, path, (size_t)w, (size_t)w + 1, 0);
 	w = snprintf(path, sizeof path, "%s/%s", o->dest, CACHE_NAME);
-	struct buf b;
-	buf_init(&b, CACHE_MAX);
-	if (w < 0 || (size_t)w >= sizeof path || buf_read_file(&b, path) < 0) {
-		buf_free(&b);
+	FILE *f = w >= 0 && (size_t)w < sizeof path ? fopen(path, "re") : NULL;
+	if (!f)
 		return;
-	}
-	char *line = b.data;
-	while (line && *line) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		if (strlen(line) > 41 && line[40] == ' ') {
-			line[40] = '\0';
-			struct strmap_slot *sl = strmap_get(&o->old, line + 41, strlen(line + 41));
-			if (sl && !sl->val)
-				sl->val = strmap_strdup(&o->old, line);
+	/* Line by line: at 84,000 pages the cache is 8 MB. */
+	char line[OUT_PATH_MAX + 64];
+	while (fgets(line, sizeof line, f)) {
+		size_t n = strcspn(line, "\n");
+		line[n] = '\0';
+		unsigned char key[PT_KEY_LEN];
+		if (n <= 41 || line[40] != ' ')
+			continue;
+		line[40] = '\0';
+		uint32_t i = pathtab_find(&o->paths, line + 41, n - 41);
+		struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
+		if (e && (e->flags & (PT_OLD | PT_OLD_KEY)) == PT_OLD &&
+		    pathtab_key_parse(line, key) == 0) {
+			memcpy(e->old_key, key, PT_KEY_LEN);
+			e->flags |= PT_OLD_KEY;
 		}
-		line = nl ? nl + 1 : NULL;
 	}
-	buf_free(&b);
+	fclose(f);
 }
 
 /* Remove the tree at name below dirfd: d_type tells directories from
@@ -170,9 +165,8 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 	o->dry_run = dry_run;
 	o->d = d;
 	pthread_mutex_init(&o->lock, NULL);
-	strmap_init(&o->files, OUT_MAX_FILES);
-	strmap_init(&o->old, OUT_MAX_FILES);
-	strmap_init(&o->links, OUT_MAX_FILES);
+	pathtab_init(&o->paths, OUT_MAX_PATHS);
+	strmap_init(&o->outside, OUT_MAX_FILES);
 	if (dry_run)
 		return o;
 	load_old(o);
@@ -216,30 +210,50 @@ static int mkdirs_for(char *path)
 	return 0;
 }
 
-/* Same bytes as the deployed file? */
-static int same_as_old(struct output *o, const char *rel, const void *data, size_t len)
+/* Do the next len bytes of fd equal data? Read in pieces: a page is not
+ * copied whole to be compared. */
+static int same_next(int fd, const char *data, size_t len)
+{
+	char cur[16384];
+	while (len > 0) {
+		size_t want = len < sizeof cur ? len : sizeof cur;
+		ssize_t r = read(fd, cur, want);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || memcmp(cur, data, (size_t)r) != 0)
+			return 0;
+		data += r;
+		len -= (size_t)r;
+	}
+	return 1;
+}
+
+/* Open the deployed copy of rel: its fd and size, or -1. */
+static int open_old(struct output *o, const char *rel, off_t *size)
 {
 	char old[OUT_PATH_MAX];
 	int w = snprintf(old, sizeof old, "%s/%s", o->dest, rel);
 	if (w < 0 || (size_t)w >= sizeof old)
-		return 0;
+		return -1;
 	int fd = open(old, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd >= 0)
+		*size = st.st_size;
+	return fd;
+}
+
+/* Same bytes as the deployed file? */
+static int same_as_old(struct output *o, const char *rel, const void *data, size_t len)
+{
+	off_t size;
+	int fd = open_old(o, rel, &size);
 	if (fd < 0)
 		return 0;
-	struct stat st;
-	int same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
-	if (same && len) {
-		char *cur = xmalloc(len);
-		size_t got = 0;
-		while (got < len) {
-			ssize_t r = read(fd, cur + got, len - got);
-			if (r <= 0)
-				break;
-			got += (size_t)r;
-		}
-		same = got == len && memcmp(cur, data, len) == 0;
-		free(cur);
-	}
+	int same = (size_t)size == len && same_next(fd, data, len);
 	close(fd);
 	return same;
 }
@@ -258,24 +272,20 @@ static int link_old(struct output *o, const char *rel)
 	return errno == ENOENT && mkdirs_for(path) == 0 && link(old, path) == 0 ? 0 : -1;
 }
 
-/* An unchanged file: link it now, or later if the tree is ever needed.
- * Lock held. */
-static void keep_old(struct output *o, const char *rel)
+/* An unchanged file (entry i): link it now, or later if the tree is
+ * ever needed. Lock held. */
+static void keep_old(struct output *o, uint32_t i)
 {
 	o->unchanged++;
-	if (o->materialized) {
-		if (link_old(o, rel) < 0) {
-			diag_add(o->d, rel, 0, 0, "cannot link the unchanged file: %s",
-				 strerror(errno));
-			o->failed = 1;
-		}
+	if (!o->materialized) {
+		pathtab_at(&o->paths, i)->flags |= PT_PENDING;
 		return;
 	}
-	if (o->n_pending == o->cap_pending) {
-		o->cap_pending = o->cap_pending ? o->cap_pending * 2 : 1024;
-		o->pending = xrealloc(o->pending, o->cap_pending * sizeof *o->pending);
+	if (link_old(o, pathtab_name(&o->paths, i)) < 0) {
+		diag_add(o->d, pathtab_name(&o->paths, i), 0, 0,
+			 "cannot link the unchanged file: %s", strerror(errno));
+		o->failed = 1;
 	}
-	o->pending[o->n_pending++] = xstrdup(rel);
 }
 
 /* Something changed: the new tree is needed, with every unchanged file. */
@@ -285,114 +295,166 @@ static int materialize(struct output *o)
 	int rc = 0;
 	if (!o->materialized) {
 		o->materialized = 1;
-		for (size_t i = 0; i < o->n_pending; i++) {
-			if (rc == 0 && link_old(o, o->pending[i]) < 0) {
-				diag_add(o->d, o->pending[i], 0, 0,
+		for (uint32_t i = 0; i < o->paths.n && rc == 0; i++) {
+			struct pt_entry *e = pathtab_at(&o->paths, i);
+			if (!(e->flags & PT_PENDING))
+				continue;
+			e->flags &= (uint8_t)~PT_PENDING;
+			if (link_old(o, pathtab_name(&o->paths, i)) < 0) {
+				diag_add(o->d, pathtab_name(&o->paths, i), 0, 0,
 					 "cannot link the unchanged file: %s", strerror(errno));
 				o->failed = 1;
 				rc = -1;
 			}
-			free(o->pending[i]);
 		}
-		o->n_pending = 0;
 	}
 	pthread_mutex_unlock(&o->lock);
 	return rc;
 }
 
-/* One file, straight from memory: no stdio buffer to fill and copy. */
-static int write_file(const char *path, const void *data, size_t len)
+/* All of data to fd; -1 with errno. */
+static int write_all(int fd, const void *data, size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
 	const char *p = data;
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			int e = w < 0 ? errno : EIO;
-			close(fd);
-			errno = e;
+			if (w == 0)
+				errno = EIO;
 			return -1;
 		}
 		p += w;
 		len -= (size_t)w;
 	}
+	return 0;
+}
+
+/* A new file of the tree being built; its directory is made on demand
+ * (the first file of a directory). fd or -1 with errno. */
+static int create_file(char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == ENOENT && mkdirs_for(path) == 0)
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	return fd;
+}
+
+/* One file, straight from memory: no stdio buffer to fill and copy. */
+static int write_file(char *path, const void *data, size_t len)
+{
+	int fd = create_file(path);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
 	return close(fd);
 }
 
-/* Claim rel for this build (lock held); 1 ok, else a diagnostic. */
-static int claim(struct output *o, const char *rel, const char *key)
+/* A write into the new tree failed: the build fails. */
+static void write_failed(struct output *o, const char *path, int e)
 {
-	int fresh = !valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ||
-		    strcmp(rel, FINGERPRINT_NAME) == 0 ? -2 :
-		    map_add(&o->files, rel, key);
-	if (fresh <= 0) {
-		diag_add(o->d, rel, 0, 0, fresh == 0 ? "two pages claim the same output file" :
-			 fresh == -2 ? "invalid output path" : "more than %d output files",
-			 OUT_MAX_FILES);
+	pthread_mutex_lock(&o->lock);
+	diag_add(o->d, path, 0, 0, "cannot write: %s", strerror(e));
+	o->failed = 1;
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* Claim rel for this build (lock held): its entry, with its key noted,
+ * or PT_NONE after a diagnostic. */
+static uint32_t claim(struct output *o, const char *rel, const char *key)
+{
+	uint32_t i = PT_NONE;
+	const char *why = NULL;
+	if (!valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ||
+	    strcmp(rel, FINGERPRINT_NAME) == 0)
+		why = "invalid output path";
+	else if (o->files >= OUT_MAX_FILES ||
+		 (i = pathtab_add(&o->paths, rel, strlen(rel))) == PT_NONE)
+		why = "more than " OUT_STR(OUT_MAX_FILES) " output files";
+	else if (pathtab_at(&o->paths, i)->flags & PT_NEW)
+		why = "two pages claim the same output file";
+	if (why) {
+		diag_add(o->d, rel, 0, 0, "%s", why);
 		o->failed = 1;
-		return 0;
+		return PT_NONE;
 	}
-	return 1;
+	struct pt_entry *e = pathtab_at(&o->paths, i);
+	e->flags |= PT_NEW;
+	if (key && pathtab_key_parse(key, e->key) == 0)
+		e->flags |= PT_KEY;
+	o->files++;
+	return i;
 }
 
 struct link_ctx {
 	struct output *o;
-	const char *page;
+	uint32_t page;          /* its entry */
 };
 
 /* Remember one page citing each target (checked when the build ends). */
 static void note_link(void *ctx, const char *target, const char *raw)
 {
 	struct link_ctx *lc = ctx;
-	char key[2100];
-	int w = snprintf(key, sizeof key, "%s", *target ? target : raw);
-	if (w < 0 || (size_t)w >= sizeof key)
-		return;
-	if (!*target) {     /* climbs out of the site or is root-absolute */
-		key[0] = '\x01';
-		w = snprintf(key + 1, sizeof key - 1, "%s", raw);
+	struct output *o = lc->o;
+	pthread_mutex_lock(&o->lock);
+	if (*target) {
+		/* full: links beyond the table's size go unchecked */
+		uint32_t i = pathtab_add(&o->paths, target, strlen(target));
+		struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
+		if (e && !(e->flags & PT_LINKED)) {
+			e->flags |= PT_LINKED;
+			e->cite = lc->page;
+		}
+	} else {            /* climbs out of the site or is root-absolute */
+		bool added;
+		struct strmap_slot *sl = strmap_put(&o->outside, raw, strlen(raw), &added);
+		if (sl && added)
+			sl->val = strmap_strdup(&o->outside, pathtab_name(&o->paths, lc->page));
 	}
-	pthread_mutex_lock(&lc->o->lock);
-	/* full: links beyond a million targets go unchecked */
-	(void)map_add(&lc->o->links, key, lc->page);
-	pthread_mutex_unlock(&lc->o->lock);
+	pthread_mutex_unlock(&o->lock);
 }
 
 int output_check_links(struct output *o, struct diags *d)
 {
 	size_t bad = 0;
+	for (uint32_t i = 0; i < o->paths.n; i++) {
+		const struct pt_entry *e = pathtab_at(&o->paths, i);
+		if ((e->flags & (PT_LINKED | PT_NEW)) != PT_LINKED)
+			continue;
+		diag_add(d, pathtab_name(&o->paths, e->cite), 0, 0,
+			 "broken link: '%s' is not part of the site", pathtab_name(&o->paths, i));
+		bad++;
+	}
 	const struct strmap_slot *sl;
-	for (size_t i = 0; (sl = strmap_next(&o->links, &i));) {
-		const char *t = sl->key, *page = sl->val;
-		if (t[0] == '\x01') {
-			diag_add(d, page, 0, 0, "link '%s' leaves the site or is absolute: "
-				 "links must be relative", t + 1);
-			bad++;
-		} else if (!set_has(o, t)) {
-			diag_add(d, page, 0, 0, "broken link: '%s' is not part of the site", t);
-			bad++;
-		}
+	for (size_t i = 0; (sl = strmap_next(&o->outside, &i));) {
+		diag_add(d, sl->val, 0, 0, "link '%s' leaves the site or is absolute: "
+			 "links must be relative", sl->key);
+		bad++;
 	}
 	return bad ? -1 : 0;
 }
 
 int output_reuse(struct output *o, const char *rel, const char *key)
 {
-	if (o->dry_run || !key)
+	unsigned char k[PT_KEY_LEN];
+	if (o->dry_run || !key || pathtab_key_parse(key, k) < 0)
 		return 0;
 	pthread_mutex_lock(&o->lock);
 	/* Only files still there have keys (load_old). */
-	const struct strmap_slot *sl = strmap_get(&o->old, rel, strlen(rel));
-	const char *prev = sl ? sl->val : NULL;
-	int same = prev && strcmp(prev, key) == 0 && !set_has(o, rel);
-	int ok = same && claim(o, rel, key);
+	uint32_t i = pathtab_find(&o->paths, rel, strlen(rel));
+	const struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
+	int same = e && (e->flags & (PT_OLD_KEY | PT_NEW)) == PT_OLD_KEY &&
+		   memcmp(e->old_key, k, PT_KEY_LEN) == 0;
+	int ok = same && claim(o, rel, key) != PT_NONE;
 	if (ok) {
 		o->skipped++;
-		keep_old(o, rel);
+		keep_old(o, i);
 	}
 	pthread_mutex_unlock(&o->lock);
 	return !same ? 0 : ok ? 1 : -1;
@@ -407,24 +469,24 @@ static int write_bytes(struct output *o, const char *rel, const void *data, size
 		       const char *key)
 {
 	pthread_mutex_lock(&o->lock);
-	int ok = claim(o, rel, key);
-	if (ok && o->dry_run)
+	uint32_t i = claim(o, rel, key);
+	int had = i != PT_NONE && (pathtab_at(&o->paths, i)->flags & PT_OLD);
+	if (i != PT_NONE && o->dry_run)
 		o->written++;
 	pthread_mutex_unlock(&o->lock);
-	if (!ok)
+	if (i == PT_NONE)
 		return -1;
 	size_t rl = strlen(rel);
 	if (rl > 5 && strcmp(rel + rl - 5, ".html") == 0) {
-		struct link_ctx lc = { o, rel };
+		struct link_ctx lc = { o, i };
 		links_each(rel, data, len, note_link, &lc);
 	}
 	if (o->dry_run)
 		return 0;
-	/* o->old is read-only after output_open: no lock. A file the old
-	 * tree does not have is not opened to be compared. */
-	if (strmap_get(&o->old, rel, strlen(rel)) && same_as_old(o, rel, data, len)) {
+	/* A file the old tree does not have is not opened to be compared. */
+	if (had && same_as_old(o, rel, data, len)) {
 		pthread_mutex_lock(&o->lock);
-		keep_old(o, rel);
+		keep_old(o, i);
 		pthread_mutex_unlock(&o->lock);
 		return 0;
 	}
@@ -432,13 +494,8 @@ static int write_bytes(struct output *o, const char *rel, const void *data, size
 	int w = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
 	if (w < 0 || (size_t)w >= sizeof path || materialize(o) < 0)
 		return -1;
-	if (write_file(path, data, len) < 0 &&
-	    (errno != ENOENT || mkdirs_for(path) < 0 || write_file(path, data, len) < 0)) {
-		int e = errno;
-		pthread_mutex_lock(&o->lock);
-		diag_add(o->d, path, 0, 0, "cannot write: %s", strerror(e));
-		o->failed = 1;
-		pthread_mutex_unlock(&o->lock);
+	if (write_file(path, data, len) < 0) {
+		write_failed(o, path, errno);
 		return -1;
 	}
 	pthread_mutex_lock(&o->lock);
@@ -460,66 +517,213 @@ int output_write_buf(struct output *o, const char *rel, const struct buf *b,
 	return write_bytes(o, rel, b->data ? b->data : "", b->len, key);
 }
 
+/* ---- streams ---- */
+
+#define STREAM_PIECE ((size_t)64 << 10)     /* bytes gathered for one write */
+#define STREAM_BUF_MAX ((size_t)16 << 20)   /* most one piece may grow to */
+#define STREAM_FILE_MAX ((off_t)1 << 32)    /* most bytes of one file */
+
+struct output_stream {
+	struct output *o;
+	char *rel;
+	struct buf b;           /* bytes not yet passed on */
+	int old;                /* the deployed file while the bytes so far equal it, or -1 */
+	off_t old_size;
+	int fd;                 /* the new file once the bytes differ, or -1 */
+	uint32_t entry;         /* of rel in o->paths */
+	off_t done;             /* bytes passed on */
+	int failed;
+};
+
+struct output_stream *output_stream_open(struct output *o, const char *rel,
+					 const char *key)
+{
+	size_t rl = strlen(rel);
+	pthread_mutex_lock(&o->lock);
+	int ok = !(rl > 5 && strcmp(rel + rl - 5, ".html") == 0);
+	if (!ok) {
+		diag_add(o->d, rel, 0, 0, "a page is written whole (its links are checked)");
+		o->failed = 1;
+	}
+	uint32_t i = ok ? claim(o, rel, key) : PT_NONE;
+	int had = i != PT_NONE && (pathtab_at(&o->paths, i)->flags & PT_OLD);
+	pthread_mutex_unlock(&o->lock);
+	if (i == PT_NONE)
+		return NULL;
+	struct output_stream *s = xcalloc(1, sizeof *s);
+	s->o = o;
+	s->rel = xstrdup(rel);
+	buf_init(&s->b, STREAM_BUF_MAX);
+	s->fd = -1;
+	s->entry = i;
+	/* A file the old tree does not have is not opened to be compared. */
+	s->old = had && !o->dry_run ? open_old(o, rel, &s->old_size) : -1;
+	return s;
+}
+
+struct buf *output_stream_buf(struct output_stream *s)
+{
+	return &s->b;
+}
+
+/* The new file, with the deployed file's first s->done bytes (which
+ * equalled the stream's until now). 0 ok, -1 with errno. */
+static int stream_diverge(struct output_stream *s)
+{
+	char path[OUT_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s/%s", s->o->tmp, s->rel);
+	if (w < 0 || (size_t)w >= sizeof path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (materialize(s->o) < 0 || (s->fd = create_file(path)) < 0)
+		return -1;
+	char piece[16384];
+	for (off_t at = 0; at < s->done;) {
+		size_t want = s->done - at < (off_t)sizeof piece ? (size_t)(s->done - at) :
+			sizeof piece;
+		ssize_t r = pread(s->old, piece, want, at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;    /* the deployed file shrank meanwhile */
+			return -1;
+		}
+		if (write_all(s->fd, piece, (size_t)r) < 0)
+			return -1;
+		at += r;
+	}
+	if (s->old >= 0)
+		close(s->old);
+	s->old = -1;
+	return 0;
+}
+
+/* Hands the buffered bytes on: compared while they equal the deployed
+ * file, written once they do not. */
+static int stream_pass(struct output_stream *s)
+{
+	struct buf *b = &s->b;
+	if (s->failed)
+		return -1;
+	if (buf_failed(b) || (off_t)b->len > STREAM_FILE_MAX - s->done) {
+		pthread_mutex_lock(&s->o->lock);
+		diag_add(s->o->d, s->rel, 0, 0, "output larger than its maximum; not written");
+		s->o->failed = 1;
+		pthread_mutex_unlock(&s->o->lock);
+		s->failed = 1;
+		return -1;
+	}
+	int rc = 0;
+	if (s->o->dry_run || b->len == 0)
+		;
+	else if (s->old >= 0 && s->done + (off_t)b->len <= s->old_size &&
+		 same_next(s->old, b->data, b->len))
+		;
+	else if ((s->fd < 0 && stream_diverge(s) < 0) || write_all(s->fd, b->data, b->len) < 0)
+		rc = -1;
+	if (rc < 0) {
+		write_failed(s->o, s->rel, errno);
+		s->failed = 1;
+		return -1;
+	}
+	s->done += (off_t)b->len;
+	buf_reset(b);
+	return 0;
+}
+
+int output_stream_flush(struct output_stream *s)
+{
+	return s->b.len >= STREAM_PIECE || buf_failed(&s->b) ? stream_pass(s) : 0;
+}
+
+int output_stream_close(struct output_stream *s)
+{
+	struct output *o = s->o;
+	int rc = stream_pass(s);
+	/* Not written yet: the deployed file is longer, or there is none
+	 * (an empty file), unless every byte equalled it. */
+	int same = s->old >= 0 && s->done == s->old_size;
+	if (rc == 0 && !o->dry_run && s->fd < 0 && !same && stream_diverge(s) < 0) {
+		write_failed(o, s->rel, errno);
+		rc = -1;
+	}
+	if (s->fd >= 0 && close(s->fd) < 0 && rc == 0) {
+		write_failed(o, s->rel, errno);
+		rc = -1;
+	}
+	pthread_mutex_lock(&o->lock);
+	if (rc == 0 && s->fd < 0 && !o->dry_run)
+		keep_old(o, s->entry);  /* every byte equalled the deployed file */
+	else if (rc == 0)
+		o->written++;
+	pthread_mutex_unlock(&o->lock);
+	if (s->old >= 0)
+		close(s->old);
+	buf_free(&s->b);
+	free(s->rel);
+	free(s);
+	return rc;
+}
+
 /* Files of the old site that the new one does not have. */
 static size_t removed_files(struct output *o)
 {
 	size_t n = 0;
-	const struct strmap_slot *sl;
-	for (size_t i = 0; (sl = strmap_next(&o->old, &i));)
-		if (!set_has(o, sl->key))
-			n++;
+	for (uint32_t i = 0; i < o->paths.n; i++)
+		n += (pathtab_at(&o->paths, i)->flags & (PT_OLD | PT_NEW)) == PT_OLD;
 	return n;
 }
 
 static void output_destroy(struct output *o)
 {
-	strmap_free(&o->files);
-	strmap_free(&o->old);
-	strmap_free(&o->links);
-	for (size_t i = 0; i < o->n_pending; i++)
-		free(o->pending[i]);
-	free(o->pending);
+	pathtab_free(&o->paths);
+	strmap_free(&o->outside);
 	pthread_mutex_destroy(&o->lock);
 	free(o->dest);
 	free(o->tmp);
 	free(o);
 }
 
-/* Keys of this build, sorted so the file is the same for the same build. */
-static int cmp_slot(const void *a, const void *b)
+/* Keys of this build, sorted by path so the file is the same for the
+ * same build. */
+static int cmp_entry(const void *a, const void *b, void *ctx)
 {
-	const struct strmap_slot *x = *(const struct strmap_slot *const *)a;
-	const struct strmap_slot *y = *(const struct strmap_slot *const *)b;
-	return strcmp(x->key, y->key);
+	const struct pathtab *t = ctx;
+	return strcmp(pathtab_name(t, *(const uint32_t *)a), pathtab_name(t, *(const uint32_t *)b));
 }
 
+/* Written through stdio, line by line (8 MB at 84,000 pages), aside and
+ * renamed: a crash never leaves half a cache. */
 static int write_cache(struct output *o, const char *dir)
 {
-	const struct strmap_slot **v = xcalloc(o->files.n + 1, sizeof *v);
-	const struct strmap_slot *sl;
-	size_t n = 0;
-	for (size_t i = 0; (sl = strmap_next(&o->files, &i));)
-		if (sl->val)
-			v[n++] = sl;
-	qsort(v, n, sizeof *v, cmp_slot);
-	struct buf b;
-	buf_init(&b, CACHE_MAX);
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = buf_printf(&b, "%s %s\n", (const char *)v[i]->val, v[i]->key);
-	free(v);
 	char path[OUT_PATH_MAX];
 	char tmp[OUT_PATH_MAX + 8];
 	int w = snprintf(path, sizeof path, "%s/%s", dir, CACHE_NAME);
 	int w2 = snprintf(tmp, sizeof tmp, "%s.new", path);
-	if (rc == 0 && (w < 0 || (size_t)w >= sizeof path || w2 < 0 || (size_t)w2 >= sizeof tmp))
+	if (w < 0 || (size_t)w >= sizeof path || w2 < 0 || (size_t)w2 >= sizeof tmp) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	uint32_t *v = xcalloc(o->paths.n + 1, sizeof *v);
+	size_t n = 0;
+	for (uint32_t i = 0; i < o->paths.n; i++)
+		if ((pathtab_at(&o->paths, i)->flags & (PT_NEW | PT_KEY)) == (PT_NEW | PT_KEY))
+			v[n++] = i;
+	qsort_r(v, n, sizeof *v, cmp_entry, &o->paths);
+	FILE *f = fopen(tmp, "we");
+	int rc = f ? 0 : -1;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char hex[2 * PT_KEY_LEN + 1];
+		pathtab_key_hex(pathtab_at(&o->paths, v[i])->key, hex);
+		rc = fprintf(f, "%s %s\n", hex, pathtab_name(&o->paths, v[i])) < 0 ? -1 : 0;
+	}
+	free(v);
+	if (f && fclose(f) != 0)
 		rc = -1;
-	/* Written aside and renamed: a crash never leaves half a cache. */
-	if (rc == 0)
-		rc = write_file(tmp, b.data ? b.data : "", b.len);
 	if (rc == 0)
 		rc = rename(tmp, path);
-	buf_free(&b);
 	return rc;
 }
 

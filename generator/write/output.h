@@ -33,6 +33,25 @@ int output_reuse(struct output *o, const char *relpath, const char *key);
  * written and the build fails. key: as for output_reuse, or NULL. */
 int output_write_buf(struct output *o, const char *relpath, const struct buf *b,
 		     const char *key);
+/* A file written in pieces: the search indexes and sitemaps, megabytes
+ * each at scale, are never held whole in memory. Append to
+ * output_stream_buf() and call output_stream_flush() now and then; the
+ * bytes are compared with the deployed file as they come, and only once
+ * they differ is the new file written (so an unchanged file is
+ * hard-linked as with output_write_buf). Not for HTML: pages are written
+ * whole, because their links are checked. key: as for output_write_buf.
+ * Open: NULL after a diagnostic. Each stream is used by one thread. */
+struct output_stream;
+struct output_stream *output_stream_open(struct output *o, const char *relpath,
+					 const char *key);
+struct buf *output_stream_buf(struct output_stream *s);
+/* Passes the buffer on once it holds a piece worth a write. 0 ok, -1
+ * after a diagnostic (also when an append to the buffer failed). */
+int output_stream_flush(struct output_stream *s);
+/* Passes the rest on and finishes the file; frees s. 0 ok, -1 after a
+ * diagnostic. */
+int output_stream_close(struct output_stream *s);
+
 /* Pages whose rendering was skipped through output_reuse. */
 size_t output_skipped(struct output *o);
 

@@ -16,7 +16,7 @@
 
 static struct renderer *r;
 static const struct city_service *cs;
-static size_t si;
+static struct service *svc;      /* its texts are the input while it runs */
 static struct source *content, *themes;   /* live as long as r */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -30,7 +30,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	struct diags d;
 	diags_init(&d);
 	struct catalog *c = catalog_load(content, "content", &d);
-	if (c)
+	/* relayd's table of every city x service (relay/receive/forms.c) */
+	if (c && catalog_resolve_all(c) == 0)
 		r = renderer_open(c, themes, NULL, &d);
 	if (!r) {
 		diags_print(&d, fuzz_err());
@@ -38,11 +39,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	diags_free(&d);
 	const struct city *city = catalog_city(c, "dorsten");
-	const struct service *svc = catalog_service(c, "hundeanmeldung");
-	if (!city || !svc)
+	const struct service *s = catalog_service(c, "hundeanmeldung");
+	if (!city || !s || !s->form)
 		abort();
-	si = (size_t)(svc - c->services);
-	cs = rcs(r, (size_t)(city - c->cities), si);
+	svc = &c->services[s - c->services];
+	cs = catalog_cs_at(c, (size_t)(city - c->cities), (size_t)(s - c->services));
 	return 0;
 }
 
@@ -83,10 +84,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arena_init(&a);
 	char *html = markdown_html(&a, md);
 	check_html(html);
-	struct svc_html saved = r->svc[si];
-	r->svc[si].description = html;
-	r->svc[si].requirements = html;
-	r->svc[si].form_intro = html;
+	/* the page renders the service's Markdown itself */
+	const char *saved[3] = { svc->description, svc->requirements, svc->form->intro };
+	svc->description = svc->requirements = svc->form->intro = md;
 	struct form_state st = { 0 };
 	struct buf out;
 	buf_init(&out, (size_t)16 << 20);
@@ -97,7 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "the page did not render: %s", d.n ? d.v[0].msg : "?");
 	diags_free(&d);
 	buf_free(&out);
-	r->svc[si] = saved;
+	svc->description = saved[0];
+	svc->requirements = saved[1];
+	svc->form->intro = saved[2];
 	arena_free(&a);
 	free(md);
 	return 0;

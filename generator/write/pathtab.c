@@ -1,0 +1,125 @@
+/* pathtab.c - see pathtab.h */
+#include "pathtab.h"
+#include "../util/arena.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define PT_PATH_MAX 4095
+
+void pathtab_init(struct pathtab *t, size_t max)
+{
+	memset(t, 0, sizeof *t);
+	/* entry numbers are 32 bits (pool offsets too: pathtab_add) */
+	t->max = max && max < UINT32_MAX / 2 ? max : UINT32_MAX / 2;
+}
+
+void pathtab_free(struct pathtab *t)
+{
+	free(t->pool);
+	free(t->e);
+	free(t->index);
+	memset(t, 0, sizeof *t);
+}
+
+static size_t hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return (size_t)h;
+}
+
+/* The index slot holding path, or the empty slot where it would go. */
+static uint32_t *slot(const struct pathtab *t, const char *path, size_t len)
+{
+	size_t mask = t->index_cap - 1;
+	for (size_t i = hash(path, len) & mask;; i = (i + 1) & mask) {
+		uint32_t *s = &t->index[i];
+		if (!*s)
+			return s;
+		const char *name = t->pool + t->e[*s - 1].name;
+		if (strncmp(name, path, len) == 0 && name[len] == '\0')
+			return s;
+	}
+}
+
+uint32_t pathtab_find(const struct pathtab *t, const char *path, size_t len)
+{
+	if (!t->index_cap)
+		return PT_NONE;
+	uint32_t s = *slot(t, path, len);
+	return s ? s - 1 : PT_NONE;
+}
+
+/* At most half full, so probe runs stay short. */
+static void grow_index(struct pathtab *t)
+{
+	free(t->index);
+	t->index_cap = t->index_cap ? t->index_cap * 2 : 1024;
+	t->index = xcalloc(t->index_cap, sizeof *t->index);
+	for (size_t i = 0; i < t->n; i++) {
+		const char *name = t->pool + t->e[i].name;
+		*slot(t, name, strlen(name)) = (uint32_t)i + 1;
+	}
+}
+
+uint32_t pathtab_add(struct pathtab *t, const char *path, size_t len)
+{
+	uint32_t i = pathtab_find(t, path, len);
+	if (i != PT_NONE)
+		return i;
+	if (t->n >= t->max || len > PT_PATH_MAX || memchr(path, '\0', len) ||
+	    t->pool_len + len + 1 > UINT32_MAX)
+		return PT_NONE;
+	if (t->pool_len + len + 1 > t->pool_cap) {
+		size_t cap = t->pool_cap ? t->pool_cap : 65536;
+		while (cap < t->pool_len + len + 1)
+			cap *= 2;
+		t->pool = xrealloc(t->pool, cap);
+		t->pool_cap = cap;
+	}
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		t->e = xrealloc(t->e, t->cap * sizeof *t->e);
+	}
+	struct pt_entry *e = &t->e[t->n];
+	memset(e, 0, sizeof *e);
+	e->name = (uint32_t)t->pool_len;
+	memcpy(t->pool + t->pool_len, path, len);
+	t->pool[t->pool_len + len] = '\0';
+	t->pool_len += len + 1;
+	i = (uint32_t)t->n++;
+	if (t->n * 2 > t->index_cap)
+		grow_index(t);      /* places the new entry too */
+	else
+		*slot(t, path, len) = i + 1;
+	return i;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+int pathtab_key_parse(const char *s, unsigned char key[PT_KEY_LEN])
+{
+	for (size_t i = 0; i < PT_KEY_LEN; i++) {
+		int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		key[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return s[2 * PT_KEY_LEN] == '\0' ? 0 : -1;
+}
+
+void pathtab_key_hex(const unsigned char key[PT_KEY_LEN], char out[2 * PT_KEY_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < PT_KEY_LEN; i++) {
+		out[2 * i] = digits[key[i] >> 4];
+		out[2 * i + 1] = digits[key[i] & 15];
+	}
+	out[2 * PT_KEY_LEN] = '\0';
+}

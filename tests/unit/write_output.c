@@ -1,0 +1,326 @@
+/* write_output.c - unit tests of the site writer (generator/write/output.c):
+ * files written in pieces (streams) against the deployed tree — new,
+ * unchanged (hard-linked), longer, shorter, changed in the middle, empty —
+ * and what a stream refuses; the link check, the page cache and the
+ * sitemap index. */
+#include "util/buf.h"
+#include "write/output.h"
+#include "write/sitemap.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tap.h"
+
+/* The content of one test file: n bytes of a pattern, one byte changed at
+ * flip (or none when flip >= n). */
+static char *pattern(size_t n, size_t flip)
+{
+	char *s = malloc(n + 1);
+	for (size_t i = 0; s && i < n; i++)
+		s[i] = (char)('a' + (i * 7 + i / 13) % 26);
+	if (s && flip < n)
+		s[flip] = '#';
+	if (s)
+		s[n] = '\0';
+	return s;
+}
+
+/* Streams data as rel in pieces of piece bytes. 0 ok. */
+static int stream(struct output *o, const char *rel, const char *data, size_t n,
+		  size_t piece)
+{
+	struct output_stream *s = output_stream_open(o, rel, NULL);
+	if (!s)
+		return -1;
+	int rc = 0;
+	for (size_t at = 0; at < n && rc == 0; at += piece) {
+		size_t k = n - at < piece ? n - at : piece;
+		rc = buf_append(output_stream_buf(s), data + at, k) < 0 ||
+		     output_stream_flush(s) < 0 ? -1 : 0;
+	}
+	return output_stream_close(s) < 0 ? -1 : rc;
+}
+
+static int file_is(const char *path, const char *data, size_t n)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	int same = buf_read_file(&b, path) == 0 && b.len == n && memcmp(b.data, data, n) == 0;
+	buf_free(&b);
+	return same;
+}
+
+static ino_t inode(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+#define N_FILES 6
+#define BIG ((size_t)300000)    /* several pieces of the writer's 64 KiB */
+
+/* One build of the N_FILES test files; sizes and flips per file. */
+static int build(const char *dest, const size_t *size, const size_t *flip,
+		 struct output_stats *st)
+{
+	static const char *const names[N_FILES] = { "same.json", "longer.json",
+		"shorter.json", "changed.json", "empty.xml", "dir/new.xml" };
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 0, &d);
+	int rc = o ? 0 : -1;
+	for (int i = 0; i < N_FILES && rc == 0; i++) {
+		char *data = pattern(size[i], flip[i]);
+		rc = data ? stream(o, names[i], data, size[i], 1000 + 9000 * (size_t)i) : -1;
+		free(data);
+	}
+	if (o)
+		rc = output_commit(o, st, &d) < 0 ? -1 : rc;
+	for (size_t i = 0; i < d.n; i++)
+		printf("# %s: %s\n", d.v[i].file, d.v[i].msg);
+	diags_free(&d);
+	return rc;
+}
+
+static void test_streams(const char *tmp)
+{
+	char dest[512], path[600];
+	snprintf(dest, sizeof dest, "%s/site", tmp);
+	size_t size1[N_FILES] = { BIG, BIG, BIG, BIG, 0, 5 };
+	size_t none[N_FILES] = { BIG, BIG, BIG, BIG, 0, 5 };
+	struct output_stats st = { 0, 0, 0 };
+	int rc = build(dest, size1, none, &st);
+	ok(rc == 0 && st.written == N_FILES,
+	   "stream: a first build writes every file (%zu)", st.written);
+	snprintf(path, sizeof path, "%s/same.json", dest);
+	char *want = pattern(BIG, BIG);
+	ok(want && file_is(path, want, BIG), "stream: the bytes arrive whole, in order");
+	free(want);
+	snprintf(path, sizeof path, "%s/dir/new.xml", dest);
+	ok(access(path, F_OK) == 0, "stream: the file's directory is made");
+	snprintf(path, sizeof path, "%s/same.json", dest);
+	ino_t before = inode(path);
+
+	/* longer by 70,000 bytes; shorter by 100,000; one byte changed in
+	 * the third piece; the empty file again; the new one the same */
+	size_t size2[N_FILES] = { BIG, BIG + 70000, BIG - 100000, BIG, 0, 5 };
+	size_t flip2[N_FILES] = { BIG, BIG + 70000, BIG, 150001, 0, 5 };
+	rc = build(dest, size2, flip2, &st);
+	ok(rc == 0 && st.written == 3 && st.unchanged == 3,
+	   "stream: a second build writes the 3 changed files, keeps 3 (%zu, %zu)",
+	   st.written, st.unchanged);
+	ok(inode(path) == before && before != 0,
+	   "stream: an unchanged file is the deployed one, hard-linked");
+	static const char *const names[3] = { "longer.json", "shorter.json", "changed.json" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dest, names[i]);
+		char *data = pattern(size2[1 + i], flip2[1 + i]);
+		ok(data && file_is(path, data, size2[1 + i]),
+		   "stream: %s holds the new bytes, the equal start copied", names[i]);
+		free(data);
+	}
+	snprintf(path, sizeof path, "%s/empty.xml", dest);
+	ok(file_is(path, "", 0), "stream: an empty file stays empty");
+}
+
+static void test_refused(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site2", tmp);
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 0, &d);
+	ok(o && !output_stream_open(o, "page.html", NULL) && d.n == 1,
+	   "stream: an HTML page is not streamed (its links are checked)");
+	struct output_stream *s = o ? output_stream_open(o, "big.json", NULL) : NULL;
+	struct buf *b = s ? output_stream_buf(s) : NULL;
+	char piece[65536];
+	memset(piece, 'x', sizeof piece);
+	int rc = 0;
+	for (int i = 0; b && i < 300 && rc == 0; i++)   /* 19 MB without a flush */
+		rc = buf_append(b, piece, sizeof piece);
+	ok(s && rc < 0 && output_stream_close(s) < 0,
+	   "stream: a piece past its maximum fails the file");
+	struct output_stats st;
+	ok(o && output_commit(o, &st, &d) < 0 && access(dest, F_OK) < 0,
+	   "stream: the build then fails and no site appears");
+	diags_free(&d);
+}
+
+static int write_page(struct output *o, const char *rel, const char *html, const char *key)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	buf_puts(&b, html);
+	int rc = output_write_buf(o, rel, &b, key);
+	buf_free(&b);
+	return rc;
+}
+
+static int has_diag(const struct diags *d, const char *file, const char *what)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (strcmp(d->v[i].file, file) == 0 && strstr(d->v[i].msg, what))
+			return 1;
+	return 0;
+}
+
+/* The link check: a target written after the page citing it is found, a
+ * missing one is reported with a page citing it, as is a link out of the
+ * site; a file claimed twice fails. */
+static void test_links(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site3", tmp);
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 1, &d);
+	int rc = o ? 0 : -1;
+	rc |= write_page(o, "a/index.html", "<a href=\"../b.html\">b</a> <a href=\"x.html#k\">x</a>"
+			 "<img src=\"../../etc/passwd\">", NULL);
+	rc |= write_page(o, "b.html", "<a href=\"a/index.html\">a</a> <a href=\"a/x.html\">x</a>",
+			 NULL);
+	ok(rc == 0 && d.n == 0, "links: pages are written (dry run)");
+	ok(o && output_check_links(o, &d) < 0 && d.n == 2 &&
+	   has_diag(&d, "a/index.html", "broken link: 'a/x.html'") &&
+	   has_diag(&d, "a/index.html", "'../../etc/passwd' leaves the site"),
+	   "links: a missing target and a link out of the site, each once, with a page citing it");
+	ok(o && write_page(o, "b.html", "", NULL) < 0 &&
+	   has_diag(&d, "b.html", "two pages claim the same output file"),
+	   "links: a file claimed twice fails");
+	struct output_stats st;
+	if (o)
+		output_commit(o, &st, &d);
+	diags_free(&d);
+}
+
+/* Page keys survive in the cache: the next build reuses the page whose
+ * key is the same and renders the one whose key changed. */
+static void test_reuse(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site4", tmp);
+	static const char *const k1 = "0123456789abcdef0123456789abcdef01234567";
+	static const char *const k2 = "fedcba9876543210fedcba9876543210fedcba98";
+	struct diags d;
+	diags_init(&d);
+	struct output_stats st;
+	struct output *o = output_open(dest, 0, &d);
+	int rc = o ? write_page(o, "p.html", "p", k1) | write_page(o, "q.html", "q", k1) : -1;
+	if (o)
+		rc |= output_commit(o, &st, &d);
+	o = output_open(dest, 0, &d);
+	int p = o ? output_reuse(o, "p.html", k1) : -1;
+	int q = o ? output_reuse(o, "q.html", k2) : -1;
+	int bad = o ? output_reuse(o, "q.html", "not a key") : -1;
+	if (o)
+		rc |= write_page(o, "q.html", "q2", k2) | output_commit(o, &st, &d);
+	ok(rc == 0 && p == 1 && q == 0 && bad == 0,
+	   "cache: the same key reuses the page (%d), another renders it (%d, %d)", p, q, bad);
+	char path[600];
+	snprintf(path, sizeof path, "%s/q.html", dest);
+	ok(file_is(path, "q2", 2) && st.written == 1 && st.unchanged == 1,
+	   "cache: the rendered page is written, the reused one kept");
+	diags_free(&d);
+}
+
+/* How often needle occurs in the file at dest/rel; -1 when unreadable. */
+static int count_in(const char *dest, const char *rel, const char *needle)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/%s", dest, rel);
+	struct buf b;
+	buf_init(&b, 0);
+	int n = buf_read_file(&b, path) == 0 ? 0 : -1;
+	for (const char *p = n == 0 ? b.data : NULL; p && (p = strstr(p, needle)); p++)
+		n++;
+	buf_free(&b);
+	return n;
+}
+
+/* The sitemap index: parts of at most max_urls URLs and max_bytes bytes,
+ * named by sitemap.xml in order. */
+static void test_sitemap(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site5", tmp);
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 0, &d);
+	struct sitemap *sm = o ? sitemap_open(o, "https://x.test", "2026-01-01", 3, 0, &d) : NULL;
+	int rc = sm ? 0 : -1;
+	char rel[64];
+	for (int i = 0; i < 7 && rc == 0; i++) {
+		snprintf(rel, sizeof rel, "p%d.html", i);
+		rc = sitemap_add(sm, rel);
+	}
+	rc |= sm ? sitemap_close(sm) : -1;
+	struct output_stats st;
+	rc |= o ? output_commit(o, &st, &d) : -1;
+	ok(rc == 0 && count_in(dest, "sitemap.xml", "<sitemap><loc>https://x.test/sitemap-") == 3 &&
+	   count_in(dest, "sitemap.xml", "<loc>https://x.test/sitemap-3.xml</loc>"
+		    "<lastmod>2026-01-01</lastmod>") == 1 &&
+	   count_in(dest, "sitemap.xml", "<sitemapindex xmlns=") == 1,
+	   "sitemap: 7 URLs, 3 per file: an index of 3 files");
+	ok(count_in(dest, "sitemap-1.xml", "<url>") == 3 && count_in(dest, "sitemap-2.xml", "<url>") == 3 &&
+	   count_in(dest, "sitemap-3.xml", "<url>") == 1 &&
+	   count_in(dest, "sitemap-3.xml", "<loc>https://x.test/p6.html</loc>") == 1 &&
+	   count_in(dest, "sitemap-3.xml", "</urlset>\n") == 1,
+	   "sitemap: the URLs in order, each file a whole urlset");
+
+	/* bytes: head 100 + 3 URLs of 61 + tail 10 = 293 fit 320, a fourth not */
+	snprintf(dest, sizeof dest, "%s/site6", tmp);
+	o = output_open(dest, 0, &d);
+	sm = o ? sitemap_open(o, "https://x.test", NULL, 0, 320, &d) : NULL;
+	rc = sm ? 0 : -1;
+	for (int i = 0; i < 5 && rc == 0; i++) {
+		snprintf(rel, sizeof rel, "leistungen/seite-%d.html", i);
+		rc = sitemap_add(sm, rel);
+	}
+	char big[600];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	int too_big = sm ? sitemap_add(sm, big) : 0;
+	int closed = sm ? sitemap_close(sm) : 0;
+	ok(rc == 0 && too_big < 0 && closed < 0 && d.n == 1 && strstr(d.v[0].msg, "does not fit"),
+	   "sitemap: a URL larger than a file fails, with a diagnostic");
+	if (o)
+		output_abort(o);
+	diags_free(&d);
+	diags_init(&d);
+	o = output_open(dest, 0, &d);
+	sm = o ? sitemap_open(o, "https://x.test", NULL, 0, 320, &d) : NULL;
+	rc = sm ? 0 : -1;
+	for (int i = 0; i < 5 && rc == 0; i++) {
+		snprintf(rel, sizeof rel, "leistungen/seite-%d.html", i);
+		rc = sitemap_add(sm, rel);
+	}
+	rc |= sm ? sitemap_close(sm) : -1;
+	rc |= o ? output_commit(o, &st, &d) : -1;
+	ok(rc == 0 && count_in(dest, "sitemap-1.xml", "<url>") == 3 &&
+	   count_in(dest, "sitemap-2.xml", "<url>") == 2,
+	   "sitemap: a file ends before it would pass its byte limit");
+	diags_free(&d);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/write_output.XXXXXX";
+	const char *tmp = getenv("TEST_TMP");   /* set by tests/run */
+	if (!tmp)
+		tmp = mkdtemp(dir);
+	if (!tmp) {
+		ok(0, "a temporary directory: %s", strerror(errno));
+		return tap_exit();
+	}
+	test_streams(tmp);
+	test_refused(tmp);
+	test_links(tmp);
+	test_reuse(tmp);
+	test_sitemap(tmp);
+	return tap_exit();
+}
