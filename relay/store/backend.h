@@ -101,11 +101,14 @@ extern const struct store_ops store_pg_ops;
  * that claimed a job last), 3 submissions.token_hash (SHA-256 of the token,
  * unique: the private links are looked up by it, see token.h), 4 the
  * clerks' inbox: submissions.office and .status with their indexes,
- * events.actor, the tables clerks and sessions (store.h). SQLite keeps it
+ * events.actor, the tables clerks and sessions (store.h), 5 the Postfach:
+ * the tables messages, postfach_links and postfach_sessions,
+ * attachments.added_unix (a document handed in later), outbox.ref_id and
+ * the outbox kinds notice_office, notice_citizen and document. SQLite keeps it
  * in PRAGMA user_version, PostgreSQL in the table schema_version. A
  * read-only store also opens versions 1 to 3 (relayctl may run before
  * relayd upgraded): its readers then leave out what is newer (actor ""). */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* How long a valid session may go without being marked seen again
  * (store_session_get): idle timeouts are counted to this many seconds. */
