@@ -91,14 +91,15 @@ try:
             if isinstance(v, bytes):
                 continue
             shown = L.shown_value(f, v)
-            if not field_shown(text, f["label"], shown):
-                bad_fields.append((ref, f["label"], shown))
+            label = f["long_label"]     # "2. Hund: Rasse" in a group
+            if not field_shown(text, label, shown):
+                bad_fields.append((ref, label, shown))
             if shown != v:
                 # select/radio: the office reads the option's label, never
                 # the catalogue's internal value
                 options_checked += 1
-                if ("\n%s: %s\n" % (f["label"], v)) in text:
-                    bad_fields.append((ref, f["label"], "shows the option value " + v))
+                if ("\n%s: %s\n" % (label, v)) in text:
+                    bad_fields.append((ref, label, "shows the option value " + v))
         want = sorted(hashlib.sha256(v).hexdigest() for _, v in pairs if isinstance(v, bytes))
         got = sorted(a["sha256"] for a in office["attachments"])
         if want != got or any("/" in a["filename"] or a["filename"].startswith("upload")

@@ -117,7 +117,45 @@ s_ = stored(b["reference"]) if st == 303 else {}
 ok(st == 303 and "iban" not in s_ and "kontoinhaber" not in s_,
    "Überweisung with something typed into IBAN -> 303, neither checked nor kept", (st, s_))
 
+# A repeatable group: Hundeanmeldung takes up to three dogs; a later part
+# counts only when something in it was filled in.
+G = [f for f in H["fields"] if f.get("group") == "hunde"]
+ok(len(G) % 3 == 0 and {f["part"] for f in G} == {1, 2, 3} and
+   any(f["name"] == "rasse_2" and f["long_label"] == "2. Hund: Rasse" for f in G),
+   "relayd --dump-forms lists the group's three parts (rasse, rasse_2, rasse_3)", len(G))
+later = {f["name"]: "" for f in G if f["part"] > 1 and f["type"] != "file"}
+st, b = hund(**later)
+s_ = stored(b["reference"]) if st == 303 else {}
+ok(st == 303 and "rasse" in s_ and not any(k.endswith(("_2", "_3")) for k in s_),
+   "one dog, the later parts posted empty -> 303, only the first part stored", (st, list(s_)[:8]))
+st, b = hund(**dict(later, rasse_2="Pudel"))
+errs = {e["field"]: e["message"] for e in b.get("errors", [])}
+ok(st == 422 and "hund_name_2" in errs and "geschlecht_2" in errs and
+   "„2. Hund: Name des Hundes“" in errs["hund_name_2"] and "rasse_2" not in errs and
+   not any(k.endswith("_3") for k in errs),
+   "a second dog begun (only Rasse) -> 422 at its required fields, named '2. Hund: …'; "
+   "the empty third part is not checked", (st, errs))
+st, b = hund(**dict((k, "") for k in later if k.endswith("_3")))
+rows = json.loads(r.rows("SELECT fields FROM submissions WHERE reference = ?",
+                         (b.get("reference", ""),))[0][0]) if st == 303 else []
+labels = {f["name"]: f["label"] for f in rows}
+ok(st == 303 and labels.get("rasse") == "1. Hund: Rasse" and
+   labels.get("rasse_2") == "2. Hund: Rasse" and "rasse_3" not in labels,
+   "two dogs -> 303, both stored, the office reads '1. Hund: Rasse' and '2. Hund: Rasse'",
+   (st, [labels.get("rasse"), labels.get("rasse_2")]))
+# the 422 page keeps the begun second dog and links its errors to its fields
+st, _, html = post(r, "dorsten", "hundeanmeldung",
+                   list(dict(valid_values(H), **dict(later, rasse_2="Pudel")).items()),
+                   json_accept=False)
+html = html.decode("utf-8", "replace")
+ok(st == 422 and 'href="#feld-hund_name_2"' in html and 'name="rasse_2" value="Pudel"' in html and
+   '<legend class="group-legend" tabindex="-1">2. Hund (freiwillig)</legend>' in html,
+   "the error page keeps the second dog's answers and links to its fields", st)
+
 p = page("dorsten", "hundeanmeldung")
+ok('<fieldset class="group-part" id="gruppe-hunde-2" data-group="hunde" data-optional="ja">' in p and
+   'name="rasse_2" value="" maxlength="100"' in p and 'name="rasse" value="" required' in p,
+   "the page shows the second part as an optional fieldset: its fields carry no required attribute")
 ok('<div class="field" data-when-field="zahlungsweise" data-when-values="lastschrift">' in p and
    "Nur wenn Sie bei „Zahlungsweise“ „SEPA-Lastschrift (Mandat folgt)“ gewählt haben." in p,
    "the page marks IBAN for form.js and names its answer for readers without JavaScript")

@@ -64,8 +64,11 @@ try:
     pdf = os.path.join(TMP, "impfpass.pdf")
     with open(pdf, "wb") as f:
         f.write(PDF)
+    # two dogs: the group's first and second part, the third left closed
     fields = [{"name": f["name"], "type": f["type"],
-               "value": "" if f["type"] == "file" else value_for(f)} for f in form["fields"]]
+               "value": "" if f["type"] == "file" else value_for(f)} for f in form["fields"]
+              if f.get("part", 1) <= 2]
+    ok(any(f.get("part") == 2 for f in form["fields"]), "the form has a second part (2. Hund)")
     for f in fields:                      # what a person in Dorsten types
         if f["name"] == "plz":
             f["value"] = "46282"
@@ -92,6 +95,10 @@ try:
         ok(len(att) == 1 and att[0][1] == "application/pdf" and att[0][2] == len(PDF),
            "the re-attached PDF is stored with it", att)
         ok("46282" in rows[0][1], "the corrected postcode is stored")
+        labels = [x["label"] for x in json.loads(rows[0][1])]
+        ok("2. Hund: Rasse" in labels and not any(l.startswith("3. Hund") for l in labels),
+           "the second dog is stored as '2. Hund: …', the unopened third part not at all",
+           [l for l in labels if "Hund:" in l][:6])
     ok(sink.wait(2, timeout=60), "the office mail and the receipt arrive at the SMTP server")
     email = [f["value"] for f in fields if f["name"] == "email"][0]
     receipts = [m for m in sink.messages() if email in m.get("to", "")]
@@ -108,6 +115,7 @@ try:
         ok(any(a["type"] == "application/pdf" and a["size"] == len(PDF) for a in msgs[0]["attachments"]),
            "the mail carries the PDF", msgs[0]["attachments"])
         ok("46282" in msgs[0]["text"], "the mail carries the corrected postcode")
+        ok("2. Hund: Name des Hundes" in msgs[0]["text"], "the office reads the second dog's answers")
         ok(re.search(r"Eingegangen: \d{1,2}\. \w+ \d{4}, \d\d:\d\d Uhr", msgs[0]["text"]) is not None and
            not re.search(r"\d{4}-\d\d-\d\dT\d\d", msgs[0]["text"]),
            "the office mail gives the time in German, no ISO stamp")

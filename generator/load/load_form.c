@@ -1,5 +1,6 @@
 /* load_form.c - form fields of a service or of a city's add_fields. */
 #include "load_form.h"
+#include <stdlib.h>
 #include <string.h>
 
 static bool is_field_name(const char *s)
@@ -136,6 +137,9 @@ static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 		lerr(c, ymap_get(fn, "name"),
 		     "field name '%s' must be lower case letters, digits and _", f->name);
 	f->label = get_str(c, fn, "label", true);
+	f->long_label = f->label;
+	f->group = NULL;
+	f->part = 0;
 	f->help = get_str(c, fn, "help", false);
 	f->autocomplete = get_str(c, fn, "autocomplete", false);
 	f->required = get_bool(c, fn, "required", false, NULL);
@@ -167,26 +171,169 @@ static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 	return c->errors == before ? 0 : -1;
 }
 
-struct field *load_fields(struct lctx *c, const struct ynode *list, size_t *n)
+static bool is_group(const struct ynode *item)
+{
+	return item->kind == YN_MAP && ymap_get(item, "group");
+}
+
+/* group: hunde / legend: Hund / max: 3 / add_label: ... / hint: ... /
+ * fields: [...]. The group itself; its fields are loaded by load_group. */
+static struct field_group *group_head(struct lctx *c, const struct ynode *g)
+{
+	static const char *const keys[] = {
+		"group", "legend", "max", "add_label", "hint", "fields", NULL
+	};
+	check_keys(c, g, "a field group", keys);
+	struct field_group *grp = arena_alloc(c->a, sizeof *grp);
+	grp->pos = (struct srcpos){ g->file, g->line, g->col };
+	grp->name = get_str(c, g, "group", true);
+	if (*grp->name && !is_field_name(grp->name))
+		lerr(c, ymap_get(g, "group"),
+		     "group name '%s' must be lower case letters, digits and _", grp->name);
+	grp->legend = get_str(c, g, "legend", true);
+	grp->add_label = get_str(c, g, "add_label", true);
+	grp->hint = get_str(c, g, "hint", false);
+	if (!*grp->hint)
+		grp->hint = "Füllen Sie diesen Teil nur aus, wenn Sie ihn brauchen. "
+			    "Dann gelten auch hier die Pflichtfelder.";
+	grp->max = (size_t)get_uint(c, g, "max", 0, FIELD_GROUP_MAX);
+	if (grp->max < 2) {
+		lerr(c, ymap_get(g, "max") ? ymap_get(g, "max") : g,
+		     "a group needs 'max': how often it may be filled in, 2 to %d",
+		     FIELD_GROUP_MAX);
+		grp->max = 2;
+	}
+	return grp;
+}
+
+/* The fields of part k of a group: part 1 as written, part k > 1 with
+ * "_k" after each name, and a `when:` that names a field of the same
+ * group renamed alike, so that each part's conditions follow its own
+ * answers. */
+static void group_part(struct lctx *c, const struct field_group *grp,
+		       const struct field *proto, size_t k, struct field *out)
+{
+	for (size_t j = 0; j < grp->n_fields; j++) {
+		struct field *f = &out[j];
+		*f = proto[j];
+		f->group = grp;
+		f->part = k;
+		f->long_label = arena_printf(c->a, "%zu. %s: %s", k, grp->legend,
+					     proto[j].label);
+		if (k == 1)
+			continue;
+		f->name = arena_printf(c->a, "%s_%zu", proto[j].name, k);
+		if (!f->when)
+			continue;
+		for (size_t i = 0; i < grp->n_fields; i++)
+			if (!strcmp(f->when->field, proto[i].name)) {
+				struct field_condition *fc = arena_alloc(c->a, sizeof *fc);
+				*fc = *f->when;
+				fc->field = arena_printf(c->a, "%s_%zu", fc->field, k);
+				f->when = fc;
+			}
+	}
+}
+
+/* A group's fields, repeated into v; the number of fields written. */
+static size_t load_group(struct lctx *c, const struct ynode *g, struct field *v)
+{
+	struct field_group *grp = group_head(c, g);
+	const struct ynode *list = ymap_get(g, "fields");
+	if (!list) {
+		lerr(c, g, "a group needs 'fields'");
+		return 0;
+	}
+	if (!expect_kind(c, list, YN_SEQ, "a group's 'fields'"))
+		return 0;
+	struct field *proto = arena_alloc(c->a, (list->n ? list->n : 1) * sizeof *proto);
+	for (size_t i = 0; i < list->n; i++) {
+		if (is_group(list->items[i])) {
+			lerr(c, list->items[i], "a group cannot hold another group");
+			continue;
+		}
+		struct field *f = &proto[grp->n_fields];
+		if (load_field(c, list->items[i], f) < 0 && !f->name)
+			continue;
+		grp->n_fields++;
+	}
+	if (grp->n_fields == 0)
+		lerr(c, list, "a group needs at least one field");
+	for (size_t k = 1; k <= grp->max; k++)
+		group_part(c, grp, proto, k, &v[(k - 1) * grp->n_fields]);
+	return grp->max * grp->n_fields;
+}
+
+/* How many fields the list holds once its groups are repeated. */
+static size_t count_fields(const struct ynode *list)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < list->n; i++) {
+		const struct ynode *g = list->items[i], *gl;
+		long long max = 0;
+		if (!is_group(g)) {
+			n++;
+			continue;
+		}
+		const struct ynode *m = ymap_get(g, "max");
+		if (m && m->kind == YN_SCALAR)
+			max = strtoll(m->str, NULL, 10);
+		if (max < 2 || max > FIELD_GROUP_MAX)
+			max = 2;        /* load_group says why */
+		gl = ymap_get(g, "fields");
+		n += (size_t)max * (gl && gl->kind == YN_SEQ ? gl->n : 0);
+	}
+	return n;
+}
+
+/* A field's node for messages: its own map, or its group's. */
+static const struct ynode *name_node(const struct ynode *item)
+{
+	return is_group(item) ? item : ymap_get(item, "name") ? ymap_get(item, "name") : item;
+}
+
+/* The fields of a list; groups (only in a service's form: in_form) are
+ * repeated. A service's form is in order already, so 'after' (which
+ * places a city's added field) is refused there. */
+static struct field *fields_of(struct lctx *c, const struct ynode *list,
+			       size_t *n, bool in_form)
 {
 	*n = 0;
 	if (!list)
 		return NULL;
 	if (!expect_kind(c, list, YN_SEQ, "'fields'"))
 		return NULL;
-	struct field *v = arena_alloc(c->a, (list->n ? list->n : 1) * sizeof *v);
+	size_t total = count_fields(list);
+	struct field *v = arena_alloc(c->a, (total ? total : 1) * sizeof *v);
 	for (size_t i = 0; i < list->n; i++) {
-		struct field *f = &v[*n];
-		if (load_field(c, list->items[i], f) < 0 && !f->name)
+		const struct ynode *item = list->items[i];
+		size_t from = *n;
+		if (is_group(item) && in_form) {
+			*n += load_group(c, item, &v[*n]);
+		} else if (is_group(item)) {
+			lerr(c, item, "a group is only possible in a service's form, "
+			     "not in a city's add_fields");
 			continue;
-		for (size_t j = 0; j < *n; j++)
-			if (f->name && *f->name && strcmp(v[j].name, f->name) == 0)
-				lerr(c, ymap_get(list->items[i], "name"),
-				     "duplicate field name '%s' (first at line %d)",
-				     f->name, v[j].pos.line);
-		(*n)++;
+		} else if (load_field(c, item, &v[*n]) == 0 || v[*n].name) {
+			(*n)++;
+		}
+		for (size_t k = from; k < *n; k++) {
+			if (in_form && v[k].after)
+				lerr(c, item, "'after' places a city's added field "
+				     "(add_fields of an override); the shared form is in "
+				     "order already");
+			for (size_t j = 0; j < k; j++)
+				if (v[k].name && *v[k].name && !strcmp(v[j].name, v[k].name))
+					lerr(c, name_node(item), "duplicate field name '%s' "
+					     "(first at line %d)", v[k].name, v[j].pos.line);
+		}
 	}
 	return v;
+}
+
+struct field *load_fields(struct lctx *c, const struct ynode *list, size_t *n)
+{
+	return fields_of(c, list, n, false);
 }
 
 struct form *load_form(struct lctx *c, const struct ynode *fn)
@@ -201,11 +348,7 @@ struct form *load_form(struct lctx *c, const struct ynode *fn)
 	const struct ynode *fields = ymap_get(fn, "fields");
 	if (!fields)
 		lerr(c, fn, "missing required key 'fields'");
-	f->fields = load_fields(c, fields, &f->n_fields);
-	for (size_t i = 0; i < f->n_fields; i++)
-		if (f->fields[i].after)
-			lerr(c, fields->items[i], "'after' places a city's added field "
-			     "(add_fields of an override); the shared form is in order already");
+	f->fields = fields_of(c, fields, &f->n_fields, true);
 	if (fields && f->n_fields == 0 && fields->kind == YN_SEQ)
 		lerr(c, fields, "a form needs at least one field");
 	if (*f->applicant_email_field) {

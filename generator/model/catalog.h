@@ -108,8 +108,29 @@ struct field_condition {
 	size_t n_values;
 };
 
+/* A repeatable group of fields ("several dogs in one Hundeanmeldung"):
+ * the loader repeats its fields max times. Part 1 keeps the names of the
+ * catalogue ("rasse"), part k > 1 gets "_k" appended ("rasse_2"). Part 1
+ * is required as declared; a later part is optional as a whole: its
+ * fields are checked (required ones too) and kept only when the citizen
+ * filled in at least one of them. */
+struct field_group {
+	const char *name;           /* "hunde" */
+	const char *legend;         /* "Hund": the parts are "1. Hund", "2. Hund" */
+	const char *add_label;      /* form.js's button: "Weiteren Hund hinzufügen" */
+	const char *hint;           /* shown in every later part */
+	size_t max;                 /* parts, 2 to FIELD_GROUP_MAX */
+	size_t n_fields;            /* fields per part */
+	struct srcpos pos;
+};
+#define FIELD_GROUP_MAX 10
+
 struct field {
 	const char *name;           /* [a-z0-9_]+, unique within a form */
+	const struct field_group *group;    /* or NULL */
+	size_t part;                /* in a group: 1 to group->max, else 0 */
+	const char *long_label;     /* in a group "2. Hund: Rasse" (errors,
+				     * the stored answer), else the label */
 	const char *label, *help;   /* help may be "" */
 	enum field_type type;
 	bool required;
@@ -312,6 +333,11 @@ static inline const struct city_service *catalog_cs_at(const struct catalog *c,
 	return &c->cs[city * c->n_services + svc];
 }
 const struct field *cs_field(const struct city_service *cs, const char *name);
+/* The label that names a field on its own: "2. Hund: Rasse" in a group. */
+static inline const char *field_long_label(const struct field *f)
+{
+	return f->long_label ? f->long_label : f->label;
+}
 const struct field *cs_field_in_form(const struct form *f, const char *name);
 /* Is the date (YYYY-MM-DD) within [from, until]? Empty bounds are open. */
 bool date_in_window(const char *date, const char *from, const char *until);

@@ -174,6 +174,9 @@ static struct mval *field_data(struct page *pg, const struct city_service *cs,
 	mset(a, m, "id", id);
 	mset(a, m, "label", f->label);
 	mv_set_bool(a, m, "required", f->required);
+	/* a group's later part is optional as a whole: its required fields
+	 * are marked, but the browser must not demand them */
+	mv_set_bool(a, m, "required_attr", f->required && f->part < 2);
 	mset_opt(a, m, "help", help);
 	mset_opt(a, m, "file_hint", hint);
 	mset(a, m, "help_id", arena_printf(a, "%s-hilfe", id));
@@ -270,6 +273,40 @@ static struct mval *error_summary(struct arena *a, const struct city_service *cs
 	return l;
 }
 
+static bool same_part(const struct field *f, const struct field *g)
+{
+	return f && g && f->group && f->group == g->group && f->part == g->part;
+}
+
+/* Where a group's part begins: its fieldset's legend ("2. Hund"), and for
+ * a later part the hint and the marker form.js hides an empty part by. */
+static struct mval *part_open(struct arena *a, const struct field *f)
+{
+	const struct field_group *g = f->group;
+	struct mval *m = mv_map(a);
+	mset(a, m, "id", arena_printf(a, "gruppe-%s-%zu", g->name, f->part));
+	mset(a, m, "group", g->name);
+	mset(a, m, "legend", arena_printf(a, "%zu. %s%s", f->part, g->legend,
+					  f->part > 1 ? " (freiwillig)" : ""));
+	if (f->part > 1)
+		mset(a, m, "hint", g->hint);
+	mv_set_bool(a, m, "optional", f->part > 1);
+	return m;
+}
+
+/* Where a part ends; after the group's last part, the button form.js
+ * shows to open the next empty part. */
+static struct mval *part_close(struct arena *a, const struct field *f,
+			       const struct field *next)
+{
+	struct mval *m = mv_map(a);
+	if (!next || next->group != f->group) {
+		mset(a, m, "group", f->group->name);
+		mset(a, m, "add_label", f->group->add_label);
+	}
+	return m;
+}
+
 struct mval *form_data(struct page *pg, const struct city_service *cs,
 		       const char *intro_html, const struct form_state *st,
 		       struct mval **errors)
@@ -283,7 +320,15 @@ struct mval *form_data(struct page *pg, const struct city_service *cs,
 
 	for (size_t i = 0; i < cs->n_fields; i++) {
 		const struct field *f = cs->fields[i];
-		mv_push(a, fields, field_data(pg, cs, f, st, &anchors[i]));
+		const struct field *prev = i ? cs->fields[i - 1] : NULL;
+		const struct field *next = i + 1 < cs->n_fields ? cs->fields[i + 1] : NULL;
+		struct mval *fd = field_data(pg, cs, f, st, &anchors[i]);
+		if (f->group && !same_part(f, prev))
+			mv_set(a, fd, "part_open", part_open(a, f));
+		if (f->group && !same_part(f, next))
+			mv_set(a, fd, "part_close", part_close(a, f, next));
+		conditional |= f->group != NULL;
+		mv_push(a, fields, fd);
 		multipart |= f->type == FT_FILE;
 		any_required |= f->required;
 		conditional |= f->when != NULL;

@@ -98,6 +98,13 @@ static void dump_field(struct buf *b, const struct field *f)
 	json_str(b, f->name);
 	buf_puts(b, ",\"label\":");
 	json_str(b, f->label);
+	buf_puts(b, ",\"long_label\":");
+	json_str(b, field_long_label(f));
+	if (f->group) {
+		buf_puts(b, ",\"group\":");
+		json_str(b, f->group->name);
+		buf_printf(b, ",\"part\":%zu", f->part);
+	}
 	buf_printf(b, ",\"type\":\"%s\",\"required\":%s,\"max_length\":%zu",
 		   field_type_name(f->type), f->required ? "true" : "false",
 		   f->max_length);

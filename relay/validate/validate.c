@@ -109,7 +109,7 @@ static const char *check_format(struct vctx *v, const struct field *f,
 {
 	char *norm = arena_alloc(v->a, strlen(val) + 1);
 	if (!f->format->check(val, norm)) {
-		add_error(v, f, f->format->message, f->label);
+		add_error(v, f, f->format->message, field_long_label(f));
 		return NULL;
 	}
 	return norm;
@@ -124,7 +124,7 @@ static const char *check_value(struct vctx *v, const struct field *f,
 	bool empty = val[0] == '\0';
 
 	if (!field_types[f->type].multiline && strpbrk(val, "\r\n")) {
-		add_error(v, f, "„%s“ darf keine Zeilenumbrüche enthalten", f->label);
+		add_error(v, f, "„%s“ darf keine Zeilenumbrüche enthalten", field_long_label(f));
 		return NULL;
 	}
 	if (empty) {
@@ -132,10 +132,10 @@ static const char *check_value(struct vctx *v, const struct field *f,
 			return val;
 		switch (field_types[f->type].check) {
 		case VC_OPTION:
-			add_error(v, f, "Wählen Sie „%s“ aus", f->label);
+			add_error(v, f, "Wählen Sie „%s“ aus", field_long_label(f));
 			break;
 		default:
-			add_error(v, f, "Geben Sie „%s“ an", f->label);
+			add_error(v, f, "Geben Sie „%s“ an", field_long_label(f));
 		}
 		return NULL;
 	}
@@ -144,7 +144,7 @@ static const char *check_value(struct vctx *v, const struct field *f,
 	if (f->format)
 		return check_format(v, f, val);
 	if (chars > max) {
-		add_error(v, f, "„%s“ darf höchstens %zu Zeichen lang sein", f->label, max);
+		add_error(v, f, "„%s“ darf höchstens %zu Zeichen lang sein", field_long_label(f), max);
 		return NULL;
 	}
 	double d;
@@ -152,45 +152,45 @@ static const char *check_value(struct vctx *v, const struct field *f,
 	case VC_EMAIL:
 		if (!valid_email(val)) {
 			add_error(v, f, "Geben Sie bei „%s“ eine E-Mail-Adresse im "
-				  "richtigen Format an, zum Beispiel name@beispiel.de", f->label);
+				  "richtigen Format an, zum Beispiel name@beispiel.de", field_long_label(f));
 			return NULL;
 		}
 		break;
 	case VC_TEL:
 		if (!valid_tel(val)) {
 			add_error(v, f, "Geben Sie bei „%s“ eine Telefonnummer an, "
-				  "zum Beispiel 02361 12345", f->label);
+				  "zum Beispiel 02361 12345", field_long_label(f));
 			return NULL;
 		}
 		break;
 	case VC_TIME:
 		if (!is_time(val)) {
 			add_error(v, f, "„%s“ muss eine Uhrzeit sein, zum Beispiel 14:30",
-				  f->label);
+				  field_long_label(f));
 			return NULL;
 		}
 		break;
 	case VC_DATE:
 		if (!is_date(val)) {
 			add_error(v, f, "„%s“ muss ein echtes Datum sein, zum Beispiel "
-				  "2026-03-27", f->label);
+				  "2026-03-27", field_long_label(f));
 			return NULL;
 		}
 		break;
 	case VC_NUMBER:
 		if (!parse_number(val, &d)) {
-			add_error(v, f, "„%s“ muss eine Zahl sein", f->label);
+			add_error(v, f, "„%s“ muss eine Zahl sein", field_long_label(f));
 			return NULL;
 		}
 		if ((f->has_min && d < f->min) || (f->has_max && d > f->max)) {
 			if (f->has_min && f->has_max)
-				add_error(v, f, "„%s“ muss zwischen %s und %s liegen", f->label,
+				add_error(v, f, "„%s“ muss zwischen %s und %s liegen", field_long_label(f),
 					  num_text(v->a, f->min), num_text(v->a, f->max));
 			else if (f->has_min)
-				add_error(v, f, "„%s“ muss mindestens %s sein", f->label,
+				add_error(v, f, "„%s“ muss mindestens %s sein", field_long_label(f),
 					  num_text(v->a, f->min));
 			else
-				add_error(v, f, "„%s“ darf höchstens %s sein", f->label,
+				add_error(v, f, "„%s“ darf höchstens %s sein", field_long_label(f),
 					  num_text(v->a, f->max));
 			return NULL;
 		}
@@ -198,7 +198,7 @@ static const char *check_value(struct vctx *v, const struct field *f,
 	case VC_OPTION:
 		if (!find_option(f, val)) {
 			add_error(v, f, "Wählen Sie bei „%s“ eine der angebotenen "
-				  "Möglichkeiten aus", f->label);
+				  "Möglichkeiten aus", field_long_label(f));
 			return NULL;
 		}
 		break;
@@ -239,11 +239,11 @@ static void check_files(struct vctx *v, const struct field *f)
 			count++;
 	if (count == 0) {
 		if (f->required)
-			add_error(v, f, "Laden Sie „%s“ hoch", f->label);
+			add_error(v, f, "Laden Sie „%s“ hoch", field_long_label(f));
 		return;
 	}
 	if (count > max_files) {
-		add_error(v, f, "Laden Sie für „%s“ höchstens %zu %s hoch", f->label,
+		add_error(v, f, "Laden Sie für „%s“ höchstens %zu %s hoch", field_long_label(f),
 			  max_files, max_files == 1 ? "Datei" : "Dateien");
 		return;
 	}
@@ -253,20 +253,20 @@ static void check_files(struct vctx *v, const struct field *f)
 			continue;
 		if (vf->len > max_size) {
 			add_error(v, f, "Die Datei für „%s“ darf höchstens %.1f MB groß sein",
-				  f->label, (double)max_size / (1024.0 * 1024.0));
+				  field_long_label(f), (double)max_size / (1024.0 * 1024.0));
 			sub->n_files = first;
 			return;
 		}
 		const struct upload_type *u = upload_type_sniff(vf->data, vf->len);
 		if (!u || !accepted(f, u->mime)) {
-			add_error(v, f, "Die Datei für „%s“ muss ein %s sein", f->label,
+			add_error(v, f, "Die Datei für „%s“ muss ein %s sein", field_long_label(f),
 				  accept_text(v->a, f));
 			sub->n_files = first;
 			return;
 		}
 		struct sub_file *sf = &sub->files[sub->n_files++];
 		sf->field = f->name;
-		sf->label = f->label;
+		sf->label = field_long_label(f);
 		sf->mime = u->mime;
 		sf->filename = arena_printf(v->a, "%s-%zu.%s", f->name,
 					    sub->n_files - first, u->ext);
@@ -344,11 +344,33 @@ static void list_reattach(struct vctx *v)
 	}
 }
 
-/* A conditional field belongs to the post only when its choice has one of
+/* Whether the citizen filled in any field of f's part of its group (a
+ * later part counts only then: model struct field_group). */
+static bool part_used(const struct vctx *v, const struct field *f)
+{
+	for (size_t i = 0; i < v->cs->n_fields; i++) {
+		const struct field *g = v->cs->fields[i];
+		if (g->group != f->group || g->part != f->part)
+			continue;
+		for (size_t j = 0; g->type == FT_FILE && j < v->in->n_files; j++)
+			if (!strcmp(v->in->files[j].name, g->name))
+				return true;
+		const struct vin_value *iv = find_value(v->in, g->name);
+		if (g->type != FT_FILE && iv &&
+		    trimmed(v->a, iv->value, iv->len, true)[0])
+			return true;
+	}
+	return false;
+}
+
+/* A group's later part belongs to the post only when it was filled in;
+ * a conditional field only when its choice has one of
  * its answers (model: struct field_condition); else the relay neither
  * checks nor keeps it, whatever the page sent. */
 static bool applies(const struct vctx *v, const struct field *f)
 {
+	if (f->group && f->part > 1 && !part_used(v, f))
+		return false;
 	if (!f->when)
 		return true;
 	const struct vin_value *iv = find_value(v->in, f->when->field);
@@ -403,9 +425,9 @@ void validate_form(struct arena *a, const struct city_service *cs,
 		if (f->type == FT_CHECKBOX) {
 			bool ticked = iv && (!strcmp(val, "ja") || !strcmp(val, "on"));
 			if (iv && !ticked && val[0])
-				add_error(&v, f, "„%s“ hat einen ungültigen Wert", f->label);
+				add_error(&v, f, "„%s“ hat einen ungültigen Wert", field_long_label(f));
 			else if (f->required && !ticked)
-				add_error(&v, f, "Bestätigen Sie „%s“", f->label);
+				add_error(&v, f, "Bestätigen Sie „%s“", field_long_label(f));
 			val = ticked ? "ja" : "nein";
 		} else {
 			if (iv)
@@ -429,7 +451,7 @@ void validate_form(struct arena *a, const struct city_service *cs,
 			shown = arena_strdup(v.a, de);
 			option = val;
 		}
-		sub->fields[sub->n_fields++] = (struct sub_field){ f->name, f->label,
+		sub->fields[sub->n_fields++] = (struct sub_field){ f->name, field_long_label(f),
 			shown, option };
 		if (email_field && !strcmp(email_field, f->name))
 			sub->applicant_email = val;

@@ -42,6 +42,19 @@ try {
 	   'answering "Ja – großer Hund" shows the link to "Haltung eines großen Hundes anzeigen"');
 	await page.check('input[name=groesse][value=nein]');
 	ok(!(await visible(page, note)), 'answering "Nein" hides it');
+	// a repeatable group: the later parts wait behind a button
+	const add = 'p.group-add[data-group=hunde] button';
+	ok(await visible(page, '#gruppe-hunde-1') && !(await visible(page, '#gruppe-hunde-2')) &&
+	   !(await visible(page, '#gruppe-hunde-3')) && await visible(page, add),
+	   'with JavaScript, "2. Hund" and "3. Hund" are hidden behind "Weiteren Hund hinzufügen"');
+	await page.focus(add);
+	await page.keyboard.press('Enter');
+	ok(await visible(page, '#gruppe-hunde-2') && !(await visible(page, '#gruppe-hunde-3')) &&
+	   await page.evaluate(() => document.activeElement.textContent) === '2. Hund (freiwillig)',
+	   'the button (by keyboard) opens "2. Hund" and moves the focus to its legend');
+	await page.click(add);
+	ok(await visible(page, '#gruppe-hunde-3') && !(await visible(page, add)),
+	   'a second press opens "3. Hund"; with no part left the button goes');
 	ok(errors.length === 0, 'no script errors', errors);
 	await ctx.close();
 
@@ -52,6 +65,9 @@ try {
 	   /Nur wenn Sie bei „Zahlungsweise“ „SEPA-Lastschrift/.test(
 		   await page.locator('#feld-iban-hilfe').textContent()),
 	   'without JavaScript, the fields and the note are shown, each with the answer it belongs to');
+	ok(await visible(page, '#gruppe-hunde-2') && await visible(page, '#gruppe-hunde-3') &&
+	   !(await visible(page, 'p.group-add')),
+	   'without JavaScript, every part of the group is shown, marked (freiwillig), and no button');
 	await ctx.close();
 } catch (e) {
 	ok(false, 'the conditional walk ran to the end', String(e.stack || e));

@@ -1,6 +1,6 @@
 // roundtrip.mjs - a citizen's whole story with one form, in Debian's
 // Chromium: open the static form page, fill it with one mistake and a file
-// attached, send it, read the relay's error page, correct the mistake,
+// attached (and a second dog: the group's next part opened by its button), send it, read the relay's error page, correct the mistake,
 // attach the file again as the page asks, send again, land on the
 // confirmation page. Driven by tests/t-relay-roundtrip.py, which starts
 // relayd, the SMTP sink and a static server for the built site, and checks
@@ -34,6 +34,11 @@ function ok(cond, what, detail) {
 
 async function fill(page, f) {
 	const sel = `[name="${f.name}"]`;
+	// a later part of a repeatable group ("2. Hund") waits behind its
+	// button, as a citizen sees it: press it first
+	const part = page.locator(`fieldset[data-optional]:has(${sel})`);
+	if (await part.count() === 1 && await part.isHidden())
+		await page.click(`p.group-add[data-group="${await part.getAttribute('data-group')}"] button`);
 	switch (f.type) {
 	case 'file': await page.setInputFiles(sel, spec.file); break;
 	case 'radio': await page.check(`${sel}[value="${f.value}"]`); break;

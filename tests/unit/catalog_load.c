@@ -373,6 +373,68 @@ int main(void)
 		}
 	}
 
+	/* group: a repeatable group of fields (several dogs in one form). */
+	{
+		char svc[4096];
+		snprintf(svc, sizeof svc, "%s%s", SERVICE,
+			 "    - group: hunde\n"
+			 "      legend: Hund\n"
+			 "      max: 3\n"
+			 "      add_label: Weiteren Hund hinzufügen\n"
+			 "      fields:\n"
+			 "        - { name: hname, label: Name, type: text, required: true }\n"
+			 "        - { name: art, label: Art, type: radio, options: [a, b] }\n"
+			 "        - { name: grund, label: Grund, type: text, when: { field: art, is: b } }\n");
+		put("content/services/hundeanmeldung.yml", svc);
+		struct diags d5;
+		struct catalog *c5 = load(&d5);
+		struct city_service cs5;
+		if (c5)
+			catalog_resolve_at(c5, 0, 0, &c5->arena, &cs5);
+		const struct field *h1 = c5 ? cs_field(&cs5, "hname") : NULL;
+		const struct field *h3 = c5 ? cs_field(&cs5, "hname_3") : NULL;
+		const struct field *g2 = c5 ? cs_field(&cs5, "grund_2") : NULL;
+		ok(h1 && h3 && g2 && h1->group && h1->group == h3->group &&
+		   h1->part == 1 && h3->part == 3 && h3->required &&
+		   h1->group->max == 3 && h1->group->n_fields == 3 &&
+		   !strcmp(field_long_label(h3), "3. Hund: Name") &&
+		   !strcmp(g2->when->field, "art_2") &&
+		   !strcmp(cs_field(&cs5, "grund")->when->field, "art") &&
+		   !cs_field(&cs5, "hname_4") && !strcmp(h1->group->hint[0] ? "x" : "", "x"),
+		   "group: the fields repeat as parts, later names get _k, a when: "
+		   "inside the group follows its own part");
+		if (!c5)
+			diags_print(&d5, stdout);
+		catalog_free(c5);
+		diags_free(&d5);
+		static const struct { const char *text, *msg, *what; } bad[] = {
+			{ "    - { group: g, legend: G, add_label: A, fields: [{ name: a, label: A, type: text }] }\n",
+			  "a group needs 'max'", "group: without max is refused" },
+			{ "    - { group: g, legend: G, max: 11, add_label: A, fields: [{ name: a, label: A, type: text }] }\n",
+			  "from 0 to 10", "group: max above 10 is refused" },
+			{ "    - { group: g, legend: G, max: 2, add_label: A, fields: [{ group: h, legend: H, max: 2, add_label: B, fields: [] }] }\n",
+			  "a group cannot hold another group", "group: a group in a group is refused" },
+			{ "    - { name: a_2, label: A, type: text }\n"
+			  "    - { group: g, legend: G, max: 2, add_label: A, fields: [{ name: a, label: A, type: text }] }\n",
+			  "duplicate field name 'a_2'", "group: a repeated name that exists is refused" },
+			{ "    - { group: g, legend: G, max: 2, fields: [{ name: a, label: A, type: text }] }\n",
+			  "missing required key 'add_label'", "group: without add_label is refused" },
+		};
+		for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+			snprintf(svc, sizeof svc, "%s%s", SERVICE, bad[i].text);
+			put("content/services/hundeanmeldung.yml", svc);
+			expect_error(bad[i].what, "content/services/hundeanmeldung.yml:", bad[i].msg);
+		}
+		put("content/services/hundeanmeldung.yml", SERVICE);
+		put("content/cities/alpha/hundeanmeldung.yml",
+		    "add_fields:\n  - { group: g, legend: G, max: 2, add_label: A, fields: [{ name: q, label: Q, type: text }] }\n");
+		expect_error("group: not in a city's add_fields", "content/cities/alpha/hundeanmeldung.yml:",
+			     "only possible in a service's form");
+		char p[1024];
+		snprintf(p, sizeof p, "%s/content/cities/alpha/hundeanmeldung.yml", root);
+		unlink(p);
+	}
+
 	/* postcodes: five digits, each once. */
 	{
 		char city[2048];
