@@ -91,8 +91,9 @@ struct store_ops {
 	int (*fill_offices)(struct store *s, store_office_fn fn, void *ctx,
 			    long long *filled);
 	/* documents handed in later (schema version 5) */
-	int (*document_add)(struct store *s, long long submission_id,
-			    struct store_document *d, size_t max, long long now);
+	int (*documents_add)(struct store *s, long long submission_id,
+			     struct store_document *d, size_t n, size_t max,
+			     long long now);
 };
 
 /* The backends this relayd has. */

@@ -2,7 +2,7 @@
  * attachments row, its 'document' event and outbox job in one
  * transaction. The submission's row is locked first (FOR UPDATE), so two
  * uploads to one application at once are counted and numbered one after
- * the other. See store_document_add in store.h. */
+ * the other. See store_documents_add in store.h. */
 #include "pg_int.h"
 #include <stdio.h>
 
@@ -62,8 +62,9 @@ static int insert_all(struct pg_store *s, PGconn *c, long long id,
 	return ok ? 0 : -1;
 }
 
-int pg_document_add(struct store *base, long long submission_id,
-		    struct store_document *d, size_t max, long long now)
+int pg_documents_add(struct store *base, long long submission_id,
+		     struct store_document *d, size_t n, size_t max,
+		     long long now)
 {
 	struct pg_store *s = pgs(base);
 	long long docs = 0, seq = 0;
@@ -71,18 +72,19 @@ int pg_document_add(struct store *base, long long submission_id,
 	if (!c)
 		return -1;
 	int rc = count_documents(s, c, submission_id, &docs, &seq);
-	if (rc == 0 && docs >= (long long)max)
+	if (rc == 0 && docs + (long long)n > (long long)max)
 		rc = 2;
-	if (rc == 0) {
-		int k = snprintf(d->filename, sizeof d->filename, "%s-%lld.%s",
-				 STORE_DOCUMENT_FIELD, docs + 1, d->ext);
-		if (k < 0 || (size_t)k >= sizeof d->filename) {
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int k = snprintf(d[i].filename, sizeof d[i].filename, "%s-%lld.%s",
+				 STORE_DOCUMENT_FIELD, docs + 1 + (long long)i, d[i].ext);
+		if (k < 0 || (size_t)k >= sizeof d[i].filename) {
 			pg_fail(s, "document", "name too long");
 			rc = -1;
+		} else {
+			rc = insert_all(s, c, submission_id, seq + 1 + (long long)i, &d[i],
+					now);
 		}
 	}
-	if (rc == 0)
-		rc = insert_all(s, c, submission_id, seq + 1, d, now);
 	/* 1 and 2 change nothing: rolled back like an error */
 	if (pg_tx_end(s, c, rc == 0) < 0 && rc == 0)
 		rc = -1;

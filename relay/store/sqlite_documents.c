@@ -1,6 +1,6 @@
 /* sqlite_documents.c - documents handed in later, SQLite backend: the
  * attachments row, its 'document' event and outbox job in one
- * transaction. See store_document_add in store.h. */
+ * transaction. See store_documents_add in store.h. */
 #include "sqlite_int.h"
 #include <stdio.h>
 
@@ -85,26 +85,27 @@ static int insert_all(struct sq_store *s, long long id, long long seq,
 	return 0;
 }
 
-int sq_document_add(struct store *base, long long submission_id,
-		    struct store_document *d, size_t max, long long now)
+int sq_documents_add(struct store *base, long long submission_id,
+		     struct store_document *d, size_t n, size_t max,
+		     long long now)
 {
 	struct sq_store *s = sq(base);
 	long long docs = 0, seq = 0;
 	if (sq_tx_begin(s) < 0)
 		return -1;
 	int rc = count_documents(s, submission_id, &docs, &seq);
-	if (rc == 0 && docs >= (long long)max)
+	if (rc == 0 && docs + (long long)n > (long long)max)
 		rc = 2;
-	if (rc == 0) {
-		int k = snprintf(d->filename, sizeof d->filename, "%s-%lld.%s",
-				 STORE_DOCUMENT_FIELD, docs + 1, d->ext);
-		if (k < 0 || (size_t)k >= sizeof d->filename) {
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		int k = snprintf(d[i].filename, sizeof d[i].filename, "%s-%lld.%s",
+				 STORE_DOCUMENT_FIELD, docs + 1 + (long long)i, d[i].ext);
+		if (k < 0 || (size_t)k >= sizeof d[i].filename) {
 			snprintf(s->base.err, sizeof s->base.err, "document name too long");
 			rc = -1;
+		} else {
+			rc = insert_all(s, submission_id, seq + 1 + (long long)i, &d[i], now);
 		}
 	}
-	if (rc == 0)
-		rc = insert_all(s, submission_id, seq + 1, d, now);
 	/* 1 and 2 change nothing: rolled back like an error */
 	if (sq_tx_end(s, rc == 0) < 0 && rc == 0)
 		rc = -1;

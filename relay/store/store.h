@@ -252,17 +252,19 @@ struct store_document {
 	char filename[48];          /* "nachgereicht-2.pdf" */
 };
 #define STORE_DOCUMENT_FIELD "nachgereicht"
-/* Adds d to submission id in ONE transaction and commits it: the
- * attachments row (field STORE_DOCUMENT_FIELD, added_unix now, seq after
- * the last), a 'document' event (detail the file name) and a 'document'
- * outbox job due now with ref_id the row's id. The file is named
- * "nachgereicht-<n>.<ext>", n its number among the submission's later
- * documents (known only inside the transaction, so two uploads at once
- * get two names). max: how many later documents the submission may have
- * in all; one more is refused. 0 stored (d->id, d->filename), 1 no such
- * submission, 2 max reached (nothing stored), -1 error. */
-int store_document_add(struct store *s, long long submission_id,
-		       struct store_document *d, size_t max, long long now);
+/* Adds the n documents d[] to submission id in ONE transaction and
+ * commits it: for each, the attachments row (field STORE_DOCUMENT_FIELD,
+ * added_unix now, seq after the last), a 'document' event (detail the
+ * file name) and a 'document' outbox job due now with ref_id the row's
+ * id. A file is named "nachgereicht-<n>.<ext>", n its number among the
+ * submission's later documents (known only inside the transaction, so two
+ * uploads at once get different names). max: how many later documents the
+ * submission may have in all; a post that would pass it is refused whole.
+ * 0 stored (each d[i].id and .filename set), 1 no such submission, 2 max
+ * would be passed (nothing stored), -1 error (nothing stored). */
+int store_documents_add(struct store *s, long long submission_id,
+			struct store_document *d, size_t n, size_t max,
+			long long now);
 
 /* For /healthz and /metrics. */
 struct store_counts {
