@@ -491,7 +491,7 @@ int main(void)
 		{ "bemerkung", "Bemerkung", "Zeile 1\n\"zwei\" \xc3\xbc", "" } };
 	unsigned char blob[] = "%PDF-1.4 \0 binary";
 	struct sub_file file = { "nachweis", "Nachweis", "nachweis-1.pdf",
-				 "application/pdf", blob, sizeof blob };
+				 "application/pdf", blob, sizeof blob, 0, 0 };
 	struct submission sub = { 0 };
 	sub.city = "dorsten";
 	sub.service = "hundeanmeldung";

@@ -39,7 +39,7 @@ static void test_purge_leaves_nothing(struct store *s, const char *db)
 	struct sub_field f = { "vorname", "Vorname", "Anna", "" };
 	unsigned char pdf[] = "%PDF-1.4";
 	struct sub_file file = { "nachweis", "Nachweis", "nachweis-1.pdf",
-				 "application/pdf", pdf, sizeof pdf };
+				 "application/pdf", pdf, sizeof pdf, 0, 0 };
 	struct submission sub = { .city = "dorsten", .service = "hundeanmeldung",
 		.city_name = "Dorsten", .service_title = "Hund anmelden",
 		.recipient = "steueramt@dorsten.example", .office_name = "Steueramt",
