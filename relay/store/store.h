@@ -27,7 +27,7 @@
  * are Unix seconds (UTC) unless named *_at text, which is RFC 3339 UTC
  * "2026-11-25T20:41:07Z".
  *
- * Data model (schema version 4 in both backends, migrated on store_open:
+ * Data model (schema version 5 in both backends, migrated on store_open:
  * SQLite's PRAGMA user_version, PostgreSQL's table schema_version):
  *   submissions(id, reference UNIQUE, token UNIQUE, token_hash UNIQUE
  *               (SHA-256 of token, version 3: see token.h), city, service, city_name,
@@ -41,14 +41,19 @@
  *               "standesamt"; NULL for rows from before until
  *               store_fill_offices), status (the latest 'status' event's
  *               value, "neu" before any: see store_set_status))
- *   attachments(id, submission_id, seq, field, label, filename, mime, data)
- *   outbox(id, submission_id, kind 'office'|'receipt', attempts,
- *          next_attempt, created_unix, delivered_unix, failed_unix, last_error,
- *          claimed_by "host/pid" of the last claim (version 2))
+ *   attachments(id, submission_id, seq, field, label, filename, mime, data,
+ *          added_unix (version 5: set for a document handed in later, NULL
+ *          for the form's own; see store_documents_add))
+ *   outbox(id, submission_id, kind 'office'|'receipt' (version 5 also
+ *          'notice_office', 'notice_citizen', 'document'), ref_id (version 5:
+ *          the attachment of a 'document' job, 0 for office and receipt),
+ *          attempts, next_attempt, created_unix, delivered_unix, failed_unix,
+ *          last_error, claimed_by "host/pid" of the last claim (version 2))
  *   events(id, submission_id, job_id, at_unix, kind, detail, actor
  *          (version 4: the clerk's username, "" for the relay's own))
  *          append-only; kinds: received, claimed, delivered, retry, failed,
- *          resend, status (a clerk's; detail the new status)
+ *          resend, status (a clerk's; detail the new status), document (a
+ *          document handed in later; detail its file name)
  *   clerks(username UNIQUE, pwhash (libsodium crypto_pwhash_str, argon2id),
  *          offices "city/role city/role ...", disabled, created_unix)  (v4)
  *   sessions(id_hash (SHA-256 of the session token; the token itself is
