@@ -20,7 +20,9 @@
 
 /* The token for the page's forms: the request's cookie when it has the
  * shape of one, else a new one, and then *set_cookie is the Set-Cookie
- * value to send with the page (in a); else *set_cookie is NULL. */
+ * value to send with the page (in a); else *set_cookie is NULL. Call it
+ * once per page (http.c's application_answer does) and give the token to
+ * every form on it: two calls without a cookie make two different tokens. */
 const char *citizen_csrf_token(struct MHD_Connection *c, struct arena *a,
 			       bool secure, const char **set_cookie);
 /* Whether field (the posted "csrf" value; NULL when absent) equals the
