@@ -132,6 +132,15 @@ int main(int argc, char **argv)
 		config_free(cfg);
 		return 1;
 	}
+	diags_init(&d);
+	if (config_check_notify(cfg, f->cat, &d) > 0) {
+		diags_print(&d, stderr);
+		diags_free(&d);
+		forms_free(f);
+		config_free(cfg);
+		return 1;
+	}
+	diags_free(&d);
 	if (dump) {
 		int rc = forms_dump_json(f, stdout);
 		forms_free(f);
@@ -218,6 +227,14 @@ int main(int argc, char **argv)
 		if (sig == SIGHUP) {
 			struct forms *nf = load_forms(cfg);
 			if (nf) {
+				/* an office the new catalogue lacks keeps its
+				 * mode: say so, but serve the new forms */
+				struct diags nd;
+				diags_init(&nd);
+				if (config_check_notify(cfg, nf->cat, &nd) > 0)
+					relay_log("warn", "notify_unknown_office",
+						  "msg=\"%s\"", nd.n ? nd.v[0].msg : "");
+				diags_free(&nd);
 				forms_set_current(nf);
 				relay_log("info", "reloaded", "%s", "");
 			} else {

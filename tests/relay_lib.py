@@ -57,7 +57,7 @@ class Relay:
 
     def __init__(self, name="relay", content=FIXTURE, limits=None, extra="",
                  smtp_url=None, no_store=False, db=None, port=None, receipt=False,
-                 origins=(), smtp_extra="", inbox=None):
+                 origins=(), smtp_extra="", inbox=None, notify="full"):
         self.dir = os.path.join(TMP, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -101,6 +101,18 @@ class Relay:
             f.write("inbox:\n")
             for k, v in inb.items():
                 f.write("  %s: %s\n" % (k, v))
+            # The tests written before the notification modes check the
+            # full office mail (answers, attachments): their offices get
+            # `full`. notify=None writes no notify section (relayd's
+            # default, link); a dict {"city/role": mode} lists offices
+            # under a default of link.
+            if "notify:" not in extra and notify is not None:
+                if isinstance(notify, dict):
+                    f.write("notify:\n  default: link\n  offices:\n")
+                    for k, v in notify.items():
+                        f.write("    %s: %s\n" % (k, v))
+                else:
+                    f.write("notify:\n  default: %s\n" % notify)
             f.write(extra)
         self.proc = None
 

@@ -148,6 +148,8 @@ static struct mval *files(struct arena *a, const struct inbox_detail_view *v)
 		mset(a, m, "href", f->href);
 		mset(a, m, "type", f->type);
 		mset(a, m, "size", f->size);
+		if (f->added)
+			mset(a, m, "added", f->added);
 		mv_push(a, l, m);
 	}
 	return l;

@@ -727,9 +727,36 @@ static struct mval *app_files(struct arena *a, const struct app_view *v)
 		struct mval *m = mv_map(a);
 		mv_set_str(a, m, "label", v->files[i].label);
 		mv_set_str(a, m, "name", v->files[i].name);
+		if (v->files[i].added)
+			mv_set_str(a, m, "added", v->files[i].added);
 		mv_push(a, list, m);
 	}
 	return list;
+}
+
+/* The upload section, and its error in the page's error summary. */
+static void app_upload(struct arena *a, struct mval *data, const struct app_upload *u)
+{
+	struct mval *m = mv_map(a);
+	mv_set_str(a, m, "action", u->action);
+	mv_set_str(a, m, "csrf", u->csrf);
+	mv_set_str(a, m, "input", u->input);
+	mv_set_str(a, m, "accept", u->accept);
+	mv_set_str(a, m, "hint", u->hint);
+	mv_set_bool(a, m, "multiple", u->multiple);
+	if (u->error)
+		mv_set_str(a, m, "error", u->error);
+	if (u->closed)
+		mv_set_str(a, m, "closed", u->closed);
+	mv_set(a, data, "upload", m);
+	if (!u->error)
+		return;
+	struct mval *errs = mv_list(a), *e = mv_map(a);
+	mv_set_str(a, e, "href", arena_printf(a, "#%s", u->input));
+	mv_set_str(a, e, "message", u->error);
+	mv_push(a, errs, e);
+	mv_set(a, data, "errors", errs);
+	mv_set_bool(a, data, "has_errors", true);
 }
 
 int render_application(struct renderer *r, const struct city_service *cs,
@@ -742,7 +769,9 @@ int render_application(struct renderer *r, const struct city_service *cs,
 	struct page pg;
 	page_begin(&pg, r, p, a, MAX_DEPTH, "Ihr Antrag");
 	page_home_crumb(&pg);
-	page_set_title(&pg, arena_printf(a, "Ihr Antrag: %s, %s – %s",
+	bool error = v->upload && v->upload->error;
+	page_set_title(&pg, arena_printf(a, "%sIhr Antrag: %s, %s – %s",
+					 error ? "Fehler: " : "",
 					 cs->service->title, v->reference, p->name));
 	mset(a, pg.data, "reference", v->reference);
 	mset(a, pg.data, "received_at", v->received_at);
@@ -751,6 +780,8 @@ int render_application(struct renderer *r, const struct city_service *cs,
 	mv_set(a, pg.data, "answers", app_answers(a, v));
 	mv_set(a, pg.data, "files", app_files(a, v));
 	mv_set_bool(a, pg.data, "has_files", v->n_files > 0);
+	if (v->upload)
+		app_upload(a, pg.data, v->upload);
 	mv_set(a, pg.data, "service", service_item(&pg, si));
 	mv_set(a, pg.data, "office", office_contact(&pg, cs));
 	mv_set_bool(a, pg.data, "noindex", true);

@@ -53,7 +53,24 @@ int render_confirmation_page(struct renderer *r, const struct city_service *cs,
  * and what has happened since, as the citizen reads it. Every string is
  * ready to show (German dates); the renderer escapes them. */
 struct app_answer { const char *label, *value; };
-struct app_file { const char *label, *name; };
+struct app_file {
+	const char *label, *name;
+	const char *added;          /* a document handed in later: when
+				     * ("3. Dezember 2026, 10:15 Uhr"); NULL
+				     * for the form's own files */
+};
+/* The section "Unterlagen nachreichen" (relay/receive/upload.c). */
+struct app_upload {
+	const char *action;         /* {public_url}/antrag/<token>/unterlagen */
+	const char *csrf;           /* the antrag_csrf cookie's twin */
+	const char *input;          /* the file input's name and id */
+	const char *accept;         /* "application/pdf,image/jpeg" */
+	const char *hint;           /* the rules in a sentence */
+	bool multiple;
+	const char *error;          /* the refusal, at the field; or NULL */
+	const char *closed;         /* no more documents: why, instead of the
+				     * form; or NULL */
+};
 struct app_step {               /* one entry of the timeline, oldest first */
 	const char *when;           /* "2. Dezember 2026, 16:46 Uhr" */
 	const char *title;          /* "Eingegangen" */
@@ -68,6 +85,7 @@ struct app_view {
 	size_t n_files;
 	const struct app_step *steps;
 	size_t n_steps;
+	const struct app_upload *upload;    /* NULL: no upload section */
 };
 int render_application_page(struct renderer *r, const struct city_service *cs,
 			    const struct app_view *v, struct buf *out,

@@ -51,6 +51,7 @@ struct inbox_list_view {
 
 struct inbox_file_view {
 	const char *label, *name, *href, *type, *size;
+	const char *added;          /* handed in later: when; NULL: with the form */
 };
 struct inbox_detail_view {
 	struct inbox_user user;

@@ -28,6 +28,7 @@
 static const char *const http_schemes[] = { "https://", "http://", NULL };
 static const char *const smtp_schemes[] = { "smtp://", "smtps://", NULL };
 static const char *const starttls_names[] = { "none", "required", NULL };
+static const char *const notify_names[] = { "link", "full", NULL };
 
 const struct config_key config_keys[] = {
 	{ "listen", CT_HOST, .def_text = "127.0.0.1", AT(listen),
@@ -111,6 +112,13 @@ const struct config_key config_keys[] = {
 	  .help = "login attempts per client address within login_window_minutes, then 429 (behind a NAT: raise it)" },
 	{ "inbox.login_window_minutes", CT_INT, .min = 1, .max = 24 * 60, .def = 15,
 	  AT(inbox.window_minutes), .help = "the window of both login limits" },
+	{ "notify", CT_SECTION,
+	  .help = "what the mail to an office carries (relay/README.md: notification mode)" },
+	{ "notify.default", CT_ENUM, .choices = notify_names, .def = NOTIFY_LINK,
+	  AT(notify.mode),
+	  .help = "link: reference, service, city and the inbox link only, no personal data; full: the answers and the files" },
+	{ "notify.offices", CT_OFFICE_MODES,
+	  .help = "per office, city/role: link or full (e.g. dorsten/standesamt: full); others get notify.default" },
 };
 const size_t config_nkeys = sizeof config_keys / sizeof *config_keys;
 
@@ -349,6 +357,9 @@ static void load_key(struct cfgload *p, const struct config_key *k)
 	case CT_ORIGINS:
 		load_origins(p, k, n);
 		break;
+	case CT_OFFICE_MODES:
+		config_load_notify_offices(&p->l, p->c, n);
+		break;
 	case CT_TEXT: case CT_HOST: case CT_PATH: case CT_URL: case CT_MAILBOX:
 		load_text(p, k, n);
 		break;
@@ -496,7 +507,7 @@ static void describe_type(char *out, size_t size, const struct config_key *k)
 		[CT_SECTION] = "section", [CT_TEXT] = "text", [CT_HOST] = "address",
 		[CT_PATH] = "path", [CT_URL] = "url", [CT_MAILBOX] = "mail-address",
 		[CT_INT] = "int", [CT_BOOL] = "bool", [CT_ENUM] = "enum",
-		[CT_ORIGINS] = "origin-list",
+		[CT_ORIGINS] = "origin-list", [CT_OFFICE_MODES] = "office-modes",
 	};
 	char alt[128] = "";
 	int w;

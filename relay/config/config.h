@@ -51,6 +51,21 @@ struct inbox_config {
 	long window_minutes;        /* ... in this window, then 429; defaults 5, 30, 15 */
 };
 
+/* How an office hears of applications (issue 11, point 6): link mails
+ * carry only reference, service, city and the inbox link, no personal
+ * data and no attachment; full mails carry the answers and the files. */
+enum notify_mode { NOTIFY_LINK, NOTIFY_FULL };
+struct notify_office {
+	const char *office;         /* "dorsten/standesamt": city/role */
+	unsigned mode;              /* enum notify_mode */
+	int line, col;              /* in relay.yml, for later messages */
+};
+struct notify_config {
+	unsigned mode;              /* every office not listed; default link */
+	struct notify_office *offices;
+	size_t n_offices;
+};
+
 struct relay_config {
 	struct arena arena;         /* owns every string below */
 	const char *file;           /* the config path */
@@ -79,6 +94,7 @@ struct relay_config {
 	struct retry_config retry;
 	bool receipt;               /* mail a receipt to the applicant */
 	struct inbox_config inbox;
+	struct notify_config notify;
 };
 
 /* What a key's value must be. */
@@ -93,6 +109,7 @@ enum config_type {
 	CT_BOOL,        /* true or false */
 	CT_ENUM,        /* one of choices, stored as its index */
 	CT_ORIGINS,     /* a non-empty list of origins scheme://host[:port] */
+	CT_OFFICE_MODES,    /* notify.offices: city/role: link|full (notify.c) */
 };
 
 /* The C type of the member a value is stored in (set by the table's
@@ -120,6 +137,24 @@ extern const size_t config_nkeys;
 const struct config_key *config_key_find(const char *path);
 /* The table as text, one key per line; -1 on a write error. */
 int config_print_keys(FILE *out);
+
+/* notify.c: the mode of an office ("dorsten", "standesamt"; an office
+ * of "" - a city naming none - gets the default). */
+enum notify_mode config_notify_mode(const struct relay_config *c,
+				    const char *city, const char *office);
+/* "link" or "full". */
+const char *notify_mode_name(unsigned mode);
+struct catalog;
+/* Each office of notify.offices against the catalogue: a city of that
+ * slug with an office of that role; errors as file:line:col into d. The
+ * number of errors. */
+int config_check_notify(const struct relay_config *c, const struct catalog *cat,
+			struct diags *d);
+struct lctx;
+struct ynode;
+/* notify.offices: a mapping of "city/role" (slugs) to link or full. */
+void config_load_notify_offices(struct lctx *l, struct relay_config *c,
+				const struct ynode *n);
 
 /* Loads path into a new config; NULL after adding diagnostics to d. */
 struct relay_config *config_load(const char *path, struct diags *d);

@@ -89,36 +89,33 @@ static int check_submission(const struct submission *sub, char *err, size_t errl
 	return 0;
 }
 
+/* What a mail's header says besides the addresses. */
+struct head {
+	const char *subject;
+	const char *suffix;         /* of the Message-ID, or NULL */
+	time_t date;
+	bool reply_to;              /* Reply-To: the applicant (full office mail) */
+};
+
 static int build_headers(struct mail_msg *m, const struct mail_server *srv,
 			 const struct submission *sub, struct buf *line,
-			 char *err, size_t errlen)
+			 const struct head *h, char *err, size_t errlen)
 {
-	char date[64], subject[1024];
-	time_t t;
-	const char *suffix = m->kind == MAIL_RECEIPT ? "receipt" : NULL;
-	if (rfc3339_parse(sub->received_at, &t) < 0 ||
-	    mail_date(date, sizeof date, t) < 0)
-		return fail(err, errlen, "bad received_at \"%.40s\"", sub->received_at);
+	char date[64];
+	if (mail_date(date, sizeof date, h->date) < 0)
+		return fail(err, errlen, "bad date %lld", (long long)h->date);
 	if (mail_message_id(m->message_id, sizeof m->message_id, sub->reference,
-			    suffix, srv->msgid_host) < 0)
+			    h->suffix, srv->msgid_host) < 0)
 		return fail(err, errlen, "cannot form a Message-ID from "
 			    "reference and host \"%.60s\"", srv->msgid_host);
-	int r = m->kind == MAIL_OFFICE
-		? snprintf(subject, sizeof subject, "Neuer Antrag: %s – %s – %s",
-			   sub->service_title, sub->city_name, sub->reference)
-		: snprintf(subject, sizeof subject, "Eingangsbestätigung: %s – %s",
-			   sub->service_title, sub->reference);
-	if (r < 0 || (size_t)r >= sizeof subject)
-		return fail(err, errlen, "subject too long");
+	bool office = m->kind == MAIL_OFFICE;
 	bool ok = add_mailbox(m, line, "From", NULL, srv->from) == 0 &&
-		  (m->kind == MAIL_OFFICE
-		   ? add_mailbox(m, line, "To", sub->office_name, m->rcpt)
-		   : add_mailbox(m, line, "To", NULL, m->rcpt)) == 0 &&
-		  add_subject(m, line, subject) == 0 &&
+		  add_mailbox(m, line, "To", office ? sub->office_name : NULL,
+			      m->rcpt) == 0 &&
+		  add_subject(m, line, h->subject) == 0 &&
 		  add_plain(m, line, "Date", date) == 0 &&
 		  add_plain(m, line, "Message-ID", m->message_id) == 0;
-	if (ok && m->kind == MAIL_OFFICE && sub->applicant_email &&
-	    *sub->applicant_email) {
+	if (ok && h->reply_to && sub->applicant_email && *sub->applicant_email) {
 		if (mail_addr_valid(sub->applicant_email))
 			ok = add_mailbox(m, line, "Reply-To", NULL,
 					 sub->applicant_email) == 0;
@@ -146,30 +143,77 @@ static const char *application_link(const struct mail_server *srv,
 	return k < 0 || (size_t)k >= n ? NULL : buf;
 }
 
-int mail_build(struct mail_msg *m, const struct mail_server *srv,
-	       const struct submission *sub, enum mail_kind kind,
-	       char *err, size_t errlen)
+size_t mail_form_files(const struct submission *sub)
+{
+	size_t n = 0;
+	while (n < sub->n_files && sub->files[n].added_unix == 0)
+		n++;
+	return n;
+}
+
+/* The start every mail shares: sender and submission checked, the body's
+ * buffer ready. */
+static int start(struct mail_msg *m, const struct mail_server *srv,
+		 const struct submission *sub, enum mail_kind kind,
+		 char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
 	m->kind = kind;
 	buf_init(&m->body, MAIL_BODY_MAX);
 	if (!srv->from || !mail_addr_valid(srv->from))
 		return fail(err, errlen, "sender address is not a plain address");
-	if (check_submission(sub, err, errlen) < 0)
+	return check_submission(sub, err, errlen);
+}
+
+int mail_office_start(struct mail_msg *m, const struct mail_server *srv,
+		      const struct submission *sub, const char *subject,
+		      const char *suffix, long long at, char *err, size_t errlen)
+{
+	if (start(m, srv, sub, MAIL_OFFICE, err, errlen) < 0)
+		return -1;
+	m->rcpt = sub->recipient;
+	struct head h = { subject, suffix, (time_t)at, false };
+	struct buf line;
+	buf_init(&line, 4096);
+	int rc = build_headers(m, srv, sub, &line, &h, err, errlen);
+	buf_free(&line);
+	return rc;
+}
+
+int mail_build(struct mail_msg *m, const struct mail_server *srv,
+	       const struct submission *sub, enum mail_kind kind,
+	       char *err, size_t errlen)
+{
+	if (start(m, srv, sub, kind, err, errlen) < 0)
 		return -1;
 	if (kind == MAIL_OFFICE) {
 		m->rcpt = sub->recipient;
+		/* the form's own files: documents handed in later go in
+		 * mails of their own ('document' jobs) */
 		m->files = sub->files;
-		m->n_files = sub->n_files;
+		m->n_files = mail_form_files(sub);
 	} else {
 		if (!sub->applicant_email || !mail_addr_valid(sub->applicant_email))
 			return fail(err, errlen, "no usable applicant address "
 				    "for the receipt (header injection refused)");
 		m->rcpt = sub->applicant_email;
 	}
+	char subject[1024];
+	time_t t;
+	if (rfc3339_parse(sub->received_at, &t) < 0)
+		return fail(err, errlen, "bad received_at \"%.40s\"", sub->received_at);
+	int r = kind == MAIL_OFFICE
+		? snprintf(subject, sizeof subject, "Neuer Antrag: %s – %s – %s",
+			   sub->service_title, sub->city_name, sub->reference)
+		: snprintf(subject, sizeof subject, "Eingangsbestätigung: %s – %s",
+			   sub->service_title, sub->reference);
+	if (r < 0 || (size_t)r >= sizeof subject)
+		return fail(err, errlen, "subject too long");
+	struct head h = { subject, kind == MAIL_RECEIPT ? "receipt" : NULL, t,
+			  kind == MAIL_OFFICE };
 	struct buf line;
 	buf_init(&line, 4096);
-	int rc = build_headers(m, srv, sub, &line, err, errlen);
+	int rc = build_headers(m, srv, sub, &line, &h, err, errlen);
 	buf_free(&line);
 	if (rc < 0)
 		return -1;

@@ -61,6 +61,20 @@ int mail_build(struct mail_msg *m, const struct mail_server *srv,
 	       const struct submission *sub, enum mail_kind kind,
 	       char *err, size_t errlen);
 void mail_msg_free(struct mail_msg *m);
+/* How many of sub's files came with the form (added_unix 0): they come
+ * first (a later document's seq follows the form's). The office mail
+ * carries and lists only those; a document handed in later goes to the
+ * office in a 'document' mail of its own (maillink.c). */
+size_t mail_form_files(const struct submission *sub);
+/* The header of a mail to the office about sub, for the mails of
+ * maillink.c: From, To the office, Subject subject, Date at, Message-ID
+ * <reference[.suffix]@host>, MIME-Version, Auto-Submitted and
+ * X-Serviceportal-Reference; no Reply-To (a link mail names no one). m
+ * gets kind MAIL_OFFICE, rcpt the office, an empty body. 0 ok, -1 with a
+ * reason in err (as mail_build). */
+int mail_office_start(struct mail_msg *m, const struct mail_server *srv,
+		      const struct submission *sub, const char *subject,
+		      const char *suffix, long long at, char *err, size_t errlen);
 
 /* The plain-text bodies (also used by mail_build). */
 int mail_office_body(struct buf *out, const struct submission *sub);

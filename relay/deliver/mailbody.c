@@ -85,9 +85,10 @@ int mail_office_body(struct buf *out, const struct submission *sub)
 	put_heading(out, "Angaben", 7);
 	for (size_t i = 0; i < sub->n_fields; i++)
 		put_field(out, &sub->fields[i]);
-	if (sub->n_files > 0) {
+	size_t n_files = mail_form_files(sub);
+	if (n_files > 0) {
 		put_heading(out, "Anhänge", 7);
-		for (size_t i = 0; i < sub->n_files; i++) {
+		for (size_t i = 0; i < n_files; i++) {
 			const struct sub_file *f = &sub->files[i];
 			buf_printf(out, "%zu. ", i + 1);
 			put_text(out, f->filename, "");

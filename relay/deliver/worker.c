@@ -2,6 +2,7 @@
 #include "worker.h"
 #include "../receive/log.h"
 #include "mail.h"
+#include "maillink.h"
 #include "mailhdr.h"
 #include <curl/curl.h>
 #include <errno.h>
@@ -126,18 +127,45 @@ static void job_retry(struct deliver_worker *w, const struct outbox_job *job,
 		job->attempts, at - now, q);
 }
 
+/* The mail of a job: the office mail in its office's notification mode
+ * (relay.yml notify: full, or link through maillink.c), the mail of a
+ * document handed in later (in the same mode), or the receipt. 0 ok, -1
+ * with a reason in err (a permanent failure of the job). */
+static int compose(struct deliver_worker *w, const struct outbox_job *job,
+		   const struct submission *sub, struct mail_msg *m,
+		   char *err, size_t errlen)
+{
+	bool full = config_notify_mode(w->cfg, sub->city, sub->office) == NOTIFY_FULL;
+	if (!strcmp(job->kind, "receipt"))
+		return mail_build(m, &w->srv, sub, MAIL_RECEIPT, err, errlen);
+	if (!strcmp(job->kind, "office"))
+		return full ? mail_build(m, &w->srv, sub, MAIL_OFFICE, err, errlen)
+			    : mail_build_link(m, &w->srv, sub, err, errlen);
+	memset(m, 0, sizeof *m);
+	if (!strcmp(job->kind, "document")) {
+		for (size_t i = 0; i < sub->n_files; i++)
+			if (sub->files[i].id == job->ref_id && sub->files[i].added_unix)
+				return mail_build_document(m, &w->srv, sub, &sub->files[i],
+							   full, err, errlen);
+		snprintf(err, errlen, "document %lld no longer stored", job->ref_id);
+		return -1;
+	}
+	snprintf(err, errlen, "no mail for job kind %s", job->kind);
+	return -1;
+}
+
 /* Sends one claimed job. Returns 1 normally, 2 when the server was not
  * reachable, -1 when the database failed (the caller pauses). */
 static int send_job(struct deliver_worker *w, const struct outbox_job *job)
 {
-	enum mail_kind kind = strcmp(job->kind, "receipt") == 0 ? MAIL_RECEIPT
-								 : MAIL_OFFICE;
 	struct arena a;
 	int err = 0, rc = 1;
 	char ebuf[300];
 	arena_init(&a);
+	/* the files only where a mail may carry them */
+	bool files = !strcmp(job->kind, "office") || !strcmp(job->kind, "document");
 	struct submission *sub = store_load(w->store, &a, job->submission_id,
-					    kind == MAIL_OFFICE, NULL, &err);
+					    files, NULL, &err);
 	if (!sub) {
 		if (err) {
 			job_retry(w, job, "-", store_errmsg(w->store));
@@ -149,7 +177,7 @@ static int send_job(struct deliver_worker *w, const struct outbox_job *job)
 		return rc;
 	}
 	struct mail_msg m;
-	if (mail_build(&m, &w->srv, sub, kind, ebuf, sizeof ebuf) < 0) {
+	if (compose(w, job, sub, &m, ebuf, sizeof ebuf) < 0) {
 		job_failed(w, job, sub->reference, ebuf);
 		mail_msg_free(&m);
 		arena_free(&a);

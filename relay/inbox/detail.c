@@ -76,6 +76,15 @@ static const char *size_text(struct inbox_req *q, size_t n)
 	return arena_printf(&q->a, "%.1f MB", (double)n / (1 << 20));
 }
 
+/* When a document was handed in later; NULL for the form's own files. */
+static const char *added_text(struct inbox_req *q, const struct sub_file *f)
+{
+	char when[64];
+	if (!f->added_unix || de_date_time(when, sizeof when, (time_t)f->added_unix) < 0)
+		return NULL;
+	return arena_strdup(&q->a, when);
+}
+
 static void fill_files(struct inbox_req *q, const struct submission *sub,
 		       struct inbox_detail_view *v)
 {
@@ -87,6 +96,7 @@ static void fill_files(struct inbox_req *q, const struct submission *sub,
 							  sub->id, i + 1)),
 			.type = upload_label(sub->files[i].mime),
 			.size = size_text(q, sub->files[i].len),
+			.added = added_text(q, &sub->files[i]),
 		};
 	v->files = f;
 	v->n_files = sub->n_files;

@@ -15,6 +15,19 @@ static const char *job_kind(const struct store_job *jobs, size_t n, long long id
 	return "";
 }
 
+/* What became of the mail of a document handed in later. */
+static const char *later_document_mail(const struct store_event *e,
+				       const char **text)
+{
+	if (!strcmp(e->kind, "delivered"))
+		return "Nachgereichte Unterlagen per E-Mail an die Stelle gesendet";
+	if (!strcmp(e->kind, "failed")) {
+		*text = *e->detail ? e->detail : NULL;
+		return "E-Mail zu nachgereichten Unterlagen endgültig gescheitert";
+	}
+	return NULL;
+}
+
 /* The title and text of one event, or NULL for one not shown. */
 static const char *title_of(struct arena *a, const struct store_event *e,
 			    const char *kind, const char **text)
@@ -23,6 +36,12 @@ static const char *title_of(struct arena *a, const struct store_event *e,
 	*text = NULL;
 	if (!strcmp(e->kind, "received"))
 		return "Eingegangen";
+	if (!strcmp(e->kind, "document")) {
+		*text = e->detail;
+		return "Unterlagen nachgereicht";
+	}
+	if (!strcmp(kind, "document"))      /* the mail of a later document */
+		return later_document_mail(e, text);
 	if (!strcmp(e->kind, "delivered"))
 		return office ? "Per E-Mail an die Stelle gesendet" :
 		       "Eingangsbestätigung an die antragstellende Person gesendet";

@@ -1,7 +1,8 @@
 /* application.c - see application.h. The timeline shows what the citizen
  * can act on: received, handed to the office, receipt sent, and either of
  * them failing, and the statuses the office's clerk set in the inbox (In
- * Bearbeitung, Abgeschlossen, Abgelehnt: inbox/status.h words them). The
+ * Bearbeitung, Abgeschlossen, Abgelehnt: inbox/status.h words them), and
+ * the documents the citizen handed in later (Unterlagen nachgereicht). The
  * relay's own bookkeeping (claims, retries, resends) is not shown: a retry
  * is not news to the citizen, a final failure is. */
 #include "application.h"
@@ -72,6 +73,10 @@ static void step_of(struct steps *s, struct arena *a, const struct store_event *
 		add(s, a, e->at_unix, status_label(e->detail),
 		    status_citizen_text(e->detail));
 		s->clerk_status = e->detail;
+	} else if (!strcmp(e->kind, "document")) {
+		add(s, a, e->at_unix, "Unterlagen nachgereicht",
+		    arena_printf(a, "Die Datei „%s“ ist eingegangen und wird der "
+				 "zuständigen Stelle übermittelt.", e->detail));
 	} else if (!strcmp(e->kind, "failed") && receipt) {
 		add(s, a, e->at_unix, "Eingangsbestätigung nicht zustellbar",
 		    "Die E-Mail an die angegebene Adresse kam nicht an. Ihr "
@@ -92,6 +97,15 @@ static const char *answer_text(struct arena *a, const struct city_service *cs,
 		if (!strcmp(cs->fields[i]->name, f->name) && cs->fields[i]->type == FT_DATE)
 			return arena_strdup(a, de);
 	return f->value;
+}
+
+/* When a document handed in later came; NULL for the form's own files. */
+static const char *added_text(struct arena *a, const struct sub_file *f)
+{
+	char when[64];
+	if (!f->added_unix || de_date_time(when, sizeof when, (time_t)f->added_unix) < 0)
+		return NULL;
+	return arena_strdup(a, when);
 }
 
 static const char *status_of(const struct steps *s)
@@ -125,7 +139,8 @@ int application_view(struct store *s, struct arena *a,
 					      answer_text(a, cs, &sub->fields[i]) };
 	struct app_file *files = arena_alloc(a, (sub->n_files + 1) * sizeof *files);
 	for (size_t i = 0; i < sub->n_files; i++)
-		files[i] = (struct app_file){ sub->files[i].label, sub->files[i].filename };
+		files[i] = (struct app_file){ sub->files[i].label, sub->files[i].filename,
+					      added_text(a, &sub->files[i]) };
 	char when[64];
 	de_stamp(sub->received_at, when, sizeof when);
 	*v = (struct app_view){

@@ -17,15 +17,17 @@
 #include "util/utf8.h"
 #include "../validate/validate.h"
 #include "application.h"
+#include "citizen_csrf.h"
 #include "forms.h"
 #include "inbox/inbox.h"
 #include "log.h"
+#include "upload.h"
 
 #define POST_BUFFER 16384
 #define PAGE_MAX ((size_t)4 << 20)
 
 enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_APPLICATION, R_SEARCH, R_HEALTH,
-	     R_METRICS, R_INBOX };
+	     R_METRICS, R_INBOX, R_DOCUMENT };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -53,6 +55,7 @@ struct req {
 	struct inbox_env inbox_env;
 	struct inbox_req *inbox;
 	char client[64];
+	char token[32];             /* R_DOCUMENT: the application's token */
 };
 
 double mono_now(void)
@@ -191,6 +194,15 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 		return R_APPLICATION;
 	if (get && (!strcmp(url, "/suche") || !strcmp(url, "/suche/")))
 		return R_SEARCH;
+	if (post && !strncmp(url, "/antrag/", 8)) {   /* upload.h */
+		const char *t = url + 8, *slash = strchr(t, '/');
+		if (!slash || strcmp(slash, "/unterlagen") ||
+		    (size_t)(slash - t) >= sizeof q->token)
+			return R_NONE;
+		memcpy(q->token, t, (size_t)(slash - t));
+		q->token[slash - t] = '\0';
+		return R_DOCUMENT;
+	}
 	if (post && !strncmp(url, "/submit/", 8)) {
 		const char *c = url + 8, *slash = strchr(c, '/');
 		if (!slash)
@@ -634,22 +646,26 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	return r;
 }
 
-/* GET /antrag/<token>: the application's own page (application.h). Like
- * the confirmation it is sent with no-store, no Referer and noindex. */
-static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
-					const char *url)
+/* The application's own page (application.h) with its upload section
+ * (upload.h): status 200, or 422 with error at the upload field. Like the
+ * confirmation it is sent with no-store, no Referer and noindex; it sets
+ * the antrag_csrf cookie when the browser has none (citizen_csrf.h). */
+static enum MHD_Result application_answer(struct req *q, struct MHD_Connection *c,
+					  const struct submission *sub,
+					  const char *tok, unsigned status,
+					  const char *error)
 {
-	enum MHD_Result r;
-	struct submission *sub = by_token(q, c, url + strlen("/antrag/"), true,
-					  "Diesen Antrag gibt es nicht (mehr). Anträge "
-					  "werden nach der Aufbewahrungsfrist gelöscht.", &r);
-	if (!sub)
-		return r;
 	struct app_view v;
 	if (application_view(q->srv->store, &q->a, q->cs, sub, &v) < 0)
 		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
 				  "Die Seite ist gerade nicht erreichbar.",
 				  "Retry-After", "60");
+	const char *set_cookie = NULL;
+	const char *csrf = citizen_csrf_token(c, &q->a, q->srv->cfg->inbox.cookie_secure,
+					      &set_cookie);
+	struct app_upload up;
+	upload_section(&q->a, q->srv->cfg->public_url, q->cs, sub, tok, csrf, error, &up);
+	v.upload = &up;
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
@@ -667,11 +683,146 @@ static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
 		buf_put_html(&b, v.reference, strlen(v.reference));
 		buf_puts(&b, "</p><p>Aktueller Stand: ");
 		buf_put_html(&b, v.status, strlen(v.status));
+		if (error) {
+			buf_puts(&b, "</p><p>");
+			buf_put_html(&b, error, strlen(error));
+		}
 		buf_puts(&b, "</p></html>\n");
 	}
 	diags_free(&d);
-	r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL, NULL,
-		     REF_NONE);
+	enum MHD_Result r = send_buf(q, c, status, "text/html; charset=utf-8", &b,
+				     set_cookie ? "Set-Cookie" : NULL, set_cookie,
+				     REF_NONE);
+	buf_free(&b);
+	return r;
+}
+
+/* GET /antrag/<token> */
+static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
+					const char *url)
+{
+	enum MHD_Result r;
+	const char *tok = url + strlen("/antrag/");
+	struct submission *sub = by_token(q, c, tok, true,
+					  "Diesen Antrag gibt es nicht (mehr). Anträge "
+					  "werden nach der Aufbewahrungsfrist gelöscht.", &r);
+	if (!sub)
+		return r;
+	return application_answer(q, c, sub, tok, MHD_HTTP_OK, NULL);
+}
+
+/* ---- POST /antrag/<token>/unterlagen (upload.h) ---- */
+
+static enum MHD_Result document_begin(struct req *q, struct MHD_Connection *c)
+{
+	struct relay_server *s = q->srv;
+	if (!s->store)
+		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+				  "Unterlagen können gerade nicht angenommen werden.",
+				  "Retry-After", "60");
+	/* without the cookie the post cannot pass: refuse before the body */
+	if (!MHD_lookup_connection_value(c, MHD_COOKIE_KIND, CITIZEN_CSRF_COOKIE))
+		return send_error(q, c, MHD_HTTP_FORBIDDEN, RJ_ORIGIN,
+				  "Diese Anfrage kam nicht von Ihrer Antragsseite. Bitte "
+				  "öffnen Sie die Seite Ihres Antrags erneut und senden "
+				  "Sie die Unterlagen von dort.", NULL, NULL);
+	char ip[64], ra[16];
+	unsigned retry = 0;
+	client_ip(c, ip, sizeof ip);
+	if (!ratelimit_take(s->rl, ip, mono_now(), &retry)) {
+		snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
+		return send_error(q, c, MHD_HTTP_TOO_MANY_REQUESTS, RJ_RATE,
+				  "Sie haben in kurzer Zeit zu viele Dateien gesendet. "
+				  "Versuchen Sie es in einer Minute erneut.",
+				  "Retry-After", ra);
+	}
+	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						      "Content-Length");
+	if (len && strtoull(len, NULL, 10) > s->cfg->limits.max_body)
+		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
+				  "Die Dateien sind zu groß. Senden Sie kleinere "
+				  "oder weniger Dateien auf einmal.", NULL, NULL);
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     "Content-Type");
+	q->multipart = ct && !strncasecmp(ct, "multipart/form-data", 19);
+	q->pp = q->multipart ? MHD_create_post_processor(c, POST_BUFFER, post_iter, q)
+			     : NULL;
+	if (!q->pp)
+		return send_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, RJ_MEDIA_TYPE,
+				  "Die Dateien wurden in einem unbekannten Format "
+				  "gesendet.", NULL, NULL);
+	return MHD_YES;
+}
+
+static const char *posted_csrf(const struct vinput *in)
+{
+	for (size_t i = 0; i < in->n_values; i++)
+		if (!strcmp(in->values[i].name, CITIZEN_CSRF_FIELD))
+			return in->values[i].value;
+	return NULL;
+}
+
+static enum MHD_Result document_end(struct req *q, struct MHD_Connection *c)
+{
+	q->phase = P_DONE;
+	if (q->too_large)
+		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
+				  "Die Dateien sind zu groß. Senden Sie kleinere "
+				  "oder weniger Dateien auf einmal.", NULL, NULL);
+	enum MHD_Result ok = MHD_destroy_post_processor(q->pp);
+	q->pp = NULL;
+	if (ok != MHD_YES || q->pp_error || q->n_parts == 0)
+		return send_error(q, c, MHD_HTTP_BAD_REQUEST, RJ_BAD_REQUEST,
+				  "Die Dateien kamen unvollständig an. Bitte senden "
+				  "Sie sie erneut.", NULL, NULL);
+	struct vinput in;
+	build_input(q, &in);
+	if (!citizen_csrf_ok(c, posted_csrf(&in)))
+		return send_error(q, c, MHD_HTTP_FORBIDDEN, RJ_ORIGIN,
+				  "Diese Anfrage kam nicht von Ihrer Antragsseite. Bitte "
+				  "öffnen Sie die Seite Ihres Antrags erneut und senden "
+				  "Sie die Unterlagen von dort.", NULL, NULL);
+	enum MHD_Result r;
+	struct submission *sub = by_token(q, c, q->token, true,
+					  "Diesen Antrag gibt es nicht (mehr).", &r);
+	if (!sub)
+		return r;
+	struct upload_outcome out;
+	upload_store(q->srv->store, &q->a, q->cs, sub, &in, &out);
+	relay_log("info", out.status == 303 ? "documents_stored" : "documents_refused",
+		  "status=%u reference=%s files=%zu names=%s ms=%.1f", out.status,
+		  sub->reference, out.stored, out.names, (mono_now() - q->t0) * 1000.0);
+	if (out.status == 422)
+		return application_answer(q, c, sub, q->token,
+					  MHD_HTTP_UNPROCESSABLE_CONTENT, out.error);
+	if (out.status == 400)
+		return send_error(q, c, MHD_HTTP_BAD_REQUEST, RJ_BAD_REQUEST,
+				  "Die Anfrage enthält Angaben, die es nicht gibt.",
+				  NULL, NULL);
+	if (out.status != 303)
+		return send_error(q, c, out.status == 404 ? MHD_HTTP_NOT_FOUND :
+				  MHD_HTTP_SERVICE_UNAVAILABLE, out.status == 404 ?
+				  RJ_NOT_FOUND : RJ_STORE, out.status == 404 ?
+				  "Diesen Antrag gibt es nicht (mehr)." :
+				  "Ihre Unterlagen konnten nicht gespeichert werden. "
+				  "Bitte versuchen Sie es später erneut.",
+				  out.status == 404 ? NULL : "Retry-After",
+				  out.status == 404 ? NULL : "60");
+	/* committed: the worker may mail the office now */
+	if (q->srv->committer.after_commit)
+		q->srv->committer.after_commit(q->srv->committer.after_ctx);
+	char loc[600];
+	int n = snprintf(loc, sizeof loc, "%s/antrag/%s#nachreichen",
+			 q->srv->cfg->public_url, q->token);
+	if (n < 0 || (size_t)n >= sizeof loc)
+		return MHD_NO;
+	struct buf b;
+	buf_init(&b, 4096);
+	buf_puts(&b, "<!doctype html><title>Gespeichert</title><p><a href=\"");
+	buf_put_html(&b, loc, strlen(loc));
+	buf_puts(&b, "\">Weiter</a></p>\n");
+	r = send_buf(q, c, MHD_HTTP_SEE_OTHER, "text/html; charset=utf-8", &b,
+		     "Location", loc, REF_NONE);
 	buf_free(&b);
 	return r;
 }
@@ -826,6 +977,12 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 			return confirm_page(q, c, url);
 		case R_APPLICATION:
 			return application_page(q, c, url);
+		case R_DOCUMENT: {
+			enum MHD_Result r = document_begin(q, c);
+			if (!q->pp)     /* answered already (403, 413, 415, 429, 503) */
+				q->phase = P_DONE;
+			return r;
+		}
 		case R_SEARCH:
 			return search_page(q, c);
 		case R_HEALTH:
@@ -846,7 +1003,7 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	if (q->route == R_INBOX)
 		return inbox_handle(&q->inbox_env, &q->inbox, c, url, method, upload,
 				    upload_size);
-	if (q->route != R_SUBMIT || q->phase == P_DONE) {
+	if ((q->route != R_SUBMIT && q->route != R_DOCUMENT) || q->phase == P_DONE) {
 		/* a response is queued already: drop what still comes */
 		*upload_size = 0;
 		return MHD_YES;
@@ -858,7 +1015,7 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	}
 	if (*upload_size)
 		return submit_body(q, upload, upload_size);
-	return submit_end(q, c);
+	return q->route == R_DOCUMENT ? document_end(q, c) : submit_end(q, c);
 }
 
 void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,

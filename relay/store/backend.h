@@ -90,6 +90,10 @@ struct store_ops {
 			  const char *actor, long long now);
 	int (*fill_offices)(struct store *s, store_office_fn fn, void *ctx,
 			    long long *filled);
+	/* documents handed in later (schema version 5) */
+	int (*documents_add)(struct store *s, long long submission_id,
+			     struct store_document *d, size_t n, size_t max,
+			     long long now);
 };
 
 /* The backends this relayd has. */

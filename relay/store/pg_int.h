@@ -117,6 +117,9 @@ int pg_set_status(struct store *base, long long id, const char *status,
 		  const char *actor, long long now);
 int pg_fill_offices(struct store *base, store_office_fn fn, void *ctx,
 		    long long *filled);
+int pg_documents_add(struct store *base, long long submission_id,
+		     struct store_document *d, size_t n, size_t max,
+		     long long now);
 
 /* The columns of a submission row (pg_read.c), in the order
  * pg_sub_from_row reads them; a query may add its own after them. */

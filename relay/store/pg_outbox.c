@@ -33,10 +33,10 @@ int pg_claim_due(struct store *base, long long now, long long lease,
 		" u AS (UPDATE outbox o SET attempts = o.attempts + 1,"
 		" next_attempt = $3, claimed_by = $4 FROM due WHERE o.id = due.id"
 		" RETURNING o.id, o.submission_id, o.kind, o.attempts, o.created_unix,"
-		" due.next_attempt AS was),"
+		" o.ref_id, due.next_attempt AS was),"
 		" e AS (INSERT INTO events(submission_id, job_id, at_unix, kind, detail)"
 		" SELECT submission_id, id, $1, 'claimed', 'attempt ' || attempts FROM u)"
-		" SELECT id, submission_id, kind, attempts, created_unix FROM u"
+		" SELECT id, submission_id, kind, attempts, created_unix, ref_id FROM u"
 		" ORDER BY was, id", &p, false);
 	pg_put(s, c);
 	if (!r)
@@ -48,6 +48,7 @@ int pg_claim_due(struct store *base, long long now, long long lease,
 		snprintf(j->kind, sizeof j->kind, "%s", PQgetvalue(r, i, 2));
 		j->attempts = (int)pg_ll(r, i, 3);
 		j->created_unix = pg_ll(r, i, 4);
+		j->ref_id = pg_ll(r, i, 5);
 		j->next_attempt = now + lease;
 		(*n)++;
 	}
@@ -154,7 +155,8 @@ long long pg_next_due(struct store *base)
 /* A submission is finished when none of its jobs is still pending; its
  * delivery ended at the latest delivered/failed time of its jobs. The
  * deletes are CTEs of one statement; the foreign keys are checked at its
- * end, when all four are done. */
+ * end, when all of them are done. Clerks' sessions, Postfach links and
+ * Postfach sessions go by the clock ($2). */
 #define PENDING_JOB "EXISTS (SELECT 1 FROM outbox o WHERE o.submission_id = s.id" \
 	" AND o.delivered_unix IS NULL AND o.failed_unix IS NULL)"
 
@@ -177,9 +179,12 @@ int pg_purge(struct store *base, long long cutoff_unix, long long *purged,
 		" a AS (DELETE FROM attachments WHERE submission_id IN (SELECT id FROM old)),"
 		" o AS (DELETE FROM outbox WHERE submission_id IN (SELECT id FROM old)),"
 		" e AS (DELETE FROM events WHERE submission_id IN (SELECT id FROM old)),"
+		" m AS (DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)),"
 		" d AS (DELETE FROM submissions WHERE id IN (SELECT id FROM old)"
 		" RETURNING 1),"
-		" x AS (DELETE FROM sessions WHERE expires_unix <= $2)"
+		" x AS (DELETE FROM sessions WHERE expires_unix <= $2),"
+		" pl AS (DELETE FROM postfach_links WHERE expires_unix <= $2),"
+		" ps AS (DELETE FROM postfach_sessions WHERE expires_unix <= $2)"
 		" SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM submissions s"
 		" WHERE s.received_unix < $1 AND " PENDING_JOB ")", &p, false);
 	pg_put(s, c);

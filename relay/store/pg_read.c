@@ -2,6 +2,7 @@
  * listing, a submission's jobs and events, counting. See store.h. */
 #include "pg_int.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "token.h"
 
@@ -52,8 +53,13 @@ static int load_fields(struct pg_store *s, PGconn *c, struct arena *a,
 static int load_files(struct pg_store *s, PGconn *c, struct arena *a,
 		      struct submission *sub)
 {
-	PGresult *r = by_id(s, c, "load files", "SELECT field, label, filename,"
-		" mime, data FROM attachments WHERE submission_id = $1 ORDER BY seq",
+	/* id and added_unix (schema version 5) as text: the result is binary */
+	PGresult *r = by_id(s, c, "load files", s->version >= 5 ?
+		"SELECT field, label, filename, mime, data, id::text,"
+		" coalesce(added_unix, 0)::text FROM attachments"
+		" WHERE submission_id = $1 ORDER BY seq" :
+		"SELECT field, label, filename, mime, data, id::text, '0'"
+		" FROM attachments WHERE submission_id = $1 ORDER BY seq",
 		sub->id, true);
 	if (!r)
 		return -1;
@@ -71,6 +77,8 @@ static int load_files(struct pg_store *s, PGconn *c, struct arena *a,
 		if (f->len)
 			memcpy(d, PQgetvalue(r, i, 4), f->len);
 		f->data = d;
+		f->id = strtoll(PQgetvalue(r, i, 5), NULL, 10);
+		f->added_unix = strtoll(PQgetvalue(r, i, 6), NULL, 10);
 	}
 	PQclear(r);
 	return 0;
@@ -124,6 +132,23 @@ struct submission *pg_sub_from_row(struct pg_store *s, PGconn *c, struct arena *
 	return sub;
 }
 
+/* The office role of a loaded submission (schema version 4; "" before,
+ * and for a row store_fill_offices has not reached). */
+static int load_office(struct pg_store *s, PGconn *c, struct arena *a,
+		       struct submission *sub)
+{
+	if (s->version < 4)
+		return 0;
+	PGresult *r = by_id(s, c, "load office", "SELECT coalesce(office, '')"
+		" FROM submissions WHERE id = $1", sub->id, false);
+	if (!r)
+		return -1;
+	if (PQntuples(r) == 1)
+		sub->office = pg_col_str(a, r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
 struct submission *pg_load(struct store *base, struct arena *a,
 			   enum store_key by, long long id, const char *key,
 			   bool with_files, struct store_status *status, int *err)
@@ -152,6 +177,8 @@ struct submission *pg_load(struct store *base, struct arena *a,
 		if (r) {
 			if (PQntuples(r) == 1)
 				sub = pg_sub_from_row(s, c, a, r, 0, with_files, status);
+			if (sub && load_office(s, c, a, sub) < 0)
+				sub = NULL;
 			failed = PQntuples(r) == 1 && !sub;
 		}
 		PQclear(r);

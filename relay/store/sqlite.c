@@ -374,4 +374,5 @@ const struct store_ops store_sqlite_ops = {
 	.inbox_load = sq_inbox_load,
 	.set_status = sq_set_status,
 	.fill_offices = sq_fill_offices,
+	.documents_add = sq_documents_add,
 };

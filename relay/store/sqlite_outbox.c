@@ -13,7 +13,7 @@ int sq_claim_due(struct store *base, long long now, long long lease,
 		return -1;
 	int ok = 0;
 	sqlite3_stmt *sel = sq_prep(s, "SELECT id, submission_id, kind,"
-		" attempts, created_unix FROM outbox WHERE delivered_unix IS NULL"
+		" attempts, created_unix, ref_id FROM outbox WHERE delivered_unix IS NULL"
 		" AND failed_unix IS NULL AND next_attempt <= ?"
 		" ORDER BY next_attempt, id LIMIT ?");
 	sqlite3_stmt *upd = sq_prep(s, "UPDATE outbox SET attempts ="
@@ -31,6 +31,7 @@ int sq_claim_due(struct store *base, long long now, long long lease,
 			 (const char *)sqlite3_column_text(sel, 2));
 		j->attempts = sqlite3_column_int(sel, 3) + 1;
 		j->created_unix = sqlite3_column_int64(sel, 4);
+		j->ref_id = sqlite3_column_int64(sel, 5);
 		j->next_attempt = now + lease;
 		(*n)++;
 	}

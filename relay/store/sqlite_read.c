@@ -85,12 +85,19 @@ static void file_row(struct rows *r, sqlite3_stmt *q)
 	if (f->len)
 		memcpy(d, blob, f->len);
 	f->data = d;
+	f->id = sqlite3_column_int64(q, 5);
+	f->added_unix = sqlite3_column_int64(q, 6);
 }
 
 static int load_files(struct sq_store *s, struct arena *a, struct submission *sub)
 {
 	struct rows r = { .a = a };
-	int rc = load_rows(s, "SELECT field, label, filename, mime, data"
+	/* added_unix: schema version 5 (a reader may open an older store) */
+	int rc = load_rows(s, s->version >= 5 ?
+		"SELECT field, label, filename, mime, data, id,"
+		" coalesce(added_unix, 0) FROM attachments WHERE submission_id = ?"
+		" ORDER BY seq" :
+		"SELECT field, label, filename, mime, data, id, 0"
 		" FROM attachments WHERE submission_id = ? ORDER BY seq", sub->id,
 		"load files", file_row, &r);
 	sub->files = r.items;
@@ -149,6 +156,27 @@ struct submission *sq_sub_from_row(struct sq_store *s, struct arena *a,
 	return sub;
 }
 
+/* The office role of a loaded submission (schema version 4; "" before,
+ * and for a row store_fill_offices has not reached). Caller holds the
+ * mutex. */
+static int load_office(struct sq_store *s, struct arena *a, struct submission *sub)
+{
+	if (s->version < 4)
+		return 0;
+	sqlite3_stmt *q = sq_prep(s, "SELECT coalesce(office, '') FROM submissions"
+				  " WHERE id = ?");
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, sub->id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		sub->office = sq_col_str(a, q, 0);
+	else if (rc != SQLITE_DONE)
+		sq_fail(s, "load office");
+	sqlite3_finalize(q);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 struct submission *sq_load(struct store *base, struct arena *a,
 			   enum store_key by, long long id, const char *key,
 			   bool with_files, struct store_status *status, int *err)
@@ -178,6 +206,8 @@ struct submission *sq_load(struct store *base, struct arena *a,
 	int rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
 		sub = sq_sub_from_row(s, a, q, with_files, status);
+		if (sub && load_office(s, a, sub) < 0)
+			sub = NULL;
 		failed = !sub;
 	} else if (rc != SQLITE_DONE) {
 		sq_fail(s, "load");

@@ -8,18 +8,29 @@
 #define PENDING_JOB "EXISTS (SELECT 1 FROM outbox o WHERE o.submission_id = s.id" \
 	" AND o.delivered_unix IS NULL AND o.failed_unix IS NULL)"
 
-/* Sessions end by the clock, whatever the retention cutoff. */
+/* Sessions (the clerks' and the Postfach's) and Postfach links end by
+ * the clock, whatever the retention cutoff. */
 static int purge_sessions(struct sq_store *s)
 {
-	sqlite3_stmt *q = sq_prep(s, "DELETE FROM sessions WHERE expires_unix <= ?");
-	if (!q)
-		return -1;
-	sqlite3_bind_int64(q, 1, (long long)time(NULL));
-	int rc = sqlite3_step(q);
-	if (rc != SQLITE_DONE)
-		sq_fail(s, "purge sessions");
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	static const char *const del[] = {
+		"DELETE FROM sessions WHERE expires_unix <= ?",
+		"DELETE FROM postfach_links WHERE expires_unix <= ?",
+		"DELETE FROM postfach_sessions WHERE expires_unix <= ?",
+	};
+	long long now = (long long)time(NULL);
+	for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {
+		sqlite3_stmt *q = sq_prep(s, del[i]);
+		if (!q)
+			return -1;
+		sqlite3_bind_int64(q, 1, now);
+		int rc = sqlite3_step(q);
+		if (rc != SQLITE_DONE)
+			sq_fail(s, "purge sessions");
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
 }
 
 int sq_purge(struct store *base, long long cutoff_unix, long long *purged,
@@ -30,6 +41,7 @@ int sq_purge(struct store *base, long long cutoff_unix, long long *purged,
 		"DELETE FROM attachments WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM outbox WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM events WHERE submission_id IN (SELECT id FROM old)",
+		"DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM submissions WHERE id IN (SELECT id FROM old)",
 	};
 	*purged = *kept = 0;

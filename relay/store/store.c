@@ -254,6 +254,13 @@ int store_events(struct store *s, struct arena *a, long long submission_id,
 	return s->ops->events(s, a, submission_id, events, n);
 }
 
+int store_documents_add(struct store *s, long long submission_id,
+			struct store_document *d, size_t n, size_t max,
+			long long now)
+{
+	return s->ops->documents_add(s, submission_id, d, n, max, now);
+}
+
 int store_counts(struct store *s, long long now, struct store_counts *c)
 {
 	return s->ops->counts(s, now, c);

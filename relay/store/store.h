@@ -27,7 +27,7 @@
  * are Unix seconds (UTC) unless named *_at text, which is RFC 3339 UTC
  * "2026-11-25T20:41:07Z".
  *
- * Data model (schema version 4 in both backends, migrated on store_open:
+ * Data model (schema version 5 in both backends, migrated on store_open:
  * SQLite's PRAGMA user_version, PostgreSQL's table schema_version):
  *   submissions(id, reference UNIQUE, token UNIQUE, token_hash UNIQUE
  *               (SHA-256 of token, version 3: see token.h), city, service, city_name,
@@ -41,14 +41,19 @@
  *               "standesamt"; NULL for rows from before until
  *               store_fill_offices), status (the latest 'status' event's
  *               value, "neu" before any: see store_set_status))
- *   attachments(id, submission_id, seq, field, label, filename, mime, data)
- *   outbox(id, submission_id, kind 'office'|'receipt', attempts,
- *          next_attempt, created_unix, delivered_unix, failed_unix, last_error,
- *          claimed_by "host/pid" of the last claim (version 2))
+ *   attachments(id, submission_id, seq, field, label, filename, mime, data,
+ *          added_unix (version 5: set for a document handed in later, NULL
+ *          for the form's own; see store_documents_add))
+ *   outbox(id, submission_id, kind 'office'|'receipt' (version 5 also
+ *          'notice_office', 'notice_citizen', 'document'), ref_id (version 5:
+ *          the attachment of a 'document' job, 0 for office and receipt),
+ *          attempts, next_attempt, created_unix, delivered_unix, failed_unix,
+ *          last_error, claimed_by "host/pid" of the last claim (version 2))
  *   events(id, submission_id, job_id, at_unix, kind, detail, actor
  *          (version 4: the clerk's username, "" for the relay's own))
  *          append-only; kinds: received, claimed, delivered, retry, failed,
- *          resend, status (a clerk's; detail the new status)
+ *          resend, status (a clerk's; detail the new status), document (a
+ *          document handed in later; detail its file name)
  *   clerks(username UNIQUE, pwhash (libsodium crypto_pwhash_str, argon2id),
  *          offices "city/role city/role ...", disabled, created_unix)  (v4)
  *   sessions(id_hash (SHA-256 of the session token; the token itself is
@@ -128,7 +133,10 @@ int store_insert(struct store *s, struct store_item *items, size_t n);
 /* ---- delivery (the outbox) ---- */
 struct outbox_job {
 	long long id, submission_id;
-	char kind[16];              /* "office" or "receipt" */
+	char kind[16];              /* "office", "receipt", "document", ... */
+	long long ref_id;           /* what the job is about (schema version 5):
+				     * a later document's attachments id for
+				     * "document"; 0 for office and receipt */
 	int attempts;               /* including the one just claimed */
 	long long created_unix, next_attempt;
 };
@@ -167,8 +175,9 @@ struct store_status {           /* derived from outbox/events */
 	const char *last_error;     /* "" when none; in the caller's arena */
 };
 
-/* Loads a submission into arena a (strings, fields, and with_files the
- * attachment bytes). Returns NULL when not found or on error (then
+/* Loads a submission into arena a (strings, fields, its office, and
+ * with_files the attachments with their bytes, the later documents among
+ * them: sub_file.added_unix). Returns NULL when not found or on error (then
  * *err = 1 if err is non-NULL, else 0). st may be NULL. */
 struct submission *store_load(struct store *s, struct arena *a, long long id,
 			      bool with_files, struct store_status *st, int *err);
@@ -184,7 +193,7 @@ struct submission *store_load_token(struct store *s, struct arena *a,
 /* One outbox job of a submission, as relayctl show lists it. */
 struct store_job {
 	long long id;
-	const char *kind;           /* "office" or "receipt" */
+	const char *kind;           /* "office", "receipt", "document", ... */
 	int attempts;
 	long long next_attempt;
 	long long delivered_unix;   /* 0 = not delivered */
@@ -195,7 +204,8 @@ struct store_job {
 struct store_event {
 	long long at_unix;
 	const char *kind;           /* received, claimed, delivered, retry,
-				     * failed, resend, status */
+				     * failed, resend, status, document (a
+				     * later document: detail its file name) */
 	long long job_id;           /* 0 when it concerns the whole submission */
 	const char *detail;         /* "" when none; for status the new status */
 	const char *actor;          /* the clerk's username; "" for the relay's
@@ -222,14 +232,44 @@ int store_each(struct store *s, const char *city, long long from_unix,
 /* Data protection retention. Deletes, in one transaction, every submission
  * whose delivery has ended - each of its jobs delivered or failed - before
  * cutoff_unix (the latest delivered/failed time of its jobs), with its
- * attachments, outbox jobs and events. A submission with a job still
+ * attachments (the later documents too), messages, outbox jobs and events:
+ * its token then finds nothing. A submission with a job still
  * pending is never deleted, however old: *kept counts those received
  * before the cutoff. *purged = submissions deleted. In the same
- * transaction the clerks' sessions that have expired by the clock
- * (expires_unix <= now; independent of the cutoff) are deleted. 0 ok, -1
- * error. */
+ * transaction the clerks' sessions, the Postfach links and the Postfach
+ * sessions that have expired by the clock (expires_unix <= now;
+ * independent of the cutoff) are deleted. 0 ok, -1 error. */
 int store_purge(struct store *s, long long cutoff_unix, long long *purged,
 		long long *kept);
+
+/* ---- documents handed in later (schema version 5) ----
+ * A citizen hands in a document on the application page; it becomes an
+ * attachments row with added_unix set, next to the form's own (added_unix
+ * NULL). */
+struct store_document {
+	/* in: what validate/documents.h accepted */
+	const char *label;          /* "Nachgereichte Unterlage" */
+	const char *mime, *ext;     /* by content: "application/pdf", "pdf" */
+	const unsigned char *data;
+	size_t len;
+	/* out, when stored */
+	long long id;               /* attachments.id (the job's ref_id) */
+	char filename[48];          /* "nachgereicht-2.pdf" */
+};
+#define STORE_DOCUMENT_FIELD "nachgereicht"
+/* Adds the n documents d[] to submission id in ONE transaction and
+ * commits it: for each, the attachments row (field STORE_DOCUMENT_FIELD,
+ * added_unix now, seq after the last), a 'document' event (detail the
+ * file name) and a 'document' outbox job due now with ref_id the row's
+ * id. A file is named "nachgereicht-<n>.<ext>", n its number among the
+ * submission's later documents (known only inside the transaction, so two
+ * uploads at once get different names). max: how many later documents the
+ * submission may have in all; a post that would pass it is refused whole.
+ * 0 stored (each d[i].id and .filename set), 1 no such submission, 2 max
+ * would be passed (nothing stored), -1 error (nothing stored). */
+int store_documents_add(struct store *s, long long submission_id,
+			struct store_document *d, size_t n, size_t max,
+			long long now);
 
 /* For /healthz and /metrics. */
 struct store_counts {

@@ -22,6 +22,11 @@ struct sub_file {               /* an attachment, checked by content */
 	const char *mime;       /* application/pdf, image/jpeg, image/png */
 	const unsigned char *data;
 	size_t len;
+	/* as loaded from the store (schema version 5; ignored by
+	 * store_insert): the attachments row's id, and when the citizen
+	 * handed it in later on the application page, 0 when it came with
+	 * the form (the office mail carries only those) */
+	long long id, added_unix;
 };
 
 struct submission {
@@ -36,7 +41,8 @@ struct submission {
 	const char *office;         /* the office role of the catalogue
 				     * ("steueramt"), "" when the city names
 				     * none: stored by store_insert, loaded by
-				     * store_inbox_load (elsewhere "") */
+				     * store_load* and store_inbox_load ("" on a
+				     * store older than version 4) */
 	const char *applicant_email;    /* "" when none */
 	const char *received_at;    /* RFC 3339 UTC, "2026-11-25T20:41:07Z" */
 	struct sub_field *fields;

@@ -216,7 +216,7 @@ static bool accepted(const struct field *f, const char *mime)
 	return false;
 }
 
-static const char *accept_text(struct arena *a, const struct field *f)
+const char *validate_accept_text(struct arena *a, const struct field *f)
 {
 	const char *s = "";
 	for (size_t i = 0; i < f->n_accept; i++) {
@@ -227,11 +227,28 @@ static const char *accept_text(struct arena *a, const struct field *f)
 	return s;
 }
 
+const char *validate_file(struct arena *a, const struct field *f,
+			  const unsigned char *data, size_t len,
+			  const struct upload_type **type)
+{
+	size_t max_size = field_max_size(f);
+	if (len > max_size)
+		return arena_printf(a, "Die Datei für „%s“ darf höchstens %.1f MB "
+				    "groß sein", field_long_label(f),
+				    (double)max_size / (1024.0 * 1024.0));
+	const struct upload_type *u = upload_type_sniff(data, len);
+	if (!u || !accepted(f, u->mime))
+		return arena_printf(a, "Die Datei für „%s“ muss ein %s sein", field_long_label(f),
+				    validate_accept_text(a, f));
+	*type = u;
+	return NULL;
+}
+
 static void check_files(struct vctx *v, const struct field *f)
 {
 	const struct vinput *in = v->in;
 	struct submission *sub = v->out->sub;
-	size_t count = 0, max_size = field_max_size(f);
+	size_t count = 0;
 	size_t max_files = f->max_files ? f->max_files : 1;
 	size_t first = sub->n_files;
 	for (size_t i = 0; i < in->n_files; i++)
@@ -251,16 +268,10 @@ static void check_files(struct vctx *v, const struct field *f)
 		const struct vin_file *vf = &in->files[i];
 		if (strcmp(vf->name, f->name))
 			continue;
-		if (vf->len > max_size) {
-			add_error(v, f, "Die Datei für „%s“ darf höchstens %.1f MB groß sein",
-				  field_long_label(f), (double)max_size / (1024.0 * 1024.0));
-			sub->n_files = first;
-			return;
-		}
-		const struct upload_type *u = upload_type_sniff(vf->data, vf->len);
-		if (!u || !accepted(f, u->mime)) {
-			add_error(v, f, "Die Datei für „%s“ muss ein %s sein", field_long_label(f),
-				  accept_text(v->a, f));
+		const struct upload_type *u = NULL;
+		const char *msg = validate_file(v->a, f, vf->data, vf->len, &u);
+		if (msg) {
+			add_error(v, f, "%s", msg);
 			sub->n_files = first;
 			return;
 		}

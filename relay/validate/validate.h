@@ -60,6 +60,16 @@ void validate_form(struct arena *a, const struct city_service *cs,
  * recipient, inside its availability window.) */
 bool validate_accepting(const struct city_service *cs, const char *today);
 
+/* One uploaded file against a file field's rules (its max_size, its
+ * accepted types, the type told by the first bytes): NULL when it passes
+ * (*type its type), else the German message naming the field, in a. Form
+ * uploads and documents handed in later (documents.h) both pass here. */
+const char *validate_file(struct arena *a, const struct field *f,
+			  const unsigned char *data, size_t len,
+			  const struct upload_type **type);
+/* "PDF, JPEG oder PNG": the types f accepts, for messages and hints. */
+const char *validate_accept_text(struct arena *a, const struct field *f);
+
 bool valid_email(const char *s);
 bool valid_tel(const char *s);
 #endif

@@ -3,7 +3,9 @@
 saved for the auditors' checks: the form shown again with errors (an
 incomplete post, status 422) as OUTDIR/relay-fehler.html, the
 confirmation page after a valid post as OUTDIR/relay-bestaetigung.html,
-the application page its link leads to as OUTDIR/relay-antrag.html,
+the application page its link leads to as OUTDIR/relay-antrag.html (with
+its section "Unterlagen nachreichen"), that page refusing a script sent as
+a later document (422) as OUTDIR/relay-antrag-unterlagen-fehler.html,
 the server-side search with results (relay-suche.html), without
 (relay-suche-leer.html) and the umbrella's finder naming portals
 (relay-suche-portal.html), and the clerks' inbox (a clerk made with
@@ -86,6 +88,21 @@ def inbox_pages(relay, out, reference):
         save(out, "relay-amt-antrag.html", page)
 
 
+def upload_error_page(relay, out, path):
+    """A script sent as a later document: the application page again with
+    the refusal (422), as relay-antrag-unterlagen-fehler.html."""
+    st, cookies, _ = fetch(relay, "GET", path)
+    csrf = next((c for c in cookies if c.startswith("antrag_csrf=")), "")
+    body, ct = L.multipart([("csrf", csrf.split("=", 1)[-1]),
+                            ("unterlagen", b"#!/bin/sh\necho kein PDF\n")])
+    st, _, data = relay.request("POST", path + "/unterlagen", body,
+                                {"Content-Type": ct, "Cookie": csrf})
+    page = data.decode("utf-8", "replace")
+    if ok(st == 422 and "<html" in page and "error-summary" in page,
+          "a script as a later document gets the application page with its error (422)", st):
+        save(out, "relay-antrag-unterlagen-fehler.html", page)
+
+
 def main():
     if len(sys.argv) != 4:
         print("usage: relay_pages.py OUTDIR CITY SERVICE", file=sys.stderr)
@@ -136,10 +153,12 @@ def main():
         ok('href="%s"' % app in page, "the confirmation links to the application page", app)
         st, _, body = relay.request("GET", app[len(prefix):])
         page = body.decode("utf-8", "replace")
-        if ok(st == 200 and "<html" in page and "Verlauf" in page,
-              "relayd serves the application page", st):
+        if ok(st == 200 and "<html" in page and "Verlauf" in page and
+              "Unterlagen nachreichen" in page,
+              "relayd serves the application page with its upload section", st):
             with open(os.path.join(out, "relay-antrag.html"), "w") as f:
                 f.write(page)
+        upload_error_page(relay, out, app[len(prefix):])
         reference = relay.rows("SELECT reference FROM submissions WHERE token = ?",
                                (app.rsplit("/", 1)[1],))[0][0]
         inbox_pages(relay, out, reference)

@@ -178,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fields[nf++] = (struct sub_field){ "vorname", "Vorname", "Anna\r\nB.", "" };
 	static const unsigned char pdf[] = "%PDF-1.4\n";
 	struct sub_file file = { "nachweise", "Nachweise", "nachweise-1.pdf",
-				 "application/pdf", pdf, sizeof pdf - 1 };
+				 "application/pdf", pdf, sizeof pdf - 1, 0, 0 };
 	struct submission sub = {
 		.id = 1, .reference = v[0], .city = "dorsten", .service = "hundeanmeldung",
 		.city_name = v[1], .service_title = v[2], .recipient = v[3],

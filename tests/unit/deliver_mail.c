@@ -209,7 +209,7 @@ static struct sub_field fields[] = {
 static const unsigned char pdf[] = "%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<<>>\nendobj\n";
 static struct sub_file files[] = {
 	{ "nachweis", "Versicherungsnachweis", "nachweis-1.pdf", "application/pdf",
-	  pdf, sizeof pdf - 1 },
+	  pdf, sizeof pdf - 1, 0, 0 },
 };
 
 static struct submission sample(void)

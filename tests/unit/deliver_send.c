@@ -124,9 +124,9 @@ static struct sub_file files[2];
 static struct submission sample(void)
 {
 	files[0] = (struct sub_file){ "nachweis", "Versicherungsnachweis",
-		"nachweis-1.pdf", "application/pdf", pdf, sizeof pdf - 1 };
+		"nachweis-1.pdf", "application/pdf", pdf, sizeof pdf - 1, 0, 0 };
 	files[1] = (struct sub_file){ "foto", "Foto", "foto-1.png", "image/png",
-		png, sizeof png };
+		png, sizeof png, 0, 0 };
 	return (struct submission){
 		.id = 1, .reference = "DOR-2026-4K7P9X", .city = "dorsten",
 		.service = "hundeanmeldung", .city_name = "Dorsten",

@@ -306,7 +306,51 @@ static const struct {
 	  "'allowed_origins' must be a non-empty list of origins" },
 	{ "retry.max below retry.initial", BASE "retry:\n  initial: 600\n  max: 300\n", 8, 8,
 	  "'retry.max' must not be smaller than retry.initial" },
+	{ "notify mode", BASE "notify:\n  default: mail\n", 7, 12,
+	  "'notify.default' must be link or full" },
+	{ "notify office without a role", BASE "notify:\n  offices:\n    dorsten: full\n",
+	  8, 5, "'dorsten' in notify.offices is not an office like dorsten/standesamt "
+	  "(city slug/office role)" },
+	{ "notify office not slugs", BASE "notify:\n  offices:\n    Dorsten/Amt: full\n",
+	  8, 5, "'Dorsten/Amt' in notify.offices is not an office like dorsten/standesamt "
+	  "(city slug/office role)" },
+	{ "notify office mode", BASE "notify:\n  offices:\n    dorsten/standesamt: pdf\n",
+	  8, 25, "notify.offices 'dorsten/standesamt' must be link or full" },
+	{ "notify offices a list", BASE "notify:\n  offices: [dorsten/standesamt]\n",
+	  7, 12, "'notify.offices' must be a mapping of offices to modes, like "
+	  "\"dorsten/standesamt: full\"" },
 };
+
+/* The notification mode: link unless an office is listed (issue 11). */
+static void test_notify(void)
+{
+	struct diags d;
+	struct relay_config *c = load(BASE, &d);
+	ok(c && c->notify.mode == NOTIFY_LINK && c->notify.n_offices == 0 &&
+	   config_notify_mode(c, "dorsten", "standesamt") == NOTIFY_LINK,
+	   "without a notify section every office gets link mails");
+	config_free(c);
+	diags_free(&d);
+	c = load(BASE "notify:\n  offices:\n    dorsten/standesamt: full\n"
+		 "    gladbeck/steueramt: link\n", &d);
+	ok(c && config_notify_mode(c, "dorsten", "standesamt") == NOTIFY_FULL &&
+	   config_notify_mode(c, "gladbeck", "steueramt") == NOTIFY_LINK &&
+	   config_notify_mode(c, "dorsten", "steueramt") == NOTIFY_LINK &&
+	   config_notify_mode(c, "dorstenx", "standesamt") == NOTIFY_LINK &&
+	   config_notify_mode(c, "dorsten", "") == NOTIFY_LINK,
+	   "a listed office gets its mode, every other one the default");
+	ok(c && c->notify.n_offices == 2 && c->notify.offices[0].line == 8 &&
+	   c->notify.offices[0].col == 5, "an office keeps its place in relay.yml");
+	config_free(c);
+	diags_free(&d);
+	c = load(BASE "notify:\n  default: full\n  offices:\n    dorsten/standesamt: link\n",
+		 &d);
+	ok(c && config_notify_mode(c, "dorsten", "standesamt") == NOTIFY_LINK &&
+	   config_notify_mode(c, "herten", "standesamt") == NOTIFY_FULL,
+	   "default: full, one office in link mode");
+	config_free(c);
+	diags_free(&d);
+}
 
 static void test_errors(void)
 {
@@ -431,6 +475,7 @@ int main(void)
 	test_example();
 	test_defaults();
 	test_errors();
+	test_notify();
 	test_ranges();
 	if (!getenv("TEST_TMP")) {
 		remove(yml_path());

@@ -460,6 +460,58 @@ static void test_inbox(struct store *s, const struct submission *proto)
 	arena_free(&a);
 }
 
+/* Documents handed in later (schema version 5): rows, events, jobs with
+ * ref_id in one transaction, named by their number, the limit, loading. */
+static void test_documents(struct store *s, const struct submission *proto)
+{
+	struct store_item it = { .sub = proto, .ref_prefix = "DOC" };
+	ok(store_insert(s, &it, 1) == 0 && it.rc == 0, "documents: an application");
+	static const unsigned char pdf[] = "%PDF-1.4 later", png[] = "\x89PNG\r\n\x1a\n..";
+	struct store_document d[3] = {
+		{ .label = "Nachgereichte Unterlage", .mime = "application/pdf", .ext = "pdf",
+		  .data = pdf, .len = sizeof pdf },
+		{ .label = "Nachgereichte Unterlage", .mime = "image/png", .ext = "png",
+		  .data = png, .len = sizeof png },
+		{ .label = "Nachgereichte Unterlage", .mime = "application/pdf", .ext = "pdf",
+		  .data = pdf, .len = sizeof pdf },
+	};
+	long long now = (long long)time(NULL);
+	ok(store_documents_add(s, it.id, d, 2, 3, now) == 0 && d[0].id > 0 && d[1].id > d[0].id &&
+	   !strcmp(d[0].filename, "nachgereicht-1.pdf") && !strcmp(d[1].filename, "nachgereicht-2.png"),
+	   "documents: two in one call, numbered, with their ids");
+	ok(store_documents_add(s, it.id, d + 2, 2, 3, now) == 2,
+	   "documents: a post that would pass the limit is refused whole");
+	ok(store_documents_add(s, 99999999, d + 2, 1, 3, now) == 1,
+	   "documents: an unknown submission: 1");
+	struct arena a;
+	arena_init(&a);
+	int e = 0;
+	struct submission *got = store_load(s, &a, it.id, true, NULL, &e);
+	ok(got && got->n_files == proto->n_files + 2 && got->files[0].added_unix == 0 &&
+	   got->files[proto->n_files].added_unix == now &&
+	   got->files[proto->n_files].id == d[0].id &&
+	   !strcmp(got->files[proto->n_files + 1].filename, "nachgereicht-2.png") &&
+	   got->files[proto->n_files + 1].len == sizeof png &&
+	   !memcmp(got->files[proto->n_files + 1].data, png, sizeof png),
+	   "documents: loaded after the form's files, with id, added_unix and bytes");
+	struct store_event *ev;
+	size_t ne = 0, docs = 0;
+	ok(store_events(s, &a, it.id, &ev, &ne) == 0, "documents: events read");
+	for (size_t i = 0; i < ne; i++)
+		docs += !strcmp(ev[i].kind, "document") &&
+			(!strcmp(ev[i].detail, "nachgereicht-1.pdf") ||
+			 !strcmp(ev[i].detail, "nachgereicht-2.png"));
+	ok(docs == 2, "documents: a 'document' event each, detail the file name");
+	static struct outbox_job jobs[400];
+	size_t n = 0, found = 0;
+	ok(store_claim_due(s, now + 1000000, 60, jobs, 400, &n) == 0, "documents: claim");
+	for (size_t i = 0; i < n; i++)
+		found += !strcmp(jobs[i].kind, "document") && jobs[i].submission_id == it.id &&
+			 (jobs[i].ref_id == d[0].id || jobs[i].ref_id == d[1].id);
+	ok(found == 2, "documents: a 'document' job each, ref_id the attachment");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/relay_storeXXXXXX", dbfile[256], err[256];
@@ -491,7 +543,7 @@ int main(void)
 		{ "bemerkung", "Bemerkung", "Zeile 1\n\"zwei\" \xc3\xbc", "" } };
 	unsigned char blob[] = "%PDF-1.4 \0 binary";
 	struct sub_file file = { "nachweis", "Nachweis", "nachweis-1.pdf",
-				 "application/pdf", blob, sizeof blob };
+				 "application/pdf", blob, sizeof blob, 0, 0 };
 	struct submission sub = { 0 };
 	sub.city = "dorsten";
 	sub.service = "hundeanmeldung";
@@ -661,6 +713,7 @@ int main(void)
 		test_clerks(s, now);
 		test_sessions(s, now);
 		test_inbox(s, &sub);
+		test_documents(s, &sub);
 	}
 	store_close(s);
 	/* a file of its own: the one above may hold the bad-item test's rows */

@@ -1,7 +1,8 @@
 /* relay_store_sqlite - the SQLite backend's file, which relay_store (through
  * store.h only) cannot see: WAL mode and the current schema version after
  * store_open, a database of a newer relayd refused, and after a purge no
- * row left in any of the four tables (no orphaned attachments or events). */
+ * row left in any of the tables of a submission (no orphaned attachments,
+ * later documents, messages or events). */
 #include "store/store.h"
 #include "store/backend.h"
 #include <sqlite3.h>
@@ -31,7 +32,18 @@ static long long q1(const char *db, const char *sql)
 
 static const char all_rows[] = "SELECT (SELECT count(*) FROM submissions) +"
 	" (SELECT count(*) FROM attachments) + (SELECT count(*) FROM outbox) +"
-	" (SELECT count(*) FROM events)";
+	" (SELECT count(*) FROM events) + (SELECT count(*) FROM messages)";
+
+/* Runs one statement on a connection of our own; 0 ok. */
+static int exec1(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		return -1;
+	int rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+	sqlite3_close(h);
+	return rc == SQLITE_OK ? 0 : -1;
+}
 
 /* One submission with an attachment, its mail delivered at t, purged. */
 static void test_purge_leaves_nothing(struct store *s, const char *db)
@@ -39,20 +51,30 @@ static void test_purge_leaves_nothing(struct store *s, const char *db)
 	struct sub_field f = { "vorname", "Vorname", "Anna", "" };
 	unsigned char pdf[] = "%PDF-1.4";
 	struct sub_file file = { "nachweis", "Nachweis", "nachweis-1.pdf",
-				 "application/pdf", pdf, sizeof pdf };
+				 "application/pdf", pdf, sizeof pdf, 0, 0 };
 	struct submission sub = { .city = "dorsten", .service = "hundeanmeldung",
 		.city_name = "Dorsten", .service_title = "Hund anmelden",
 		.recipient = "steueramt@dorsten.example", .office_name = "Steueramt",
 		.applicant_email = "", .fields = &f, .n_fields = 1, .files = &file,
 		.n_files = 1 };
 	struct store_item it = { .sub = &sub, .ref_prefix = "DOR" };
-	struct outbox_job job;
+	struct outbox_job job[2];
 	size_t n = 0;
 	long long t = 4102444800LL, purged = 0, kept = 0;   /* 2100, all due */
+	/* and a document handed in later, and a message (schema version 5) */
+	struct store_document d = { .label = "Nachgereichte Unterlage",
+		.mime = "application/pdf", .ext = "pdf", .data = pdf, .len = sizeof pdf };
+	char msg[160];
 	ok(store_insert(s, &it, 1) == 0 && it.rc == 0 &&
-	   store_claim_due(s, t, 60, &job, 1, &n) == 0 && n == 1 &&
-	   store_job_delivered(s, job.id, t, "250 OK") == 0 &&
-	   q1(db, all_rows) == 1 + 1 + 1 + 3, "a submission with its rows");
+	   store_documents_add(s, it.id, &d, 1, 10, t - 10) == 0 &&
+	   snprintf(msg, sizeof msg, "INSERT INTO messages(submission_id, at_unix, author,"
+		    " body) VALUES(%lld, 1, 'citizen', 'Hallo')", it.id) < (int)sizeof msg &&
+	   exec1(db, msg) == 0 &&
+	   store_claim_due(s, t, 60, job, 2, &n) == 0 && n == 2 &&
+	   store_job_delivered(s, job[0].id, t, "250 OK") == 0 &&
+	   store_job_delivered(s, job[1].id, t, "250 OK") == 0 &&
+	   q1(db, all_rows) == 1 + 2 + 2 + 6 + 1,
+	   "a submission with its rows, a later document and a message");
 	ok(store_purge(s, t + 1, &purged, &kept) == 0 && purged == 1 &&
 	   q1(db, all_rows) == 0,
 	   "purge leaves no row in any table");
@@ -79,8 +101,8 @@ int main(void)
 		return 1;
 	}
 	ok(access(db, F_OK) == 0, "the file is PATH, without the scheme");
-	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 4,
-	   "schema migrated to user_version 4");
+	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 5,
+	   "schema migrated to user_version 5");
 	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
 	test_purge_leaves_nothing(s, db);

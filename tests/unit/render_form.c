@@ -162,7 +162,7 @@ int main(void)
 	/* The application page: status, timeline oldest first, answers escaped. */
 	{
 		struct app_answer ans[] = { { "Vorname", "<b>Erika</b>" }, { "Bemerkung", "" } };
-		struct app_file fl[] = { { "Impfpass", "impfpass-1.pdf" } };
+		struct app_file fl[] = { { "Impfpass", "impfpass-1.pdf", NULL } };
 		struct app_step stp[] = {
 			{ "25. November 2026, 14:03 Uhr", "Eingegangen", "Gespeichert." },
 			{ "25. November 2026, 14:04 Uhr", "An die zuständige Stelle übermittelt", NULL },
@@ -189,6 +189,34 @@ int main(void)
 		v.n_files = 0;
 		rc = render_application_page(r, &cs, &v, &out, &d);
 		ok(rc == 0 && !has(&out, "Mitgesendete Dateien"), "no file list without files");
+		ok(!has(&out, "Unterlagen nachreichen"), "no upload section without one");
+		struct app_file later[] = { { "Nachgereichte Unterlage", "nachgereicht-1.pdf",
+					      "3. Dezember 2026, 10:15 Uhr" } };
+		struct app_upload up = { .action = "https://relay.test/antrag/T/unterlagen",
+			.csrf = "c\"srf", .input = "unterlagen", .accept = "application/pdf",
+			.hint = "Erlaubt: PDF", .error = "Die Datei <b>muss</b> ein PDF sein" };
+		v.files = later;
+		v.n_files = 1;
+		v.upload = &up;
+		rc = render_application_page(r, &cs, &v, &out, &d);
+		ok(rc == 0 && has(&out, "<h2 id=\"nachreichen\">Unterlagen nachreichen</h2>") &&
+		   has(&out, "action=\"https://relay.test/antrag/T/unterlagen\" "
+		       "enctype=\"multipart/form-data\"") &&
+		   has(&out, "name=\"csrf\" value=\"c&quot;srf\"") &&
+		   has(&out, "accept=\"application/pdf\" aria-describedby=\"unterlagen-hinweis "
+		       "unterlagen-fehler\" aria-invalid=\"true\""),
+		   "application page: the upload form with its token (escaped), hint and error");
+		ok(has(&out, "<title>Fehler: ") && has(&out, "<li><a href=\"#unterlagen\">Die Datei "
+		   "&lt;b&gt;muss&lt;/b&gt; ein PDF sein</a></li>") &&
+		   has(&out, "nachgereicht-1.pdf (nachgereicht am 3. Dezember 2026, 10:15 Uhr)"),
+		   "application page: the error summary (escaped), a later document with its date");
+		up.error = NULL;
+		up.closed = "Sie haben 10 Unterlagen nachgereicht.";
+		rc = render_application_page(r, &cs, &v, &out, &d);
+		ok(rc == 0 && has(&out, "<p>Sie haben 10 Unterlagen nachgereicht.</p>") &&
+		   !has(&out, "name=\"unterlagen\"") && !has(&out, "<title>Fehler: "),
+		   "application page: a closed section says why, without the form");
+		v.upload = NULL;
 	}
 
 	/* The clerks' inbox: login with errors (GOV.UK), list, detail. */
@@ -228,7 +256,7 @@ int main(void)
 		   "inbox list: rows escaped, filter kept, paging, date error, logout form");
 		struct app_answer ans[] = { { "Vorname", "<b>Erika</b>" } };
 		struct inbox_file_view fl[] = { { "Impfpass", "impfpass-1.pdf",
-			"https://relay.test/amt/antrag/7/datei/1", "PDF", "1 KB" } };
+			"https://relay.test/amt/antrag/7/datei/1", "PDF", "1 KB", NULL } };
 		struct app_step stp[] = { { "2. Dezember 2026, 16:46 Uhr", "Eingegangen", NULL } };
 		struct inbox_option set[] = { { "in_bearbeitung", "In Bearbeitung", true } };
 		struct inbox_detail_view dv = {
