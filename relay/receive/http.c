@@ -19,13 +19,14 @@
 #include "application.h"
 #include "forms.h"
 #include "inbox/inbox.h"
+#include "postfach/postfach.h"
 #include "log.h"
 
 #define POST_BUFFER 16384
 #define PAGE_MAX ((size_t)4 << 20)
 
 enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_APPLICATION, R_SEARCH, R_HEALTH,
-	     R_METRICS, R_INBOX };
+	     R_METRICS, R_INBOX, R_POSTFACH };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -53,6 +54,9 @@ struct req {
 	struct inbox_env inbox_env;
 	struct inbox_req *inbox;
 	char client[64];
+	/* the citizens' Postfach under /postfach (postfach/postfach.h) */
+	struct postfach_env pf_env;
+	struct postfach_req *pf;
 };
 
 double mono_now(void)
@@ -181,6 +185,8 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	if (inbox_path(url))
 		return R_INBOX;         /* every method: the inbox answers */
+	if (postfach_path(url))
+		return R_POSTFACH;      /* every method, as the inbox */
 	if (get && !strcmp(url, "/healthz"))
 		return R_HEALTH;
 	if (get && !strcmp(url, "/metrics"))
@@ -838,6 +844,13 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 							   q->forms, q->client };
 			return inbox_handle(&q->inbox_env, &q->inbox, c, url, method,
 					    upload, upload_size);
+		case R_POSTFACH:
+			client_ip(c, q->client, sizeof q->client);
+			q->pf_env = (struct postfach_env){ s->postfach, s->cfg, s->store,
+				q->forms, q->client, s->committer.after_commit,
+				s->committer.after_ctx };
+			return postfach_handle(&q->pf_env, &q->pf, c, url, method,
+					       upload, upload_size);
 		case R_NONE:
 			return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
 					  "Diese Seite gibt es nicht.", NULL, NULL);
@@ -846,6 +859,9 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	if (q->route == R_INBOX)
 		return inbox_handle(&q->inbox_env, &q->inbox, c, url, method, upload,
 				    upload_size);
+	if (q->route == R_POSTFACH)
+		return postfach_handle(&q->pf_env, &q->pf, c, url, method, upload,
+				       upload_size);
 	if (q->route != R_SUBMIT || q->phase == P_DONE) {
 		/* a response is queued already: drop what still comes */
 		*upload_size = 0;
@@ -877,6 +893,7 @@ void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (q->pp)
 		MHD_destroy_post_processor(q->pp);
 	inbox_req_free(q->inbox);
+	postfach_req_free(q->pf);
 	free_parts(q);
 	forms_release(q->forms);
 	arena_free(&q->a);

@@ -1,0 +1,40 @@
+/* citizen_csrf.c - see citizen_csrf.h. */
+#include "citizen_csrf.h"
+#include <string.h>
+#include "store/token.h"
+#include "util/random.h"
+
+#define CSRF_CHARS 32           /* 192 bits of base64url */
+
+static bool shape_ok(const char *t)
+{
+	return t && strlen(t) == CSRF_CHARS &&
+	       strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789-_") == CSRF_CHARS;
+}
+
+const char *citizen_csrf_issue(struct MHD_Connection *c, struct arena *a,
+			       bool secure, const char **set_cookie)
+{
+	const char *t = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+						    CITIZEN_CSRF_COOKIE);
+	if (!shape_ok(t)) {
+		char *fresh = arena_alloc(a, CSRF_CHARS + 1);
+		random_token(fresh, CSRF_CHARS);
+		t = fresh;
+	} else {
+		t = arena_strdup(a, t);
+	}
+	*set_cookie = arena_printf(a, "%s=%s; Path=/; Max-Age=86400; HttpOnly; "
+				   "SameSite=Strict%s", CITIZEN_CSRF_COOKIE, t,
+				   secure ? "; Secure" : "");
+	return t;
+}
+
+bool citizen_csrf_check(struct MHD_Connection *c, const char *field)
+{
+	const char *t = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+						    CITIZEN_CSRF_COOKIE);
+	return shape_ok(t) && field && strlen(field) == CSRF_CHARS &&
+	       token_equal(t, field);
+}
