@@ -25,8 +25,13 @@ const char *citizen_csrf_issue(struct MHD_Connection *c, struct arena *a,
 	} else {
 		t = arena_strdup(a, t);
 	}
+	/* Lax, not Strict: a page reached from a mail program (the
+	 * Postfach's link) would not send a Strict cookie, get a new token
+	 * and break the forms of the citizen's other tabs. The token's
+	 * strength does not rest on SameSite: another site can neither read
+	 * the cookie nor know the value to put in the field. */
 	*set_cookie = arena_printf(a, "%s=%s; Path=/; Max-Age=86400; HttpOnly; "
-				   "SameSite=Strict%s", CITIZEN_CSRF_COOKIE, t,
+				   "SameSite=Lax%s", CITIZEN_CSRF_COOKIE, t,
 				   secure ? "; Secure" : "");
 	return t;
 }

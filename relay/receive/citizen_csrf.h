@@ -1,7 +1,7 @@
 /* citizen_csrf.h - CSRF protection of the citizens' forms that change
  * state on relayd's own pages (the Postfach's request and logout, the
  * application page's forms): a double-submit token. The browser holds it
- * in the cookie antrag_csrf (Path=/, HttpOnly, SameSite=Strict, Secure
+ * in the cookie antrag_csrf (Path=/, HttpOnly, SameSite=Lax, Secure
  * when public_url is https) and the form repeats it in the hidden field
  * csrf; a post is taken only when both are there and equal (compared in
  * constant time). Another site can neither read the cookie nor set it, so
