@@ -124,6 +124,10 @@ if [ -x "$RELAYD" ]; then
 		relay_pages="$relay_pages relay-amt-anmelden.html relay-amt-anmelden-fehler.html relay-amt-liste.html relay-amt-antrag.html"
 		extra="$extra --error-form relay-fehler.html --nojs relay-fehler.html"
 		extra="$extra --error-form relay-amt-anmelden-fehler.html --nojs relay-amt-liste.html --nojs relay-amt-antrag.html"
+		# the citizens' Postfach
+		relay_pages="$relay_pages relay-postfach.html relay-postfach-antwort.html relay-postfach-abgelaufen.html"
+		relay_pages="$relay_pages relay-postfach-fehler.html relay-postfach-liste.html"
+		extra="$extra --error-form relay-postfach-fehler.html --nojs relay-postfach.html --nojs relay-postfach-liste.html"
 	fi
 else
 	echo "not ok - $RELAYD is not built: its error and confirmation pages are not audited"

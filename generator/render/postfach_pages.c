@@ -18,7 +18,7 @@ int render_postfach_request(struct renderer *r, const struct postfach_request_vi
 	struct page pg;
 	arena_init(&a);
 	buf_reset(out);
-	const char *title = v->gone ? "Dieser Link gilt nicht mehr" : "Postfach";
+	const char *title = v->gone ? "Dieser Link gilt nicht mehr" : "Postfach: Ihre Anträge";
 	begin(&pg, r, &a, title);
 	mset(&a, pg.data, "action", v->action);
 	mset(&a, pg.data, "csrf", v->csrf);
