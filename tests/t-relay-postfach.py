@@ -209,6 +209,13 @@ try:
        "an unknown link: 404 with the request form")
     ok(fetch(relay, "GET", "/postfach/kurz")[0] == 404, "a malformed link: 404")
 
+    # The list says when the session ends: its end in the store, German time.
+    ends = relay.rows("SELECT expires_unix - created_unix FROM postfach_sessions")
+    relay.write([("UPDATE postfach_sessions SET expires_unix = ?", (1894701900,))])
+    st, _, page = fetch(relay, "GET", "/postfach/antraege", cookies={"postfach_sitzung": sid})
+    ok(ends == [(1800,)] and "bleibt bis 15. Januar 2030, 11:05 Uhr geöffnet" in page,
+       "a session lives 30 minutes, and the list says when it ends (German time)", ends)
+
     # A clerk's status shows on the list as on the application page.
     relay.write([("UPDATE submissions SET status = 'in_bearbeitung' WHERE reference = ?",
                   (mine[0][0],))])

@@ -103,12 +103,13 @@ static const struct postfach_row_view *rows_of(struct postfach_req *q,
 /* The session's address, or the answer (303 to the request page, 503)
  * queued in *r. */
 static const char *need_session(struct postfach_req *q, struct MHD_Connection *c,
-				unsigned char h[TOKEN_HASH_LEN], enum MHD_Result *r)
+				long long *expires, enum MHD_Result *r)
 {
 	const char *email = NULL;
+	unsigned char h[TOKEN_HASH_LEN];
 	int rc = session_hash(c, h) ?
 		store_postfach_session(q->env->store, &q->a, h, (long long)time(NULL),
-				       &email) : 1;
+				       &email, expires) : 1;
 	if (rc == 0)
 		return email;
 	if (rc < 0)
@@ -121,9 +122,9 @@ static const char *need_session(struct postfach_req *q, struct MHD_Connection *c
 
 enum MHD_Result pf_list(struct postfach_req *q, struct MHD_Connection *c)
 {
-	unsigned char h[TOKEN_HASH_LEN];
+	long long expires = 0;
 	enum MHD_Result r = MHD_NO;
-	const char *email = need_session(q, c, h, &r);
+	const char *email = need_session(q, c, &expires, &r);
 	if (!email)
 		return r;
 	struct store_postfach_row *rows = NULL;
@@ -134,8 +135,7 @@ enum MHD_Result pf_list(struct postfach_req *q, struct MHD_Connection *c)
 				"Das Postfach ist gerade nicht erreichbar.", "60");
 	const char *cookie = NULL;
 	char until[64];
-	/* the session's end, at most this far away (the store has it exactly) */
-	if (de_date_time(until, sizeof until, time(NULL) + POSTFACH_SESSION_SECONDS) < 0)
+	if (de_date_time(until, sizeof until, (time_t)expires) < 0)
 		until[0] = '\0';
 	struct postfach_list_view v = {
 		.email = email, .rows = rows_of(q, rows, n > PF_LIST_MAX ? PF_LIST_MAX : n),

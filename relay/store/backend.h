@@ -105,7 +105,7 @@ struct store_ops {
 		      long long session_expires, const char **email);
 	int (*pf_session)(struct store *s, struct arena *a,
 			  const unsigned char *hash, long long now,
-			  const char **email);
+			  const char **email, long long *expires);
 	int (*pf_session_end)(struct store *s, const unsigned char *hash);
 	int (*pf_list)(struct store *s, struct arena *a, const char *email,
 		       size_t max, struct store_postfach_row **rows, size_t *n);

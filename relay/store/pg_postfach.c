@@ -151,18 +151,19 @@ int pg_pf_use(struct store *base, struct arena *a, const unsigned char *hash,
 }
 
 int pg_pf_session(struct store *base, struct arena *a, const unsigned char *hash,
-		  long long now, const char **email)
+		  long long now, const char **email, long long *expires)
 {
 	struct pgp p = { .n = 0 };
 	pgp_bin(&p, hash, TOKEN_HASH_LEN);
 	pgp_int(&p, now);
-	PGresult *r = run(pgs(base), "postfach session", "SELECT email FROM"
+	PGresult *r = run(pgs(base), "postfach session", "SELECT email, expires_unix FROM"
 		" postfach_sessions WHERE id_hash = $1 AND expires_unix > $2", &p);
 	if (!r)
 		return -1;
 	int ret = 1;
 	if (PQntuples(r) == 1) {
 		*email = pg_col_str(a, r, 0, 0);
+		*expires = pg_ll(r, 0, 1);
 		ret = 0;
 	}
 	PQclear(r);

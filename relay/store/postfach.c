@@ -42,9 +42,13 @@ int store_postfach_use(struct store *s, struct arena *a,
 
 int store_postfach_session(struct store *s, struct arena *a,
 			   const unsigned char *hash, long long now,
-			   const char **email)
+			   const char **email, long long *expires)
 {
-	return s->ops->pf_session(s, a, hash, now, email);
+	long long end = 0;
+	int rc = s->ops->pf_session(s, a, hash, now, email, &end);
+	if (expires)
+		*expires = end;
+	return rc;
 }
 
 int store_postfach_session_end(struct store *s, const unsigned char *hash)

@@ -101,7 +101,7 @@ int sq_pf_use(struct store *base, struct arena *a, const unsigned char *hash,
 	      long long now, const unsigned char *session_hash,
 	      long long session_expires, const char **email);
 int sq_pf_session(struct store *base, struct arena *a, const unsigned char *hash,
-		  long long now, const char **email);
+		  long long now, const char **email, long long *expires);
 int sq_pf_session_end(struct store *base, const unsigned char *hash);
 int sq_pf_list(struct store *base, struct arena *a, const char *email,
 	       size_t max, struct store_postfach_row **rows, size_t *n);

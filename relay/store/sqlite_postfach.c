@@ -187,21 +187,23 @@ int sq_pf_use(struct store *base, struct arena *a, const unsigned char *hash,
 }
 
 int sq_pf_session(struct store *base, struct arena *a, const unsigned char *hash,
-		  long long now, const char **email)
+		  long long now, const char **email, long long *expires)
 {
 	struct sq_store *s = sq(base);
 	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *q = sq_prep(s, "SELECT email FROM postfach_sessions"
+	sqlite3_stmt *q = sq_prep(s, "SELECT email, expires_unix FROM postfach_sessions"
 		" WHERE id_hash = ? AND expires_unix > ?");
 	int ret = -1;
 	if (q) {
 		sqlite3_bind_blob(q, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, now);
 		int rc = sqlite3_step(q);
-		if (rc == SQLITE_ROW)
+		if (rc == SQLITE_ROW) {
 			*email = sq_col_str(a, q, 0);
-		else if (rc != SQLITE_DONE)
+			*expires = sqlite3_column_int64(q, 1);
+		} else if (rc != SQLITE_DONE) {
 			sq_fail(s, "postfach session");
+		}
 		ret = rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 	}
 	sqlite3_finalize(q);

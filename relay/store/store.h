@@ -425,11 +425,11 @@ int store_postfach_use(struct store *s, struct arena *a,
 		       const unsigned char *hash, long long now,
 		       const unsigned char *session_hash,
 		       long long session_expires, const char **email);
-/* The address of a valid (unexpired) postfach session. 0 valid, 1 none,
- * -1 error. */
+/* The address of a valid (unexpired) postfach session, and when it ends
+ * (expires may be NULL). 0 valid, 1 none, -1 error. */
 int store_postfach_session(struct store *s, struct arena *a,
 			   const unsigned char *hash, long long now,
-			   const char **email);
+			   const char **email, long long *expires);
 /* Ends a postfach session (logout). Unknown: 0. */
 int store_postfach_session_end(struct store *s, const unsigned char *hash);
 
