@@ -81,7 +81,8 @@ struct renderer {
 	const char *relay_url;      /* without trailing slash */
 	const char *search_url;     /* relayd's /suche: relay_url without
 				     * its "/submit" */
-	const char *postfach_url;   /* relayd's /postfach, beside /suche */
+	const char *postfach_url;   /* relayd's /postfach, beside /suche;
+				     * NULL without a relay */
 	const char *commit;         /* the build's commit or NULL; pages show
 				     * their own provenance instead (struct prov) */
 	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */
