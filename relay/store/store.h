@@ -227,7 +227,8 @@ int store_each(struct store *s, const char *city, long long from_unix,
  * before the cutoff. *purged = submissions deleted. In the same
  * transaction the clerks' sessions that have expired by the clock
  * (expires_unix <= now; independent of the cutoff) are deleted; then,
- * in a transaction of its own, store_postfach_purge's rows. 0 ok, -1
+ * in a transaction of its own, store_postfach_purge's rows (when only
+ * that fails: -1, *purged and *kept as committed before). 0 ok, -1
  * error. */
 int store_purge(struct store *s, long long cutoff_unix, long long *purged,
 		long long *kept);
