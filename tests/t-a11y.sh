@@ -126,6 +126,10 @@ if [ -x "$RELAYD" ]; then
 		extra="$extra --error-form relay-antrag-unterlagen-fehler.html --nojs relay-antrag.html"
 		extra="$extra --error-form relay-fehler.html --nojs relay-fehler.html"
 		extra="$extra --error-form relay-amt-anmelden-fehler.html --nojs relay-amt-liste.html --nojs relay-amt-antrag.html"
+		# the citizens' Postfach
+		relay_pages="$relay_pages relay-postfach.html relay-postfach-antwort.html relay-postfach-abgelaufen.html"
+		relay_pages="$relay_pages relay-postfach-fehler.html relay-postfach-liste.html"
+		extra="$extra --error-form relay-postfach-fehler.html --nojs relay-postfach.html --nojs relay-postfach-liste.html"
 	fi
 else
 	echo "not ok - $RELAYD is not built: its error and confirmation pages are not audited"

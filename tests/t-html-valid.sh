@@ -97,6 +97,12 @@ if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldun
 		echo "$SITE/$f.html" >>"$list"
 	done
 	n_relay=11
+	# the citizens' Postfach
+	for f in relay-postfach relay-postfach-antwort relay-postfach-fehler relay-postfach-liste \
+		relay-postfach-abgelaufen; do
+		echo "$SITE/$f.html" >>"$list"
+		n_relay=$((n_relay + 1))
+	done
 else
 	echo "not ok - relayd's error and confirmation pages could not be made:"
 	grep -v '^ok' "$TEST_TMP/relay.out" | sed 's/^/#   /' | head -n 10

@@ -124,6 +124,9 @@ void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 	 * without JavaScript; suche.html's script filters in place. */
 	mset(a, m, "search_action", r->search_url);
 	mset(a, m, "search_portal", p->city ? p->city->slug : "");
+	/* the citizens' Postfach (relayd): linked from the footer and from
+	 * relayd's own pages */
+	mset_opt(a, m, "postfach_url", r->postfach_url);
 	mv_set(a, m, "portal", portal_data(pg));
 	mv_set(a, m, "region", region_data(pg));
 	pg->crumbs = mv_list(a);

@@ -27,6 +27,7 @@ enum page_tpl {
 	T_AZ, T_SEARCH, T_IMPRESSUM, T_DATENSCHUTZ, T_BARRIEREFREIHEIT,
 	T_LEICHTE_SPRACHE, T_NOTFOUND, T_CONFIRMATION, T_APPLICATION, T_ERROR,
 	T_INBOX_LOGIN, T_INBOX_LIST, T_INBOX_DETAIL,
+	T_POSTFACH_REQUEST, T_POSTFACH_LIST,
 	T_HEADER, T_FOOTER, T_COUNT
 };
 extern const char *const page_tpl_name[T_COUNT];
@@ -80,6 +81,8 @@ struct renderer {
 	const char *relay_url;      /* without trailing slash */
 	const char *search_url;     /* relayd's /suche: relay_url without
 				     * its "/submit" */
+	const char *postfach_url;   /* relayd's /postfach, beside /suche;
+				     * NULL without a relay */
 	const char *commit;         /* the build's commit or NULL; pages show
 				     * their own provenance instead (struct prov) */
 	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */

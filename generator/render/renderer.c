@@ -21,6 +21,7 @@ const char *const page_tpl_name[T_COUNT] = {
 	[T_ERROR] = "error",
 	[T_INBOX_LOGIN] = "inbox_login", [T_INBOX_LIST] = "inbox_list",
 	[T_INBOX_DETAIL] = "inbox_detail",
+	[T_POSTFACH_REQUEST] = "postfach_request", [T_POSTFACH_LIST] = "postfach_list",
 	[T_HEADER] = "header", [T_FOOTER] = "footer",
 };
 
@@ -504,6 +505,9 @@ int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 	/* relayd answers /submit/... and /suche beside it */
 	size_t sl = rl >= 7 && !strcmp(r->relay_url + rl - 7, "/submit") ? rl - 7 : rl;
 	r->search_url = arena_printf(&r->arena, "%.*s/suche", (int)sl, r->relay_url);
+	/* no relay, no Postfach: the footer leaves its link out */
+	r->postfach_url = sl ? arena_printf(&r->arena, "%.*s/postfach", (int)sl,
+					    r->relay_url) : NULL;
 	if (commit && *commit)
 		r->commit = arena_strdup(&r->arena, commit);
 	r->abs_root = arena_printf(&r->arena, "%s/", c->region.base_url ?

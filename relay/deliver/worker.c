@@ -4,6 +4,7 @@
 #include "mail.h"
 #include "maillink.h"
 #include "mailhdr.h"
+#include "postfach_mail.h"
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -251,6 +252,12 @@ static void *run(void *arg)
 		w->woken = false;
 		pthread_mutex_unlock(&w->mu);
 		int r = deliver_one(w);
+		/* the Postfach's link mails go beside the outbox, one each turn */
+		if (r >= 0 && r != 2) {
+			int p = postfach_mail_one(w->store, &w->srv, w->lease, w->cfg);
+			if (r == 0)
+				r = p;
+		}
 		long long next = r == 0 ? store_next_due(w->store) : 0;
 		pthread_mutex_lock(&w->mu);
 		if (r == 1)

@@ -108,15 +108,23 @@ static const char *added_text(struct arena *a, const struct sub_file *f)
 	return arena_strdup(a, when);
 }
 
-static const char *status_of(const struct steps *s)
+const char *application_status(const char *clerk_status, bool office_delivered,
+			       bool office_failed)
 {
-	if (s->clerk_status)        /* the office has it and says where it stands */
-		return status_label(s->clerk_status);
-	if (s->office_failed)
+	/* the office has it and says where it stands */
+	if (clerk_status && *clerk_status && strcmp(clerk_status, "neu"))
+		return status_label(clerk_status);
+	if (office_failed)
 		return "Übermittlung gestört – bitte wenden Sie sich an die zuständige Stelle";
-	if (s->office_delivered)
+	if (office_delivered)
 		return "An die zuständige Stelle übermittelt";
 	return "Eingegangen, wird an die zuständige Stelle übermittelt";
+}
+
+static const char *status_of(const struct steps *s)
+{
+	return application_status(s->clerk_status, s->office_delivered,
+				  s->office_failed);
 }
 
 int application_view(struct store *s, struct arena *a,

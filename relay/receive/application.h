@@ -11,6 +11,12 @@
  * base64url (144 bits). Anything else is answered 404 without a lookup. */
 bool token_shape_ok(const char *tok);
 
+/* The status line of an application as its page says it: the clerk's
+ * status (status.h) once one is set ("neu" or NULL: none), else where its
+ * mail to the office stands. The Postfach's list says the same. */
+const char *application_status(const char *clerk_status, bool office_delivered,
+			       bool office_failed);
+
 /* Fills v from sub (loaded with its files' names) and the store's events
  * and jobs of it; every string in arena a. cs (may be NULL: a service since
  * removed) gives the fields' types, so a date answer reads "29.02.2024".

@@ -20,6 +20,7 @@
 #include "citizen_csrf.h"
 #include "forms.h"
 #include "inbox/inbox.h"
+#include "postfach/postfach.h"
 #include "log.h"
 #include "upload.h"
 
@@ -27,7 +28,7 @@
 #define PAGE_MAX ((size_t)4 << 20)
 
 enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_APPLICATION, R_SEARCH, R_HEALTH,
-	     R_METRICS, R_INBOX, R_DOCUMENT };
+	     R_METRICS, R_INBOX, R_DOCUMENT, R_POSTFACH };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -56,6 +57,9 @@ struct req {
 	struct inbox_req *inbox;
 	char client[64];
 	char token[32];             /* R_DOCUMENT: the application's token */
+	/* the citizens' Postfach under /postfach (postfach/postfach.h) */
+	struct postfach_env pf_env;
+	struct postfach_req *pf;
 };
 
 double mono_now(void)
@@ -184,6 +188,8 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
 	if (inbox_path(url))
 		return R_INBOX;         /* every method: the inbox answers */
+	if (postfach_path(url))
+		return R_POSTFACH;      /* every method, as the inbox */
 	if (get && !strcmp(url, "/healthz"))
 		return R_HEALTH;
 	if (get && !strcmp(url, "/metrics"))
@@ -661,7 +667,7 @@ static enum MHD_Result application_answer(struct req *q, struct MHD_Connection *
 				  "Die Seite ist gerade nicht erreichbar.",
 				  "Retry-After", "60");
 	const char *set_cookie = NULL;
-	const char *csrf = citizen_csrf_token(c, &q->a, q->srv->cfg->inbox.cookie_secure,
+	const char *csrf = citizen_csrf_issue(c, &q->a, q->srv->cfg->inbox.cookie_secure,
 					      &set_cookie);
 	struct app_upload up;
 	upload_section(&q->a, q->srv->cfg->public_url, q->cs, sub, tok, csrf, error, &up);
@@ -777,7 +783,7 @@ static enum MHD_Result document_end(struct req *q, struct MHD_Connection *c)
 				  "Sie sie erneut.", NULL, NULL);
 	struct vinput in;
 	build_input(q, &in);
-	if (!citizen_csrf_ok(c, posted_csrf(&in)))
+	if (!citizen_csrf_check(c, posted_csrf(&in)))
 		return send_error(q, c, MHD_HTTP_FORBIDDEN, RJ_ORIGIN,
 				  "Diese Anfrage kam nicht von Ihrer Antragsseite. Bitte "
 				  "öffnen Sie die Seite Ihres Antrags erneut und senden "
@@ -995,6 +1001,13 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 							   q->forms, q->client };
 			return inbox_handle(&q->inbox_env, &q->inbox, c, url, method,
 					    upload, upload_size);
+		case R_POSTFACH:
+			client_ip(c, q->client, sizeof q->client);
+			q->pf_env = (struct postfach_env){ s->postfach, s->cfg, s->store,
+				q->forms, q->client, s->committer.after_commit,
+				s->committer.after_ctx };
+			return postfach_handle(&q->pf_env, &q->pf, c, url, method,
+					       upload, upload_size);
 		case R_NONE:
 			return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
 					  "Diese Seite gibt es nicht.", NULL, NULL);
@@ -1003,6 +1016,9 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	if (q->route == R_INBOX)
 		return inbox_handle(&q->inbox_env, &q->inbox, c, url, method, upload,
 				    upload_size);
+	if (q->route == R_POSTFACH)
+		return postfach_handle(&q->pf_env, &q->pf, c, url, method, upload,
+				       upload_size);
 	if ((q->route != R_SUBMIT && q->route != R_DOCUMENT) || q->phase == P_DONE) {
 		/* a response is queued already: drop what still comes */
 		*upload_size = 0;
@@ -1034,6 +1050,7 @@ void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (q->pp)
 		MHD_destroy_post_processor(q->pp);
 	inbox_req_free(q->inbox);
+	postfach_req_free(q->pf);
 	free_parts(q);
 	forms_release(q->forms);
 	arena_free(&q->a);

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "inbox/inbox.h"
+#include "postfach/postfach.h"
 
 struct conn_entry {
 	struct MHD_Connection *conn;
@@ -197,6 +198,7 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 	s->rl = xmalloc(sizeof *s->rl);
 	ratelimit_init(s->rl, cfg->limits.rate_per_ip_per_minute);
 	s->inbox = inbox_new(cfg);
+	s->postfach = postfach_new();
 	pthread_mutex_init(&s->conns_mu, NULL);
 	struct sockaddr_storage ss;
 	if (listen_addr(cfg, &ss) < 0) {
@@ -274,4 +276,5 @@ void server_stop(struct relay_server *s)
 	pthread_mutex_destroy(&s->conns_mu);
 	free(s->rl);
 	inbox_free(s->inbox);
+	postfach_free(s->postfach);
 }

@@ -7,6 +7,7 @@
  *   GET  /antrag/<token>            the application's page
  *   GET  /suche                     search
  *   *    /amt/...                   the clerks' inbox (inbox/inbox.h)
+ *   *    /postfach...               the citizens' Postfach (postfach/postfach.h)
  *   GET  /healthz                   JSON
  *   GET  /metrics                   Prometheus text */
 #ifndef SERVER_H
@@ -27,6 +28,7 @@ enum reject_reason {
 
 struct conn_entry;
 struct inbox;
+struct postfach;
 
 struct relay_server {
 	const struct relay_config *cfg;
@@ -34,6 +36,7 @@ struct relay_server {
 	struct committer committer;
 	struct ratelimit *rl;
 	struct inbox *inbox;        /* the clerks' inbox: its login throttles */
+	struct postfach *postfach;  /* the Postfach: its per-client limit */
 	struct MHD_Daemon *mhd;
 	MHD_socket listen_fd;       /* after quiesce, closed in server_stop */
 	atomic_long active;         /* requests between first call and completion */

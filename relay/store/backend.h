@@ -94,7 +94,31 @@ struct store_ops {
 	int (*documents_add)(struct store *s, long long submission_id,
 			     struct store_document *d, size_t n, size_t max,
 			     long long now);
+
+	/* the Postfach (schema version 5): store.h's store_postfach_*;
+	 * outcome is sent, retry and failed in one (enum store_pf_outcome) */
+	int (*pf_request)(struct store *s, const char *email,
+			  const unsigned char *hash, const char *token,
+			  long long now, long long expires, int max);
+	int (*pf_claim)(struct store *s, struct arena *a, long long now,
+			long long lease, struct store_postfach_job *job);
+	int (*pf_outcome)(struct store *s, long long id, int outcome,
+			  long long t, const char *error);
+	int (*pf_use)(struct store *s, struct arena *a, const unsigned char *hash,
+		      long long now, const unsigned char *session_hash,
+		      long long session_expires, const char **email);
+	int (*pf_session)(struct store *s, struct arena *a,
+			  const unsigned char *hash, long long now,
+			  const char **email, long long *expires);
+	int (*pf_session_end)(struct store *s, const unsigned char *hash);
+	int (*pf_list)(struct store *s, struct arena *a, const char *email,
+		       size_t max, struct store_postfach_row **rows, size_t *n);
+	int (*pf_purge)(struct store *s, long long now, long long *removed);
 };
+
+/* pf_outcome's outcome: t is now for SENT and FAILED, the next attempt's
+ * time for RETRY. */
+enum store_pf_outcome { STORE_PF_SENT, STORE_PF_RETRY, STORE_PF_FAILED };
 
 /* The backends this relayd has. */
 extern const struct store_ops store_sqlite_ops;

@@ -458,4 +458,12 @@ const struct store_ops store_pg_ops = {
 	.set_status = pg_set_status,
 	.fill_offices = pg_fill_offices,
 	.documents_add = pg_documents_add,
+	.pf_request = pg_pf_request,
+	.pf_claim = pg_pf_claim,
+	.pf_outcome = pg_pf_outcome,
+	.pf_use = pg_pf_use,
+	.pf_session = pg_pf_session,
+	.pf_session_end = pg_pf_session_end,
+	.pf_list = pg_pf_list,
+	.pf_purge = pg_pf_purge,
 };

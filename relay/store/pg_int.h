@@ -133,4 +133,21 @@ struct submission *pg_sub_from_row(struct pg_store *s, PGconn *c, struct arena *
 				   struct store_status *st);
 /* A text column of a text-format result into arena a. */
 const char *pg_col_str(struct arena *a, const PGresult *r, int row, int col);
+/* The Postfach (sqlite_postfach.c / pg_postfach.c). */
+int pg_pf_request(struct store *base, const char *email, const unsigned char *hash,
+		  const char *token, long long now, long long expires, int max);
+int pg_pf_claim(struct store *base, struct arena *a, long long now,
+		long long lease, struct store_postfach_job *job);
+int pg_pf_outcome(struct store *base, long long id, int outcome, long long t,
+		  const char *error);
+int pg_pf_use(struct store *base, struct arena *a, const unsigned char *hash,
+	      long long now, const unsigned char *session_hash,
+	      long long session_expires, const char **email);
+int pg_pf_session(struct store *base, struct arena *a, const unsigned char *hash,
+		  long long now, const char **email, long long *expires);
+int pg_pf_session_end(struct store *base, const unsigned char *hash);
+int pg_pf_list(struct store *base, struct arena *a, const char *email,
+	       size_t max, struct store_postfach_row **rows, size_t *n);
+int pg_pf_purge(struct store *base, long long now, long long *removed);
+
 #endif

@@ -182,9 +182,7 @@ int pg_purge(struct store *base, long long cutoff_unix, long long *purged,
 		" m AS (DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)),"
 		" d AS (DELETE FROM submissions WHERE id IN (SELECT id FROM old)"
 		" RETURNING 1),"
-		" x AS (DELETE FROM sessions WHERE expires_unix <= $2),"
-		" pl AS (DELETE FROM postfach_links WHERE expires_unix <= $2),"
-		" ps AS (DELETE FROM postfach_sessions WHERE expires_unix <= $2)"
+		" x AS (DELETE FROM sessions WHERE expires_unix <= $2)"
 		" SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM submissions s"
 		" WHERE s.received_unix < $1 AND " PENDING_JOB ")", &p, false);
 	pg_put(s, c);

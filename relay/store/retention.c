@@ -7,6 +7,7 @@
  * received before the cutoff are counted as kept back, so the admin sees
  * them. A purged submission goes with its attachments, jobs and events,
  * in one transaction. */
+#include <time.h>
 #include "backend.h"
 
 int store_purge(struct store *s, long long cutoff_unix, long long *purged,
@@ -17,5 +18,8 @@ int store_purge(struct store *s, long long cutoff_unix, long long *purged,
 		*purged = *kept = 0;   /* nothing was deleted */
 		return -1;
 	}
-	return 0;
+	/* The Postfach's links and sessions end by the clock, whatever the
+	 * cutoff: their own small transaction after the submissions'. */
+	long long removed = 0;
+	return store_postfach_purge(s, (long long)time(NULL), &removed);
 }

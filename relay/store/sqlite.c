@@ -375,4 +375,12 @@ const struct store_ops store_sqlite_ops = {
 	.set_status = sq_set_status,
 	.fill_offices = sq_fill_offices,
 	.documents_add = sq_documents_add,
+	.pf_request = sq_pf_request,
+	.pf_claim = sq_pf_claim,
+	.pf_outcome = sq_pf_outcome,
+	.pf_use = sq_pf_use,
+	.pf_session = sq_pf_session,
+	.pf_session_end = sq_pf_session_end,
+	.pf_list = sq_pf_list,
+	.pf_purge = sq_pf_purge,
 };

@@ -93,6 +93,23 @@ int sq_documents_add(struct store *base, long long submission_id,
 		     struct store_document *d, size_t n, size_t max,
 		     long long now);
 
+/* The Postfach (sqlite_postfach.c / pg_postfach.c). */
+int sq_pf_request(struct store *base, const char *email, const unsigned char *hash,
+		  const char *token, long long now, long long expires, int max);
+int sq_pf_claim(struct store *base, struct arena *a, long long now,
+		long long lease, struct store_postfach_job *job);
+int sq_pf_outcome(struct store *base, long long id, int outcome, long long t,
+		  const char *error);
+int sq_pf_use(struct store *base, struct arena *a, const unsigned char *hash,
+	      long long now, const unsigned char *session_hash,
+	      long long session_expires, const char **email);
+int sq_pf_session(struct store *base, struct arena *a, const unsigned char *hash,
+		  long long now, const char **email, long long *expires);
+int sq_pf_session_end(struct store *base, const unsigned char *hash);
+int sq_pf_list(struct store *base, struct arena *a, const char *email,
+	       size_t max, struct store_postfach_row **rows, size_t *n);
+int sq_pf_purge(struct store *base, long long now, long long *removed);
+
 /* The columns of a submission row (sqlite_read.c), in the order
  * sq_sub_from_row reads them; a query may add its own after them. */
 #define SQ_SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \

@@ -8,14 +8,12 @@
 #define PENDING_JOB "EXISTS (SELECT 1 FROM outbox o WHERE o.submission_id = s.id" \
 	" AND o.delivered_unix IS NULL AND o.failed_unix IS NULL)"
 
-/* Sessions (the clerks' and the Postfach's) and Postfach links end by
- * the clock, whatever the retention cutoff. */
+/* The clerks' sessions end by the clock, whatever the retention cutoff
+ * (the Postfach's links and sessions: store_postfach_purge, after this). */
 static int purge_sessions(struct sq_store *s)
 {
 	static const char *const del[] = {
 		"DELETE FROM sessions WHERE expires_unix <= ?",
-		"DELETE FROM postfach_links WHERE expires_unix <= ?",
-		"DELETE FROM postfach_sessions WHERE expires_unix <= ?",
 	};
 	long long now = (long long)time(NULL);
 	for (size_t i = 0; i < sizeof del / sizeof del[0]; i++) {

@@ -236,9 +236,11 @@ int store_each(struct store *s, const char *city, long long from_unix,
  * its token then finds nothing. A submission with a job still
  * pending is never deleted, however old: *kept counts those received
  * before the cutoff. *purged = submissions deleted. In the same
- * transaction the clerks' sessions, the Postfach links and the Postfach
- * sessions that have expired by the clock (expires_unix <= now;
- * independent of the cutoff) are deleted. 0 ok, -1 error. */
+ * transaction the clerks' sessions that have expired by the clock
+ * (expires_unix <= now; independent of the cutoff) are deleted; then,
+ * in a transaction of its own, store_postfach_purge's rows (when only
+ * that fails: -1, *purged and *kept as committed before). 0 ok, -1
+ * error. */
 int store_purge(struct store *s, long long cutoff_unix, long long *purged,
 		long long *kept);
 
@@ -408,4 +410,85 @@ typedef const char *(*store_office_fn)(void *ctx, const char *city,
  * still does). *filled = rows changed. 0 ok, -1 error. */
 int store_fill_offices(struct store *s, store_office_fn fn, void *ctx,
 		       long long *filled);
+
+/* ---- the Postfach by e-mail link (schema version 5) ----
+ * A citizen asks for a link to all applications of an address. A request
+ * is a postfach_links row: the SHA-256 of a 144-bit token (token.h), the
+ * address, and the plain token only until the worker has mailed it (then
+ * ""). Using the link once opens a postfach session (postfach_sessions,
+ * known by the SHA-256 of its cookie, like the clerks' sessions). Every
+ * address here is the caller's lower-cased ASCII (the list compares it
+ * with lower(applicant_email), which the index submissions_email holds). */
+#define STORE_POSTFACH_WINDOW 3600  /* the per-address limit counts this long */
+
+/* Stores a request: a link row due for mailing at now, valid until
+ * expires; unless the address already made max requests in the last
+ * STORE_POSTFACH_WINDOW seconds (then nothing is stored). Counted and
+ * stored in one transaction, serialised per address, so the limit holds
+ * across several relayd on one PostgreSQL. Every request is stored
+ * whether the address has applications or not (the worker mails only
+ * those that have: the HTTP side does the same work for both). 0 stored,
+ * 1 over the limit, -1 error. */
+int store_postfach_request(struct store *s, const char *email,
+			   const unsigned char *hash, const char *token,
+			   long long now, long long expires, int max);
+
+/* A link due for mailing, as the worker claims it. */
+struct store_postfach_job {
+	long long id;
+	const char *email, *token;  /* in the caller's arena */
+	long long created_unix, expires_unix;
+	int attempts;               /* including this claim */
+	bool has_applications;      /* whether any submission has the address */
+};
+/* Claims the oldest due link (not delivered, not failed, next_attempt <=
+ * now): attempts + 1, next_attempt = now + lease (a crash retries it
+ * after the lease, like the outbox). 0 claimed, 1 none due, -1 error. */
+int store_postfach_claim(struct store *s, struct arena *a, long long now,
+			 long long lease, struct store_postfach_job *job);
+/* The outcome of a claimed link's mail. sent: delivered_unix = now, the
+ * plain token cleared. retry: next_attempt = at, last_error. failed (or
+ * dropped: no applications, expired before it could be sent):
+ * failed_unix = now, last_error, token cleared; the link never works. */
+int store_postfach_sent(struct store *s, long long id, long long now);
+int store_postfach_retry(struct store *s, long long id, long long at,
+			 const char *error);
+int store_postfach_failed(struct store *s, long long id, long long now,
+			  const char *error);
+
+/* Uses the link of hash at now, atomically: only when it is unused,
+ * unexpired and not failed is it marked used and a postfach session
+ * (session_hash, ending at session_expires) made for its address, in one
+ * transaction; of two clicks only one wins. *email gets the address.
+ * 0 used (session made), 1 the link exists but is used, expired or was
+ * never sent, 2 no such link, -1 error. */
+int store_postfach_use(struct store *s, struct arena *a,
+		       const unsigned char *hash, long long now,
+		       const unsigned char *session_hash,
+		       long long session_expires, const char **email);
+/* The address of a valid (unexpired) postfach session, and when it ends
+ * (expires may be NULL). 0 valid, 1 none, -1 error. */
+int store_postfach_session(struct store *s, struct arena *a,
+			   const unsigned char *hash, long long now,
+			   const char **email, long long *expires);
+/* Ends a postfach session (logout). Unknown: 0. */
+int store_postfach_session_end(struct store *s, const unsigned char *hash);
+
+/* One application of an address, for the Postfach's list. */
+struct store_postfach_row {
+	const char *token, *reference, *city, *city_name, *service,
+		   *service_title, *status;    /* status: the clerk's, "neu" */
+	long long received_unix;
+	long long office_delivered;  /* the office mail's time; 0 not yet */
+	long long office_failed;     /* 0 not failed */
+};
+/* The submissions whose applicant_email is email (case-insensitive),
+ * newest first (received, then id), at most max, into arena a. 0 ok, -1. */
+int store_postfach_list(struct store *s, struct arena *a, const char *email,
+			size_t max, struct store_postfach_row **rows, size_t *n);
+/* Deletes the postfach sessions expired at now and the links that have
+ * expired and left the per-address window (so the limit still counts
+ * them while it must). Called by store_purge after its own transaction.
+ * *removed = rows deleted. 0 ok, -1 error. */
+int store_postfach_purge(struct store *s, long long now, long long *removed);
 #endif

@@ -12,7 +12,11 @@ the server-side search with results (relay-suche.html), without
 relayctl for the application's office): its login page
 (relay-amt-anmelden.html), the login after a wrong password
 (relay-amt-anmelden-fehler.html, the error pattern), the list
-(relay-amt-liste.html) and the application (relay-amt-antrag.html).
+(relay-amt-liste.html) and the application (relay-amt-antrag.html);
+the citizens' Postfach: the request page (relay-postfach.html), its answer
+(relay-postfach-antwort.html), a malformed address (relay-postfach-fehler.html,
+the error pattern), a used link (relay-postfach-abgelaufen.html, 410) and
+the list of the address's applications (relay-postfach-liste.html).
 Runs the real daemon (RELAYD) on the real content/ through
 tests/relay_lib.py. Prints ok/not ok lines; exit 1 when a page is missing.
 The pages link absolutely to region.yml's base_url; axe.mjs --base-url
@@ -103,6 +107,39 @@ def upload_error_page(relay, out, path):
         save(out, "relay-antrag-unterlagen-fehler.html", page)
 
 
+def postfach_pages(relay, out, token):
+    """The Postfach's pages, for the address of the application of token."""
+    import hashlib
+    import time
+    st, cookies, page = fetch(relay, "GET", "/postfach")
+    if ok(st == 200 and "<html" in page, "relayd serves the Postfach's request page", st):
+        save(out, "relay-postfach.html", page)
+    jar = next((c for c in cookies if c.startswith("antrag_csrf=")), "")
+    m = re.search(r'name="csrf" value="([^"]+)"', page)
+    csrf = m.group(1) if m else ""
+    st, _, page = fetch(relay, "POST", "/postfach", {"csrf": csrf, "email": "kein-at-zeichen"}, jar)
+    if ok(st == 422 and "<html" in page, "a malformed address gets the request page with errors", st):
+        save(out, "relay-postfach-fehler.html", page)
+    email = relay.rows("SELECT applicant_email FROM submissions WHERE token = ?", (token,))[0][0]
+    st, _, page = fetch(relay, "POST", "/postfach", {"csrf": csrf, "email": email}, jar)
+    if ok(st == 200 and "<html" in page, "a request gets its answer", st):
+        save(out, "relay-postfach-antwort.html", page)
+    # a link as the worker would have mailed it (this relay mails nothing)
+    link, now = "Postfach-Seiten-Pruefung", int(time.time())  # 24 characters
+    relay.write([("INSERT INTO postfach_links(token_hash, email, token, created_unix,"
+                  " expires_unix, next_attempt, delivered_unix) VALUES(?, ?, '', ?, ?, ?, ?)",
+                  (hashlib.sha256(link.encode()).digest(), email.lower(), now, now + 1800,
+                   now, now))])
+    st, cookies, _ = fetch(relay, "GET", "/postfach/" + link)
+    session = next((c for c in cookies if c.startswith("postfach_sitzung=")), "")
+    st, _, page = fetch(relay, "GET", "/postfach/antraege", cookies=session)
+    if ok(st == 200 and "postfach-list" in page, "the link opens the list", st):
+        save(out, "relay-postfach-liste.html", page)
+    st, _, page = fetch(relay, "GET", "/postfach/" + link)
+    if ok(st == 410 and "<html" in page, "the link a second time gets the 410 page", st):
+        save(out, "relay-postfach-abgelaufen.html", page)
+
+
 def main():
     if len(sys.argv) != 4:
         print("usage: relay_pages.py OUTDIR CITY SERVICE", file=sys.stderr)
@@ -162,6 +199,7 @@ def main():
         reference = relay.rows("SELECT reference FROM submissions WHERE token = ?",
                                (app.rsplit("/", 1)[1],))[0][0]
         inbox_pages(relay, out, reference)
+        postfach_pages(relay, out, app.rsplit("/", 1)[1])
 
         # The umbrella's finder names portals by postcode and Ortsteil.
         for portal, q, name in ((city, "Hund anmelden", "relay-suche.html"),
