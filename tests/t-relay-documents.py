@@ -13,7 +13,7 @@ refuses to start with an office the catalogue does not have
 (file:line:col).
 
 Later documents: the application page's section (file input, hint, CSRF
-token = the antrag_csrf cookie, HttpOnly, SameSite=Strict, Path=/antrag/);
+token = the antrag_csrf cookie, HttpOnly, SameSite=Lax, Path=/);
 a PDF is stored as an attachments row with added_unix, a 'document' event
 and a 'document' outbox job (ref_id = the row), answered 303 only when
 committed; it shows in the timeline and the file list; missing or wrong
@@ -190,9 +190,9 @@ try:
     # ---- the application page's upload section ----
     st, h, page, csrf = open_page(relay, full_tok)
     sc = next((c for c in h["set-cookie"] if c.startswith("antrag_csrf=")), "")
-    ok(st == 200 and csrf and len(csrf) == 32 and "HttpOnly" in sc and "SameSite=Strict" in sc and
-       "Path=/antrag/" in sc, "the page sets the antrag_csrf cookie (HttpOnly, SameSite=Strict, "
-       "Path=/antrag/)", sc)
+    ok(st == 200 and csrf and len(csrf) == 32 and "HttpOnly" in sc and "SameSite=Lax" in sc and
+       "Path=/;" in sc, "the page sets the antrag_csrf cookie (HttpOnly, SameSite=Lax, "
+       "Path=/, shared with the Postfach's forms)", sc)
     ok('name="csrf" value="%s"' % csrf in page and
        'action="%s/antrag/%s/unterlagen"' % (base, full_tok) in page and
        'enctype="multipart/form-data"' in page and '<label for="unterlagen">' in page and
@@ -200,8 +200,9 @@ try:
                  r'höchstens [0-9,]+ MB', page) and 'aria-describedby="unterlagen-hinweis"' in page,
        "the section 'Unterlagen nachreichen': form, label, hint with types and size, the token")
     st2, h2, _, csrf2 = open_page(relay, full_tok, "antrag_csrf=" + csrf)
-    ok(st2 == 200 and csrf2 == csrf and not any(c.startswith("antrag_csrf=") for c in h2["set-cookie"]),
-       "a browser that has the cookie keeps it")
+    ok(st2 == 200 and csrf2 == csrf and all(c.startswith("antrag_csrf=%s;" % csrf)
+                                            for c in h2["set-cookie"] if c.startswith("antrag_csrf=")),
+       "a browser that has the cookie keeps its token (the cookie is only renewed)")
 
     # ---- CSRF ----
     for what, kw in (("no cookie", dict(csrf=csrf, cookie=False)),

@@ -63,11 +63,14 @@ try:
                " VALUES(?, ?, 'citizen', '', 'message', 'Frage des Bürgers')", (sid, now - 100)),
               ("INSERT INTO messages(submission_id, at_unix, author, actor, kind, body)"
                " VALUES(?, ?, 'clerk', 'dora', 'rueckfrage', 'Rückfrage der Stelle')", (sid, now - 50))]
-    for i, exp in enumerate((now - 10, now + 1800)):
+    # links: one expired and older than the per-address hour (goes), one
+    # expired but still counted for the hour's limit (stays), one valid
+    for i, exp in enumerate((now - 5400, now - 10, now + 1800)):
         w += [("INSERT INTO postfach_links(token_hash, email, token, created_unix, expires_unix,"
                " next_attempt) VALUES(?, ?, '', ?, ?, ?)",
-               (bytes([i]) * 32, "antrag@example.de", exp - 1800, exp, exp - 1800)),
-              ("INSERT INTO postfach_sessions(id_hash, email, created_unix, expires_unix)"
+               (bytes([i]) * 32, "antrag@example.de", exp - 1800, exp, exp - 1800))]
+    for i, exp in enumerate((now - 10, now + 1800)):
+        w += [("INSERT INTO postfach_sessions(id_hash, email, created_unix, expires_unix)"
                " VALUES(?, ?, ?, ?)", (bytes([i + 10]) * 32, "antrag@example.de", exp - 3600, exp))]
     relay.write(w)
     before = counts(relay, old_id)
@@ -98,10 +101,11 @@ try:
        "the younger application keeps everything", keep)
     st, _, _ = relay.request("GET", "/antrag/" + new_tok)
     ok(st == 200, "and its page", st)
-    links = relay.rows("SELECT expires_unix FROM postfach_links")
+    links = relay.rows("SELECT expires_unix FROM postfach_links ORDER BY expires_unix")
     sess = relay.rows("SELECT expires_unix FROM postfach_sessions")
-    ok([r[0] for r in links] == [now + 1800] and [r[0] for r in sess] == [now + 1800],
-       "expired Postfach links and sessions are purged by the clock, valid ones stay", (links, sess))
+    ok([r[0] for r in links] == [now - 10, now + 1800] and [r[0] for r in sess] == [now + 1800],
+       "expired Postfach sessions are purged by the clock, and expired links once the "
+       "per-address hour no longer counts them; valid ones stay", (links, sess))
 finally:
     relay.stop()
     sink.stop()

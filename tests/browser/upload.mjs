@@ -81,8 +81,8 @@ async function main() {
 		ok(await page.locator('h2#nachreichen').innerText() === 'Unterlagen nachreichen',
 			'the application page has the section "Unterlagen nachreichen"');
 		const cookie = (await context.cookies()).find(c => c.name === 'antrag_csrf');
-		ok(cookie && cookie.httpOnly && cookie.sameSite === 'Strict' && cookie.path === '/antrag/',
-			'the browser holds the antrag_csrf cookie: HttpOnly, SameSite=Strict, Path=/antrag/', cookie);
+		ok(cookie && cookie.httpOnly && cookie.sameSite === 'Lax' && cookie.path === '/',
+			'the browser holds the antrag_csrf cookie: HttpOnly, SameSite=Lax, Path=/', cookie);
 		ok(await page.evaluate(() => !document.cookie.includes('antrag_csrf')), 'no script can read it');
 		let wide = await reflows(page);
 		ok(wide <= 321, 'the application page reflows at 320 px', wide);
