@@ -90,6 +90,11 @@ struct store_ops {
 			  const char *actor, long long now);
 	int (*fill_offices)(struct store *s, store_office_fn fn, void *ctx,
 			    long long *filled);
+	/* messages (schema version 5); m already checked by store_message_add */
+	int (*message_add)(struct store *s, long long submission_id,
+			   const struct store_message *m, long long *id);
+	int (*messages)(struct store *s, struct arena *a, long long submission_id,
+			long long after_id, struct store_message **out, size_t *n);
 };
 
 /* The backends this relayd has. */

@@ -457,4 +457,6 @@ const struct store_ops store_pg_ops = {
 	.inbox_load = pg_inbox_load,
 	.set_status = pg_set_status,
 	.fill_offices = pg_fill_offices,
+	.message_add = pg_message_add,
+	.messages = pg_messages,
 };

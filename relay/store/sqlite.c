@@ -374,4 +374,6 @@ const struct store_ops store_sqlite_ops = {
 	.inbox_load = sq_inbox_load,
 	.set_status = sq_set_status,
 	.fill_offices = sq_fill_offices,
+	.message_add = sq_message_add,
+	.messages = sq_messages,
 };
