@@ -3,6 +3,7 @@
 #include "../receive/log.h"
 #include "mail.h"
 #include "mailhdr.h"
+#include "notice.h"
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -137,7 +138,7 @@ static int send_job(struct deliver_worker *w, const struct outbox_job *job)
 	char ebuf[300];
 	arena_init(&a);
 	struct submission *sub = store_load(w->store, &a, job->submission_id,
-					    kind == MAIL_OFFICE, NULL, &err);
+					    !strcmp(job->kind, "office"), NULL, &err);
 	if (!sub) {
 		if (err) {
 			job_retry(w, job, "-", store_errmsg(w->store));
@@ -149,7 +150,10 @@ static int send_job(struct deliver_worker *w, const struct outbox_job *job)
 		return rc;
 	}
 	struct mail_msg m;
-	if (mail_build(&m, &w->srv, sub, kind, ebuf, sizeof ebuf) < 0) {
+	bool notice = !strncmp(job->kind, "notice_", 7);
+	if ((notice ? mail_build_notice(&m, &w->srv, sub, !strcmp(job->kind, "notice_office"),
+					job->id, job->created_unix, ebuf, sizeof ebuf) :
+	     mail_build(&m, &w->srv, sub, kind, ebuf, sizeof ebuf)) < 0) {
 		job_failed(w, job, sub->reference, ebuf);
 		mail_msg_free(&m);
 		arena_free(&a);

@@ -1,7 +1,9 @@
 /* application.c - see application.h. The timeline shows what the citizen
  * can act on: received, handed to the office, receipt sent, and either of
  * them failing, and the statuses the office's clerk set in the inbox (In
- * Bearbeitung, Abgeschlossen, Abgelehnt: inbox/status.h words them). The
+ * Bearbeitung, Abgeschlossen, Abgelehnt: inbox/status.h words them), and
+ * a clerk's Rückfrage (the status then says the office waits for an
+ * answer, until the citizen writes or the case is closed). The
  * relay's own bookkeeping (claims, retries, resends) is not shown: a retry
  * is not news to the citizen, a final failure is. */
 #include "application.h"
@@ -30,6 +32,7 @@ struct steps {
 	size_t n, cap;
 	bool office_delivered, office_failed;
 	const char *clerk_status;   /* the latest a clerk set, or NULL */
+	bool waiting;               /* a Rückfrage not answered yet */
 };
 
 static void add(struct steps *s, struct arena *a, long long at,
@@ -72,6 +75,16 @@ static void step_of(struct steps *s, struct arena *a, const struct store_event *
 		add(s, a, e->at_unix, status_label(e->detail),
 		    status_citizen_text(e->detail));
 		s->clerk_status = e->detail;
+		/* a case closed waits for nothing */
+		if (strcmp(e->detail, "in_bearbeitung"))
+			s->waiting = false;
+	} else if (!strcmp(e->kind, "rueckfrage")) {
+		add(s, a, e->at_unix, "Rückfrage",
+		    "Die zuständige Stelle hat eine Frage an Sie. Sie steht unten "
+		    "unter „Nachrichten“; bitte antworten Sie dort.");
+		s->waiting = true;
+	} else if (!strcmp(e->kind, "message") && !strcmp(e->detail, "citizen")) {
+		s->waiting = false;     /* answered (or at least written) */
 	} else if (!strcmp(e->kind, "failed") && receipt) {
 		add(s, a, e->at_unix, "Eingangsbestätigung nicht zustellbar",
 		    "Die E-Mail an die angegebene Adresse kam nicht an. Ihr "
@@ -96,6 +109,8 @@ static const char *answer_text(struct arena *a, const struct city_service *cs,
 
 static const char *status_of(const struct steps *s)
 {
+	if (s->waiting)
+		return "Rückfrage – die zuständige Stelle wartet auf Ihre Antwort";
 	if (s->clerk_status)        /* the office has it and says where it stands */
 		return status_label(s->clerk_status);
 	if (s->office_failed)
