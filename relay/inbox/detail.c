@@ -134,8 +134,8 @@ static struct app_thread *thread_of(struct inbox_req *q, struct MHD_Connection *
 	memset(t, 0, sizeof *t);
 	if (thread_load(q->env->store, &q->a, sub, true, 0, t) < 0)
 		return NULL;
-	t->action = inbox_url(q, arena_printf(&q->a, "antrag/%lld/nachricht#nachrichten",
-					      sub->id));
+	/* no fragment: a 422 page would not focus its error summary */
+	t->action = inbox_url(q, arena_printf(&q->a, "antrag/%lld/nachricht", sub->id));
 	t->csrf = s->csrf;
 	t->label = "Text";
 	t->hint = "Höchstens 5.000 Zeichen. Die antragstellende Person erhält, wenn "

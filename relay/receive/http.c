@@ -668,7 +668,9 @@ static enum MHD_Result application_page_of(struct req *q, struct MHD_Connection 
 	const char *set_cookie = NULL;
 	const char *base = arena_printf(&q->a, "%s/antrag/%s", q->srv->cfg->public_url, tok);
 	t.csrf = thread_csrf(&q->a, q->srv->cfg, c, &set_cookie);
-	t.action = arena_printf(&q->a, "%s/nachricht#nachrichten", base);
+	/* no fragment: a 422 page at #nachrichten would not focus its error
+	 * summary (autofocus yields to a fragment's target) */
+	t.action = arena_printf(&q->a, "%s/nachricht", base);
 	t.poll_url = arena_printf(&q->a, "%s/nachrichten.json", base);
 	t.label = "Ihre Nachricht an die zuständige Stelle";
 	t.hint = "Höchstens 5.000 Zeichen. Die Stelle erhält eine E-Mail, dass eine "
