@@ -226,7 +226,7 @@ int store_each(struct store *s, const char *city, long long from_unix,
 /* Data protection retention. Deletes, in one transaction, every submission
  * whose delivery has ended - each of its jobs delivered or failed - before
  * cutoff_unix (the latest delivered/failed time of its jobs), with its
- * attachments, outbox jobs and events. A submission with a job still
+ * attachments, messages, outbox jobs and events. A submission with a job still
  * pending is never deleted, however old: *kept counts those received
  * before the cutoff. *purged = submissions deleted. In the same
  * transaction the clerks' sessions that have expired by the clock
