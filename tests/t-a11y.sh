@@ -122,8 +122,10 @@ if [ -x "$RELAYD" ]; then
 	if python3 "$B/relay_pages.py" "$SITE" "${c1:-gelsenkirchen}" hundeanmeldung; then
 		relay_pages="relay-fehler.html relay-bestaetigung.html relay-suche.html relay-suche-leer.html relay-suche-portal.html relay-antrag.html"
 		relay_pages="$relay_pages relay-amt-anmelden.html relay-amt-anmelden-fehler.html relay-amt-liste.html relay-amt-antrag.html"
+		relay_pages="$relay_pages relay-antrag-nachricht-fehler.html relay-antrag-nachrichten.html"
 		extra="$extra --error-form relay-fehler.html --nojs relay-fehler.html"
 		extra="$extra --error-form relay-amt-anmelden-fehler.html --nojs relay-amt-liste.html --nojs relay-amt-antrag.html"
+		extra="$extra --error-form relay-antrag-nachricht-fehler.html --nojs relay-antrag-nachrichten.html"
 	fi
 else
 	echo "not ok - $RELAYD is not built: its error and confirmation pages are not audited"

@@ -92,10 +92,11 @@ if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldun
 	echo "$SITE/relay-suche-leer.html" >>"$list"
 	echo "$SITE/relay-antrag.html" >>"$list"
 	echo "$SITE/relay-suche-portal.html" >>"$list"
-	for f in relay-amt-anmelden relay-amt-anmelden-fehler relay-amt-liste relay-amt-antrag; do
+	for f in relay-amt-anmelden relay-amt-anmelden-fehler relay-amt-liste relay-amt-antrag \
+		relay-antrag-nachricht-fehler relay-antrag-nachrichten; do
 		echo "$SITE/$f.html" >>"$list"
 	done
-	n_relay=10
+	n_relay=12
 else
 	echo "not ok - relayd's error and confirmation pages could not be made:"
 	grep -v '^ok' "$TEST_TMP/relay.out" | sed 's/^/#   /' | head -n 10

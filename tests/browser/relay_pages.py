@@ -10,7 +10,10 @@ the server-side search with results (relay-suche.html), without
 relayctl for the application's office): its login page
 (relay-amt-anmelden.html), the login after a wrong password
 (relay-amt-anmelden-fehler.html, the error pattern), the list
-(relay-amt-liste.html) and the application (relay-amt-antrag.html).
+(relay-amt-liste.html) and the application (relay-amt-antrag.html, with
+the citizen's message in its thread); the application page's message
+form with an error (relay-antrag-nachricht-fehler.html, 422) and with a
+message in its thread (relay-antrag-nachrichten.html).
 Runs the real daemon (RELAYD) on the real content/ through
 tests/relay_lib.py. Prints ok/not ok lines; exit 1 when a page is missing.
 The pages link absolutely to region.yml's base_url; axe.mjs --base-url
@@ -52,6 +55,32 @@ def fetch(relay, method, path, body=None, cookies=""):
 def save(out, name, page):
     with open(os.path.join(out, name), "w") as f:
         f.write(page)
+
+
+def no_poll(page):
+    """The page without its thread's poll address: the auditors open the
+    saved page when relayd is gone, and thread.js would ask it from another
+    host (the poll is tested in t-relay-story-browser)."""
+    return re.sub(r' data-poll="[^"]*" data-last="\d+"', "", page)
+
+
+def message_pages(relay, out, app):
+    """The application page's messages part: the form with an error (an
+    empty message, 422) and the page with a message in its thread."""
+    st, cookies, page = fetch(relay, "GET", app)
+    form = next((c for c in cookies if c.startswith("antrag_formular=")), "")
+    csrf = form.split("=", 1)[1] if form else ""
+    st, _, page = fetch(relay, "POST", app + "/nachricht", {"csrf": csrf, "nachricht": " "}, form)
+    if ok(st == 422 and "<html" in page and "error-summary" in page,
+          "an empty message gets the application page with its error (422)", st):
+        save(out, "relay-antrag-nachricht-fehler.html", no_poll(page))
+    st, _, _ = fetch(relay, "POST", app + "/nachricht",
+                     {"csrf": csrf, "nachricht": "Guten Tag,\nmuss ich den Hund auch beim "
+                      "Ordnungsamt melden?"}, form)
+    st2, _, page = fetch(relay, "GET", app + "?gesendet=1", cookies=form)
+    if ok(st == 303 and st2 == 200 and "message-body" in page,
+          "a message is sent and shown in the thread", (st, st2)):
+        save(out, "relay-antrag-nachrichten.html", no_poll(page))
 
 
 def inbox_pages(relay, out, reference):
@@ -139,9 +168,10 @@ def main():
         if ok(st == 200 and "<html" in page and "Verlauf" in page,
               "relayd serves the application page", st):
             with open(os.path.join(out, "relay-antrag.html"), "w") as f:
-                f.write(page)
+                f.write(no_poll(page))
         reference = relay.rows("SELECT reference FROM submissions WHERE token = ?",
                                (app.rsplit("/", 1)[1],))[0][0]
+        message_pages(relay, out, app[len(prefix):])
         inbox_pages(relay, out, reference)
 
         # The umbrella's finder names portals by postcode and Ortsteil.
