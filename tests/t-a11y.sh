@@ -130,6 +130,8 @@ if [ -x "$RELAYD" ]; then
 		relay_pages="$relay_pages relay-postfach.html relay-postfach-antwort.html relay-postfach-abgelaufen.html"
 		relay_pages="$relay_pages relay-postfach-fehler.html relay-postfach-liste.html"
 		extra="$extra --error-form relay-postfach-fehler.html --nojs relay-postfach.html --nojs relay-postfach-liste.html"
+		relay_pages="$relay_pages relay-antrag-nachricht-fehler.html relay-antrag-nachrichten.html"
+		extra="$extra --error-form relay-antrag-nachricht-fehler.html --nojs relay-antrag-nachrichten.html"
 	fi
 else
 	echo "not ok - $RELAYD is not built: its error and confirmation pages are not audited"

@@ -93,10 +93,10 @@ if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldun
 	echo "$SITE/relay-antrag.html" >>"$list"
 	echo "$SITE/relay-suche-portal.html" >>"$list"
 	for f in relay-amt-anmelden relay-amt-anmelden-fehler relay-amt-liste relay-amt-antrag \
-		relay-antrag-unterlagen-fehler; do
+		relay-antrag-unterlagen-fehler relay-antrag-nachricht-fehler relay-antrag-nachrichten; do
 		echo "$SITE/$f.html" >>"$list"
 	done
-	n_relay=11
+	n_relay=13
 	# the citizens' Postfach
 	for f in relay-postfach relay-postfach-antwort relay-postfach-fehler relay-postfach-liste \
 		relay-postfach-abgelaufen; do

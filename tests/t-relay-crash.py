@@ -4,7 +4,9 @@ the same database every post that got its 303 is there, complete (row,
 attachments, outbox job, received event), and the database is intact.
 Documents handed in later (POST /antrag/<token>/unterlagen) are uploaded
 during the same burst: each one answered 303 is there after the restart,
-with its 'document' event and job.
+with its 'document' event and job. The same for a burst of citizens'
+messages (issue 11): every message answered 303 is stored with its event
+and its notice job.
 
 run_crash(relay, form) returns the list of (reference, token)
 answered 303, so a delivery test can check that each of them is mailed."""
@@ -79,6 +81,55 @@ def upload_burst(relay, apps, acked, per_app=10, threads=4):
     return ts
 
 
+MN, MCONC = 300, 30
+
+
+def message_crash(relay, token, kill_after=80):
+    """MN messages to the application of token, MCONC at a time, relayd
+    killed with -9 once kill_after are stored; the texts answered 303."""
+    import http.client
+    import re
+    import urllib.parse
+    st, h, body = relay.request("GET", "/antrag/" + token)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', body.decode()).group(1)
+    got, lock, idx = [], threading.Lock(), iter(range(MN))
+
+    def worker():
+        while True:
+            with lock:
+                i = next(idx, None)
+            if i is None:
+                return
+            text = "Nachricht Nr. %d" % i
+            try:
+                c = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+                c.request("POST", "/antrag/%s/nachricht" % token,
+                          urllib.parse.urlencode({"csrf": csrf, "nachricht": text}),
+                          {"Content-Type": "application/x-www-form-urlencoded",
+                           "Cookie": "antrag_csrf=" + csrf})
+                if c.getresponse().status == 303:
+                    with lock:
+                        got.append(text)
+                c.close()
+            except OSError:
+                pass
+    threads = [threading.Thread(target=worker) for _ in range(MCONC)]
+    for t in threads:
+        t.start()
+    end = time.time() + 60
+    while time.time() < end:
+        try:
+            if relay.rows("SELECT count(*) FROM messages")[0][0] >= kill_after:
+                break
+        except Exception:
+            pass
+        time.sleep(0.01)
+    relay.kill9()
+    for t in threads:
+        t.join()
+    return got
+
+
 if __name__ == "__main__":
     r = Relay("crash").start()
     forms = {(f["city"], f["service"]): f for f in r.dump_forms()}
@@ -86,10 +137,8 @@ if __name__ == "__main__":
     apps = open_applications(r, H, 40)
     acked = []
     uploads = upload_burst(r, apps, acked)
-    # Hook: the citizen's messages (POST /antrag/<token>/nachricht, another
-    # part of issue 11) get the same treatment here once they exist: post
-    # them during the burst, keep those answered 303, look for each after
-    # the restart.
+    # the citizen's messages get their own burst and kill -9 below
+    # (message_crash), once the relay is back
     got = run_crash(r, H)
     for t in uploads:
         t.join()
@@ -129,5 +178,17 @@ if __name__ == "__main__":
         ok(r.rows("PRAGMA integrity_check")[0][0] == "ok", "database intact after kill -9")
     st, _, _ = post(r, "dorsten", "hundeanmeldung", valid_values(H))
     ok(st == 303, "restarted relay accepts posts", st)
+    got = message_crash(r, refs[0][1])
+    ok(0 < len(got) < MN, "kill -9 hit the burst of messages: %d of %d answered 303" % (len(got), MN))
+    r.start()
+    bodies = set(x[0] for x in r.rows("SELECT body FROM messages"))
+    lost = [g for g in got if g not in bodies]
+    ok(not lost, "after restart every 303-answered message is stored (%d answered, %d stored)" % (
+        len(got), len(bodies)), lost[:5])
+    half = r.rows("""SELECT m.id FROM messages m WHERE
+        (SELECT count(*) FROM outbox o WHERE o.ref_id = m.id AND o.kind = 'notice_office') != 1""")
+    ev = r.rows("SELECT count(*) FROM events WHERE kind = 'message'")[0][0]
+    ok(not half and ev == len(bodies), "no half-stored message (each with its notice job and "
+       "its event)", (half[:5], ev, len(bodies)))
     ok(r.stop() == 0, "exit 0")
     done()

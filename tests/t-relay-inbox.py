@@ -360,8 +360,8 @@ try:
        "the session gone", (st, h.get("location"), attrs))
 
     # ---- form bodies ----
-    st, _, _ = req("POST", "/amt/anmelden", "x=" + "a" * 9000, {"Content-Type": FORM})
-    ok(st == 413, "a login post over 8 KiB: 413", st)
+    st, _, _ = req("POST", "/amt/anmelden", "x=" + "a" * 66000, {"Content-Type": FORM})
+    ok(st == 413, "a post over 64 KiB (a message's 5,000 characters fit): 413", st)
     st, _, _ = req("POST", "/amt/anmelden", '{"a":1}', {"Content-Type": "application/json"})
     ok(st == 415, "a login post that is not urlencoded: 415", st)
     st, _, _ = req("DELETE", "/amt/")

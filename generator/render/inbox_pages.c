@@ -207,7 +207,9 @@ int render_inbox_detail(struct renderer *r, const struct inbox_detail_view *v,
 	mv_set(&a, pg.data, "statuses", options(&a, v->statuses, v->n_statuses, "status"));
 	mset_opt(&a, pg.data, "status_error", v->status_error);
 	mset_opt(&a, pg.data, "notice", v->notice);
-	struct inbox_error e[1] = { { "status-1", v->status_error } };
-	set_errors(&pg, e, 1, title);
+	thread_data(&pg, v->thread);
+	struct inbox_error e[2] = { { "status-1", v->status_error },
+				    { THREAD_FIELD_ID, v->thread ? v->thread->error : NULL } };
+	set_errors(&pg, e, 2, title);
 	return finish(&a, page_render(&pg, T_INBOX_DETAIL, out, d));
 }

@@ -785,6 +785,17 @@ int render_application(struct renderer *r, const struct city_service *cs,
 	mv_set(a, pg.data, "service", service_item(&pg, si));
 	mv_set(a, pg.data, "office", office_contact(&pg, cs));
 	mv_set_bool(a, pg.data, "noindex", true);
+	thread_data(&pg, v->thread);
+	if (v->thread && v->thread->error) {    /* the error summary, GOV.UK */
+		struct mval *errs = mv_list(a), *e = mv_map(a);
+		mset(a, e, "href", "#" THREAD_FIELD_ID);
+		mset(a, e, "message", v->thread->error);
+		mv_push(a, errs, e);
+		mv_set(a, pg.data, "errors", errs);
+		mv_set_bool(a, pg.data, "has_errors", true);
+		page_set_title(&pg, arena_printf(a, "Fehler: Ihr Antrag: %s, %s – %s",
+						 cs->service->title, v->reference, p->name));
+	}
 	return page_render(&pg, T_APPLICATION, out, d);
 }
 

@@ -76,6 +76,35 @@ struct app_step {               /* one entry of the timeline, oldest first */
 	const char *title;          /* "Eingegangen" */
 	const char *text;           /* a sentence, or NULL */
 };
+/* The messages between citizen and office, on the citizen's application
+ * page and on the clerk's detail page alike: the thread and the form to
+ * write (relay/receive/thread.h and relay/inbox/ fill it). */
+struct app_message {
+	long long id;
+	const char *author;         /* "Sie", "Standesamt Dorsten", ... */
+	const char *when;           /* "2. Dezember 2026, 16:46 Uhr" */
+	const char *kind_label;     /* "Rückfrage", or NULL for a message */
+	const char *body;           /* as written; line breaks kept */
+	bool own;                   /* written by the side that reads the page */
+};
+struct app_thread {
+	const struct app_message *messages;     /* oldest first */
+	size_t n_messages;
+	long long last_id;          /* the newest message's id, 0 when none */
+	const char *action;         /* the form's post URL */
+	const char *csrf;           /* its hidden token */
+	const char *label;          /* the text field's label */
+	const char *hint;           /* under the label */
+	const char *button;         /* "Nachricht senden" */
+	const char *text;           /* kept after an error, else "" */
+	const char *error;          /* at the field and in the summary; NULL none */
+	const char *notice;         /* after a message was sent, or NULL */
+	bool clerk;                 /* the clerk's form: Nachricht or Rückfrage */
+	bool rueckfrage;            /* the clerk chose Rückfrage (kept after an error) */
+	const char *poll_url;       /* JSON of newer messages for the script;
+				     * NULL: no script */
+	const char *empty;          /* said when there is no message yet */
+};
 struct app_view {
 	const char *reference, *received_at;
 	const char *status;         /* the latest step's title, shown on top */
@@ -86,6 +115,7 @@ struct app_view {
 	const struct app_step *steps;
 	size_t n_steps;
 	const struct app_upload *upload;    /* NULL: no upload section */
+	const struct app_thread *thread;    /* NULL: no messages part */
 };
 int render_application_page(struct renderer *r, const struct city_service *cs,
 			    const struct app_view *v, struct buf *out,

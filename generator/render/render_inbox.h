@@ -68,6 +68,7 @@ struct inbox_detail_view {
 	size_t n_statuses;
 	const char *status_error;   /* NULL: none */
 	const char *notice;         /* after a change, or NULL */
+	const struct app_thread *thread;    /* the messages; NULL: none */
 };
 
 int render_inbox_login(struct renderer *r, const struct inbox_login_view *v,

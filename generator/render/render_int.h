@@ -219,6 +219,14 @@ struct mval *form_data(struct page *pg, const struct city_service *cs,
 		       const char *intro_html, const struct form_state *st,
 		       struct mval **errors);
 
+/* The messages part (thread_data.c): "thread" in pg's data for the
+ * partial thread.mustache, "thread_script" (the poll script's URL) when
+ * it polls, and the error summary's "errors"/"has_errors" plus the
+ * "Fehler: " title when its field has an error. */
+void thread_data(struct page *pg, const struct app_thread *t);
+/* Only the thread's error as an error summary entry: field id and text. */
+#define THREAD_FIELD_ID "nachricht"
+
 /* Helpers (pagedata.c). */
 void mset(struct arena *a, struct mval *m, const char *key, const char *s);
 void mset_opt(struct arena *a, struct mval *m, const char *key, const char *s);

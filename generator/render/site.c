@@ -554,6 +554,7 @@ static int assets(struct renderer *r, struct output *out, struct diags *d)
 	rc |= copy_file(r, "themes/default/style.css", "assets/style.css", out, d);
 	rc |= copy_file(r, "themes/default/search.js", "assets/search.js", out, d);
 	rc |= copy_file(r, "themes/default/form.js", "assets/form.js", out, d);
+	rc |= copy_file(r, "themes/default/thread.js", "assets/thread.js", out, d);
 	rc |= copy_file(r, "themes/default/favicon.svg", "assets/favicon.svg", out, d);
 	for (size_t i = 1; i < r->n_portals; i++)
 		if (r->portals[i].built && r->portals[i].logo_path)

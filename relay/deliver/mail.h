@@ -15,7 +15,8 @@
 #include "../store/submission.h"
 #include "util/buf.h"
 
-enum mail_kind { MAIL_OFFICE, MAIL_RECEIPT };
+/* the notices of a new message: deliver/notice.h */
+enum mail_kind { MAIL_OFFICE, MAIL_RECEIPT, MAIL_NOTICE_OFFICE, MAIL_NOTICE_CITIZEN };
 enum mail_status { MAIL_SENT, MAIL_TEMPFAIL, MAIL_PERMFAIL };
 
 struct mail_server {

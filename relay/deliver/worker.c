@@ -5,6 +5,7 @@
 #include "maillink.h"
 #include "mailhdr.h"
 #include "postfach_mail.h"
+#include "notice.h"
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -130,7 +131,8 @@ static void job_retry(struct deliver_worker *w, const struct outbox_job *job,
 
 /* The mail of a job: the office mail in its office's notification mode
  * (relay.yml notify: full, or link through maillink.c), the mail of a
- * document handed in later (in the same mode), or the receipt. 0 ok, -1
+ * document handed in later (in the same mode), the notice of a new
+ * message (notice.c), or the receipt. 0 ok, -1
  * with a reason in err (a permanent failure of the job). */
 static int compose(struct deliver_worker *w, const struct outbox_job *job,
 		   const struct submission *sub, struct mail_msg *m,
@@ -142,6 +144,9 @@ static int compose(struct deliver_worker *w, const struct outbox_job *job,
 	if (!strcmp(job->kind, "office"))
 		return full ? mail_build(m, &w->srv, sub, MAIL_OFFICE, err, errlen)
 			    : mail_build_link(m, &w->srv, sub, err, errlen);
+	if (!strncmp(job->kind, "notice_", 7))      /* of a new message: no content */
+		return mail_build_notice(m, &w->srv, sub, !strcmp(job->kind, "notice_office"),
+					 job->id, job->created_unix, err, errlen);
 	memset(m, 0, sizeof *m);
 	if (!strcmp(job->kind, "document")) {
 		for (size_t i = 0; i < sub->n_files; i++)

@@ -12,17 +12,19 @@
 #include "inbox/timeline.h"
 #include "model/facts.h"
 #include "receive/log.h"
+#include "receive/thread.h"
 #include "util/datetime.h"
 
 #define NOT_HERE "Diesen Antrag gibt es nicht, oder er gehört nicht zu Ihren Stellen."
 
 struct target {
 	long long id;
-	enum { T_PAGE, T_FILE, T_STATUS } what;
+	enum { T_PAGE, T_FILE, T_STATUS, T_MESSAGE } what;
 	long file;              /* T_FILE: 1-based */
 };
 
-/* "<id>", "<id>/datei/<n>", "<id>/status"; false for anything else. */
+/* "<id>", "<id>/datei/<n>", "<id>/status", "<id>/nachricht"; false for
+ * anything else. */
 static bool parse_target(const char *rest, struct target *t)
 {
 	size_t nd = strspn(rest, "0123456789");
@@ -35,6 +37,10 @@ static bool parse_target(const char *rest, struct target *t)
 		return true;
 	if (!strcmp(tail, "/status")) {
 		t->what = T_STATUS;
+		return true;
+	}
+	if (!strcmp(tail, "/nachricht")) {
+		t->what = T_MESSAGE;
 		return true;
 	}
 	if (strncmp(tail, "/datei/", 7))
@@ -122,10 +128,48 @@ static const char *city_name(struct inbox_req *q, const struct submission *sub)
 	return ci ? ci->name : sub->city_name;
 }
 
-/* The detail page; status_error set when a status change was refused. */
-static enum MHD_Result page(struct inbox_req *q, struct MHD_Connection *c,
-			    const struct store_session *s, const struct submission *sub,
-			    const char *status, unsigned code, const char *status_error)
+/* The messages part (receive/thread.h): the thread as the clerk reads it
+ * and the form, with what a refused message post left (m: NULL none). */
+struct message_state {
+	const char *error, *text;
+	bool rueckfrage;
+};
+
+static struct app_thread *thread_of(struct inbox_req *q, struct MHD_Connection *c,
+				    const struct store_session *s,
+				    const struct submission *sub,
+				    const struct message_state *m)
+{
+	struct app_thread *t = arena_alloc(&q->a, sizeof *t);
+	memset(t, 0, sizeof *t);
+	if (thread_load(q->env->store, &q->a, sub, true, 0, t) < 0)
+		return NULL;
+	/* no fragment: a 422 page would not focus its error summary */
+	t->action = inbox_url(q, arena_printf(&q->a, "antrag/%lld/nachricht", sub->id));
+	t->csrf = s->csrf;
+	t->label = "Text";
+	t->hint = "Höchstens 5.000 Zeichen. Die antragstellende Person erhält, wenn "
+		  "sie eine E-Mail-Adresse angegeben hat, eine E-Mail ohne den Text, "
+		  "dass eine neue Nachricht da ist.";
+	t->button = "Senden";
+	t->clerk = true;
+	t->empty = "Noch keine Nachrichten.";
+	t->text = m && m->text ? m->text : "";
+	t->error = m ? m->error : NULL;
+	t->rueckfrage = m && m->rueckfrage;
+	t->poll_url = NULL;     /* the clerk reloads; the citizen's page polls */
+	if (inbox_arg(c, "gesendet") && !t->error)
+		t->notice = "Ihre Nachricht ist gesendet.";
+	return t;
+}
+
+/* The detail page; status_error set when a status change was refused, m
+ * when a message was. */
+static enum MHD_Result page_with(struct inbox_req *q, struct MHD_Connection *c,
+				 const struct store_session *s,
+				 const struct submission *sub, const char *status,
+				 unsigned code, const char *status_error,
+				 const struct message_state *m)
 {
 	struct inbox_detail_view v = {
 		.user = inbox_user_of(q, s), .list_href = inbox_url(q, ""),
@@ -153,6 +197,10 @@ static enum MHD_Result page(struct inbox_req *q, struct MHD_Connection *c,
 		return inbox_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				   "Der Posteingang ist gerade nicht erreichbar.", "60");
 	v.steps = steps;
+	v.thread = thread_of(q, c, s, sub, m);
+	if (!v.thread)
+		return inbox_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				   "Der Posteingang ist gerade nicht erreichbar.", "60");
 	struct buf b;
 	struct diags d;
 	buf_init(&b, INBOX_PAGE_MAX);
@@ -167,6 +215,13 @@ static enum MHD_Result page(struct inbox_req *q, struct MHD_Connection *c,
 		relay_log("error", "render_failed", "page=inbox_detail");
 	buf_free(&b);
 	return r;
+}
+
+static enum MHD_Result page(struct inbox_req *q, struct MHD_Connection *c,
+			    const struct store_session *s, const struct submission *sub,
+			    const char *status, unsigned code, const char *status_error)
+{
+	return page_with(q, c, s, sub, status, code, status_error, NULL);
 }
 
 /* ---- download ---- */
@@ -224,11 +279,46 @@ static enum MHD_Result change_status(struct inbox_req *q, struct MHD_Connection 
 						 sub->id), NULL, NULL);
 }
 
+/* ---- a message or Rückfrage to the citizen ---- */
+
+static enum MHD_Result send_message(struct inbox_req *q, struct MHD_Connection *c,
+				    const struct store_session *s,
+				    const struct submission *sub, const char *current)
+{
+	const char *art = inbox_field(q, "art");
+	struct message_state m = { .rueckfrage = art && !strcmp(art, "rueckfrage") };
+	if (!art || (strcmp(art, "nachricht") && !m.rueckfrage))
+		return inbox_error(q, c, MHD_HTTP_BAD_REQUEST, "Das Formular enthält "
+				   "Angaben, die es nicht gibt.", NULL);
+	m.error = thread_check(&q->a, inbox_field(q, "nachricht"), &m.text);
+	if (m.error)
+		return page_with(q, c, s, sub, current, MHD_HTTP_UNPROCESSABLE_CONTENT,
+				 NULL, &m);
+	struct store_message msg = { .at_unix = (long long)time(NULL),
+		.author = "clerk", .actor = s->clerk.username,
+		.kind = m.rueckfrage ? "rueckfrage" : "message", .body = m.text };
+	long long id = 0;
+	int rc = store_message_add(q->env->store, sub->id, &msg, &id);
+	if (rc < 0)
+		return inbox_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, "Die Nachricht "
+				   "konnte nicht gespeichert werden. Bitte versuchen Sie "
+				   "es erneut.", "60");
+	if (rc == 1)
+		return inbox_error(q, c, MHD_HTTP_NOT_FOUND, NOT_HERE, NULL);
+	if (q->env->wake)       /* the notice goes out now */
+		q->env->wake(q->env->wake_ctx);
+	relay_log("info", "message", "author=clerk user=%s submission=%lld message=%lld "
+		  "kind=%s", s->clerk.username, sub->id, id, msg.kind);
+	return inbox_redirect(q, c, arena_printf(&q->a, "antrag/%lld?gesendet=1#nachrichten",
+						 sub->id), NULL, NULL);
+}
+
 enum MHD_Result inbox_detail(struct inbox_req *q, struct MHD_Connection *c,
 			     const struct store_session *s, const char *rest)
 {
-	struct target t;
-	if (!parse_target(rest, &t) || (q->post != (t.what == T_STATUS)))
+	struct target t = { 0 };
+	if (!parse_target(rest, &t) ||
+	    q->post != (t.what == T_STATUS || t.what == T_MESSAGE))
 		return inbox_error(q, c, MHD_HTTP_NOT_FOUND, NOT_HERE, NULL);
 	/* a forged post learns nothing, not even whether the id exists */
 	if (q->post && !inbox_csrf_ok(q, s->csrf))
@@ -244,5 +334,7 @@ enum MHD_Result inbox_detail(struct inbox_req *q, struct MHD_Connection *c,
 		return download(q, c, sub, t.file);
 	if (t.what == T_STATUS)
 		return change_status(q, c, s, sub, status);
+	if (t.what == T_MESSAGE)
+		return send_message(q, c, s, sub, status);
 	return page(q, c, s, sub, status, MHD_HTTP_OK, NULL);
 }

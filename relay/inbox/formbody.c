@@ -2,6 +2,7 @@
  * application/x-www-form-urlencoded body of at most INBOX_BODY_MAX bytes
  * (its own small parser: the inbox's forms have two or three fields, and
  * a value is looked up by name when needed), and the query string. */
+#include "formbody.h"
 #include "inbox_int.h"
 #include <string.h>
 #include "util/utf8.h"
@@ -42,20 +43,26 @@ static const char *decode(struct arena *a, const char *s, size_t n)
 	return utf8_valid(out, k) ? out : NULL;
 }
 
-const char *inbox_field(struct inbox_req *q, const char *name)
+const char *urlencoded_field(struct arena *a, const char *body, size_t len,
+			     const char *name)
 {
-	const char *p = q->body.data ? q->body.data : "";
-	const char *end = p + q->body.len;
+	const char *p = body ? body : "";
+	const char *end = p + (body ? len : 0);
 	size_t nl = strlen(name);
 	while (p < end) {
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *stop = amp ? amp : end;
 		const char *eq = memchr(p, '=', (size_t)(stop - p));
 		if (eq && (size_t)(eq - p) == nl && !memcmp(p, name, nl))
-			return decode(&q->a, eq + 1, (size_t)(stop - eq - 1));
+			return decode(a, eq + 1, (size_t)(stop - eq - 1));
 		p = stop + 1;
 	}
 	return NULL;
+}
+
+const char *inbox_field(struct inbox_req *q, const char *name)
+{
+	return urlencoded_field(&q->a, q->body.data, q->body.len, name);
 }
 
 const char *inbox_arg(struct MHD_Connection *c, const char *name)

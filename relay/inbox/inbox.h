@@ -10,6 +10,8 @@
  *   GET  /amt/antrag/<id>             one application
  *   GET  /amt/antrag/<id>/datei/<n>   its n-th attachment (download)
  *   POST /amt/antrag/<id>/status      status change (CSRF): 303 back
+ *   POST /amt/antrag/<id>/nachricht   a message or Rückfrage (CSRF): 303
+ *                                     back, 422 with the error at the field
  *
  * Without a valid session a GET is sent to the login page (303), a POST
  * gets 403. An id of another office answers exactly as an unknown one
@@ -33,6 +35,8 @@ struct inbox_env {
 	struct store *store;        /* NULL with --no-store: 503 */
 	struct forms *forms;        /* the catalogue and renderer of this request */
 	const char *client;         /* the client address (rate limits only) */
+	void (*wake)(void *ctx);    /* the delivery worker, after a message */
+	void *wake_ctx;
 };
 
 /* Whether url is the inbox's. */

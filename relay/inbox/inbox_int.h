@@ -8,7 +8,9 @@
 #include "util/arena.h"
 #include "util/buf.h"
 
-#define INBOX_BODY_MAX 8192     /* the inbox's forms are a few fields */
+/* the inbox's forms are a few fields; a message's text (5,000
+ * characters, each up to 4 bytes %XX-escaped) the longest */
+#define INBOX_BODY_MAX ((size_t)64 << 10)
 #define INBOX_PAGE_MAX ((size_t)4 << 20)
 #define INBOX_PAGE_ROWS 50
 #define INBOX_SESSION_COOKIE "amt_sitzung"

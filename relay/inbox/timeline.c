@@ -28,6 +28,20 @@ static const char *later_document_mail(const struct store_event *e,
 	return NULL;
 }
 
+/* A notice of a new message (outbox kinds notice_office, notice_citizen):
+ * only its outcome, like the mails'. */
+static const char *notice_title(const struct store_event *e, const char *kind)
+{
+	bool office = !strcmp(kind, "notice_office");
+	if (!strcmp(e->kind, "delivered"))
+		return office ? "Stelle über neue Nachricht benachrichtigt" :
+		       "Antragstellende Person über neue Nachricht benachrichtigt";
+	if (!strcmp(e->kind, "failed"))
+		return office ? "Benachrichtigung der Stelle nicht zustellbar" :
+		       "Benachrichtigung der antragstellenden Person nicht zustellbar";
+	return NULL;
+}
+
 /* The title and text of one event, or NULL for one not shown. */
 static const char *title_of(struct arena *a, const struct store_event *e,
 			    const char *kind, const char **text)
@@ -42,6 +56,18 @@ static const char *title_of(struct arena *a, const struct store_event *e,
 	}
 	if (!strcmp(kind, "document"))      /* the mail of a later document */
 		return later_document_mail(e, text);
+	if (!strncmp(kind, "notice_", 7))   /* the notices of messages */
+		return notice_title(e, kind);
+	if (!strcmp(e->kind, "message")) {
+		bool citizen = !strcmp(e->detail, "citizen");
+		*text = *e->actor ? arena_printf(a, "von %s", e->actor) : NULL;
+		return citizen ? "Nachricht der antragstellenden Person" :
+		       "Nachricht an die antragstellende Person";
+	}
+	if (!strcmp(e->kind, "rueckfrage")) {
+		*text = *e->actor ? arena_printf(a, "von %s", e->actor) : NULL;
+		return "Rückfrage an die antragstellende Person";
+	}
 	if (!strcmp(e->kind, "delivered"))
 		return office ? "Per E-Mail an die Stelle gesendet" :
 		       "Eingangsbestätigung an die antragstellende Person gesendet";

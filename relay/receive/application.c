@@ -2,7 +2,10 @@
  * can act on: received, handed to the office, receipt sent, and either of
  * them failing, and the statuses the office's clerk set in the inbox (In
  * Bearbeitung, Abgeschlossen, Abgelehnt: inbox/status.h words them), and
- * the documents the citizen handed in later (Unterlagen nachgereicht). The
+ * the documents the citizen handed in later (Unterlagen nachgereicht),
+ * and a clerk's Rückfrage (the status then says the office waits for an
+ * answer, until the citizen writes, hands in a document or the case is
+ * closed). The
  * relay's own bookkeeping (claims, retries, resends) is not shown: a retry
  * is not news to the citizen, a final failure is. */
 #include "application.h"
@@ -31,6 +34,7 @@ struct steps {
 	size_t n, cap;
 	bool office_delivered, office_failed;
 	const char *clerk_status;   /* the latest a clerk set, or NULL */
+	bool waiting;               /* a Rückfrage not answered yet */
 };
 
 static void add(struct steps *s, struct arena *a, long long at,
@@ -73,10 +77,21 @@ static void step_of(struct steps *s, struct arena *a, const struct store_event *
 		add(s, a, e->at_unix, status_label(e->detail),
 		    status_citizen_text(e->detail));
 		s->clerk_status = e->detail;
+		/* a case closed waits for nothing */
+		if (strcmp(e->detail, "in_bearbeitung"))
+			s->waiting = false;
+	} else if (!strcmp(e->kind, "rueckfrage")) {
+		add(s, a, e->at_unix, "Rückfrage",
+		    "Die zuständige Stelle hat eine Frage an Sie. Sie steht unten "
+		    "unter „Nachrichten“; bitte antworten Sie dort.");
+		s->waiting = true;
+	} else if (!strcmp(e->kind, "message") && !strcmp(e->detail, "citizen")) {
+		s->waiting = false;     /* answered (or at least written) */
 	} else if (!strcmp(e->kind, "document")) {
 		add(s, a, e->at_unix, "Unterlagen nachgereicht",
 		    arena_printf(a, "Die Datei „%s“ ist eingegangen und wird der "
 				 "zuständigen Stelle übermittelt.", e->detail));
+		s->waiting = false;     /* a Rückfrage often asks for papers */
 	} else if (!strcmp(e->kind, "failed") && receipt) {
 		add(s, a, e->at_unix, "Eingangsbestätigung nicht zustellbar",
 		    "Die E-Mail an die angegebene Adresse kam nicht an. Ihr "
@@ -123,6 +138,8 @@ const char *application_status(const char *clerk_status, bool office_delivered,
 
 static const char *status_of(const struct steps *s)
 {
+	if (s->waiting)
+		return "Rückfrage – die zuständige Stelle wartet auf Ihre Antwort";
 	return application_status(s->clerk_status, s->office_delivered,
 				  s->office_failed);
 }

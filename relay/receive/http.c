@@ -19,6 +19,8 @@
 #include "application.h"
 #include "citizen_csrf.h"
 #include "forms.h"
+#include "thread.h"
+#include "inbox/formbody.h"
 #include "inbox/inbox.h"
 #include "postfach/postfach.h"
 #include "log.h"
@@ -28,7 +30,7 @@
 #define PAGE_MAX ((size_t)4 << 20)
 
 enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_APPLICATION, R_SEARCH, R_HEALTH,
-	     R_METRICS, R_INBOX, R_DOCUMENT, R_POSTFACH };
+	     R_METRICS, R_INBOX, R_DOCUMENT, R_POSTFACH, R_MESSAGE };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -60,6 +62,10 @@ struct req {
 	/* the citizens' Postfach under /postfach (postfach/postfach.h) */
 	struct postfach_env pf_env;
 	struct postfach_req *pf;
+	/* a citizen's message (POST /antrag/<token>/nachricht): the
+	 * urlencoded body, at most THREAD_BODY_MAX bytes */
+	struct buf msg;
+	bool msg_too_large;
 };
 
 double mono_now(void)
@@ -200,11 +206,13 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 		return R_APPLICATION;
 	if (get && (!strcmp(url, "/suche") || !strcmp(url, "/suche/")))
 		return R_SEARCH;
-	if (post && !strncmp(url, "/antrag/", 8)) {   /* upload.h */
+	if (post && !strncmp(url, "/antrag/", 8)) {
+		/* .../unterlagen: upload.h; everything else the message post,
+		 * which answers an unknown path itself (thread.h) */
 		const char *t = url + 8, *slash = strchr(t, '/');
 		if (!slash || strcmp(slash, "/unterlagen") ||
 		    (size_t)(slash - t) >= sizeof q->token)
-			return R_NONE;
+			return R_MESSAGE;
 		memcpy(q->token, t, (size_t)(slash - t));
 		q->token[slash - t] = '\0';
 		return R_DOCUMENT;
@@ -652,17 +660,29 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	return r;
 }
 
-/* The application's own page (application.h) with its upload section
- * (upload.h): status 200, or 422 with error at the upload field. Like the
- * confirmation it is sent with no-store, no Referer and noindex; it sets
- * the antrag_csrf cookie when the browser has none (citizen_csrf.h). */
-static enum MHD_Result application_answer(struct req *q, struct MHD_Connection *c,
-					  const struct submission *sub,
-					  const char *tok, unsigned status,
-					  const char *error)
+/* What the application page carries besides the page itself: after a
+ * refused message its error and text, after a sent one the notice; after
+ * a refused later document, the upload field's error. */
+struct thread_state {
+	const char *error, *text, *notice;
+	const char *upload_error;
+};
+
+/* The application's own page (application.h) with its messages
+ * (thread.h) and its upload section (upload.h): status 200, or 422 with
+ * the message form's or the upload's error. Like the confirmation it is
+ * sent with no-store, no Referer and noindex. Its forms' posts are not
+ * checked by their Origin (a browser sends "null" under no-referrer) but
+ * by the token in their path and one CSRF token for the page (the
+ * antrag_csrf cookie, citizen_csrf.h). */
+static enum MHD_Result application_page_of(struct req *q, struct MHD_Connection *c,
+					   const struct submission *sub, const char *tok,
+					   unsigned status, const struct thread_state *ts)
 {
 	struct app_view v;
-	if (application_view(q->srv->store, &q->a, q->cs, sub, &v) < 0)
+	struct app_thread t = { 0 };
+	if (application_view(q->srv->store, &q->a, q->cs, sub, &v) < 0 ||
+	    thread_load(q->srv->store, &q->a, sub, false, 0, &t) < 0)
 		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
 				  "Die Seite ist gerade nicht erreichbar.",
 				  "Retry-After", "60");
@@ -670,8 +690,25 @@ static enum MHD_Result application_answer(struct req *q, struct MHD_Connection *
 	const char *csrf = citizen_csrf_issue(c, &q->a, q->srv->cfg->inbox.cookie_secure,
 					      &set_cookie);
 	struct app_upload up;
-	upload_section(&q->a, q->srv->cfg->public_url, q->cs, sub, tok, csrf, error, &up);
+	upload_section(&q->a, q->srv->cfg->public_url, q->cs, sub, tok, csrf,
+		       ts ? ts->upload_error : NULL, &up);
 	v.upload = &up;
+	const char *base = arena_printf(&q->a, "%s/antrag/%s", q->srv->cfg->public_url, tok);
+	t.csrf = csrf;
+	/* no fragment: a 422 page at #nachrichten would not focus its error
+	 * summary (autofocus yields to a fragment's target) */
+	t.action = arena_printf(&q->a, "%s/nachricht", base);
+	t.poll_url = arena_printf(&q->a, "%s/nachrichten.json", base);
+	t.label = "Ihre Nachricht an die zuständige Stelle";
+	t.hint = "Höchstens 5.000 Zeichen. Die Stelle erhält eine E-Mail, dass eine "
+		 "neue Nachricht da ist; den Text liest sie nur hier.";
+	t.button = "Nachricht senden";
+	t.empty = "Noch keine Nachrichten. Hier können Sie der zuständigen Stelle "
+		  "schreiben; ihre Antwort erscheint ebenfalls hier.";
+	t.text = ts && ts->text ? ts->text : "";
+	t.error = ts ? ts->error : NULL;
+	t.notice = ts ? ts->notice : NULL;
+	v.thread = &t;
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
@@ -689,6 +726,7 @@ static enum MHD_Result application_answer(struct req *q, struct MHD_Connection *
 		buf_put_html(&b, v.reference, strlen(v.reference));
 		buf_puts(&b, "</p><p>Aktueller Stand: ");
 		buf_put_html(&b, v.status, strlen(v.status));
+		const char *error = ts ? (ts->error ? ts->error : ts->upload_error) : NULL;
 		if (error) {
 			buf_puts(&b, "</p><p>");
 			buf_put_html(&b, error, strlen(error));
@@ -701,20 +739,6 @@ static enum MHD_Result application_answer(struct req *q, struct MHD_Connection *
 				     REF_NONE);
 	buf_free(&b);
 	return r;
-}
-
-/* GET /antrag/<token> */
-static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
-					const char *url)
-{
-	enum MHD_Result r;
-	const char *tok = url + strlen("/antrag/");
-	struct submission *sub = by_token(q, c, tok, true,
-					  "Diesen Antrag gibt es nicht (mehr). Anträge "
-					  "werden nach der Aufbewahrungsfrist gelöscht.", &r);
-	if (!sub)
-		return r;
-	return application_answer(q, c, sub, tok, MHD_HTTP_OK, NULL);
 }
 
 /* ---- POST /antrag/<token>/unterlagen (upload.h) ---- */
@@ -799,8 +823,11 @@ static enum MHD_Result document_end(struct req *q, struct MHD_Connection *c)
 		  "status=%u reference=%s files=%zu names=%s ms=%.1f", out.status,
 		  sub->reference, out.stored, out.names, (mono_now() - q->t0) * 1000.0);
 	if (out.status == 422)
-		return application_answer(q, c, sub, q->token,
-					  MHD_HTTP_UNPROCESSABLE_CONTENT, out.error);
+	{
+		struct thread_state ts = { .upload_error = out.error };
+		return application_page_of(q, c, sub, q->token,
+					   MHD_HTTP_UNPROCESSABLE_CONTENT, &ts);
+	}
 	if (out.status == 400)
 		return send_error(q, c, MHD_HTTP_BAD_REQUEST, RJ_BAD_REQUEST,
 				  "Die Anfrage enthält Angaben, die es nicht gibt.",
@@ -831,6 +858,164 @@ static enum MHD_Result document_end(struct req *q, struct MHD_Connection *c)
 		     "Location", loc, REF_NONE);
 	buf_free(&b);
 	return r;
+}
+
+#define GONE "Diesen Antrag gibt es nicht (mehr). Anträge werden nach der " \
+	     "Aufbewahrungsfrist gelöscht."
+
+/* The token of /antrag/<token>[/rest] into tok and the rest; false when
+ * the path has no token of the right length. */
+static bool split_token(const char *url, char tok[32], const char **rest)
+{
+	const char *p = url + strlen("/antrag/");
+	size_t n = strcspn(p, "/");
+	if (n == 0 || n >= 32)
+		return false;
+	memcpy(tok, p, n);
+	tok[n] = '\0';
+	*rest = p + n;
+	return true;
+}
+
+/* GET /antrag/<token>: the page; GET /antrag/<token>/nachrichten.json
+ * ?nach=<id>: the messages after id, for thread.js. */
+static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
+					const char *url)
+{
+	char tok[32] = "";
+	const char *rest = "";
+	bool json = false, known = split_token(url, tok, &rest);
+	if (known && *rest)
+		known = json = !strcmp(rest, "/nachrichten.json");
+	if (!known)
+		tok[0] = '\0';                 /* no such page: 404 below */
+	q->want_json = q->want_json || json;
+	enum MHD_Result r;
+	struct submission *sub = by_token(q, c, tok, !json, GONE, &r);
+	if (!sub)
+		return r;
+	if (!json) {
+		struct thread_state ts = { .notice = MHD_lookup_connection_value(c,
+			MHD_GET_ARGUMENT_KIND, "gesendet") ?
+			"Ihre Nachricht ist gesendet. Die zuständige Stelle wird "
+			"benachrichtigt." : NULL };
+		return application_page_of(q, c, sub, tok, MHD_HTTP_OK, &ts);
+	}
+	const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "nach");
+	long long after_id = after && strspn(after, "0123456789") == strlen(after) &&
+			     strlen(after) <= 18 ? strtoll(after, NULL, 10) : 0;
+	struct buf b;
+	buf_init(&b, PAGE_MAX);
+	if (thread_json(q->srv->store, &q->a, sub, false, after_id, &b) < 0) {
+		buf_free(&b);
+		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+				  "Die Nachrichten sind gerade nicht erreichbar.",
+				  "Retry-After", "60");
+	}
+	r = send_buf(q, c, MHD_HTTP_OK, "application/json", &b, NULL, NULL, REF_NONE);
+	buf_free(&b);
+	return r;
+}
+
+/* POST /antrag/<token>/nachricht: a citizen's message (thread.h). The
+ * body is a small urlencoded form, kept whole (THREAD_BODY_MAX). */
+static enum MHD_Result message_begin(struct req *q, struct MHD_Connection *c)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	q->phase = P_DONE;              /* until the body may come */
+	if (!q->srv->store)
+		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+				  "Nachrichten sind ohne Datenbank nicht möglich.", NULL, NULL);
+	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))
+		return send_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, RJ_MEDIA_TYPE,
+				  "Das Formular wurde in einem unbekannten Format "
+				  "gesendet.", NULL, NULL);
+	if (len && strtoull(len, NULL, 10) > THREAD_BODY_MAX)
+		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
+				  "Ihre Nachricht ist zu lang.", NULL, NULL);
+	buf_init(&q->msg, THREAD_BODY_MAX);
+	q->phase = P_BODY;
+	return MHD_YES;
+}
+
+static enum MHD_Result message_body(struct req *q, const char *data, size_t *size)
+{
+	size_t n = *size;
+	*size = 0;
+	q->body += n;
+	if (!q->msg_too_large && buf_append(&q->msg, data, n) < 0)
+		q->msg_too_large = true;        /* answered with 413 at the end */
+	return q->body > 4 * THREAD_BODY_MAX ? MHD_NO : MHD_YES;    /* a flood */
+}
+
+static const char *msg_field(struct req *q, const char *name)
+{
+	return urlencoded_field(&q->a, q->msg.data, q->msg.len, name);
+}
+
+/* The checks in this order: the client's rate (429), the size (413), the
+ * form's CSRF token (403), the application (404), the text (422); then
+ * the message is stored and committed, and only then the 303. */
+static enum MHD_Result message_end(struct req *q, struct MHD_Connection *c,
+				   const char *url)
+{
+	struct relay_server *s = q->srv;
+	char ip[64], tok[32] = "";
+	unsigned retry = 0;
+	q->phase = P_DONE;
+	client_ip(c, ip, sizeof ip);
+	if (!ratelimit_take(s->rl, ip, mono_now(), &retry)) {
+		char ra[16];
+		snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
+		return send_error(q, c, MHD_HTTP_TOO_MANY_REQUESTS, RJ_RATE,
+				  "Sie haben in kurzer Zeit zu viele Nachrichten "
+				  "gesendet. Versuchen Sie es in einer Minute erneut.",
+				  "Retry-After", ra);
+	}
+	if (q->msg_too_large)
+		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
+				  "Ihre Nachricht ist zu lang.", NULL, NULL);
+	if (!citizen_csrf_check(c, msg_field(q, CITIZEN_CSRF_FIELD)))
+		return send_error(q, c, MHD_HTTP_FORBIDDEN, RJ_ORIGIN,
+				  "Das Formular ist abgelaufen oder kam nicht von "
+				  "dieser Seite. Bitte laden Sie die Seite neu und "
+				  "senden Sie Ihre Nachricht erneut.", NULL, NULL);
+	const char *rest = "";
+	if (!split_token(url, tok, &rest) || strcmp(rest, "/nachricht"))
+		tok[0] = '\0';
+	enum MHD_Result r;
+	struct submission *sub = by_token(q, c, tok, true, GONE, &r);
+	if (!sub)
+		return r;
+	const char *text = NULL;
+	const char *error = thread_check(&q->a, msg_field(q, "nachricht"), &text);
+	if (error) {
+		struct thread_state ts = { .error = error, .text = text };
+		return application_page_of(q, c, sub, tok,
+					   MHD_HTTP_UNPROCESSABLE_CONTENT, &ts);
+	}
+	struct store_message m = { .at_unix = (long long)time(NULL),
+		.author = "citizen", .actor = "", .kind = "message", .body = text };
+	long long id = 0;
+	int rc = store_message_add(s->store, sub->id, &m, &id);
+	if (rc != 0) {
+		relay_log("error", "message_failed", "id=%lld error=\"%s\"", sub->id,
+			  store_errmsg(s->store));
+		return rc == 1 ? send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND, GONE,
+					    NULL, NULL) :
+		       send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+				  "Ihre Nachricht konnte nicht gespeichert werden. "
+				  "Bitte versuchen Sie es erneut.", "Retry-After", "60");
+	}
+	if (s->committer.after_commit)  /* the notice goes out now */
+		s->committer.after_commit(s->committer.after_ctx);
+	relay_log("info", "message", "author=citizen submission=%lld message=%lld "
+		  "reference=%s", sub->id, id, sub->reference);
+	const char *loc = arena_printf(&q->a, "%s/antrag/%s?gesendet=1#nachrichten",
+				       s->cfg->public_url, tok);
+	return send_page_ref(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "", 0,
+			     "Location", loc, REF_NONE, CSP_NOTHING);
 }
 
 /* GET /suche?portal=<city slug or empty>&q=...: the search of the static
@@ -989,6 +1174,8 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 				q->phase = P_DONE;
 			return r;
 		}
+		case R_MESSAGE:
+			return message_begin(q, c);
 		case R_SEARCH:
 			return search_page(q, c);
 		case R_HEALTH:
@@ -998,7 +1185,9 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 		case R_INBOX:
 			client_ip(c, q->client, sizeof q->client);
 			q->inbox_env = (struct inbox_env){ s->inbox, s->cfg, s->store,
-							   q->forms, q->client };
+							   q->forms, q->client,
+							   s->committer.after_commit,
+							   s->committer.after_ctx };
 			return inbox_handle(&q->inbox_env, &q->inbox, c, url, method,
 					    upload, upload_size);
 		case R_POSTFACH:
@@ -1019,6 +1208,9 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	if (q->route == R_POSTFACH)
 		return postfach_handle(&q->pf_env, &q->pf, c, url, method, upload,
 				       upload_size);
+	if (q->route == R_MESSAGE && q->phase == P_BODY)
+		return *upload_size ? message_body(q, upload, upload_size) :
+		       message_end(q, c, url);
 	if ((q->route != R_SUBMIT && q->route != R_DOCUMENT) || q->phase == P_DONE) {
 		/* a response is queued already: drop what still comes */
 		*upload_size = 0;
@@ -1051,6 +1243,7 @@ void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		MHD_destroy_post_processor(q->pp);
 	inbox_req_free(q->inbox);
 	postfach_req_free(q->pf);
+	buf_free(&q->msg);
 	free_parts(q);
 	forms_release(q->forms);
 	arena_free(&q->a);

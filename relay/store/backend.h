@@ -114,6 +114,11 @@ struct store_ops {
 	int (*pf_list)(struct store *s, struct arena *a, const char *email,
 		       size_t max, struct store_postfach_row **rows, size_t *n);
 	int (*pf_purge)(struct store *s, long long now, long long *removed);
+	/* messages (schema version 5); m already checked by store_message_add */
+	int (*message_add)(struct store *s, long long submission_id,
+			   const struct store_message *m, long long *id);
+	int (*messages)(struct store *s, struct arena *a, long long submission_id,
+			long long after_id, struct store_message **out, size_t *n);
 };
 
 /* pf_outcome's outcome: t is now for SENT and FAILED, the next attempt's

@@ -466,4 +466,6 @@ const struct store_ops store_pg_ops = {
 	.pf_session_end = pg_pf_session_end,
 	.pf_list = pg_pf_list,
 	.pf_purge = pg_pf_purge,
+	.message_add = pg_message_add,
+	.messages = pg_messages,
 };

@@ -121,6 +121,11 @@ int pg_documents_add(struct store *base, long long submission_id,
 		     struct store_document *d, size_t n, size_t max,
 		     long long now);
 
+int pg_message_add(struct store *base, long long submission_id,
+		   const struct store_message *m, long long *id);
+int pg_messages(struct store *base, struct arena *a, long long submission_id,
+		long long after_id, struct store_message **out, size_t *n);
+
 /* The columns of a submission row (pg_read.c), in the order
  * pg_sub_from_row reads them; a query may add its own after them. */
 #define PG_SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \

@@ -177,6 +177,7 @@ int pg_purge(struct store *base, long long cutoff_unix, long long *purged,
 		" WHERE o.submission_id = s.id), s.received_unix) < $1"
 		" FOR UPDATE OF s),"
 		" a AS (DELETE FROM attachments WHERE submission_id IN (SELECT id FROM old)),"
+		" m AS (DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)),"
 		" o AS (DELETE FROM outbox WHERE submission_id IN (SELECT id FROM old)),"
 		" e AS (DELETE FROM events WHERE submission_id IN (SELECT id FROM old)),"
 		" m AS (DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)),"

@@ -383,4 +383,6 @@ const struct store_ops store_sqlite_ops = {
 	.pf_session_end = sq_pf_session_end,
 	.pf_list = sq_pf_list,
 	.pf_purge = sq_pf_purge,
+	.message_add = sq_message_add,
+	.messages = sq_messages,
 };

@@ -110,6 +110,11 @@ int sq_pf_list(struct store *base, struct arena *a, const char *email,
 	       size_t max, struct store_postfach_row **rows, size_t *n);
 int sq_pf_purge(struct store *base, long long now, long long *removed);
 
+int sq_message_add(struct store *base, long long submission_id,
+		   const struct store_message *m, long long *id);
+int sq_messages(struct store *base, struct arena *a, long long submission_id,
+		long long after_id, struct store_message **out, size_t *n);
+
 /* The columns of a submission row (sqlite_read.c), in the order
  * sq_sub_from_row reads them; a query may add its own after them. */
 #define SQ_SUB_COLS "s.id, s.reference, s.city, s.service, s.city_name," \

@@ -37,6 +37,7 @@ int sq_purge(struct store *base, long long cutoff_unix, long long *purged,
 	struct sq_store *s = sq(base);
 	static const char *const del[] = {
 		"DELETE FROM attachments WHERE submission_id IN (SELECT id FROM old)",
+		"DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM outbox WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM events WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)",

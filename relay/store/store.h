@@ -46,14 +46,17 @@
  *          for the form's own; see store_documents_add))
  *   outbox(id, submission_id, kind 'office'|'receipt' (version 5 also
  *          'notice_office', 'notice_citizen', 'document'), ref_id (version 5:
- *          the attachment of a 'document' job, 0 for office and receipt),
+ *          the attachment of a 'document' job, the message of a notice, 0 for
+ *          office and receipt),
  *          attempts, next_attempt, created_unix, delivered_unix, failed_unix,
  *          last_error, claimed_by "host/pid" of the last claim (version 2))
  *   events(id, submission_id, job_id, at_unix, kind, detail, actor
  *          (version 4: the clerk's username, "" for the relay's own))
  *          append-only; kinds: received, claimed, delivered, retry, failed,
  *          resend, status (a clerk's; detail the new status), document (a
- *          document handed in later; detail its file name)
+ *          document handed in later; detail its file name), message
+ *          (detail the author, citizen or clerk), rueckfrage
+ *   messages(id, submission_id, at_unix, author, actor, kind, body) (v5)
  *   clerks(username UNIQUE, pwhash (libsodium crypto_pwhash_str, argon2id),
  *          offices "city/role city/role ...", disabled, created_unix)  (v4)
  *   sessions(id_hash (SHA-256 of the session token; the token itself is
@@ -491,4 +494,34 @@ int store_postfach_list(struct store *s, struct arena *a, const char *email,
  * them while it must). Called by store_purge after its own transaction.
  * *removed = rows deleted. 0 ok, -1 error. */
 int store_postfach_purge(struct store *s, long long now, long long *removed);
+
+/* ---- messages between citizen and office (schema version 5) ----
+ * A thread per submission: the citizen writes on the application page, a
+ * clerk of its office in the inbox, either a plain message or a
+ * "Rückfrage" (the office asks the citizen for something). */
+#define STORE_MESSAGE_MAX 5000  /* characters (code points) of a body */
+struct store_message {
+	long long id, at_unix;
+	const char *author;         /* "citizen" or "clerk" */
+	const char *actor;          /* the clerk's username; "" for the citizen */
+	const char *kind;           /* "message" or "rueckfrage" (a clerk's only) */
+	const char *body;           /* UTF-8, 1 to STORE_MESSAGE_MAX characters */
+};
+/* Adds m (its id ignored) to submission_id's thread at m->at_unix, in ONE
+ * transaction with: an event (kind 'message', detail the author, actor the
+ * clerk; or kind 'rueckfrage', actor the clerk) and the outbox job telling
+ * the other side, due at once, ref_id the message's id: 'notice_office' for
+ * a citizen's message, 'notice_citizen' for a clerk's when the submission
+ * has an applicant_email (none when it has not). Committed when it returns
+ * 0 (*id the new message's). A malformed m (author, kind, actor, an empty,
+ * too long or invalid UTF-8 body) is refused with -1 before any write.
+ * 0 ok, 1 no such submission, -1 error. */
+int store_message_add(struct store *s, long long submission_id,
+		      const struct store_message *m, long long *id);
+/* The thread of submission_id, oldest first, only messages with an id
+ * greater than after_id (0: all), at most STORE_MESSAGES_MAX of them, into
+ * arena a. 0 ok, -1 error (*n 0). */
+#define STORE_MESSAGES_MAX 1000
+int store_messages(struct store *s, struct arena *a, long long submission_id,
+		   long long after_id, struct store_message **out, size_t *n);
 #endif

@@ -12,7 +12,10 @@ the server-side search with results (relay-suche.html), without
 relayctl for the application's office): its login page
 (relay-amt-anmelden.html), the login after a wrong password
 (relay-amt-anmelden-fehler.html, the error pattern), the list
-(relay-amt-liste.html) and the application (relay-amt-antrag.html);
+(relay-amt-liste.html) and the application (relay-amt-antrag.html, with
+the citizen's message in its thread); the application page's message
+form with an error (relay-antrag-nachricht-fehler.html, 422) and with a
+message in its thread (relay-antrag-nachrichten.html);
 the citizens' Postfach: the request page (relay-postfach.html), its answer
 (relay-postfach-antwort.html), a malformed address (relay-postfach-fehler.html,
 the error pattern), a used link (relay-postfach-abgelaufen.html, 410) and
@@ -60,6 +63,32 @@ def save(out, name, page):
         f.write(page)
 
 
+def no_poll(page):
+    """The page without its thread's poll address: the auditors open the
+    saved page when relayd is gone, and thread.js would ask it from another
+    host (the poll is tested in t-relay-story-browser)."""
+    return re.sub(r' data-poll="[^"]*" data-last="\d+"', "", page)
+
+
+def message_pages(relay, out, app):
+    """The application page's messages part: the form with an error (an
+    empty message, 422) and the page with a message in its thread."""
+    st, cookies, page = fetch(relay, "GET", app)
+    form = next((c for c in cookies if c.startswith("antrag_csrf=")), "")
+    csrf = form.split("=", 1)[1] if form else ""
+    st, _, page = fetch(relay, "POST", app + "/nachricht", {"csrf": csrf, "nachricht": " "}, form)
+    if ok(st == 422 and "<html" in page and "error-summary" in page,
+          "an empty message gets the application page with its error (422)", st):
+        save(out, "relay-antrag-nachricht-fehler.html", no_poll(page))
+    st, _, _ = fetch(relay, "POST", app + "/nachricht",
+                     {"csrf": csrf, "nachricht": "Guten Tag,\nmuss ich den Hund auch beim "
+                      "Ordnungsamt melden?"}, form)
+    st2, _, page = fetch(relay, "GET", app + "?gesendet=1", cookies=form)
+    if ok(st == 303 and st2 == 200 and "message-body" in page,
+          "a message is sent and shown in the thread", (st, st2)):
+        save(out, "relay-antrag-nachrichten.html", no_poll(page))
+
+
 def inbox_pages(relay, out, reference):
     """The clerk's pages, for the application of reference."""
     city, office = relay.rows("SELECT city, office FROM submissions WHERE reference = ?",
@@ -104,7 +133,7 @@ def upload_error_page(relay, out, path):
     page = data.decode("utf-8", "replace")
     if ok(st == 422 and "<html" in page and "error-summary" in page,
           "a script as a later document gets the application page with its error (422)", st):
-        save(out, "relay-antrag-unterlagen-fehler.html", page)
+        save(out, "relay-antrag-unterlagen-fehler.html", no_poll(page))
 
 
 def postfach_pages(relay, out, token):
@@ -194,10 +223,11 @@ def main():
               "Unterlagen nachreichen" in page,
               "relayd serves the application page with its upload section", st):
             with open(os.path.join(out, "relay-antrag.html"), "w") as f:
-                f.write(page)
+                f.write(no_poll(page))
         upload_error_page(relay, out, app[len(prefix):])
         reference = relay.rows("SELECT reference FROM submissions WHERE token = ?",
                                (app.rsplit("/", 1)[1],))[0][0]
+        message_pages(relay, out, app[len(prefix):])
         inbox_pages(relay, out, reference)
         postfach_pages(relay, out, app.rsplit("/", 1)[1])
 

@@ -2,6 +2,7 @@
  * folding, refusal of header injection, the stable Message-ID, the RFC 5322
  * date in German civil time, addresses, the bodies and the retry backoff. */
 #include "deliver/mail.h"
+#include "deliver/notice.h"
 #include "deliver/mailhdr.h"
 #include "deliver/rfc2047.h"
 #include "deliver/worker.h"
@@ -380,12 +381,55 @@ static void test_backoff(void)
 	   "backoff: no overflow after many attempts; seconds in tests");
 }
 
+/* The notices of a new message (deliver/notice.h): to the office with the
+ * inbox link, to the applicant with the application page's link; neither
+ * carries an answer of the form; each job has its own Message-ID. */
+static void test_notice(void)
+{
+	struct submission sub = sample();
+	struct mail_server ls = srv;
+	ls.public_url = "https://formulare.serviceportal.example";
+	sub.token = "AbCdEfGhIjKlMnOpQrStUvWx";
+	struct mail_msg m;
+	char err[300] = "";
+	ok(mail_build_notice(&m, &ls, &sub, true, 41, 1764100000, err, sizeof err) == 0 &&
+	   !strcmp(m.rcpt, "steueramt@dorsten.example") &&
+	   !strcmp(header(&m, "Subject"), "Neue Nachricht zu Antrag DOR-2026-4K7P9X") &&
+	   !strcmp(m.message_id, "<DOR-2026-4K7P9X.notice-41@formulare.serviceportal.example>") &&
+	   !strcmp(header(&m, "Auto-Submitted"), "auto-generated") && header(&m, "Date") &&
+	   strstr(m.body.data, "https://formulare.serviceportal.example/amt/antrag/7\r\n") &&
+	   strstr(m.body.data, "Hund anmelden (Hundesteuer)") && m.n_files == 0,
+	   "office notice: to the recipient, the subject, its own Message-ID, the inbox link");
+	ok(!strstr(m.body.data, "Max") && !strstr(m.body.data, "Müller") &&
+	   !strstr(m.body.data, "evil") && !strstr(m.body.data, sub.token) &&
+	   !strstr(m.body.data, "max@example.org"),
+	   "office notice: no answer, no address, not the citizen's link");
+	mail_msg_free(&m);
+	ok(mail_build_notice(&m, &ls, &sub, false, 42, 1764100000, err, sizeof err) == 0 &&
+	   !strcmp(m.rcpt, "max@example.org") &&
+	   strstr(header(&m, "Subject"), "=?UTF-8?") == NULL &&
+	   !strcmp(header(&m, "Subject"), "Neue Nachricht zu Ihrem Antrag DOR-2026-4K7P9X") &&
+	   strstr(m.body.data, "https://formulare.serviceportal.example/antrag/"
+		  "AbCdEfGhIjKlMnOpQrStUvWx\r\n") && !strstr(m.body.data, "Max") &&
+	   !strstr(m.body.data, "/amt/"),
+	   "citizen notice: to the applicant, the application page's link, no answer");
+	mail_msg_free(&m);
+	sub.applicant_email = "max@example.org\r\nBcc: x@y.example";
+	ok(mail_build_notice(&m, &ls, &sub, false, 43, 1764100000, err, sizeof err) < 0 &&
+	   strstr(err, "applicant"), "citizen notice: an unusable address is refused");
+	mail_msg_free(&m);
+	ok(mail_build_notice(&m, &srv, &sub, true, 44, 1764100000, err, sizeof err) < 0 &&
+	   strstr(err, "public_url"), "a notice without public_url: refused (nothing to link to)");
+	mail_msg_free(&m);
+}
+
 int main(void)
 {
 	test_rfc2047();
 	test_dates();
 	test_addresses();
 	test_build();
+	test_notice();
 	test_backoff();
 	return tap_exit();
 }

@@ -512,6 +512,80 @@ static void test_documents(struct store *s, const struct submission *proto)
 	arena_free(&a);
 }
 
+/* Messages: a message, its event and the notice job in one commit; the
+ * thread after an id; what is refused before any write. */
+static void test_messages(struct store *s, const struct submission *proto)
+{
+	struct submission with = *proto, without = *proto;
+	without.applicant_email = "";
+	struct store_item it[2] = { { .sub = &with, .ref_prefix = "MSG" },
+				    { .sub = &without, .ref_prefix = "MSG" } };
+	if (store_insert(s, it, 2) != 0 || it[0].rc || it[1].rc) {
+		ok(0, "insert message rows");
+		return;
+	}
+	long long a_id = it[0].id, b_id = it[1].id, m1 = 0, m2 = 0, m3 = 0, m4 = 0;
+	struct store_message cit = { .at_unix = 7000, .author = "citizen", .actor = "",
+				     .kind = "message", .body = "Guten Tag \xc3\xa4" };
+	struct store_message ask = { .at_unix = 7001, .author = "clerk", .actor = "anna",
+				     .kind = "rueckfrage", .body = "Bitte den Impfpass" };
+	ok(store_message_add(s, a_id, &cit, &m1) == 0 && m1 > 0 &&
+	   store_message_add(s, a_id, &ask, &m2) == 0 && m2 > m1 &&
+	   store_message_add(s, b_id, &ask, &m3) == 0,
+	   "messages of the citizen and the clerk stored");
+	struct arena a;
+	arena_init(&a);
+	struct store_job *jobs;
+	size_t n;
+	int notices = 0, right = 1;
+	ok(store_jobs(s, &a, a_id, &jobs, &n) == 0, "jobs read");
+	for (size_t i = 0; i < n; i++)
+		if (!strncmp(jobs[i].kind, "notice_", 7)) {
+			notices++;
+			right &= notices == 1 ? !strcmp(jobs[i].kind, "notice_office") :
+				 !strcmp(jobs[i].kind, "notice_citizen");
+		}
+	ok(notices == 2 && right, "a notice for the office, then one for the citizen");
+	ok(store_jobs(s, &a, b_id, &jobs, &n) == 0 && n == 1 && !strcmp(jobs[0].kind, "office"),
+	   "no citizen notice without an applicant address");
+	struct store_event *e;
+	ok(store_events(s, &a, a_id, &e, &n) == 0 && n == 3 &&
+	   !strcmp(e[1].kind, "message") && !strcmp(e[1].detail, "citizen") &&
+	   !strcmp(e[2].kind, "rueckfrage") && !strcmp(e[2].actor, "anna") &&
+	   e[2].at_unix == 7001, "each message has its event");
+	struct store_message *m;
+	ok(store_messages(s, &a, a_id, 0, &m, &n) == 0 && n == 2 && m[0].id == m1 &&
+	   !strcmp(m[0].body, cit.body) && !strcmp(m[0].author, "citizen") &&
+	   !strcmp(m[1].kind, "rueckfrage") && !strcmp(m[1].actor, "anna") &&
+	   m[1].at_unix == 7001, "the thread, oldest first");
+	ok(store_messages(s, &a, a_id, m1, &m, &n) == 0 && n == 1 && m[0].id == m2 &&
+	   store_messages(s, &a, a_id, m2, &m, &n) == 0 && n == 0,
+	   "only messages after an id");
+	struct store_message bad = cit;
+	bad.body = "";
+	int refused = store_message_add(s, a_id, &bad, &m4) == -1;
+	bad.body = "\xff";
+	refused &= store_message_add(s, a_id, &bad, &m4) == -1;
+	char *longer = arena_alloc(&a, STORE_MESSAGE_MAX + 2);
+	memset(longer, 'x', STORE_MESSAGE_MAX + 1);
+	longer[STORE_MESSAGE_MAX + 1] = '\0';
+	bad.body = longer;
+	refused &= store_message_add(s, a_id, &bad, &m4) == -1;
+	longer[STORE_MESSAGE_MAX] = '\0';
+	int at_limit = store_message_add(s, a_id, &bad, &m4) == 0;
+	bad = cit;
+	bad.kind = "rueckfrage";                /* a citizen asks no Rückfrage */
+	refused &= store_message_add(s, a_id, &bad, &m4) == -1;
+	bad = ask;
+	bad.actor = "";                         /* a clerk writes as someone */
+	refused &= store_message_add(s, a_id, &bad, &m4) == -1;
+	ok(refused && at_limit, "an empty, invalid or too long body, a citizen's Rueckfrage, "
+	   "a clerk without a name: refused; 5,000 characters taken");
+	ok(store_message_add(s, 999999, &cit, &m4) == 1, "an unknown submission: 1");
+	ok(store_messages(s, &a, a_id, 0, &m, &n) == 0 && n == 3, "nothing refused was stored");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/relay_storeXXXXXX", dbfile[256], err[256];
@@ -714,6 +788,7 @@ int main(void)
 		test_sessions(s, now);
 		test_inbox(s, &sub);
 		test_documents(s, &sub);
+		test_messages(s, &sub);
 	}
 	store_close(s);
 	/* a file of its own: the one above may hold the bad-item test's rows */
