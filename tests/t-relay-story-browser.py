@@ -78,7 +78,8 @@ try:
     with open(pdf, "wb") as f:
         f.write(L.PDF)
     fields = [{"name": f["name"], "type": f["type"],
-               "value": "" if f["type"] == "file" else L.value_for(f)} for f in form["fields"]]
+               "value": "" if f["type"] == "file" else L.value_for(f)} for f in form["fields"]
+              if f.get("part", 1) == 1]   # one dog: the group's later parts stay closed
     for f in fields:
         if f["name"] == "plz":
             f["value"] = "46282"

@@ -180,7 +180,6 @@ int pg_purge(struct store *base, long long cutoff_unix, long long *purged,
 		" m AS (DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)),"
 		" o AS (DELETE FROM outbox WHERE submission_id IN (SELECT id FROM old)),"
 		" e AS (DELETE FROM events WHERE submission_id IN (SELECT id FROM old)),"
-		" m AS (DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)),"
 		" d AS (DELETE FROM submissions WHERE id IN (SELECT id FROM old)"
 		" RETURNING 1),"
 		" x AS (DELETE FROM sessions WHERE expires_unix <= $2)"

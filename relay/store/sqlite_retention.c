@@ -40,7 +40,6 @@ int sq_purge(struct store *base, long long cutoff_unix, long long *purged,
 		"DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM outbox WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM events WHERE submission_id IN (SELECT id FROM old)",
-		"DELETE FROM messages WHERE submission_id IN (SELECT id FROM old)",
 		"DELETE FROM submissions WHERE id IN (SELECT id FROM old)",
 	};
 	*purged = *kept = 0;
