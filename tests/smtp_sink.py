@@ -105,10 +105,12 @@ class Handler:
         self.seq += 1
         name = "%d-%d-%06d" % (time.time_ns(), os.getpid(), self.seq)
         base = os.path.join(self.dir, name)
-        write_atomic(base + ".eml", envelope.content)
         meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
                 "peer": list(session.peer)[:2], "received": time.time()}
+        # the envelope first: a reader lists messages by their .eml, so it
+        # never sees a message without its envelope
         write_atomic(base + ".json", json.dumps(meta).encode())
+        write_atomic(base + ".eml", envelope.content)
         self.log(result="accepted", name=name, rcpt=envelope.rcpt_tos)
         return "250 2.0.0 OK queued as " + name
 

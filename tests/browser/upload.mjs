@@ -46,8 +46,15 @@ async function choose(page, file) {
 	const reached = await tabTo(page, () => document.activeElement.id === 'unterlagen');
 	if (!reached)
 		return false;
-	const [chooser] = await Promise.all([page.waitForEvent('filechooser'),
-		page.keyboard.press('Space')]);
+	// Space opens the chooser; on a loaded machine Chromium has been seen
+	// to drop the first press (no chooser in 30 s), so press it once more
+	let chooser;
+	for (let i = 0; i < 2 && !chooser; i++)
+		[chooser] = await Promise.all([
+			page.waitForEvent('filechooser', { timeout: 15000 }).catch(() => null),
+			page.keyboard.press('Space')]);
+	if (!chooser)
+		return false;
 	await chooser.setFiles(file);
 	await page.keyboard.press('Tab');
 	return page.evaluate(() => document.activeElement.tagName === 'BUTTON' &&
