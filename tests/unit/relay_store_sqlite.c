@@ -110,14 +110,14 @@ int main(void)
 
 	sqlite3 *h;
 	if (sqlite3_open(db, &h) == SQLITE_OK) {
-		sqlite3_exec(h, "PRAGMA user_version=7", NULL, NULL, NULL);
+		sqlite3_exec(h, "PRAGMA user_version=8", NULL, NULL, NULL);
 		sqlite3_close(h);
 	}
 	s = store_open(db, err, sizeof err);
 	ok(!s && strstr(err, "newer"), "a database from a newer relayd is refused");
 	store_close(s);
 	s = store_open_readonly(db, err, sizeof err);
-	ok(!s && strstr(err, "schema version 7"), "also by a reader");
+	ok(!s && strstr(err, "schema version 8"), "also by a reader");
 	store_close(s);
 	return tap_exit();
 }
