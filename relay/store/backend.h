@@ -119,6 +119,13 @@ struct store_ops {
 			   const struct store_message *m, long long *id);
 	int (*messages)(struct store *s, struct arena *a, long long submission_id,
 			long long after_id, struct store_message **out, size_t *n);
+	/* online payment (schema version 7); reference drawn by the caller */
+	int (*payment_new)(struct store *s, long long submission_id, long long amount,
+			   const char *deliver, const char *reference, long long now);
+	int (*payment_get)(struct store *s, const char *reference, long long submission_id,
+			   struct store_payment *out);
+	int (*payment_settle)(struct store *s, const char *reference, const char *state,
+			      const char *txn, long long now, bool *changed);
 };
 
 /* pf_outcome's outcome: t is now for SENT and FAILED, the next attempt's

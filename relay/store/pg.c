@@ -490,4 +490,7 @@ const struct store_ops store_pg_ops = {
 	.pf_purge = pg_pf_purge,
 	.message_add = pg_message_add,
 	.messages = pg_messages,
+	.payment_new = pg_payment_new,
+	.payment_get = pg_payment_get,
+	.payment_settle = pg_payment_settle,
 };

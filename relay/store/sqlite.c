@@ -407,4 +407,7 @@ const struct store_ops store_sqlite_ops = {
 	.pf_purge = sq_pf_purge,
 	.message_add = sq_message_add,
 	.messages = sq_messages,
+	.payment_new = sq_payment_new,
+	.payment_get = sq_payment_get,
+	.payment_settle = sq_payment_settle,
 };
