@@ -4,6 +4,8 @@
  * (so the C side and a provider written from the README agree), and every
  * refusal of pay_notice_check. */
 #include "payment/provider.h"
+#include "payment/amount.h"
+#include "model/fee.h"
 #include <stdio.h>
 #include <string.h>
 #include "tap.h"
@@ -91,8 +93,28 @@ static void notices(void)
 	ok(strcmp(pay_refusal_name(PAY_WRONG_AMOUNT), "wrong_amount") == 0, "refusals have log names");
 }
 
+/* The amount from stored answers: the fixture's Geburtsurkunde fee. */
+static void amount(void)
+{
+	struct fee f = { .amount = 1500, .further = 750, .per = "anzahl", .unit = "Urkunde",
+			 .further_label = "jede weitere", .free_field = "zweck", .free_is = "rente" };
+	struct city_service cs = { .fee = &f };
+	struct sub_field fl[2] = { { "anzahl", "Anzahl der Urkunden", "2", "" },
+				   { "zweck", "Verwendungszweck", "Ausweis", "ausweis" } };
+	struct submission sub = { .fields = fl, .n_fields = 2 };
+	ok(pay_amount(&cs, &sub) == 2250, "2 copies from the stored answers: 2250 cents");
+	fl[1].option = "rente";
+	ok(pay_amount(&cs, &sub) == 0, "the stored option value 'rente' makes it free");
+	fl[1].option = "ausweis";
+	fl[0].value = "0";
+	ok(pay_amount(&cs, &sub) == -1, "a stored count of 0: -1 (no payment asked)");
+	cs.fee = NULL;
+	ok(pay_amount(&cs, &sub) == 0 && pay_amount(NULL, &sub) == 0, "no fee here: 0");
+}
+
 int main(void)
 {
+	amount();
 	request();
 	notices();
 	return tap_exit();
