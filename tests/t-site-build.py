@@ -222,6 +222,11 @@ def check_fixture_site(site):
     fg = form_of("alpha/leistungen/geburtsurkunde.html")
     ok(fg is not None and fg.get("enctype") == "application/x-www-form-urlencoded",
        "form without a file field is urlencoded")
+    ok("Online zu bezahlen nach dem Absenden des Antrags: 15,00 € je Urkunde, jede weitere 7,50 €."
+       in pages["alpha/leistungen/geburtsurkunde.html"].text,
+       "fee: the service page shows the fee as model/fee.c computes it (issue 12)")
+    ok("Online zu bezahlen" not in pages["alpha/leistungen/hundeanmeldung.html"].text,
+       "a service without fee: shows none")
     ok(form_of("alpha/leistungen/sonderzeichen.html") is None, "service without a form has no form")
     p = pages["alpha/leistungen/hundeanmeldung.html"]
     unlabelled = [c.get("name") for c in p.controls if c.get("id") not in p.labels_for]

@@ -4,6 +4,7 @@
  * office roles, cities, overridden services) are checked as a whole. */
 #include "catalog_load.h"
 #include "load_form.h"
+#include "load_fee.h"
 #include "load_search.h"
 #include "load_util.h"
 #include "../model/search.h"
@@ -257,7 +258,7 @@ static void load_service(struct loader *L, const char *path, const char *slug,
 	static const char *const keys[] = { "title", "leika", "category", "lebenslagen",
 		"summary", "description", "requirements", "documents", "costs", "deadlines",
 		"duration", "next_steps", "legal_basis", "office", "keywords", "available_from",
-		"available_until", "form", NULL };
+		"available_until", "form", "fee", NULL };
 	struct lctx *c = &L->c;
 	struct ynode *y = parse_file(L, path, true);
 	s->slug = slug;
@@ -298,6 +299,9 @@ static void load_service(struct loader *L, const char *path, const char *slug,
 	check_date(L, y, "available_from", s->available_from);
 	check_date(L, y, "available_until", s->available_until);
 	s->form = load_form(c, ymap_get(y, "form"));
+	s->fee = load_fee(c, ymap_get(y, "fee"));
+	if (s->fee && !s->form)
+		lerr(c, ymap_get(y, "fee"), "'fee' is paid online after the form: the service has no 'form'");
 }
 
 static int service_cmp(const void *a, const void *b)
@@ -507,7 +511,7 @@ static void load_override(struct loader *L, const char *path, const char *city,
 {
 	static const char *const keys[] = { "offered", "costs", "deadlines", "office",
 		"recipient", "note", "remove_fields", "add_fields", "available_from",
-		"available_until", "responsible", NULL };
+		"available_until", "responsible", "fee", NULL };
 	struct lctx *c = &L->c;
 	o->city = city;
 	o->service = service;
@@ -536,6 +540,7 @@ static void load_override(struct loader *L, const char *path, const char *city,
 	check_date(L, y, "available_until", o->available_until);
 	o->remove_fields = get_str_list(c, y, "remove_fields", &o->n_remove_fields);
 	o->add_fields = load_fields(c, ymap_get(y, "add_fields"), &o->n_add_fields);
+	o->fee = load_fee(c, ymap_get(y, "fee"));
 }
 
 static void load_cities(struct loader *L)
@@ -715,6 +720,34 @@ static void check_office(struct loader *L, const struct city_service *cs)
 	L->c.errors++;
 }
 
+static void check_shared_fee(struct loader *L, const struct service *s)
+{
+	if (!s->fee || !s->form)
+		return;
+	const struct field **f = arena_alloc(L->c.a, (s->form->n_fields + 1) * sizeof *f);
+	for (size_t k = 0; k < s->form->n_fields; k++)
+		f[k] = &s->form->fields[k];
+	char what[160];
+	int w = snprintf(what, sizeof what, "service '%s'", s->slug);
+	if (w < 0 || (size_t)w >= sizeof what)
+		snprintf(what, sizeof what, "this service");
+	load_fee_check(&L->c, s->fee, f, s->form->n_fields, what);
+}
+
+/* A city's own fee counts and exempts by fields of the form that city
+ * shows (the shared fee is checked once against the shared form, below). */
+static void check_fee(struct loader *L, const struct city_service *cs)
+{
+	if (!cs->ov || !cs->ov->fee || !cs->offered)
+		return;
+	char what[160];
+	int w = snprintf(what, sizeof what, "service '%s' in city '%s'", cs->service->slug,
+			 cs->city->slug);
+	if (w < 0 || (size_t)w >= sizeof what)
+		snprintf(what, sizeof what, "this city's service");
+	load_fee_check(&L->c, cs->ov->fee, cs->fields, cs->n_fields, what);
+}
+
 /* Every city x service as the city offers it: every conditional field of
  * its form refers to an earlier choice with such an answer, and the
  * office is there. Each is resolved here and dropped (the site build
@@ -732,10 +765,13 @@ static void check_city_services(struct loader *L)
 			catalog_resolve_at(cat, i, j, &fields, &cs);
 			check_form_conditions(L, &cs, &told);
 			check_office(L, &cs);
+			check_fee(L, &cs);
 		}
 		arena_free(&fields);
 	}
 	free(told.v);
+	for (size_t j = 0; j < cat->n_services; j++)
+		check_shared_fee(L, &cat->services[j]);
 	for (size_t j = 0; j < cat->n_services; j++) {
 		const struct form *fm = cat->services[j].form;
 		for (size_t k = 0; fm && k < fm->n_fields; k++)

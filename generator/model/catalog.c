@@ -166,6 +166,7 @@ static void resolve(const struct catalog *c, const struct city *city,
 	out->ov = ov;
 	out->offered = ov_offered(ov);
 	out->costs = ov && ov->costs ? ov->costs : svc->costs;
+	out->fee = ov && ov->fee ? ov->fee : svc->fee;
 	out->deadlines = ov && ov->deadlines ? ov->deadlines : svc->deadlines;
 	out->note = ov ? ov->note : NULL;
 	out->responsible = !out->offered && ov->responsible ?

@@ -87,6 +87,7 @@ enum field_type {
 /* What each type means (names, lengths, checks): model/facts.h. */
 
 struct value_format;            /* model/facts.h */
+struct fee;                     /* model/fee.h */
 
 /* responsible: on a Kreis, "the towns of the Kreis offer it" */
 #define RESPONSIBLE_TOWNS "staedte"
@@ -183,6 +184,7 @@ struct service {
 	const char *keywords;       /* extra search words or "" */
 	const char *available_from, *available_until;   /* YYYY-MM-DD or "" */
 	struct form *form;          /* NULL when there is no online form */
+	const struct fee *fee;      /* NULL: nothing to pay online (fee.h) */
 	struct srcpos pos;
 };
 
@@ -205,6 +207,7 @@ struct override {
 	struct field *add_fields;
 	size_t n_add_fields;
 	const char *available_from, *available_until;   /* NULL = unchanged */
+	const struct fee *fee;          /* NULL = unchanged */
 	struct srcpos pos;
 };
 
@@ -279,6 +282,7 @@ struct city_service {
 	const struct city *responsible; /* not offered here: who does, or NULL */
 	bool towns_responsible;     /* a Kreis: its towns offer it instead */
 	const char *available_from, *available_until;
+	const struct fee *fee;      /* the override's, else the service's, or NULL */
 	/* Effective form fields: shared fields minus removed plus added.
 	 * NULL/0 when the service has no form. Allocated in the catalogue arena. */
 	const struct field **fields;

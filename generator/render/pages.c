@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "render_int.h"
+#include "../model/fee.h"
 
 static bool shown(const struct renderer *r, const struct portal *p, size_t svc)
 {
@@ -376,6 +377,40 @@ static struct mval *str_list(struct arena *a, const char **v, size_t n)
 	return l;
 }
 
+/* The fee paid online, in the words of model/fee.c (the relay computes
+ * the amount with the same file): "15,00 € je Urkunde, jede weitere
+ * 7,50 €", and the answer that makes it free, by its labels. */
+static int fee_data(struct page *pg, const struct city_service *cs)
+{
+	const struct fee *f = cs->fee;
+	if (!f)
+		return 0;
+	char text[256];
+	if (fee_describe(f, text, sizeof text) < 0)
+		return -1;
+	mset(pg->a, pg->data, "fee_text", arena_strdup(pg->a, text));
+	const char *field = NULL, *answer = NULL;
+	for (size_t i = 0; f->free_field && i < cs->n_fields && !field; i++) {
+		const struct field *fd = cs->fields[i];
+		if (strcmp(fd->name, f->free_field) != 0)
+			continue;
+		field = fd->label;
+		answer = f->free_is;
+		for (size_t o = 0; o < fd->n_options; o++)
+			if (strcmp(fd->options[o].value, f->free_is) == 0)
+				answer = fd->options[o].label;
+	}
+	if (field) {
+		char free_text[512];
+		int w = snprintf(free_text, sizeof free_text,
+				 "gebührenfrei bei „%s“: „%s“", field, answer);
+		if (w < 0 || (size_t)w >= sizeof free_text)
+			return -1;
+		mset(pg->a, pg->data, "fee_free", arena_strdup(pg->a, free_text));
+	}
+	return 0;
+}
+
 int render_service(struct renderer *r, struct portal *p, size_t svc,
 		   const struct svc_html *h, const struct form_state *st,
 		   struct arena *a, struct buf *out, struct diags *d)
@@ -395,6 +430,8 @@ int render_service(struct renderer *r, struct portal *p, size_t svc,
 	mv_set_bool(a, pg.data, "has_documents", s->n_documents > 0);
 	mv_set(a, pg.data, "documents", str_list(a, s->documents, s->n_documents));
 	mset(a, pg.data, "costs", cs->costs);
+	if (fee_data(&pg, cs) < 0)
+		return -1;
 	mset_opt(a, pg.data, "deadlines", cs->deadlines);
 	mset_opt(a, pg.data, "duration", s->duration);
 	mv_set_bool(a, pg.data, "has_legal_basis", s->n_legal_basis > 0);

@@ -119,6 +119,13 @@ struct store_ops {
 			   const struct store_message *m, long long *id);
 	int (*messages)(struct store *s, struct arena *a, long long submission_id,
 			long long after_id, struct store_message **out, size_t *n);
+	/* online payment (schema version 7); reference drawn by the caller */
+	int (*payment_new)(struct store *s, long long submission_id, long long amount,
+			   const char *deliver, const char *reference, long long now);
+	int (*payment_get)(struct store *s, const char *reference, long long submission_id,
+			   struct store_payment *out);
+	int (*payment_settle)(struct store *s, const char *reference, const char *state,
+			      const char *txn, long long now, bool *changed);
 };
 
 /* pf_outcome's outcome: t is now for SENT and FAILED, the next attempt's
@@ -137,11 +144,13 @@ extern const struct store_ops store_pg_ops;
  * events.actor, the tables clerks and sessions (store.h), 5 the Postfach:
  * the tables messages, postfach_links and postfach_sessions,
  * attachments.added_unix (a document handed in later), outbox.ref_id and
- * the outbox kinds notice_office, notice_citizen and document. SQLite keeps it
+ * the outbox kinds notice_office, notice_citizen and document, 6 the
+ * identification (issue 12; a placeholder in the payment branch), 7 online
+ * payment: the table payments (store.h). SQLite keeps it
  * in PRAGMA user_version, PostgreSQL in the table schema_version. A
  * read-only store also opens versions 1 to 3 (relayctl may run before
  * relayd upgraded): its readers then leave out what is newer (actor ""). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 7
 
 /* How long a valid session may go without being marked seen again
  * (store_session_get): idle timeouts are counted to this many seconds. */

@@ -14,17 +14,18 @@
 #include <time.h>
 #include "util/buf.h"
 
-/* The submission row, its office job (and receipt job) and its 'received'
- * event in one statement: one round trip per submission. $11 is now. */
+/* The submission row, its office job (unless held for the payment, $16)
+ * and receipt job ($13) and its 'received' event in one statement: one
+ * round trip per submission. $11 is now. */
 static const char ins_sql[] =
 	"WITH s AS (INSERT INTO submissions(reference, token, city, service,"
 	" city_name, service_title, recipient, office_name, applicant_email,"
 	" received_at, received_unix, fields, token_hash, office)"
 	" VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$14,$15) RETURNING id),"
 	" j AS (INSERT INTO outbox(submission_id, kind, next_attempt, created_unix)"
-	" SELECT s.id, k.kind, $11, $11 FROM s, unnest(CASE WHEN $13::boolean"
-	" THEN ARRAY['office','receipt'] ELSE ARRAY['office'] END)"
-	" WITH ORDINALITY AS k(kind, n) ORDER BY k.n),"
+	" SELECT s.id, k.kind, $11, $11 FROM s, unnest(ARRAY['office','receipt'])"
+	" WITH ORDINALITY AS k(kind, n) WHERE (k.kind = 'office' AND NOT $16::boolean)"
+	" OR (k.kind = 'receipt' AND $13::boolean) ORDER BY k.n),"
 	" e AS (INSERT INTO events(submission_id, at_unix, kind, detail)"
 	" SELECT s.id, $11, 'received', $1 FROM s)"
 	" SELECT id FROM s";
@@ -87,6 +88,7 @@ static int insert_row(struct pg_store *s, PGconn *c, struct store_item *it,
 		token_hash(it->token, h);
 		pgp_bin(&p, h, sizeof h);
 		pgp_text(&p, nz(sub->office));
+		pgp_text(&p, it->hold_office ? "true" : "false");
 		char state[6];
 		if (!careful)
 			return exec_state(s, c, "insert submission", ins_sql, &p,

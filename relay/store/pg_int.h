@@ -155,4 +155,11 @@ int pg_pf_list(struct store *base, struct arena *a, const char *email,
 	       size_t max, struct store_postfach_row **rows, size_t *n);
 int pg_pf_purge(struct store *base, long long now, long long *removed);
 
+/* pg_pay.c */
+int pg_payment_new(struct store *base, long long submission_id, long long amount,
+		   const char *deliver, const char *reference, long long now);
+int pg_payment_get(struct store *base, const char *reference, long long submission_id,
+		   struct store_payment *out);
+int pg_payment_settle(struct store *base, const char *reference, const char *state,
+		      const char *txn, long long now, bool *changed);
 #endif

@@ -139,7 +139,7 @@ static int insert_one(struct sq_store *s, struct ins_stmts *p, struct store_item
 	}
 	if (insert_row(s, p, it, json->data, now, year) < 0 ||
 	    insert_files(s, p, it) < 0 ||
-	    insert_job(s, p, it->id, "office", now) < 0)
+	    (!it->hold_office && insert_job(s, p, it->id, "office", now) < 0))
 		return -1;
 	if (it->receipt && it->sub->applicant_email && it->sub->applicant_email[0] &&
 	    insert_job(s, p, it->id, "receipt", now) < 0)

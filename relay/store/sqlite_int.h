@@ -128,4 +128,11 @@ struct submission *sq_sub_from_row(struct sq_store *s, struct arena *a,
 				   struct store_status *st);
 /* A text column into arena a ("" for NULL). */
 const char *sq_col_str(struct arena *a, sqlite3_stmt *st, int i);
+/* sqlite_pay.c */
+int sq_payment_new(struct store *base, long long submission_id, long long amount,
+		   const char *deliver, const char *reference, long long now);
+int sq_payment_get(struct store *base, const char *reference, long long submission_id,
+		   struct store_payment *out);
+int sq_payment_settle(struct store *base, const char *reference, const char *state,
+		      const char *txn, long long now, bool *changed);
 #endif

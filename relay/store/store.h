@@ -116,6 +116,9 @@ struct store_item {
 	const char *ref_prefix;     /* "DOR" */
 	bool receipt;               /* also queue a receipt to applicant_email
 				     * (only when that is non-empty) */
+	bool hold_office;           /* no office job now: the service's fee is
+				     * paid first (deliver: after_payment), and
+				     * store_payment_settle queues it */
 	/* out, valid when rc == 0 after store_insert() returned 0 */
 	int rc;                     /* 0 stored; -1 this item failed (logged) */
 	long long id;
@@ -524,4 +527,42 @@ int store_message_add(struct store *s, long long submission_id,
 #define STORE_MESSAGES_MAX 1000
 int store_messages(struct store *s, struct arena *a, long long submission_id,
 		   long long after_id, struct store_message **out, size_t *n);
+/* ---- online payment (schema version 7, issue 12) ----
+ * One row per attempt to pay a submission's fee. The amount is relayd's,
+ * computed from the stored answers (model/fee.h); the reference (24
+ * random base64url characters, as secret as a token: the citizen's
+ * return from the provider names it) is what the provider gets and sends
+ * back. state: "ausstehend" until the provider's signed notice makes it
+ * "bezahlt" or "abgebrochen"; nothing else changes it. */
+#define STORE_PAY_REF_LEN 24
+#define STORE_PAY_TXN_MAX 128
+struct store_payment {
+	long long id, submission_id, amount_cents;
+	long long created_unix, updated_unix;
+	char reference[STORE_PAY_REF_LEN + 1];
+	char currency[4];               /* "EUR" */
+	char state[16];                 /* ausstehend | bezahlt | abgebrochen */
+	char deliver[16];               /* after_payment | immediately */
+	char provider_txn[STORE_PAY_TXN_MAX];
+};
+
+/* A new pending payment of submission_id (a fresh reference) and its
+ * 'payment' event, in one transaction. deliver: "after_payment" or
+ * "immediately". 0 ok (*out filled), 1 no such submission, -1 error. */
+int store_payment_new(struct store *s, long long submission_id, long long amount_cents,
+		      const char *deliver, long long now, struct store_payment *out);
+/* The payment of this reference (reference non-NULL), else the newest of
+ * submission_id. 0 found, 1 none, -1 error. */
+int store_payment_get(struct store *s, const char *reference, long long submission_id,
+		      struct store_payment *out);
+/* The provider's checked notice: a pending payment becomes "bezahlt"
+ * (paid) or "abgebrochen", with the provider's transaction id, a
+ * 'payment' event and, when paid and held (after_payment), the office job
+ * due now: ONE transaction, so a crash leaves either nothing or all of it
+ * and the provider's retry finds it so. A payment that is no longer
+ * pending is left as it is (*changed false): the same notice twice
+ * changes nothing. 0 ok, 1 no such reference, -1 error. */
+int store_payment_settle(struct store *s, const char *reference, bool paid,
+			 const char *provider_txn, long long now, bool *changed);
 #endif
+

@@ -2,6 +2,7 @@
  * and resolves; each kind of editor error is reported at its exact
  * file:line:col and the load fails. */
 #include "load/catalog_load.h"
+#include "model/fee.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,99 @@ static void expect_error(const char *what, const char *want_pos, const char *wan
 	catalog_free(c);
 	diags_free(&d);
 	write_valid();
+}
+
+/* fee: (model/fee.h) on a service with a count and an exemption, and a
+ * city's own; the computation the service page and the relay share. */
+static const char *FEE_SERVICE =
+	"title: Urkunde\n"
+	"category: familie\n"
+	"summary: s\n"
+	"description: d\n"
+	"costs: 15 Euro\n"
+	"office: steueramt\n"
+	"form:\n"
+	"  fields:\n"
+	"    - { name: anzahl, label: Anzahl, type: number, min: 1, max: 10 }\n"
+	"    - name: zweck\n"
+	"      label: Zweck\n"
+	"      type: select\n"
+	"      options: [{ value: rente, label: Rente }, { value: sonst, label: Sonstiges }]\n"
+	"fee:\n"
+	"  amount: 1500\n"
+	"  per: anzahl\n"
+	"  unit: Urkunde\n"
+	"  further: 750\n"
+	"  free_when: { field: zweck, is: rente }\n"
+	"  deliver: after_payment\n";
+
+struct answers { const char *anzahl, *zweck; };
+static const char *answer(void *ctx, const char *field)
+{
+	const struct answers *a = ctx;
+	return strcmp(field, "anzahl") == 0 ? a->anzahl : strcmp(field, "zweck") == 0 ? a->zweck : NULL;
+}
+
+static void fee_tests(void)
+{
+	char p[1024];
+	put("content/services/urkunde.yml", FEE_SERVICE);
+	put("content/cities/beta/urkunde.yml", "fee: { amount: 1200, deliver: immediately }\n");
+	struct diags d;
+	struct catalog *c = load(&d);
+	ok(c && d.n == 0, "a service with fee: loads");
+	if (!c) {
+		diags_print(&d, stdout);
+		diags_free(&d);
+		return;
+	}
+	diags_free(&d);
+	struct city_service a, b;
+	catalog_resolve(c, &c->cities[0], catalog_service(c, "urkunde"), &a);
+	catalog_resolve(c, &c->cities[1], catalog_service(c, "urkunde"), &b);
+	ok(a.fee && a.fee->amount == 1500 && a.fee->further == 750 && a.fee->deliver == FEE_AFTER_PAYMENT,
+	   "the service's fee: 1500, further 750, after_payment");
+	ok(b.fee && b.fee->amount == 1200 && !b.fee->per && b.fee->deliver == FEE_IMMEDIATELY,
+	   "a city's fee: replaces the service's");
+	struct answers two = { "2", "sonst" }, one = { "1", "sonst" }, rente = { "3", "rente" },
+		       bad = { "2.0", "sonst" }, none = { NULL, NULL }, big = { "100", "sonst" };
+	ok(fee_amount(a.fee, answer, &two) == 2250, "2 copies: 15,00 + 7,50 = 2250 cents");
+	ok(fee_amount(a.fee, answer, &one) == 1500, "1 copy: 1500 cents");
+	ok(fee_amount(a.fee, answer, &rente) == 0, "the exemption's answer: 0");
+	ok(fee_amount(a.fee, answer, &bad) == -1 && fee_amount(a.fee, answer, &none) == -1 &&
+	   fee_amount(a.fee, answer, &big) == -1, "a count that is not 1 to 99: -1");
+	ok(fee_amount(b.fee, answer, &none) == 1200, "a flat fee needs no answers");
+	char t[128];
+	ok(fee_describe(a.fee, t, sizeof t) == 0 &&
+	   strcmp(t, "15,00 \u20ac je Urkunde, jede weitere 7,50 \u20ac") == 0, "described: %s", t);
+	ok(fee_describe(a.fee, t, 8) == -1, "a short buffer is refused, not cut");
+	ok(fee_euros(123456, t, sizeof t) == 0 && strcmp(t, "1.234,56 \u20ac") == 0, "thousands: %s", t);
+	catalog_free(c);
+
+	put("content/cities/beta/urkunde.yml", "fee: { amount: 1200, deliver: sofort }\n");
+	expect_error("fee: deliver must be after_payment or immediately",
+		     "content/cities/beta/urkunde.yml:1:31: ", "'deliver' must be");
+	put("content/services/urkunde.yml", FEE_SERVICE);
+	put("content/cities/beta/urkunde.yml", "fee: { amount: 1200, free_when: { field: x, is: y } }\n");
+	expect_error("fee: a city's exemption names a field its form does not have",
+		     "content/cities/beta/urkunde.yml:1:6: ", "no field 'x'");
+	put("content/services/urkunde.yml", FEE_SERVICE);
+	put("content/cities/beta/urkunde.yml", "fee: { amount: 1200, per: zweck, unit: U }\n");
+	expect_error("fee: per must be a number field",
+		     "content/cities/beta/urkunde.yml:1:6: ", "no number field 'zweck'");
+	put("content/services/urkunde.yml", FEE_SERVICE);
+	put("content/cities/beta/urkunde.yml", "fee: { per: anzahl, unit: U }\n");
+	expect_error("fee: amount is required", "content/cities/beta/urkunde.yml:1:6: ",
+		     "needs 'amount'");
+	put("content/services/urkunde.yml", FEE_SERVICE);
+	put("content/cities/beta/urkunde.yml", "fee: { amount: -5 }\n");
+	expect_error("fee: amount is whole cents", "content/cities/beta/urkunde.yml:1:16: ",
+		     "'amount' must be");
+	const char *gone[] = { "content/services/urkunde.yml", "content/cities/beta/urkunde.yml" };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof p, "%s/%s", root, gone[i]);
+		unlink(p);
+	}
 }
 
 int main(void)
@@ -550,6 +644,8 @@ int main(void)
 		snprintf(p4, sizeof p4, "%s/content/search.yml", root);
 		unlink(p4);
 	}
+
+	fee_tests();
 
 	/* Several errors in one run are all reported. */
 	put("content/services/hundeanmeldung.yml",

@@ -586,6 +586,92 @@ static void test_messages(struct store *s, const struct submission *proto)
 	arena_free(&a);
 }
 
+static int office_jobs(struct store *s, long long id)
+{
+	struct arena a;
+	arena_init(&a);
+	struct store_job *jobs = NULL;
+	size_t n = 0;
+	int k = 0;
+	if (store_jobs(s, &a, id, &jobs, &n) < 0)
+		k = -1;
+	for (size_t i = 0; k >= 0 && i < n; i++)
+		k += strcmp(jobs[i].kind, "office") == 0;
+	arena_free(&a);
+	return k;
+}
+
+static int payment_events(struct store *s, long long id, const char *detail)
+{
+	struct arena a;
+	arena_init(&a);
+	struct store_event *e = NULL;
+	size_t n = 0;
+	int k = 0;
+	if (store_events(s, &a, id, &e, &n) < 0)
+		k = -1;
+	for (size_t i = 0; k >= 0 && i < n; i++)
+		k += strcmp(e[i].kind, "payment") == 0 && strcmp(e[i].detail, detail) == 0;
+	arena_free(&a);
+	return k;
+}
+
+/* Online payment (schema version 7): an office job held at insert, a
+ * pending payment, the settle that is idempotent and queues the held
+ * office job once; cancelled and a new attempt; immediately. */
+static void test_payments(struct store *s, const struct submission *proto)
+{
+	struct store_item it[2] = { { .sub = proto, .ref_prefix = "PAY", .hold_office = true },
+				    { .sub = proto, .ref_prefix = "PAY" } };
+	if (store_insert(s, it, 2) != 0 || it[0].rc || it[1].rc) {
+		ok(0, "insert payment rows");
+		return;
+	}
+	long long held = it[0].id, now = it[1].id;
+	ok(office_jobs(s, held) == 0 && office_jobs(s, now) == 1,
+	   "hold_office: no office job at insert (the other gets one)");
+	struct store_payment p, q, got;
+	ok(store_payment_new(s, held, 2250, "after_payment", 8000, &p) == 0 &&
+	   strlen(p.reference) == STORE_PAY_REF_LEN && p.amount_cents == 2250 &&
+	   strcmp(p.state, "ausstehend") == 0 && strcmp(p.currency, "EUR") == 0 &&
+	   strcmp(p.deliver, "after_payment") == 0 && p.submission_id == held,
+	   "a pending payment with a fresh reference");
+	ok(store_payment_new(s, 999999999, 100, "immediately", 8000, &q) == 1,
+	   "a payment of an unknown submission: 1");
+	ok(store_payment_get(s, p.reference, 0, &got) == 0 && got.id == p.id &&
+	   store_payment_get(s, NULL, held, &got) == 0 && got.id == p.id &&
+	   store_payment_get(s, "AAAAAAAAAAAAAAAAAAAAAAAA", 0, &got) == 1 &&
+	   store_payment_get(s, "kurz", 0, &got) == 1, "found by reference and by submission");
+	bool changed = false;
+	ok(store_payment_settle(s, "AAAAAAAAAAAAAAAAAAAAAAAA", true, "T1", 8001, &changed) == 1 &&
+	   !changed, "settling an unknown reference: 1");
+	ok(store_payment_settle(s, p.reference, true, "T-42", 8002, &changed) == 0 && changed &&
+	   store_payment_get(s, p.reference, 0, &got) == 0 &&
+	   strcmp(got.state, "bezahlt") == 0 && strcmp(got.provider_txn, "T-42") == 0 &&
+	   got.updated_unix == 8002, "the notice: bezahlt, with the provider's transaction");
+	ok(office_jobs(s, held) == 1, "and the held office job is queued with it");
+	ok(store_payment_settle(s, p.reference, true, "T-42", 8003, &changed) == 0 && !changed &&
+	   store_payment_settle(s, p.reference, false, "T-43", 8004, &changed) == 0 && !changed &&
+	   store_payment_get(s, p.reference, 0, &got) == 0 && strcmp(got.state, "bezahlt") == 0 &&
+	   got.updated_unix == 8002, "the same notice again (or a late cancel) changes nothing");
+	ok(office_jobs(s, held) == 1 && payment_events(s, held, "bezahlt 2250") == 1 &&
+	   payment_events(s, held, "ausstehend 2250") == 1,
+	   "one office job, one 'payment' event per change");
+
+	ok(store_payment_new(s, now, 1200, "immediately", 8100, &q) == 0 &&
+	   store_payment_settle(s, q.reference, false, "", 8101, &changed) == 0 && changed &&
+	   store_payment_get(s, q.reference, 0, &got) == 0 && strcmp(got.state, "abgebrochen") == 0,
+	   "a cancelled payment: abgebrochen");
+	struct store_payment r;
+	ok(store_payment_new(s, now, 1200, "immediately", 8200, &r) == 0 &&
+	   strcmp(r.reference, q.reference) != 0 && store_payment_get(s, NULL, now, &got) == 0 &&
+	   got.id == r.id, "trying again: a new attempt, the newest is the submission's");
+	ok(store_payment_settle(s, r.reference, true, "T-9", 8201, &changed) == 0 && changed &&
+	   office_jobs(s, now) == 1, "immediately: paying queues no second office job");
+	ok(store_payment_new(s, now, -1, "immediately", 8300, &r) == -1 &&
+	   store_payment_new(s, now, 1, "sofort", 8300, &r) == -1, "bad amount or deliver: -1");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/relay_storeXXXXXX", dbfile[256], err[256];
@@ -789,6 +875,7 @@ int main(void)
 		test_inbox(s, &sub);
 		test_documents(s, &sub);
 		test_messages(s, &sub);
+		test_payments(s, &sub);
 	}
 	store_close(s);
 	/* a file of its own: the one above may hold the bad-item test's rows */
