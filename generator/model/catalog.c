@@ -291,3 +291,6 @@ void catalog_free(struct catalog *c)
 	arena_free(&c->arena);
 	free(c);
 }
+
+const char *const ident_level_names[] = { "none", "basis", "substantiell", "hoch",
+					  NULL };

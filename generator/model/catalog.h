@@ -183,8 +183,17 @@ struct service {
 	const char *keywords;       /* extra search words or "" */
 	const char *available_from, *available_until;   /* YYYY-MM-DD or "" */
 	struct form *form;          /* NULL when there is no online form */
+	/* identification: the trust level a citizen's login must have
+	 * before relayd takes a post (enum ident_level; 0 = none) */
+	unsigned identification;
 	struct srcpos pos;
 };
+
+/* The trust levels of a login (eIDAS-like, as BundID names them), in
+ * order: a session of a higher level satisfies a lower requirement. */
+enum ident_level { IDENT_NONE, IDENT_BASIS, IDENT_SUBSTANTIELL, IDENT_HOCH };
+/* "none", "basis", "substantiell", "hoch"; NULL-ended */
+extern const char *const ident_level_names[];
 
 /* A city's difference from the shared service. Only set fields apply. */
 struct override {

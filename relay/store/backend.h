@@ -141,7 +141,7 @@ extern const struct store_ops store_pg_ops;
  * in PRAGMA user_version, PostgreSQL in the table schema_version. A
  * read-only store also opens versions 1 to 3 (relayctl may run before
  * relayd upgraded): its readers then leave out what is newer (actor ""). */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /* How long a valid session may go without being marked seen again
  * (store_session_get): idle timeouts are counted to this many seconds. */

@@ -19,8 +19,8 @@
 static const char ins_sql[] =
 	"WITH s AS (INSERT INTO submissions(reference, token, city, service,"
 	" city_name, service_title, recipient, office_name, applicant_email,"
-	" received_at, received_unix, fields, token_hash, office)"
-	" VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$14,$15) RETURNING id),"
+	" received_at, received_unix, fields, token_hash, office, subject, identity)"
+	" VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$14,$15,$16,$17) RETURNING id),"
 	" j AS (INSERT INTO outbox(submission_id, kind, next_attempt, created_unix)"
 	" SELECT s.id, k.kind, $11, $11 FROM s, unnest(CASE WHEN $13::boolean"
 	" THEN ARRAY['office','receipt'] ELSE ARRAY['office'] END)"
@@ -87,6 +87,8 @@ static int insert_row(struct pg_store *s, PGconn *c, struct store_item *it,
 		token_hash(it->token, h);
 		pgp_bin(&p, h, sizeof h);
 		pgp_text(&p, nz(sub->office));
+		pgp_text(&p, nz(sub->subject));
+		pgp_text(&p, nz(sub->identity));
 		char state[6];
 		if (!careful)
 			return exec_state(s, c, "insert submission", ins_sql, &p,

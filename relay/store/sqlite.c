@@ -121,6 +121,12 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	" id_hash BLOB PRIMARY KEY, email TEXT NOT NULL,"
 	" created_unix INTEGER NOT NULL, expires_unix INTEGER NOT NULL);"
 	"CREATE INDEX postfach_sessions_expires ON postfach_sessions(expires_unix);",
+	/* identification (issue 12): the login a submission was sent
+	 * under, "issuer|sub", and what was verified (JSON, store.h) */
+	[6] = "ALTER TABLE submissions ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE submissions ADD COLUMN identity TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX submissions_subject ON submissions(subject, received_unix)"
+	" WHERE subject <> '';",
 };
 
 static void sql_token_hash(sqlite3_context *cx, int argc, sqlite3_value **argv)
