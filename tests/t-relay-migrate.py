@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """t-relay-migrate - relayd upgrades a database of an older schema version
 on start (issue 14): a version-1 database (tests/fixtures/store/, with one
-submission whose office mail is due) becomes version 5 (2: outbox.claimed_by,
+submission whose office mail is due) becomes version 6 (2: outbox.claimed_by,
 3: submissions.token_hash, 4: the clerks' inbox, 5: the Postfach, with the
-outbox rebuilt on SQLite), keeps its submission and its outbox job, the
+outbox rebuilt on SQLite, 6: submissions.subject and identity, the
+citizen's login), keeps its submission and its outbox job, the
 old job is claimed and mailed through the new column, the old private link
 still opens the application page (its hash was computed by the migration),
 relayd fills the old row's office from the catalogue at start (version 4's
@@ -44,7 +45,9 @@ relay = L.Relay("migrate", db=db, smtp_url="smtp://127.0.0.1:%d" % sink.port)
 ok(version(relay) == 1, "the fixture is a database of schema version 1 (%s)" % L.STORE)
 relay.start()
 try:
-    ok(version(relay) == 5, "relayd upgraded it to version 5 on start", version(relay))
+    ok(version(relay) == 6, "relayd upgraded it to version 6 on start", version(relay))
+    ok(relay.rows("SELECT subject, identity FROM submissions") == [("", "")],
+       "version 6 has submissions.subject and identity, empty for the old row")
     for t in ("messages", "postfach_links", "postfach_sessions"):
         ok(relay.rows("SELECT count(*) FROM %s" % t) == [(0,)], "version 5 has the table " + t)
     ok(relay.rows("SELECT count(*) FROM attachments WHERE added_unix IS NOT NULL") == [(0,)],
@@ -81,7 +84,7 @@ finally:
 
 # a second start finds the current version and changes nothing
 relay.start()
-ok(version(relay) == 5 and relay.stop() == 0 and
+ok(version(relay) == 6 and relay.stop() == 0 and
    relay.logtext().count("event=offices_filled") == 1,
    "a current database is opened as it is (nothing left to fill)")
 

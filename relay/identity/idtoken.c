@@ -66,6 +66,28 @@ static const char *claims_check(json_t *c, const struct idtoken_expect *e)
 	return NULL;
 }
 
+/* A compact JWS: three parts of the base64url alphabet without padding,
+ * the header and payload not empty. Checked before cjose sees it: its
+ * import assert()s (aborts relayd) on some malformed base64 (found by
+ * fuzz_oidc with libcjose 0.6.2). */
+static bool compact_shape(const char *jwt)
+{
+	static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789-_";
+	size_t parts = 0;
+	for (const char *p = jwt;; parts++) {
+		size_t n = strspn(p, b64u);
+		if (n % 4 == 1 || (n == 0 && parts < 2))
+			return false;   /* no base64 text is 4k+1 long */
+		p += n;
+		if (*p == '\0')
+			return parts == 2;
+		if (*p != '.' || parts == 2)
+			return false;
+		p++;
+	}
+}
+
 enum idtoken_result idtoken_check(const char *jwt, const struct jwks *keys,
 				  const struct idtoken_expect *e, json_t **claims,
 				  const char **why)
@@ -75,6 +97,10 @@ enum idtoken_result idtoken_check(const char *jwt, const struct jwks *keys,
 	size_t n = strlen(jwt);
 	if (n > IDTOKEN_MAX) {
 		*why = "token_too_large";
+		return IDT_INVALID;
+	}
+	if (!compact_shape(jwt)) {
+		*why = "token_malformed";
 		return IDT_INVALID;
 	}
 	cjose_jws_t *jws = cjose_jws_import(jwt, n, &err);

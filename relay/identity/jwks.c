@@ -4,6 +4,43 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* base64url without padding, as RFC 7518 wants key numbers: checked
+ * before cjose decodes them, whose decoder assert()s (aborts relayd) on
+ * some malformed text (found by fuzz_oidc with libcjose 0.6.2). */
+static bool b64u_ok(const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+	return n && n % 4 != 1 && n <= 2048 &&
+	       strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		      "0123456789-_") == n;
+}
+
+/* Only the members a public signing key needs, each checked: cjose sees
+ * nothing else of the provider's text. NULL when one is missing or bad. */
+static json_t *public_part(json_t *key, const char *kty)
+{
+	static const char *const rsa[] = { "n", "e", NULL };
+	static const char *const ec[] = { "x", "y", NULL };
+	const char *const *names = strcmp(kty, "RSA") ? ec : rsa;
+	json_t *out = json_pack("{ss}", "kty", kty);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; names[i]; i++) {
+		const char *v = json_string_value(json_object_get(key, names[i]));
+		if (!b64u_ok(v) || json_object_set_new(out, names[i], json_string(v)) < 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	const char *crv = json_string_value(json_object_get(key, "crv"));
+	if (!strcmp(kty, "EC") && (!crv || strcmp(crv, "P-256") ||
+				   json_object_set_new(out, "crv", json_string(crv)) < 0)) {
+		json_decref(out);
+		return NULL;
+	}
+	return out;
+}
+
 /* One member of "keys" into k; a key we cannot use is skipped. */
 static void add_key(struct jwks *k, json_t *key)
 {
@@ -16,7 +53,9 @@ static void add_key(struct jwks *k, json_t *key)
 		return;
 	if (json_object_get(key, "d"))
 		return;                 /* a private key has no business here */
-	char *text = json_dumps(key, JSON_COMPACT);
+	json_t *pub = public_part(key, kty);
+	char *text = pub ? json_dumps(pub, JSON_COMPACT) : NULL;
+	json_decref(pub);
 	if (!text)
 		return;
 	cjose_err err;
