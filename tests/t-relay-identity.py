@@ -37,8 +37,13 @@ def content_with_login(tmp):
     with open(p) as f:
         text = f.read()
     with open(p, "w") as f:
-        f.write(text.replace("office: steueramt\n",
-                             "office: steueramt\nidentification: substantiell\n", 1))
+        text = text.replace("office: steueramt\n",
+                            "office: steueramt\nidentification: substantiell\n", 1)
+        for label, claim in (("Vorname", "given_name"), ("Nachname", "family_name"),
+                             ("E-Mail-Adresse", "email")):
+            text = text.replace("      label: %s\n" % label,
+                                "      label: %s\n      prefill: %s\n" % (label, claim), 1)
+        f.write(text)
     return dst
 
 
@@ -168,8 +173,25 @@ def run(relay, op):
     ok(st == 200 and "<form" in body and "Servicekonto Test" in body and
        "substantiell" in body, "logged in, relayd's form page shows the form and the login")
 
-    st, _, _ = post_with(relay, city, pairs, cookie)
+    for name, value in (("vorname", "Erika"), ("nachname", "Mustermann"),
+                        ("email", "erika@example.de")):
+        m = re.search(r'<input[^>]* name="%s" value="([^"]*)"([^>]*)>' % name, body)
+        ok(m and m.group(1) == value and " readonly" in m.group(2) and
+           'aria-describedby="feld-%s-hilfe' % name in m.group(2),
+           "prefilled read-only from the login: %s = %s" % (name, value))
+    ok(body.count("Aus Ihrem Servicekonto – geprüft, nicht änderbar.") == 3,
+       "each prefilled field is marked 'Aus Ihrem Servicekonto'")
+    m = re.search(r'<input[^>]* name="telefon"[^>]*>', body)
+    ok(m and "readonly" not in m.group(0), "a field without prefill stays editable")
+
+    # a post that says otherwise for a verified field: the login's value wins
+    forged = [(k, "Mallory" if k == "vorname" else v) for k, v in pairs if k != "nachname"]
+    st, _, _ = post_with(relay, city, forged, cookie)
     ok(st == 303, "a post with the session is taken (%s)" % st)
+    fields = relay.rows("SELECT fields FROM submissions WHERE service = ? ORDER BY id DESC",
+                        (SERVICE,))[0][0]
+    ok('"Erika"' in fields and "Mallory" not in fields and '"Mustermann"' in fields,
+       "the verified values are stored, not the post's (vorname forged, nachname left out)")
     rows = relay.rows("SELECT subject, identity FROM submissions WHERE service = ?"
                       " ORDER BY id DESC", (SERVICE,))
     import json
@@ -178,6 +200,8 @@ def run(relay, op):
        "stored with subject issuer|sub: %r" % (rows[0][0] if rows else None))
     ok(ident.get("provider") == "Servicekonto Test" and ident.get("level") == "substantiell"
        and isinstance(ident.get("at"), int), "stored with provider, level, time: %r" % ident)
+    ok(ident.get("fields") == ["vorname", "nachname", "email"],
+       "stored with the verified fields: %r" % ident.get("fields"))
 
     # refusals at the return: no session opened
     def refused(what, reason, **kw):

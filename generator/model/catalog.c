@@ -294,3 +294,6 @@ void catalog_free(struct catalog *c)
 
 const char *const ident_level_names[] = { "none", "basis", "substantiell", "hoch",
 					  NULL };
+const char *const prefill_claims[] = { "given_name", "family_name", "birthdate",
+				      "email", "address.street_address",
+				      "address.postal_code", "address.locality", NULL };

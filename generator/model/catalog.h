@@ -138,6 +138,10 @@ struct field {
 	bool has_min, has_max;      /* number: value range */
 	double min, max;
 	const char *autocomplete;   /* HTML autocomplete token or "" */
+	/* prefill: the ID token claim (a path, "address.locality") whose
+	 * verified value relayd puts in the field, read-only, for a logged-in
+	 * citizen; "" = none (prefill_claims below) */
+	const char *prefill;
 	const struct value_format *format;  /* text: "plz", "iban" (facts.h), or NULL */
 	const struct field_condition *when;     /* or NULL: always */
 	const char *after;          /* a city's added field: the shared field it
@@ -194,6 +198,9 @@ struct service {
 enum ident_level { IDENT_NONE, IDENT_BASIS, IDENT_SUBSTANTIELL, IDENT_HOCH };
 /* "none", "basis", "substantiell", "hoch"; NULL-ended */
 extern const char *const ident_level_names[];
+/* The claims a field may be prefilled from (OpenID Connect standard
+ * claims, as BundID hands them out); NULL-ended */
+extern const char *const prefill_claims[];
 
 /* A city's difference from the shared service. Only set fields apply. */
 struct override {

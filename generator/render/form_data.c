@@ -155,6 +155,17 @@ static void set_notes(struct arena *a, struct mval *m, struct mval *notes)
 		mv_set(a, m, "notes", notes);
 }
 
+#define VERIFIED_NOTE "Aus Ihrem Servicekonto – geprüft, nicht änderbar."
+
+/* The verified value of a field (relayd's page for a logged-in citizen). */
+static const char *verified_of(const struct form_state *st, const char *name)
+{
+	for (size_t i = 0; st && i < st->n_verified; i++)
+		if (!strcmp(st->verified[i].name, name))
+			return st->verified[i].value;
+	return NULL;
+}
+
 static struct mval *field_data(struct page *pg, const struct city_service *cs,
 			       const struct field *f, const struct form_state *st,
 			       const char **anchor)
@@ -170,6 +181,11 @@ static struct mval *field_data(struct page *pg, const struct city_service *cs,
 		help = help ? arena_printf(a, "%s %s", when, help) : when;
 	const char *hint = f->type == FT_FILE ? file_hint(a, f) : NULL;
 	bool reattach = f->type == FT_FILE && !error && must_reattach(st, f->name);
+	const char *checked = verified_of(st, f->name);
+	if (checked) {      /* relayd takes the login's value, not the post's */
+		value = checked;
+		help = help ? arena_printf(a, "%s %s", VERIFIED_NOTE, help) : VERIFIED_NOTE;
+	}
 
 	mset(a, m, "name", f->name);
 	mset(a, m, "id", id);
@@ -196,6 +212,7 @@ static struct mval *field_data(struct page *pg, const struct city_service *cs,
 	}
 	mset_opt(a, m, "describedby", desc);
 	mset_opt(a, m, "autocomplete", f->autocomplete);
+	mv_set_bool(a, m, "readonly", checked != NULL);
 	mset(a, m, "value", value);
 
 	switch (f->type) {

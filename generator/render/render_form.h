@@ -31,6 +31,10 @@ struct form_state {
 	 * which then shows the login start of a service that requires one */
 	const char *citizen_provider;
 	unsigned citizen_level;
+	/* and the fields filled from the login's verified claims (field
+	 * prefill:): shown read-only, marked "aus Ihrem Servicekonto" */
+	const struct form_value *verified;
+	size_t n_verified;
 };
 
 struct renderer;

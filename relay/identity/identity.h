@@ -51,6 +51,10 @@ int identity_finish(struct identity *id, struct arena *a, const char *state,
 bool identity_session(struct identity *id, struct arena *a, const char *cookie,
 		      struct citizen *out);
 
+/* The string claim at path ("given_name", "address.locality") of a
+ * session's claims, in a; NULL when absent, empty or not a string. */
+const char *identity_claim(struct arena *a, const char *claims, const char *path);
+
 /* The level a claim value means (identity.level_*), IDENT_NONE when none. */
 unsigned identity_level_of(const struct relay_config *cfg, const char *value);
 #endif

@@ -71,6 +71,9 @@ struct req {
 	/* R_SUBMIT of a service that requires a login: the citizen's */
 	struct citizen citizen;
 	bool has_citizen;
+	/* its verified values of the fields with prefill: */
+	struct form_value *verified;
+	size_t n_verified;
 };
 
 double mono_now(void)
@@ -359,10 +362,48 @@ static void free_parts(struct req *q)
 	q->n_parts = 0;
 }
 
+/* The values of q->cs's prefill fields from the citizen's verified
+ * claims into q->verified (none without a citizen). */
+static void verified_fields(struct req *q)
+{
+	q->n_verified = 0;
+	if (!q->has_citizen || !q->cs)
+		return;
+	q->verified = arena_alloc(&q->a, (q->cs->n_fields + 1) * sizeof *q->verified);
+	for (size_t i = 0; i < q->cs->n_fields; i++) {
+		const struct field *f = q->cs->fields[i];
+		const char *v = f->prefill && *f->prefill ?
+			identity_claim(&q->a, q->citizen.claims, f->prefill) : NULL;
+		if (v)
+			q->verified[q->n_verified++] = (struct form_value){ f->name, v };
+	}
+}
+
+/* A prefilled field's value is the login's, whatever the post says (a
+ * browser cannot change a read-only field; a crafted post could): the
+ * posted value is replaced, a missing one added. */
+static void apply_verified(struct req *q, struct vinput *in)
+{
+	for (size_t k = 0; k < q->n_verified; k++) {
+		const struct form_value *fv = &q->verified[k];
+		bool found = false;
+		for (size_t i = 0; i < in->n_values; i++)
+			if (!strcmp(in->values[i].name, fv->name)) {
+				in->values[i].value = fv->value;
+				in->values[i].len = strlen(fv->value);
+				found = true;
+			}
+		if (!found)
+			in->values[in->n_values++] = (struct vin_value){
+				fv->name, fv->value, strlen(fv->value) };
+	}
+}
+
 static void build_input(struct req *q, struct vinput *in)
 {
 	memset(in, 0, sizeof *in);
-	in->values = arena_alloc(&q->a, (q->n_parts + 1) * sizeof *in->values);
+	in->values = arena_alloc(&q->a, (q->n_parts + q->n_verified + 1) *
+				 sizeof *in->values);
 	in->files = arena_alloc(&q->a, (q->n_parts + 1) * sizeof *in->files);
 	for (size_t i = 0; i < q->n_parts; i++) {
 		struct part *p = &q->parts[i];
@@ -374,6 +415,7 @@ static void build_input(struct req *q, struct vinput *in)
 			in->values[in->n_values++] = (struct vin_value){
 				p->name, d, p->data.len };
 	}
+	apply_verified(q, in);
 }
 
 /* ---- the submit route ---- */
@@ -443,8 +485,11 @@ static void attach_identity(struct req *q, struct submission *sub)
 	buf_init(&b, 4096);
 	buf_puts(&b, "{\"provider\":\"");
 	buf_put_json(&b, q->citizen.provider, strlen(q->citizen.provider));
-	buf_printf(&b, "\",\"level\":\"%s\",\"at\":%lld,\"fields\":[]}",
+	buf_printf(&b, "\",\"level\":\"%s\",\"at\":%lld,\"fields\":[",
 		   ident_level_names[q->citizen.level], q->citizen.login_unix);
+	for (size_t i = 0; i < q->n_verified; i++)
+		buf_printf(&b, "%s\"%s\"", i ? "," : "", q->verified[i].name);
+	buf_puts(&b, "]}");
 	if (!buf_failed(&b) && buf_putc(&b, '\0') == 0) {
 		sub->subject = q->citizen.subject;
 		sub->identity = arena_strdup(&q->a, b.data);
@@ -485,6 +530,7 @@ static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
 	}
 	if (q->cs->service->identification != IDENT_NONE && !citizen_enough(q, c))
 		return refuse_without_login(q, c);
+	verified_fields(q);
 	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      "Content-Length");
 	if (len && strtoull(len, NULL, 10) > cfg->limits.max_body)
@@ -542,7 +588,8 @@ static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
 		struct form_state st = { v->values, v->n_values, v->errors, v->n_errors,
 					 v->reattach, v->n_reattach,
 					 q->has_citizen ? q->citizen.provider : NULL,
-					 q->has_citizen ? q->citizen.level : 0 };
+					 q->has_citizen ? q->citizen.level : 0,
+					 q->verified, q->n_verified };
 		struct diags d;
 		diags_init(&d);
 		ctype = "text/html; charset=utf-8";
@@ -1338,9 +1385,11 @@ static enum MHD_Result citizen_form(struct req *q, struct MHD_Connection *c,
 	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
 							 IDENTITY_COOKIE);
 	q->has_citizen = identity_session(q->srv->identity, &q->a, cookie, &q->citizen);
+	verified_fields(q);
 	struct form_state st = { .citizen_provider = q->has_citizen ?
 				 q->citizen.provider : NULL,
-				 .citizen_level = q->has_citizen ? q->citizen.level : 0 };
+				 .citizen_level = q->has_citizen ? q->citizen.level : 0,
+				 .verified = q->verified, .n_verified = q->n_verified };
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
