@@ -24,6 +24,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relay_lib as L  # noqa: E402
 from relay_lib import ok, done  # noqa: E402
 import oidc_fake  # noqa: E402
+import smtp_sink as S  # noqa: E402
+import subprocess  # noqa: E402
+
+RELAYCTL = os.environ.get("RELAYCTL", os.path.join(L.ROOT, "bin/asan/relayctl"))
+NOTE = re.compile(r"Identität geprüft: Servicekonto Test, Vertrauensniveau substantiell, "
+                  r"\d{1,2}\. \w+ \d{4}, \d\d:\d\d Uhr; geprüfte Angaben: "
+                  r"Vorname, Nachname, E-Mail-Adresse")
 
 SERVICE = "hundeanmeldung"
 
@@ -112,14 +119,65 @@ def main():
              "  client_id: %s\n  client_secret: %s\n  level_claim: acr\n"
              "  level_basis: basis-test\n  level_substantiell: substantiell-test\n"
              "  level_hoch: hoch-test\n" % (op.issuer, op.client_id, op.client_secret))
-    relay = L.Relay("identity", content=content, extra=extra).start()
+    for d in ("identity", "identity-sink"):     # a rerun outside tests/run
+        shutil.rmtree(os.path.join(tmp, d), ignore_errors=True)
+    sink = S.Sink(os.path.join(tmp, "identity-sink"), L.free_port()).start()
+    relay = L.Relay("identity", content=content, extra=extra,
+                    smtp_url="smtp://127.0.0.1:%d" % sink.port).start()
     try:
         run(relay, op)
+        office_view(relay, sink)
     finally:
         rc = relay.stop()
         op.stop()
+        sink.stop()
     ok(rc == 0, "relayd stopped cleanly (ASan: no leak, no error): %s" % rc)
     done()
+
+
+def office_view(relay, sink):
+    """The verified login in the office mail (full mode) and the inbox."""
+    sid, ref, city = relay.rows("SELECT id, reference, city FROM submissions WHERE subject <> ''"
+                                " ORDER BY id LIMIT 1")[0]
+    L.wait_until(lambda: any(ref in (m["text"] or "") for m in sink.messages()), 30)
+    mail = next((m for m in sink.messages() if ref in (m["text"] or "")), None)
+    ok(mail and NOTE.search(mail["text"]), "the office mail says who was verified, how, when "
+       "and which fields: %r" % (mail and re.findall(r"Identität.*", mail["text"])))
+    anon = relay.rows("SELECT reference FROM submissions WHERE subject = '' ORDER BY id LIMIT 1")
+    L.wait_until(lambda: any(anon and anon[0][0] in (m["text"] or "")
+                             for m in sink.messages()), 30)
+    other = next((m for m in sink.messages() if anon and anon[0][0] in (m["text"] or "")), None)
+    ok(other and "Identität geprüft" not in other["text"],
+       "an application without login says nothing of one")
+    pw = "Anna-geheim-2026"
+    p = subprocess.run([RELAYCTL, "--config", relay.cfg, "user", "add", "anna", "--office",
+                        "%s/steueramt" % city], input=pw + "\n", capture_output=True, text=True)
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+    c.request("GET", "/amt/anmelden")
+    r = c.getresponse()
+    r.read()
+    tok = re.search(r"amt_anmeldung=([^;]+)", r.getheader("Set-Cookie") or "")
+    c.close()
+    body = ""
+    if tok:
+        c = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+        c.request("POST", "/amt/anmelden", urllib.parse.urlencode(
+            {"csrf": tok.group(1), "benutzername": "anna", "passwort": pw}),
+            {"Content-Type": "application/x-www-form-urlencoded",
+             "Cookie": "amt_anmeldung=" + tok.group(1)})
+        r = c.getresponse()
+        r.read()
+        sess = re.search(r"amt_sitzung=([^;]+)", " ".join(r.msg.get_all("Set-Cookie") or []))
+        c.close()
+        if sess:
+            c = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+            c.request("GET", "/amt/antrag/%d" % sid, headers={"Cookie": "amt_sitzung=" +
+                                                               sess.group(1)})
+            body = c.getresponse().read().decode()
+            c.close()
+    ok(p.returncode == 0 and "<dt>Identität</dt>" in body and NOTE.search(body),
+       "the clerk's detail page shows the verified login")
 
 
 def reason_logged(relay, reason):

@@ -55,6 +55,12 @@ bool identity_session(struct identity *id, struct arena *a, const char *cookie,
  * session's claims, in a; NULL when absent, empty or not a string. */
 const char *identity_claim(struct arena *a, const char *claims, const char *path);
 
+/* A stored submission's login as the office reads it: "Identität
+ * geprüft: <provider>, Vertrauensniveau <level>, <German time>; geprüfte
+ * Angaben: <labels>", in a; NULL when it was sent without login. */
+struct submission;
+const char *identity_note(struct arena *a, const struct submission *sub);
+
 /* The level a claim value means (identity.level_*), IDENT_NONE when none. */
 unsigned identity_level_of(const struct relay_config *cfg, const char *value);
 #endif
