@@ -116,7 +116,7 @@ const struct config_key config_keys[] = {
 	  .help = "citizens' login by OpenID Connect (Servicekonto/BundID) for services with identification:" },
 	{ "identity.provider", CT_TEXT, .def_text = "Servicekonto", AT(identity.provider),
 	  .help = "the provider's name as citizens know it, shown on the pages and to the office" },
-	{ "identity.issuer", CT_URL, .choices = http_schemes, .def_text = "", AT(identity.issuer),
+	{ "identity.issuer", CT_TEXT, .def_text = "", AT(identity.issuer),
 	  .help = "the provider's issuer URL (its /.well-known/openid-configuration is read); empty = no login" },
 	{ "identity.client_id", CT_TEXT, .def_text = "", AT(identity.client_id),
 	  .help = "relayd's client id at the provider" },
@@ -433,6 +433,14 @@ static void check_together(struct cfgload *p)
 		const struct ynode *n = ymap_get(r, "cookie_secure");
 		lerr(&p->l, n ? n : r ? r : p->root, "'inbox.cookie_secure: false' is only "
 		     "for a test relay whose public_url is http://127.0.0.1 or http://localhost");
+	}
+	const char *iss = c->identity.issuer;
+	if (iss && *iss && strncmp(iss, "https://", 8) &&
+	    !(strncmp(iss, "http://", 7) == 0 && loopback_http(iss))) {
+		const struct ynode *r = ymap_get(p->root, "identity");
+		const struct ynode *n = ymap_get(r, "issuer");
+		lerr(&p->l, n ? n : r ? r : p->root, "'identity.issuer' must be an "
+		     "https:// URL (http:// only on the loopback, for tests), or empty");
 	}
 	if (c->retry.max < c->retry.initial) {
 		const struct ynode *r = ymap_get(p->root, "retry");
