@@ -135,6 +135,7 @@ if [ -x "$RELAYD" ]; then
 		# the citizens' login (issue 12)
 		relay_pages="$relay_pages relay-anmelden-start.html relay-anmelden-noetig.html"
 		relay_pages="$relay_pages relay-anmelden-fehler.html relay-formular-angemeldet.html"
+		relay_pages="$relay_pages relay-postfach-servicekonto.html relay-postfach-liste-servicekonto.html"
 		extra="$extra --nojs relay-anmelden-start.html --nojs relay-formular-angemeldet.html"
 	fi
 else

@@ -105,7 +105,8 @@ if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldun
 	done
 	# the citizens' login (issue 12)
 	for f in relay-anmelden-start relay-anmelden-noetig relay-anmelden-fehler \
-		relay-formular-angemeldet; do
+		relay-formular-angemeldet relay-postfach-servicekonto \
+		relay-postfach-liste-servicekonto; do
 		echo "$SITE/$f.html" >>"$list"
 		n_relay=$((n_relay + 1))
 	done

@@ -296,6 +296,30 @@ def run(relay, op):
     ok(st == 303 and low and st2 == 403 and L.count_submissions(relay) == n1,
        "a login of level basis cannot post a substantiell service (%s, %s)" % (st, st2))
 
+    # the Postfach by login: the applications of the login's subject
+    st, _, body = get(relay, "/postfach")
+    ok(st == 200 and 'href="%s/anmelden?ziel=postfach"' % pub in body and
+       "Mit Servicekonto anmelden" in body, "/postfach offers the Servicekonto login")
+    st, hd, _ = get(relay, "/anmelden?ziel=postfach")
+    _, back = follow_provider(hd.get("location", "http://127.0.0.1:1/"))
+    st, hd, _ = get(relay, back) if back else (0, {"set-cookie": []}, "")
+    pcookie = next((re.match(r"buerger_sitzung=([^;]+)", c).group(1)
+                    for c in hd["set-cookie"] if c.startswith("buerger_sitzung=")), None)
+    ok(st == 303 and hd.get("location") == pub + "/postfach/antraege" and pcookie,
+       "the login from the Postfach comes back to its list")
+    mine = [r[0] for r in relay.rows("SELECT reference FROM submissions WHERE subject = ?",
+                                     (op.issuer + "|buerger-4711",))]
+    st, _, body = get(relay, "/postfach/antraege", pcookie)
+    listed = re.findall(r'class="reference">([^<]+)<', body)
+    ok(st == 200 and mine and sorted(listed) == sorted(mine) and "Servicekonto Test" in body,
+       "the list holds exactly the login's applications: %r vs %r" % (listed, mine))
+    op.account["sub"] = "jemand-anders"
+    st, _, other_cookie, _, _ = login(relay, city)
+    op.account["sub"] = "buerger-4711"
+    st, _, body = get(relay, "/postfach/antraege", other_cookie)
+    ok(st == 200 and not re.findall(r'class="reference">', body),
+       "another subject's list is empty")
+
     # services without a requirement: as before
     st, _, _ = L.post(relay, other["city"], other["service"], L.valid_values(other))
     ok(st == 303, "a service without identification takes anonymous posts (%s)" % st)

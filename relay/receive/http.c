@@ -1327,12 +1327,15 @@ static enum MHD_Result send_redirect(struct MHD_Connection *c, const char *locat
 static enum MHD_Result login_start(struct req *q, struct MHD_Connection *c)
 {
 	const char *d = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "dienst");
-	if (!find_service(q, d))
+	const char *ziel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ziel");
+	bool postfach = ziel && !strcmp(ziel, "postfach");   /* the Postfach's list */
+	if (!postfach && !find_service(q, d))
 		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
 				  "Dieses Formular gibt es nicht oder es nimmt "
 				  "zurzeit keine Anträge an.", NULL, NULL);
 	const char *loc = NULL;
-	const char *back = arena_printf(&q->a, "/formular/%s/%s", q->city, q->service);
+	const char *back = postfach ? "/postfach/antraege" :
+		arena_printf(&q->a, "/formular/%s/%s", q->city, q->service);
 	if (!q->srv->identity || identity_start(q->srv->identity, &q->a, back, &loc) < 0) {
 		relay_log("error", "login_unavailable", "configured=%d",
 			  q->srv->identity != NULL);
@@ -1473,7 +1476,7 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 			client_ip(c, q->client, sizeof q->client);
 			q->pf_env = (struct postfach_env){ s->postfach, s->cfg, s->store,
 				q->forms, q->client, s->committer.after_commit,
-				s->committer.after_ctx };
+				s->committer.after_ctx, s->identity };
 			return postfach_handle(&q->pf_env, &q->pf, c, url, method,
 					       upload, upload_size);
 		case R_NONE:

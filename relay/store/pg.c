@@ -471,6 +471,7 @@ const struct store_ops store_pg_ops = {
 	.pf_session = pg_pf_session,
 	.pf_session_end = pg_pf_session_end,
 	.pf_list = pg_pf_list,
+	.pf_list_subject = pg_pf_list_subject,
 	.pf_purge = pg_pf_purge,
 	.message_add = pg_message_add,
 	.messages = pg_messages,

@@ -388,6 +388,7 @@ const struct store_ops store_sqlite_ops = {
 	.pf_session = sq_pf_session,
 	.pf_session_end = sq_pf_session_end,
 	.pf_list = sq_pf_list,
+	.pf_list_subject = sq_pf_list_subject,
 	.pf_purge = sq_pf_purge,
 	.message_add = sq_message_add,
 	.messages = sq_messages,

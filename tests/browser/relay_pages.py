@@ -222,6 +222,14 @@ def identity_pages(out, city):
         if ok(st == 200 and " readonly" in page and "Aus Ihrem Servicekonto" in page,
               "the form for a logged-in citizen with verified read-only fields"):
             save(out, "relay-formular-angemeldet.html", page)
+        st, _, page = fetch(relay, "GET", "/postfach")
+        if ok(st == 200 and "Mit Servicekonto anmelden" in page,
+              "the Postfach's request page offers the Servicekonto login"):
+            save(out, "relay-postfach-servicekonto.html", page)
+        st, _, page = fetch(relay, "GET", "/postfach/antraege", cookies="; ".join(cookies))
+        if ok(st == 200 and "Servicekonto.NRW" in page,
+              "the Postfach's list for a logged-in citizen"):
+            save(out, "relay-postfach-liste-servicekonto.html", page)
     except (RuntimeError, OSError) as e:
         ok(False, "the identity pages", e)
     finally:
