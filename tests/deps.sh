@@ -39,7 +39,10 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 npm_missing=0
 [ -f tests/browser/node_modules/axe-core/axe.min.js ] &&
 [ -d tests/browser/node_modules/playwright-core ] &&
-[ -d tests/browser/node_modules/vnu-jar ] || npm_missing=1
+[ -d tests/browser/node_modules/vnu-jar ] &&
+[ -d tests/browser/node_modules/oidc-provider ] || npm_missing=1
+# oidc-provider: a real OpenID provider for the citizens' login tests
+# (tests/oidc_provider.mjs, tests/t-relay-identity-browser.py)
 
 if [ "$mode" = check ]; then
 	[ -z "$missing" ] && [ $npm_missing = 0 ] && exit 0
