@@ -111,8 +111,40 @@ def post_with(relay, city, pairs, cookie):
     return L.post(relay, city, SERVICE, pairs, headers=h)
 
 
+def refused_at_start(name, content, extra, want):
+    """relayd refuses to start with a file:line:col message containing want."""
+    r = L.Relay(name, content=content, extra=extra)
+    try:
+        r.start()
+        r.stop()
+        return False
+    except RuntimeError as e:
+        return bool(re.search(r":\d+:\d+: .*" + re.escape(want), str(e)))
+
+
+def bad_keys(tmp):
+    """The new keys are checked with file:line:col errors."""
+    bad = os.path.join(tmp, "content-identity-bad")
+    shutil.rmtree(bad, ignore_errors=True)
+    shutil.copytree(L.FIXTURE, bad)
+    p = os.path.join(bad, "services", SERVICE + ".yml")
+    text = open(p).read()
+    open(p, "w").write(text.replace("office: steueramt\n",
+                                    "office: steueramt\nidentification: mittel\n", 1))
+    ok(refused_at_start("identity-bad1", bad, "", "'identification' must be none, basis, "
+                        "substantiell or hoch"), "identification: mittel is refused with its place")
+    open(p, "w").write(text.replace("      label: Vorname\n",
+                                    "      label: Vorname\n      prefill: nickname\n", 1))
+    ok(refused_at_start("identity-bad2", bad, "", "'prefill' must be one of"),
+       "prefill: nickname is refused with its place")
+    ok(refused_at_start("identity-bad3", L.FIXTURE, "identity:\n  issuer: ftp://id.example\n",
+                        "'identity.issuer' must be an https:// URL"),
+       "identity.issuer: ftp://... is refused with its place")
+
+
 def main():
     tmp = L.TMP
+    bad_keys(tmp)
     op = oidc_fake.Provider()
     content = content_with_login(tmp)
     extra = ("identity:\n  provider: Servicekonto Test\n  issuer: %s\n"
