@@ -6,10 +6,10 @@ CC      ?= cc
 CSTD     = -std=c11 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 OPT     ?= -O2 -g
-PKGS     = libcmark yaml-0.1 libcurl libgit2 sqlite3 libmicrohttpd libpq libsodium
+PKGS     = libcmark yaml-0.1 libcurl libgit2 sqlite3 libmicrohttpd libpq libsodium cjose jansson
 # libpq's .pc is in libpq-dev; without pkg-config's answer, Debian's paths
 PKG_CFLAGS := $(or $(shell pkg-config --cflags $(PKGS) 2>/dev/null),-I/usr/include/postgresql)
-PKG_LIBS   := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcmark -lyaml -lcurl -lgit2 -lsqlite3 -lmicrohttpd -lpq -lsodium)
+PKG_LIBS   := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcmark -lyaml -lcurl -lgit2 -lsqlite3 -lmicrohttpd -lpq -lsodium -lcjose -lcrypto -ljansson)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -61,7 +61,7 @@ FUZZ_CC      = clang
 FUZZ_SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = http yaml_catalog mustache markdown config admin mail search payment formbody
+FUZZ_TARGETS = http yaml_catalog mustache markdown config admin mail search payment formbody oidc
 FUZZ_BINS    = $(patsubst %,bin/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # Harnesses find tests/fixtures and themes/ here unless $$FUZZ_ROOT is set.
 build/fuzz/tests/fuzz/%.o: tests/fuzz/%.c
@@ -127,6 +127,7 @@ FUZZ_LIBS_mail         = relay catalog
 FUZZ_LIBS_search       = render catalog
 FUZZ_LIBS_payment      = relay catalog
 FUZZ_LIBS_formbody     = relay catalog
+FUZZ_LIBS_oidc         = relay catalog
 .SECONDARY: $(patsubst %,build/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 .SECONDEXPANSION:
 bin/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $$(call libs,fuzz,$$(FUZZ_LIBS_$$*))

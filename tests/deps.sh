@@ -9,13 +9,18 @@ cd "$(dirname "$0")/.." || exit 2
 DEBS="build-essential pkg-config libcmark-dev libyaml-dev libcurl4-openssl-dev libgit2-dev
 libsqlite3-dev libmicrohttpd-dev sqlite3 git python3 python3-aiosmtpd chromium hugo
 fonts-liberation fonts-dejavu-core systemd clang libclang-rt-14-dev
-libpq-dev postgresql python3-psycopg2 libsodium-dev"
+libpq-dev postgresql python3-psycopg2 libsodium-dev libcjose-dev libjansson-dev
+python3-cryptography"
 
 # libpq-dev: relayd's PostgreSQL store. postgresql: the tests start a
 # server of their own from its binaries (tests/pg_lib.py; no system
 # service is used). python3-psycopg2: the tests read that database.
 # libsodium-dev: the private links' token hash and its constant-time
 # comparison (relay/store/token.c); later the clerks' password hashes.
+# libcjose-dev, libjansson-dev: the citizens' login by OpenID Connect
+# (relay/identity/): JOSE (the ID token's signature against the JWKS) and
+# JSON, the libraries Apache's mod_auth_openidc uses - no hand-made crypto.
+# python3-cryptography: tests/oidc_fake.py signs its ID tokens (RS256).
 
 # clang and libclang-rt-14-dev: the libFuzzer harnesses (tests/fuzz/). clang
 # only recommends the runtime with libFuzzer and the sanitizers, and the
@@ -34,7 +39,10 @@ command -v npm >/dev/null 2>&1 || missing="$missing npm"
 npm_missing=0
 [ -f tests/browser/node_modules/axe-core/axe.min.js ] &&
 [ -d tests/browser/node_modules/playwright-core ] &&
-[ -d tests/browser/node_modules/vnu-jar ] || npm_missing=1
+[ -d tests/browser/node_modules/vnu-jar ] &&
+[ -d tests/browser/node_modules/oidc-provider ] || npm_missing=1
+# oidc-provider: a real OpenID provider for the citizens' login tests
+# (tests/oidc_provider.mjs, tests/t-relay-identity-browser.py)
 
 if [ "$mode" = check ]; then
 	[ -z "$missing" ] && [ $npm_missing = 0 ] && exit 0

@@ -132,6 +132,11 @@ if [ -x "$RELAYD" ]; then
 		extra="$extra --error-form relay-postfach-fehler.html --nojs relay-postfach.html --nojs relay-postfach-liste.html"
 		relay_pages="$relay_pages relay-antrag-nachricht-fehler.html relay-antrag-nachrichten.html"
 		extra="$extra --error-form relay-antrag-nachricht-fehler.html --nojs relay-antrag-nachrichten.html"
+		# the citizens' login (issue 12)
+		relay_pages="$relay_pages relay-anmelden-start.html relay-anmelden-noetig.html"
+		relay_pages="$relay_pages relay-anmelden-fehler.html relay-formular-angemeldet.html"
+		relay_pages="$relay_pages relay-postfach-servicekonto.html relay-postfach-liste-servicekonto.html"
+		extra="$extra --nojs relay-anmelden-start.html --nojs relay-formular-angemeldet.html"
 	fi
 else
 	echo "not ok - $RELAYD is not built: its error and confirmation pages are not audited"

@@ -103,6 +103,13 @@ if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldun
 		echo "$SITE/$f.html" >>"$list"
 		n_relay=$((n_relay + 1))
 	done
+	# the citizens' login (issue 12)
+	for f in relay-anmelden-start relay-anmelden-noetig relay-anmelden-fehler \
+		relay-formular-angemeldet relay-postfach-servicekonto \
+		relay-postfach-liste-servicekonto; do
+		echo "$SITE/$f.html" >>"$list"
+		n_relay=$((n_relay + 1))
+	done
 else
 	echo "not ok - relayd's error and confirmation pages could not be made:"
 	grep -v '^ok' "$TEST_TMP/relay.out" | sed 's/^/#   /' | head -n 10

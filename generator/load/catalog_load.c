@@ -252,13 +252,30 @@ static void load_categories(struct loader *L)
 }
 
 /* ---- services/<slug>.yml ---- */
+
+/* identification: none|basis|substantiell|hoch (default none) */
+static void load_identification(struct lctx *c, const struct ynode *y,
+				struct service *s)
+{
+	const char *v = get_str(c, y, "identification", false);
+	s->identification = IDENT_NONE;
+	if (!*v)
+		return;
+	for (unsigned i = 0; ident_level_names[i]; i++)
+		if (!strcmp(v, ident_level_names[i])) {
+			s->identification = i;
+			return;
+		}
+	lerr(c, ymap_get(y, "identification"), "'identification' must be none, "
+	     "basis, substantiell or hoch, not '%s'", v);
+}
 static void load_service(struct loader *L, const char *path, const char *slug,
 			 struct service *s)
 {
 	static const char *const keys[] = { "title", "leika", "category", "lebenslagen",
 		"summary", "description", "requirements", "documents", "costs", "deadlines",
 		"duration", "next_steps", "legal_basis", "office", "keywords", "available_from",
-		"available_until", "form", "fee", NULL };
+		"available_until", "form", "fee", "identification", NULL };
 	struct lctx *c = &L->c;
 	struct ynode *y = parse_file(L, path, true);
 	s->slug = slug;
@@ -302,6 +319,7 @@ static void load_service(struct loader *L, const char *path, const char *slug,
 	s->fee = load_fee(c, ymap_get(y, "fee"));
 	if (s->fee && !s->form)
 		lerr(c, ymap_get(y, "fee"), "'fee' is paid online after the form: the service has no 'form'");
+	load_identification(c, y, s);
 }
 
 static int service_cmp(const void *a, const void *b)

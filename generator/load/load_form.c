@@ -120,12 +120,32 @@ static void load_when(struct lctx *c, const struct ynode *fn, struct field *f)
 	f->when = fc;
 }
 
+/* prefill: one of prefill_claims, on a field a read-only input can hold
+ * (text, email, tel, date) */
+static void load_prefill(struct lctx *c, const struct ynode *fn, struct field *f)
+{
+	f->prefill = get_str(c, fn, "prefill", false);
+	if (!*f->prefill)
+		return;
+	bool known = false;
+	for (size_t i = 0; prefill_claims[i]; i++)
+		known |= !strcmp(f->prefill, prefill_claims[i]);
+	if (!known)
+		lerr(c, ymap_get(fn, "prefill"), "'prefill' must be one of given_name, "
+		     "family_name, birthdate, email, address.street_address, "
+		     "address.postal_code, address.locality, not '%s'", f->prefill);
+	else if (f->type != FT_TEXT && f->type != FT_EMAIL && f->type != FT_TEL &&
+		 f->type != FT_DATE)
+		lerr(c, ymap_get(fn, "prefill"), "'prefill' is only for text, email, "
+		     "tel and date fields (they can be read-only)");
+}
+
 static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 {
 	static const char *const keys[] = {
 		"name", "label", "type", "required", "max_length", "help",
 		"autocomplete", "options", "min", "max", "accept", "max_size",
-		"max_files", "format", "after", "when", NULL
+		"max_files", "format", "after", "when", "prefill", NULL
 	};
 	if (!expect_kind(c, fn, YN_MAP, "a form field"))
 		return -1;
@@ -164,6 +184,7 @@ static int load_field(struct lctx *c, const struct ynode *fn, struct field *f)
 	if (f->has_min && f->has_max && f->min > f->max)
 		lerr(c, ymap_get(fn, "min"), "'min' is larger than 'max'");
 	f->after = get_opt(c, fn, "after");
+	load_prefill(c, fn, f);
 	load_when(c, fn, f);
 	load_format(c, fn, f);
 	load_options(c, fn, f);

@@ -292,3 +292,9 @@ void catalog_free(struct catalog *c)
 	arena_free(&c->arena);
 	free(c);
 }
+
+const char *const ident_level_names[] = { "none", "basis", "substantiell", "hoch",
+					  NULL };
+const char *const prefill_claims[] = { "given_name", "family_name", "birthdate",
+				      "email", "address.street_address",
+				      "address.postal_code", "address.locality", NULL };

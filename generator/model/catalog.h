@@ -139,6 +139,10 @@ struct field {
 	bool has_min, has_max;      /* number: value range */
 	double min, max;
 	const char *autocomplete;   /* HTML autocomplete token or "" */
+	/* prefill: the ID token claim (a path, "address.locality") whose
+	 * verified value relayd puts in the field, read-only, for a logged-in
+	 * citizen; "" = none (prefill_claims below) */
+	const char *prefill;
 	const struct value_format *format;  /* text: "plz", "iban" (facts.h), or NULL */
 	const struct field_condition *when;     /* or NULL: always */
 	const char *after;          /* a city's added field: the shared field it
@@ -185,8 +189,20 @@ struct service {
 	const char *available_from, *available_until;   /* YYYY-MM-DD or "" */
 	struct form *form;          /* NULL when there is no online form */
 	const struct fee *fee;      /* NULL: nothing to pay online (fee.h) */
+	/* identification: the trust level a citizen's login must have
+	 * before relayd takes a post (enum ident_level; 0 = none) */
+	unsigned identification;
 	struct srcpos pos;
 };
+
+/* The trust levels of a login (eIDAS-like, as BundID names them), in
+ * order: a session of a higher level satisfies a lower requirement. */
+enum ident_level { IDENT_NONE, IDENT_BASIS, IDENT_SUBSTANTIELL, IDENT_HOCH };
+/* "none", "basis", "substantiell", "hoch"; NULL-ended */
+extern const char *const ident_level_names[];
+/* The claims a field may be prefilled from (OpenID Connect standard
+ * claims, as BundID hands them out); NULL-ended */
+extern const char *const prefill_claims[];
 
 /* A city's difference from the shared service. Only set fields apply. */
 struct override {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "render_int.h"
 #include "../model/facts.h"
+#include "../util/url.h"
 
 /* A file input cannot be filled again by the server: say so at the field. */
 #define REATTACH_NOTE "Ihre Datei wurde noch nicht gespeichert, weil das " \
@@ -154,6 +155,17 @@ static void set_notes(struct arena *a, struct mval *m, struct mval *notes)
 		mv_set(a, m, "notes", notes);
 }
 
+#define VERIFIED_NOTE "Aus Ihrem Servicekonto – geprüft, nicht änderbar."
+
+/* The verified value of a field (relayd's page for a logged-in citizen). */
+static const char *verified_of(const struct form_state *st, const char *name)
+{
+	for (size_t i = 0; st && i < st->n_verified; i++)
+		if (!strcmp(st->verified[i].name, name))
+			return st->verified[i].value;
+	return NULL;
+}
+
 static struct mval *field_data(struct page *pg, const struct city_service *cs,
 			       const struct field *f, const struct form_state *st,
 			       const char **anchor)
@@ -169,6 +181,11 @@ static struct mval *field_data(struct page *pg, const struct city_service *cs,
 		help = help ? arena_printf(a, "%s %s", when, help) : when;
 	const char *hint = f->type == FT_FILE ? file_hint(a, f) : NULL;
 	bool reattach = f->type == FT_FILE && !error && must_reattach(st, f->name);
+	const char *checked = verified_of(st, f->name);
+	if (checked) {      /* relayd takes the login's value, not the post's */
+		value = checked;
+		help = help ? arena_printf(a, "%s %s", VERIFIED_NOTE, help) : VERIFIED_NOTE;
+	}
 
 	mset(a, m, "name", f->name);
 	mset(a, m, "id", id);
@@ -195,6 +212,7 @@ static struct mval *field_data(struct page *pg, const struct city_service *cs,
 	}
 	mset_opt(a, m, "describedby", desc);
 	mset_opt(a, m, "autocomplete", f->autocomplete);
+	mv_set_bool(a, m, "readonly", checked != NULL);
 	mset(a, m, "value", value);
 
 	switch (f->type) {
@@ -307,6 +325,31 @@ static struct mval *part_close(struct arena *a, const struct field *f,
 	return m;
 }
 
+/* A service that requires a login (identification:): the static page
+ * shows the login start instead of the form (relayd refuses its post
+ * anyway); relayd's own page for a citizen logged in at that level says
+ * with what. No JavaScript involved: the start is a link. */
+static void login_data(struct page *pg, const struct city_service *cs,
+		       const struct form_state *st, struct mval *form)
+{
+	struct arena *a = pg->a;
+	unsigned need = cs->service->identification;
+	if (need == IDENT_NONE)
+		return;
+	struct mval *m = mv_map(a);
+	mset(a, m, "level", ident_level_names[need]);
+	if (st && st->citizen_provider && st->citizen_level >= need) {
+		mset(a, m, "provider", st->citizen_provider);
+		mset(a, m, "have", ident_level_names[st->citizen_level]);
+		mv_set(a, form, "identified", m);
+		return;
+	}
+	mset(a, m, "url", arena_printf(a, "%s/anmelden?dienst=%s/%s",
+				       url_origin(a, pg->r->relay_url),
+				       cs->city->slug, cs->service->slug));
+	mv_set(a, form, "login_required", m);
+}
+
 struct mval *form_data(struct page *pg, const struct city_service *cs,
 		       const char *intro_html, const struct form_state *st,
 		       struct mval **errors)
@@ -346,6 +389,7 @@ struct mval *form_data(struct page *pg, const struct city_service *cs,
 	mv_set_bool(a, form, "conditional", conditional);
 	mset(a, form, "honeypot_value", value_of(st, "hp_website"));
 
+	login_data(pg, cs, st, form);
 	*errors = st && st->n_errors ? error_summary(a, cs, st, anchors) : NULL;
 	return form;
 }

@@ -837,8 +837,8 @@ int render_application(struct renderer *r, const struct city_service *cs,
 }
 
 int render_error(struct renderer *r, struct portal *p, int status,
-		 const char *message, struct arena *a, struct buf *out,
-		 struct diags *d)
+		 const char *message, const char *link_text, const char *link_url,
+		 struct arena *a, struct buf *out, struct diags *d)
 {
 	struct page pg;
 	const char *title = status == 404 ? "Seite nicht gefunden" :
@@ -850,5 +850,9 @@ int render_error(struct renderer *r, struct portal *p, int status,
 	mv_set_bool(a, pg.data, "noindex", true);
 	mv_set(a, pg.data, "status", mv_num(a, status));
 	mset(a, pg.data, "message", message);
+	if (link_text && link_url) {
+		mset(a, pg.data, "link_text", link_text);
+		mset(a, pg.data, "link_url", link_url);
+	}
 	return page_render(&pg, T_ERROR, out, d);
 }

@@ -23,6 +23,7 @@ int render_postfach_request(struct renderer *r, const struct postfach_request_vi
 	mset(&a, pg.data, "action", v->action);
 	mset(&a, pg.data, "csrf", v->csrf);
 	mset(&a, pg.data, "email", v->email ? v->email : "");
+	mset_opt(&a, pg.data, "login_href", v->login_href);
 	mset_opt(&a, pg.data, "email_error", v->email_error);
 	mset_opt(&a, pg.data, "notice", v->notice);
 	mset_opt(&a, pg.data, "gone", v->gone);
@@ -68,6 +69,7 @@ int render_postfach_list(struct renderer *r, const struct postfach_list_view *v,
 	mv_set_bool(&a, pg.data, "has_rows", v->n_rows > 0);
 	mv_set_bool(&a, pg.data, "more", v->more);
 	mset(&a, pg.data, "until", v->until);
+	mset_opt(&a, pg.data, "provider", v->provider);
 	mset(&a, pg.data, "csrf", v->csrf);
 	mset(&a, pg.data, "logout_action", v->logout_action);
 	mset(&a, pg.data, "request_href", v->request_href);

@@ -119,5 +119,17 @@ int render_error_page(struct renderer *r, const struct city *city, int status,
 	struct portal *p = portal_of(r, city);
 	struct arena a;
 	arena_init(&a);
-	return finish(&a, render_error(r, p, status, message ? message : "", &a, out, d));
+	return finish(&a, render_error(r, p, status, message ? message : "", NULL, NULL,
+				       &a, out, d));
+}
+
+int render_error_link_page(struct renderer *r, const struct city *city, int status,
+			   const char *message, const char *link_text,
+			   const char *link_url, struct buf *out, struct diags *d)
+{
+	struct portal *p = portal_of(r, city);
+	struct arena a;
+	arena_init(&a);
+	return finish(&a, render_error(r, p, status, message, link_text, link_url,
+				       &a, out, d));
 }

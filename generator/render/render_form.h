@@ -26,6 +26,15 @@ struct form_state {
 	 * asks at each of them (and in the summary) to choose the file again. */
 	const char *const *reattach;
 	size_t n_reattach;
+	/* relayd's own form page for a logged-in citizen: the provider and
+	 * the level of the login (enum ident_level); NULL on the static page,
+	 * which then shows the login start of a service that requires one */
+	const char *citizen_provider;
+	unsigned citizen_level;
+	/* and the fields filled from the login's verified claims (field
+	 * prefill:): shown read-only, marked "aus Ihrem Servicekonto" */
+	const struct form_value *verified;
+	size_t n_verified;
 };
 
 struct renderer;
@@ -125,6 +134,11 @@ int render_application_page(struct renderer *r, const struct city_service *cs,
  * and the categories. */
 int render_search_page(struct renderer *r, const struct city *city,
 		       const char *query, struct buf *out, struct diags *d);
+/* The same with a way on: a link (link_url) after the message, e.g. to
+ * the citizen's login. */
+int render_error_link_page(struct renderer *r, const struct city *city, int status,
+			   const char *message, const char *link_text,
+			   const char *link_url, struct buf *out, struct diags *d);
 /* A plain themed error page (city may be NULL: umbrella look). */
 int render_error_page(struct renderer *r, const struct city *city, int status,
 		      const char *message, struct buf *out, struct diags *d);

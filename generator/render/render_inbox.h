@@ -57,6 +57,7 @@ struct inbox_detail_view {
 	struct inbox_user user;
 	const char *list_href;
 	const char *reference, *service, *city, *office, *received, *status;
+	const char *identity;       /* "Identität geprüft: ..." or NULL (issue 12) */
 	const struct app_answer *answers;
 	size_t n_answers;
 	const struct inbox_file_view *files;

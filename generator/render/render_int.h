@@ -210,8 +210,8 @@ int render_application(struct renderer *r, const struct city_service *cs,
 		       const struct app_view *v, struct arena *a, struct buf *out,
 		       struct diags *d);
 int render_error(struct renderer *r, struct portal *p, int status,
-		 const char *message, struct arena *a, struct buf *out,
-		 struct diags *d);
+		 const char *message, const char *link_text, const char *link_url,
+		 struct arena *a, struct buf *out, struct diags *d);
 struct mval *service_item(struct page *pg, size_t svc);
 
 /* Form fields as template data (form_data.c). */

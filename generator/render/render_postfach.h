@@ -17,6 +17,7 @@ struct postfach_request_view {
 	const char *email_error;    /* NULL: none */
 	const char *notice;         /* the answer to a request, or NULL */
 	const char *gone;           /* why a link does not work, or NULL */
+	const char *login_href;     /* the Servicekonto login (issue 12), or NULL */
 };
 
 struct postfach_row_view {
@@ -32,6 +33,8 @@ struct postfach_list_view {
 	const char *csrf;
 	const char *logout_action;  /* {public_url}/postfach/abmelden */
 	const char *request_href;   /* {public_url}/postfach */
+	const char *provider;       /* listed by a citizen's login (issue 12):
+				     * its provider; NULL: by e-mail session */
 };
 
 int render_postfach_request(struct renderer *r, const struct postfach_request_view *v,

@@ -112,6 +112,34 @@ const struct config_key config_keys[] = {
 	  .help = "login attempts per client address within login_window_minutes, then 429 (behind a NAT: raise it)" },
 	{ "inbox.login_window_minutes", CT_INT, .min = 1, .max = 24 * 60, .def = 15,
 	  AT(inbox.window_minutes), .help = "the window of both login limits" },
+	{ "identity", CT_SECTION,
+	  .help = "citizens' login by OpenID Connect (Servicekonto/BundID) for services with identification:" },
+	{ "identity.provider", CT_TEXT, .def_text = "Servicekonto", AT(identity.provider),
+	  .help = "the provider's name as citizens know it, shown on the pages and to the office" },
+	{ "identity.issuer", CT_TEXT, .def_text = "", AT(identity.issuer),
+	  .help = "the provider's issuer URL (its /.well-known/openid-configuration is read); empty = no login" },
+	{ "identity.client_id", CT_TEXT, .def_text = "", AT(identity.client_id),
+	  .help = "relayd's client id at the provider" },
+	{ "identity.client_secret", CT_TEXT, .def_text = "", AT(identity.client_secret),
+	  .help = "the client secret (client_secret_basic); better client_secret_file" },
+	{ "identity.client_secret_file", CT_TEXT, .def_text = "", AT(identity.client_secret_file),
+	  .help = "a file (mode 0640 root:relayd) whose first line is the client secret" },
+	{ "identity.scopes", CT_TEXT, .def_text = "openid profile email address",
+	  AT(identity.scopes), .help = "the scopes asked for; must contain openid" },
+	{ "identity.level_claim", CT_TEXT, .def_text = "acr", AT(identity.level_claim),
+	  .help = "the ID token claim carrying the trust level" },
+	{ "identity.level_basis", CT_TEXT, .def_text = "", AT(identity.level_basis),
+	  .help = "the claim's value meaning the level basis" },
+	{ "identity.level_substantiell", CT_TEXT, .def_text = "", AT(identity.level_substantiell),
+	  .help = "the claim's value meaning the level substantiell" },
+	{ "identity.level_hoch", CT_TEXT, .def_text = "", AT(identity.level_hoch),
+	  .help = "the claim's value meaning the level hoch" },
+	{ "identity.idle_minutes", CT_INT, .min = 1, .max = 24 * 60, .def = 30,
+	  AT(identity.idle_minutes), .help = "a citizen's session ends after this many minutes unused" },
+	{ "identity.lifetime_minutes", CT_INT, .min = 1, .max = 24 * 60, .def = 120,
+	  AT(identity.lifetime_minutes), .help = "and this many minutes after the login at the latest" },
+	{ "identity.login_minutes", CT_INT, .min = 1, .max = 60, .def = 10,
+	  AT(identity.login_minutes), .help = "a started login must return from the provider within this time" },
 	{ "notify", CT_SECTION,
 	  .help = "what the mail to an office carries (relay/README.md: notification mode)" },
 	{ "notify.default", CT_ENUM, .choices = notify_names, .def = NOTIFY_LINK,
@@ -405,6 +433,14 @@ static void check_together(struct cfgload *p)
 		const struct ynode *n = ymap_get(r, "cookie_secure");
 		lerr(&p->l, n ? n : r ? r : p->root, "'inbox.cookie_secure: false' is only "
 		     "for a test relay whose public_url is http://127.0.0.1 or http://localhost");
+	}
+	const char *iss = c->identity.issuer;
+	if (iss && *iss && strncmp(iss, "https://", 8) &&
+	    !(strncmp(iss, "http://", 7) == 0 && loopback_http(iss))) {
+		const struct ynode *r = ymap_get(p->root, "identity");
+		const struct ynode *n = ymap_get(r, "issuer");
+		lerr(&p->l, n ? n : r ? r : p->root, "'identity.issuer' must be an "
+		     "https:// URL (http:// only on the loopback, for tests), or empty");
 	}
 	if (c->retry.max < c->retry.initial) {
 		const struct ynode *r = ymap_get(p->root, "retry");

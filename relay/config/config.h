@@ -66,6 +66,24 @@ struct notify_config {
 	size_t n_offices;
 };
 
+/* Identification of citizens by OpenID Connect (relay/identity/): one
+ * provider; an empty issuer turns it off. */
+struct identity_config {
+	const char *provider;       /* shown name, "Servicekonto.NRW" */
+	const char *issuer;         /* "https://..." exactly as in its tokens */
+	const char *client_id;
+	const char *client_secret;  /* client_secret_basic; or from ... */
+	const char *client_secret_file;     /* ... this file (first line) */
+	const char *scopes;         /* "openid profile email address" */
+	const char *level_claim;    /* the claim carrying the trust level */
+	const char *level_basis;    /* its value for each level; "" = never */
+	const char *level_substantiell;
+	const char *level_hoch;
+	long idle_minutes;          /* citizen session: unused this long, ends */
+	long lifetime_minutes;      /* and this long after login at the latest */
+	long login_minutes;         /* a started login must come back in this time */
+};
+
 struct relay_config {
 	struct arena arena;         /* owns every string below */
 	const char *file;           /* the config path */
@@ -95,6 +113,7 @@ struct relay_config {
 	bool receipt;               /* mail a receipt to the applicant */
 	struct inbox_config inbox;
 	struct notify_config notify;
+	struct identity_config identity;
 };
 
 /* What a key's value must be. */

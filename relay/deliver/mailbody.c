@@ -4,6 +4,7 @@
  * control characters other than line breaks and tabs and invalid UTF-8
  * bytes become '?', line breaks of any style become CRLF. */
 #include "mail.h"
+#include "identity/identity.h"
 #include "mailhdr.h"
 #include "rfc2047.h"
 #include "util/utf8.h"
@@ -82,6 +83,14 @@ int mail_office_body(struct buf *out, const struct submission *sub)
 	put_line(out, "Leistung", sub->service_title);
 	put_line(out, "Zuständige Stelle", sub->office_name);
 	put_line(out, "Eingegangen", when);
+	struct arena a;
+	arena_init(&a);
+	const char *ident = identity_note(&a, sub);
+	if (ident) {
+		put_text(out, ident, "");
+		buf_puts(out, "\r\n");
+	}
+	arena_free(&a);
 	put_heading(out, "Angaben", 7);
 	for (size_t i = 0; i < sub->n_fields; i++)
 		put_field(out, &sub->fields[i]);

@@ -4,6 +4,7 @@
  * offices, so an id of another office is "not found" exactly like an
  * unknown one: the same 404, the same page. */
 #include "inbox_int.h"
+#include "identity/identity.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,7 @@ static enum MHD_Result page_with(struct inbox_req *q, struct MHD_Connection *c,
 	char when[64];
 	de_stamp(sub->received_at, when, sizeof when);
 	v.received = arena_strdup(&q->a, when);
+	v.identity = identity_note(&q->a, sub);
 	if (inbox_arg(c, "gespeichert") && !status_error)
 		v.notice = arena_printf(&q->a, "Der Status ist gespeichert: „%s“.",
 					status_label(status));

@@ -17,6 +17,7 @@
 #include "receive/application.h"
 #include "receive/citizen_csrf.h"
 #include "receive/log.h"
+#include "identity/identity.h"
 #include "store/token.h"
 #include "util/datetime.h"
 #include "util/random.h"
@@ -120,8 +121,50 @@ static const char *need_session(struct postfach_req *q, struct MHD_Connection *c
 	return NULL;
 }
 
+/* The list of a citizen logged in with the Servicekonto (issue 12): the
+ * applications sent under that login (submissions.subject). */
+static enum MHD_Result list_by_login(struct postfach_req *q, struct MHD_Connection *c,
+				     const struct citizen *who)
+{
+	struct store_postfach_row *rows = NULL;
+	size_t n = 0;
+	if (store_postfach_list_by_subject(q->env->store, &q->a, who->subject,
+					   PF_LIST_MAX + 1, &rows, &n) < 0)
+		return pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				"Das Postfach ist gerade nicht erreichbar.", "60");
+	struct postfach_list_view v = {
+		.email = "", .rows = rows_of(q, rows, n > PF_LIST_MAX ? PF_LIST_MAX : n),
+		.n_rows = n > PF_LIST_MAX ? PF_LIST_MAX : n, .more = n > PF_LIST_MAX,
+		.until = "", .csrf = "", .logout_action = pf_url(q, "/abmelden"),
+		.request_href = pf_url(q, ""), .provider = who->provider,
+	};
+	struct buf b;
+	struct diags d;
+	buf_init(&b, PF_PAGE_MAX);
+	diags_init(&d);
+	int rc = q->env->forms && q->env->forms->renderer ?
+		render_postfach_list(q->env->forms->renderer, &v, &b, &d) : -1;
+	diags_free(&d);
+	enum MHD_Result r;
+	if (rc < 0) {
+		relay_log("error", "render_failed", "page=postfach_list");
+		r = pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			     "Das Postfach ist gerade nicht erreichbar.", "60");
+	} else {
+		struct pf_answer a = { .status = MHD_HTTP_OK, .page = &b };
+		r = pf_send(q, c, &a);
+	}
+	buf_free(&b);
+	return r;
+}
+
 enum MHD_Result pf_list(struct postfach_req *q, struct MHD_Connection *c)
 {
+	struct citizen who;
+	const char *login = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+							IDENTITY_COOKIE);
+	if (login && identity_session(q->env->identity, &q->a, login, &who))
+		return list_by_login(q, c, &who);
 	long long expires = 0;
 	enum MHD_Result r = MHD_NO;
 	const char *email = need_session(q, c, &expires, &r);

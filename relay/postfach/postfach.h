@@ -39,6 +39,7 @@ struct postfach_env {
 	const char *client;         /* the client address (rate limit only) */
 	void (*wake)(void *);       /* a link to mail: wake the worker (may be NULL) */
 	void *wake_ctx;
+	struct identity *identity;  /* citizens' login (issue 12), or NULL */
 };
 
 /* Whether url is the Postfach's. */

@@ -27,6 +27,9 @@ enum MHD_Result pf_request_page(struct postfach_req *q, struct MHD_Connection *c
 {
 	const char *cookie = NULL;
 	v->action = pf_url(q, "");
+	if (q->env->identity)
+		v->login_href = arena_printf(&q->a, "%s/anmelden?ziel=postfach",
+					     q->env->cfg->public_url);
 	v->csrf = citizen_csrf_issue(c, &q->a, pf_secure(q), &cookie);
 	if (!v->email)
 		v->email = "";

@@ -23,6 +23,7 @@
 #include "inbox/formbody.h"
 #include "inbox/inbox.h"
 #include "postfach/postfach.h"
+#include "identity/identity.h"
 #include "log.h"
 #include "upload.h"
 
@@ -30,7 +31,8 @@
 #define PAGE_MAX ((size_t)4 << 20)
 
 enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_APPLICATION, R_SEARCH, R_HEALTH,
-	     R_METRICS, R_INBOX, R_DOCUMENT, R_POSTFACH, R_MESSAGE };
+	     R_METRICS, R_INBOX, R_DOCUMENT, R_POSTFACH, R_MESSAGE,
+	     R_LOGIN, R_LOGIN_RETURN, R_CITIZEN_FORM };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -66,6 +68,12 @@ struct req {
 	 * urlencoded body, at most THREAD_BODY_MAX bytes */
 	struct buf msg;
 	bool msg_too_large;
+	/* R_SUBMIT of a service that requires a login: the citizen's */
+	struct citizen citizen;
+	bool has_citizen;
+	/* its verified values of the fields with prefill: */
+	struct form_value *verified;
+	size_t n_verified;
 };
 
 double mono_now(void)
@@ -80,6 +88,7 @@ const char *reject_reason_name(enum reject_reason r)
 	static const char *const names[RJ_COUNT] = {
 		"origin", "rate_limit", "too_large", "media_type", "not_found",
 		"bad_request", "invalid", "honeypot", "store_error", "deadline",
+		"login_required",
 	};
 	return r < RJ_COUNT ? names[r] : "unknown";
 }
@@ -217,6 +226,12 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 		q->token[slash - t] = '\0';
 		return R_DOCUMENT;
 	}
+	if (get && !strcmp(url, "/anmelden"))
+		return R_LOGIN;
+	if (get && !strcmp(url, "/anmelden/rueckkehr"))
+		return R_LOGIN_RETURN;
+	if (get && !strncmp(url, "/formular/", 10))
+		return R_CITIZEN_FORM;
 	if (post && !strncmp(url, "/submit/", 8)) {
 		const char *c = url + 8, *slash = strchr(c, '/');
 		if (!slash)
@@ -347,10 +362,48 @@ static void free_parts(struct req *q)
 	q->n_parts = 0;
 }
 
+/* The values of q->cs's prefill fields from the citizen's verified
+ * claims into q->verified (none without a citizen). */
+static void verified_fields(struct req *q)
+{
+	q->n_verified = 0;
+	if (!q->has_citizen || !q->cs)
+		return;
+	q->verified = arena_alloc(&q->a, (q->cs->n_fields + 1) * sizeof *q->verified);
+	for (size_t i = 0; i < q->cs->n_fields; i++) {
+		const struct field *f = q->cs->fields[i];
+		const char *v = f->prefill && *f->prefill ?
+			identity_claim(&q->a, q->citizen.claims, f->prefill) : NULL;
+		if (v)
+			q->verified[q->n_verified++] = (struct form_value){ f->name, v };
+	}
+}
+
+/* A prefilled field's value is the login's, whatever the post says (a
+ * browser cannot change a read-only field; a crafted post could): the
+ * posted value is replaced, a missing one added. */
+static void apply_verified(struct req *q, struct vinput *in)
+{
+	for (size_t k = 0; k < q->n_verified; k++) {
+		const struct form_value *fv = &q->verified[k];
+		bool found = false;
+		for (size_t i = 0; i < in->n_values; i++)
+			if (!strcmp(in->values[i].name, fv->name)) {
+				in->values[i].value = fv->value;
+				in->values[i].len = strlen(fv->value);
+				found = true;
+			}
+		if (!found)
+			in->values[in->n_values++] = (struct vin_value){
+				fv->name, fv->value, strlen(fv->value) };
+	}
+}
+
 static void build_input(struct req *q, struct vinput *in)
 {
 	memset(in, 0, sizeof *in);
-	in->values = arena_alloc(&q->a, (q->n_parts + 1) * sizeof *in->values);
+	in->values = arena_alloc(&q->a, (q->n_parts + q->n_verified + 1) *
+				 sizeof *in->values);
 	in->files = arena_alloc(&q->a, (q->n_parts + 1) * sizeof *in->files);
 	for (size_t i = 0; i < q->n_parts; i++) {
 		struct part *p = &q->parts[i];
@@ -362,9 +415,87 @@ static void build_input(struct req *q, struct vinput *in)
 			in->values[in->n_values++] = (struct vin_value){
 				p->name, d, p->data.len };
 	}
+	apply_verified(q, in);
 }
 
 /* ---- the submit route ---- */
+
+/* Whether the request carries a live citizen session (identity.h) of at
+ * least the level q->cs requires; the citizen into q. */
+static bool citizen_enough(struct req *q, struct MHD_Connection *c)
+{
+	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+							 IDENTITY_COOKIE);
+	q->has_citizen = identity_session(q->srv->identity, &q->a, cookie, &q->citizen);
+	return q->has_citizen && q->citizen.level >= q->cs->service->identification;
+}
+
+/* 403 for a post of a service that requires a login, without one (or
+ * of a lower level): however the form came about, nothing is taken. */
+static enum MHD_Result refuse_without_login(struct req *q, struct MHD_Connection *c)
+{
+	struct relay_server *s = q->srv;
+	atomic_fetch_add(&s->rejected[RJ_LOGIN], 1);
+	relay_log("info", "rejected", "reason=login_required status=403 city=%s "
+		  "service=%s level=%s", q->city, q->service,
+		  q->has_citizen ? ident_level_names[q->citizen.level] : "-");
+	const char *need = ident_level_names[q->cs->service->identification];
+	const char *msg = arena_printf(&q->a, "Für diesen Antrag müssen Sie sich mit "
+		"Ihrem Servicekonto oder der BundID anmelden, mindestens mit dem "
+		"Vertrauensniveau „%s“. %sMelden Sie sich an und senden Sie das "
+		"Formular danach erneut; Ihre Angaben wurden nicht gespeichert.", need,
+		q->has_citizen ? "Ihre Anmeldung hat ein niedrigeres Vertrauensniveau. " : "");
+	const char *login = arena_printf(&q->a, "%s/anmelden?dienst=%s/%s",
+					 s->cfg->public_url, q->city, q->service);
+	struct buf b;
+	buf_init(&b, PAGE_MAX);
+	const char *ctype = "application/json";
+	struct diags d;
+	diags_init(&d);
+	if (q->want_json) {
+		buf_puts(&b, "{\"errors\":[{\"field\":null,\"message\":\"");
+		buf_put_json(&b, msg, strlen(msg));
+		buf_puts(&b, "\"}]}");
+	} else {
+		ctype = "text/html; charset=utf-8";
+		if (render_error_link_page(q->forms->renderer, q->cs->city, 403, msg,
+					   "Anmelden mit Ihrem Servicekonto / BundID",
+					   login, &b, &d) < 0) {
+			buf_reset(&b);
+			buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
+				 "<title>Anmeldung nötig</title><p>");
+			buf_put_html(&b, msg, strlen(msg));
+			buf_puts(&b, "</p></html>\n");
+		}
+	}
+	diags_free(&d);
+	enum MHD_Result r = send_buf(q, c, MHD_HTTP_FORBIDDEN, ctype, &b, NULL, NULL,
+				     REF_NONE);
+	buf_free(&b);
+	return r;
+}
+
+/* The verified login on the stored submission (submission.h): who, by
+ * which provider, at which level, when. */
+static void attach_identity(struct req *q, struct submission *sub)
+{
+	if (!q->has_citizen)
+		return;
+	struct buf b;
+	buf_init(&b, 4096);
+	buf_puts(&b, "{\"provider\":\"");
+	buf_put_json(&b, q->citizen.provider, strlen(q->citizen.provider));
+	buf_printf(&b, "\",\"level\":\"%s\",\"at\":%lld,\"fields\":[",
+		   ident_level_names[q->citizen.level], q->citizen.login_unix);
+	for (size_t i = 0; i < q->n_verified; i++)
+		buf_printf(&b, "%s\"%s\"", i ? "," : "", q->verified[i].name);
+	buf_puts(&b, "]}");
+	if (!buf_failed(&b) && buf_putc(&b, '\0') == 0) {
+		sub->subject = q->citizen.subject;
+		sub->identity = arena_strdup(&q->a, b.data);
+	}
+	buf_free(&b);
+}
 
 static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
 {
@@ -397,6 +528,9 @@ static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
 				  "Dieses Formular gibt es nicht oder es nimmt "
 				  "zurzeit keine Anträge an.", NULL, NULL);
 	}
+	if (q->cs->service->identification != IDENT_NONE && !citizen_enough(q, c))
+		return refuse_without_login(q, c);
+	verified_fields(q);
 	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      "Content-Length");
 	if (len && strtoull(len, NULL, 10) > cfg->limits.max_body)
@@ -452,7 +586,10 @@ static enum MHD_Result render_invalid(struct req *q, struct MHD_Connection *c,
 		buf_puts(&b, "]}");
 	} else {
 		struct form_state st = { v->values, v->n_values, v->errors, v->n_errors,
-					 v->reattach, v->n_reattach };
+					 v->reattach, v->n_reattach,
+					 q->has_citizen ? q->citizen.provider : NULL,
+					 q->has_citizen ? q->citizen.level : 0,
+					 q->verified, q->n_verified };
 		struct diags d;
 		diags_init(&d);
 		ctype = "text/html; charset=utf-8";
@@ -561,6 +698,7 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 		random_token(tok, 24);
 		return send_see_other(q, c, tok, "NOSTORE");
 	}
+	attach_identity(q, v.sub);
 	q->cr.item.sub = v.sub;
 	q->cr.item.ref_prefix = q->cs->city->ref_prefix;
 	q->cr.item.receipt = s->cfg->receipt;
@@ -1135,6 +1273,144 @@ static enum MHD_Result metrics(struct req *q, struct MHD_Connection *c)
 	return r;
 }
 
+/* ---- the citizens' login (identity/identity.h) ---- */
+
+/* "<city>/<service>" (slugs) into q->city, q->service and q->cs; false
+ * when malformed, unknown or not taking applications today. */
+static bool find_service(struct req *q, const char *path)
+{
+	const char *slash = path ? strchr(path, '/') : NULL;
+	if (!slash)
+		return false;
+	const char *sv = slash + 1;
+	size_t sn = strlen(sv);
+	if (!is_slug_n(path, (size_t)(slash - path)) || !is_slug_n(sv, sn))
+		return false;
+	memcpy(q->city, path, (size_t)(slash - path));
+	q->city[slash - path] = '\0';
+	memcpy(q->service, sv, sn);
+	q->service[sn] = '\0';
+	char today[11];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	q->cs = forms_find(q->forms, q->city, q->service);
+	if (!q->cs || !validate_accepting(q->cs, today))
+		q->cs = NULL;
+	return q->cs != NULL;
+}
+
+/* 303 to location, with a Set-Cookie when cookie is not NULL. */
+static enum MHD_Result send_redirect(struct MHD_Connection *c, const char *location,
+				     const char *cookie)
+{
+	static const char body[] = "Weiterleitung\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof body - 1,
+					(void *)body, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "Content-Security-Policy", CSP_NOTHING);
+	MHD_add_response_header(r, "Location", location);
+	if (cookie)
+		MHD_add_response_header(r, "Set-Cookie", cookie);
+	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_SEE_OTHER, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* GET /anmelden?dienst=<city>/<service>: to the provider, coming back
+ * to relayd's own form page of that service. */
+static enum MHD_Result login_start(struct req *q, struct MHD_Connection *c)
+{
+	const char *d = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "dienst");
+	const char *ziel = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "ziel");
+	bool postfach = ziel && !strcmp(ziel, "postfach");   /* the Postfach's list */
+	if (!postfach && !find_service(q, d))
+		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
+				  "Dieses Formular gibt es nicht oder es nimmt "
+				  "zurzeit keine Anträge an.", NULL, NULL);
+	const char *loc = NULL;
+	const char *back = postfach ? "/postfach/antraege" :
+		arena_printf(&q->a, "/formular/%s/%s", q->city, q->service);
+	if (!q->srv->identity || identity_start(q->srv->identity, &q->a, back, &loc) < 0) {
+		relay_log("error", "login_unavailable", "configured=%d",
+			  q->srv->identity != NULL);
+		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+				  "Die Anmeldung mit dem Servicekonto ist zurzeit nicht "
+				  "möglich. Bitte versuchen Sie es später erneut.",
+				  "Retry-After", "300");
+	}
+	return send_redirect(c, loc, NULL);
+}
+
+/* GET /anmelden/rueckkehr?state=..&code=..: the provider's answer. */
+static enum MHD_Result login_return(struct req *q, struct MHD_Connection *c)
+{
+	const char *state = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+	const char *code = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "code");
+	const char *err = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "error");
+	const char *cookie = NULL, *back = NULL, *why = err ? "provider_error" : NULL;
+	if (!q->srv->identity || err ||
+	    identity_finish(q->srv->identity, &q->a, state, code, &cookie, &back,
+			    &why) < 0) {
+		relay_log("info", "login_refused", "reason=%s",
+			  why ? why : "not_configured");
+		return send_error(q, c, MHD_HTTP_FORBIDDEN, RJ_ORIGIN,
+				  "Die Anmeldung mit dem Servicekonto konnte nicht "
+				  "bestätigt werden. Bitte rufen Sie das Formular erneut "
+				  "auf und melden Sie sich noch einmal an.", NULL, NULL);
+	}
+	const struct relay_config *cfg = q->srv->cfg;
+	relay_log("info", "login", "ok=1");
+	const char *set = arena_printf(&q->a, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; "
+		"SameSite=Lax%s", IDENTITY_COOKIE, cookie,
+		cfg->identity.lifetime_minutes * 60,
+		cfg->inbox.cookie_secure ? "; Secure" : "");
+	return send_redirect(c, arena_printf(&q->a, "%s%s", cfg->public_url, back), set);
+}
+
+/* GET /formular/<city>/<service>: the form as relayd serves it, for a
+ * logged-in citizen with the login named (without one, or of a lower
+ * level, the same login start as the static page). */
+static enum MHD_Result citizen_form(struct req *q, struct MHD_Connection *c,
+				    const char *url)
+{
+	char path[140];
+	if ((size_t)snprintf(path, sizeof path, "%s", url + strlen("/formular/")) >=
+	    sizeof path || !find_service(q, path))
+		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
+				  "Dieses Formular gibt es nicht oder es nimmt "
+				  "zurzeit keine Anträge an.", NULL, NULL);
+	const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND,
+							 IDENTITY_COOKIE);
+	q->has_citizen = identity_session(q->srv->identity, &q->a, cookie, &q->citizen);
+	verified_fields(q);
+	struct form_state st = { .citizen_provider = q->has_citizen ?
+				 q->citizen.provider : NULL,
+				 .citizen_level = q->has_citizen ? q->citizen.level : 0,
+				 .verified = q->verified, .n_verified = q->n_verified };
+	struct buf b;
+	buf_init(&b, PAGE_MAX);
+	struct diags d;
+	diags_init(&d);
+	int rc = render_form_page(q->forms->renderer, q->cs, &st, &b, &d);
+	diags_free(&d);
+	if (rc < 0) {
+		buf_free(&b);
+		return send_error(q, c, MHD_HTTP_INTERNAL_SERVER_ERROR, RJ_STORE,
+				  "Das Formular kann zurzeit nicht angezeigt werden.",
+				  NULL, NULL);
+	}
+	enum MHD_Result r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b,
+				     NULL, NULL, REF_SAME_ORIGIN);
+	buf_free(&b);
+	return r;
+}
+
 /* ---- libmicrohttpd callbacks ---- */
 
 enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -1178,6 +1454,12 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 			return message_begin(q, c);
 		case R_SEARCH:
 			return search_page(q, c);
+		case R_LOGIN:
+			return login_start(q, c);
+		case R_LOGIN_RETURN:
+			return login_return(q, c);
+		case R_CITIZEN_FORM:
+			return citizen_form(q, c, url);
 		case R_HEALTH:
 			return health(q, c);
 		case R_METRICS:
@@ -1194,7 +1476,7 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 			client_ip(c, q->client, sizeof q->client);
 			q->pf_env = (struct postfach_env){ s->postfach, s->cfg, s->store,
 				q->forms, q->client, s->committer.after_commit,
-				s->committer.after_ctx };
+				s->committer.after_ctx, s->identity };
 			return postfach_handle(&q->pf_env, &q->pf, c, url, method,
 					       upload, upload_size);
 		case R_NONE:

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "inbox/inbox.h"
 #include "postfach/postfach.h"
+#include "identity/identity.h"
 
 struct conn_entry {
 	struct MHD_Connection *conn;
@@ -200,6 +201,13 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 	s->inbox = inbox_new(cfg);
 	s->postfach = postfach_new();
 	pthread_mutex_init(&s->conns_mu, NULL);
+	char ierr[200];
+	bool ifailed;
+	s->identity = identity_open(cfg, ierr, sizeof ierr, &ifailed);
+	if (ifailed) {
+		relay_log("error", "start", "msg=\"%s\"", ierr);
+		return -1;
+	}
 	struct sockaddr_storage ss;
 	if (listen_addr(cfg, &ss) < 0) {
 		relay_log("error", "start", "msg=\"listen: '%s' is not an IP address\"",
@@ -277,4 +285,5 @@ void server_stop(struct relay_server *s)
 	free(s->rl);
 	inbox_free(s->inbox);
 	postfach_free(s->postfach);
+	identity_close(s->identity);
 }

@@ -23,6 +23,7 @@
 enum reject_reason {
 	RJ_ORIGIN, RJ_RATE, RJ_TOO_LARGE, RJ_MEDIA_TYPE, RJ_NOT_FOUND,
 	RJ_BAD_REQUEST, RJ_INVALID, RJ_HONEYPOT, RJ_STORE, RJ_DEADLINE,
+	RJ_LOGIN,       /* a service that requires a login, posted without */
 	RJ_COUNT
 };
 
@@ -37,6 +38,7 @@ struct relay_server {
 	struct ratelimit *rl;
 	struct inbox *inbox;        /* the clerks' inbox: its login throttles */
 	struct postfach *postfach;  /* the Postfach: its per-client limit */
+	struct identity *identity;  /* citizens' login (identity/); NULL: none */
 	struct MHD_Daemon *mhd;
 	MHD_socket listen_fd;       /* after quiesce, closed in server_stop */
 	atomic_long active;         /* requests between first call and completion */

@@ -113,6 +113,8 @@ struct store_ops {
 	int (*pf_session_end)(struct store *s, const unsigned char *hash);
 	int (*pf_list)(struct store *s, struct arena *a, const char *email,
 		       size_t max, struct store_postfach_row **rows, size_t *n);
+	int (*pf_list_subject)(struct store *s, struct arena *a, const char *subject,
+			       size_t max, struct store_postfach_row **rows, size_t *n);
 	int (*pf_purge)(struct store *s, long long now, long long *removed);
 	/* messages (schema version 5); m already checked by store_message_add */
 	int (*message_add)(struct store *s, long long submission_id,

@@ -283,7 +283,8 @@ int pg_inbox_load(struct store *base, struct arena *a, long long id,
 	struct store_inbox_where w;
 	char sql[sizeof w.sql + 256];
 	int k = store_offices_where(offices, n_offices, '$', 2, &w) < 0 ? -1 :
-		snprintf(sql, sizeof sql, "SELECT " PG_SUB_COLS ", s.status, s.office"
+		snprintf(sql, sizeof sql, "SELECT " PG_SUB_COLS ", s.status, s.office,"
+			 " s.subject, s.identity"
 			 " FROM submissions s WHERE s.id = $1 AND %s", w.sql);
 	if (k < 0 || (size_t)k >= sizeof sql) {
 		pg_fail(s, "inbox", "query too long");
@@ -301,8 +302,11 @@ int pg_inbox_load(struct store *base, struct arena *a, long long id,
 	if (r && PQntuples(r) == 1) {
 		*sub = pg_sub_from_row(s, c, a, r, 0, with_files, NULL);
 		*status = pg_col_str(a, r, 0, PG_SUB_NCOLS);
-		if (*sub)
+		if (*sub) {
 			(*sub)->office = pg_col_str(a, r, 0, PG_SUB_NCOLS + 1);
+			(*sub)->subject = pg_col_str(a, r, 0, PG_SUB_NCOLS + 2);
+			(*sub)->identity = pg_col_str(a, r, 0, PG_SUB_NCOLS + 3);
+		}
 		ret = *sub ? 0 : -1;
 	}
 	PQclear(r);

@@ -16,12 +16,13 @@
 
 /* The submission row, its office job (unless held for the payment, $16)
  * and receipt job ($13) and its 'received' event in one statement: one
- * round trip per submission. $11 is now. */
+ * round trip per submission. $11 is now; $17 and $18 the citizen's login
+ * (subject, identity). */
 static const char ins_sql[] =
 	"WITH s AS (INSERT INTO submissions(reference, token, city, service,"
 	" city_name, service_title, recipient, office_name, applicant_email,"
-	" received_at, received_unix, fields, token_hash, office)"
-	" VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$14,$15) RETURNING id),"
+	" received_at, received_unix, fields, token_hash, office, subject, identity)"
+	" VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$14,$15,$17,$18) RETURNING id),"
 	" j AS (INSERT INTO outbox(submission_id, kind, next_attempt, created_unix)"
 	" SELECT s.id, k.kind, $11, $11 FROM s, unnest(ARRAY['office','receipt'])"
 	" WITH ORDINALITY AS k(kind, n) WHERE (k.kind = 'office' AND NOT $16::boolean)"
@@ -89,6 +90,8 @@ static int insert_row(struct pg_store *s, PGconn *c, struct store_item *it,
 		pgp_bin(&p, h, sizeof h);
 		pgp_text(&p, nz(sub->office));
 		pgp_text(&p, it->hold_office ? "true" : "false");
+		pgp_text(&p, nz(sub->subject));
+		pgp_text(&p, nz(sub->identity));
 		char state[6];
 		if (!careful)
 			return exec_state(s, c, "insert submission", ins_sql, &p,

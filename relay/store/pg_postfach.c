@@ -180,21 +180,43 @@ int pg_pf_session_end(struct store *base, const unsigned char *hash)
 	return r ? 0 : -1;
 }
 
+/* The list's query with the condition on its one key ($1). */
+#define PF_LIST_SQL(where) "SELECT s.token, s.reference," \
+	" s.city, s.city_name, s.service, s.service_title," \
+	" coalesce(s.status, 'neu'), s.received_unix," \
+	" (SELECT max(o.delivered_unix) FROM outbox o" \
+	" WHERE o.submission_id = s.id AND o.kind = 'office')," \
+	" (SELECT max(o.failed_unix) FROM outbox o" \
+	" WHERE o.submission_id = s.id AND o.kind = 'office')" \
+	" FROM submissions s WHERE " where \
+	" ORDER BY s.received_unix DESC, s.id DESC LIMIT $2"
+
+static int list_by(struct store *base, struct arena *a, const char *sql,
+		   const char *key, size_t max, struct store_postfach_row **rows,
+		   size_t *n);
+
 int pg_pf_list(struct store *base, struct arena *a, const char *email,
 	       size_t max, struct store_postfach_row **rows, size_t *n)
 {
+	return list_by(base, a, PF_LIST_SQL("lower(s.applicant_email) = $1"), email,
+		       max, rows, n);
+}
+
+int pg_pf_list_subject(struct store *base, struct arena *a, const char *subject,
+		       size_t max, struct store_postfach_row **rows, size_t *n)
+{
+	return list_by(base, a, PF_LIST_SQL("s.subject = $1 AND s.subject <> ''"),
+		       subject, max, rows, n);
+}
+
+static int list_by(struct store *base, struct arena *a, const char *sql,
+		   const char *key, size_t max, struct store_postfach_row **rows,
+		   size_t *n)
+{
 	struct pgp p = { .n = 0 };
-	pgp_text(&p, email);
+	pgp_text(&p, key);
 	pgp_int(&p, (long long)max);
-	PGresult *r = run(pgs(base), "postfach list", "SELECT s.token, s.reference,"
-		" s.city, s.city_name, s.service, s.service_title,"
-		" coalesce(s.status, 'neu'), s.received_unix,"
-		" (SELECT max(o.delivered_unix) FROM outbox o"
-		" WHERE o.submission_id = s.id AND o.kind = 'office'),"
-		" (SELECT max(o.failed_unix) FROM outbox o"
-		" WHERE o.submission_id = s.id AND o.kind = 'office')"
-		" FROM submissions s WHERE lower(s.applicant_email) = $1"
-		" ORDER BY s.received_unix DESC, s.id DESC LIMIT $2", &p);
+	PGresult *r = run(pgs(base), "postfach list", sql, &p);
 	if (!r)
 		return -1;
 	int k = PQntuples(r);

@@ -121,6 +121,7 @@ struct submission *pg_sub_from_row(struct pg_store *s, PGconn *c, struct arena *
 	sub->recipient = pg_col_str(a, r, i, 6);
 	sub->office_name = pg_col_str(a, r, i, 7);
 	sub->office = "";
+	sub->subject = sub->identity = "";
 	sub->applicant_email = pg_col_str(a, r, i, 8);
 	sub->received_at = pg_col_str(a, r, i, 9);
 	long long received = pg_ll(r, i, 10);
@@ -139,12 +140,18 @@ static int load_office(struct pg_store *s, PGconn *c, struct arena *a,
 {
 	if (s->version < 4)
 		return 0;
-	PGresult *r = by_id(s, c, "load office", "SELECT coalesce(office, '')"
+	/* and the login of version 6 (issue 12) */
+	PGresult *r = by_id(s, c, "load office", s->version < 6 ?
+		"SELECT coalesce(office, ''), '', '' FROM submissions WHERE id = $1" :
+		"SELECT coalesce(office, ''), subject, identity"
 		" FROM submissions WHERE id = $1", sub->id, false);
 	if (!r)
 		return -1;
-	if (PQntuples(r) == 1)
+	if (PQntuples(r) == 1) {
 		sub->office = pg_col_str(a, r, 0, 0);
+		sub->subject = pg_col_str(a, r, 0, 1);
+		sub->identity = pg_col_str(a, r, 0, 2);
+	}
 	PQclear(r);
 	return 0;
 }

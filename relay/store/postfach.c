@@ -64,6 +64,17 @@ int store_postfach_list(struct store *s, struct arena *a, const char *email,
 	return s->ops->pf_list(s, a, email, max, rows, n);
 }
 
+int store_postfach_list_by_subject(struct store *s, struct arena *a,
+				   const char *subject, size_t max,
+				   struct store_postfach_row **rows, size_t *n)
+{
+	*rows = NULL;
+	*n = 0;
+	if (!subject || !*subject)
+		return 0;
+	return s->ops->pf_list_subject(s, a, subject, max, rows, n);
+}
+
 int store_postfach_purge(struct store *s, long long now, long long *removed)
 {
 	*removed = 0;

@@ -121,9 +121,12 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	" id_hash BLOB PRIMARY KEY, email TEXT NOT NULL,"
 	" created_unix INTEGER NOT NULL, expires_unix INTEGER NOT NULL);"
 	"CREATE INDEX postfach_sessions_expires ON postfach_sessions(expires_unix);",
-	/* the identification half of issue 12 owns [6]; this placeholder is
-	 * replaced by its migration at the merge */
-	[6] = "SELECT 1",
+	/* identification (issue 12): the login a submission was sent
+	 * under, "issuer|sub", and what was verified (JSON, store.h) */
+	[6] = "ALTER TABLE submissions ADD COLUMN subject TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE submissions ADD COLUMN identity TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX submissions_subject ON submissions(subject, received_unix)"
+	" WHERE subject <> '';",
 	/* online payment (issue 12): one row per payment attempt of a
 	 * submission. reference is what the provider gets and sends back;
 	 * amount_cents is computed from the stored answers (fee.h), never from
@@ -404,6 +407,7 @@ const struct store_ops store_sqlite_ops = {
 	.pf_session = sq_pf_session,
 	.pf_session_end = sq_pf_session_end,
 	.pf_list = sq_pf_list,
+	.pf_list_subject = sq_pf_list_subject,
 	.pf_purge = sq_pf_purge,
 	.message_add = sq_message_add,
 	.messages = sq_messages,

@@ -324,7 +324,8 @@ int sq_inbox_load(struct store *base, struct arena *a, long long id,
 	struct store_inbox_where w;
 	char sql[sizeof w.sql + 256];
 	int k = store_offices_where(offices, n_offices, '?', 2, &w) < 0 ? -1 :
-		snprintf(sql, sizeof sql, "SELECT " SQ_SUB_COLS ", s.status, s.office"
+		snprintf(sql, sizeof sql, "SELECT " SQ_SUB_COLS ", s.status, s.office,"
+			 " s.subject, s.identity"
 			 " FROM submissions s WHERE s.id = ?1 AND %s", w.sql);
 	if (k < 0 || (size_t)k >= sizeof sql) {
 		snprintf(s->base.err, sizeof s->base.err, "inbox: query too long");
@@ -341,8 +342,11 @@ int sq_inbox_load(struct store *base, struct arena *a, long long id,
 		if (rc == SQLITE_ROW) {
 			*sub = sq_sub_from_row(s, a, q, with_files, NULL);
 			*status = sq_col_str(a, q, SQ_SUB_NCOLS);
-			if (*sub)
+			if (*sub) {
 				(*sub)->office = sq_col_str(a, q, SQ_SUB_NCOLS + 1);
+				(*sub)->subject = sq_col_str(a, q, SQ_SUB_NCOLS + 2);
+				(*sub)->identity = sq_col_str(a, q, SQ_SUB_NCOLS + 3);
+			}
 			ret = *sub ? 0 : -1;
 		} else if (rc == SQLITE_DONE) {
 			ret = 1;

@@ -29,7 +29,7 @@ static int ins_prepare(struct sq_store *s, struct ins_stmts *p)
 	p->sub = sq_cached(s, &s->ins_sub, "INSERT INTO submissions(reference, token, city,"
 		" service, city_name, service_title, recipient, office_name,"
 		" applicant_email, received_at, received_unix, fields, token_hash,"
-		" office) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+		" office, subject, identity) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	p->att = sq_cached(s, &s->ins_att, "INSERT INTO attachments(submission_id, seq,"
 		" field, label, filename, mime, data) VALUES(?,?,?,?,?,?,?)");
 	p->job = sq_cached(s, &s->ins_job, "INSERT INTO outbox(submission_id, kind,"
@@ -74,6 +74,8 @@ static int insert_row(struct sq_store *s, struct ins_stmts *p, struct store_item
 		token_hash(it->token, h);
 		sqlite3_bind_blob(st, 13, h, sizeof h, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 14, nz(sub->office), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 15, nz(sub->subject), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 16, nz(sub->identity), -1, SQLITE_STATIC);
 		int rc = sqlite3_step(st);
 		if (rc == SQLITE_DONE) {
 			it->id = sqlite3_last_insert_rowid(s->db);

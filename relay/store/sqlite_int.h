@@ -108,6 +108,8 @@ int sq_pf_session(struct store *base, struct arena *a, const unsigned char *hash
 int sq_pf_session_end(struct store *base, const unsigned char *hash);
 int sq_pf_list(struct store *base, struct arena *a, const char *email,
 	       size_t max, struct store_postfach_row **rows, size_t *n);
+int sq_pf_list_subject(struct store *base, struct arena *a, const char *subject,
+		       size_t max, struct store_postfach_row **rows, size_t *n);
 int sq_pf_purge(struct store *base, long long now, long long *removed);
 
 int sq_message_add(struct store *base, long long submission_id,

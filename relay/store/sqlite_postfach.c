@@ -222,20 +222,41 @@ int sq_pf_session_end(struct store *base, const unsigned char *hash)
 	return sq_tx_end(s, step_done(s, q, "postfach logout") == 0);
 }
 
+/* The list's query with the condition on its one key (?1). */
+#define PF_LIST_SQL(where) "SELECT s.token, s.reference, s.city," \
+	" s.city_name, s.service, s.service_title, coalesce(s.status, 'neu')," \
+	" s.received_unix, (SELECT max(o.delivered_unix) FROM outbox o" \
+	" WHERE o.submission_id = s.id AND o.kind = 'office')," \
+	" (SELECT max(o.failed_unix) FROM outbox o" \
+	" WHERE o.submission_id = s.id AND o.kind = 'office')" \
+	" FROM submissions s WHERE " where \
+	" ORDER BY s.received_unix DESC, s.id DESC LIMIT ?2"
+
+static int list_by(struct store *base, struct arena *a, const char *sql,
+		   const char *email, size_t max, struct store_postfach_row **rows,
+		   size_t *n);
+
 int sq_pf_list(struct store *base, struct arena *a, const char *email,
 	       size_t max, struct store_postfach_row **rows, size_t *n)
 {
+	return list_by(base, a, PF_LIST_SQL("lower(s.applicant_email) = ?1"), email,
+		       max, rows, n);
+}
+
+int sq_pf_list_subject(struct store *base, struct arena *a, const char *subject,
+		       size_t max, struct store_postfach_row **rows, size_t *n)
+{
+	return list_by(base, a, PF_LIST_SQL("s.subject = ?1 AND s.subject <> ''"),
+		       subject, max, rows, n);
+}
+
+static int list_by(struct store *base, struct arena *a, const char *sql,
+		   const char *email, size_t max, struct store_postfach_row **rows,
+		   size_t *n)
+{
 	struct sq_store *s = sq(base);
 	pthread_mutex_lock(&s->mu);
-	sqlite3_stmt *q = sq_prep(s, "SELECT s.token, s.reference, s.city,"
-		" s.city_name, s.service, s.service_title, coalesce(s.status, 'neu'),"
-		" s.received_unix, (SELECT max(o.delivered_unix) FROM outbox o"
-		" WHERE o.submission_id = s.id AND o.kind = 'office'),"
-		" (SELECT max(o.failed_unix) FROM outbox o"
-		" WHERE o.submission_id = s.id AND o.kind = 'office')"
-		" FROM submissions s WHERE lower(s.applicant_email) = ?"
-		" ORDER BY s.received_unix DESC, s.id DESC"
-		" LIMIT ?");
+	sqlite3_stmt *q = sq_prep(s, sql);
 	if (!q) {
 		pthread_mutex_unlock(&s->mu);
 		return -1;

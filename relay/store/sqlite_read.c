@@ -145,6 +145,7 @@ struct submission *sq_sub_from_row(struct sq_store *s, struct arena *a,
 	sub->recipient = sq_col_str(a, q, 6);
 	sub->office_name = sq_col_str(a, q, 7);
 	sub->office = "";
+	sub->subject = sub->identity = "";
 	sub->applicant_email = sq_col_str(a, q, 8);
 	sub->received_at = sq_col_str(a, q, 9);
 	long long received = sqlite3_column_int64(q, 10);
@@ -163,14 +164,21 @@ static int load_office(struct sq_store *s, struct arena *a, struct submission *s
 {
 	if (s->version < 4)
 		return 0;
-	sqlite3_stmt *q = sq_prep(s, "SELECT coalesce(office, '') FROM submissions"
-				  " WHERE id = ?");
+	/* and the login of version 6 (issue 12) */
+	sqlite3_stmt *q = sq_prep(s, s->version < 6 ?
+				  "SELECT coalesce(office, ''), '', '' FROM submissions"
+				  " WHERE id = ?" :
+				  "SELECT coalesce(office, ''), subject, identity"
+				  " FROM submissions WHERE id = ?");
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, sub->id);
 	int rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		sub->office = sq_col_str(a, q, 0);
+		sub->subject = sq_col_str(a, q, 1);
+		sub->identity = sq_col_str(a, q, 2);
+	}
 	else if (rc != SQLITE_DONE)
 		sq_fail(s, "load office");
 	sqlite3_finalize(q);

@@ -492,6 +492,12 @@ struct store_postfach_row {
  * newest first (received, then id), at most max, into arena a. 0 ok, -1. */
 int store_postfach_list(struct store *s, struct arena *a, const char *email,
 			size_t max, struct store_postfach_row **rows, size_t *n);
+/* The same for the submissions sent under a citizen's login (schema
+ * version 6): submissions.subject equal to subject ("issuer|sub", not
+ * empty), newest first, at most max. 0 ok, -1. */
+int store_postfach_list_by_subject(struct store *s, struct arena *a,
+				   const char *subject, size_t max,
+				   struct store_postfach_row **rows, size_t *n);
 /* Deletes the postfach sessions expired at now and the links that have
  * expired and left the per-address window (so the limit still counts
  * them while it must). Called by store_purge after its own transaction.

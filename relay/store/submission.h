@@ -49,5 +49,11 @@ struct submission {
 	size_t n_fields;
 	struct sub_file *files;
 	size_t n_files;
+	/* schema version 6 (issue 12): the citizen's login the post came
+	 * with, "issuer|sub", and what it verified as JSON
+	 * {"provider":..,"level":..,"at":unix,"fields":[names]}; "" (or
+	 * NULL) for a post without login. Stored by store_insert, loaded by
+	 * store_load* and store_inbox_load. */
+	const char *subject, *identity;
 };
 #endif

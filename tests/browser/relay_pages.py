@@ -169,6 +169,74 @@ def postfach_pages(relay, out, token):
         save(out, "relay-postfach-abgelaufen.html", page)
 
 
+def identity_pages(out, city):
+    """The citizens' login (issue 12) on a copy of content/ in which
+    hundeanmeldung requires the level substantiell and prefills names,
+    against tests/oidc_fake.py: the login start instead of the form
+    (relay-anmelden-start.html), the form for a logged-in citizen with its
+    read-only verified fields (relay-formular-angemeldet.html), the 403
+    for a post without login (relay-anmelden-noetig.html) and a refused
+    return from the provider (relay-anmelden-fehler.html)."""
+    import shutil
+    import oidc_fake
+    content = os.path.join(L.TMP, "a11y-identity-content")
+    shutil.rmtree(content, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "content"), content)
+    svc = os.path.join(content, "services", "hundeanmeldung.yml")
+    with open(svc) as f:
+        text = f.read()
+    text = text.replace("office: steueramt\n", "office: steueramt\nidentification: substantiell\n", 1)
+    for label, claim in (("Vorname", "given_name"), ("Nachname", "family_name")):
+        text = text.replace("      label: %s\n" % label,
+                            "      label: %s\n      prefill: %s\n" % (label, claim), 1)
+    with open(svc, "w") as f:
+        f.write(text)
+    op = oidc_fake.Provider()
+    relay = L.Relay("a11y-identity", content=content, extra=(
+        "identity:\n  provider: Servicekonto.NRW\n  issuer: %s\n  client_id: %s\n"
+        "  client_secret: %s\n  level_substantiell: substantiell-test\n"
+        % (op.issuer, op.client_id, op.client_secret)))
+    try:
+        relay.start()
+        path = "/formular/%s/hundeanmeldung" % city
+        st, _, page = fetch(relay, "GET", path)
+        if ok(st == 200 and "Anmelden mit Ihrem Servicekonto / BundID" in page,
+              "relayd's form page of a service with a login shows the login start"):
+            save(out, "relay-anmelden-start.html", page)
+        st, _, body = L.post(relay, city, "hundeanmeldung", [("vorname", "Erika")],
+                             json_accept=False, multi=False)
+        page = body.decode("utf-8", "replace")
+        if ok(st == 403 and "Servicekonto" in page, "a post without login: the 403 page"):
+            save(out, "relay-anmelden-noetig.html", page)
+        st, _, page = fetch(relay, "GET", "/anmelden/rueckkehr?state=x&code=y")
+        if ok(st == 403 and "<html" in page, "a refused return from the provider: 403 page"):
+            save(out, "relay-anmelden-fehler.html", page)
+        st, h, _ = relay.request("GET", "/anmelden?dienst=%s/hundeanmeldung" % city)
+        u = urllib.parse.urlsplit(h.get("location", ""))
+        c = http.client.HTTPConnection(u.hostname or "127.0.0.1", u.port or 1, timeout=30)
+        c.request("GET", u.path + "?" + u.query)
+        back = urllib.parse.urlsplit(c.getresponse().getheader("Location") or "")
+        c.close()
+        st, cookies, _ = fetch(relay, "GET", back.path + "?" + back.query)
+        st, _, page = fetch(relay, "GET", path, cookies="; ".join(cookies))
+        if ok(st == 200 and " readonly" in page and "Aus Ihrem Servicekonto" in page,
+              "the form for a logged-in citizen with verified read-only fields"):
+            save(out, "relay-formular-angemeldet.html", page)
+        st, _, page = fetch(relay, "GET", "/postfach")
+        if ok(st == 200 and "Mit Servicekonto anmelden" in page,
+              "the Postfach's request page offers the Servicekonto login"):
+            save(out, "relay-postfach-servicekonto.html", page)
+        st, _, page = fetch(relay, "GET", "/postfach/antraege", cookies="; ".join(cookies))
+        if ok(st == 200 and "Servicekonto.NRW" in page,
+              "the Postfach's list for a logged-in citizen"):
+            save(out, "relay-postfach-liste-servicekonto.html", page)
+    except (RuntimeError, OSError) as e:
+        ok(False, "the identity pages", e)
+    finally:
+        relay.stop()
+        op.stop()
+
+
 def main():
     if len(sys.argv) != 4:
         print("usage: relay_pages.py OUTDIR CITY SERVICE", file=sys.stderr)
@@ -230,6 +298,7 @@ def main():
         message_pages(relay, out, app[len(prefix):])
         inbox_pages(relay, out, reference)
         postfach_pages(relay, out, app.rsplit("/", 1)[1])
+        identity_pages(out, city)
 
         # The umbrella's finder names portals by postcode and Ortsteil.
         for portal, q, name in ((city, "Hund anmelden", "relay-suche.html"),
