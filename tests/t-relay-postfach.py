@@ -83,7 +83,7 @@ def links_to(sink, addr):
 
 
 def link_of(mail):
-    m = re.search(r"http://127\.0\.0\.1:\d+(/postfach/[A-Za-z0-9_-]{24})\b", mail["text"] or "")
+    m = re.search(r"http://127\.0\.0\.1:\d+(/postfach/[A-Za-z0-9_-]{24})(?![A-Za-z0-9_-])", mail["text"] or "")
     return m.group(1) if m else None
 
 
