@@ -10,9 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
+int mail_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -32,19 +30,16 @@ static int add_header(struct mail_msg *m, struct buf *line)
 	return 0;
 }
 
-/* "Name: value" for a value that is already known to be safe ASCII. */
-static int add_plain(struct mail_msg *m, struct buf *line, const char *name,
-		     const char *value)
+int mail_add_plain(struct mail_msg *m, struct buf *line, const char *name,
+		   const char *value)
 {
 	if (!header_safe(value) || buf_printf(line, "%s: %s", name, value) < 0)
 		return -1;
 	return add_header(m, line);
 }
 
-/* "To: Display Name <addr>"; the address moves to its own folded line when
- * the name already fills the first one. */
-static int add_mailbox(struct mail_msg *m, struct buf *line, const char *name,
-		       const char *display, const char *addr)
+int mail_add_mailbox(struct mail_msg *m, struct buf *line, const char *name,
+		     const char *display, const char *addr)
 {
 	size_t col = strlen(name) + 2;
 	if (buf_printf(line, "%s: ", name) < 0)
@@ -65,7 +60,7 @@ static int add_mailbox(struct mail_msg *m, struct buf *line, const char *name,
 	return add_header(m, line);
 }
 
-static int add_subject(struct mail_msg *m, struct buf *line, const char *text)
+int mail_add_subject(struct mail_msg *m, struct buf *line, const char *text)
 {
 	size_t col = strlen("Subject: ");
 	if (buf_puts(line, "Subject: ") < 0 || rfc2047_text(line, text, &col) < 0)
@@ -81,52 +76,42 @@ static int check_submission(const struct submission *sub, char *err, size_t errl
 			      sub->office_name, sub->received_at };
 	for (size_t i = 0; i < sizeof what / sizeof *what; i++)
 		if (!val[i] || !header_safe(val[i]) || !utf8_valid(val[i], strlen(val[i])))
-			return fail(err, errlen, "%s contains control characters "
+			return mail_fail(err, errlen, "%s contains control characters "
 				    "or invalid UTF-8 (header injection refused)", what[i]);
 	if (!sub->recipient || !mail_addr_valid(sub->recipient))
-		return fail(err, errlen, "recipient address is not a plain "
+		return mail_fail(err, errlen, "recipient address is not a plain "
 			    "address (header injection refused)");
 	return 0;
 }
 
-/* What a mail's header says besides the addresses. */
-struct head {
-	const char *subject;
-	const char *suffix;         /* of the Message-ID, or NULL */
-	time_t date;
-	bool reply_to;              /* Reply-To: the applicant (full office mail) */
-};
-
 static int build_headers(struct mail_msg *m, const struct mail_server *srv,
 			 const struct submission *sub, struct buf *line,
-			 const struct head *h, char *err, size_t errlen)
+			 const struct mail_head *h, char *err, size_t errlen)
 {
 	char date[64];
 	if (mail_date(date, sizeof date, h->date) < 0)
-		return fail(err, errlen, "bad date %lld", (long long)h->date);
+		return mail_fail(err, errlen, "bad date %lld", (long long)h->date);
 	if (mail_message_id(m->message_id, sizeof m->message_id, sub->reference,
 			    h->suffix, srv->msgid_host) < 0)
-		return fail(err, errlen, "cannot form a Message-ID from "
+		return mail_fail(err, errlen, "cannot form a Message-ID from "
 			    "reference and host \"%.60s\"", srv->msgid_host);
-	bool office = m->kind == MAIL_OFFICE;
-	bool ok = add_mailbox(m, line, "From", NULL, srv->from) == 0 &&
-		  add_mailbox(m, line, "To", office ? sub->office_name : NULL,
-			      m->rcpt) == 0 &&
-		  add_subject(m, line, h->subject) == 0 &&
-		  add_plain(m, line, "Date", date) == 0 &&
-		  add_plain(m, line, "Message-ID", m->message_id) == 0;
+	bool ok = mail_add_mailbox(m, line, "From", NULL, srv->from) == 0 &&
+		  mail_add_mailbox(m, line, "To", h->to_name, m->rcpt) == 0 &&
+		  mail_add_subject(m, line, h->subject) == 0 &&
+		  mail_add_plain(m, line, "Date", date) == 0 &&
+		  mail_add_plain(m, line, "Message-ID", m->message_id) == 0;
 	if (ok && h->reply_to && sub->applicant_email && *sub->applicant_email) {
 		if (mail_addr_valid(sub->applicant_email))
-			ok = add_mailbox(m, line, "Reply-To", NULL,
+			ok = mail_add_mailbox(m, line, "Reply-To", NULL,
 					 sub->applicant_email) == 0;
 		else
 			m->reply_to_dropped = true;
 	}
-	ok = ok && add_plain(m, line, "MIME-Version", "1.0") == 0 &&
-	     add_plain(m, line, "Auto-Submitted", "auto-generated") == 0 &&
-	     add_plain(m, line, "X-Serviceportal-Reference", sub->reference) == 0;
+	ok = ok && mail_add_plain(m, line, "MIME-Version", "1.0") == 0 &&
+	     mail_add_plain(m, line, "Auto-Submitted", "auto-generated") == 0 &&
+	     mail_add_plain(m, line, "X-Serviceportal-Reference", sub->reference) == 0;
 	if (!ok)
-		return fail(err, errlen, "cannot build the header (unsafe or "
+		return mail_fail(err, errlen, "cannot build the header (unsafe or "
 			    "too long value)");
 	return 0;
 }
@@ -161,7 +146,7 @@ static int start(struct mail_msg *m, const struct mail_server *srv,
 	m->kind = kind;
 	buf_init(&m->body, MAIL_BODY_MAX);
 	if (!srv->from || !mail_addr_valid(srv->from))
-		return fail(err, errlen, "sender address is not a plain address");
+		return mail_fail(err, errlen, "sender address is not a plain address");
 	return check_submission(sub, err, errlen);
 }
 
@@ -172,12 +157,8 @@ int mail_office_start(struct mail_msg *m, const struct mail_server *srv,
 	if (start(m, srv, sub, MAIL_OFFICE, err, errlen) < 0)
 		return -1;
 	m->rcpt = sub->recipient;
-	struct head h = { subject, suffix, (time_t)at, false };
-	struct buf line;
-	buf_init(&line, 4096);
-	int rc = build_headers(m, srv, sub, &line, &h, err, errlen);
-	buf_free(&line);
-	return rc;
+	struct mail_head h = { subject, suffix, (time_t)at, false, sub->office_name };
+	return mail_headers(m, srv, sub, &h, err, errlen);
 }
 
 int mail_build(struct mail_msg *m, const struct mail_server *srv,
@@ -194,29 +175,27 @@ int mail_build(struct mail_msg *m, const struct mail_server *srv,
 		m->n_files = mail_form_files(sub);
 	} else {
 		if (!sub->applicant_email || !mail_addr_valid(sub->applicant_email))
-			return fail(err, errlen, "no usable applicant address "
+			return mail_fail(err, errlen, "no usable applicant address "
 				    "for the receipt (header injection refused)");
 		m->rcpt = sub->applicant_email;
 	}
 	char subject[1024];
 	time_t t;
 	if (rfc3339_parse(sub->received_at, &t) < 0)
-		return fail(err, errlen, "bad received_at \"%.40s\"", sub->received_at);
+		return mail_fail(err, errlen, "bad received_at \"%.40s\"", sub->received_at);
 	int r = kind == MAIL_OFFICE
 		? snprintf(subject, sizeof subject, "Neuer Antrag: %s – %s – %s",
 			   sub->service_title, sub->city_name, sub->reference)
 		: snprintf(subject, sizeof subject, "Eingangsbestätigung: %s – %s",
 			   sub->service_title, sub->reference);
 	if (r < 0 || (size_t)r >= sizeof subject)
-		return fail(err, errlen, "subject too long");
-	struct head h = { subject, kind == MAIL_RECEIPT ? "receipt" : NULL, t,
-			  kind == MAIL_OFFICE };
-	struct buf line;
-	buf_init(&line, 4096);
-	int rc = build_headers(m, srv, sub, &line, &h, err, errlen);
-	buf_free(&line);
-	if (rc < 0)
+		return mail_fail(err, errlen, "subject too long");
+	struct mail_head h = { subject, kind == MAIL_RECEIPT ? "receipt" : NULL, t,
+			       kind == MAIL_OFFICE,
+			       kind == MAIL_OFFICE ? sub->office_name : NULL };
+	if (mail_headers(m, srv, sub, &h, err, errlen) < 0)
 		return -1;
+	int rc;
 	char link[600];
 	if (kind == MAIL_OFFICE)
 		rc = mail_office_body(&m->body, sub);
@@ -224,8 +203,19 @@ int mail_build(struct mail_msg *m, const struct mail_server *srv,
 		rc = mail_receipt_body(&m->body, sub,
 				       application_link(srv, sub, link, sizeof link));
 	if (rc < 0 || buf_failed(&m->body))
-		return fail(err, errlen, "body larger than %zu bytes", m->body.max);
+		return mail_fail(err, errlen, "body larger than %zu bytes", m->body.max);
 	return 0;
+}
+
+int mail_headers(struct mail_msg *m, const struct mail_server *srv,
+		 const struct submission *sub, const struct mail_head *h,
+		 char *err, size_t errlen)
+{
+	struct buf line;
+	buf_init(&line, 4096);
+	int rc = build_headers(m, srv, sub, &line, h, err, errlen);
+	buf_free(&line);
+	return rc;
 }
 
 void mail_msg_free(struct mail_msg *m)

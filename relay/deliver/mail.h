@@ -12,6 +12,7 @@
 #define MAIL_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 #include "../store/submission.h"
 #include "util/buf.h"
 
@@ -76,6 +77,37 @@ size_t mail_form_files(const struct submission *sub);
 int mail_office_start(struct mail_msg *m, const struct mail_server *srv,
 		      const struct submission *sub, const char *subject,
 		      const char *suffix, long long at, char *err, size_t errlen);
+
+/* What a mail's header says besides the sender: From srv->from, To
+ * to_name <m->rcpt>, Subject, Date, Message-ID <reference[.suffix]@host>,
+ * Reply-To the applicant when asked and usable, MIME-Version,
+ * Auto-Submitted and X-Serviceportal-Reference. One builder for every mail
+ * about a submission (office mail, receipt, link mails, notices). */
+struct mail_head {
+	const char *subject;
+	const char *suffix;         /* of the Message-ID, or NULL */
+	time_t date;
+	bool reply_to;              /* Reply-To: the applicant (full office mail) */
+	const char *to_name;        /* display name of the recipient, or NULL */
+};
+/* m's kind and rcpt are set. 0, or -1 with a reason in err. */
+int mail_headers(struct mail_msg *m, const struct mail_server *srv,
+		 const struct submission *sub, const struct mail_head *h,
+		 char *err, size_t errlen);
+
+/* The header lines themselves, for mails that are about no submission
+ * (the Postfach link): each checks its value (no CR/LF or control
+ * characters; text with umlauts RFC 2047-encoded, addresses folded when
+ * a display name fills the line) and takes line's content as one header.
+ * 0, or -1 when unsafe, too long or the header list is full. */
+int mail_add_plain(struct mail_msg *m, struct buf *line, const char *name,
+		   const char *value);
+int mail_add_mailbox(struct mail_msg *m, struct buf *line, const char *name,
+		     const char *display, const char *addr);
+int mail_add_subject(struct mail_msg *m, struct buf *line, const char *text);
+/* Writes the reason into err (truncated if need be) and returns -1. */
+int mail_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The plain-text bodies (also used by mail_build). */
 int mail_office_body(struct buf *out, const struct submission *sub);

@@ -8,18 +8,6 @@
 #include "util/datetime.h"
 #include "worker.h"
 
-/* One header line "Name: value" of checked ASCII. */
-static int header(struct mail_msg *m, const char *name, const char *value)
-{
-	char line[512];
-	int k = snprintf(line, sizeof line, "%s: %s", name, value);
-	if (k < 0 || (size_t)k >= sizeof line || !header_safe(value) ||
-	    m->n_headers >= MAIL_MAX_HEADERS)
-		return -1;
-	m->headers[m->n_headers++] = xstrdup(line);
-	return 0;
-}
-
 static int body(struct buf *b, const char *public_url, const char *token,
 		time_t expires)
 {
@@ -41,10 +29,10 @@ int postfach_mail_build(struct mail_msg *m, const struct mail_server *srv,
 	memset(m, 0, sizeof *m);
 	m->kind = MAIL_RECEIPT;         /* to a citizen, without attachments */
 	buf_init(&m->body, MAIL_BODY_MAX);
-	char ref[32], date[64], to[300], from[300];
+	char ref[32], date[64];
 	snprintf(ref, sizeof ref, "PF-%lld", job->id);
-	int kt = snprintf(to, sizeof to, "<%s>", job->email);
-	int kf = snprintf(from, sizeof from, "<%s>", srv->from ? srv->from : "");
+	struct buf line;
+	buf_init(&line, 4096);
 	const char *why = NULL;
 	if (!srv->from || !mail_addr_valid(srv->from))
 		why = "sender address is not a plain address";
@@ -52,24 +40,23 @@ int postfach_mail_build(struct mail_msg *m, const struct mail_server *srv,
 		why = "the address is not a plain address";
 	else if (!srv->public_url || !*srv->public_url || !*job->token)
 		why = "no public_url or no token to link to";
-	else if (kt < 0 || (size_t)kt >= sizeof to || kf < 0 || (size_t)kf >= sizeof from ||
-		 mail_date(date, sizeof date, time(NULL)) < 0 ||
+	else if (mail_date(date, sizeof date, time(NULL)) < 0 ||
 		 mail_message_id(m->message_id, sizeof m->message_id, ref, NULL,
 				 srv->msgid_host) < 0 ||
-		 header(m, "From", from) < 0 || header(m, "To", to) < 0 ||
-		 header(m, "Subject", "Ihr Link zum Postfach") < 0 ||
-		 header(m, "Date", date) < 0 ||
-		 header(m, "Message-ID", m->message_id) < 0 ||
-		 header(m, "MIME-Version", "1.0") < 0 ||
-		 header(m, "Auto-Submitted", "auto-generated") < 0)
+		 mail_add_mailbox(m, &line, "From", NULL, srv->from) < 0 ||
+		 mail_add_mailbox(m, &line, "To", NULL, job->email) < 0 ||
+		 mail_add_subject(m, &line, "Ihr Link zum Postfach") < 0 ||
+		 mail_add_plain(m, &line, "Date", date) < 0 ||
+		 mail_add_plain(m, &line, "Message-ID", m->message_id) < 0 ||
+		 mail_add_plain(m, &line, "MIME-Version", "1.0") < 0 ||
+		 mail_add_plain(m, &line, "Auto-Submitted", "auto-generated") < 0)
 		why = "cannot build the header";
 	else if (body(&m->body, srv->public_url, job->token,
 		      (time_t)job->expires_unix) < 0)
 		why = "cannot build the body";
-	if (why) {
-		snprintf(err, errlen, "%s", why);
-		return -1;
-	}
+	buf_free(&line);
+	if (why)
+		return mail_fail(err, errlen, "%s", why);
 	m->rcpt = job->email;
 	return 0;
 }
