@@ -4,23 +4,13 @@
 // leads to another service; without JavaScript everything is visible.
 //   node conditional.mjs PAGE.html
 // PAGE: a built Hundeanmeldung (file path). Prints "ok - ..." lines.
-import { chromium } from 'playwright-core';
+import { ok, failures, launch } from './lib.mjs';
 import { pathToFileURL } from 'node:url';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const url = pathToFileURL(process.argv[2]).href;
-let failures = 0;
-function ok(cond, what, detail) {
-	if (cond) console.log('ok - ' + what);
-	else {
-		failures++;
-		console.log('not ok - ' + what + (detail !== undefined ? ': ' + JSON.stringify(detail) : ''));
-	}
-}
 
 const visible = (page, sel) => page.locator(sel).isVisible();
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-	args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+const browser = await launch();
 try {
 	let ctx = await browser.newContext({ javaScriptEnabled: true });
 	let page = await ctx.newPage();
@@ -74,4 +64,4 @@ try {
 } finally {
 	await browser.close();
 }
-process.exit(failures ? 1 : 0);
+process.exit(failures() ? 1 : 0);

@@ -13,23 +13,10 @@
 //         [{name, type, value}] to fill, "verified": {name: value},
 //         "out": where to write {confirmation_url} }
 // Prints "ok - ..." / "not ok - ..." lines; exits 1 when anything failed.
-import { chromium } from 'playwright-core';
+import { ok, failures, launch } from './lib.mjs';
 import fs from 'node:fs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-let failures = 0;
-function ok(cond, what, detail) {
-	if (cond) console.log('ok - ' + what);
-	else {
-		failures++;
-		console.log('not ok - ' + what + (detail !== undefined ? ': ' +
-			String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 400) : ''));
-	}
-	return cond;
-}
 
 async function fill(page, f) {
 	const sel = `[name="${f.name}"]`;
@@ -41,7 +28,7 @@ async function fill(page, f) {
 	}
 }
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+const browser = await launch();
 try {
 	const page = await browser.newPage();
 	// the pages' stylesheets are on the portal's public address: not here
@@ -89,4 +76,4 @@ try {
 } finally {
 	await browser.close();
 }
-process.exit(failures ? 1 : 0);
+process.exit(failures() ? 1 : 0);

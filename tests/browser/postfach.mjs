@@ -12,34 +12,11 @@
 //         applications, newest first, "mail_dir": the sink's directory,
 //         "base_url", "style": as in inbox.mjs }
 // Prints "ok - ..." / "not ok - ..." lines; exits 1 when anything failed.
-import { chromium } from 'playwright-core';
+import { ok, failures, tabTo, launch } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-let failures = 0;
-function ok(cond, what, detail) {
-	if (cond) console.log('ok - ' + what);
-	else {
-		failures++;
-		console.log('not ok - ' + what + (detail !== undefined ? ': ' +
-			String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 400) : ''));
-	}
-	return cond;
-}
-
-async function tabTo(page, want, arg = null, max = 60) {
-	for (let i = 0; i < max; i++) {
-		await page.keyboard.press('Tab');
-		const hit = await page.evaluate(want, arg);
-		if (hit)
-			return hit;
-	}
-	return null;
-}
 
 async function reflows(page, what) {
 	const vp = page.viewportSize();
@@ -64,8 +41,7 @@ async function mailedLink() {
 }
 
 async function main() {
-	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-		args: CHROMIUM_ARGS });
+	const browser = await launch();
 	try {
 		const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 		const page = await context.newPage();
@@ -159,7 +135,7 @@ async function main() {
 	}
 }
 
-main().then(() => process.exit(failures ? 1 : 0), e => {
+main().then(() => process.exit(failures() ? 1 : 0), e => {
 	console.log('not ok - postfach: ' + String(e && e.stack || e).split('\n').slice(0, 3).join(' '));
 	process.exit(1);
 });

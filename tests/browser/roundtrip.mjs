@@ -13,24 +13,11 @@
 //         (relayd's pages link their stylesheet there),
 //         "out": where to write {reference, confirmation_url} }
 // Prints "ok - ..." / "not ok - ..." lines; exits 1 when anything failed.
-import { chromium } from 'playwright-core';
+import { ok, failures, launch } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-let failures = 0;
-function ok(cond, what, detail) {
-	if (cond) console.log('ok - ' + what);
-	else {
-		failures++;
-		console.log('not ok - ' + what + (detail !== undefined ? ': ' +
-			String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 400) : ''));
-	}
-	return cond;
-}
 
 async function fill(page, f) {
 	const sel = `[name="${f.name}"]`;
@@ -59,8 +46,7 @@ async function submit(page) {
 }
 
 async function main() {
-	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-		args: CHROMIUM_ARGS });
+	const browser = await launch();
 	try {
 		const page = await browser.newPage();
 		await page.route(u => u.href.startsWith(spec.base_url + '/'), route => {
@@ -184,7 +170,7 @@ async function main() {
 	}
 }
 
-main().then(() => process.exit(failures ? 1 : 0), e => {
+main().then(() => process.exit(failures() ? 1 : 0), e => {
 	console.log('not ok - roundtrip: ' + String(e && e.stack || e).split('\n').slice(0, 3).join(' '));
 	process.exit(1);
 });

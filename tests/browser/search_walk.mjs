@@ -7,26 +7,13 @@
 //         "base_url": the portals' public address, answered from "site"
 //         (relayd's pages link their stylesheet there) }
 // Prints "ok - ..." / "not ok - ..." lines; exits 1 when anything failed.
-import { chromium } from 'playwright-core';
+import { ok, failures, launch } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const searchPage = `${spec.site_origin}/${spec.portal}/suche.html`;
 const startPage = `${spec.site_origin}/${spec.portal}/index.html`;
-let failures = 0;
-function ok(cond, what, detail) {
-	if (cond) console.log('ok - ' + what);
-	else {
-		failures++;
-		console.log('not ok - ' + what + (detail !== undefined ? ': ' +
-			String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 400) : ''));
-	}
-	return cond;
-}
 
 async function context(browser, javaScriptEnabled) {
 	const ctx = await browser.newContext({ javaScriptEnabled });
@@ -133,8 +120,7 @@ async function withScript(browser) {
 }
 
 async function main() {
-	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-		args: CHROMIUM_ARGS });
+	const browser = await launch();
 	try {
 		await withoutScript(browser);
 		await withScript(browser);
@@ -143,6 +129,6 @@ async function main() {
 	} finally {
 		await browser.close();
 	}
-	process.exit(failures ? 1 : 0);
+	process.exit(failures() ? 1 : 0);
 }
 main();

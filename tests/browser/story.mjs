@@ -20,7 +20,7 @@
 //         "html": a directory for the pages' HTML, "out": where to write
 //         {reference, application_url, inbox_url} }
 // Prints "ok - ..." / "not ok - ..." lines; exits 1 when anything failed.
-import { chromium } from 'playwright-core';
+import { ok, failures, tabTo, launch } from './lib.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,31 +28,8 @@ import { fileURLToPath } from 'node:url';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const AXE_SRC = fs.readFileSync(path.join(HERE, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-let failures = 0;
 let auditing = false;       // axe styles elements inline while it checks
-function ok(cond, what, detail) {
-	if (cond) console.log('ok - ' + what);
-	else {
-		failures++;
-		console.log('not ok - ' + what + (detail !== undefined ? ': ' +
-			String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 400) : ''));
-	}
-	return cond;
-}
-
-// Presses Tab until want(arg) holds for document.activeElement.
-async function tabTo(page, want, arg = null, max = 80) {
-	for (let i = 0; i < max; i++) {
-		await page.keyboard.press('Tab');
-		if (await page.evaluate(want, arg))
-			return true;
-	}
-	return false;
-}
 
 // axe-core on the page as it is (0 violations), the width at 320 px, and
 // the raw HTML the server sent saved as name.html for the Nu checker.
@@ -214,8 +191,7 @@ async function clerk(page, ref) {
 }
 
 async function main() {
-	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-		args: CHROMIUM_ARGS });
+	const browser = await launch();
 	const violations = [];
 	try {
 		const cctx = await browser.newContext();
@@ -276,7 +252,7 @@ async function main() {
 	}
 }
 
-main().then(() => process.exit(failures ? 1 : 0), e => {
+main().then(() => process.exit(failures() ? 1 : 0), e => {
 	console.log('not ok - story: ' + String(e && e.stack || e).split('\n').slice(0, 3).join(' '));
 	process.exit(1);
 });

@@ -13,33 +13,10 @@
 //         "base_url": the portal's public address (the stylesheet comes
 //         from there), "style": the theme's style.css to answer it with }
 // Prints "ok - ..." / "not ok - ..." lines; exits 1 when anything failed.
-import { chromium } from 'playwright-core';
+import { ok, failures, tabTo, launch } from './lib.mjs';
 import fs from 'node:fs';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-	'--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-let failures = 0;
-function ok(cond, what, detail) {
-	if (cond) console.log('ok - ' + what);
-	else {
-		failures++;
-		console.log('not ok - ' + what + (detail !== undefined ? ': ' +
-			String(typeof detail === 'string' ? detail : JSON.stringify(detail)).slice(0, 400) : ''));
-	}
-	return cond;
-}
-
-async function tabTo(page, want, arg = null, max = 80) {
-	for (let i = 0; i < max; i++) {
-		await page.keyboard.press('Tab');
-		const hit = await page.evaluate(want, arg);
-		if (hit)
-			return hit;
-	}
-	return null;
-}
 
 // Chooses file by keyboard: Tab to the input, Space opens the chooser.
 async function choose(page, file) {
@@ -69,8 +46,7 @@ async function reflows(page) {
 }
 
 async function main() {
-	const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true,
-		args: CHROMIUM_ARGS });
+	const browser = await launch();
 	try {
 		const context = await browser.newContext();
 		const page = await context.newPage();
@@ -130,7 +106,7 @@ async function main() {
 	}
 }
 
-main().then(() => process.exit(failures ? 1 : 0), e => {
+main().then(() => process.exit(failures() ? 1 : 0), e => {
 	console.log('not ok - upload: ' + String(e && e.stack || e).split('\n').slice(0, 3).join(' '));
 	process.exit(1);
 });
