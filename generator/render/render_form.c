@@ -123,6 +123,24 @@ int render_error_page(struct renderer *r, const struct city *city, int status,
 				       &a, out, d));
 }
 
+void render_error_or_plain(struct renderer *r, const struct city *city, int status,
+			   const char *message, struct buf *out)
+{
+	struct diags d;
+	diags_init(&d);
+	if (!r || render_error_page(r, city, status, message, out, &d) < 0 ||
+	    buf_failed(out)) {
+		/* the theme failed or the page did not fit: still an answer a
+		 * person can read, never an empty one */
+		buf_reset(out);
+		buf_puts(out, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
+			 "<meta name=\"robots\" content=\"noindex\"><title>Fehler</title><p>");
+		buf_put_html(out, message, strlen(message));
+		buf_puts(out, "</p></html>\n");
+	}
+	diags_free(&d);
+}
+
 int render_error_link_page(struct renderer *r, const struct city *city, int status,
 			   const char *message, const char *link_text,
 			   const char *link_url, struct buf *out, struct diags *d)

@@ -142,4 +142,8 @@ int render_error_link_page(struct renderer *r, const struct city *city, int stat
 /* A plain themed error page (city may be NULL: umbrella look). */
 int render_error_page(struct renderer *r, const struct city *city, int status,
 		      const char *message, struct buf *out, struct diags *d);
+/* The same, or when there is no renderer or it fails, a minimal plain
+ * page with the message: what relayd's routes answer an error with. */
+void render_error_or_plain(struct renderer *r, const struct city *city, int status,
+			   const char *message, struct buf *out);
 #endif

@@ -73,20 +73,9 @@ enum MHD_Result inbox_error(struct inbox_req *q, struct MHD_Connection *c,
 	if (status >= 500)
 		relay_log("error", "inbox_unavailable", "status=%u", status);
 	struct buf b;
-	struct diags d;
 	buf_init(&b, INBOX_PAGE_MAX);
-	diags_init(&d);
 	const struct forms *f = q->env->forms;
-	if (!f || !f->renderer ||
-	    render_error_page(f->renderer, NULL, (int)status, message, &b, &d) < 0 ||
-	    buf_failed(&b)) {
-		buf_reset(&b);
-		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
-			 "<meta name=\"robots\" content=\"noindex\"><title>Fehler</title><p>");
-		buf_put_html(&b, message, strlen(message));
-		buf_puts(&b, "</p></html>\n");
-	}
-	diags_free(&d);
+	render_error_or_plain(f ? f->renderer : NULL, NULL, (int)status, message, &b);
 	struct inbox_answer a = { .status = status, .body = b.data ? b.data : "",
 				  .len = b.len, .retry_after = retry_after };
 	enum MHD_Result r = inbox_send(q, c, &a);

@@ -175,20 +175,9 @@ static enum MHD_Result send_error(struct req *q, struct MHD_Connection *c,
 		buf_put_json(&b, message, strlen(message));
 		buf_puts(&b, "\"}]}");
 	} else {
-		struct diags d;
-		diags_init(&d);
 		ctype = "text/html; charset=utf-8";
-		const struct city *city = q->cs ? q->cs->city : NULL;
-		if (!q->forms || !q->forms->renderer ||
-		    render_error_page(q->forms->renderer, city, (int)status, message,
-				      &b, &d) < 0 || buf_failed(&b)) {
-			buf_reset(&b);
-			buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
-				 "<title>Fehler</title><p>");
-			buf_put_html(&b, message, strlen(message));
-			buf_puts(&b, "</p></html>\n");
-		}
-		diags_free(&d);
+		render_error_or_plain(q->forms ? q->forms->renderer : NULL,
+				      q->cs ? q->cs->city : NULL, (int)status, message, &b);
 	}
 	enum MHD_Result r = send_buf(q, c, status, ctype, &b, hname, hval, REF_NONE);
 	buf_free(&b);
