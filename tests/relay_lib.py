@@ -57,7 +57,7 @@ class Relay:
 
     def __init__(self, name="relay", content=FIXTURE, limits=None, extra="",
                  smtp_url=None, no_store=False, db=None, port=None, receipt=False,
-                 origins=(), smtp_extra="", inbox=None, notify="full"):
+                 origins=(), smtp_extra="", inbox=None, notify="full", public_url=None):
         self.dir = os.path.join(TMP, name)
         os.makedirs(self.dir, exist_ok=True)
         self.port = port or free_port()
@@ -85,7 +85,8 @@ class Relay:
             f.write("listen: 127.0.0.1\nport: %d\ndatabase: %s\n" % (self.port, self.db))
             f.write("content_dir: %s\nthemes_dir: %s\n" % (content, os.environ.get(
                 "RELAY_THEMES", os.path.join(ROOT, "themes"))))
-            f.write("public_url: http://127.0.0.1:%d\n" % self.port)
+            # two relayd behind one address share public_url (public_url=)
+            f.write("public_url: %s\n" % (public_url or "http://127.0.0.1:%d" % self.port))
             f.write("allowed_origins:\n  - %s\n  - http://localhost:8080\n" % ORIGIN)
             for o in origins:
                 f.write("  - %s\n" % o)

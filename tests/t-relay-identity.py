@@ -14,7 +14,9 @@ signature, wrong audience, expired, replayed state, missing nonce,
 wrong nonce; a post without a session, with a made-up cookie, and with a
 login of a too low level (403, nothing stored); a rolled key (unknown
 kid) is fetched once more and accepted; a service without a requirement
-still takes anonymous posts."""
+still takes anonymous posts; logins live in the store: a restart keeps
+them, and on PostgreSQL a second relayd on the same database knows a
+session and finishes a login the first one began."""
 import os
 import re
 import shutil
@@ -159,12 +161,56 @@ def main():
     try:
         run(relay, op)
         office_view(relay, sink)
+        kept(relay, op, content, extra)
     finally:
         rc = relay.stop()
         op.stop()
         sink.stop()
     ok(rc == 0, "relayd stopped cleanly (ASan: no leak, no error): %s" % rc)
     done()
+
+
+def logged_in(relay, city, cookie):
+    """Whether relayd's form page shows the session's prefilled form."""
+    st, _, body = get(relay, "/formular/%s/%s" % (city, SERVICE), cookie)
+    return st == 200 and "Aus Ihrem Servicekonto" in body and "<form" in body
+
+
+def kept(relay, op, content, extra):
+    """Logins live in the store (schema 8): a restart logs no one out, the
+    store holds only hashes, and (PostgreSQL) a second relayd on the same
+    database, behind the same address, knows the session and finishes a
+    login the first one began."""
+    city = next(f for f in relay.dump_forms() if f["service"] == SERVICE)["city"]
+    st, _, cookie, _, _ = login(relay, city)
+    ok(st == 303 and cookie and logged_in(relay, city, cookie), "a fresh login works")
+    rows = relay.rows("SELECT count(*) FROM citizen_sessions")[0][0]
+    ok(rows >= 1, "the session is a row of citizen_sessions (%s)" % rows)
+    text = repr(relay.rows("SELECT * FROM citizen_sessions")) + \
+        repr(relay.rows("SELECT * FROM login_pending"))
+    ok(cookie not in text, "the cookie itself is not stored, only its hash")
+    ok(relay.stop() == 0, "relayd stops")
+    relay.start()
+    ok(logged_in(relay, city, cookie), "after a restart the session still holds")
+    if not L.PG:
+        return
+    pub = "http://127.0.0.1:%d" % relay.port
+    b = L.Relay("identity-b", content=content, extra=extra, db=relay.db, public_url=pub)
+    b.start()
+    try:
+        ok(logged_in(b, city, cookie), "a second relayd on the database knows the session")
+        st, hd, _ = get(relay, "/anmelden?dienst=%s/%s" % (city, SERVICE))
+        q, back = follow_provider(hd["location"]) if st == 303 else ({}, None)
+        st, hd, _ = get(b, back) if back else (0, {}, "")
+        c2 = next((m.group(1) for m in (re.match(r"buerger_sitzung=([^;]+)", sc)
+                                         for sc in hd.get("set-cookie", [])) if m), None)
+        ok(st == 303 and c2 and logged_in(relay, city, c2) and logged_in(b, city, c2),
+           "a login begun at one relayd returns to the other, and both know it (%s)" % st)
+        st, _, _ = get(relay, back) if back else (0, {}, "")
+        ok(st == 403, "its state is spent for the first one too (%s)" % st)
+    finally:
+        rc = b.stop()
+        ok(rc == 0, "the second relayd stops cleanly (%s): %s" % (rc, b.logtext()[-800:]))
 
 
 def office_view(relay, sink):

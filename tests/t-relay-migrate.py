@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 """t-relay-migrate - relayd upgrades a database of an older schema version
 on start (issue 14): a version-1 database (tests/fixtures/store/, with one
-submission whose office mail is due) becomes version 7 (2: outbox.claimed_by,
+submission whose office mail is due) becomes version 8 (2: outbox.claimed_by,
 3: submissions.token_hash, 4: the clerks' inbox, 5: the Postfach, with the
 outbox rebuilt on SQLite, 6: submissions.subject and identity, the
-citizen's login, 7: payments), keeps its submission and its outbox job, the
+citizen's login, 7: payments, 8: login_pending and citizen_sessions), keeps its submission and its outbox job, the
 old job is claimed and mailed through the new column, the old private link
 still opens the application page (its hash was computed by the migration),
 relayd fills the old row's office from the catalogue at start (version 4's
@@ -45,11 +45,12 @@ relay = L.Relay("migrate", db=db, smtp_url="smtp://127.0.0.1:%d" % sink.port)
 ok(version(relay) == 1, "the fixture is a database of schema version 1 (%s)" % L.STORE)
 relay.start()
 try:
-    ok(version(relay) == 7, "relayd upgraded it to version 7 on start", version(relay))
+    ok(version(relay) == 8, "relayd upgraded it to version 8 on start", version(relay))
     ok(relay.rows("SELECT subject, identity FROM submissions") == [("", "")],
        "version 6 has submissions.subject and identity, empty for the old row")
-    for t in ("messages", "postfach_links", "postfach_sessions", "payments"):
-        ok(relay.rows("SELECT count(*) FROM %s" % t) == [(0,)], "version 5/7 has the table " + t)
+    for t in ("messages", "postfach_links", "postfach_sessions", "payments", "login_pending",
+              "citizen_sessions"):
+        ok(relay.rows("SELECT count(*) FROM %s" % t) == [(0,)], "version 5/7/8 has the table " + t)
     ok(relay.rows("SELECT count(*) FROM attachments WHERE added_unix IS NOT NULL") == [(0,)],
        "version 5 has attachments.added_unix, NULL for the documents of the form")
     row = relay.rows("SELECT city, service, office, status FROM submissions")
@@ -84,7 +85,7 @@ finally:
 
 # a second start finds the current version and changes nothing
 relay.start()
-ok(version(relay) == 7 and relay.stop() == 0 and
+ok(version(relay) == 8 and relay.stop() == 0 and
    relay.logtext().count("event=offices_filled") == 1,
    "a current database is opened as it is (nothing left to fill)")
 

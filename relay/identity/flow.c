@@ -79,6 +79,12 @@ struct identity *identity_open(const struct relay_config *cfg, char *err,
 	return id;
 }
 
+void identity_use_store(struct identity *id, struct store *st)
+{
+	if (id)
+		id->store.db = st;
+}
+
 void identity_close(struct identity *id)
 {
 	if (!id)
@@ -174,9 +180,14 @@ static const char *exchange(struct identity *id, struct arena *a, const char *co
 			    const struct pending *p, const char **why)
 {
 	const struct identity_config *ic = &id->cfg->identity;
+	/* the login may have begun at another relayd, or before a restart:
+	 * this process may not have read the discovery yet */
 	pthread_mutex_lock(&id->mu);
-	const char *endpoint = arena_strdup(a, id->meta.token_endpoint);
+	const char *endpoint = fetch_meta(id, why) == 0 ?
+		arena_strdup(a, id->meta.token_endpoint) : NULL;
 	pthread_mutex_unlock(&id->mu);
+	if (!endpoint)
+		return NULL;
 	const char *body = arena_printf(a, "grant_type=authorization_code&code=%s"
 		"&redirect_uri=%s&code_verifier=%s", oidc_form_escape(a, code),
 		oidc_form_escape(a, arena_printf(a, "%s/anmelden/rueckkehr",

@@ -32,6 +32,10 @@ struct citizen {
 struct identity *identity_open(const struct relay_config *cfg, char *err,
 			       size_t errsize, bool *failed);
 void identity_close(struct identity *id);
+/* Keeps pending logins and sessions in st (NULL: in memory, lost on a
+ * restart and not shared with another relayd). Call before serving. */
+struct store;
+void identity_use_store(struct identity *id, struct store *st);
 
 /* Starts a login that comes back to return_path (one of relayd's own
  * paths): *location gets the provider's authorization URL (in a). -1

@@ -60,8 +60,10 @@ enum idtoken_result idtoken_check(const char *jwt, const struct jwks *keys,
 const char *token_response_id_token(struct arena *a, const char *json, size_t n,
 				    const char **why);
 
-/* session.c: pending logins and sessions, in memory, keyed by the
- * SHA-256 of their token (a copied table shows no usable token). */
+/* session.c: pending logins and sessions, keyed by the SHA-256 of their
+ * token (a copied table shows no usable token): in the database when
+ * relayd has one (store.h, so several relayd share them and a restart
+ * keeps them), else in memory. */
 struct pending {
 	unsigned char hash[32];
 	char nonce[44], verifier[64], return_path[256];
@@ -73,7 +75,9 @@ struct session_row {
 	unsigned level;
 	long long login, last;
 };
+struct store;
 struct idstore {
+	struct store *db;           /* the database, or NULL: in memory */
 	pthread_mutex_t mu;
 	struct pending *pending;
 	size_t n_pending;

@@ -1,11 +1,17 @@
-/* session.c - pending logins and citizen sessions, in relayd's memory
- * (a restart logs every citizen out; see relay/README.md). Each is found
- * by the SHA-256 of its token, the token itself is only in the browser;
- * both tables are bounded and expired rows are swept on each insert. */
+/* session.c - pending logins and citizen sessions. With a database
+ * (relayd's usual case) they live there (store.h: login_pending,
+ * citizen_sessions), so every relayd on one PostgreSQL knows them and a
+ * restart logs no one out; without one (relayd --no-store) in memory.
+ * Each is found by the SHA-256 of its token, the token itself is only in
+ * the browser; both are bounded and expired rows are swept on each
+ * insert. */
 #include "identity_int.h"
+#include "store/store.h"
+#include "receive/log.h"
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void hash_of(const char *token, unsigned char h[32])
 {
@@ -60,8 +66,62 @@ static void sweep(struct idstore *s, long long now)
 	s->n_sessions = j;
 }
 
+static void db_error(struct idstore *s, const char *what)
+{
+	relay_log("error", "store_error", "component=identity op=%s error=\"%s\"",
+		  what, store_errmsg(s->db));
+}
+
+static int db_put_pending(struct idstore *s, const char *state, const struct pending *p)
+{
+	unsigned char h[32];
+	hash_of(state, h);
+	struct store_login_pending row = { p->nonce, p->verifier, p->return_path,
+					   p->expires };
+	int rc = store_login_pending_put(s->db, h, &row, (long long)time(NULL),
+					 PENDING_MAX);
+	if (rc < 0)
+		db_error(s, "login_pending_put");
+	return rc == 0 ? 0 : -1;
+}
+
+/* A stored string into a fixed field; false when it does not fit (a row
+ * that relayd did not write). */
+static bool copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+	if (len >= n)
+		return false;
+	memcpy(dst, src, len + 1);
+	return true;
+}
+
+static bool db_take_pending(struct idstore *s, const char *state, long long now,
+			    struct pending *out)
+{
+	unsigned char h[32];
+	hash_of(state, h);
+	struct arena a;
+	arena_init(&a);
+	struct store_login_pending row;
+	int rc = store_login_pending_take(s->db, &a, h, now, &row);
+	if (rc < 0)
+		db_error(s, "login_pending_take");
+	bool ok = rc == 0 && copy(out->nonce, sizeof out->nonce, row.nonce) &&
+		  copy(out->verifier, sizeof out->verifier, row.verifier) &&
+		  copy(out->return_path, sizeof out->return_path, row.return_path);
+	if (ok) {
+		memcpy(out->hash, h, sizeof h);
+		out->expires = row.expires_unix;
+	}
+	arena_free(&a);
+	return ok;
+}
+
 int idstore_put_pending(struct idstore *s, const char *state, const struct pending *p)
 {
+	if (s->db)
+		return db_put_pending(s, state, p);
 	pthread_mutex_lock(&s->mu);
 	sweep(s, p->expires - 1);
 	int rc = -1;
@@ -78,6 +138,8 @@ int idstore_put_pending(struct idstore *s, const char *state, const struct pendi
 bool idstore_take_pending(struct idstore *s, const char *state, long long now,
 			  struct pending *out)
 {
+	if (s->db)
+		return db_take_pending(s, state, now, out);
 	unsigned char h[32];
 	hash_of(state, h);
 	bool found = false;
@@ -98,6 +160,16 @@ bool idstore_take_pending(struct idstore *s, const char *state, long long now,
 int idstore_open_session(struct idstore *s, const char *token, const char *subject,
 			 unsigned level, const char *claims, long long now)
 {
+	if (s->db) {
+		unsigned char h[32];
+		hash_of(token, h);
+		struct store_citizen_session cs = { subject, claims, level, now };
+		int rc = store_citizen_session_open(s->db, h, &cs, s->idle, s->lifetime,
+						    SESSIONS_MAX);
+		if (rc < 0)
+			db_error(s, "citizen_session_open");
+		return rc == 0 ? 0 : -1;
+	}
 	pthread_mutex_lock(&s->mu);
 	sweep(s, now);
 	int rc = -1;
@@ -120,6 +192,19 @@ bool idstore_session(struct idstore *s, struct arena *a, const char *token,
 {
 	unsigned char h[32];
 	hash_of(token, h);
+	if (s->db) {
+		struct store_citizen_session cs;
+		int rc = store_citizen_session_get(s->db, a, h, now, s->idle, s->lifetime, &cs);
+		if (rc < 0)
+			db_error(s, "citizen_session_get");
+		if (rc != 0)
+			return false;
+		out->subject = cs.subject;
+		out->claims = cs.claims;
+		out->level = cs.level;
+		out->login_unix = cs.login_unix;
+		return true;
+	}
 	bool found = false;
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->n_sessions; i++) {

@@ -208,6 +208,7 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 		relay_log("error", "start", "msg=\"%s\"", ierr);
 		return -1;
 	}
+	identity_use_store(s->identity, store);
 	struct sockaddr_storage ss;
 	if (listen_addr(cfg, &ss) < 0) {
 		relay_log("error", "start", "msg=\"listen: '%s' is not an IP address\"",

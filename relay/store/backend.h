@@ -128,6 +128,17 @@ struct store_ops {
 			   struct store_payment *out);
 	int (*payment_settle)(struct store *s, const char *reference, const char *state,
 			      const char *txn, long long now, bool *changed);
+	/* citizens' logins (schema version 8) */
+	int (*login_put)(struct store *s, const unsigned char *hash,
+			 const struct store_login_pending *p, long long now, long long max);
+	int (*login_take)(struct store *s, struct arena *a, const unsigned char *hash,
+			  long long now, struct store_login_pending *out);
+	int (*citizen_open)(struct store *s, const unsigned char *hash,
+			    const struct store_citizen_session *cs, long long expires,
+			    long long max);
+	int (*citizen_get)(struct store *s, struct arena *a, const unsigned char *hash,
+			   long long now, long long idle, long long lifetime,
+			   struct store_citizen_session *out);
 };
 
 /* pf_outcome's outcome: t is now for SENT and FAILED, the next attempt's
@@ -148,11 +159,12 @@ extern const struct store_ops store_pg_ops;
  * attachments.added_unix (a document handed in later), outbox.ref_id and
  * the outbox kinds notice_office, notice_citizen and document, 6 the
  * identification (issue 12; a placeholder in the payment branch), 7 online
- * payment: the table payments (store.h). SQLite keeps it
+ * payment: the table payments (store.h), 8 citizens' logins: the tables
+ * login_pending and citizen_sessions (store.h). SQLite keeps it
  * in PRAGMA user_version, PostgreSQL in the table schema_version. A
  * read-only store also opens versions 1 to 3 (relayctl may run before
  * relayd upgraded): its readers then leave out what is newer (actor ""). */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /* How long a valid session may go without being marked seen again
  * (store_session_get): idle timeouts are counted to this many seconds. */

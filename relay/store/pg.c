@@ -127,6 +127,19 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	" provider_txn TEXT NOT NULL DEFAULT '',"
 	" created_unix BIGINT NOT NULL, updated_unix BIGINT NOT NULL);"
 	"CREATE INDEX payments_sub ON payments(submission_id, id);",
+	/* citizens' logins (issue 12): a login between its two legs and the
+	 * session after it, by the SHA-256 of state and cookie; expires_unix
+	 * is when each stops working (a session's moves with its use) */
+	[8] = "CREATE TABLE login_pending("
+	" state_hash BYTEA PRIMARY KEY,"
+	" nonce TEXT NOT NULL, verifier TEXT NOT NULL, return_path TEXT NOT NULL,"
+	" expires_unix BIGINT NOT NULL);"
+	"CREATE INDEX login_pending_expires ON login_pending(expires_unix);"
+	"CREATE TABLE citizen_sessions("
+	" id_hash BYTEA PRIMARY KEY,"
+	" subject TEXT NOT NULL, claims TEXT NOT NULL, level INTEGER NOT NULL,"
+	" login_unix BIGINT NOT NULL, seen_unix BIGINT NOT NULL, expires_unix BIGINT NOT NULL);"
+	"CREATE INDEX citizen_sessions_expires ON citizen_sessions(expires_unix);",
 };
 
 /* ---- parameters, errors, statements ---- */
@@ -497,4 +510,8 @@ const struct store_ops store_pg_ops = {
 	.payment_new = pg_payment_new,
 	.payment_get = pg_payment_get,
 	.payment_settle = pg_payment_settle,
+	.login_put = pg_login_put,
+	.login_take = pg_login_take,
+	.citizen_open = pg_citizen_open,
+	.citizen_get = pg_citizen_get,
 };

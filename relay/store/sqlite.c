@@ -146,6 +146,19 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	" provider_txn TEXT NOT NULL DEFAULT '',"
 	" created_unix INTEGER NOT NULL, updated_unix INTEGER NOT NULL);"
 	"CREATE INDEX payments_sub ON payments(submission_id, id);",
+	/* citizens' logins (issue 12): a login between its two legs and the
+	 * session after it, by the SHA-256 of state and cookie; expires_unix
+	 * is when each stops working (a session's moves with its use) */
+	[8] = "CREATE TABLE login_pending("
+	" state_hash BLOB PRIMARY KEY,"
+	" nonce TEXT NOT NULL, verifier TEXT NOT NULL, return_path TEXT NOT NULL,"
+	" expires_unix INTEGER NOT NULL);"
+	"CREATE INDEX login_pending_expires ON login_pending(expires_unix);"
+	"CREATE TABLE citizen_sessions("
+	" id_hash BLOB PRIMARY KEY,"
+	" subject TEXT NOT NULL, claims TEXT NOT NULL, level INTEGER NOT NULL,"
+	" login_unix INTEGER NOT NULL, seen_unix INTEGER NOT NULL, expires_unix INTEGER NOT NULL);"
+	"CREATE INDEX citizen_sessions_expires ON citizen_sessions(expires_unix);",
 };
 
 static void sql_token_hash(sqlite3_context *cx, int argc, sqlite3_value **argv)
@@ -414,4 +427,8 @@ const struct store_ops store_sqlite_ops = {
 	.payment_new = sq_payment_new,
 	.payment_get = sq_payment_get,
 	.payment_settle = sq_payment_settle,
+	.login_put = sq_login_put,
+	.login_take = sq_login_take,
+	.citizen_open = sq_citizen_open,
+	.citizen_get = sq_citizen_get,
 };

@@ -137,4 +137,14 @@ int sq_payment_get(struct store *base, const char *reference, long long submissi
 		   struct store_payment *out);
 int sq_payment_settle(struct store *base, const char *reference, const char *state,
 		      const char *txn, long long now, bool *changed);
+/* citizens' logins (schema version 8) */
+int sq_login_put(struct store *base, const unsigned char *hash,
+		 const struct store_login_pending *p, long long now, long long max);
+int sq_login_take(struct store *base, struct arena *a, const unsigned char *hash,
+		  long long now, struct store_login_pending *out);
+int sq_citizen_open(struct store *base, const unsigned char *hash,
+		    const struct store_citizen_session *cs, long long expires, long long max);
+int sq_citizen_get(struct store *base, struct arena *a, const unsigned char *hash,
+		   long long now, long long idle, long long lifetime,
+		   struct store_citizen_session *out);
 #endif

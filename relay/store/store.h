@@ -570,5 +570,45 @@ int store_payment_get(struct store *s, const char *reference, long long submissi
  * changes nothing. 0 ok, 1 no such reference, -1 error. */
 int store_payment_settle(struct store *s, const char *reference, bool paid,
 			 const char *provider_txn, long long now, bool *changed);
-#endif
+/* ---- citizens' logins (schema version 8, issue 12) ----
+ * What relayd keeps of an OpenID Connect login between its two legs (a
+ * pending login: found by the SHA-256 of its state; the nonce, the PKCE
+ * verifier and where to return) and after it (a citizen session: found by
+ * the SHA-256 of its cookie; the subject "issuer|sub", the level and the
+ * verified claims as JSON). In the database, so every relayd on one
+ * PostgreSQL knows them and a restart logs no one out. Tokens themselves
+ * are never stored. */
+#define STORE_LOGIN_HASH_LEN 32
+struct store_login_pending {
+	const char *nonce, *verifier, *return_path;
+	long long expires_unix;
+};
+/* Stores a pending login under hash, unless max live ones exist already
+ * (expired ones are removed first). 0 stored, 1 full, -1 error. */
+int store_login_pending_put(struct store *s, const unsigned char *hash,
+			    const struct store_login_pending *p, long long now,
+			    long long max);
+/* Takes the pending login of hash in one statement: it is removed whether
+ * live or not (single use; of two returns with one state only one finds
+ * it). 0 live (strings in a), 1 none or expired, -1 error. */
+int store_login_pending_take(struct store *s, struct arena *a, const unsigned char *hash,
+			     long long now, struct store_login_pending *out);
 
+struct store_citizen_session {
+	const char *subject, *claims;
+	unsigned level;
+	long long login_unix;
+};
+/* A new session logged in at cs->login_unix, live until idle seconds
+ * without use or lifetime seconds after the login; dead ones are removed
+ * first. 0 stored, 1 max live sessions exist already, -1 error. */
+int store_citizen_session_open(struct store *s, const unsigned char *hash,
+			       const struct store_citizen_session *cs, long long idle,
+			       long long lifetime, long long max);
+/* The live session of hash at now into out (strings in a); its idle time
+ * starts again (written at most every STORE_SESSION_TOUCH seconds). 0, 1
+ * none (or dead), -1 error. */
+int store_citizen_session_get(struct store *s, struct arena *a, const unsigned char *hash,
+			      long long now, long long idle, long long lifetime,
+			      struct store_citizen_session *out);
+#endif

@@ -672,6 +672,72 @@ static void test_payments(struct store *s, const struct submission *proto)
 	   store_payment_new(s, now, 1, "sofort", 8300, &r) == -1, "bad amount or deliver: -1");
 }
 
+/* Citizens' logins (schema version 8): a pending login is taken once, an
+ * expired one not at all; a session is found until idle or lifetime end,
+ * a use moves its idle end; both tables are bounded. */
+static void test_logins(struct store *s)
+{
+	unsigned char h1[STORE_LOGIN_HASH_LEN], h2[STORE_LOGIN_HASH_LEN];
+	memset(h1, 0x11, sizeof h1);
+	memset(h2, 0x22, sizeof h2);
+	struct arena a;
+	arena_init(&a);
+	struct store_login_pending p = { "nonce-1", "verifier-1", "/formular/dorsten/x", 9100 };
+	struct store_login_pending got;
+	ok(store_login_pending_put(s, h1, &p, 9000, 10) == 0, "a pending login is stored");
+	ok(store_login_pending_take(s, &a, h1, 9001, &got) == 0 &&
+	   strcmp(got.nonce, "nonce-1") == 0 && strcmp(got.verifier, "verifier-1") == 0 &&
+	   strcmp(got.return_path, "/formular/dorsten/x") == 0 && got.expires_unix == 9100,
+	   "taken with nonce, verifier and return path");
+	ok(store_login_pending_take(s, &a, h1, 9002, &got) == 1, "taken once only (single use)");
+	ok(store_login_pending_put(s, h2, &p, 9000, 10) == 0 &&
+	   store_login_pending_take(s, &a, h2, 9100, &got) == 1 &&
+	   store_login_pending_take(s, &a, h2, 9000, &got) == 1,
+	   "an expired pending login is refused and gone");
+	unsigned char hx[STORE_LOGIN_HASH_LEN];
+	int full = 0;
+	for (int i = 0; i < 3; i++) {
+		memset(hx, 0x30 + i, sizeof hx);
+		full += store_login_pending_put(s, hx, &p, 9000, 2) == 1;
+	}
+	ok(full == 1, "pending logins are bounded (the third of max 2 refused)");
+	memset(hx, 0x40, sizeof hx);
+	struct store_login_pending later = { "n", "v", "/", 20000 };
+	ok(store_login_pending_put(s, hx, &later, 9200, 2) == 0,
+	   "expired pending logins make room again");
+
+	struct store_citizen_session cs = { "https://id.example|abc", "{\"sub\":\"abc\"}", 3, 10000 };
+	struct store_citizen_session out;
+	ok(store_citizen_session_open(s, h1, &cs, 1800, 7200, 10) == 0, "a session is opened");
+	ok(store_citizen_session_get(s, &a, h1, 10100, 1800, 7200, &out) == 0 &&
+	   strcmp(out.subject, cs.subject) == 0 && strcmp(out.claims, cs.claims) == 0 &&
+	   out.level == 3 && out.login_unix == 10000, "found with subject, claims, level, login");
+	ok(store_citizen_session_get(s, &a, h2, 10100, 1800, 7200, &out) == 1,
+	   "an unknown cookie finds none");
+	/* used at 10100, so live until 11900 (not 11800) */
+	ok(store_citizen_session_get(s, &a, h1, 11850, 1800, 7200, &out) == 0,
+	   "a use moves the idle end");
+	ok(store_citizen_session_get(s, &a, h1, 11850 + 1800, 1800, 7200, &out) == 1,
+	   "idle too long: gone");
+	ok(store_citizen_session_open(s, h2, &cs, 1800, 7200, 10) == 0 &&
+	   store_citizen_session_get(s, &a, h2, 11500, 1800, 7200, &out) == 0 &&
+	   store_citizen_session_get(s, &a, h2, 13000, 1800, 7200, &out) == 0 &&
+	   store_citizen_session_get(s, &a, h2, 14500, 1800, 7200, &out) == 0 &&
+	   store_citizen_session_get(s, &a, h2, 16000, 1800, 7200, &out) == 0 &&
+	   store_citizen_session_get(s, &a, h2, 17150, 1800, 7200, &out) == 0 &&
+	   store_citizen_session_get(s, &a, h2, 17200, 1800, 7200, &out) == 1,
+	   "used all along, a session still ends at its lifetime");
+	struct store_citizen_session c2 = cs;
+	c2.login_unix = 20000;
+	full = 0;
+	for (int i = 0; i < 3; i++) {
+		memset(hx, 0x50 + i, sizeof hx);
+		full += store_citizen_session_open(s, hx, &c2, 1800, 7200, 2) == 1;
+	}
+	ok(full == 1, "sessions are bounded (the third of max 2 refused)");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/relay_storeXXXXXX", dbfile[256], err[256];
@@ -876,6 +942,7 @@ int main(void)
 		test_documents(s, &sub);
 		test_messages(s, &sub);
 		test_payments(s, &sub);
+		test_logins(s);
 	}
 	store_close(s);
 	/* a file of its own: the one above may hold the bad-item test's rows */
