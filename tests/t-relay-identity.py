@@ -16,7 +16,9 @@ login of a too low level (403, nothing stored); a rolled key (unknown
 kid) is fetched once more and accepted; a service without a requirement
 still takes anonymous posts; logins live in the store: a restart keeps
 them, and on PostgreSQL a second relayd on the same database knows a
-session and finishes a login the first one began."""
+session and finishes a login the first one began; private_key_jwt with
+an RSA and an EC key, a key the provider does not know, bad key files."""
+import json
 import os
 import re
 import shutil
@@ -162,6 +164,7 @@ def main():
         run(relay, op)
         office_view(relay, sink)
         kept(relay, op, content, extra)
+        by_key(op, content, extra)
     finally:
         rc = relay.stop()
         op.stop()
@@ -211,6 +214,64 @@ def kept(relay, op, content, extra):
     finally:
         rc = b.stop()
         ok(rc == 0, "the second relayd stops cleanly (%s): %s" % (rc, b.logtext()[-800:]))
+
+
+def by_key(op, content, extra):
+    """private_key_jwt: relayd signs a client assertion with its own key
+    (RSA and EC P-256), the provider checks it; a key the provider does
+    not know is refused; bad key files stop relayd at start."""
+    city = None
+    plain = extra.replace("  client_secret: %s\n" % op.client_secret, "")
+    for kind in ("RSA", "EC"):
+        jwk, pub = oidc_fake.client_jwk(kind)
+        path = os.path.join(L.TMP, "client-%s.jwk" % kind)
+        with open(path, "w") as f:
+            json.dump(jwk, f)
+        op.client_keys = [pub]
+        r = L.Relay("identity-key-" + kind, content=content,
+                    extra=plain + "  client_key_file: %s\n" % path).start()
+        try:
+            city = city or next(f for f in r.dump_forms() if f["service"] == SERVICE)["city"]
+            op.last_auth = None
+            st, _, cookie, _, _ = login(r, city)
+            ok(st == 303 and cookie and op.last_auth == "private_key_jwt" and
+               logged_in(r, city, cookie),
+               "private_key_jwt with an %s key: the provider accepts relayd's assertion" % kind)
+            op.client_keys = [oidc_fake.client_jwk(kind)[1]]    # not relayd's
+            st, _, cookie, _, _ = login(r, city)
+            ok(st == 403 and not cookie and reason_logged(r, "token_endpoint_refused"),
+               "a key the provider does not know: refused (%s)" % st)
+        finally:
+            ok(r.stop() == 0, "relayd with client_key_file (%s) stops cleanly" % kind)
+    op.client_keys = []
+
+    def refused(name, text, want):
+        path = os.path.join(L.TMP, name + ".jwk")
+        with open(path, "w") as f:
+            f.write(text)
+        r = L.Relay(name, content=content, extra=plain + "  client_key_file: %s\n" % path)
+        try:
+            r.start()
+            r.stop()
+            return False
+        except RuntimeError as e:
+            return want in str(e)
+    jwk, _ = oidc_fake.client_jwk("RSA")
+    public = dict((k, v) for k, v in jwk.items() if k in ("kty", "kid", "n", "e"))
+    ok(refused("key-public", json.dumps(public), "holds no private key"),
+       "a public key alone stops relayd at start")
+    ok(refused("key-garbage", "not json", "is not a JWK"), "a file that is no JWK too")
+    ok(refused("key-oct", json.dumps({"kty": "oct", "k": "c2VjcmV0"}),
+               "must be an RSA key"), "and a symmetric key")
+    path = os.path.join(L.TMP, "client-RSA.jwk")
+    r = L.Relay("key-both", content=content, extra=extra + "  client_key_file: %s\n" % path)
+    try:
+        r.start()
+        r.stop()
+        both = False
+    except RuntimeError as e:
+        both = "not both" in str(e)
+    ok(both, "a secret and a key at once stop relayd at start")
 
 
 def office_view(relay, sink):

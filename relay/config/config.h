@@ -74,6 +74,7 @@ struct identity_config {
 	const char *client_id;
 	const char *client_secret;  /* client_secret_basic; or from ... */
 	const char *client_secret_file;     /* ... this file (first line) */
+	const char *client_key_file;        /* or private_key_jwt: relayd's JWK */
 	const char *scopes;         /* "openid profile email address" */
 	const char *level_claim;    /* the claim carrying the trust level */
 	const char *level_basis;    /* its value for each level; "" = never */

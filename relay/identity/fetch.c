@@ -55,10 +55,11 @@ int oidc_post_form(const char *url, const char *user, const char *password,
 	/* client_secret_basic: RFC 6749 2.3.1 wants id and secret
 	 * form-encoded before they go into the Basic header; ours are
 	 * checked to be plain tokens (identity_open), which encode as is */
+	bool basic = user != NULL;      /* NULL: private_key_jwt, in the body */
 	if (curl_easy_setopt(h, CURLOPT_URL, url) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_USERNAME, user) == CURLE_OK &&
-	    curl_easy_setopt(h, CURLOPT_PASSWORD, password) == CURLE_OK &&
+	    (!basic || (curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC) == CURLE_OK &&
+			curl_easy_setopt(h, CURLOPT_USERNAME, user) == CURLE_OK &&
+			curl_easy_setopt(h, CURLOPT_PASSWORD, password) == CURLE_OK)) &&
 	    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body) == CURLE_OK)
 		rc = perform(h, out, status);
 	curl_easy_cleanup(h);

@@ -22,6 +22,7 @@ struct identity {
 	struct oidc_meta meta;
 	struct jwks keys;
 	struct idstore store;
+	struct client_key key;      /* private_key_jwt, or no jwk: a secret */
 };
 
 static int read_secret(const char *path, char *out, size_t size)
@@ -55,7 +56,13 @@ struct identity *identity_open(const struct relay_config *cfg, char *err,
 	struct identity *id = xcalloc(1, sizeof *id);
 	id->cfg = cfg;
 	const char *why = NULL;
-	if (*ic->client_secret_file) {
+	bool by_key = *ic->client_key_file;
+	if (by_key && (*ic->client_secret_file || *ic->client_secret))
+		why = "identity: set client_key_file (private_key_jwt) or a client "
+		      "secret, not both";
+	else if (by_key)
+		client_key_load(ic->client_key_file, &id->key, &why);
+	else if (*ic->client_secret_file) {
 		if (read_secret(ic->client_secret_file, id->secret, sizeof id->secret) < 0)
 			why = "identity.client_secret_file cannot be read or is empty";
 	} else if ((size_t)snprintf(id->secret, sizeof id->secret, "%s",
@@ -64,12 +71,13 @@ struct identity *identity_open(const struct relay_config *cfg, char *err,
 	}
 	if (!why && !plain_token(ic->client_id))
 		why = "identity.client_id must be set (letters, digits, -._~)";
-	if (!why && !plain_token(id->secret))
+	if (!why && !by_key && !plain_token(id->secret))
 		why = "identity.client_secret must be set (letters, digits, -._~)";
 	if (!why && !strstr(ic->scopes, "openid"))
 		why = "identity.scopes must contain openid";
 	if (why) {
 		snprintf(err, errsize, "%s", why);
+		client_key_free(&id->key);
 		free(id);
 		*failed = true;
 		return NULL;
@@ -92,6 +100,7 @@ void identity_close(struct identity *id)
 	discovery_free(&id->meta);
 	jwks_free(&id->keys);
 	idstore_free(&id->store);
+	client_key_free(&id->key);
 	pthread_mutex_destroy(&id->mu);
 	sodium_memzero(id->secret, sizeof id->secret);
 	free(id);
@@ -192,11 +201,23 @@ static const char *exchange(struct identity *id, struct arena *a, const char *co
 		"&redirect_uri=%s&code_verifier=%s", oidc_form_escape(a, code),
 		oidc_form_escape(a, arena_printf(a, "%s/anmelden/rueckkehr",
 						 id->cfg->public_url)), p->verifier);
+	if (id->key.jwk) {
+		/* private_key_jwt: the client is named in the body and proved
+		 * by the signed assertion, no Authorization header */
+		const char *jwt = client_assertion(a, &id->key, ic->client_id, endpoint,
+						   (long long)time(NULL), why);
+		if (!jwt)
+			return NULL;
+		body = arena_printf(a, "%s&client_id=%s&client_assertion_type=%s"
+			"&client_assertion=%s", body, oidc_form_escape(a, ic->client_id),
+			"urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer", jwt);
+	}
 	struct buf b;
 	buf_init(&b, OIDC_FETCH_MAX);
 	long status;
 	const char *tok = NULL;
-	if (oidc_post_form(endpoint, ic->client_id, id->secret, body, &b, &status) < 0)
+	if (oidc_post_form(endpoint, id->key.jwk ? NULL : ic->client_id,
+			   id->key.jwk ? NULL : id->secret, body, &b, &status) < 0)
 		*why = "token_endpoint_unreachable";
 	else if (status != 200)
 		*why = "token_endpoint_refused";

@@ -17,10 +17,28 @@
 /* fetch.c: libcurl, HTTP(S) only, 10 s, at most OIDC_FETCH_MAX bytes.
  * The status (0 when no answer) into *status; -1 on a transport error. */
 int oidc_get(const char *url, struct buf *out, long *status);
+/* user NULL: no Basic header (private_key_jwt names the client in body) */
 int oidc_post_form(const char *url, const char *user, const char *password,
 		   const char *body, struct buf *out, long *status);
 /* application/x-www-form-urlencoded escaping of s into a */
 char *oidc_form_escape(struct arena *a, const char *s);
+
+/* assertion.c: private_key_jwt, relayd's own key (identity.client_key_file,
+ * a JWK with its private part) and the JWT it signs for the token
+ * endpoint. */
+struct client_key {
+	cjose_jwk_t *jwk;           /* NULL: no key (client_secret_basic) */
+	char alg[8];                /* RS256, PS256 or ES256 */
+	char kid[128];              /* "" when the JWK has none */
+};
+/* Reads and checks the key (a private RSA or EC P-256 key that can sign).
+ * 0, or -1 with *why for the operator. */
+int client_key_load(const char *path, struct client_key *k, const char **why);
+void client_key_free(struct client_key *k);
+/* The signed client_assertion for audience at now, in a; NULL with *why. */
+const char *client_assertion(struct arena *a, const struct client_key *k,
+			     const char *client_id, const char *audience,
+			     long long now, const char **why);
 
 /* discovery.c: the endpoints of /.well-known/openid-configuration. */
 struct oidc_meta {
