@@ -459,6 +459,38 @@ def run(relay, op):
     ok(st == 200 and not re.findall(r'class="reference">', body),
        "another subject's list is empty")
 
+    # logging out from the Postfach ends the login everywhere
+    st, hd, body = get(relay, "/postfach/antraege", other_cookie)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', body)
+    ccookie = next((c.split(";")[0] for c in hd["set-cookie"] if c.startswith("antrag_csrf=")), "")
+    ok(st == 200 and csrf and ccookie and "Abmelden</button>" in body,
+       "the login's Postfach offers Abmelden with a CSRF token")
+    import http.client
+
+    def logout(token, cookies):
+        c = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+        try:
+            c.request("POST", "/postfach/abmelden", body="csrf=" + token,
+                      headers={"Content-Type": "application/x-www-form-urlencoded",
+                               "Cookie": cookies})
+            r = c.getresponse()
+            r.read()
+            return r.status, r.msg.get_all("Set-Cookie") or [], r.getheader("Location")
+        finally:
+            c.close()
+    st, _, _ = logout("falsch", "buerger_sitzung=%s; %s" % (other_cookie, ccookie))
+    ok(st == 403 and logged_in(relay, city, other_cookie),
+       "a logout without the right CSRF token: 403, still logged in (%s)" % st)
+    st, sc, loc = logout(csrf.group(1), "buerger_sitzung=%s; %s" % (other_cookie, ccookie))
+    ok(st == 303 and loc == pub + "/postfach?abgemeldet=1" and
+       any(c.startswith("buerger_sitzung=;") and "Max-Age=0" in c for c in sc),
+       "Abmelden: 303 to the Postfach, the login cookie cleared (%s)" % st)
+    st, hd, body = get(relay, "/postfach/antraege", other_cookie)
+    ok(st != 200 or "Abmelden</button>" not in body,
+       "the old login cookie opens the Postfach no more (%s)" % st)
+    ok(not logged_in(relay, city, other_cookie), "nor the form (the session is gone)")
+    ok(logged_in(relay, city, pcookie), "another login stays")
+
     # services without a requirement: as before
     st, _, _ = L.post(relay, other["city"], other["service"], L.valid_values(other))
     ok(st == 303, "a service without identification takes anonymous posts (%s)" % st)

@@ -300,6 +300,13 @@ int identity_finish(struct identity *id, struct arena *a, const char *state,
 	return 0;
 }
 
+int identity_logout(struct identity *id, const char *cookie)
+{
+	if (!id || !cookie || strlen(cookie) != 43)
+		return 0;
+	return idstore_end_session(&id->store, cookie);
+}
+
 bool identity_session(struct identity *id, struct arena *a, const char *cookie,
 		      struct citizen *out)
 {

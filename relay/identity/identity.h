@@ -55,6 +55,10 @@ int identity_finish(struct identity *id, struct arena *a, const char *state,
 bool identity_session(struct identity *id, struct arena *a, const char *cookie,
 		      struct citizen *out);
 
+/* Ends the session of a cookie value (the citizen logs out); 0, also
+ * when there is none, -1 when the store failed. */
+int identity_logout(struct identity *id, const char *cookie);
+
 /* The string claim at path ("given_name", "address.locality") of a
  * session's claims, in a; NULL when absent, empty or not a string. */
 const char *identity_claim(struct arena *a, const char *claims, const char *path);

@@ -115,6 +115,8 @@ int idstore_open_session(struct idstore *s, const char *token, const char *subje
 			 unsigned level, const char *claims, long long now);
 bool idstore_session(struct idstore *s, struct arena *a, const char *token,
 		     long long now, struct citizen *out);
+/* Ends the session of token; 0 (also when there was none), -1 error. */
+int idstore_end_session(struct idstore *s, const char *token);
 
 /* pkce.c: base64url(SHA-256(verifier)) into a (RFC 7636 S256). */
 char *pkce_challenge(struct arena *a, const char *verifier);

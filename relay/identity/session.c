@@ -222,3 +222,26 @@ bool idstore_session(struct idstore *s, struct arena *a, const char *token,
 	pthread_mutex_unlock(&s->mu);
 	return found;
 }
+
+int idstore_end_session(struct idstore *s, const char *token)
+{
+	unsigned char h[32];
+	hash_of(token, h);
+	if (s->db) {
+		int rc = store_citizen_session_end(s->db, h);
+		if (rc < 0)
+			db_error(s, "citizen_session_end");
+		return rc;
+	}
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->n_sessions; i++) {
+		if (sodium_memcmp(s->sessions[i].hash, h, sizeof h))
+			continue;
+		free(s->sessions[i].subject);
+		free(s->sessions[i].claims);
+		s->sessions[i] = s->sessions[--s->n_sessions];
+		break;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}

@@ -73,7 +73,7 @@ enum MHD_Result pf_open(struct postfach_req *q, struct MHD_Connection *c,
 				"Das Postfach ist gerade nicht erreichbar.", "60");
 	if (rc == 0) {
 		relay_log("info", "postfach_opened", "%s", "");
-		return pf_redirect(q, c, "/antraege", session_cookie(q, session));
+		return pf_redirect(q, c, "/antraege", session_cookie(q, session), NULL);
 	}
 	if (rc == 1)
 		v.gone = GONE;
@@ -117,7 +117,7 @@ static const char *need_session(struct postfach_req *q, struct MHD_Connection *c
 		*r = pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			      "Das Postfach ist gerade nicht erreichbar.", "60");
 	else
-		*r = pf_redirect(q, c, "?abgelaufen=1", session_cookie(q, NULL));
+		*r = pf_redirect(q, c, "?abgelaufen=1", session_cookie(q, NULL), NULL);
 	return NULL;
 }
 
@@ -132,11 +132,13 @@ static enum MHD_Result list_by_login(struct postfach_req *q, struct MHD_Connecti
 					   PF_LIST_MAX + 1, &rows, &n) < 0)
 		return pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				"Das Postfach ist gerade nicht erreichbar.", "60");
+	const char *cookie = NULL;
 	struct postfach_list_view v = {
 		.email = "", .rows = rows_of(q, rows, n > PF_LIST_MAX ? PF_LIST_MAX : n),
 		.n_rows = n > PF_LIST_MAX ? PF_LIST_MAX : n, .more = n > PF_LIST_MAX,
-		.until = "", .csrf = "", .logout_action = pf_url(q, "/abmelden"),
-		.request_href = pf_url(q, ""), .provider = who->provider,
+		.until = "", .csrf = citizen_csrf_issue(c, &q->a, pf_secure(q), &cookie),
+		.logout_action = pf_url(q, "/abmelden"), .request_href = pf_url(q, ""),
+		.provider = who->provider,
 	};
 	struct buf b;
 	struct diags d;
@@ -151,7 +153,8 @@ static enum MHD_Result list_by_login(struct postfach_req *q, struct MHD_Connecti
 		r = pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 			     "Das Postfach ist gerade nicht erreichbar.", "60");
 	} else {
-		struct pf_answer a = { .status = MHD_HTTP_OK, .page = &b };
+		struct pf_answer a = { .status = MHD_HTTP_OK, .page = &b,
+				       .cookies = { cookie } };
 		r = pf_send(q, c, &a);
 	}
 	buf_free(&b);
@@ -212,9 +215,16 @@ enum MHD_Result pf_logout(struct postfach_req *q, struct MHD_Connection *c)
 		return pf_error(q, c, MHD_HTTP_FORBIDDEN, "Das Formular ist abgelaufen "
 				"oder kam nicht von dieser Seite. Bitte laden Sie die "
 				"Seite neu.", NULL);
+	/* both ways in end here: the mailed link's session and the login
+	 * with the Servicekonto (which also served the forms) */
 	unsigned char h[TOKEN_HASH_LEN];
-	if (session_hash(c, h) && store_postfach_session_end(q->env->store, h) < 0)
+	const char *login = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, IDENTITY_COOKIE);
+	if ((session_hash(c, h) && store_postfach_session_end(q->env->store, h) < 0) ||
+	    identity_logout(q->env->identity, login) < 0)
 		return pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 				"Das Postfach ist gerade nicht erreichbar.", "60");
-	return pf_redirect(q, c, "?abgemeldet=1", session_cookie(q, NULL));
+	const char *gone = login ? arena_printf(&q->a, "%s=; Path=/; Max-Age=0; HttpOnly; "
+						"SameSite=Lax%s", IDENTITY_COOKIE,
+						pf_secure(q) ? "; Secure" : "") : NULL;
+	return pf_redirect(q, c, "?abgemeldet=1", session_cookie(q, NULL), gone);
 }

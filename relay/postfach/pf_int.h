@@ -48,9 +48,10 @@ enum MHD_Result pf_send(struct postfach_req *q, struct MHD_Connection *c,
 enum MHD_Result pf_error(struct postfach_req *q, struct MHD_Connection *c,
 			 unsigned status, const char *message,
 			 const char *retry_after);
-/* 303 to {public_url}/postfach<rest>, with a cookie (may be NULL). */
+/* 303 to {public_url}/postfach<rest>, with up to two cookies (NULL:
+ * none). */
 enum MHD_Result pf_redirect(struct postfach_req *q, struct MHD_Connection *c,
-			    const char *rest, const char *cookie);
+			    const char *rest, const char *cookie, const char *cookie2);
 /* {public_url}/postfach<rest> in the request's arena. */
 const char *pf_url(struct postfach_req *q, const char *rest);
 /* Whether relayd's address is https (cookies get Secure). */

@@ -58,7 +58,7 @@ enum MHD_Result pf_request_get(struct postfach_req *q, struct MHD_Connection *c)
 {
 	struct postfach_request_view v = { .email = "" };
 	if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "abgemeldet"))
-		v.notice = "Ihr Postfach ist geschlossen.";
+		v.notice = "Sie sind abgemeldet, Ihr Postfach ist geschlossen.";
 	else if (MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "abgelaufen"))
 		v.notice = "Ihr Postfach wurde nach 30 Minuten geschlossen. Fordern "
 			   "Sie einen neuen Link an, um es wieder zu öffnen.";

@@ -74,7 +74,7 @@ enum MHD_Result pf_error(struct postfach_req *q, struct MHD_Connection *c,
 }
 
 enum MHD_Result pf_redirect(struct postfach_req *q, struct MHD_Connection *c,
-			    const char *rest, const char *cookie)
+			    const char *rest, const char *cookie, const char *cookie2)
 {
 	const char *loc = pf_url(q, rest);
 	struct buf b;
@@ -84,7 +84,7 @@ enum MHD_Result pf_redirect(struct postfach_req *q, struct MHD_Connection *c,
 	buf_put_html(&b, loc, strlen(loc));
 	buf_puts(&b, "\">Weiter</a></p></html>\n");
 	struct pf_answer a = { .status = MHD_HTTP_SEE_OTHER, .page = &b,
-			       .location = loc, .cookies = { cookie } };
+			       .location = loc, .cookies = { cookie, cookie2 } };
 	enum MHD_Result r = pf_send(q, c, &a);
 	buf_free(&b);
 	return r;

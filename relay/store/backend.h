@@ -139,6 +139,7 @@ struct store_ops {
 	int (*citizen_get)(struct store *s, struct arena *a, const unsigned char *hash,
 			   long long now, long long idle, long long lifetime,
 			   struct store_citizen_session *out);
+	int (*citizen_end)(struct store *s, const unsigned char *hash);
 };
 
 /* pf_outcome's outcome: t is now for SENT and FAILED, the next attempt's

@@ -31,3 +31,8 @@ int store_citizen_session_get(struct store *s, struct arena *a, const unsigned c
 {
 	return s->ops->citizen_get(s, a, hash, now, idle, lifetime, out);
 }
+
+int store_citizen_session_end(struct store *s, const unsigned char *hash)
+{
+	return s->ops->citizen_end(s, hash);
+}

@@ -514,4 +514,5 @@ const struct store_ops store_pg_ops = {
 	.login_take = pg_login_take,
 	.citizen_open = pg_citizen_open,
 	.citizen_get = pg_citizen_get,
+	.citizen_end = pg_citizen_end,
 };

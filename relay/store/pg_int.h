@@ -174,4 +174,5 @@ int pg_citizen_open(struct store *base, const unsigned char *hash,
 int pg_citizen_get(struct store *base, struct arena *a, const unsigned char *hash,
 		   long long now, long long idle, long long lifetime,
 		   struct store_citizen_session *out);
+int pg_citizen_end(struct store *base, const unsigned char *hash);
 #endif

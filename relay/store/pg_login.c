@@ -126,3 +126,13 @@ int pg_citizen_get(struct store *base, struct arena *a, const unsigned char *has
 	PQclear(r);
 	return r ? 0 : -1;
 }
+
+int pg_citizen_end(struct store *base, const unsigned char *hash)
+{
+	struct pgp q = { .n = 0 };
+	pgp_bin(&q, hash, STORE_LOGIN_HASH_LEN);
+	PGresult *r = run(pgs(base), "citizen logout",
+			  "DELETE FROM citizen_sessions WHERE id_hash = $1", &q);
+	PQclear(r);
+	return r ? 0 : -1;
+}

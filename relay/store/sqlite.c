@@ -431,4 +431,5 @@ const struct store_ops store_sqlite_ops = {
 	.login_take = sq_login_take,
 	.citizen_open = sq_citizen_open,
 	.citizen_get = sq_citizen_get,
+	.citizen_end = sq_citizen_end,
 };

@@ -147,4 +147,5 @@ int sq_citizen_open(struct store *base, const unsigned char *hash,
 int sq_citizen_get(struct store *base, struct arena *a, const unsigned char *hash,
 		   long long now, long long idle, long long lifetime,
 		   struct store_citizen_session *out);
+int sq_citizen_end(struct store *base, const unsigned char *hash);
 #endif

@@ -183,3 +183,14 @@ int sq_citizen_get(struct store *base, struct arena *a, const unsigned char *has
 		return -1;
 	return 0;
 }
+
+int sq_citizen_end(struct store *base, const unsigned char *hash)
+{
+	struct sq_store *s = sq(base);
+	if (sq_tx_begin(s) < 0)
+		return -1;
+	sqlite3_stmt *q = sq_prep(s, "DELETE FROM citizen_sessions WHERE id_hash = ?");
+	if (q)
+		sqlite3_bind_blob(q, 1, hash, STORE_LOGIN_HASH_LEN, SQLITE_STATIC);
+	return sq_tx_end(s, step_done(s, q, "citizen logout") == 0);
+}

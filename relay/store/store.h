@@ -611,4 +611,7 @@ int store_citizen_session_open(struct store *s, const unsigned char *hash,
 int store_citizen_session_get(struct store *s, struct arena *a, const unsigned char *hash,
 			      long long now, long long idle, long long lifetime,
 			      struct store_citizen_session *out);
+/* Ends the session of hash (the citizen logged out). 0 (also when there
+ * was none), -1 error. */
+int store_citizen_session_end(struct store *s, const unsigned char *hash);
 #endif
