@@ -321,9 +321,16 @@ int stage_claim(const char *dest, const char *tmp, struct pathtab *t)
 {
 	char prev[STAGE_PATH_MAX];
 	struct stat st;
-	/* Without a deployed tree there is nothing to stage against. */
-	if (stage_path(dest, prev, sizeof prev) < 0 || lstat(dest, &st) < 0 ||
-	    !S_ISDIR(st.st_mode) || rename(prev, tmp) < 0)
+	if (stage_path(dest, prev, sizeof prev) < 0)
+		return 0;
+	/* Without a deployed tree there is nothing to stage against, now or
+	 * later (a new one is another tree): a staging tree left goes. */
+	if (lstat(dest, &st) < 0) {
+		if (errno == ENOENT)
+			stage_rm_tree(prev);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode) || rename(prev, tmp) < 0)
 		return 0;
 	if (valid(dest, tmp, t))
 		return 1;
