@@ -6,6 +6,7 @@
 #include "links.h"
 #include "pathtab.h"
 #include "fingerprint.h"
+#include "stage.h"
 #include <errno.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -39,6 +40,10 @@ struct output {
 	 * changed (materialized); until then they wait (PT_PENDING), so a
 	 * rebuild that changes nothing touches no file at all. */
 	int materialized;
+	/* tmp is the previous site, claimed as the staging tree (stage.h):
+	 * only the paths flagged PT_STALE and this build's changes differ
+	 * from the deployed tree, every other file is already there. */
+	int staged;
 	struct diags *d;        /* diagnostics of the writes (under lock) */
 	int failed;
 };
@@ -74,7 +79,8 @@ static void scan_old(struct output *o, char *path, size_t len, size_t prefix, in
 		if (type == DT_DIR)
 			scan_old(o, path, len + (size_t)w, prefix, depth + 1);
 		else if (type == DT_REG && strcmp(path + prefix, CACHE_NAME) != 0 &&
-			 strcmp(path + prefix, FINGERPRINT_NAME) != 0)
+			 strcmp(path + prefix, FINGERPRINT_NAME) != 0 &&
+			 strcmp(path + prefix, STAGE_NAME) != 0)
 			add_old(o, path + prefix);
 		path[len] = '\0';
 	}
@@ -115,49 +121,6 @@ static void load_old(struct output *o)
 	fclose(f);
 }
 
-/* Remove the tree at name below dirfd: d_type tells directories from
- * files, so no entry is stat'ed (nftw stats each). */
-static int rm_at(int dirfd, const char *name, int depth)
-{
-	int fd = depth < 64 ? openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				     O_CLOEXEC) : -1;
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	int rc = 0;
-	struct dirent *e;
-	while ((e = readdir(dir))) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		unsigned char type = e->d_type;
-		struct stat st;
-		if (type == DT_UNKNOWN && fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
-		if (type == DT_DIR && rm_at(fd, e->d_name, depth + 1) < 0)
-			rc = -1;
-		else if (unlinkat(fd, e->d_name, type == DT_DIR ? AT_REMOVEDIR : 0) < 0 &&
-			 errno != ENOENT)
-			rc = -1;
-	}
-	closedir(dir);
-	return rc;
-}
-
-static int rm_tree(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path);
-	if (rm_at(AT_FDCWD, path, 0) < 0)
-		return -1;
-	return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
 struct output *output_open(const char *dest, int dry_run, struct diags *d)
 {
 	struct output *o = xcalloc(1, sizeof *o);
@@ -175,8 +138,14 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 	int w = snprintf(o->tmp, n, "%s.tmp.%ld", dest, (long)getpid());
 	if (w < 0 || (size_t)w >= n)
 		die("output path too long");
-	/* A stale temp dir of a crashed build with our pid: start afresh. */
-	if (rm_tree(o->tmp) < 0 || mkdir(o->tmp, 0755) < 0) {
+	/* A stale temp dir of a crashed build with our pid goes; then the
+	 * previous site is claimed as the staging tree, or the build starts
+	 * from an empty one. */
+	if (stage_rm_tree(o->tmp) == 0 && stage_claim(dest, o->tmp, &o->paths) == 1) {
+		o->staged = 1;
+		return o;
+	}
+	if (mkdir(o->tmp, 0755) < 0) {
 		diag_add(d, o->tmp, 0, 0, "cannot create build directory: %s", strerror(errno));
 		free(o->tmp);
 		o->tmp = NULL;
@@ -266,6 +235,9 @@ static int link_old(struct output *o, const char *rel)
 	int w2 = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
 	if (w1 < 0 || (size_t)w1 >= sizeof old || w2 < 0 || (size_t)w2 >= sizeof path)
 		return -1;
+	/* the staging tree's own, different copy goes first */
+	if (o->staged && unlink(path) < 0 && errno != ENOENT)
+		return -1;
 	if (link(old, path) == 0)
 		return 0;
 	/* The first file of a directory: create the directory and retry. */
@@ -281,6 +253,9 @@ static void keep_old(struct output *o, uint32_t i)
 		pathtab_at(&o->paths, i)->flags |= PT_PENDING;
 		return;
 	}
+	/* In the staging tree it is the deployed file already, unless stale. */
+	if (o->staged && !(pathtab_at(&o->paths, i)->flags & PT_STALE))
+		return;
 	if (link_old(o, pathtab_name(&o->paths, i)) < 0) {
 		diag_add(o->d, pathtab_name(&o->paths, i), 0, 0,
 			 "cannot link the unchanged file: %s", strerror(errno));
@@ -295,11 +270,20 @@ static int materialize(struct output *o)
 	int rc = 0;
 	if (!o->materialized) {
 		o->materialized = 1;
+		/* The staging tree is changed from now on: never deploy its marker. */
+		if (o->staged && stage_unmark(o->tmp) < 0) {
+			diag_add(o->d, o->tmp, 0, 0, "cannot prepare the staging tree: %s",
+				 strerror(errno));
+			o->failed = 1;
+			rc = -1;
+		}
 		for (uint32_t i = 0; i < o->paths.n && rc == 0; i++) {
 			struct pt_entry *e = pathtab_at(&o->paths, i);
 			if (!(e->flags & PT_PENDING))
 				continue;
 			e->flags &= (uint8_t)~PT_PENDING;
+			if (o->staged && !(e->flags & PT_STALE))
+				continue;   /* there already */
 			if (link_old(o, pathtab_name(&o->paths, i)) < 0) {
 				diag_add(o->d, pathtab_name(&o->paths, i), 0, 0,
 					 "cannot link the unchanged file: %s", strerror(errno));
@@ -332,9 +316,13 @@ static int write_all(int fd, const void *data, size_t len)
 }
 
 /* A new file of the tree being built; its directory is made on demand
- * (the first file of a directory). fd or -1 with errno. */
-static int create_file(char *path)
+ * (the first file of a directory). had: the staging tree may have a file
+ * there, perhaps the deployed file itself (one inode): it is unlinked,
+ * never written into. fd or -1 with errno. */
+static int create_file(char *path, int had)
 {
+	if (had && unlink(path) < 0 && errno != ENOENT)
+		return -1;
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 && errno == ENOENT && mkdirs_for(path) == 0)
 		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -342,9 +330,9 @@ static int create_file(char *path)
 }
 
 /* One file, straight from memory: no stdio buffer to fill and copy. */
-static int write_file(char *path, const void *data, size_t len)
+static int write_file(char *path, int had, const void *data, size_t len)
 {
-	int fd = create_file(path);
+	int fd = create_file(path, had);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, data, len) < 0) {
@@ -470,7 +458,9 @@ static int write_bytes(struct output *o, const char *rel, const void *data, size
 {
 	pthread_mutex_lock(&o->lock);
 	uint32_t i = claim(o, rel, key);
-	int had = i != PT_NONE && (pathtab_at(&o->paths, i)->flags & PT_OLD);
+	uint8_t flags = i != PT_NONE ? pathtab_at(&o->paths, i)->flags : 0;
+	int had = flags & PT_OLD;
+	int in_stage = o->staged && (flags & (PT_OLD | PT_STALE));
 	if (i != PT_NONE && o->dry_run)
 		o->written++;
 	pthread_mutex_unlock(&o->lock);
@@ -494,11 +484,12 @@ static int write_bytes(struct output *o, const char *rel, const void *data, size
 	int w = snprintf(path, sizeof path, "%s/%s", o->tmp, rel);
 	if (w < 0 || (size_t)w >= sizeof path || materialize(o) < 0)
 		return -1;
-	if (write_file(path, data, len) < 0) {
+	if (write_file(path, in_stage, data, len) < 0) {
 		write_failed(o, path, errno);
 		return -1;
 	}
 	pthread_mutex_lock(&o->lock);
+	pathtab_at(&o->paths, i)->flags |= PT_WRITTEN;
 	o->written++;
 	pthread_mutex_unlock(&o->lock);
 	return 0;
@@ -530,6 +521,7 @@ struct output_stream {
 	int old;                /* the deployed file while the bytes so far equal it, or -1 */
 	off_t old_size;
 	int fd;                 /* the new file once the bytes differ, or -1 */
+	int in_stage;           /* the staging tree may have a file at rel */
 	uint32_t entry;         /* of rel in o->paths */
 	off_t done;             /* bytes passed on */
 	int failed;
@@ -546,7 +538,8 @@ struct output_stream *output_stream_open(struct output *o, const char *rel,
 		o->failed = 1;
 	}
 	uint32_t i = ok ? claim(o, rel, key) : PT_NONE;
-	int had = i != PT_NONE && (pathtab_at(&o->paths, i)->flags & PT_OLD);
+	uint8_t flags = i != PT_NONE ? pathtab_at(&o->paths, i)->flags : 0;
+	int had = flags & PT_OLD;
 	pthread_mutex_unlock(&o->lock);
 	if (i == PT_NONE)
 		return NULL;
@@ -556,6 +549,7 @@ struct output_stream *output_stream_open(struct output *o, const char *rel,
 	buf_init(&s->b, STREAM_BUF_MAX);
 	s->fd = -1;
 	s->entry = i;
+	s->in_stage = o->staged && (flags & (PT_OLD | PT_STALE));
 	/* A file the old tree does not have is not opened to be compared. */
 	s->old = had && !o->dry_run ? open_old(o, rel, &s->old_size) : -1;
 	return s;
@@ -576,7 +570,7 @@ static int stream_diverge(struct output_stream *s)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (materialize(s->o) < 0 || (s->fd = create_file(path)) < 0)
+	if (materialize(s->o) < 0 || (s->fd = create_file(path, s->in_stage)) < 0)
 		return -1;
 	char piece[16384];
 	for (off_t at = 0; at < s->done;) {
@@ -656,8 +650,10 @@ int output_stream_close(struct output_stream *s)
 	pthread_mutex_lock(&o->lock);
 	if (rc == 0 && s->fd < 0 && !o->dry_run)
 		keep_old(o, s->entry);  /* every byte equalled the deployed file */
-	else if (rc == 0)
+	else if (rc == 0) {
+		pathtab_at(&o->paths, s->entry)->flags |= PT_WRITTEN;
 		o->written++;
+	}
 	pthread_mutex_unlock(&o->lock);
 	if (s->old >= 0)
 		close(s->old);
@@ -674,6 +670,36 @@ static size_t removed_files(struct output *o)
 	for (uint32_t i = 0; i < o->paths.n; i++)
 		n += (pathtab_at(&o->paths, i)->flags & (PT_OLD | PT_NEW)) == PT_OLD;
 	return n;
+}
+
+/* The staging tree's files that the new site does not have: the deployed
+ * files not built again and the stale ones; a directory left empty goes
+ * too. 0 ok, -1 after a diagnostic. */
+static int drop_gone(struct output *o)
+{
+	if (!o->staged)
+		return 0;
+	char path[OUT_PATH_MAX];
+	for (uint32_t i = 0; i < o->paths.n; i++) {
+		uint8_t f = pathtab_at(&o->paths, i)->flags;
+		if (!(f & (PT_OLD | PT_STALE)) || (f & PT_NEW))
+			continue;
+		int w = snprintf(path, sizeof path, "%s/%s", o->tmp, pathtab_name(&o->paths, i));
+		if (w < 0 || (size_t)w >= sizeof path || (unlink(path) < 0 && errno != ENOENT)) {
+			diag_add(o->d, pathtab_name(&o->paths, i), 0, 0, "cannot remove: %s",
+				 strerror(errno));
+			o->failed = 1;
+			return -1;
+		}
+		/* its directories, while empty (ENOTEMPTY ends it) */
+		for (char *s = strrchr(path + strlen(o->tmp) + 1, '/'); s;
+		     s = strrchr(path + strlen(o->tmp) + 1, '/')) {
+			*s = '\0';
+			if (rmdir(path) < 0)
+				break;
+		}
+	}
+	return 0;
 }
 
 static void output_destroy(struct output *o)
@@ -745,14 +771,15 @@ int output_commit(struct output *o, struct output_stats *st, struct diags *d)
 	}
 	size_t removed = st ? st->removed : removed_files(o);
 	if (!o->materialized && removed == 0) {
-		/* Nothing changed: the deployed tree stays as it is. */
+		/* Nothing changed: the deployed tree stays as it is (and so
+		 * does the staging tree). */
 		int rc = write_cache(o, o->dest);
 		if (rc < 0)
 			diag_add(d, o->dest, 0, 0, "cannot write %s: %s", CACHE_NAME, strerror(errno));
 		output_abort(o);
 		return rc;
 	}
-	if (materialize(o) < 0 || write_cache(o, o->tmp) < 0) {
+	if (materialize(o) < 0 || drop_gone(o) < 0 || write_cache(o, o->tmp) < 0) {
 		diag_add(d, o->tmp, 0, 0, "cannot complete the new site: %s", strerror(errno));
 		output_abort(o);
 		return -1;
@@ -765,7 +792,8 @@ int output_commit(struct output *o, struct output_stats *st, struct diags *d)
 			output_abort(o);
 			return -1;
 		}
-		if (rm_tree(o->tmp) < 0)
+		/* The old tree is the next build's staging tree. */
+		if (stage_keep(o->dest, o->tmp, &o->paths) < 0 && stage_rm_tree(o->tmp) < 0)
 			diag_add(d, o->tmp, 0, 0, "warning: cannot remove the old site: %s",
 				 strerror(errno));
 	} else if (rename(o->tmp, o->dest) < 0) {
@@ -779,7 +807,10 @@ int output_commit(struct output *o, struct output_stats *st, struct diags *d)
 
 void output_abort(struct output *o)
 {
-	if (o->tmp)
-		rm_tree(o->tmp);
+	/* An untouched staging tree is still good for the next build. */
+	if (o->tmp && o->staged && !o->materialized)
+		stage_release(o->dest, o->tmp);
+	else if (o->tmp)
+		stage_rm_tree(o->tmp);
 	output_destroy(o);
 }

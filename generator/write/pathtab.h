@@ -22,6 +22,8 @@ enum {
 	PT_OLD_KEY = 8,         /* ... with old_key from its cache */
 	PT_LINKED = 16,         /* a page of this build links to it (cite) */
 	PT_PENDING = 32,        /* unchanged, waits to be linked into the new tree */
+	PT_STALE = 64,          /* the staging tree's file differs from the deployed one */
+	PT_WRITTEN = 128,       /* written by this build (new bytes) */
 };
 
 struct pt_entry {

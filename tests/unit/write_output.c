@@ -6,6 +6,7 @@
 #include "util/buf.h"
 #include "write/output.h"
 #include "write/sitemap.h"
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,6 +126,20 @@ static void test_streams(const char *tmp)
 	}
 	snprintf(path, sizeof path, "%s/empty.xml", dest);
 	ok(file_is(path, "", 0), "stream: an empty file stays empty");
+
+	/* back to the first bytes, built in the staging tree (write/stage.h),
+	 * which holds them still */
+	rc = build(dest, size1, none, &st);
+	int same = rc == 0;
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dest, names[i]);
+		char *data = pattern(size1[1 + i], none[1 + i]);
+		same &= data && file_is(path, data, size1[1 + i]);
+		free(data);
+	}
+	ok(same && st.written == 3 && st.unchanged == 3,
+	   "stream: built in the staging tree, the changed files hold the bytes (%zu, %zu)",
+	   st.written, st.unchanged);
 }
 
 static void test_refused(const char *tmp)
@@ -307,6 +322,166 @@ static void test_sitemap(const char *tmp)
 	diags_free(&d);
 }
 
+/* One build of the files "rel=bytes" in spec (NULL-terminated). 0 ok. */
+static int build_files(const char *dest, const char *const *spec, struct output_stats *st)
+{
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 0, &d);
+	int rc = o ? 0 : -1;
+	for (size_t i = 0; spec[i] && rc == 0; i++) {
+		char rel[256];
+		const char *eq = strchr(spec[i], '=');
+		snprintf(rel, sizeof rel, "%.*s", (int)(eq - spec[i]), spec[i]);
+		rc = write_page(o, rel, eq + 1, NULL);
+	}
+	if (o)
+		rc = output_commit(o, st, &d) < 0 ? -1 : rc;
+	for (size_t i = 0; i < d.n; i++)
+		printf("# %s: %s\n", d.v[i].file, d.v[i].msg);
+	diags_free(&d);
+	return rc;
+}
+
+/* Every file below dir/rel but dot files, as "rel=bytes " in b. */
+static void list_tree(struct buf *b, const char *dir, const char *rel, char **v, size_t *n)
+{
+	char path[800];
+	snprintf(path, sizeof path, "%s/%s", dir, rel);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d)) && *n < 64) {
+		if (e->d_name[0] == '.')
+			continue;
+		char sub[400];
+		snprintf(sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		snprintf(path, sizeof path, "%s/%s", dir, sub);
+		struct stat st;
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+			list_tree(b, dir, sub, v, n);
+			continue;
+		}
+		struct buf f;
+		buf_init(&f, 0);
+		buf_read_file(&f, path);
+		size_t len = strlen(sub) + f.len + 2;
+		v[*n] = malloc(len);
+		snprintf(v[(*n)++], len, "%s=%s", sub, f.data ? f.data : "");
+		buf_free(&f);
+	}
+	if (d)
+		closedir(d);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Does dir hold exactly the files of want ("rel=bytes", sorted, ' '
+ * between)? The tree found goes to got. */
+static int tree_is(const char *dir, const char *want, char *got, size_t n_got)
+{
+	char *v[64];
+	size_t n = 0;
+	struct buf b;
+	buf_init(&b, 0);
+	list_tree(&b, dir, "", v, &n);
+	qsort(v, n, sizeof *v, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		buf_printf(&b, "%s%s", i ? " " : "", v[i]);
+		free(v[i]);
+	}
+	snprintf(got, n_got, "%s", b.data ? b.data : "");
+	int same = strcmp(got, want) == 0;
+	buf_free(&b);
+	return same;
+}
+
+/* The previous site kept as the staging tree (write/stage.h): a build
+ * touches only what changed in the last two builds, the result is the
+ * same tree a build from scratch makes, unchanged files stay one inode,
+ * and a staging tree changed by hand is not used. */
+static void test_stage(const char *tmp)
+{
+	char dest[512], prev[520], a[600], pa[600], got[1024];
+	snprintf(dest, sizeof dest, "%s/site7", tmp);
+	snprintf(prev, sizeof prev, "%s.prev", dest);
+	snprintf(a, sizeof a, "%s/a.html", dest);
+	snprintf(pa, sizeof pa, "%s/a.html", prev);
+	struct output_stats st;
+	const char *b1[] = { "a.html=A1", "b.html=B1", "d/c.html=C1", "d/e.html=E1", NULL };
+	const char *b2[] = { "a.html=A1", "b.html=B2", "d/c.html=C1", "f.html=F1", NULL };
+	const char *b3[] = { "a.html=A1", "b.html=B2", "d/c.html=C3", "d/e.html=E3",
+		"f.html=F1", NULL };
+	int rc = build_files(dest, b1, &st);
+	ok(rc == 0 && access(prev, F_OK) < 0, "stage: a first build keeps no previous site");
+	rc = build_files(dest, b2, &st);
+	ok(rc == 0 && tree_is(prev, "a.html=A1 b.html=B1 d/c.html=C1 d/e.html=E1", got, sizeof got),
+	   "stage: the previous site is kept beside the new one [%s]", got);
+	ok(inode(a) == inode(pa) && inode(a) != 0, "stage: an unchanged file is one inode in both");
+	ino_t stage_ino = inode(prev);
+	rc = build_files(dest, b3, &st);
+	ok(inode(dest) == stage_ino && stage_ino != 0,
+	   "stage: the previous site becomes the new one (it was the staging tree)");
+	ok(rc == 0 && st.written == 2 && st.unchanged == 3 && st.removed == 0 &&
+	   tree_is(dest, "a.html=A1 b.html=B2 d/c.html=C3 d/e.html=E3 f.html=F1", got, sizeof got),
+	   "stage: built in the staging tree, the same files as from scratch [%s]", got);
+	ok(tree_is(prev, "a.html=A1 b.html=B2 d/c.html=C1 f.html=F1", got, sizeof got),
+	   "stage: and the site before is kept [%s]", got);
+	char b[600], pb[600];
+	snprintf(b, sizeof b, "%s/b.html", dest);
+	snprintf(pb, sizeof pb, "%s/b.html", prev);
+	ok(inode(b) == inode(pb) && inode(a) == inode(pa),
+	   "stage: a file changed by the build before is linked again");
+	ino_t prev_ino = inode(prev);
+	rc = build_files(dest, b3, &st);
+	ok(rc == 0 && st.written == 0 && inode(prev) == prev_ino &&
+	   tree_is(prev, "a.html=A1 b.html=B2 d/c.html=C1 f.html=F1", got, sizeof got),
+	   "stage: a build that changes nothing leaves both trees as they are");
+
+	/* a file added to the staging tree by hand: not used, not deployed */
+	char stray[600];
+	snprintf(stray, sizeof stray, "%s/d/stray.html", prev);
+	FILE *f = fopen(stray, "w");
+	if (f)
+		fclose(f);
+	const char *b4[] = { "a.html=A4", "b.html=B2", "d/c.html=C3", "d/e.html=E3",
+		"f.html=F1", NULL };
+	stage_ino = inode(prev);
+	rc = build_files(dest, b4, &st);
+	ok(rc == 0 && f && inode(dest) != stage_ino && tree_is(dest, "a.html=A4 b.html=B2 d/c.html=C3 d/e.html=E3 f.html=F1",
+				   got, sizeof got),
+	   "stage: a staging tree changed by hand is not used [%s]", got);
+
+	/* a directory that loses its files goes */
+	const char *b5[] = { "a.html=A4", "b.html=B5", "f.html=F1", NULL };
+	rc = build_files(dest, b5, &st);
+	rc |= build_files(dest, b4, &st);
+	rc |= build_files(dest, b5, &st);
+	char dd[600];
+	snprintf(dd, sizeof dd, "%s/d", dest);
+	ok(rc == 0 && st.removed == 2 && access(dd, F_OK) < 0 &&
+	   tree_is(dest, "a.html=A4 b.html=B5 f.html=F1", got, sizeof got),
+	   "stage: removed files and their empty directory go [%s]", got);
+
+	/* a failed build: the deployed site as it was, no temporary tree */
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 0, &d);
+	rc = o ? write_page(o, "a.html", "A9", NULL) : -1;
+	if (o)
+		write_page(o, "a.html", "A10", NULL);   /* claimed twice: fails */
+	ok(rc == 0 && o && output_commit(o, &st, &d) < 0 &&
+	   tree_is(dest, "a.html=A4 b.html=B5 f.html=F1", got, sizeof got),
+	   "stage: a failed build leaves the site as it was [%s]", got);
+	diags_free(&d);
+	rc = build_files(dest, b4, &st);
+	ok(rc == 0 && tree_is(dest, "a.html=A4 b.html=B2 d/c.html=C3 d/e.html=E3 f.html=F1",
+			      got, sizeof got),
+	   "stage: and the next build is whole again [%s]", got);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/write_output.XXXXXX";
@@ -322,5 +497,6 @@ int main(void)
 	test_links(tmp);
 	test_reuse(tmp);
 	test_sitemap(tmp);
+	test_stage(tmp);
 	return tap_exit();
 }
