@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "admin/admin.h"
 #include "config/config.h"
+#include "model/catalog.h"
 #include "receive/forms.h"
 #include "receive/log.h"
 #include "receive/server.h"
@@ -78,6 +79,23 @@ static struct forms *load_forms(const struct relay_config *cfg)
 /* In this order: the admin socket (it uses the store), the store, the
  * lock, the forms (dropping the "current" reference frees them), the
  * configuration. Each may be absent. */
+/* A service with a fee in a city without a payment account takes its
+ * applications as before, without online payment: said once per pair at
+ * start and reload, so the operator sees what is not paid online. */
+static void warn_unpaid_fees(const struct relay_config *cfg, const struct catalog *cat)
+{
+	for (size_t ci = 0; ci < cat->n_cities; ci++)
+		for (size_t si = 0; si < cat->n_services; si++) {
+			const struct city_service *cs = catalog_cs_at(cat, ci, si);
+			if (cs && cs->offered && cs->fee && cs->n_fields &&
+			    !config_pay_city(cfg, cs->city->slug))
+				relay_log("warn", "payment_not_configured", "city=%s service=%s "
+					  "msg=\"a fee, but no payment account for the city: "
+					  "taken without online payment\"", cs->city->slug,
+					  cs->service->slug);
+		}
+}
+
 static void release_all(struct admin_server *admin, struct store *store,
 			int lock_fd, struct relay_config *cfg)
 {
@@ -133,7 +151,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	diags_init(&d);
-	if (config_check_notify(cfg, f->cat, &d) > 0) {
+	if (config_check_notify(cfg, f->cat, &d) + config_check_payment(cfg, f->cat, &d) > 0) {
 		diags_print(&d, stderr);
 		diags_free(&d);
 		forms_free(f);
@@ -141,6 +159,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	diags_free(&d);
+	warn_unpaid_fees(cfg, f->cat);
 	if (dump) {
 		int rc = forms_dump_json(f, stdout);
 		forms_free(f);
@@ -235,6 +254,7 @@ int main(int argc, char **argv)
 					relay_log("warn", "notify_unknown_office",
 						  "msg=\"%s\"", nd.n ? nd.v[0].msg : "");
 				diags_free(&nd);
+				warn_unpaid_fees(cfg, nf->cat);
 				forms_set_current(nf);
 				relay_log("info", "reloaded", "%s", "");
 			} else {
