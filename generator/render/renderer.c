@@ -22,6 +22,7 @@ const char *const page_tpl_name[T_COUNT] = {
 	[T_INBOX_LOGIN] = "inbox_login", [T_INBOX_LIST] = "inbox_list",
 	[T_INBOX_DETAIL] = "inbox_detail",
 	[T_POSTFACH_REQUEST] = "postfach_request", [T_POSTFACH_LIST] = "postfach_list",
+	[T_PAYMENT] = "payment",
 	[T_HEADER] = "header", [T_FOOTER] = "footer",
 };
 
