@@ -19,6 +19,7 @@
 #include "admin/admin.h"
 #include "config/config.h"
 #include "model/catalog.h"
+#include "util/url.h"
 #include "receive/forms.h"
 #include "receive/log.h"
 #include "receive/server.h"
@@ -73,7 +74,16 @@ static struct forms *load_forms(const struct relay_config *cfg)
 		fprintf(stderr, "relayd: public_url is too long\n");
 		return NULL;
 	}
-	return forms_load(cfg->content_dir, cfg->themes_dir, action, stderr);
+	struct forms *f = forms_load(cfg->content_dir, cfg->themes_dir, action, stderr);
+	/* "Jetzt bezahlen" posts to relayd, which redirects to the provider:
+	 * the pages' form-action must allow its origin */
+	if (f && cfg->payment.page_url && *cfg->payment.page_url) {
+		struct arena a;
+		arena_init(&a);
+		forms_add_form_target(f, url_origin(&a, cfg->payment.page_url));
+		arena_free(&a);
+	}
+	return f;
 }
 
 /* In this order: the admin socket (it uses the store), the store, the

@@ -44,6 +44,10 @@ struct renderer;
 struct renderer *renderer_open(struct catalog *c, struct source *themes,
 			       const char *relay_url, struct diags *d);
 void renderer_close(struct renderer *r);
+/* One more origin the pages' forms may post to, in form-action: relayd's
+ * payment provider, to which "Jetzt bezahlen" is redirected (a browser
+ * checks form-action on the redirect too). Before the renderer is shared. */
+void renderer_add_form_target(struct renderer *r, const char *origin);
 /* The Content-Security-Policy of every page it renders (the layout's
  * <meta>); relayd also sends it as a header. */
 const char *renderer_csp(const struct renderer *r);

@@ -87,6 +87,9 @@ struct renderer {
 				     * their own provenance instead (struct prov) */
 	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */
 	const char *csp;            /* Content-Security-Policy of every page */
+	const char *form_target;    /* one more origin forms may post to (and
+				     * be redirected to): relayd's payment
+				     * provider; NULL none */
 	bool absolute;              /* relay: every page links absolutely */
 	struct portal *portals;     /* [0] umbrella, [1 + i] city i */
 	size_t n_portals;
