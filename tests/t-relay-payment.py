@@ -165,6 +165,12 @@ def main_checks(relay, sink, fake, form):
        'action="http://127.0.0.1:%d/antrag/%s/bezahlen"' % (relay.port, tok) in page and
        ">Jetzt bezahlen</button>" in page and any(c.startswith("antrag_csrf=") for c in h["set-cookie"]),
        "the confirmation: Zahlung ausstehend 22,50 €, the Jetzt bezahlen form and its CSRF cookie")
+    origin = "http://127.0.0.1:%d" % fake.port
+    ok(re.search(r"form-action [^;]*%s" % re.escape(origin), h.get("content-security-policy", "")) and
+       re.search(r'<meta http-equiv="Content-Security-Policy" content="[^"]*form-action [^;"]*%s'
+                 % re.escape(origin), page) is not None,
+       "the pages' form-action allows the provider's origin (header and meta): the browser "
+       "follows the button's redirect there")
     cookie, csrf, page = csrf_of(relay, tok)
     ok("Zahlung ausstehend" in page and 'name="csrf" value="%s"' % csrf in page,
        "the application page shows the pending fee with the pay form")
