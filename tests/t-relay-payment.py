@@ -24,6 +24,7 @@ takes the application as before; deliver: immediately mails at once with
 starting. Last, kill -9 while the provider sends the notices of many
 paid applications: after a restart the provider's retries end every one
 paid exactly once, with one office job and its mail."""
+import html
 import http.client
 import json
 import os
@@ -168,7 +169,7 @@ def main_checks(relay, sink, fake, form):
     origin = "http://127.0.0.1:%d" % fake.port
     ok(re.search(r"form-action [^;]*%s" % re.escape(origin), h.get("content-security-policy", "")) and
        re.search(r'<meta http-equiv="Content-Security-Policy" content="[^"]*form-action [^;"]*%s'
-                 % re.escape(origin), page) is not None,
+                 % re.escape(origin), html.unescape(page)) is not None,
        "the pages' form-action allows the provider's origin (header and meta): the browser "
        "follows the button's redirect there")
     cookie, csrf, page = csrf_of(relay, tok)
