@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include "admin/admin.h"
 #include "config/config.h"
+#include "model/catalog.h"
+#include "util/url.h"
 #include "receive/forms.h"
 #include "receive/log.h"
 #include "receive/server.h"
@@ -72,12 +74,38 @@ static struct forms *load_forms(const struct relay_config *cfg)
 		fprintf(stderr, "relayd: public_url is too long\n");
 		return NULL;
 	}
-	return forms_load(cfg->content_dir, cfg->themes_dir, action, stderr);
+	struct forms *f = forms_load(cfg->content_dir, cfg->themes_dir, action, stderr);
+	/* "Jetzt bezahlen" posts to relayd, which redirects to the provider:
+	 * the pages' form-action must allow its origin */
+	if (f && cfg->payment.page_url && *cfg->payment.page_url) {
+		struct arena a;
+		arena_init(&a);
+		forms_add_form_target(f, url_origin(&a, cfg->payment.page_url));
+		arena_free(&a);
+	}
+	return f;
 }
 
 /* In this order: the admin socket (it uses the store), the store, the
  * lock, the forms (dropping the "current" reference frees them), the
  * configuration. Each may be absent. */
+/* A service with a fee in a city without a payment account takes its
+ * applications as before, without online payment: said once per pair at
+ * start and reload, so the operator sees what is not paid online. */
+static void warn_unpaid_fees(const struct relay_config *cfg, const struct catalog *cat)
+{
+	for (size_t ci = 0; ci < cat->n_cities; ci++)
+		for (size_t si = 0; si < cat->n_services; si++) {
+			const struct city_service *cs = catalog_cs_at(cat, ci, si);
+			if (cs && cs->offered && cs->fee && cs->n_fields &&
+			    !config_pay_city(cfg, cs->city->slug))
+				relay_log("warn", "payment_not_configured", "city=%s service=%s "
+					  "msg=\"a fee, but no payment account for the city: "
+					  "taken without online payment\"", cs->city->slug,
+					  cs->service->slug);
+		}
+}
+
 static void release_all(struct admin_server *admin, struct store *store,
 			int lock_fd, struct relay_config *cfg)
 {
@@ -133,7 +161,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	diags_init(&d);
-	if (config_check_notify(cfg, f->cat, &d) > 0) {
+	if (config_check_notify(cfg, f->cat, &d) + config_check_payment(cfg, f->cat, &d) > 0) {
 		diags_print(&d, stderr);
 		diags_free(&d);
 		forms_free(f);
@@ -141,6 +169,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	diags_free(&d);
+	warn_unpaid_fees(cfg, f->cat);
 	if (dump) {
 		int rc = forms_dump_json(f, stdout);
 		forms_free(f);
@@ -235,6 +264,7 @@ int main(int argc, char **argv)
 					relay_log("warn", "notify_unknown_office",
 						  "msg=\"%s\"", nd.n ? nd.v[0].msg : "");
 				diags_free(&nd);
+				warn_unpaid_fees(cfg, nf->cat);
 				forms_set_current(nf);
 				relay_log("info", "reloaded", "%s", "");
 			} else {

@@ -137,6 +137,11 @@ if [ -x "$RELAYD" ]; then
 		relay_pages="$relay_pages relay-anmelden-fehler.html relay-formular-angemeldet.html"
 		relay_pages="$relay_pages relay-postfach-servicekonto.html relay-postfach-liste-servicekonto.html"
 		extra="$extra --nojs relay-anmelden-start.html --nojs relay-formular-angemeldet.html"
+		# online payment (issue 12)
+		relay_pages="$relay_pages relay-zahlung-bestaetigung.html relay-zahlung-antrag.html"
+		relay_pages="$relay_pages relay-zahlung-ausstehend.html relay-zahlung-abgebrochen.html"
+		relay_pages="$relay_pages relay-zahlung-bezahlt.html relay-zahlung-fehler.html"
+		extra="$extra --nojs relay-zahlung-antrag.html --nojs relay-zahlung-abgebrochen.html"
 	fi
 else
 	echo "not ok - $RELAYD is not built: its error and confirmation pages are not audited"

@@ -110,6 +110,12 @@ if [ -x "$RELAYD" ] && python3 "$B/relay_pages.py" "$SITE" "$full" hundeanmeldun
 		echo "$SITE/$f.html" >>"$list"
 		n_relay=$((n_relay + 1))
 	done
+	# online payment (issue 12)
+	for f in relay-zahlung-bestaetigung relay-zahlung-antrag relay-zahlung-ausstehend \
+		relay-zahlung-abgebrochen relay-zahlung-bezahlt relay-zahlung-fehler; do
+		echo "$SITE/$f.html" >>"$list"
+		n_relay=$((n_relay + 1))
+	done
 else
 	echo "not ok - relayd's error and confirmation pages could not be made:"
 	grep -v '^ok' "$TEST_TMP/relay.out" | sed 's/^/#   /' | head -n 10

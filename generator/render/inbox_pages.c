@@ -199,6 +199,7 @@ int render_inbox_detail(struct renderer *r, const struct inbox_detail_view *v,
 	mset(&a, pg.data, "office", v->office);
 	mset(&a, pg.data, "received", v->received);
 	mset_opt(&a, pg.data, "identity", v->identity);
+	mset_opt(&a, pg.data, "payment", v->payment);
 	mset(&a, pg.data, "status", v->status);
 	mv_set(&a, pg.data, "answers", answers(&a, v));
 	mv_set(&a, pg.data, "files", files(&a, v));

@@ -700,10 +700,26 @@ static struct mval *office_contact(struct page *pg, const struct city_service *c
 	return city_contact(pg, cs->city);
 }
 
+/* The fee's state and, while it can be paid, the button (partial
+ * application_payment). */
+static void app_payment(struct arena *a, struct mval *data, const struct app_payment *p)
+{
+	if (!p)
+		return;
+	struct mval *m = mv_map(a);
+	mset(a, m, "title", p->title);
+	mset(a, m, "amount", p->amount);
+	mset_opt(a, m, "text", p->text);
+	mset_opt(a, m, "action", p->action);
+	mset(a, m, "csrf", p->csrf ? p->csrf : "");
+	mset(a, m, "button", p->button ? p->button : "Jetzt bezahlen");
+	mv_set(a, data, "payment", m);
+}
+
 int render_confirmation(struct renderer *r, const struct city_service *cs,
 			const char *reference, const char *received_at, const char *receipt,
-			const char *app_url, struct arena *a, struct buf *out,
-			struct diags *d)
+			const char *app_url, const struct app_payment *payment,
+			struct arena *a, struct buf *out, struct diags *d)
 {
 	const struct city *city = cs->city;
 	size_t ci = (size_t)(city - r->c->cities);
@@ -726,7 +742,30 @@ int render_confirmation(struct renderer *r, const struct city_service *cs,
 	mv_set(a, pg.data, "service", service_item(&pg, si));
 	mv_set(a, pg.data, "office", office_contact(&pg, cs));
 	mv_set_bool(a, pg.data, "noindex", true);
+	app_payment(a, pg.data, payment);
 	return page_render(&pg, T_CONFIRMATION, out, d);
+}
+
+int render_payment(struct renderer *r, const struct city_service *cs,
+		   const struct pay_page_view *v, struct arena *a, struct buf *out,
+		   struct diags *d)
+{
+	size_t ci = (size_t)(cs->city - r->c->cities);
+	size_t si = (size_t)(cs->service - r->c->services);
+	struct portal *p = &r->portals[1 + ci];
+	struct page pg;
+	page_begin(&pg, r, p, a, MAX_DEPTH, v->heading);
+	page_home_crumb(&pg);
+	page_set_title(&pg, arena_printf(a, "%s: %s, %s – %s", v->heading,
+					 cs->service->title, v->reference, p->name));
+	mset(a, pg.data, "heading", v->heading);
+	mset(a, pg.data, "reference", v->reference);
+	mset(a, pg.data, "app_url", v->app_url);
+	mv_set(a, pg.data, "service", service_item(&pg, si));
+	mv_set(a, pg.data, "office", office_contact(&pg, cs));
+	mv_set_bool(a, pg.data, "noindex", true);
+	app_payment(a, pg.data, v->payment);
+	return page_render(&pg, T_PAYMENT, out, d);
 }
 
 static struct mval *app_steps(struct arena *a, const struct app_view *v)
@@ -823,6 +862,7 @@ int render_application(struct renderer *r, const struct city_service *cs,
 	mv_set(a, pg.data, "office", office_contact(&pg, cs));
 	mv_set_bool(a, pg.data, "noindex", true);
 	thread_data(&pg, v->thread);
+	app_payment(a, pg.data, v->payment);
 	if (v->thread && v->thread->error) {    /* the error summary, GOV.UK */
 		struct mval *errs = mv_list(a), *e = mv_map(a);
 		mset(a, e, "href", "#" THREAD_FIELD_ID);

@@ -70,6 +70,7 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 			     const char *reference, const char *received_at,
 			     const char *receipt, const char *app_url,
+			     const struct app_payment *payment,
 			     struct buf *out, struct diags *d)
 {
 	size_t ci, si;
@@ -80,7 +81,20 @@ int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 	buf_reset(out);
 	return finish(&a, render_confirmation(r, cs, reference,
 					      received_at ? received_at : "",
-					      receipt, app_url, &a, out, d));
+					      receipt, app_url, payment, &a, out, d));
+}
+
+int render_payment_page(struct renderer *r, const struct city_service *cs,
+			const struct pay_page_view *v, struct buf *out,
+			struct diags *d)
+{
+	size_t ci, si;
+	if (locate(r, cs, &ci, &si, d) < 0)
+		return -1;
+	struct arena a;
+	arena_init(&a);
+	buf_reset(out);
+	return finish(&a, render_payment(r, cs, v, &a, out, d));
 }
 
 int render_application_page(struct renderer *r, const struct city_service *cs,

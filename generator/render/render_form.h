@@ -44,6 +44,10 @@ struct renderer;
 struct renderer *renderer_open(struct catalog *c, struct source *themes,
 			       const char *relay_url, struct diags *d);
 void renderer_close(struct renderer *r);
+/* One more origin the pages' forms may post to, in form-action: relayd's
+ * payment provider, to which "Jetzt bezahlen" is redirected (a browser
+ * checks form-action on the redirect too). Before the renderer is shared. */
+void renderer_add_form_target(struct renderer *r, const char *origin);
 /* The Content-Security-Policy of every page it renders (the layout's
  * <meta>); relayd also sends it as a header. */
 const char *renderer_csp(const struct renderer *r);
@@ -53,9 +57,13 @@ int render_form_page(struct renderer *r, const struct city_service *cs,
 /* After the submission is stored: reference number and what happens next
  * (the service's next_steps and duration). receipt: a sentence on the
  * receipt mail (sent, on its way, or none), or NULL to say nothing. */
+struct app_payment;
+/* payment: the fee's state and the button to pay (application page's
+ * section "Gebühr"), or NULL for an application without online payment. */
 int render_confirmation_page(struct renderer *r, const struct city_service *cs,
 			     const char *reference, const char *received_at,
 			     const char *receipt, const char *app_url,
+			     const struct app_payment *payment,
 			     struct buf *out, struct diags *d);
 
 /* The application page (relayd's /antrag/<token>): what was sent, read-only,
@@ -114,6 +122,17 @@ struct app_thread {
 				     * NULL: no script */
 	const char *empty;          /* said when there is no message yet */
 };
+/* The fee of an application paid online (relay/payment/): its state in
+ * words and, while it can be paid, the button that sends the citizen to
+ * the provider (a POST with the page's CSRF token). */
+struct app_payment {
+	const char *title;          /* "Zahlung ausstehend", "Bezahlt", "Zahlung abgebrochen" */
+	const char *amount;         /* "22,50 €" */
+	const char *text;           /* a sentence: what happens next */
+	const char *action;         /* {public_url}/antrag/<token>/bezahlen; NULL: no button */
+	const char *csrf;           /* the antrag_csrf cookie's twin */
+	const char *button;         /* "Jetzt bezahlen" | "Erneut bezahlen" */
+};
 struct app_view {
 	const char *reference, *received_at;
 	const char *status;         /* the latest step's title, shown on top */
@@ -125,10 +144,23 @@ struct app_view {
 	size_t n_steps;
 	const struct app_upload *upload;    /* NULL: no upload section */
 	const struct app_thread *thread;    /* NULL: no messages part */
+	const struct app_payment *payment;  /* NULL: no online payment */
 };
 int render_application_page(struct renderer *r, const struct city_service *cs,
 			    const struct app_view *v, struct buf *out,
 			    struct diags *d);
+/* The page the citizen comes back to from the payment provider
+ * (relayd's /zahlung/rueckkehr): the payment's state as relayd has it
+ * (the return itself changes nothing), the way on to the application. */
+struct pay_page_view {
+	const char *heading;        /* "Ihre Zahlung wird noch bestätigt", ... */
+	const char *reference;      /* the application's Vorgangsnummer */
+	const struct app_payment *payment;
+	const char *app_url;        /* {public_url}/antrag/<token> */
+};
+int render_payment_page(struct renderer *r, const struct city_service *cs,
+			const struct pay_page_view *v, struct buf *out,
+			struct diags *d);
 /* The results of a search on a portal (city NULL: the umbrella portal),
  * ranked as model/search.h says; with no result, the way to the A-Z list
  * and the categories. */

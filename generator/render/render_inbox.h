@@ -58,6 +58,7 @@ struct inbox_detail_view {
 	const char *list_href;
 	const char *reference, *service, *city, *office, *received, *status;
 	const char *identity;       /* "Identität geprüft: ..." or NULL (issue 12) */
+	const char *payment;        /* "ausstehend, 22,50 €" or NULL (issue 12) */
 	const struct app_answer *answers;
 	size_t n_answers;
 	const struct inbox_file_view *files;

@@ -27,7 +27,7 @@ enum page_tpl {
 	T_AZ, T_SEARCH, T_IMPRESSUM, T_DATENSCHUTZ, T_BARRIEREFREIHEIT,
 	T_LEICHTE_SPRACHE, T_NOTFOUND, T_CONFIRMATION, T_APPLICATION, T_ERROR,
 	T_INBOX_LOGIN, T_INBOX_LIST, T_INBOX_DETAIL,
-	T_POSTFACH_REQUEST, T_POSTFACH_LIST,
+	T_POSTFACH_REQUEST, T_POSTFACH_LIST, T_PAYMENT,
 	T_HEADER, T_FOOTER, T_COUNT
 };
 extern const char *const page_tpl_name[T_COUNT];
@@ -87,6 +87,9 @@ struct renderer {
 				     * their own provenance instead (struct prov) */
 	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */
 	const char *csp;            /* Content-Security-Policy of every page */
+	const char *form_target;    /* one more origin forms may post to (and
+				     * be redirected to): relayd's payment
+				     * provider; NULL none */
 	bool absolute;              /* relay: every page links absolutely */
 	struct portal *portals;     /* [0] umbrella, [1 + i] city i */
 	size_t n_portals;
@@ -204,8 +207,11 @@ int render_text(struct renderer *r, struct portal *p, enum page_tpl t,
 		struct arena *a, struct buf *out, struct diags *d);
 int render_confirmation(struct renderer *r, const struct city_service *cs,
 			const char *reference, const char *received_at, const char *receipt,
-			const char *app_url, struct arena *a, struct buf *out,
-			struct diags *d);
+			const char *app_url, const struct app_payment *payment,
+			struct arena *a, struct buf *out, struct diags *d);
+int render_payment(struct renderer *r, const struct city_service *cs,
+		   const struct pay_page_view *v, struct arena *a, struct buf *out,
+		   struct diags *d);
 int render_application(struct renderer *r, const struct city_service *cs,
 		       const struct app_view *v, struct arena *a, struct buf *out,
 		       struct diags *d);

@@ -22,6 +22,7 @@ const char *const page_tpl_name[T_COUNT] = {
 	[T_INBOX_LOGIN] = "inbox_login", [T_INBOX_LIST] = "inbox_list",
 	[T_INBOX_DETAIL] = "inbox_detail",
 	[T_POSTFACH_REQUEST] = "postfach_request", [T_POSTFACH_LIST] = "postfach_list",
+	[T_PAYMENT] = "payment",
 	[T_HEADER] = "header", [T_FOOTER] = "footer",
 };
 
@@ -482,10 +483,20 @@ static const char *content_policy(struct renderer *r)
 	const char *own = base ? arena_printf(a, "'self' %s", base) : "'self'";
 	const char *forms = relay && (!base || strcmp(relay, base)) ?
 		arena_printf(a, "%s %s", own, relay) : own;
+	if (r->form_target)
+		forms = arena_printf(a, "%s %s", forms, r->form_target);
 	return arena_printf(a, "default-src 'none'; script-src %s; style-src %s; "
 			    "img-src %s data:; font-src %s; connect-src %s; "
 			    "form-action %s; base-uri 'none'; object-src 'none'",
 			    own, own, own, own, own, forms);
+}
+
+void renderer_add_form_target(struct renderer *r, const char *origin)
+{
+	if (!origin || !*origin)
+		return;
+	r->form_target = arena_strdup(&r->arena, origin);
+	r->csp = content_policy(r);
 }
 
 int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,

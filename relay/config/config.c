@@ -29,6 +29,7 @@ static const char *const http_schemes[] = { "https://", "http://", NULL };
 static const char *const smtp_schemes[] = { "smtp://", "smtps://", NULL };
 static const char *const starttls_names[] = { "none", "required", NULL };
 static const char *const notify_names[] = { "link", "full", NULL };
+static const char *const pay_provider_names[] = { "epay", NULL };
 
 const struct config_key config_keys[] = {
 	{ "listen", CT_HOST, .def_text = "127.0.0.1", AT(listen),
@@ -142,6 +143,14 @@ const struct config_key config_keys[] = {
 	  AT(identity.lifetime_minutes), .help = "and this many minutes after the login at the latest" },
 	{ "identity.login_minutes", CT_INT, .min = 1, .max = 60, .def = 10,
 	  AT(identity.login_minutes), .help = "a started login must return from the provider within this time" },
+	{ "payment", CT_SECTION,
+	  .help = "online payment of fees (relay/README.md: Online payment); without it nothing is paid online" },
+	{ "payment.provider", CT_ENUM, .choices = pay_provider_names, .def = PAY_PROVIDER_EPAY,
+	  AT(payment.provider), .help = "the adapter: epay (signed redirect and notice, HMAC-SHA256, as ePayBL/pmPayment)" },
+	{ "payment.page_url", CT_TEXT, .def_text = "", AT(payment.page_url),
+	  .help = "the provider's payment page, https:// (http:// only on the loopback, for tests); empty: off" },
+	{ "payment.accounts", CT_PAY_ACCOUNTS,
+	  .help = "per city slug: merchant (the city's id at the provider) and key_file (a file, not readable by others, whose first line is the shared key, at least 32 bytes)" },
 	{ "notify", CT_SECTION,
 	  .help = "what the mail to an office carries (relay/README.md: notification mode)" },
 	{ "notify.default", CT_ENUM, .choices = notify_names, .def = NOTIFY_LINK,
@@ -390,6 +399,9 @@ static void load_key(struct cfgload *p, const struct config_key *k)
 	case CT_OFFICE_MODES:
 		config_load_notify_offices(&p->l, p->c, n);
 		break;
+	case CT_PAY_ACCOUNTS:
+		config_load_pay_accounts(&p->l, p->c, n);
+		break;
 	case CT_TEXT: case CT_HOST: case CT_PATH: case CT_URL: case CT_MAILBOX:
 		load_text(p, k, n);
 		break;
@@ -443,6 +455,23 @@ static void check_together(struct cfgload *p)
 		const struct ynode *n = ymap_get(r, "issuer");
 		lerr(&p->l, n ? n : r ? r : p->root, "'identity.issuer' must be an "
 		     "https:// URL (http:// only on the loopback, for tests), or empty");
+	}
+	const char *pay = c->payment.page_url;
+	const struct ynode *pr = ymap_get(p->root, "payment");
+	if (pay && *pay && strncmp(pay, "https://", 8) &&
+	    !(strncmp(pay, "http://", 7) == 0 && loopback_http(pay))) {
+		const struct ynode *n = ymap_get(pr, "page_url");
+		lerr(&p->l, n ? n : pr ? pr : p->root, "'payment.page_url' must be an "
+		     "https:// URL (http:// only on the loopback, for tests), or empty");
+	} else if (pay && *pay && (strpbrk(pay, "#") || strlen(pay) > 512)) {
+		const struct ynode *n = ymap_get(pr, "page_url");
+		lerr(&p->l, n ? n : pr, "'payment.page_url' must have no fragment and "
+		     "at most 512 bytes");
+	}
+	if ((!pay || !*pay) && c->payment.n_accounts > 0) {
+		const struct ynode *n = ymap_get(pr, "accounts");
+		lerr(&p->l, n ? n : pr ? pr : p->root, "'payment.accounts' needs "
+		     "'payment.page_url', the provider's payment page");
 	}
 	if (c->retry.max < c->retry.initial) {
 		const struct ynode *r = ymap_get(p->root, "retry");
@@ -546,6 +575,7 @@ static void describe_type(char *out, size_t size, const struct config_key *k)
 		[CT_PATH] = "path", [CT_URL] = "url", [CT_MAILBOX] = "mail-address",
 		[CT_INT] = "int", [CT_BOOL] = "bool", [CT_ENUM] = "enum",
 		[CT_ORIGINS] = "origin-list", [CT_OFFICE_MODES] = "office-modes",
+		[CT_PAY_ACCOUNTS] = "pay-accounts",
 	};
 	char alt[128] = "";
 	int w;

@@ -85,6 +85,25 @@ struct identity_config {
 	long login_minutes;         /* a started login must come back in this time */
 };
 
+/* Online payment (issue 12, relay/payment/): one provider, one payment
+ * page, an account per city. A city without an account takes its
+ * applications without online payment (relayd logs it at start). */
+enum pay_provider_kind { PAY_PROVIDER_EPAY };
+struct pay_city {
+	const char *city;           /* the catalogue's city slug */
+	const char *merchant;       /* the city's merchant id at the provider */
+	const char *key_file;       /* the shared HMAC key's file, or "" */
+	const char *key;            /* the key: inline, or read from key_file
+				     * by config_check_payment; never logged */
+	int line, col;              /* in relay.yml, for later messages */
+};
+struct payment_config {
+	unsigned provider;          /* enum pay_provider_kind */
+	const char *page_url;       /* the provider's payment page; "" = off */
+	struct pay_city *accounts;
+	size_t n_accounts;
+};
+
 struct relay_config {
 	struct arena arena;         /* owns every string below */
 	const char *file;           /* the config path */
@@ -115,6 +134,7 @@ struct relay_config {
 	struct inbox_config inbox;
 	struct notify_config notify;
 	struct identity_config identity;
+	struct payment_config payment;
 };
 
 /* What a key's value must be. */
@@ -130,6 +150,7 @@ enum config_type {
 	CT_ENUM,        /* one of choices, stored as its index */
 	CT_ORIGINS,     /* a non-empty list of origins scheme://host[:port] */
 	CT_OFFICE_MODES,    /* notify.offices: city/role: link|full (notify.c) */
+	CT_PAY_ACCOUNTS,    /* payment.accounts: city: {merchant, key_file} (payconf.c) */
 };
 
 /* The C type of the member a value is stored in (set by the table's
@@ -175,6 +196,19 @@ struct ynode;
 /* notify.offices: a mapping of "city/role" (slugs) to link or full. */
 void config_load_notify_offices(struct lctx *l, struct relay_config *c,
 				const struct ynode *n);
+
+/* payconf.c: payment.accounts, a mapping of city slugs to
+ * {merchant, key_file | key}. */
+void config_load_pay_accounts(struct lctx *l, struct relay_config *c,
+			      const struct ynode *n);
+/* The accounts against the catalogue (a city of that slug) and their
+ * keys: a key_file is read (its first line; a file that others may read,
+ * or a key under 32 bytes, is refused). Errors as file:line:col into d;
+ * the number of errors. Run once at start. */
+int config_check_payment(struct relay_config *c, const struct catalog *cat,
+			 struct diags *d);
+/* The account of a city, or NULL (no page_url, or none for the city). */
+const struct pay_city *config_pay_city(const struct relay_config *c, const char *city);
 
 /* Loads path into a new config; NULL after adding diagnostics to d. */
 struct relay_config *config_load(const char *path, struct diags *d);

@@ -83,6 +83,8 @@ int mail_office_body(struct buf *out, const struct submission *sub)
 	put_line(out, "Leistung", sub->service_title);
 	put_line(out, "Zuständige Stelle", sub->office_name);
 	put_line(out, "Eingegangen", when);
+	if (sub->payment)
+		put_line(out, "Zahlung", sub->payment);
 	struct arena a;
 	arena_init(&a);
 	const char *ident = identity_note(&a, sub);

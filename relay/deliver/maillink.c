@@ -26,6 +26,8 @@ static void facts(struct buf *b, const struct submission *sub)
 	buf_printf(b, "Vorgangsnummer: %s\r\nStadt: %s\r\nLeistung: %s\r\n"
 		   "Zuständige Stelle: %s\r\nEingegangen: %s\r\n", sub->reference,
 		   sub->city_name, sub->service_title, sub->office_name, when);
+	if (sub->payment)
+		buf_printf(b, "Zahlung: %s\r\n", sub->payment);
 }
 
 static int finish(struct mail_msg *m, char *err, size_t errlen)

@@ -1,4 +1,5 @@
 /* worker.c - the outbox worker thread (see worker.h). */
+#include "payment/pay.h"
 #include "worker.h"
 #include "../receive/log.h"
 #include "mail.h"
@@ -182,6 +183,10 @@ static int send_job(struct deliver_worker *w, const struct outbox_job *job)
 		arena_free(&a);
 		return rc;
 	}
+	/* the fee's state as it is now (deliver: immediately mails before
+	 * the payment; after_payment once it is paid) */
+	if (!strcmp(job->kind, "office"))
+		sub->payment = pay_state_line(w->store, &a, sub->id);
 	struct mail_msg m;
 	if (compose(w, job, sub, &m, ebuf, sizeof ebuf) < 0) {
 		job_failed(w, job, sub->reference, ebuf);

@@ -5,6 +5,7 @@
  * unknown one: the same 404, the same page. */
 #include "inbox_int.h"
 #include "identity/identity.h"
+#include "payment/pay.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,6 +185,7 @@ static enum MHD_Result page_with(struct inbox_req *q, struct MHD_Connection *c,
 	de_stamp(sub->received_at, when, sizeof when);
 	v.received = arena_strdup(&q->a, when);
 	v.identity = identity_note(&q->a, sub);
+	v.payment = pay_state_line(q->env->store, &q->a, sub->id);
 	if (inbox_arg(c, "gespeichert") && !status_error)
 		v.notice = arena_printf(&q->a, "Der Status ist gespeichert: „%s“.",
 					status_label(status));

@@ -5,6 +5,7 @@
 #include "timeline.h"
 #include <string.h>
 #include "inbox/status.h"
+#include "payment/pay.h"
 #include "util/datetime.h"
 
 static const char *job_kind(const struct store_job *jobs, size_t n, long long id)
@@ -75,6 +76,10 @@ static const char *title_of(struct arena *a, const struct store_event *e,
 		*text = *e->detail ? e->detail : NULL;
 		return office ? "E-Mail an die Stelle endgültig gescheitert" :
 		       "Eingangsbestätigung nicht zustellbar";
+	}
+	if (!strcmp(e->kind, "payment")) {
+		const char *title;
+		return pay_event_words(a, e->detail, true, &title, text) ? title : NULL;
 	}
 	if (!strcmp(e->kind, "resend"))
 		return "Erneut zum Versand vorgemerkt";

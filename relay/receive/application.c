@@ -11,6 +11,7 @@
 #include "application.h"
 #include <string.h>
 #include "inbox/status.h"
+#include "payment/pay.h"
 #include "model/facts.h"
 #include "util/datetime.h"
 
@@ -35,6 +36,8 @@ struct steps {
 	bool office_delivered, office_failed;
 	const char *clerk_status;   /* the latest a clerk set, or NULL */
 	bool waiting;               /* a Rückfrage not answered yet */
+	const char *payment;        /* the latest payment event's state
+				     * ("ausstehend 2250"), or NULL */
 };
 
 static void add(struct steps *s, struct arena *a, long long at,
@@ -92,6 +95,12 @@ static void step_of(struct steps *s, struct arena *a, const struct store_event *
 		    arena_printf(a, "Die Datei „%s“ ist eingegangen und wird der "
 				 "zuständigen Stelle übermittelt.", e->detail));
 		s->waiting = false;     /* a Rückfrage often asks for papers */
+	} else if (!strcmp(e->kind, "payment")) {
+		const char *title, *text;
+		if (pay_event_words(a, e->detail, false, &title, &text)) {
+			add(s, a, e->at_unix, title, text);
+			s->payment = e->detail;
+		}
 	} else if (!strcmp(e->kind, "failed") && receipt) {
 		add(s, a, e->at_unix, "Eingangsbestätigung nicht zustellbar",
 		    "Die E-Mail an die angegebene Adresse kam nicht an. Ihr "
@@ -138,6 +147,16 @@ const char *application_status(const char *clerk_status, bool office_delivered,
 
 static const char *status_of(const struct steps *s)
 {
+	/* a fee not paid yet: what the citizen has to do comes first, unless
+	 * the office decided already */
+	bool open_fee = s->payment && (!strncmp(s->payment, "ausstehend ", 11) ||
+				       !strncmp(s->payment, "abgebrochen ", 12));
+	if (open_fee && !(s->clerk_status && *s->clerk_status &&
+			  strcmp(s->clerk_status, "neu") && strcmp(s->clerk_status,
+								  "in_bearbeitung")))
+		return !strncmp(s->payment, "ausstehend ", 11) ?
+		       "Zahlung ausstehend – bitte bezahlen Sie die Gebühr" :
+		       "Zahlung abgebrochen – bitte bezahlen Sie die Gebühr erneut";
 	if (s->waiting)
 		return "Rückfrage – die zuständige Stelle wartet auf Ihre Antwort";
 	return application_status(s->clerk_status, s->office_delivered,

@@ -24,6 +24,15 @@ static struct source *open_parent(const char *dir, char **base)
 	return s;
 }
 
+void forms_add_form_target(struct forms *f, const char *origin)
+{
+	if (!origin || !*origin)
+		return;
+	renderer_add_form_target(f->renderer, origin);
+	f->csp_header = arena_printf(&f->cat->arena, "%s; frame-ancestors 'none'",
+				     renderer_csp(f->renderer));
+}
+
 struct forms *forms_load(const char *content_dir, const char *themes_dir,
 			 const char *relay_url, FILE *log)
 {

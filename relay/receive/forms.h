@@ -36,6 +36,9 @@ int forms_dump_json(const struct forms *f, FILE *out);
 
 /* Reference-counted current forms (for SIGHUP). */
 void forms_set_current(struct forms *f);    /* takes ownership */
+/* Adds origin to the pages' form-action (renderer_add_form_target) and
+ * to csp_header; before the forms are shared. */
+void forms_add_form_target(struct forms *f, const char *origin);
 struct forms *forms_acquire(void);          /* never NULL once set */
 void forms_release(struct forms *f);
 #endif

@@ -12,6 +12,7 @@
 #include <time.h>
 #include "util/buf.h"
 #include "model/facts.h"
+#include "model/fee.h"
 #include "util/random.h"
 #include "util/datetime.h"
 #include "util/utf8.h"
@@ -24,6 +25,8 @@
 #include "inbox/inbox.h"
 #include "postfach/postfach.h"
 #include "identity/identity.h"
+#include "payment/amount.h"
+#include "payment/pay.h"
 #include "log.h"
 #include "upload.h"
 
@@ -32,7 +35,7 @@
 
 enum route { R_NONE, R_SUBMIT, R_CONFIRM, R_APPLICATION, R_SEARCH, R_HEALTH,
 	     R_METRICS, R_INBOX, R_DOCUMENT, R_POSTFACH, R_MESSAGE,
-	     R_LOGIN, R_LOGIN_RETURN, R_CITIZEN_FORM };
+	     R_LOGIN, R_LOGIN_RETURN, R_CITIZEN_FORM, R_PAY };
 enum phase { P_BODY, P_QUEUED, P_DONE };
 
 struct part {
@@ -64,6 +67,9 @@ struct req {
 	/* the citizens' Postfach under /postfach (postfach/postfach.h) */
 	struct postfach_env pf_env;
 	struct postfach_req *pf;
+	/* online payment: /zahlung/... and POST /antrag/<token>/bezahlen */
+	struct pay_env pay_env;
+	struct pay_req *pay;
 	/* a citizen's message (POST /antrag/<token>/nachricht): the
 	 * urlencoded body, at most THREAD_BODY_MAX bytes */
 	struct buf msg;
@@ -194,6 +200,8 @@ static enum route route_of(struct req *q, const char *method, const char *url)
 		return R_INBOX;         /* every method: the inbox answers */
 	if (postfach_path(url))
 		return R_POSTFACH;      /* every method, as the inbox */
+	if (pay_path(url, method))
+		return R_PAY;           /* every method: it answers them */
 	if (get && !strcmp(url, "/healthz"))
 		return R_HEALTH;
 	if (get && !strcmp(url, "/metrics"))
@@ -637,6 +645,29 @@ static enum MHD_Result send_see_other(struct req *q, struct MHD_Connection *c,
 	return r;
 }
 
+/* The fee of a service paid online (payment/pay.h): the amount from the
+ * answers as they will be stored (never from anything else the browser
+ * sent), stored with the submission as a pending payment in its
+ * transaction; with deliver: after_payment the office mail waits for the
+ * provider's notice. A city without an account takes the application as
+ * before (relayd said so at start). 0, or -1 when the answers do not fit
+ * the fee (a count out of range). */
+static int hold_for_payment(struct req *q, const struct submission *sub)
+{
+	struct pay_account acc;
+	if (!q->cs->fee || !pay_account_of(q->srv->cfg, q->city, &acc))
+		return 0;
+	long long amount = pay_amount(q->cs, sub);
+	if (amount < 0)
+		return -1;
+	if (amount == 0)
+		return 0;               /* exempt: delivered as any application */
+	q->cr.item.pay_amount = amount;
+	q->cr.item.pay_deliver = fee_deliver_name(q->cs->fee->deliver);
+	q->cr.item.hold_office = q->cs->fee->deliver == FEE_AFTER_PAYMENT;
+	return 0;
+}
+
 static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 {
 	struct relay_server *s = q->srv;
@@ -649,8 +680,8 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 					  "Retry-After", "60");
 		atomic_fetch_add(&s->accepted, 1);
 		relay_log("info", "accepted", "city=%s service=%s reference=%s id=%lld "
-			"ms=%.1f", q->city, q->service, q->cr.item.reference,
-			q->cr.item.id, (mono_now() - q->t0) * 1000.0);
+			"payment=%lld ms=%.1f", q->city, q->service, q->cr.item.reference,
+			q->cr.item.id, q->cr.item.pay_amount, (mono_now() - q->t0) * 1000.0);
 		return send_see_other(q, c, q->cr.item.token, q->cr.item.reference);
 	}
 	q->phase = P_DONE;
@@ -696,6 +727,10 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 		return send_see_other(q, c, tok, "NOSTORE");
 	}
 	attach_identity(q, v.sub);
+	if (hold_for_payment(q, v.sub) < 0)
+		return send_error(q, c, MHD_HTTP_UNPROCESSABLE_CONTENT, RJ_INVALID,
+				  "Die Gebühr kann aus Ihren Angaben nicht berechnet "
+				  "werden. Bitte prüfen Sie die Anzahl.", NULL, NULL);
 	q->cr.item.sub = v.sub;
 	q->cr.item.ref_prefix = q->cs->city->ref_prefix;
 	q->cr.item.receipt = s->cfg->receipt;
@@ -772,6 +807,11 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	char app_url[600];
 	int k = snprintf(app_url, sizeof app_url, "%s/antrag/%s",
 			 q->srv->cfg->public_url, tok);
+	const char *set_cookie = NULL;
+	struct app_payment pay;
+	int paid = pay_section(q->srv->store, &q->a, q->srv->cfg, sub->id, tok,
+			       citizen_csrf_issue(c, &q->a, q->srv->cfg->inbox.cookie_secure,
+						  &set_cookie), &pay);
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
@@ -779,7 +819,7 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 	if (!q->cs || render_confirmation_page(q->forms->renderer, q->cs,
 					       sub->reference, when, receipt,
 					       k > 0 && (size_t)k < sizeof app_url ?
-					       app_url : NULL,
+					       app_url : NULL, paid > 0 ? &pay : NULL,
 					       &b, &d) < 0 || buf_failed(&b)) {
 		buf_reset(&b);
 		buf_puts(&b, "<!doctype html><html lang=\"de\"><meta charset=\"utf-8\">"
@@ -789,8 +829,8 @@ static enum MHD_Result confirm_page(struct req *q, struct MHD_Connection *c,
 		buf_puts(&b, "</strong></p></html>\n");
 	}
 	diags_free(&d);
-	r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b, NULL, NULL,
-		     REF_NONE);
+	r = send_buf(q, c, MHD_HTTP_OK, "text/html; charset=utf-8", &b,
+		     paid > 0 ? "Set-Cookie" : NULL, set_cookie, REF_NONE);
 	buf_free(&b);
 	return r;
 }
@@ -844,6 +884,13 @@ static enum MHD_Result application_page_of(struct req *q, struct MHD_Connection 
 	t.error = ts ? ts->error : NULL;
 	t.notice = ts ? ts->notice : NULL;
 	v.thread = &t;
+	struct app_payment pay;
+	int paid = pay_section(q->srv->store, &q->a, q->srv->cfg, sub->id, tok, csrf, &pay);
+	if (paid < 0)
+		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
+				  "Die Seite ist gerade nicht erreichbar.",
+				  "Retry-After", "60");
+	v.payment = paid > 0 ? &pay : NULL;
 	struct buf b;
 	buf_init(&b, PAGE_MAX);
 	struct diags d;
@@ -1469,6 +1516,11 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 							   s->committer.after_ctx };
 			return inbox_handle(&q->inbox_env, &q->inbox, c, url, method,
 					    upload, upload_size);
+		case R_PAY:
+			q->pay_env = (struct pay_env){ s->cfg, s->store, q->forms,
+				s->committer.after_commit, s->committer.after_ctx };
+			return pay_handle(&q->pay_env, &q->pay, c, url, method, upload,
+					  upload_size);
 		case R_POSTFACH:
 			client_ip(c, q->client, sizeof q->client);
 			q->pf_env = (struct postfach_env){ s->postfach, s->cfg, s->store,
@@ -1487,6 +1539,8 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 	if (q->route == R_POSTFACH)
 		return postfach_handle(&q->pf_env, &q->pf, c, url, method, upload,
 				       upload_size);
+	if (q->route == R_PAY)
+		return pay_handle(&q->pay_env, &q->pay, c, url, method, upload, upload_size);
 	if (q->route == R_MESSAGE && q->phase == P_BODY)
 		return *upload_size ? message_body(q, upload, upload_size) :
 		       message_end(q, c, url);
@@ -1522,6 +1576,7 @@ void http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		MHD_destroy_post_processor(q->pp);
 	inbox_req_free(q->inbox);
 	postfach_req_free(q->pf);
+	pay_req_free(q->pay);
 	buf_free(&q->msg);
 	free_parts(q);
 	forms_release(q->forms);

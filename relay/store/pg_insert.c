@@ -13,11 +13,13 @@
 #include "token.h"
 #include <time.h>
 #include "util/buf.h"
+#include "util/random.h"
 
 /* The submission row, its office job (unless held for the payment, $16)
- * and receipt job ($13) and its 'received' event in one statement: one
- * round trip per submission. $11 is now; $17 and $18 the citizen's login
- * (subject, identity). */
+ * and receipt job ($13), its pending payment (when $19, the cents, is
+ * above 0: reference $21, deliver $20) and its events ('received', then
+ * 'payment') in one statement: one round trip per submission. $11 is
+ * now; $17 and $18 the citizen's login (subject, identity). */
 static const char ins_sql[] =
 	"WITH s AS (INSERT INTO submissions(reference, token, city, service,"
 	" city_name, service_title, recipient, office_name, applicant_email,"
@@ -27,8 +29,13 @@ static const char ins_sql[] =
 	" SELECT s.id, k.kind, $11, $11 FROM s, unnest(ARRAY['office','receipt'])"
 	" WITH ORDINALITY AS k(kind, n) WHERE (k.kind = 'office' AND NOT $16::boolean)"
 	" OR (k.kind = 'receipt' AND $13::boolean) ORDER BY k.n),"
+	" p AS (INSERT INTO payments(submission_id, reference, amount_cents, deliver,"
+	" created_unix, updated_unix) SELECT s.id, $21, $19::bigint, $20, $11, $11"
+	" FROM s WHERE $19::bigint > 0),"
 	" e AS (INSERT INTO events(submission_id, at_unix, kind, detail)"
-	" SELECT s.id, $11, 'received', $1 FROM s)"
+	" SELECT s.id, $11, k.kind, k.detail FROM s, (VALUES (1, 'received', $1::text),"
+	" (2, 'payment', 'ausstehend ' || $19::bigint)) AS k(n, kind, detail)"
+	" WHERE k.n = 1 OR $19::bigint > 0 ORDER BY k.n)"
 	" SELECT id FROM s";
 
 static const char *nz(const char *s)
@@ -92,6 +99,11 @@ static int insert_row(struct pg_store *s, PGconn *c, struct store_item *it,
 		pgp_text(&p, it->hold_office ? "true" : "false");
 		pgp_text(&p, nz(sub->subject));
 		pgp_text(&p, nz(sub->identity));
+		if (it->pay_amount > 0)     /* drawn anew with the reference */
+			random_token(it->pay_reference, STORE_PAY_REF_LEN);
+		pgp_int(&p, it->pay_amount > 0 ? it->pay_amount : 0);
+		pgp_text(&p, it->pay_amount > 0 ? it->pay_deliver : "after_payment");
+		pgp_text(&p, it->pay_reference);
 		char state[6];
 		if (!careful)
 			return exec_state(s, c, "insert submission", ins_sql, &p,
@@ -199,6 +211,7 @@ int pg_insert(struct store *base, struct store_item *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		items[i].rc = -1;
 		items[i].id = 0;
+		items[i].pay_reference[0] = '\0';
 		memcpy(items[i].received_at, stamp, sizeof stamp);
 	}
 	struct buf json;

@@ -7,6 +7,7 @@
 #include "token.h"
 #include <time.h>
 #include "util/buf.h"
+#include "util/random.h"
 
 struct ins_stmts {
 	sqlite3_stmt *sub, *att, *job;
@@ -131,6 +132,36 @@ static int insert_job(struct sq_store *s, struct ins_stmts *p, long long sub_id,
 	return 0;
 }
 
+/* The pending payment of a fee and its event ("ausstehend <cents>"), in
+ * the item's savepoint (store.h, pay_amount): a crash cannot leave a
+ * held application without the payment that releases it. */
+static int insert_payment(struct sq_store *s, struct store_item *it, long long now)
+{
+	random_token(it->pay_reference, STORE_PAY_REF_LEN);
+	sqlite3_stmt *q = sq_prep(s, "INSERT INTO payments(submission_id, reference,"
+				  " amount_cents, deliver, created_unix, updated_unix)"
+				  " VALUES(?, ?, ?, ?, ?, ?)");
+	if (!q)
+		return -1;
+	sqlite3_bind_int64(q, 1, it->id);
+	sqlite3_bind_text(q, 2, it->pay_reference, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, it->pay_amount);
+	sqlite3_bind_text(q, 4, it->pay_deliver, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, now);
+	sqlite3_bind_int64(q, 6, now);
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE)
+		sq_fail(s, "insert payment");
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		return -1;
+	char detail[48];
+	int w = snprintf(detail, sizeof detail, "ausstehend %lld", it->pay_amount);
+	if (w < 0 || (size_t)w >= sizeof detail)
+		return -1;
+	return sq_event(s, it->id, 0, now, "payment", detail);
+}
+
 static int insert_one(struct sq_store *s, struct ins_stmts *p, struct store_item *it,
 		      struct buf *json, long long now, int year)
 {
@@ -146,7 +177,9 @@ static int insert_one(struct sq_store *s, struct ins_stmts *p, struct store_item
 	if (it->receipt && it->sub->applicant_email && it->sub->applicant_email[0] &&
 	    insert_job(s, p, it->id, "receipt", now) < 0)
 		return -1;
-	return sq_event(s, it->id, 0, now, "received", it->reference);
+	if (sq_event(s, it->id, 0, now, "received", it->reference) < 0)
+		return -1;
+	return it->pay_amount > 0 ? insert_payment(s, it, now) : 0;
 }
 
 /* One SAVEPOINT per item, so a bad item is rolled back alone. -1 when the
@@ -188,6 +221,7 @@ int sq_insert(struct store *base, struct store_item *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		items[i].rc = -1;
 		items[i].id = 0;
+		items[i].pay_reference[0] = '\0';
 		memcpy(items[i].received_at, stamp, sizeof stamp);
 	}
 	struct buf json;

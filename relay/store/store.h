@@ -119,16 +119,25 @@ struct store_item {
 	bool hold_office;           /* no office job now: the service's fee is
 				     * paid first (deliver: after_payment), and
 				     * store_payment_settle queues it */
+	long long pay_amount;       /* > 0: a pending payment of this many
+				     * cents is stored with the submission, in
+				     * the same transaction, with its 'payment'
+				     * event ("ausstehend <cents>") */
+	const char *pay_deliver;    /* with pay_amount: "after_payment" or
+				     * "immediately" (payments.deliver) */
 	/* out, valid when rc == 0 after store_insert() returned 0 */
 	int rc;                     /* 0 stored; -1 this item failed (logged) */
 	long long id;
 	char reference[24];         /* "DOR-2026-4K7P9X" */
 	char token[32];             /* 24 chars base64url, 144 random bits */
 	char received_at[24];       /* RFC 3339 UTC */
+	char pay_reference[32];     /* with pay_amount: the payment's reference
+				     * (STORE_PAY_REF_LEN base64url characters) */
 };
 
 /* Inserts every item (submission + attachments + an 'office' outbox job due
- * now + a 'receipt' job if asked + a 'received' event) in ONE transaction
+ * now unless held + a 'receipt' job if asked + a 'received' event + with
+ * pay_amount > 0 its pending payment and 'payment' event) in ONE transaction
  * and commits it. The reference is "<prefix>-<year>-" + 6 chars of
  * "23456789ABCDEFGHJKLMNPQRSTUVWXYZ" from getrandom(2), drawn again on a
  * UNIQUE collision. An item that cannot be stored is rolled back alone (its

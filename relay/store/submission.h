@@ -55,5 +55,9 @@ struct submission {
 	 * NULL) for a post without login. Stored by store_insert, loaded by
 	 * store_load* and store_inbox_load. */
 	const char *subject, *identity;
+	/* Not stored here: the state of its online payment for the office
+	 * mail ("ausstehend, 22,50 €"), set by the delivery worker from the
+	 * payments table (payment/pay.h); NULL: no payment. */
+	const char *payment;
 };
 #endif

@@ -19,7 +19,8 @@ message in its thread (relay-antrag-nachrichten.html);
 the citizens' Postfach: the request page (relay-postfach.html), its answer
 (relay-postfach-antwort.html), a malformed address (relay-postfach-fehler.html,
 the error pattern), a used link (relay-postfach-abgelaufen.html, 410) and
-the list of the address's applications (relay-postfach-liste.html).
+the list of the address's applications (relay-postfach-liste.html);
+the pages of online payment (payment_pages: relay-zahlung-*.html).
 Runs the real daemon (RELAYD) on the real content/ through
 tests/relay_lib.py. Prints ok/not ok lines; exit 1 when a page is missing.
 The pages link absolutely to region.yml's base_url; axe.mjs --base-url
@@ -237,6 +238,89 @@ def identity_pages(out, city):
         op.stop()
 
 
+def payment_pages(out, city):
+    """Online payment (issue 12) on a copy of content/ in which
+    hundeanmeldung has a test fee of 15,00 EUR paid before the office gets
+    it, against tests/pay_fake.py: the confirmation with the pending fee
+    (relay-zahlung-bestaetigung.html), the application page with it
+    (relay-zahlung-antrag.html), the return before the provider's notice
+    (relay-zahlung-ausstehend.html), after a cancelled payment with
+    "Erneut bezahlen" (relay-zahlung-abgebrochen.html), after a paid one
+    (relay-zahlung-bezahlt.html), and the 403 of "Jetzt bezahlen" without
+    the page's token (relay-zahlung-fehler.html)."""
+    import shutil
+    import pay_fake
+    content = os.path.join(L.TMP, "a11y-payment-content")
+    shutil.rmtree(content, ignore_errors=True)
+    shutil.copytree(os.path.join(ROOT, "content"), content)
+    svc = os.path.join(content, "services", "hundeanmeldung.yml")
+    with open(svc) as f:
+        text = f.read()
+    # a test fee, not an ordinance's (content/README.md: no real fee yet)
+    text = text.replace("office: steueramt\n", "office: steueramt\nfee:\n  amount: 1500\n"
+                        "  deliver: after_payment\n", 1)
+    with open(svc, "w") as f:
+        f.write(text)
+    key = "a11y-schluessel-" + "k" * 24
+    fake = pay_fake.Provider({"M-1": key})
+    relay = L.Relay("a11y-payment", content=content, extra=(
+        "payment:\n  page_url: %s\n  accounts:\n    %s:\n      merchant: M-1\n"
+        "      key: %s\n" % (fake.page_url, city, key)))
+    try:
+        relay.start()
+        form = [f for f in relay.dump_forms()
+                if f["city"] == city and f["service"] == "hundeanmeldung"][0]
+
+        def apply():
+            st, h, _ = L.post(relay, city, "hundeanmeldung", L.valid_values(form),
+                              json_accept=False)
+            return h.get("location", "").rsplit("/", 1)[-1]
+
+        def pay(tok, wahl):
+            st, cookies, page = fetch(relay, "GET", "/antrag/" + tok)
+            csrf = next((c.split("=", 1)[1] for c in cookies if c.startswith("antrag_csrf=")), "")
+            c = http.client.HTTPConnection("127.0.0.1", relay.port, timeout=30)
+            c.request("POST", "/antrag/%s/bezahlen" % tok, body=urllib.parse.urlencode({"csrf": csrf}),
+                      headers={"Content-Type": "application/x-www-form-urlencoded",
+                               "Cookie": "antrag_csrf=" + csrf})
+            loc = c.getresponse().getheader("Location") or ""
+            c.close()
+            u = urllib.parse.urlsplit(loc)
+            q = fake.check_request(u.query)
+            if wahl:
+                fake.choose(q, wahl)
+            return urllib.parse.urlsplit(q["return_url"]) if q else None
+
+        tok = apply()
+        st, _, page = fetch(relay, "GET", "/bestaetigung/" + tok)
+        if ok(st == 200 and "Zahlung ausstehend" in page, "the confirmation with a pending fee"):
+            save(out, "relay-zahlung-bestaetigung.html", page)
+        st, _, page = fetch(relay, "GET", "/antrag/" + tok)
+        if ok(st == 200 and "Jetzt bezahlen" in page, "the application page with a pending fee"):
+            save(out, "relay-zahlung-antrag.html", no_poll(page))
+        back = pay(tok, None)
+        st, _, page = fetch(relay, "GET", back.path + "?" + back.query) if back else (0, 0, "")
+        if ok(st == 200 and "Ihre Zahlung wird noch bestätigt" in page,
+              "the return page before the provider's notice"):
+            save(out, "relay-zahlung-ausstehend.html", page)
+        back = pay(tok, "cancelled")
+        st, _, page = fetch(relay, "GET", back.path + "?" + back.query) if back else (0, 0, "")
+        if ok(st == 200 and "Erneut bezahlen" in page, "the return page after cancelling"):
+            save(out, "relay-zahlung-abgebrochen.html", page)
+        back = pay(tok, "paid")
+        st, _, page = fetch(relay, "GET", back.path + "?" + back.query) if back else (0, 0, "")
+        if ok(st == 200 and "Zahlung eingegangen" in page, "the return page after paying"):
+            save(out, "relay-zahlung-bezahlt.html", page)
+        st, _, page = fetch(relay, "POST", "/antrag/%s/bezahlen" % tok, {"csrf": "x"})
+        if ok(st == 403 and "<html" in page, "Jetzt bezahlen without the page's token: 403 page"):
+            save(out, "relay-zahlung-fehler.html", page)
+    except (RuntimeError, OSError, IndexError, TypeError) as e:
+        ok(False, "the payment pages", e)
+    finally:
+        relay.stop()
+        fake.stop()
+
+
 def main():
     if len(sys.argv) != 4:
         print("usage: relay_pages.py OUTDIR CITY SERVICE", file=sys.stderr)
@@ -299,6 +383,7 @@ def main():
         inbox_pages(relay, out, reference)
         postfach_pages(relay, out, app.rsplit("/", 1)[1])
         identity_pages(out, city)
+        payment_pages(out, city)
 
         # The umbrella's finder names portals by postcode and Ortsteil.
         for portal, q, name in ((city, "Hund anmelden", "relay-suche.html"),

@@ -319,6 +319,28 @@ static const struct {
 	{ "notify offices a list", BASE "notify:\n  offices: [dorsten/standesamt]\n",
 	  7, 12, "'notify.offices' must be a mapping of offices to modes, like "
 	  "\"dorsten/standesamt: full\"" },
+	{ "payment page over http", BASE "payment:\n  page_url: http://pay.example.de/x\n",
+	  7, 13, "'payment.page_url' must be an https:// URL (http:// only on the loopback, "
+	  "for tests), or empty" },
+	{ "payment accounts without a page", BASE "payment:\n  accounts:\n    dorsten:\n"
+	  "      merchant: D1\n      key_file: /k\n", 8, 5,
+	  "'payment.accounts' needs 'payment.page_url', the provider's payment page" },
+	{ "payment account not a slug", BASE "payment:\n  page_url: https://p.de/\n"
+	  "  accounts:\n    Dorsten:\n      merchant: D1\n      key_file: /k\n", 9, 5,
+	  "'Dorsten' in payment.accounts is not a city slug like dorsten" },
+	{ "payment account without merchant", BASE "payment:\n  page_url: https://p.de/\n"
+	  "  accounts:\n    dorsten:\n      key_file: /k\n", 9, 5,
+	  "payment.accounts 'dorsten' needs a merchant (1 to 64 printable characters, "
+	  "no spaces)" },
+	{ "payment account with two keys", BASE "payment:\n  page_url: https://p.de/\n"
+	  "  accounts:\n    dorsten:\n      merchant: D1\n      key_file: /k\n"
+	  "      key: abc\n", 9, 5,
+	  "payment.accounts 'dorsten' needs exactly one of key_file and key" },
+	{ "payment account unknown key", BASE "payment:\n  page_url: https://p.de/\n"
+	  "  accounts:\n    dorsten:\n      merchant: D1\n      secret: x\n", 11, 7,
+	  "unknown key 'payment.accounts.dorsten.secret' (merchant, key_file)" },
+	{ "payment provider", BASE "payment:\n  provider: paypal\n", 7, 13,
+	  "'payment.provider' must be epay" },
 };
 
 /* The notification mode: link unless an office is listed (issue 11). */

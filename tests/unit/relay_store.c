@@ -670,6 +670,36 @@ static void test_payments(struct store *s, const struct submission *proto)
 	   office_jobs(s, now) == 1, "immediately: paying queues no second office job");
 	ok(store_payment_new(s, now, -1, "immediately", 8300, &r) == -1 &&
 	   store_payment_new(s, now, 1, "sofort", 8300, &r) == -1, "bad amount or deliver: -1");
+
+	/* the payment stored with the submission, in its transaction */
+	struct store_item w[3] = {
+		{ .sub = proto, .ref_prefix = "PAY", .hold_office = true, .pay_amount = 2250,
+		  .pay_deliver = "after_payment" },
+		{ .sub = proto, .ref_prefix = "PAY", .pay_amount = 1500, .pay_deliver = "immediately" },
+		{ .sub = proto, .ref_prefix = "PAY" } };
+	ok(store_insert(s, w, 3) == 0 && !w[0].rc && !w[1].rc && !w[2].rc &&
+	   strlen(w[0].pay_reference) == STORE_PAY_REF_LEN &&
+	   strcmp(w[0].pay_reference, w[1].pay_reference) != 0 && w[2].pay_reference[0] == '\0',
+	   "insert with pay_amount: each item gets its own payment reference (none without)");
+	ok(store_payment_get(s, w[0].pay_reference, 0, &got) == 0 && got.submission_id == w[0].id &&
+	   got.amount_cents == 2250 && strcmp(got.state, "ausstehend") == 0 &&
+	   strcmp(got.deliver, "after_payment") == 0 && office_jobs(s, w[0].id) == 0 &&
+	   payment_events(s, w[0].id, "ausstehend 2250") == 1,
+	   "after_payment: the pending payment and its event, no office job");
+	ok(store_payment_get(s, NULL, w[1].id, &got) == 0 && got.amount_cents == 1500 &&
+	   strcmp(got.deliver, "immediately") == 0 && office_jobs(s, w[1].id) == 1 &&
+	   store_payment_get(s, NULL, w[2].id, &got) == 1,
+	   "immediately: payment and office job; no pay_amount: no payment");
+	ok(store_payment_settle(s, w[0].pay_reference, true, "T-1", 8400, &changed) == 0 && changed &&
+	   office_jobs(s, w[0].id) == 1, "settling it releases the held office job");
+	struct store_item bad = { .sub = proto, .ref_prefix = "PAY", .pay_amount = 100,
+				  .pay_deliver = "sofort" };
+	long long before = 0;
+	struct store_counts k;
+	if (store_counts(s, 0, &k) == 0)
+		before = k.submissions;
+	ok(store_insert(s, &bad, 1) == 0 && bad.rc == -1 && store_counts(s, 0, &k) == 0 &&
+	   k.submissions == before, "a payment that cannot be stored takes its submission with it");
 }
 
 /* Citizens' logins (schema version 8): a pending login is taken once, an

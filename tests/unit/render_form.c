@@ -147,7 +147,7 @@ int main(void)
 
 	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "25.11.2026, 14:03 Uhr",
 				      "Eine Eingangsbestätigung senden wir.",
-				      "https://formulare.test/antrag/AbCd", &out, &d);
+				      "https://formulare.test/antrag/AbCd", NULL, &out, &d);
 	ok(rc == 0 && has(&out, "<h1>Antrag eingegangen</h1>") &&
 	   has(&out, "<strong class=\"reference\">ALP-2026-4K7P9X</strong>") &&
 	   has(&out, "25.11.2026, 14:03 Uhr") && has(&out, "Steueramt Alpha") &&
@@ -156,8 +156,36 @@ int main(void)
 	ok(has(&out, "<a href=\"https://formulare.test/antrag/AbCd\">Ihr Antrag ALP-2026-4K7P9X</a>") &&
 	   has(&out, "<meta name=\"robots\" content=\"noindex\">"),
 	   "confirmation page: links to the application page; noindex");
-	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "x", NULL, NULL, &out, &d);
+	ok(!has(&out, "Gebühr") && !has(&out, "bezahlen"),
+	   "confirmation page without online payment: no fee section");
+	rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "x", NULL, NULL, NULL, &out, &d);
 	ok(rc == 0 && !has(&out, "/antrag/"), "no application link when there is none");
+	{
+		struct app_payment pay = { "Zahlung ausstehend", "22,50 €", "Bitte <bezahlen>.",
+			"https://formulare.test/antrag/AbCd/bezahlen", "TOK\"EN", "Jetzt bezahlen" };
+		rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "x", NULL, NULL, &pay,
+					      &out, &d);
+		ok(rc == 0 && has(&out, "<h2 id=\"zahlung\">Gebühr</h2>") &&
+		   has(&out, "Zahlung ausstehend: <strong>22,50 €</strong>") &&
+		   has(&out, "Bitte &lt;bezahlen&gt;.") &&
+		   has(&out, "<form class=\"no-print\" method=\"post\" action=\"https://formulare.test/antrag/AbCd/bezahlen\">") &&
+		   has(&out, "name=\"csrf\" value=\"TOK&quot;EN\"") &&
+		   has(&out, ">Jetzt bezahlen</button>"),
+		   "confirmation page with a pending fee: amount, escaped text, the pay form with its token");
+		pay.action = NULL;
+		pay.title = "Bezahlt";
+		rc = render_confirmation_page(r, &cs, "ALP-2026-4K7P9X", "x", NULL, NULL, &pay,
+					      &out, &d);
+		ok(rc == 0 && has(&out, "Bezahlt: <strong>22,50 €</strong>") && !has(&out, "<button"),
+		   "a paid fee: no button");
+		struct pay_page_view pv = { "Zahlung eingegangen", "ALP-2026-4K7P9X", &pay,
+					    "https://formulare.test/antrag/AbCd" };
+		rc = render_payment_page(r, &cs, &pv, &out, &d);
+		ok(rc == 0 && has(&out, "<h1>Zahlung eingegangen</h1>") &&
+		   has(&out, "<a href=\"https://formulare.test/antrag/AbCd\">Ihr Antrag ALP-2026-4K7P9X</a>") &&
+		   has(&out, "<meta name=\"robots\" content=\"noindex\">"),
+		   "the payment return page: heading, the application link, noindex");
+	}
 
 	/* The application page: status, timeline oldest first, answers escaped. */
 	{
