@@ -15,7 +15,8 @@ nothing; every refused notice (wrong signature, wrong amount, wrong
 currency, unknown reference, wrong merchant, malformed) is answered 4xx,
 logged with its reason and changes nothing; a paid notice makes it
 "bezahlt" with one payment event and releases the office mail (which
-says "Zahlung: bezahlt"); the same notice again answers 200 and changes
+says "Zahlung: bezahlt"), and a clerk of the office sees the fee as paid
+and both payment steps in the inbox; the same notice again answers 200 and changes
 nothing; cancelled -> "abgebrochen", "Erneut bezahlen" makes a new
 attempt with a new reference and paying that works; an exempt answer
 (Rente) pays nothing and is mailed at once; a city without an account
@@ -143,6 +144,28 @@ def provider_choice(location, wahl):
     return r.getheader("Location")
 
 
+RELAYCTL = os.environ.get("RELAYCTL", os.path.join(L.ROOT, "bin/asan/relayctl"))
+CLERK_PW = "Standesamt-Dorsten-2026!"
+
+
+def clerk_detail(relay, sid):
+    """The inbox's detail page of submission sid, seen by a clerk of
+    Dorsten's Standesamt (added with relayctl, logged in like a person)."""
+    import subprocess
+    subprocess.run([RELAYCTL, "--config", relay.cfg, "user", "add", "sabine", "--office",
+                    "dorsten/standesamt"], input=CLERK_PW + "\n", capture_output=True,
+                   text=True, timeout=120)
+    st, h, _ = fetch(relay, "GET", "/amt/anmelden")
+    tok = next((c.split(";")[0].split("=", 1)[1] for c in h["set-cookie"]
+                if c.startswith("amt_anmeldung=")), "")
+    st, h, _ = fetch(relay, "POST", "/amt/anmelden", {"csrf": tok, "benutzername": "sabine",
+                                                      "passwort": CLERK_PW},
+                     cookies="amt_anmeldung=" + tok)
+    sess = next((c.split(";")[0] for c in h["set-cookie"] if c.startswith("amt_sitzung=")), "")
+    st, _, page = fetch(relay, "GET", "/amt/antrag/%d" % sid, cookies=sess)
+    return page if st == 200 else ""
+
+
 def log_has(relay, pattern):
     return re.search(pattern, relay.logtext()) is not None
 
@@ -253,6 +276,14 @@ def main_checks(relay, sink, fake, form):
     st, _, page = fetch(relay, "GET", "/antrag/" + tok)
     ok(st == 200 and "<strong>Bezahlt</strong>" in page and "Zahlung ausstehend</strong>" in page and
        "Jetzt bezahlen" not in page, "the application's timeline: Zahlung ausstehend, then Bezahlt; no button")
+
+    # ---- the clerk's view: the fee's state and the payment steps ----
+    page = clerk_detail(relay, sid)
+    fee = re.search(r"<dt>Gebühr</dt><dd>([^<]*)</dd>", page)
+    ok(fee and "22,50" in fee.group(1) and "ezahlt" in fee.group(1),
+       "the clerk's detail page names the fee and that it is paid", fee and fee.group(1))
+    i, j = page.find("Zahlung ausstehend"), page.find("Bezahlt")
+    ok(0 <= i < j, "the clerk's timeline shows Zahlung ausstehend, then Bezahlt")
 
     # ---- the same notice twice ----
     body = fake.notice(req, "paid")
