@@ -295,6 +295,13 @@ def main_checks(relay, sink, fake, form):
        "the same notice again (twice): 200, nothing changes (one event, one office job, one mail)")
     st = fake.send(notify, fake.notice(req, "cancelled"))
     ok(st == 200 and payments(relay, sid)[0][2] == "bezahlt", "a later 'cancelled' does not undo a payment")
+    _, _, mbody = relay.request("GET", "/metrics")
+    counts = dict(re.findall(r'^relayd_payment_notices_total\{result="(\w+)"\} (\d+)$',
+                             mbody.decode(), re.M))
+    ok(counts.get("paid") == "1" and int(counts.get("unchanged", "0")) >= 3 and
+       counts.get("bad_signature") == "1" and counts.get("wrong_amount") == "1" and
+       counts.get("unknown_reference") == "1" and int(counts.get("malformed", "0")) >= 3,
+       "/metrics counts the notices by what became of them", counts)
     st, loc2 = start_payment(relay, tok)
     ok(st == 303 and loc2 == "http://127.0.0.1:%d/antrag/%s" % (relay.port, tok),
        "Jetzt bezahlen of a paid application: back to its page, no new attempt", loc2)

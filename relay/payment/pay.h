@@ -17,6 +17,7 @@
 #ifndef PAYMENT_PAY_H
 #define PAYMENT_PAY_H
 #include <microhttpd.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include "config/config.h"
 #include "provider.h"
@@ -51,12 +52,20 @@ int pay_section(struct store *s, struct arena *a, const struct relay_config *cfg
 		struct app_payment *out);
 
 /* ---- the routes (route.c) ---- */
+/* What became of the provider's notices, for /metrics: refused ones by
+ * their enum pay_refusal (PAY_OK unused), settled ones as paid or
+ * cancelled, and notices of a payment already settled (the provider's
+ * retries and duplicates). */
+enum { PAY_NOTICE_PAID = PAY_WRONG_CURRENCY + 1, PAY_NOTICE_CANCELLED,
+       PAY_NOTICE_UNCHANGED, PAY_NOTICE_RESULTS };
+const char *pay_notice_result_name(int r);
 struct pay_env {
 	const struct relay_config *cfg;
 	struct store *store;        /* NULL with --no-store: 503 */
 	struct forms *forms;        /* the catalogue and renderer of this request */
 	void (*wake)(void *);       /* a paid notice queued the office mail */
 	void *wake_ctx;
+	atomic_ullong *notices;     /* [PAY_NOTICE_RESULTS] counters, or NULL */
 };
 /* Whether url (and method) is the payment's: /zahlung/... or a POST to
  * /antrag/<token>/bezahlen. */

@@ -163,10 +163,28 @@ static unsigned refusal_status(enum pay_refusal r)
 	}
 }
 
+const char *pay_notice_result_name(int r)
+{
+	if (r == PAY_NOTICE_PAID)
+		return "paid";
+	if (r == PAY_NOTICE_CANCELLED)
+		return "cancelled";
+	if (r == PAY_NOTICE_UNCHANGED)
+		return "unchanged";
+	return pay_refusal_name((enum pay_refusal)r);
+}
+
+static void count_notice(struct pay_req *q, int result)
+{
+	if (q->env->notices && result >= 0 && result < PAY_NOTICE_RESULTS)
+		atomic_fetch_add(&q->env->notices[result], 1);
+}
+
 static enum MHD_Result refuse_notice(struct pay_req *q, struct MHD_Connection *c,
 				     enum pay_refusal why, const struct pay_notice *n)
 {
 	unsigned status = refusal_status(why);
+	count_notice(q, (int)why);
 	relay_log("warn", "payment_refused", "reason=%s status=%u reference=%s merchant=%s",
 		  pay_refusal_name(why), status, n ? loggable(n->reference) : "-",
 		  n ? loggable(n->merchant) : "-");
@@ -221,6 +239,8 @@ static enum MHD_Result notice(struct pay_req *q, struct MHD_Connection *c)
 	relay_log("info", "payment_notice", "reference=%s submission=%lld state=%s "
 		  "changed=%d", n->reference, p.submission_id, paid ? "bezahlt" : "abgebrochen",
 		  changed);
+	count_notice(q, !changed ? PAY_NOTICE_UNCHANGED : paid ? PAY_NOTICE_PAID :
+			PAY_NOTICE_CANCELLED);
 	if (changed && paid && q->env->wake)   /* the office mail may be due now */
 		q->env->wake(q->env->wake_ctx);
 	return plain(q, c, MHD_HTTP_OK, "ok\n");

@@ -1276,6 +1276,12 @@ static enum MHD_Result metrics(struct req *q, struct MHD_Connection *c)
 		buf_printf(&b, "relayd_submissions_rejected_total{reason=\"%s\"} %llu\n",
 			   reject_reason_name((enum reject_reason)i),
 			   (unsigned long long)atomic_load(&s->rejected[i]));
+	buf_puts(&b, "# HELP relayd_payment_notices_total The payment provider's notices, "
+		 "by what became of them.\n# TYPE relayd_payment_notices_total counter\n");
+	for (int i = PAY_MALFORMED; i < PAY_NOTICE_RESULTS; i++)
+		buf_printf(&b, "relayd_payment_notices_total{result=\"%s\"} %llu\n",
+			   pay_notice_result_name(i),
+			   (unsigned long long)atomic_load(&s->pay_notices[i]));
 	buf_printf(&b, "# HELP relayd_requests_in_flight Requests being handled.\n"
 		   "# TYPE relayd_requests_in_flight gauge\n"
 		   "relayd_requests_in_flight %ld\n", atomic_load(&s->active));
@@ -1518,7 +1524,8 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 					    upload, upload_size);
 		case R_PAY:
 			q->pay_env = (struct pay_env){ s->cfg, s->store, q->forms,
-				s->committer.after_commit, s->committer.after_ctx };
+				s->committer.after_commit, s->committer.after_ctx,
+				s->pay_notices };
 			return pay_handle(&q->pay_env, &q->pay, c, url, method, upload,
 					  upload_size);
 		case R_POSTFACH:

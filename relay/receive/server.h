@@ -19,6 +19,7 @@
 #include "../store/store.h"
 #include "committer.h"
 #include "ratelimit.h"
+#include "payment/pay.h"
 
 enum reject_reason {
 	RJ_ORIGIN, RJ_RATE, RJ_TOO_LARGE, RJ_MEDIA_TYPE, RJ_NOT_FOUND,
@@ -44,6 +45,7 @@ struct relay_server {
 	atomic_long active;         /* requests between first call and completion */
 	atomic_ullong accepted;
 	atomic_ullong rejected[RJ_COUNT];
+	atomic_ullong pay_notices[PAY_NOTICE_RESULTS];     /* payment/pay.h */
 	/* open connections, for the total per-request deadline */
 	pthread_mutex_t conns_mu;
 	struct conn_entry *conns;
