@@ -3,12 +3,13 @@
  * pathspec matching and a delta list for every commit. Here two trees are
  * compared by their raw bytes (identical prefix skipped with memcmp, then
  * entry ids compared) and only subtrees whose id changed and that lead to
- * a wanted path are opened: a few trees per commit. Measured on a
- * generated repository of 10,000 commits and 7,920 files (bench/history.sh):
- * about 0.45 s for every file's date; the dates equal what
- * `git log --name-only` gives (tests/unit/git_history.c). */
+ * a wanted path are opened: a few trees per commit, read through
+ * packread.h (libgit2 would rebuild each tree's whole delta chain on every
+ * read). The dates equal what `git log --name-only` gives
+ * (tests/unit/git_history.c); the time is in bench/README.md. */
 #include "history.h"
 #include "gitutil.h"
+#include "packread.h"
 #include "../util/arena.h"
 #include "../util/strmap.h"
 #include <limits.h>
@@ -23,21 +24,13 @@ struct rec {
 	struct history_event ev;
 };
 
-/* Trees read lately. Walking a linear history, the parent's trees of one
- * commit are the commit's trees of the next one: kept here, each tree on
- * the way to a change is read (and, in a pack, rebuilt from its deltas)
- * once instead of twice. libgit2's own object cache keeps no tree larger
- * than 4 KiB, and a directory of 600 services is 40 KiB. */
-#define TREE_CACHE 16
-
-struct tree_cache {
-	git_odb_object *obj[TREE_CACHE];
-	size_t next;            /* the slot to replace */
-};
+/* Rebuilt objects kept by the pack reader (packread.h): enough for the
+ * delta chains of the directories a walk reads, bounded. */
+#define PACK_CACHE_BYTES (16u << 20)
 
 struct history {
 	struct arena arena;
-	struct tree_cache trees;
+	struct packread *packs;
 	struct rec *recs;       /* distinct wanted paths */
 	size_t n_recs, remaining;
 	struct strmap files;    /* path -> its struct rec */
@@ -115,7 +108,8 @@ static void note(struct history *h, size_t len, enum history_kind kind)
  * git_tree_lookup, which builds an entry array for every tree) is most of
  * the speed of the walk. */
 struct rawtree {
-	git_odb_object *obj;
+	const struct packobj *po;       /* from the packs, or */
+	git_odb_object *obj;            /* from libgit2 */
 	const unsigned char *p, *end;
 };
 
@@ -130,40 +124,39 @@ struct rawent {
 
 #define MODE_TREE 0040000u
 
-/* A tree object from the cache or the object database (a new reference
- * either way). */
-static int tree_read(struct history *h, const git_oid *id, git_odb_object **out)
+static void raw_close(struct history *h, struct rawtree *t)
 {
-	struct tree_cache *c = &h->trees;
-	for (size_t i = 0; i < TREE_CACHE; i++) {
-		if (c->obj[i] && git_oid_equal(git_odb_object_id(c->obj[i]), id))
-			return git_odb_object_dup(out, c->obj[i]) < 0 ? -1 : 0;
-	}
-	if (git_odb_read(out, h->odb, id) < 0)
-		return -1;
-	git_odb_object_free(c->obj[c->next]);
-	c->obj[c->next] = NULL;
-	if (git_odb_object_dup(&c->obj[c->next], *out) < 0)
-		c->obj[c->next] = NULL;    /* not cached: still correct */
-	c->next = (c->next + 1) % TREE_CACHE;
-	return 0;
+	if (t->po)
+		packread_release(h->packs, t->po);
+	git_odb_object_free(t->obj);
+	t->po = NULL;
+	t->obj = NULL;
 }
 
+/* The tree id from the packs (cached rebuilt deltas), else from libgit2
+ * (loose objects, anything the pack reader leaves to it). */
 static int raw_open(struct history *h, const git_oid *id, struct rawtree *t)
 {
 	memset(t, 0, sizeof *t);
 	if (!id)
 		return 0;
-	if (tree_read(h, id, &t->obj) < 0)
-		return -1;
-	if (git_odb_object_type(t->obj) != GIT_OBJECT_TREE) {
-		git_odb_object_free(t->obj);
-		t->obj = NULL;
+	git_object_t type;
+	if (packread_get(h->packs, id, &t->po) == 1) {
+		type = t->po->type;
+		t->p = t->po->data;
+		t->end = t->p + t->po->len;
+	} else {
+		if (git_odb_read(&t->obj, h->odb, id) < 0)
+			return -1;
+		type = git_odb_object_type(t->obj);
+		t->p = git_odb_object_data(t->obj);
+		t->end = t->p + git_odb_object_size(t->obj);
+	}
+	if (type != GIT_OBJECT_TREE) {
+		raw_close(h, t);
 		git_error_set_str(GIT_ERROR_OBJECT, "object is not a tree");
 		return -1;
 	}
-	t->p = git_odb_object_data(t->obj);
-	t->end = t->p + git_odb_object_size(t->obj);
 	return 0;
 }
 
@@ -276,10 +269,10 @@ static int compare_trees(struct history *h, size_t plen, const git_oid *a,
 	if (raw_open(h, a, &ta) < 0)
 		return -1;
 	if (raw_open(h, b, &tb) < 0) {
-		git_odb_object_free(ta.obj);
+		raw_close(h, &ta);
 		return -1;
 	}
-	if (ta.obj && tb.obj)
+	if (a && b)
 		skip_common(&ta, &tb);
 	struct rawent ea, eb;
 	int ha = raw_next(&ta, &ea), hb = raw_next(&tb, &eb), rc = 0;
@@ -311,8 +304,8 @@ static int compare_trees(struct history *h, size_t plen, const git_oid *a,
 		rc = -1;
 	}
 	h->path[plen] = '\0';
-	git_odb_object_free(ta.obj);
-	git_odb_object_free(tb.obj);
+	raw_close(h, &ta);
+	raw_close(h, &tb);
 	return rc;
 }
 
@@ -527,6 +520,7 @@ struct history *history_compute(git_repository *repo, const git_oid *commit,
 		history_free(h);
 		return NULL;
 	}
+	h->packs = packread_open(repo, PACK_CACHE_BYTES);
 	h->recs = xcalloc(n ? n : 1, sizeof *h->recs);
 	size_t ndirs = 0;       /* at most one directory per '/' */
 	for (size_t i = 0; i < n; i++)
@@ -578,8 +572,7 @@ void history_free(struct history *h)
 {
 	if (!h)
 		return;
-	for (size_t i = 0; i < TREE_CACHE; i++)
-		git_odb_object_free(h->trees.obj[i]);
+	packread_close(h->packs);
 	git_odb_free(h->odb);
 	free(h->recs);
 	strmap_free(&h->files);
