@@ -204,8 +204,12 @@ static int raw_cmp(const struct rawent *a, const struct rawent *b)
 
 /* Two versions of a directory usually differ in an entry or two: skip
  * the identical leading bytes with memcmp, then move both trees past the
- * whole entries inside that common prefix (parsing one side only). */
-static void skip_common(struct rawtree *ta, struct rawtree *tb)
+ * whole entries inside that common prefix. An entry ends 21 bytes after
+ * the NUL that ends its name (mode and name hold no NUL), so finding the
+ * boundaries needs no more than memchr. Returns the length of the common
+ * suffix of what is left, so the comparison can stop where the rest of
+ * both trees is the same bytes. */
+static size_t skip_common(struct rawtree *ta, struct rawtree *tb)
 {
 	size_t na = (size_t)(ta->end - ta->p), nb = (size_t)(tb->end - tb->p);
 	size_t n = na < nb ? na : nb, k = 0;
@@ -213,12 +217,25 @@ static void skip_common(struct rawtree *ta, struct rawtree *tb)
 		k += 256;
 	while (k < n && ta->p[k] == tb->p[k])
 		k++;
-	struct rawtree probe = *ta;
-	struct rawent e;
-	const unsigned char *start = ta->p;
-	while (raw_next(&probe, &e) == 1 && (size_t)(probe.p - start) <= k)
-		ta->p = probe.p;
-	tb->p += ta->p - start;
+	const unsigned char *start = ta->p, *q = ta->p;
+	for (;;) {
+		const unsigned char *nul = memchr(q, '\0', (size_t)(ta->end - q));
+		if (!nul || (size_t)(ta->end - nul) < 1 + GIT_OID_RAWSZ ||
+		    (size_t)(nul + 1 + GIT_OID_RAWSZ - start) > k)
+			break;
+		q = nul + 1 + GIT_OID_RAWSZ;
+	}
+	ta->p = q;
+	tb->p += q - start;
+	na = (size_t)(ta->end - ta->p);
+	nb = (size_t)(tb->end - tb->p);
+	n = na < nb ? na : nb;
+	k = 0;
+	while (k + 256 <= n && memcmp(ta->end - k - 256, tb->end - k - 256, 256) == 0)
+		k += 256;
+	while (k < n && ta->end[-1 - (ptrdiff_t)k] == tb->end[-1 - (ptrdiff_t)k])
+		k++;
+	return k;
 }
 
 static int compare_trees(struct history *h, size_t plen, const git_oid *a,
@@ -272,11 +289,14 @@ static int compare_trees(struct history *h, size_t plen, const git_oid *a,
 		raw_close(h, &ta);
 		return -1;
 	}
-	if (a && b)
-		skip_common(&ta, &tb);
+	size_t same_tail = a && b ? skip_common(&ta, &tb) : 0;
 	struct rawent ea, eb;
 	int ha = raw_next(&ta, &ea), hb = raw_next(&tb, &eb), rc = 0;
 	while (rc == 0 && ha >= 0 && hb >= 0 && (ha || hb) && h->remaining) {
+		/* the rest of both trees is the same bytes, so the same entries */
+		if (ha && hb && ta.end - ea.start == tb.end - eb.start &&
+		    (size_t)(ta.end - ea.start) <= same_tail)
+			break;
 		/* most entries are unchanged: same mode, name and id */
 		if (ha && hb && ea.len == eb.len &&
 		    memcmp(ea.start, eb.start, ea.len) == 0) {
