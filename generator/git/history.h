@@ -8,7 +8,10 @@
  * known, so it costs one pass over the history at most, however many
  * pages there are. Merge commits are skipped (their changes are found on
  * the branch commits they merge, as `git log` without -m does); renames
- * are not followed (a renamed file's last change is its rename). */
+ * are not followed (a renamed file's last change is its rename).
+ * After the first commits, which are compared one by one, the comparisons
+ * run on one thread per core (at most 4), each with its own repository
+ * handle; the result is the same as one thread's. */
 #ifndef HISTORY_H
 #define HISTORY_H
 #include <stddef.h>
