@@ -39,10 +39,11 @@ struct rec {
 #define CHUNK_FIRST 512
 #define CHUNK_MAX 8192
 /* Workers take the jobs of a chunk in blocks, in walk order, as they
- * come free: no worker waits for a slower one (another process may hold
- * a core), and each block's commits are neighbours, whose trees share
- * delta chains in the worker's pack cache. */
-#define BLOCK 32
+ * come free: no worker waits long for a slower one (another process may
+ * hold a core). Blocks are long, a quarter of a worker's share, but at
+ * least BLOCK_MIN: neighbouring commits' trees share delta chains, which
+ * a worker then rebuilds once in its pack cache, not once per block. */
+#define BLOCK_MIN 32
 #define NO_JOB SIZE_MAX
 
 /* One non-merge commit to compare with its first parent. */
@@ -57,7 +58,7 @@ struct history;
 /* A chunk of jobs in walk order, shared by the workers. */
 struct run {
 	const struct job *jobs;
-	size_t n;
+	size_t n, block;
 	atomic_size_t next;     /* the first job of the next free block */
 };
 
@@ -276,6 +277,36 @@ static int raw_cmp(const struct rawent *a, const struct rawent *b)
 	return ca < cb ? -1 : ca > cb;
 }
 
+/* The length of the common prefix of a[0..n) and b[0..n): memcmp over
+ * big blocks first (a call per 4 KiB, not per 256 bytes, as most of a
+ * directory is the same), then smaller ones inside the block that
+ * differs. */
+static size_t common_prefix(const unsigned char *a, const unsigned char *b,
+			    size_t n)
+{
+	size_t k = 0;
+	for (size_t blk = 4096; blk >= 64; blk /= 8)
+		while (k + blk <= n && memcmp(a + k, b + k, blk) == 0)
+			k += blk;
+	while (k < n && a[k] == b[k])
+		k++;
+	return k;
+}
+
+/* The same from the end: the length of the common suffix of a[0..n) and
+ * b[0..n) read backwards from their ends ea and eb. */
+static size_t common_suffix(const unsigned char *ea, const unsigned char *eb,
+			    size_t n)
+{
+	size_t k = 0;
+	for (size_t blk = 4096; blk >= 64; blk /= 8)
+		while (k + blk <= n && memcmp(ea - k - blk, eb - k - blk, blk) == 0)
+			k += blk;
+	while (k < n && ea[-1 - (ptrdiff_t)k] == eb[-1 - (ptrdiff_t)k])
+		k++;
+	return k;
+}
+
 /* Two versions of a directory usually differ in an entry or two: skip
  * the identical leading bytes with memcmp, then move both trees past the
  * whole entries inside that common prefix. An entry ends 21 bytes after
@@ -286,11 +317,7 @@ static int raw_cmp(const struct rawent *a, const struct rawent *b)
 static size_t skip_common(struct rawtree *ta, struct rawtree *tb)
 {
 	size_t na = (size_t)(ta->end - ta->p), nb = (size_t)(tb->end - tb->p);
-	size_t n = na < nb ? na : nb, k = 0;
-	while (k + 256 <= n && memcmp(ta->p + k, tb->p + k, 256) == 0)
-		k += 256;
-	while (k < n && ta->p[k] == tb->p[k])
-		k++;
+	size_t k = common_prefix(ta->p, tb->p, na < nb ? na : nb);
 	const unsigned char *start = ta->p, *q = ta->p;
 	for (;;) {
 		const unsigned char *nul = memchr(q, '\0', (size_t)(ta->end - q));
@@ -303,13 +330,7 @@ static size_t skip_common(struct rawtree *ta, struct rawtree *tb)
 	tb->p += q - start;
 	na = (size_t)(ta->end - ta->p);
 	nb = (size_t)(tb->end - tb->p);
-	n = na < nb ? na : nb;
-	k = 0;
-	while (k + 256 <= n && memcmp(ta->end - k - 256, tb->end - k - 256, 256) == 0)
-		k += 256;
-	while (k < n && ta->end[-1 - (ptrdiff_t)k] == tb->end[-1 - (ptrdiff_t)k])
-		k++;
-	return k;
+	return common_suffix(ta->end, tb->end, na < nb ? na : nb);
 }
 
 static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
@@ -596,10 +617,10 @@ static void run_worker(struct worker *w)
 {
 	struct run *run = w->run;
 	while (w->remaining) {
-		size_t from = atomic_fetch_add(&run->next, BLOCK);
+		size_t from = atomic_fetch_add(&run->next, run->block);
 		if (from >= run->n)
 			return;
-		size_t to = run->n - from < BLOCK ? run->n : from + BLOCK;
+		size_t to = run->n - from < run->block ? run->n : from + run->block;
 		for (w->cur = from; w->cur < to && w->remaining; w->cur++) {
 			const struct job *j = &run->jobs[w->cur];
 			w->path[0] = '\0';
@@ -703,8 +724,9 @@ static int walk(struct history *h, const git_oid *commit, struct diags *d)
 			rc = (int)n;
 			break;
 		}
-		struct run run = { cur, (size_t)n, 0 };
-		size_t nw = run.n > BLOCK ? h->n_workers : 1;
+		size_t nw = (size_t)n > BLOCK_MIN ? h->n_workers : 1;
+		size_t block = (size_t)n / (4 * nw);
+		struct run run = { cur, (size_t)n, block > BLOCK_MIN ? block : BLOCK_MIN, 0 };
 		pthread_t tid[MAX_WORKERS];
 		int started[MAX_WORKERS] = { 0 };
 		for (size_t k = 0; k < h->n_workers; k++)
