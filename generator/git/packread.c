@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #define MAX_CHAIN 10000         /* git's own limit on delta depth is 4095 */
 #define OFF_BITS 48             /* cache key: pack number, then offset */
 #define SPARES 16               /* freed entries kept for reuse */
+#define READERS 8               /* idle inflate states kept */
 
 enum {
 	OBJ_COMMIT = 1, OBJ_TREE = 2, OBJ_BLOB = 3, OBJ_TAG = 4,
@@ -46,24 +48,79 @@ struct entry {
 	unsigned char bytes[];
 };
 
+/* What one thread needs to rebuild objects: taken from the pool for
+ * one packread_get. */
+struct reader {
+	z_stream z;
+	unsigned char *scratch;         /* a delta's inflated codes */
+	size_t scratch_cap;
+};
+
+/* Shared by threads: the packs are read-only; the cache, the spares and
+ * the reader pool are under the lock, which is never held while inflating
+ * or applying a delta. */
 struct packread {
 	struct pack packs[MAX_PACKS];
 	size_t n_packs;
+	pthread_mutex_t lock;
 	struct entry **buckets;
 	size_t mask, count;             /* buckets - 1, cached entries */
 	size_t bytes, max_bytes;        /* cached object bytes */
 	struct entry *newest, *oldest;
 	size_t inflated;
-	z_stream z;
-	int z_ok;
-	unsigned char *scratch;         /* a delta's inflated codes */
-	size_t scratch_cap;
+	struct reader *readers[READERS];
+	size_t n_readers;
 	/* Entries no longer used, for the next ones: the cache replaces
 	 * objects of a few sizes all the time, and fresh memory from malloc
 	 * (given back to the system at free) costs a page fault per page. */
 	struct entry *spare[SPARES];
 	size_t n_spare;
 };
+
+static void lock(struct packread *pr)
+{
+	if (pthread_mutex_lock(&pr->lock) != 0)
+		die("packread: cannot lock");
+}
+
+static void unlock(struct packread *pr)
+{
+	pthread_mutex_unlock(&pr->lock);
+}
+
+static struct reader *reader_get(struct packread *pr)
+{
+	lock(pr);
+	struct reader *rd = pr->n_readers ? pr->readers[--pr->n_readers] : NULL;
+	unlock(pr);
+	if (rd)
+		return rd;
+	rd = xcalloc(1, sizeof *rd);
+	if (inflateInit(&rd->z) != Z_OK) {
+		free(rd);
+		return NULL;
+	}
+	return rd;
+}
+
+static void reader_free(struct reader *rd)
+{
+	inflateEnd(&rd->z);
+	free(rd->scratch);
+	free(rd);
+}
+
+static void reader_put(struct packread *pr, struct reader *rd)
+{
+	lock(pr);
+	if (pr->n_readers < READERS) {
+		pr->readers[pr->n_readers++] = rd;
+		rd = NULL;
+	}
+	unlock(pr);
+	if (rd)
+		reader_free(rd);
+}
 
 static uint32_t be32(const unsigned char *p)
 {
@@ -159,13 +216,14 @@ struct packread *packread_open(git_repository *repo, size_t cache_bytes)
 	pr->max_bytes = cache_bytes;
 	pr->mask = 1023;
 	pr->buckets = xcalloc(pr->mask + 1, sizeof *pr->buckets);
-	pr->z_ok = inflateInit(&pr->z) == Z_OK;
+	if (pthread_mutex_init(&pr->lock, NULL) != 0)
+		die("packread: cannot create a lock");
 	const char *common = repo ? git_repository_commondir(repo) : NULL;
 	char dir[PATH_MAX];
 	int n = common ? snprintf(dir, sizeof dir, "%sobjects/pack", common) : -1;
 	DIR *d = n > 0 && (size_t)n < sizeof dir ? opendir(dir) : NULL;
 	struct dirent *de;
-	while (d && pr->z_ok && pr->n_packs < MAX_PACKS && (de = readdir(d))) {
+	while (d && pr->n_packs < MAX_PACKS && (de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 		if (len <= 4 || strcmp(de->d_name + len - 4, ".idx") != 0)
 			continue;
@@ -234,6 +292,7 @@ static void push_use(struct packread *pr, struct entry *e)
 		pr->oldest = e;
 }
 
+/* Under the lock. */
 static void unref(struct packread *pr, struct entry *e)
 {
 	if (!e || --e->refs > 0)
@@ -288,11 +347,15 @@ static void grow(struct packread *pr)
 	free(ob);
 }
 
-/* Keep e (if it fits), dropping the least recently used. */
+/* Keep e (if it fits, and no other thread rebuilt the same object in the
+ * meantime), dropping the least recently used. Under the lock. */
 static void cache_put(struct packread *pr, struct entry *e)
 {
 	if (e->obj.len > pr->max_bytes / 4)
 		return;
+	for (struct entry *o = pr->buckets[bucket(pr, e->key)]; o; o = o->hnext)
+		if (o->key == e->key)
+			return;
 	while (pr->oldest && pr->bytes + e->obj.len > pr->max_bytes)
 		evict(pr, pr->oldest);
 	if (pr->count + 1 > pr->mask + 1)
@@ -307,12 +370,30 @@ static void cache_put(struct packread *pr, struct entry *e)
 	pr->bytes += e->obj.len;
 }
 
+/* Drop a reference outside the lock. */
+static void release(struct packread *pr, struct entry *e)
+{
+	lock(pr);
+	unref(pr, e);
+	unlock(pr);
+}
+
+/* Cache e, counting it; under the lock. */
+static void keep(struct packread *pr, struct entry *e)
+{
+	lock(pr);
+	pr->inflated++;
+	cache_put(pr, e);
+	unlock(pr);
+}
+
 /* A new entry of len bytes: a spare one with room enough (and not much
  * more), or from malloc. */
 static struct entry *new_entry(struct packread *pr, uint64_t key,
 			       git_object_t type, size_t len)
 {
 	struct entry *e = NULL;
+	lock(pr);
 	for (size_t i = 0; i < pr->n_spare; i++) {
 		if (pr->spare[i]->cap >= len && pr->spare[i]->cap / 2 <= len) {
 			e = pr->spare[i];
@@ -320,6 +401,7 @@ static struct entry *new_entry(struct packread *pr, uint64_t key,
 			break;
 		}
 	}
+	unlock(pr);
 	size_t cap = e ? e->cap : len;
 	if (!e)
 		e = xmalloc(sizeof *e + cap + 1);
@@ -360,18 +442,18 @@ static int read_header(const struct pack *p, uint64_t off, int *type,
 }
 
 /* Inflate len bytes of zlib data at pos into out. */
-static int inflate_at(struct packread *pr, const struct pack *p, uint64_t pos,
+static int inflate_at(struct reader *rd, const struct pack *p, uint64_t pos,
 		      unsigned char *out, size_t len)
 {
 	size_t avail = p->data_len - 20 - pos;
-	if (inflateReset(&pr->z) != Z_OK)
+	if (inflateReset(&rd->z) != Z_OK)
 		return -1;
-	pr->z.next_in = (unsigned char *)(p->data + pos);
-	pr->z.avail_in = avail > UINT_MAX ? UINT_MAX : (unsigned)avail;
-	pr->z.next_out = out;
-	pr->z.avail_out = (unsigned)len + 1;    /* room to see the end */
-	int rc = inflate(&pr->z, Z_FINISH);
-	return rc == Z_STREAM_END && pr->z.total_out == len ? 0 : -1;
+	rd->z.next_in = (unsigned char *)(p->data + pos);
+	rd->z.avail_in = avail > UINT_MAX ? UINT_MAX : (unsigned)avail;
+	rd->z.next_out = out;
+	rd->z.avail_out = (unsigned)len + 1;    /* room to see the end */
+	int rc = inflate(&rd->z, Z_FINISH);
+	return rc == Z_STREAM_END && rd->z.total_out == len ? 0 : -1;
 }
 
 static int delta_size(const unsigned char **q, const unsigned char *end,
@@ -439,7 +521,7 @@ static struct entry *apply_delta(struct packread *pr, const struct entry *base, 
 	if (w == dst)
 		return e;
 bad:
-	unref(pr, e);
+	release(pr, e);
 	return NULL;
 }
 
@@ -462,27 +544,30 @@ struct link {
 };
 
 /* The object at off in pack k, as a new reference, or NULL. Follows the
- * delta chain down to a cached or a full object, then rebuilds upwards,
- * caching each object on the way. */
-static struct entry *load(struct packread *pr, size_t k, uint64_t off)
+ * delta chain down to a cached or a full object (under the lock), then
+ * rebuilds upwards (outside it), caching each object on the way. */
+static struct entry *load(struct packread *pr, struct reader *rd, size_t k,
+			  uint64_t off)
 {
 	const struct pack *p = &pr->packs[k];
 	uint64_t kb = (uint64_t)k << OFF_BITS;
 	struct link *chain = NULL;
 	size_t n = 0, cap = 0;
 	struct entry *e = NULL;
+	int full_type = 0;
+	size_t full_size = 0;
+	uint64_t full_pos = 0;
+	lock(pr);
 	while (!(e = cache_get(pr, kb | off))) {
 		int type;
 		size_t size;
 		uint64_t pos;
 		if (n >= MAX_CHAIN || read_header(p, off, &type, &size, &pos) < 0)
-			goto fail;
+			goto fail_locked;
 		if (git_type(type) != GIT_OBJECT_INVALID) {
-			e = new_entry(pr, kb | off, git_type(type), size);
-			if (inflate_at(pr, p, pos, e->bytes, size) < 0)
-				goto fail;
-			pr->inflated++;
-			cache_put(pr, e);
+			full_type = type;
+			full_size = size;
+			full_pos = pos;
 			break;
 		}
 		uint64_t base;
@@ -490,27 +575,27 @@ static struct entry *load(struct packread *pr, size_t k, uint64_t off)
 		if (type == OBJ_OFS_DELTA) {
 			/* big-endian base-128, each continuation adding one */
 			if (q >= end)
-				goto fail;
+				goto fail_locked;
 			unsigned c = *q++;
 			uint64_t rel = c & 0x7f;
 			while (c & 0x80) {
 				if (q >= end || rel >= (uint64_t)1 << 48)
-					goto fail;
+					goto fail_locked;
 				c = *q++;
 				rel = ((rel + 1) << 7) | (c & 0x7f);
 			}
 			if (rel == 0 || rel >= off)
-				goto fail;
+				goto fail_locked;
 			base = off - rel;
 		} else if (type == OBJ_REF_DELTA) {
 			if ((size_t)(end - q) < 20)
-				goto fail;
+				goto fail_locked;
 			base = pack_find(p, q);
 			q += 20;
 			if (base == 0)
-				goto fail;      /* not in this pack: libgit2's case */
+				goto fail_locked;       /* not in this pack: libgit2's */
 		} else {
-			goto fail;
+			goto fail_locked;
 		}
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -519,26 +604,35 @@ static struct entry *load(struct packread *pr, size_t k, uint64_t off)
 		chain[n++] = (struct link){ off, (uint64_t)(q - p->data), size };
 		off = base;
 	}
+	unlock(pr);
+	if (!e) {
+		e = new_entry(pr, kb | off, git_type(full_type), full_size);
+		if (inflate_at(rd, p, full_pos, e->bytes, full_size) < 0)
+			goto fail;
+		keep(pr, e);
+	}
 	while (n > 0) {
 		struct link *l = &chain[--n];
-		if (l->size > pr->scratch_cap) {
-			pr->scratch_cap = l->size;
-			pr->scratch = xrealloc(pr->scratch, pr->scratch_cap + 1);
+		if (l->size > rd->scratch_cap) {
+			rd->scratch_cap = l->size;
+			rd->scratch = xrealloc(rd->scratch, rd->scratch_cap + 1);
 		}
-		if (inflate_at(pr, p, l->pos, pr->scratch, l->size) < 0)
+		if (inflate_at(rd, p, l->pos, rd->scratch, l->size) < 0)
 			goto fail;
-		struct entry *next = apply_delta(pr, e, kb | l->off, pr->scratch, l->size);
-		unref(pr, e);
+		struct entry *next = apply_delta(pr, e, kb | l->off, rd->scratch, l->size);
+		release(pr, e);
 		e = next;
 		if (!e)
 			goto fail;
-		pr->inflated++;
-		cache_put(pr, e);
+		keep(pr, e);
 	}
 	free(chain);
 	return e;
+fail_locked:
+	unlock(pr);
 fail:
-	unref(pr, e);
+	if (e)
+		release(pr, e);
 	free(chain);
 	return NULL;
 }
@@ -551,7 +645,10 @@ int packread_get(struct packread *pr, const git_oid *id,
 		uint64_t off = pack_find(&pr->packs[k], id->id);
 		if (!off)
 			continue;
-		struct entry *e = load(pr, k, off);
+		struct reader *rd = reader_get(pr);
+		struct entry *e = rd ? load(pr, rd, k, off) : NULL;
+		if (rd)
+			reader_put(pr, rd);
 		if (!e)
 			return 0;
 		*out = &e->obj;
@@ -562,12 +659,15 @@ int packread_get(struct packread *pr, const git_oid *id,
 
 void packread_release(struct packread *pr, const struct packobj *o)
 {
-	unref(pr, (struct entry *)(void *)o);
+	release(pr, (struct entry *)(void *)o);
 }
 
-size_t packread_inflated(const struct packread *pr)
+size_t packread_inflated(struct packread *pr)
 {
-	return pr->inflated;
+	lock(pr);
+	size_t n = pr->inflated;
+	unlock(pr);
+	return n;
 }
 
 void packread_close(struct packread *pr)
@@ -581,8 +681,8 @@ void packread_close(struct packread *pr)
 	free(pr->buckets);
 	for (size_t k = 0; k < pr->n_packs; k++)
 		unmap_pack(&pr->packs[k]);
-	if (pr->z_ok)
-		inflateEnd(&pr->z);
-	free(pr->scratch);
+	for (size_t i = 0; i < pr->n_readers; i++)
+		reader_free(pr->readers[i]);
+	pthread_mutex_destroy(&pr->lock);
 	free(pr);
 }

@@ -17,7 +17,8 @@
  * Objects are not hashed again on reading, as in libgit2 with strict hash
  * verification off (gitutil.c) and in git itself.
  *
- * One reader per thread: it is not locked. */
+ * Threads may share one reader: its cache is locked, and the lock is not
+ * held while inflating or applying deltas. */
 #ifndef PACKREAD_H
 #define PACKREAD_H
 #include <stddef.h>
@@ -41,6 +42,6 @@ int packread_get(struct packread *pr, const git_oid *id,
 		 const struct packobj **out);
 void packread_release(struct packread *pr, const struct packobj *o);
 /* Objects rebuilt from the packs so far (for tests and the benchmark). */
-size_t packread_inflated(const struct packread *pr);
+size_t packread_inflated(struct packread *pr);
 void packread_close(struct packread *pr);
 #endif
