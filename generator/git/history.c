@@ -309,14 +309,11 @@ static size_t common_suffix(const unsigned char *ea, const unsigned char *eb,
 	return k;
 }
 
-/* Two versions of a directory usually differ in an entry or two: skip
- * the identical leading bytes with memcmp, then move both trees past the
- * whole entries inside that common prefix. An entry ends 21 bytes after
- * the NUL that ends its name (mode and name hold no NUL), so finding the
- * boundaries needs no more than memchr. Returns the length of the common
- * suffix of what is left, so the comparison can stop where the rest of
- * both trees is the same bytes. */
-static size_t skip_common(struct rawtree *ta, struct rawtree *tb)
+/* Two versions of a directory usually differ in an entry or two: move
+ * both trees past the whole entries of their common prefix (memcmp).
+ * An entry ends 21 bytes after the NUL that ends its name (mode and name
+ * hold no NUL), so finding the boundaries needs no more than memchr. */
+static void skip_prefix(struct rawtree *ta, struct rawtree *tb)
 {
 	size_t na = (size_t)(ta->end - ta->p), nb = (size_t)(tb->end - tb->p);
 	size_t k = common_prefix(ta->p, tb->p, na < nb ? na : nb);
@@ -330,9 +327,6 @@ static size_t skip_common(struct rawtree *ta, struct rawtree *tb)
 	}
 	ta->p = q;
 	tb->p += q - start;
-	na = (size_t)(ta->end - ta->p);
-	nb = (size_t)(tb->end - tb->p);
-	return common_suffix(ta->end, tb->end, na < nb ? na : nb);
 }
 
 static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
@@ -386,34 +380,46 @@ static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
 		raw_close(w, &ta);
 		return -1;
 	}
-	size_t same_tail = a && b ? skip_common(&ta, &tb) : 0;
-	struct rawent ea, eb;
-	int ha = raw_next(&ta, &ea), hb = raw_next(&tb, &eb), rc = 0;
-	while (rc == 0 && ha >= 0 && hb >= 0 && (ha || hb) && w->remaining) {
-		/* the rest of both trees is the same bytes, so the same entries */
-		if (ha && hb && ta.end - ea.start == tb.end - eb.start &&
-		    (size_t)(ta.end - ea.start) <= same_tail)
-			break;
-		/* most entries are unchanged: same mode, name and id */
-		if (ha && hb && ea.len == eb.len &&
-		    memcmp(ea.start, eb.start, ea.len) == 0) {
-			ha = raw_next(&ta, &ea);
-			hb = raw_next(&tb, &eb);
-			continue;
+	/* The length of the common suffix: where both trees have that much
+	 * left at entry boundaries, the rest is the same entries. Between
+	 * changes, runs of unchanged entries are skipped like the prefix. */
+	size_t same_tail = 0;
+	if (a && b) {
+		skip_prefix(&ta, &tb);
+		size_t na = (size_t)(ta.end - ta.p), nb = (size_t)(tb.end - tb.p);
+		same_tail = common_suffix(ta.end, tb.end, na < nb ? na : nb);
+	}
+	int rc = 0, ha = 0, hb = 0;
+	while (rc == 0 && w->remaining) {
+		size_t na = (size_t)(ta.end - ta.p), nb = (size_t)(tb.end - tb.p);
+		if (na == nb && na <= same_tail)
+			break;          /* also: both at their ends */
+		if (na && nb) {
+			skip_prefix(&ta, &tb);
+			na = (size_t)(ta.end - ta.p);
+			nb = (size_t)(tb.end - tb.p);
+			if (na == nb && na <= same_tail)
+				break;
 		}
+		struct rawtree pa = ta, pb = tb;        /* peek */
+		struct rawent ea, eb;
+		ha = na ? raw_next(&pa, &ea) : 0;
+		hb = nb ? raw_next(&pb, &eb) : 0;
+		if (ha < 0 || hb < 0 || (!ha && !hb))
+			break;
 		int c = !ha ? 1 : !hb ? -1 : raw_cmp(&ea, &eb);
 		if (c == 0 && is_tree(&ea) != is_tree(&eb))
 			c = 1;  /* cannot happen in git order; be safe */
 		if (c < 0) {
 			rc = compare_entry(w, plen, &ea, NULL);
-			ha = raw_next(&ta, &ea);
+			ta.p = pa.p;
 		} else if (c > 0) {
 			rc = compare_entry(w, plen, NULL, &eb);
-			hb = raw_next(&tb, &eb);
+			tb.p = pb.p;
 		} else {
 			rc = compare_entry(w, plen, &ea, &eb);
-			ha = raw_next(&ta, &ea);
-			hb = raw_next(&tb, &eb);
+			ta.p = pa.p;
+			tb.p = pb.p;
 		}
 	}
 	if (ha < 0 || hb < 0) {
