@@ -56,7 +56,9 @@ const char *history_commit(const struct history *h, const char *path);
 /* Every wanted path whose last change is known, one event per path, newest
  * first (ties by path, so the order is deterministic). For the feeds. */
 void history_events(const struct history *h, struct history_events *out);
-/* Number of commits looked at (for the benchmark). */
+/* Number of commits looked at (for the benchmark): exact while the first
+ * 64 are compared one by one; after that, whole chunks are read ahead,
+ * so it may count commits beyond the one where the walk could stop. */
 size_t history_commits_walked(const struct history *h);
 void history_free(struct history *h);
 #endif
