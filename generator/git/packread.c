@@ -20,7 +20,8 @@
 #define MAX_OBJECT (64u << 20)  /* bigger objects are left to libgit2 */
 #define MAX_CHAIN 10000         /* git's own limit on delta depth is 4095 */
 #define OFF_BITS 48             /* cache key: pack number, then offset */
-#define SPARES 16               /* freed entries kept for reuse */
+#define SPARES 16               /* freed entries kept for reuse, */
+#define SPARE_MAX (256u << 10)  /* each at most this big: 4 MiB in all */
 #define READERS 8               /* idle inflate states kept */
 
 enum {
@@ -297,7 +298,7 @@ static void unref(struct packread *pr, struct entry *e)
 {
 	if (!e || --e->refs > 0)
 		return;
-	if (pr->n_spare < SPARES && e->cap <= (1u << 20))
+	if (pr->n_spare < SPARES && e->cap <= SPARE_MAX)
 		pr->spare[pr->n_spare++] = e;
 	else
 		free(e);
