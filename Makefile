@@ -6,10 +6,10 @@ CC      ?= cc
 CSTD     = -std=c11 -D_GNU_SOURCE
 WARN     = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 OPT     ?= -O2 -g
-PKGS     = libcmark yaml-0.1 libcurl libgit2 sqlite3 libmicrohttpd libpq libsodium cjose jansson
+PKGS     = libcmark yaml-0.1 libcurl libgit2 zlib sqlite3 libmicrohttpd libpq libsodium cjose jansson
 # libpq's .pc is in libpq-dev; without pkg-config's answer, Debian's paths
 PKG_CFLAGS := $(or $(shell pkg-config --cflags $(PKGS) 2>/dev/null),-I/usr/include/postgresql)
-PKG_LIBS   := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcmark -lyaml -lcurl -lgit2 -lsqlite3 -lmicrohttpd -lpq -lsodium -lcjose -lcrypto -ljansson)
+PKG_LIBS   := $(or $(shell pkg-config --libs $(PKGS) 2>/dev/null),-lcmark -lyaml -lcurl -lgit2 -lz -lsqlite3 -lmicrohttpd -lpq -lsodium -lcjose -lcrypto -ljansson)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(PKG_CFLAGS)
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -10,8 +10,10 @@ DEBS="build-essential pkg-config libcmark-dev libyaml-dev libcurl4-openssl-dev l
 libsqlite3-dev libmicrohttpd-dev sqlite3 git python3 python3-aiosmtpd chromium hugo
 fonts-liberation fonts-dejavu-core systemd clang libclang-rt-14-dev
 libpq-dev postgresql python3-psycopg2 libsodium-dev libcjose-dev libjansson-dev
-python3-cryptography"
+python3-cryptography zlib1g-dev"
 
+# zlib1g-dev: the history walk reads git's pack files itself
+# (generator/git/packread.c); libgit2-dev pulls it in too.
 # libpq-dev: relayd's PostgreSQL store. postgresql: the tests start a
 # server of their own from its binaries (tests/pg_lib.py; no system
 # service is used). python3-psycopg2: the tests read that database.

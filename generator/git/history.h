@@ -8,7 +8,10 @@
  * known, so it costs one pass over the history at most, however many
  * pages there are. Merge commits are skipped (their changes are found on
  * the branch commits they merge, as `git log` without -m does); renames
- * are not followed (a renamed file's last change is its rename). */
+ * are not followed (a renamed file's last change is its rename).
+ * After the first commits, which are compared one by one, the comparisons
+ * run on one thread per core (at most 4), each with its own repository
+ * handle; the result is the same as one thread's. */
 #ifndef HISTORY_H
 #define HISTORY_H
 #include <stddef.h>
@@ -53,7 +56,9 @@ const char *history_commit(const struct history *h, const char *path);
 /* Every wanted path whose last change is known, one event per path, newest
  * first (ties by path, so the order is deterministic). For the feeds. */
 void history_events(const struct history *h, struct history_events *out);
-/* Number of commits looked at (for the benchmark). */
+/* Number of commits looked at (for the benchmark): exact while the first
+ * 64 are compared one by one; after that, whole chunks are read ahead,
+ * so it may count commits beyond the one where the walk could stop. */
 size_t history_commits_walked(const struct history *h);
 void history_free(struct history *h);
 #endif

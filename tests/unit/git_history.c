@@ -165,14 +165,19 @@ static void test_dates(void)
 }
 
 /* Every file of a generated repository (merges, deletions) against git
- * log --name-only, which lists each non-merge commit's changed files. */
-static void test_against_git_log(void)
+ * log --name-only, which lists each non-merge commit's changed files; and
+ * a sample of files against `git log -1 -- path`. 1,500 commits, so most
+ * are compared by several threads (history.h). As fast-import packs it,
+ * then repacked with git's deep delta chains (packread.h). */
+static void test_against_git_log(int repack)
 {
 	char repo[600];
 	snprintf(repo, sizeof repo, "%s/gen", tmp);
 	const char *root = getenv("ROOT");
 	sh("rm -rf '%s' && git init -q -b main '%s' && python3 '%s/bench/gen_history_repo.py' "
-	   "600 300 | git -C '%s' fast-import --quiet", repo, repo, root ? root : ".", repo);
+	   "1500 300 | git -C '%s' fast-import --quiet", repo, repo, root ? root : ".", repo);
+	if (repack)
+		sh("git -C '%s' repack -adfq --depth=50 --window=50", repo);
 	char list[700];
 	snprintf(list, sizeof list, "%s/files.txt", tmp);
 	sh("git -C '%s' ls-tree -r --name-only main > '%s'", repo, list);
@@ -219,7 +224,22 @@ static void test_against_git_log(void)
 	if (f)
 		fclose(f);
 	ok(h && checked == n && wrong == 0,
-	   "all %zu dates equal git log's (%zu checked, %zu wrong)", n, checked, wrong);
+	   "%s: all %zu dates equal git log's (%zu checked, %zu wrong)",
+	   repack ? "repacked" : "fast-import", n, checked, wrong);
+	ok(h && history_commits_walked(h) == 1500, "walked all %zu commits",
+	   h ? history_commits_walked(h) : 0);
+	size_t sampled = 0, differ = 0;
+	for (size_t i = 0; h && i < n; i += n / 25) {
+		char out[64];
+		sh_out(out, sizeof out, "git -C '%s' log -1 --format=%%ct main -- '%s'",
+		       repo, paths[i]);
+		sampled++;
+		if (history_time(h, paths[i]) != atoll(out) && differ++ < 5)
+			printf("# %s: history %lld, git log -1 %s\n", paths[i],
+			       history_time(h, paths[i]), out);
+	}
+	ok(sampled >= 25 && differ == 0, "%zu sampled paths: git log -1 -- path agrees (%zu differ)",
+	   sampled, differ);
 	history_free(h);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
@@ -230,6 +250,7 @@ int main(void)
 {
 	setup();
 	test_dates();
-	test_against_git_log();
+	test_against_git_log(0);
+	test_against_git_log(1);
 	return tap_exit();
 }

@@ -1,0 +1,689 @@
+/* packread.c - see packread.h.
+ * Formats: Documentation/gitformat-pack.txt in git (index version 2,
+ * pack version 2/3, OFS_DELTA/REF_DELTA, the delta copy/insert codes). */
+#include "packread.h"
+#include "../util/arena.h"
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MAX_PACKS 256           /* more is a repository that needs gc */
+#define MAX_OBJECT (64u << 20)  /* bigger objects are left to libgit2 */
+#define MAX_CHAIN 10000         /* git's own limit on delta depth is 4095 */
+#define OFF_BITS 48             /* cache key: pack number, then offset */
+#define SPARES 16               /* freed entries kept for reuse, */
+#define SPARE_MAX (256u << 10)  /* each at most this big: 4 MiB in all */
+#define READERS 8               /* idle inflate states kept */
+
+enum {
+	OBJ_COMMIT = 1, OBJ_TREE = 2, OBJ_BLOB = 3, OBJ_TAG = 4,
+	OBJ_OFS_DELTA = 6, OBJ_REF_DELTA = 7
+};
+
+struct pack {
+	const unsigned char *idx, *data;        /* mapped .idx and .pack */
+	size_t idx_len, data_len;
+	uint32_t n;                             /* objects */
+	const unsigned char *fanout, *ids, *off32, *off64;
+	size_t n64;                             /* 8-byte offsets */
+};
+
+/* A rebuilt object; obj first, so a struct packobj * is an entry. */
+struct entry {
+	struct packobj obj;
+	unsigned refs;                  /* the cache's and the callers' */
+	int cached;
+	size_t cap;                     /* room in bytes[] */
+	uint64_t key;
+	struct entry *hnext;            /* hash chain */
+	struct entry *newer, *older;    /* use order, while cached */
+	unsigned char bytes[];
+};
+
+/* What one thread needs to rebuild objects: taken from the pool for
+ * one packread_get. */
+struct reader {
+	z_stream z;
+	unsigned char *scratch;         /* a delta's inflated codes */
+	size_t scratch_cap;
+};
+
+/* Shared by threads: the packs are read-only; the cache, the spares and
+ * the reader pool are under the lock, which is never held while inflating
+ * or applying a delta. */
+struct packread {
+	struct pack packs[MAX_PACKS];
+	size_t n_packs;
+	pthread_mutex_t lock;
+	struct entry **buckets;
+	size_t mask, count;             /* buckets - 1, cached entries */
+	size_t bytes, max_bytes;        /* cached object bytes */
+	struct entry *newest, *oldest;
+	size_t inflated;
+	struct reader *readers[READERS];
+	size_t n_readers;
+	/* Entries no longer used, for the next ones: the cache replaces
+	 * objects of a few sizes all the time, and fresh memory from malloc
+	 * (given back to the system at free) costs a page fault per page. */
+	struct entry *spare[SPARES];
+	size_t n_spare;
+};
+
+static void lock(struct packread *pr)
+{
+	if (pthread_mutex_lock(&pr->lock) != 0)
+		die("packread: cannot lock");
+}
+
+static void unlock(struct packread *pr)
+{
+	pthread_mutex_unlock(&pr->lock);
+}
+
+static struct reader *reader_get(struct packread *pr)
+{
+	lock(pr);
+	struct reader *rd = pr->n_readers ? pr->readers[--pr->n_readers] : NULL;
+	unlock(pr);
+	if (rd)
+		return rd;
+	rd = xcalloc(1, sizeof *rd);
+	if (inflateInit(&rd->z) != Z_OK) {
+		free(rd);
+		return NULL;
+	}
+	return rd;
+}
+
+static void reader_free(struct reader *rd)
+{
+	inflateEnd(&rd->z);
+	free(rd->scratch);
+	free(rd);
+}
+
+static void reader_put(struct packread *pr, struct reader *rd)
+{
+	lock(pr);
+	if (pr->n_readers < READERS) {
+		pr->readers[pr->n_readers++] = rd;
+		rd = NULL;
+	}
+	unlock(pr);
+	if (rd)
+		reader_free(rd);
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* ---- packs ---- */
+
+static void *map_file(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	void *p = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uintmax_t)st.st_size <= SIZE_MAX) {
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			p = NULL;
+		else
+			*len = (size_t)st.st_size;
+	}
+	close(fd);
+	return p;
+}
+
+static void unmap_pack(struct pack *p)
+{
+	if (p->idx)
+		munmap((void *)p->idx, p->idx_len);
+	if (p->data)
+		munmap((void *)p->data, p->data_len);
+	memset(p, 0, sizeof *p);
+}
+
+/* Map "<dir>/<base>.idx" and its .pack; 0 when both are there and sane. */
+static int open_pack(struct pack *p, const char *dir, const char *base,
+		     size_t baselen)
+{
+	char path[PATH_MAX];
+	memset(p, 0, sizeof *p);
+	int n = snprintf(path, sizeof path, "%s/%.*s.idx", dir, (int)baselen, base);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return -1;
+	p->idx = map_file(path, &p->idx_len);
+	if ((size_t)n + 2 > sizeof path)
+		goto bad;
+	memcpy(path + n - 4, ".pack", 6);
+	p->data = map_file(path, &p->data_len);
+	if (!p->idx || !p->data)
+		goto bad;
+	/* index v2: magic, version, fanout, ids, crcs, offsets, 8-byte
+	 * offsets, two checksums */
+	if (p->idx_len < 8 + 1024 + 40 || memcmp(p->idx, "\377tOc", 4) != 0 ||
+	    be32(p->idx + 4) != 2)
+		goto bad;
+	p->fanout = p->idx + 8;
+	uint32_t prev = 0;
+	for (int i = 0; i < 256; i++) {
+		uint32_t f = be32(p->fanout + 4 * i);
+		if (f < prev)
+			goto bad;
+		prev = f;
+	}
+	p->n = prev;
+	size_t min = 8 + 1024 + (size_t)p->n * 28 + 40;
+	if (p->idx_len < min || (p->idx_len - min) % 8 != 0)
+		goto bad;
+	p->ids = p->fanout + 1024;
+	p->off32 = p->ids + (size_t)p->n * 24;  /* after the ids and crcs */
+	p->off64 = p->off32 + (size_t)p->n * 4;
+	p->n64 = (p->idx_len - min) / 8;
+	/* pack: "PACK", version 2 or 3, object count, ..., checksum */
+	if (p->data_len < 12 + 20 || memcmp(p->data, "PACK", 4) != 0 ||
+	    (be32(p->data + 4) != 2 && be32(p->data + 4) != 3) ||
+	    be32(p->data + 8) != p->n ||
+	    p->data_len - 20 >= (size_t)1 << OFF_BITS)
+		goto bad;
+	/* the index names its pack by the pack's checksum */
+	if (memcmp(p->data + p->data_len - 20, p->idx + p->idx_len - 40, 20) != 0)
+		goto bad;
+	return 0;
+bad:
+	unmap_pack(p);
+	return -1;
+}
+
+struct packread *packread_open(git_repository *repo, size_t cache_bytes)
+{
+	struct packread *pr = xcalloc(1, sizeof *pr);
+	pr->max_bytes = cache_bytes;
+	pr->mask = 1023;
+	pr->buckets = xcalloc(pr->mask + 1, sizeof *pr->buckets);
+	if (pthread_mutex_init(&pr->lock, NULL) != 0)
+		die("packread: cannot create a lock");
+	const char *common = repo ? git_repository_commondir(repo) : NULL;
+	char dir[PATH_MAX];
+	int n = common ? snprintf(dir, sizeof dir, "%sobjects/pack", common) : -1;
+	DIR *d = n > 0 && (size_t)n < sizeof dir ? opendir(dir) : NULL;
+	struct dirent *de;
+	while (d && pr->n_packs < MAX_PACKS && (de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		if (len <= 4 || strcmp(de->d_name + len - 4, ".idx") != 0)
+			continue;
+		if (open_pack(&pr->packs[pr->n_packs], dir, de->d_name, len - 4) == 0)
+			pr->n_packs++;
+	}
+	if (d)
+		closedir(d);
+	return pr;
+}
+
+/* The offset of id in p, or 0 when it is not there (0 is the header). */
+static uint64_t pack_find(const struct pack *p, const unsigned char *id)
+{
+	uint32_t lo = id[0] ? be32(p->fanout + 4 * (id[0] - 1)) : 0;
+	uint32_t hi = be32(p->fanout + 4 * id[0]);
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		int c = memcmp(p->ids + (size_t)mid * 20, id, 20);
+		if (c < 0) {
+			lo = mid + 1;
+		} else if (c > 0) {
+			hi = mid;
+		} else {
+			uint32_t o = be32(p->off32 + (size_t)mid * 4);
+			if (!(o & 0x80000000u))
+				return o;
+			o &= 0x7fffffffu;
+			if (o >= p->n64)
+				return 0;
+			const unsigned char *q = p->off64 + (size_t)o * 8;
+			return (uint64_t)be32(q) << 32 | be32(q + 4);
+		}
+	}
+	return 0;
+}
+
+/* ---- the cache ---- */
+
+static size_t bucket(const struct packread *pr, uint64_t key)
+{
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & pr->mask;
+}
+
+static void unlink_use(struct packread *pr, struct entry *e)
+{
+	if (e->newer)
+		e->newer->older = e->older;
+	else
+		pr->newest = e->older;
+	if (e->older)
+		e->older->newer = e->newer;
+	else
+		pr->oldest = e->newer;
+	e->newer = e->older = NULL;
+}
+
+static void push_use(struct packread *pr, struct entry *e)
+{
+	e->older = pr->newest;
+	e->newer = NULL;
+	if (pr->newest)
+		pr->newest->newer = e;
+	pr->newest = e;
+	if (!pr->oldest)
+		pr->oldest = e;
+}
+
+/* Under the lock. */
+static void unref(struct packread *pr, struct entry *e)
+{
+	if (!e || --e->refs > 0)
+		return;
+	if (pr->n_spare < SPARES && e->cap <= SPARE_MAX)
+		pr->spare[pr->n_spare++] = e;
+	else
+		free(e);
+}
+
+static void evict(struct packread *pr, struct entry *e)
+{
+	struct entry **pp = &pr->buckets[bucket(pr, e->key)];
+	while (*pp != e)
+		pp = &(*pp)->hnext;
+	*pp = e->hnext;
+	unlink_use(pr, e);
+	e->cached = 0;
+	pr->count--;
+	pr->bytes -= e->obj.len;
+	unref(pr, e);
+}
+
+/* A cached entry, as a new reference, or NULL. */
+static struct entry *cache_get(struct packread *pr, uint64_t key)
+{
+	for (struct entry *e = pr->buckets[bucket(pr, key)]; e; e = e->hnext) {
+		if (e->key == key) {
+			unlink_use(pr, e);
+			push_use(pr, e);
+			e->refs++;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static void grow(struct packread *pr)
+{
+	size_t old = pr->mask + 1;
+	struct entry **ob = pr->buckets;
+	pr->mask = 2 * old - 1;
+	pr->buckets = xcalloc(pr->mask + 1, sizeof *pr->buckets);
+	for (size_t i = 0; i < old; i++) {
+		for (struct entry *e = ob[i], *next; e; e = next) {
+			next = e->hnext;
+			size_t b = bucket(pr, e->key);
+			e->hnext = pr->buckets[b];
+			pr->buckets[b] = e;
+		}
+	}
+	free(ob);
+}
+
+/* Keep e (if it fits, and no other thread rebuilt the same object in the
+ * meantime), dropping the least recently used. Under the lock. */
+static void cache_put(struct packread *pr, struct entry *e)
+{
+	if (e->obj.len > pr->max_bytes / 4)
+		return;
+	for (struct entry *o = pr->buckets[bucket(pr, e->key)]; o; o = o->hnext)
+		if (o->key == e->key)
+			return;
+	while (pr->oldest && pr->bytes + e->obj.len > pr->max_bytes)
+		evict(pr, pr->oldest);
+	if (pr->count + 1 > pr->mask + 1)
+		grow(pr);
+	size_t b = bucket(pr, e->key);
+	e->hnext = pr->buckets[b];
+	pr->buckets[b] = e;
+	push_use(pr, e);
+	e->cached = 1;
+	e->refs++;
+	pr->count++;
+	pr->bytes += e->obj.len;
+}
+
+/* Drop a reference outside the lock. */
+static void release(struct packread *pr, struct entry *e)
+{
+	lock(pr);
+	unref(pr, e);
+	unlock(pr);
+}
+
+/* Cache e, counting it; under the lock. */
+static void keep(struct packread *pr, struct entry *e)
+{
+	lock(pr);
+	pr->inflated++;
+	cache_put(pr, e);
+	unlock(pr);
+}
+
+/* A new entry of len bytes: a spare one with room enough (and not much
+ * more), or from malloc. */
+static struct entry *new_entry(struct packread *pr, uint64_t key,
+			       git_object_t type, size_t len)
+{
+	struct entry *e = NULL;
+	lock(pr);
+	for (size_t i = 0; i < pr->n_spare; i++) {
+		if (pr->spare[i]->cap >= len && pr->spare[i]->cap / 2 <= len) {
+			e = pr->spare[i];
+			pr->spare[i] = pr->spare[--pr->n_spare];
+			break;
+		}
+	}
+	unlock(pr);
+	size_t cap = e ? e->cap : len;
+	if (!e)
+		e = xmalloc(sizeof *e + cap + 1);
+	memset(e, 0, sizeof *e);
+	e->cap = cap;
+	e->refs = 1;
+	e->key = key;
+	e->obj.type = type;
+	e->obj.len = len;
+	e->obj.data = e->bytes;
+	return e;
+}
+
+/* ---- reading ---- */
+
+/* The object header at off: type, inflated size, and where the rest
+ * (a delta's base, then the zlib data) starts. -1 when malformed. */
+static int read_header(const struct pack *p, uint64_t off, int *type,
+		       size_t *size, uint64_t *pos)
+{
+	const unsigned char *q = p->data + off, *end = p->data + p->data_len - 20;
+	if (off < 12 || q >= end)
+		return -1;
+	unsigned c = *q++;
+	*type = (c >> 4) & 7;
+	uint64_t s = c & 15;
+	for (unsigned shift = 4; c & 0x80; shift += 7) {
+		if (q >= end || shift > 32)
+			return -1;
+		c = *q++;
+		s |= (uint64_t)(c & 0x7f) << shift;
+	}
+	if (s > MAX_OBJECT)
+		return -1;
+	*size = (size_t)s;
+	*pos = (uint64_t)(q - p->data);
+	return 0;
+}
+
+/* Inflate len bytes of zlib data at pos into out. */
+static int inflate_at(struct reader *rd, const struct pack *p, uint64_t pos,
+		      unsigned char *out, size_t len)
+{
+	size_t avail = p->data_len - 20 - pos;
+	if (inflateReset(&rd->z) != Z_OK)
+		return -1;
+	rd->z.next_in = (unsigned char *)(p->data + pos);
+	rd->z.avail_in = avail > UINT_MAX ? UINT_MAX : (unsigned)avail;
+	rd->z.next_out = out;
+	rd->z.avail_out = (unsigned)len + 1;    /* room to see the end */
+	int rc = inflate(&rd->z, Z_FINISH);
+	return rc == Z_STREAM_END && rd->z.total_out == len ? 0 : -1;
+}
+
+static int delta_size(const unsigned char **q, const unsigned char *end,
+		      size_t *out)
+{
+	uint64_t s = 0;
+	unsigned c, shift = 0;
+	do {
+		if (*q >= end || shift > 35)
+			return -1;
+		c = *(*q)++;
+		s |= (uint64_t)(c & 0x7f) << shift;
+		shift += 7;
+	} while (c & 0x80);
+	if (s > MAX_OBJECT)
+		return -1;
+	*out = (size_t)s;
+	return 0;
+}
+
+/* base + the delta codes d[0..n) into a new entry. */
+static struct entry *apply_delta(struct packread *pr, const struct entry *base, uint64_t key,
+				 const unsigned char *d, size_t n)
+{
+	const unsigned char *end = d + n;
+	size_t src, dst;
+	if (delta_size(&d, end, &src) < 0 || delta_size(&d, end, &dst) < 0 ||
+	    src != base->obj.len)
+		return NULL;
+	struct entry *e = new_entry(pr, key, base->obj.type, dst);
+	unsigned char *out = e->bytes;
+	size_t w = 0;
+	while (d < end) {
+		unsigned c = *d++;
+		if (c & 0x80) {         /* copy from the base */
+			uint64_t off = 0, len = 0;
+			for (int i = 0; i < 4; i++)
+				if (c & (1u << i)) {
+					if (d >= end)
+						goto bad;
+					off |= (uint64_t)*d++ << (8 * i);
+				}
+			for (int i = 0; i < 3; i++)
+				if (c & (0x10u << i)) {
+					if (d >= end)
+						goto bad;
+					len |= (uint64_t)*d++ << (8 * i);
+				}
+			if (len == 0)
+				len = 0x10000;
+			if (off > src || len > src - off || len > dst - w)
+				goto bad;
+			memcpy(out + w, base->bytes + off, (size_t)len);
+			w += (size_t)len;
+		} else if (c) {         /* insert c literal bytes */
+			if (c > (size_t)(end - d) || c > dst - w)
+				goto bad;
+			memcpy(out + w, d, c);
+			d += c;
+			w += c;
+		} else {
+			goto bad;       /* reserved */
+		}
+	}
+	if (w == dst)
+		return e;
+bad:
+	release(pr, e);
+	return NULL;
+}
+
+static git_object_t git_type(int t)
+{
+	switch (t) {
+	case OBJ_COMMIT: return GIT_OBJECT_COMMIT;
+	case OBJ_TREE: return GIT_OBJECT_TREE;
+	case OBJ_BLOB: return GIT_OBJECT_BLOB;
+	case OBJ_TAG: return GIT_OBJECT_TAG;
+	default: return GIT_OBJECT_INVALID;
+	}
+}
+
+/* One delta still to apply on the way back up a chain. */
+struct link {
+	uint64_t off;           /* the delta object's offset (its cache key) */
+	uint64_t pos;           /* its zlib data */
+	size_t size;            /* its inflated size */
+};
+
+/* The object at off in pack k, as a new reference, or NULL. Follows the
+ * delta chain down to a cached or a full object (under the lock), then
+ * rebuilds upwards (outside it), caching each object on the way. */
+static struct entry *load(struct packread *pr, struct reader *rd, size_t k,
+			  uint64_t off)
+{
+	const struct pack *p = &pr->packs[k];
+	uint64_t kb = (uint64_t)k << OFF_BITS;
+	struct link *chain = NULL;
+	size_t n = 0, cap = 0;
+	struct entry *e = NULL;
+	int full_type = 0;
+	size_t full_size = 0;
+	uint64_t full_pos = 0;
+	lock(pr);
+	while (!(e = cache_get(pr, kb | off))) {
+		int type;
+		size_t size;
+		uint64_t pos;
+		if (n >= MAX_CHAIN || read_header(p, off, &type, &size, &pos) < 0)
+			goto fail_locked;
+		if (git_type(type) != GIT_OBJECT_INVALID) {
+			full_type = type;
+			full_size = size;
+			full_pos = pos;
+			break;
+		}
+		uint64_t base;
+		const unsigned char *q = p->data + pos, *end = p->data + p->data_len - 20;
+		if (type == OBJ_OFS_DELTA) {
+			/* big-endian base-128, each continuation adding one */
+			if (q >= end)
+				goto fail_locked;
+			unsigned c = *q++;
+			uint64_t rel = c & 0x7f;
+			while (c & 0x80) {
+				if (q >= end || rel >= (uint64_t)1 << 48)
+					goto fail_locked;
+				c = *q++;
+				rel = ((rel + 1) << 7) | (c & 0x7f);
+			}
+			if (rel == 0 || rel >= off)
+				goto fail_locked;
+			base = off - rel;
+		} else if (type == OBJ_REF_DELTA) {
+			if ((size_t)(end - q) < 20)
+				goto fail_locked;
+			base = pack_find(p, q);
+			q += 20;
+			if (base == 0)
+				goto fail_locked;       /* not in this pack: libgit2's */
+		} else {
+			goto fail_locked;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			chain = xrealloc(chain, cap * sizeof *chain);
+		}
+		chain[n++] = (struct link){ off, (uint64_t)(q - p->data), size };
+		off = base;
+	}
+	unlock(pr);
+	if (!e) {
+		e = new_entry(pr, kb | off, git_type(full_type), full_size);
+		if (inflate_at(rd, p, full_pos, e->bytes, full_size) < 0)
+			goto fail;
+		keep(pr, e);
+	}
+	while (n > 0) {
+		struct link *l = &chain[--n];
+		if (l->size > rd->scratch_cap) {
+			rd->scratch_cap = l->size;
+			rd->scratch = xrealloc(rd->scratch, rd->scratch_cap + 1);
+		}
+		if (inflate_at(rd, p, l->pos, rd->scratch, l->size) < 0)
+			goto fail;
+		struct entry *next = apply_delta(pr, e, kb | l->off, rd->scratch, l->size);
+		release(pr, e);
+		e = next;
+		if (!e)
+			goto fail;
+		keep(pr, e);
+	}
+	free(chain);
+	return e;
+fail_locked:
+	unlock(pr);
+fail:
+	if (e)
+		release(pr, e);
+	free(chain);
+	return NULL;
+}
+
+int packread_get(struct packread *pr, const git_oid *id,
+		 const struct packobj **out)
+{
+	*out = NULL;
+	for (size_t k = 0; k < pr->n_packs; k++) {
+		uint64_t off = pack_find(&pr->packs[k], id->id);
+		if (!off)
+			continue;
+		struct reader *rd = reader_get(pr);
+		struct entry *e = rd ? load(pr, rd, k, off) : NULL;
+		if (rd)
+			reader_put(pr, rd);
+		if (!e)
+			return 0;
+		*out = &e->obj;
+		return 1;
+	}
+	return 0;
+}
+
+void packread_release(struct packread *pr, const struct packobj *o)
+{
+	release(pr, (struct entry *)(void *)o);
+}
+
+size_t packread_inflated(struct packread *pr)
+{
+	lock(pr);
+	size_t n = pr->inflated;
+	unlock(pr);
+	return n;
+}
+
+void packread_close(struct packread *pr)
+{
+	if (!pr)
+		return;
+	while (pr->oldest)
+		evict(pr, pr->oldest);
+	for (size_t i = 0; i < pr->n_spare; i++)
+		free(pr->spare[i]);
+	free(pr->buckets);
+	for (size_t k = 0; k < pr->n_packs; k++)
+		unmap_pack(&pr->packs[k]);
+	for (size_t i = 0; i < pr->n_readers; i++)
+		reader_free(pr->readers[i]);
+	pthread_mutex_destroy(&pr->lock);
+	free(pr);
+}
