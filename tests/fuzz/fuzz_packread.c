@@ -14,24 +14,42 @@
  * Properties: an object found has a known type and its length; the same
  * id read twice gives the same bytes. */
 #include "fuzz.h"
+#include <ftw.h>
 #include <git2.h>
 #include <stdint.h>
 #include <unistd.h>
 #include "git/packread.h"
 
 static git_repository *repo;
-static char idx_path[512], pack_path[512];
+static char repo_dir[64], idx_path[512], pack_path[512];
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st, (void)flag, (void)f;
+	(void)remove(path);             /* best effort: go on with the rest */
+	return 0;
+}
+
+/* The repository goes with the process (libFuzzer ends with exit()). */
+static void remove_repo(void)
+{
+	git_repository_free(repo);
+	nftw(repo_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	fuzz_quiet();
-	char dir[] = "/tmp/fuzz-packread-XXXXXX";
-	if (!mkdtemp(dir) || git_libgit2_init() < 0 ||
-	    git_repository_init(&repo, dir, 1) < 0)
+	const char *tmp = getenv("TEST_TMP");
+	snprintf(repo_dir, sizeof repo_dir, "%.30s/fuzz-packread-XXXXXX",
+		 tmp && *tmp && strlen(tmp) <= 30 ? tmp : "/tmp");
+	if (!mkdtemp(repo_dir) || git_libgit2_init() < 0 ||
+	    git_repository_init(&repo, repo_dir, 1) < 0)
 		abort();
-	snprintf(idx_path, sizeof idx_path, "%s/objects/pack/pack-fuzz.idx", dir);
-	snprintf(pack_path, sizeof pack_path, "%s/objects/pack/pack-fuzz.pack", dir);
+	atexit(remove_repo);
+	snprintf(idx_path, sizeof idx_path, "%s/objects/pack/pack-fuzz.idx", repo_dir);
+	snprintf(pack_path, sizeof pack_path, "%s/objects/pack/pack-fuzz.pack", repo_dir);
 	return 0;
 }
 
