@@ -97,6 +97,10 @@ c=$(counts)
 check "one override edited: exactly its page rewritten [$c]" sh -c "echo '$c' | grep -Eq '^1 written,'"
 check "the override's note is on the page" grep -q 'Terminvergabe nur online' "$W/marl/leistungen/meldebescheinigung.html"
 
+sed -i 's/^stopwords: \[/stopwords: [gerne, /' content/search.yml
+c=$(counts)
+check "search.yml edited: the search indexes written again [$c]" grep -q '"gerne"' "$W/suche.json"
+
 pages=$(find "$W" -name '*.html' | wc -l)
 printf "<!-- Vorlage geändert -->\n" >>themes/default/footer.mustache
 c=$(counts)

@@ -104,6 +104,8 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 		hash_buf(&one, k->city[i]);
 		rc |= buf_printf(&all, "%s\n", k->city[i]);
 	}
+	/* stop words and synonyms: the head of every search index */
+	rc |= add_file(r, &all, arena_printf(&r->arena, "%s/search.yml", cdir));
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 		const struct portal *p = &r->portals[i];
 		const char *theme = p->city && p->city->theme && *p->city->theme ?
