@@ -73,24 +73,29 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 	k->svc = xcalloc(c->n_services + 1, sizeof *k->svc);
 	k->ov = xcalloc(c->n_overrides + 1, sizeof *k->ov);
 	k->city = xcalloc(c->n_cities + 1, sizeof *k->city);
+	k->item = xcalloc(c->n_services + 1, sizeof *k->item);
 	const char *cdir = content_dir(r);
-	struct buf base, one, all;
+	struct buf base, one, all, site;
 	buf_init(&base, 0);
 	buf_init(&one, 0);
 	buf_init(&all, 0);
+	buf_init(&site, 0);
 	int rc = buf_printf(&base, "options %s\n", options);
 	rc |= add_binary(&base);
 	rc |= add_file(r, &base, c->region.pos.file);
 	rc |= add_file(r, &base, arena_printf(&r->arena, "%s/categories.yml", cdir));
-	rc |= buf_append(&all, base.data, base.len);
-	rc |= add_file(r, &all, arena_printf(&r->arena, "%s/links.yml", cdir));
+	rc |= buf_append(&site, base.data, base.len);
+	rc |= add_file(r, &site, arena_printf(&r->arena, "%s/links.yml", cdir));
 	/* The build date decides which cities and services are listed. */
-	rc |= buf_printf(&all, "date %s\n", date ? date : "");
+	rc |= buf_printf(&site, "date %s\n", date ? date : "");
 	for (size_t i = 0; i < c->n_services && rc == 0; i++) {
 		buf_reset(&one);
 		rc |= add_file(r, &one, c->services[i].pos.file);
 		hash_buf(&one, k->svc[i]);
 		rc |= buf_printf(&all, "%s\n", k->svc[i]);
+		buf_reset(&one);
+		rc |= service_item_inputs(r, i, &one);
+		hash_buf(&one, k->item[i]);
 	}
 	for (size_t i = 0; i < c->n_overrides && rc == 0; i++) {
 		buf_reset(&one);
@@ -102,9 +107,12 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 		buf_reset(&one);
 		rc |= add_file(r, &one, c->cities[i].pos.file);
 		hash_buf(&one, k->city[i]);
-		rc |= buf_printf(&all, "%s\n", k->city[i]);
+		rc |= buf_printf(&site, "%s %d\n", k->city[i], r->portals[1 + i].built);
 	}
-	/* stop words and synonyms: the head of every search index */
+	/* Every page names the built cities' portals (start page, footer
+	 * links of the text pages, responsible bodies in lists). */
+	hash_buf(&site, k->site);
+	rc |= buf_printf(&all, "site %s\n", k->site);
 	rc |= add_file(r, &all, arena_printf(&r->arena, "%s/search.yml", cdir));
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 		const struct portal *p = &r->portals[i];
@@ -131,6 +139,7 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 	buf_free(&base);
 	buf_free(&one);
 	buf_free(&all);
+	buf_free(&site);
 	return rc ? -1 : 0;
 }
 
@@ -140,6 +149,7 @@ void cache_keys_free(struct cache_keys *k)
 	free(k->svc);
 	free(k->ov);
 	free(k->city);
+	free(k->item);
 	memset(k, 0, sizeof *k);
 }
 
@@ -191,6 +201,71 @@ const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc
 				 ov ? k->ov[ov - c->overrides] : "-");
 	}
 	if (rc) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+/* What every page of a portal but its service pages starts from. */
+static int portal_head(struct cache_keys *k, struct buf *b, const char *what,
+		       size_t portal, const struct prov *pv)
+{
+	return buf_printf(b, "%s\nsite %s\nportal %s\nprov %s %s\n", what, k->site,
+			  k->portal[portal], pv->commit ? pv->commit : "-",
+			  pv->day ? pv->day : "-");
+}
+
+const char *cache_key_start(struct cache_keys *k, struct arena *a, size_t portal)
+{
+	struct renderer *r = k->r;
+	const struct catalog *c = r->c;
+	size_t *count = arena_alloc(a, (c->n_categories + 1) * sizeof *count);
+	memset(count, 0, (c->n_categories + 1) * sizeof *count);
+	for (size_t j = 0; j < c->n_services; j++) {
+		const struct portal *rp;
+		if (r->svc_cat[j] < c->n_categories && portal_lists(r, &r->portals[portal], j, &rp))
+			count[r->svc_cat[j]]++;
+	}
+	struct buf b;
+	buf_init(&b, 0);
+	int rc = portal_head(k, &b, "start", portal, &r->prov_all);
+	for (size_t i = 0; i < c->n_categories; i++)
+		rc |= buf_printf(&b, "%zu\n", count[i]);
+	if (rc) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+const char *cache_key_list(struct cache_keys *k, struct arena *a, size_t portal, size_t cat)
+{
+	struct renderer *r = k->r;
+	const struct portal *p = &r->portals[portal];
+	struct buf b;
+	buf_init(&b, 0);
+	int rc = portal_head(k, &b, "list", portal, &r->prov_all);
+	rc |= buf_printf(&b, "category %zu\n", cat);
+	for (size_t n = 0; n < r->c->n_services && rc == 0; n++) {
+		size_t j = r->svc_order[n];
+		const struct portal *rp;
+		if ((cat == (size_t)-1 || r->svc_cat[j] == cat) && portal_lists(r, p, j, &rp))
+			rc |= buf_printf(&b, "%s %zu\n", k->item[j],
+					 rp ? (size_t)(rp - r->portals) : (size_t)-1);
+	}
+	if (rc) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+const char *cache_key_text(struct cache_keys *k, struct arena *a, size_t portal)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	if (portal_head(k, &b, "text", portal, &k->r->prov_text[portal]) < 0) {
 		buf_free(&b);
 		return NULL;
 	}

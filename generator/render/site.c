@@ -373,13 +373,15 @@ static const char *file_key(struct run *run, const struct job *f, struct arena *
 {
 	if (!run->keys)
 		return NULL;
+	size_t portal = (size_t)(f->p - run->r->portals);
 	switch (f->kind) {
-	case J_SERVICE:
-		return cache_key_service(run->keys, a, (size_t)(f->p - run->r->portals), f->idx);
-	case J_OVERVIEW:
-		return cache_key_overview(run->keys, a, f->idx);
-	default:
-		return cache_key_global(run->keys);
+	case J_SERVICE: return cache_key_service(run->keys, a, portal, f->idx);
+	case J_OVERVIEW: return cache_key_overview(run->keys, a, f->idx);
+	case J_START: case J_CITY_START: return cache_key_start(run->keys, a, portal);
+	case J_CATEGORY: return cache_key_list(run->keys, a, portal, f->idx);
+	case J_AZ: case J_SEARCH: return cache_key_list(run->keys, a, portal, (size_t)-1);
+	case J_TEXT: case J_THEME_CSS: return cache_key_text(run->keys, a, portal);
+	default: return cache_key_global(run->keys);
 	}
 }
 
