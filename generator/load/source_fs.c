@@ -1,11 +1,11 @@
 /* source_fs.c - struct source over the working tree (editors' preview). */
 #include "source.h"
 #include "../util/arena.h"
+#include "../util/digest.h"
 #include "../util/strmap.h"
 #include <pthread.h>
 #include <dirent.h>
 #include <errno.h>
-#include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +27,8 @@ struct source_fs {
 
 static void remember_id(struct source_fs *fs, const char *path, const char *data, size_t len)
 {
-	git_oid oid;
-	char id[41];
-	if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) < 0)
-		return;
-	git_oid_tostr(id, sizeof id, &oid);
+	char id[DIGEST_HEX];
+	digest_hex(data, len, id);
 	pthread_mutex_lock(&fs->lock);
 	bool added;
 	struct strmap_slot *sl = strmap_put(&fs->ids, path, strlen(path), &added);
@@ -127,12 +124,8 @@ static int fs_file_id(struct source *s, const char *path, char id[41])
 		buf_free(&b);
 		return -1;
 	}
-	git_oid oid;
-	int rc = git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB);
+	digest_hex(b.data ? b.data : "", b.len, id);
 	buf_free(&b);
-	if (rc < 0)
-		return -1;
-	git_oid_tostr(id, 41, &oid);
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /* cachekey.c - see cachekey.h */
 #include "cachekey.h"
-#include <git2.h>
+#include "../util/digest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +9,7 @@
 
 static void hash_buf(const struct buf *b, char out[41])
 {
-	git_oid oid;
-	if (git_odb_hash(&oid, b->data ? b->data : "", b->len, GIT_OBJECT_BLOB) < 0)
-		die("cannot hash cache key");
-	git_oid_tostr(out, 41, &oid);
+	digest_hex(b->data ? b->data : "", b->len, out);
 }
 
 /* "<id> <path>\n" for one file; "- <path>" when it does not exist. */
