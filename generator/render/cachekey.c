@@ -60,6 +60,76 @@ static const char *content_dir(struct renderer *r)
 	return dir_of(&r->arena, r->c->region.pos.file);
 }
 
+/* One entry of a list: the service's list entry and the portal it links
+ * to when not its own. */
+static int add_entry(struct buf *b, const struct cache_keys *k, size_t svc,
+		     const struct portal *rp)
+{
+	int rc = buf_append(b, k->item[svc], 40);
+	return rc | buf_printf(b, " %zu\n", rp ? (size_t)(rp - k->r->portals) : (size_t)-1);
+}
+
+/* The services of each category by title (k->by_cat), so that a category
+ * page's key looks at its own services only. */
+static void order_by_category(struct cache_keys *k)
+{
+	const struct renderer *r = k->r;
+	size_t nc = r->c->n_categories, ns = r->c->n_services;
+	k->cat_start = xcalloc(nc + 2, sizeof *k->cat_start);
+	k->by_cat = xcalloc(ns + 1, sizeof *k->by_cat);
+	for (size_t j = 0; j < ns; j++)
+		if (r->svc_cat[j] < nc)
+			k->cat_start[r->svc_cat[j] + 1]++;
+	for (size_t i = 0; i < nc; i++)
+		k->cat_start[i + 1] += k->cat_start[i];
+	size_t *next = xcalloc(nc + 1, sizeof *next);
+	memcpy(next, k->cat_start, nc * sizeof *next);
+	for (size_t n = 0; n < ns; n++) {
+		size_t j = r->svc_order[n];
+		if (r->svc_cat[j] < nc)
+			k->by_cat[next[r->svc_cat[j]]++] = j;
+	}
+	free(next);
+}
+
+/* Per portal, once: every service it lists by title (k->listing: A-Z and
+ * search page) and how many each category has (k->counts: start page). */
+static int listings(struct cache_keys *k)
+{
+	struct renderer *r = k->r;
+	const struct catalog *c = r->c;
+	k->listing = xcalloc(r->n_portals + 1, sizeof *k->listing);
+	k->counts = xcalloc(r->n_portals + 1, sizeof *k->counts);
+	size_t *count = xcalloc(c->n_categories + 1, sizeof *count);
+	struct buf list, counts;
+	buf_init(&list, 0);
+	buf_init(&counts, 0);
+	int rc = 0;
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
+		buf_reset(&list);
+		buf_reset(&counts);
+		memset(count, 0, (c->n_categories + 1) * sizeof *count);
+		for (size_t n = 0; n < c->n_services && rc == 0; n++) {
+			size_t j = r->svc_order[n];
+			const struct portal *rp;
+			if (!portal_lists(r, &r->portals[i], j, &rp))
+				continue;
+			rc |= add_entry(&list, k, j, rp);
+			if (r->svc_cat[j] < c->n_categories)
+				count[r->svc_cat[j]]++;
+		}
+		for (size_t g = 0; g < c->n_categories; g++)
+			rc |= buf_printf(&counts, "%zu\n", count[g]);
+		hash_buf(&list, k->listing[i]);
+		hash_buf(&counts, k->counts[i]);
+	}
+	free(count);
+	buf_free(&list);
+	buf_free(&counts);
+	order_by_category(k);
+	return rc ? -1 : 0;
+}
+
 int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *options,
 		    const char *date)
 {
@@ -137,7 +207,7 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 	buf_free(&one);
 	buf_free(&all);
 	buf_free(&site);
-	return rc ? -1 : 0;
+	return rc || listings(k) < 0 ? -1 : 0;
 }
 
 void cache_keys_free(struct cache_keys *k)
@@ -147,6 +217,10 @@ void cache_keys_free(struct cache_keys *k)
 	free(k->ov);
 	free(k->city);
 	free(k->item);
+	free(k->listing);
+	free(k->counts);
+	free(k->by_cat);
+	free(k->cat_start);
 	memset(k, 0, sizeof *k);
 }
 
@@ -213,43 +287,40 @@ static int portal_head(struct cache_keys *k, struct buf *b, const char *what,
 			  pv->day ? pv->day : "-");
 }
 
-const char *cache_key_start(struct cache_keys *k, struct arena *a, size_t portal)
+/* The key of a page: what its kind starts from, then one more line. */
+static const char *portal_key(struct cache_keys *k, struct arena *a, const char *what,
+			      size_t portal, const char *line)
 {
-	struct renderer *r = k->r;
-	const struct catalog *c = r->c;
-	size_t *count = arena_alloc(a, (c->n_categories + 1) * sizeof *count);
-	memset(count, 0, (c->n_categories + 1) * sizeof *count);
-	for (size_t j = 0; j < c->n_services; j++) {
-		const struct portal *rp;
-		if (r->svc_cat[j] < c->n_categories && portal_lists(r, &r->portals[portal], j, &rp))
-			count[r->svc_cat[j]]++;
-	}
 	struct buf b;
 	buf_init(&b, 0);
-	int rc = portal_head(k, &b, "start", portal, &r->prov_all);
-	for (size_t i = 0; i < c->n_categories; i++)
-		rc |= buf_printf(&b, "%zu\n", count[i]);
-	if (rc) {
+	if (portal_head(k, &b, what, portal, &k->r->prov_all) < 0 ||
+	    buf_printf(&b, "%s\n", line) < 0) {
 		buf_free(&b);
 		return NULL;
 	}
 	return finish(a, &b);
 }
 
+const char *cache_key_start(struct cache_keys *k, struct arena *a, size_t portal)
+{
+	return portal_key(k, a, "start", portal, k->counts[portal]);
+}
+
 const char *cache_key_list(struct cache_keys *k, struct arena *a, size_t portal, size_t cat)
 {
 	struct renderer *r = k->r;
+	if (cat == (size_t)-1)
+		return portal_key(k, a, "list", portal, k->listing[portal]);
 	const struct portal *p = &r->portals[portal];
 	struct buf b;
 	buf_init(&b, 0);
-	int rc = portal_head(k, &b, "list", portal, &r->prov_all);
-	rc |= buf_printf(&b, "category %zu\n", cat);
-	for (size_t n = 0; n < r->c->n_services && rc == 0; n++) {
-		size_t j = r->svc_order[n];
+	int rc = portal_head(k, &b, "category", portal, &r->prov_all);
+	rc |= buf_printf(&b, "%zu\n", cat);
+	for (size_t n = k->cat_start[cat]; n < k->cat_start[cat + 1] && rc == 0; n++) {
+		size_t j = k->by_cat[n];
 		const struct portal *rp;
-		if ((cat == (size_t)-1 || r->svc_cat[j] == cat) && portal_lists(r, p, j, &rp))
-			rc |= buf_printf(&b, "%s %zu\n", k->item[j],
-					 rp ? (size_t)(rp - r->portals) : (size_t)-1);
+		if (portal_lists(r, p, j, &rp))
+			rc |= add_entry(&b, k, j, rp);
 	}
 	if (rc) {
 		buf_free(&b);

@@ -23,6 +23,11 @@ struct cache_keys {
 	char (*ov)[41];         /* per override file */
 	char (*city)[41];       /* per city.yml */
 	char (*item)[41];       /* per service: its list entry */
+	char (*listing)[41];    /* per portal: every service it lists, by title */
+	char (*counts)[41];     /* per portal: how many of them per category */
+	size_t *by_cat;         /* service indices by category, then title */
+	size_t *cat_start;      /* category i's in by_cat[cat_start[i] ..
+				 * cat_start[i + 1]) */
 };
 
 /* options: every build option that can change a page's bytes; date: the
