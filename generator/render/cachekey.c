@@ -232,6 +232,27 @@ static const char *finish(struct arena *a, struct buf *b)
 	return key;
 }
 
+/* One line of a key: the words separated by spaces. (These keys are
+ * made ~9,000 times a build; formatting them with printf was a tenth of
+ * a one-edit rebuild.) */
+#define KEY_LINE(b, ...) key_line(b, (const char *const[]){ __VA_ARGS__ }, \
+				  sizeof (const char *const[]){ __VA_ARGS__ } / sizeof (const char *))
+
+static int key_line(struct buf *b, const char *const *w, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		rc |= i ? buf_putc(b, ' ') : 0;
+		rc |= buf_puts(b, w[i] ? w[i] : "-");
+	}
+	return rc | buf_putc(b, '\n');
+}
+
+static int prov_line(struct buf *b, const struct prov *pv)
+{
+	return KEY_LINE(b, "prov", pv->commit, pv->day);
+}
+
 const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t portal, size_t svc)
 {
 	struct renderer *r = k->r;
@@ -239,14 +260,13 @@ const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t port
 	if (!p->city)
 		return NULL;
 	const struct override *ov = catalog_override_at(r->c, p->city_index, svc);
-	const struct prov *pv = cs_prov(r, p->city_index, svc);
 	struct buf b;
 	buf_init(&b, 0);
-	int rc = buf_printf(&b, "service %s\nportal %s\nprov %s %s\n", k->svc[svc],
-			    k->portal[portal], pv->commit ? pv->commit : "-",
-			    pv->day ? pv->day : "-");
+	int rc = KEY_LINE(&b, "service", k->svc[svc]);
+	rc |= KEY_LINE(&b, "portal", k->portal[portal]);
+	rc |= prov_line(&b, cs_prov(r, p->city_index, svc));
 	if (ov)
-		rc |= buf_printf(&b, "override %s\n", k->ov[ov - r->c->overrides]);
+		rc |= KEY_LINE(&b, "override", k->ov[ov - r->c->overrides]);
 	if (rc) {
 		buf_free(&b);
 		return NULL;
@@ -262,14 +282,14 @@ const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc
 	struct catalog *c = r->c;
 	struct buf b;
 	buf_init(&b, 0);
-	const struct prov *pv = &r->prov_overview[svc];
-	int rc = buf_printf(&b, "overview %s\nportal %s\nprov %s %s\n", k->svc[svc], k->portal[0],
-			    pv->commit ? pv->commit : "-", pv->day ? pv->day : "-");
+	int rc = KEY_LINE(&b, "overview", k->svc[svc]);
+	rc |= KEY_LINE(&b, "portal", k->portal[0]);
+	rc |= prov_line(&b, &r->prov_overview[svc]);
 	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
 		const struct override *ov = catalog_override_at(c, i, svc);
-		rc |= buf_printf(&b, "%s %d %d %s\n", k->city[i], r->portals[1 + i].built,
-				 r->cs_built[i * c->n_services + svc],
-				 ov ? k->ov[ov - c->overrides] : "-");
+		rc |= KEY_LINE(&b, k->city[i], r->portals[1 + i].built ? "1" : "0",
+			       r->cs_built[i * c->n_services + svc] ? "1" : "0",
+			       ov ? k->ov[ov - c->overrides] : "-");
 	}
 	if (rc) {
 		buf_free(&b);
@@ -282,9 +302,10 @@ const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc
 static int portal_head(struct cache_keys *k, struct buf *b, const char *what,
 		       size_t portal, const struct prov *pv)
 {
-	return buf_printf(b, "%s\nsite %s\nportal %s\nprov %s %s\n", what, k->site,
-			  k->portal[portal], pv->commit ? pv->commit : "-",
-			  pv->day ? pv->day : "-");
+	int rc = KEY_LINE(b, what);
+	rc |= KEY_LINE(b, "site", k->site);
+	rc |= KEY_LINE(b, "portal", k->portal[portal]);
+	return rc | prov_line(b, pv);
 }
 
 /* The key of a page: what its kind starts from, then one more line. */
