@@ -127,6 +127,22 @@ sed -i 's/^stopwords: \[/stopwords: [gerne, /' content/search.yml
 c=$(counts)
 check "search.yml edited: the search indexes written again [$c]" grep -q '"gerne"' "$W/suche.json"
 
+# Parsed YAML is kept beside the output (load/yamlcache.c): diagnostics
+# from cached trees name the same file:line:col as a fresh parse (sitegen
+# check parses everything), and a damaged cache only costs parsing.
+check "the parsed YAML is kept beside the output" test -s "$W.yaml-cache"
+cp content/categories.yml categories.yml.orig
+sed -i 's/slug: familie-und-kind$/slug: familie-und-kinder/' content/categories.yml
+"$SITEGEN" build --out "$W" --date 2026-01-01 2>&1 | grep ': ' | grep -v '^sitegen:' | sort >cached.err
+"$SITEGEN" check 2>&1 | grep ': ' | grep -v '^sitegen:' | sort >parsed.err
+check "errors in cached files: the same file:line:col as parsed [$(wc -l <cached.err) errors]" \
+	sh -c "test -s cached.err && cmp -s cached.err parsed.err && grep -q 'yml:[0-9]*:[0-9]*: ' cached.err"
+cp categories.yml.orig content/categories.yml
+head -c 200 "$W.yaml-cache" >cut && printf 'kaputt' >>cut && cp cut "$W.yaml-cache"
+sed -i 's/^summary: .*/summary: Eine Bescheinigung Ihrer Meldedaten./' content/services/meldebescheinigung.yml
+c=$(counts)
+check "a damaged cache: the build parses again [$c]" grep -q 'Eine Bescheinigung Ihrer Meldedaten' "$W/dorsten/leistungen/meldebescheinigung.html"
+
 pages=$(find "$W" -name '*.html' | wc -l)
 printf "<!-- Vorlage geändert -->\n" >>themes/default/footer.mustache
 c=$(counts)
