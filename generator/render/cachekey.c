@@ -7,6 +7,33 @@
 
 #define THEME_MAX_DEPTH 8
 
+/* One line of a key: the words separated by spaces. (These keys are
+ * made ~9,000 times a build; formatting them with printf was a tenth of
+ * a one-edit rebuild.) */
+#define KEY_LINE(b, ...) key_line(b, (const char *const[]){ __VA_ARGS__ }, \
+				  sizeof (const char *const[]){ __VA_ARGS__ } / sizeof (const char *))
+
+static int key_line(struct buf *b, const char *const *w, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		rc |= i ? buf_putc(b, ' ') : 0;
+		rc |= buf_puts(b, w[i] ? w[i] : "-");
+	}
+	return rc | buf_putc(b, '\n');
+}
+
+/* v in decimal, in b (24 bytes). */
+static const char *num(char b[24], size_t v)
+{
+	char *p = b + 23;
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) && p > b);
+	return p;
+}
+
 static void hash_buf(const struct buf *b, char out[41])
 {
 	digest_hex(b->data ? b->data : "", b->len, out);
@@ -18,7 +45,7 @@ static int add_file(struct renderer *r, struct buf *b, const char *path)
 	char id[41];
 	if (r->src->file_id(r->src, path, id) < 0)
 		snprintf(id, sizeof id, "-");
-	return buf_printf(b, "%s %s\n", id, path);
+	return KEY_LINE(b, id, path);
 }
 
 static int add_tree(struct renderer *r, struct buf *b, const char *dir, int depth)
@@ -65,8 +92,8 @@ static const char *content_dir(struct renderer *r)
 static int add_entry(struct buf *b, const struct cache_keys *k, size_t svc,
 		     const struct portal *rp)
 {
-	int rc = buf_append(b, k->item[svc], 40);
-	return rc | buf_printf(b, " %zu\n", rp ? (size_t)(rp - k->r->portals) : (size_t)-1);
+	char n[24];
+	return KEY_LINE(b, k->item[svc], rp ? num(n, (size_t)(rp - k->r->portals)) : "-");
 }
 
 /* The services of each category by title (k->by_cat), so that a category
@@ -104,6 +131,7 @@ static int listings(struct cache_keys *k)
 	struct buf list, counts;
 	buf_init(&list, 0);
 	buf_init(&counts, 0);
+	char digits[24];
 	int rc = 0;
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 		buf_reset(&list);
@@ -119,7 +147,7 @@ static int listings(struct cache_keys *k)
 				count[r->svc_cat[j]]++;
 		}
 		for (size_t g = 0; g < c->n_categories; g++)
-			rc |= buf_printf(&counts, "%zu\n", count[g]);
+			rc |= KEY_LINE(&counts, num(digits, count[g]));
 		hash_buf(&list, k->listing[i]);
 		hash_buf(&counts, k->counts[i]);
 	}
@@ -159,7 +187,7 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 		buf_reset(&one);
 		rc |= add_file(r, &one, c->services[i].pos.file);
 		hash_buf(&one, k->svc[i]);
-		rc |= buf_printf(&all, "%s\n", k->svc[i]);
+		rc |= KEY_LINE(&all, k->svc[i]);
 		buf_reset(&one);
 		rc |= service_item_inputs(r, i, &one);
 		hash_buf(&one, k->item[i]);
@@ -168,7 +196,7 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 		buf_reset(&one);
 		rc |= add_file(r, &one, c->overrides[i].pos.file);
 		hash_buf(&one, k->ov[i]);
-		rc |= buf_printf(&all, "%s\n", k->ov[i]);
+		rc |= KEY_LINE(&all, k->ov[i]);
 	}
 	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
 		buf_reset(&one);
@@ -230,22 +258,6 @@ static const char *finish(struct arena *a, struct buf *b)
 	hash_buf(b, key);
 	buf_free(b);
 	return key;
-}
-
-/* One line of a key: the words separated by spaces. (These keys are
- * made ~9,000 times a build; formatting them with printf was a tenth of
- * a one-edit rebuild.) */
-#define KEY_LINE(b, ...) key_line(b, (const char *const[]){ __VA_ARGS__ }, \
-				  sizeof (const char *const[]){ __VA_ARGS__ } / sizeof (const char *))
-
-static int key_line(struct buf *b, const char *const *w, size_t n)
-{
-	int rc = 0;
-	for (size_t i = 0; i < n; i++) {
-		rc |= i ? buf_putc(b, ' ') : 0;
-		rc |= buf_puts(b, w[i] ? w[i] : "-");
-	}
-	return rc | buf_putc(b, '\n');
 }
 
 static int prov_line(struct buf *b, const struct prov *pv)
@@ -336,7 +348,8 @@ const char *cache_key_list(struct cache_keys *k, struct arena *a, size_t portal,
 	struct buf b;
 	buf_init(&b, 0);
 	int rc = portal_head(k, &b, "category", portal, &r->prov_all);
-	rc |= buf_printf(&b, "%zu\n", cat);
+	char digits[24];
+	rc |= KEY_LINE(&b, num(digits, cat));
 	for (size_t n = k->cat_start[cat]; n < k->cat_start[cat + 1] && rc == 0; n++) {
 		size_t j = k->by_cat[n];
 		const struct portal *rp;

@@ -102,12 +102,12 @@ struct mval *service_item(struct page *pg, size_t svc)
 	return m;
 }
 
-/* A string of a cache key's input: its length first, so no two
- * different sequences of strings give the same bytes. */
+/* A string of a cache key's input with its NUL, which no string holds:
+ * no two different sequences of strings give the same bytes. */
 static int key_str(struct buf *b, const char *s)
 {
 	s = s ? s : "";
-	return buf_printf(b, "%zu:%s\n", strlen(s), s);
+	return buf_append(b, s, strlen(s) + 1);
 }
 
 int service_item_inputs(const struct renderer *r, size_t svc, struct buf *b)
