@@ -77,9 +77,19 @@ static const char *file_path(const struct renderer *r, const struct job *f, char
 	}
 	if (!name)
 		return NULL;
-	int w = dir ? snprintf(b, n, "%s%s%s.html", pre, dir, name) :
-		snprintf(b, n, "%s%s", pre, name);
-	return w >= 0 && (size_t)w < n ? b : NULL;
+	/* joined by hand: formatted, the paths of every build (twice each,
+	 * with the sitemap) were 3 % of a one-edit rebuild */
+	const char *part[] = { pre, dir ? dir : "", name, dir ? ".html" : "" };
+	size_t len = 0;
+	for (size_t i = 0; i < sizeof part / sizeof *part; i++) {
+		size_t l = strlen(part[i]);
+		if (l >= n - len)
+			return NULL;
+		memcpy(b + len, part[i], l);
+		len += l;
+	}
+	b[len] = '\0';
+	return b;
 }
 
 /* Has portal p a page of service s? */
