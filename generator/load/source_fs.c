@@ -89,15 +89,22 @@ static int fs_list(struct source *s, const char *dir, struct source_entry **out,
 		int w = snprintf(sub, sizeof sub, "%s/%s", full, e->d_name);
 		if (w < 0 || (size_t)w >= sizeof sub)
 			continue;
+		/* the entry's type from readdir; a stat (which follows a
+		 * symbolic link) only when it does not say: the themes are
+		 * listed for every portal's cache key */
+		bool is_dir = e->d_type == DT_DIR;
 		struct stat st;
-		if (stat(sub, &st) < 0)
-			continue;
+		if (e->d_type != DT_DIR && e->d_type != DT_REG) {
+			if (stat(sub, &st) < 0)
+				continue;
+			is_dir = S_ISDIR(st.st_mode);
+		}
 		if (len == cap) {
 			cap = cap ? cap * 2 : 32;
 			v = xrealloc(v, cap * sizeof *v);
 		}
 		v[len].name = xstrdup(e->d_name);
-		v[len].is_dir = S_ISDIR(st.st_mode);
+		v[len].is_dir = is_dir;
 		len++;
 	}
 	closedir(d);
