@@ -1,11 +1,14 @@
 /* yamlcache.c - see yamlcache.h. The file:
  *   sitegen-yaml-cache 1\n
  *   binary <dev> <ino> <size> <mtime s> <mtime ns>\n
- * then per tree, sorted by id: 40 hex digits, its length as 4 bytes
- * (little endian), the tree. A tree is one node in preorder: a tag (kind
+ * then per tree, in the order the catalogue was loaded: 40 hex digits,
+ * its length as 4 bytes (little endian), the tree. A tree is one node in preorder: a tag (kind
  * | plain << 2), line and column, then a scalar's length and bytes, or a
  * collection's count and children (a mapping's key before each value);
- * numbers as LEB128 varints. */
+ * numbers as LEB128 varints. The new file is written while loading (a
+ * temporary beside it, renamed by yaml_cache_save), not held: at 6,000
+ * services the trees are 18 MB, and memory at that scale is bounded
+ * (issue 13). */
 #include "yamlcache.h"
 #include <errno.h>
 #include <stdint.h>
@@ -23,19 +26,30 @@
 #define TREE_MAX ((size_t)64 << 20)     /* a YAML file is at most 4 MiB */
 #define MAX_TREES ((size_t)1 << 22)
 
-struct tree {                   /* one cached tree, in file or in fresh */
-	const unsigned char *p;
+struct tree {                   /* one tree of the file read, or one put */
+	const unsigned char *p; /* in file; NULL: put in this build */
 	size_t len;
 	bool used;              /* got or put in this build: saved */
 };
 
+struct got {                    /* a tree got before the new file is open */
+	const char *id;
+	const struct tree *t;
+};
+
 struct yaml_cache {
 	char binary[160];       /* "" when unknown: the cache is off */
+	char *path, *tmp;       /* the cache file, the new one being written */
 	struct buf file;        /* the cache file read at open */
 	struct strmap trees;    /* id -> struct tree (in arena) */
-	struct arena arena;     /* struct tree, fresh trees */
+	struct arena arena;     /* struct tree */
+	size_t n_file, n_used;  /* trees of the file; of them got */
+	struct got *got;        /* got while out is not open yet */
+	size_t n_got, cap_got;
+	FILE *out;              /* the new file, opened at the first put */
 	struct buf put;         /* a tree being serialised */
-	bool changed;           /* a tree put, or one of the file unused */
+	bool changed;           /* a tree put */
+	bool failed;            /* writing the new file failed */
 };
 
 /* The identity of the running binary: a rebuilt sitegen may parse
@@ -93,6 +107,7 @@ static void index_file(struct yaml_cache *yc)
 			return;
 		if (!add_tree(yc, (const char *)p + o, l + 4, len))
 			return;
+		yc->n_file = yc->trees.n;
 		o += ID_LEN + 4 + len;
 	}
 }
@@ -100,6 +115,12 @@ static void index_file(struct yaml_cache *yc)
 struct yaml_cache *yaml_cache_open(const char *path)
 {
 	struct yaml_cache *yc = xcalloc(1, sizeof *yc);
+	size_t n = strlen(path) + 32;
+	yc->path = xstrdup(path);
+	yc->tmp = xmalloc(n);
+	int w = snprintf(yc->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+	if (w < 0 || (size_t)w >= n)
+		die("yaml cache path too long");
 	binary_identity(yc->binary, sizeof yc->binary);
 	buf_init(&yc->file, FILE_MAX);
 	buf_init(&yc->put, TREE_MAX);
@@ -108,6 +129,53 @@ struct yaml_cache *yaml_cache_open(const char *path)
 	if (*yc->binary && buf_read_file(&yc->file, path) == 0)
 		index_file(yc);
 	return yc;
+}
+
+/* ---- writing the new file ---- */
+
+static void write_entry(struct yaml_cache *yc, const char *id, const unsigned char *p,
+			size_t len)
+{
+	unsigned char l[4] = { (unsigned char)len, (unsigned char)(len >> 8),
+			       (unsigned char)(len >> 16), (unsigned char)(len >> 24) };
+	if (fwrite(id, 1, ID_LEN, yc->out) != ID_LEN || fwrite(l, 1, 4, yc->out) != 4 ||
+	    fwrite(p, 1, len, yc->out) != len)
+		yc->failed = true;
+}
+
+/* Opens the new file and writes the trees got so far. */
+static bool open_out(struct yaml_cache *yc)
+{
+	if (yc->out || yc->failed)
+		return !yc->failed;
+	yc->out = fopen(yc->tmp, "wb");
+	if (!yc->out || fputs(MAGIC, yc->out) < 0 || fputs(yc->binary, yc->out) < 0) {
+		yc->failed = true;
+		return false;
+	}
+	for (size_t i = 0; i < yc->n_got; i++)
+		write_entry(yc, yc->got[i].id, yc->got[i].t->p, yc->got[i].t->len);
+	free(yc->got);
+	yc->got = NULL;
+	yc->n_got = yc->cap_got = 0;
+	return !yc->failed;
+}
+
+/* A tree of the file this build uses: into the new file, or noted until
+ * it is opened (a build that puts nothing writes nothing). */
+static void keep(struct yaml_cache *yc, const char *id, struct tree *t)
+{
+	t->used = true;
+	yc->n_used++;
+	if (yc->out) {
+		write_entry(yc, id, t->p, t->len);
+		return;
+	}
+	if (yc->n_got == yc->cap_got) {
+		yc->cap_got = yc->cap_got ? 2 * yc->cap_got : 256;
+		yc->got = xrealloc(yc->got, yc->cap_got * sizeof *yc->got);
+	}
+	yc->got[yc->n_got++] = (struct got){ id, t };
 }
 
 /* ---- reading a tree ---- */
@@ -192,14 +260,15 @@ struct ynode *yaml_cache_get(struct yaml_cache *yc, const char *id, struct arena
 		return NULL;
 	struct strmap_slot *sl = strmap_get(&yc->trees, id, ID_LEN);
 	struct tree *t = sl ? sl->val : NULL;
-	if (!t)
+	if (!t || !t->p)
 		return NULL;
 	struct reader r = { .p = t->p, .end = t->p + t->len, .a = a, .tree = tree,
 			    .file = arena_strdup(a, file) };
 	struct ynode *root = read_node(&r, 0, false);
 	if (!root || r.p != r.end)
 		return NULL;    /* damaged: parsed again, and put */
-	t->used = true;
+	if (!t->used)       /* two files of the same bytes: kept once */
+		keep(yc, sl->key, t);
 	return root;
 }
 
@@ -240,80 +309,39 @@ void yaml_cache_put(struct yaml_cache *yc, const char *id, const struct ynode *r
 {
 	if (!yc || !*yc->binary || strlen(id) != ID_LEN)
 		return;
+	yc->changed = true;
+	struct strmap_slot *sl = strmap_get(&yc->trees, id, ID_LEN);
+	if (sl && ((struct tree *)sl->val)->used)
+		return;         /* the same bytes put before */
 	buf_reset(&yc->put);
 	if (put_node(&yc->put, root) < 0 || yc->put.len > UINT32_MAX)
 		return;         /* not kept: parsed again next time */
-	unsigned char *p = arena_alloc(&yc->arena, yc->put.len + 1);
-	memcpy(p, yc->put.data, yc->put.len);
-	struct tree *t = add_tree(yc, id, p, yc->put.len);
-	if (t) {
+	struct tree *t = add_tree(yc, id, NULL, 0);
+	if (t)
 		t->used = true;
-		yc->changed = true;
-	}
+	if (open_out(yc))
+		write_entry(yc, id, (const unsigned char *)yc->put.data, yc->put.len);
 }
 
 /* ---- saving ---- */
 
-static int by_id(const void *x, const void *y)
-{
-	return strcmp((*(const struct strmap_slot *const *)x)->key,
-		      (*(const struct strmap_slot *const *)y)->key);
-}
-
-static int write_trees(FILE *f, struct yaml_cache *yc)
-{
-	size_t n = 0;
-	const struct strmap_slot *sl;
-	for (size_t i = 0; (sl = strmap_next(&yc->trees, &i));)
-		n += ((struct tree *)sl->val)->used;
-	const struct strmap_slot **v = xcalloc(n + 1, sizeof *v);
-	n = 0;
-	for (size_t i = 0; (sl = strmap_next(&yc->trees, &i));)
-		if (((struct tree *)sl->val)->used)
-			v[n++] = sl;
-	qsort(v, n, sizeof *v, by_id);  /* the same trees, the same file */
-	int rc = fputs(MAGIC, f) < 0 || fputs(yc->binary, f) < 0 ? -1 : 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const struct tree *t = v[i]->val;
-		unsigned char l[4] = { (unsigned char)t->len, (unsigned char)(t->len >> 8),
-				       (unsigned char)(t->len >> 16),
-				       (unsigned char)(t->len >> 24) };
-		if (fwrite(v[i]->key, 1, ID_LEN, f) != ID_LEN || fwrite(l, 1, 4, f) != 4 ||
-		    fwrite(t->p, 1, t->len, f) != t->len)
-			rc = -1;
-	}
-	free(v);
-	return rc;
-}
-
-int yaml_cache_save(struct yaml_cache *yc, const char *path)
+int yaml_cache_save(struct yaml_cache *yc)
 {
 	if (!yc || !*yc->binary)
 		return 0;
-	const struct strmap_slot *sl;
-	for (size_t i = 0; !yc->changed && (sl = strmap_next(&yc->trees, &i));)
-		yc->changed = !((struct tree *)sl->val)->used;
-	if (!yc->changed)
+	if (!yc->changed && yc->n_used == yc->n_file && !yc->out)
 		return 0;       /* the file holds exactly these trees */
-	char tmp[4200];
-	int w = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (w < 0 || (size_t)w >= sizeof tmp) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	FILE *f = fopen(tmp, "wb");
-	if (!f)
-		return -1;
-	int rc = write_trees(f, yc);
-	if (fflush(f) != 0 || ferror(f))
+	int rc = open_out(yc) ? 0 : -1;
+	if (fflush(yc->out) != 0 || ferror(yc->out))
 		rc = -1;
-	if (fclose(f) != 0)
+	if (fclose(yc->out) != 0)
 		rc = -1;
-	if (rc == 0 && rename(tmp, path) < 0)
+	yc->out = NULL;
+	if (rc == 0 && rename(yc->tmp, yc->path) < 0)
 		rc = -1;
 	if (rc < 0) {
 		int e = errno;
-		unlink(tmp);
+		unlink(yc->tmp);
 		errno = e;
 	}
 	return rc;
@@ -323,6 +351,13 @@ void yaml_cache_free(struct yaml_cache *yc)
 {
 	if (!yc)
 		return;
+	if (yc->out) {          /* not saved: the half-written file goes */
+		fclose(yc->out);
+		unlink(yc->tmp);
+	}
+	free(yc->got);
+	free(yc->path);
+	free(yc->tmp);
 	buf_free(&yc->file);
 	buf_free(&yc->put);
 	strmap_free(&yc->trees);

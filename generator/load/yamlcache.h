@@ -20,7 +20,8 @@ struct yaml_cache;
 /* sitegen keeps it beside the output: "site.yaml-cache". */
 #define YAML_CACHE_SUFFIX ".yaml-cache"
 
-/* The cache kept in path (missing or unusable: an empty one). */
+/* The cache kept in path (missing or unusable: an empty one); the trees
+ * of this build are written beside it as they come (path.tmp.<pid>). */
 struct yaml_cache *yaml_cache_open(const char *path);
 /* The tree of file (content id id, 40 hex digits) as yaml_parse_tree
  * gives it, with its nodes and keys in tree and other strings in a; NULL
@@ -29,8 +30,11 @@ struct ynode *yaml_cache_get(struct yaml_cache *yc, const char *id, struct arena
 			     struct arena *tree, const char *file);
 /* Keeps root as the tree of content id id (call right after parsing). */
 void yaml_cache_put(struct yaml_cache *yc, const char *id, const struct ynode *root);
-/* Writes the trees got or put since open to path, replacing it
- * atomically (a temporary file, then rename). 0 ok, -1 with errno. */
-int yaml_cache_save(struct yaml_cache *yc, const char *path);
+/* Replaces the file with the trees got or put since open, in that
+ * order (so the same catalogue gives the same file), atomically (the
+ * temporary is renamed); nothing is written when those are exactly the
+ * file's. 0 ok, -1 with errno. yaml_cache_free without it leaves the
+ * file as it was. */
+int yaml_cache_save(struct yaml_cache *yc);
 void yaml_cache_free(struct yaml_cache *yc);
 #endif

@@ -71,7 +71,7 @@ int main(void)
 	   "a missing cache file: an empty cache");
 	yaml_cache_put(yc, ID_A, parsed);
 	yaml_cache_put(yc, ID_B, parsed);
-	ok(yaml_cache_save(yc, path) == 0 && size_of(path) > 0, "saved");
+	ok(yaml_cache_save(yc) == 0 && size_of(path) > 0, "saved");
 	yaml_cache_free(yc);
 
 	yc = yaml_cache_open(path);
@@ -85,13 +85,16 @@ int main(void)
 			  "services/x.yml") == NULL, "another content id: not cached");
 	ok(yaml_cache_get(yc, "short", &a, &tree, "x") == NULL, "a malformed id: not cached");
 	off_t both = size_of(path);
-	ok(yaml_cache_save(yc, path) == 0 && size_of(path) < both,
+	ok(yaml_cache_save(yc) == 0 && size_of(path) < both,
 	   "saved again: only the tree used by this build is kept");
 	yaml_cache_free(yc);
 	yc = yaml_cache_open(path);
 	ok(yaml_cache_get(yc, ID_B, &a, &tree, "x") == NULL &&
 	   yaml_cache_get(yc, ID_A, &a, &tree, "x") != NULL,
 	   "... the unused one is gone, the used one still there");
+	struct stat before, after;
+	ok(stat(path, &before) == 0 && yaml_cache_save(yc) == 0 && stat(path, &after) == 0 &&
+	   before.st_ino == after.st_ino, "every tree of the file used, none put: not rewritten");
 	yaml_cache_free(yc);
 
 	/* A damaged file (cut in the middle of a tree) costs parsing only. */
