@@ -91,11 +91,57 @@ n=$(echo "$c" | sed -E 's/^([0-9]+) written.*/\1/')
 # 12 city pages + the umbrella page + category, A-Z and search pages list its summary.
 check "one service edited: only pages showing it rewritten [$c]" test "$n" -ge 13 -a "$n" -le 120
 
+# Listing pages are keyed by what they show (render/cachekey.c): an edit
+# of a service's text renders none of them again, an edit of its title
+# exactly the lists that show it (its category, A-Z and search page of
+# each portal); text pages (Impressum, ...) have keys of their own. A mark added to the deployed pages by hand (an edit in
+# place is not noticed, see generator/README.md) stays where a page is
+# reused and goes where it is rendered again.
+listing() { (cd "$W" && ls index.html ./*/index.html kategorien/*.html ./*/kategorien/*.html \
+	a-z.html ./*/a-z.html suche.html ./*/suche.html impressum.html ./*/impressum.html); }
+mark_all() { for f in $(listing); do echo '<!-- mark by hand -->' >>"$W/$f"; done; }
+marked() { n=0; for f in $(listing); do grep -q 'mark by hand' "$W/$f" && n=$((n + 1)); done; echo $n; }
+showing() { for f in $(listing); do grep -q "$1" "$W/$f" && echo "$f"; done; }
+n_lists=$(listing | wc -l)
+old_lists=$(showing 'Meldebescheinigung beantragen' | tr '\n' ' ')
+mark_all
+sed -i 's/^description: |$/description: |\n  Neu: jetzt auch online./' content/services/meldebescheinigung.yml
+c=$(counts)
+check "a service's text edited: its pages show it [$c]" grep -q 'Neu: jetzt auch online' "$W/dorsten/leistungen/meldebescheinigung.html"
+check "... no listing or text page rendered again [$(marked) of $n_lists marked]" test "$(marked)" -eq "$n_lists"
+sed -i 's/^title: .*/title: Meldebescheinigung anfordern/' content/services/meldebescheinigung.yml
+c=$(counts)
+new_lists=$(showing 'Meldebescheinigung anfordern' | tr '\n' ' ')
+check "a service's title edited: every list that showed it shows the new one [$new_lists]" test "$new_lists" = "$old_lists"
+check "... its category, A-Z and search page in all 14 portals" test "$(echo $new_lists | wc -w)" -eq 42
+check "... rendered again [$c]" test -z "$(for f in $new_lists; do grep -l 'mark by hand' "$W/$f"; done)"
+check "... no other listing or text page rendered again [$(marked) of $n_lists marked]" test "$(marked)" -eq $((n_lists - 42))
+
 printf '\nnote: |\n  Terminvergabe nur online.\n' >>content/cities/marl/meldebescheinigung.yml 2>/dev/null ||
 	printf 'note: |\n  Terminvergabe nur online.\n' >content/cities/marl/meldebescheinigung.yml
 c=$(counts)
 check "one override edited: exactly its page rewritten [$c]" sh -c "echo '$c' | grep -Eq '^1 written,'"
 check "the override's note is on the page" grep -q 'Terminvergabe nur online' "$W/marl/leistungen/meldebescheinigung.html"
+
+sed -i 's/^stopwords: \[/stopwords: [gerne, /' content/search.yml
+c=$(counts)
+check "search.yml edited: the search indexes written again [$c]" grep -q '"gerne"' "$W/suche.json"
+
+# Parsed YAML is kept beside the output (load/yamlcache.c): diagnostics
+# from cached trees name the same file:line:col as a fresh parse (sitegen
+# check parses everything), and a damaged cache only costs parsing.
+check "the parsed YAML is kept beside the output" test -s "$W.yaml-cache"
+cp content/categories.yml categories.yml.orig
+sed -i 's/slug: familie-und-kind$/slug: familie-und-kinder/' content/categories.yml
+"$SITEGEN" build --out "$W" --date 2026-01-01 2>&1 | grep ': ' | grep -v '^sitegen:' | sort >cached.err
+"$SITEGEN" check 2>&1 | grep ': ' | grep -v '^sitegen:' | sort >parsed.err
+check "errors in cached files: the same file:line:col as parsed [$(wc -l <cached.err) errors]" \
+	sh -c "test -s cached.err && cmp -s cached.err parsed.err && grep -q 'yml:[0-9]*:[0-9]*: ' cached.err"
+cp categories.yml.orig content/categories.yml
+head -c 200 "$W.yaml-cache" >cut && printf 'kaputt' >>cut && cp cut "$W.yaml-cache"
+sed -i 's/^summary: .*/summary: Eine Bescheinigung Ihrer Meldedaten./' content/services/meldebescheinigung.yml
+c=$(counts)
+check "a damaged cache: the build parses again [$c]" grep -q 'Eine Bescheinigung Ihrer Meldedaten' "$W/dorsten/leistungen/meldebescheinigung.html"
 
 pages=$(find "$W" -name '*.html' | wc -l)
 printf "<!-- Vorlage geändert -->\n" >>themes/default/footer.mustache

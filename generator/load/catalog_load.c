@@ -7,6 +7,7 @@
 #include "load_fee.h"
 #include "load_search.h"
 #include "load_util.h"
+#include "yamlcache.h"
 #include "../model/search.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ struct loader {
 	struct catalog *cat;
 	const struct ynode *region_cities;  /* for error positions */
 	struct arena *tree;     /* where parse_file puts the YAML nodes */
+	struct yaml_cache *yc;  /* trees of earlier builds, or NULL */
 };
 
 /* Read and parse one file; NULL (with a diagnostic) on failure. */
@@ -39,7 +41,14 @@ static struct ynode *parse_file(struct loader *L, const char *path, bool require
 		return NULL;
 	}
 	size_t before = L->c.d->n;
-	struct ynode *root = yaml_parse_tree(L->c.a, L->tree, path, b.data, b.len, L->c.d);
+	char id[41];
+	bool have_id = L->yc && L->src->file_id(L->src, path, id) == 0;
+	struct ynode *root = have_id ? yaml_cache_get(L->yc, id, L->c.a, L->tree, path) : NULL;
+	if (!root) {
+		root = yaml_parse_tree(L->c.a, L->tree, path, b.data, b.len, L->c.d);
+		if (root && have_id)
+			yaml_cache_put(L->yc, id, root);
+	}
 	buf_free(&b);
 	if (!root) {
 		L->c.errors += (int)(L->c.d->n - before) + (L->c.d->n == before);
@@ -910,10 +919,16 @@ static void check_references(struct loader *L)
 
 struct catalog *catalog_load(struct source *src, const char *content_dir, struct diags *d)
 {
+	return catalog_load_cached(src, content_dir, NULL, d);
+}
+
+struct catalog *catalog_load_cached(struct source *src, const char *content_dir,
+				    struct yaml_cache *yc, struct diags *d)
+{
 	struct catalog *cat = xcalloc(1, sizeof *cat);
 	arena_init(&cat->arena);
 	struct loader L = { .c = { .a = &cat->arena, .d = d }, .src = src, .cat = cat,
-			   .tree = &cat->arena };
+			   .tree = &cat->arena, .yc = yc };
 	L.dir = arena_strdup(&cat->arena, content_dir && *content_dir ? content_dir : "content");
 	load_region(&L);
 	load_categories(&L);

@@ -9,4 +9,9 @@
 /* content_dir: path inside the source, normally "content". */
 struct catalog *catalog_load(struct source *src, const char *content_dir,
 			     struct diags *d);
+/* The same, with the parsed trees of unchanged files from yc and those of
+ * the others put there (yamlcache.h); yc may be NULL. */
+struct yaml_cache;
+struct catalog *catalog_load_cached(struct source *src, const char *content_dir,
+				    struct yaml_cache *yc, struct diags *d);
 #endif

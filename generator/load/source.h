@@ -18,9 +18,9 @@ struct source {
 	 * 0 ok; -1 missing or unreadable. */
 	int (*list)(struct source *s, const char *dir, struct source_entry **out,
 		    size_t *n);
-	/* Content id of a file (git blob id, or for the working tree a hash
-	 * of the bytes) as 40 hex chars + NUL; 0 ok, -1 missing. Used as
-	 * cache key by incremental builds. */
+	/* Content id of a file (git blob id, or for the working tree a
+	 * digest of the bytes, util/digest.h) as 40 hex chars + NUL; 0 ok,
+	 * -1 missing. Used as cache key by incremental builds. */
 	int (*file_id)(struct source *s, const char *path, char id[41]);
 	void (*close)(struct source *s);
 	const char *label;      /* "working tree" or "commit abc1234" */

@@ -1,11 +1,11 @@
 /* source_fs.c - struct source over the working tree (editors' preview). */
 #include "source.h"
 #include "../util/arena.h"
+#include "../util/digest.h"
 #include "../util/strmap.h"
 #include <pthread.h>
 #include <dirent.h>
 #include <errno.h>
-#include <git2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +27,8 @@ struct source_fs {
 
 static void remember_id(struct source_fs *fs, const char *path, const char *data, size_t len)
 {
-	git_oid oid;
-	char id[41];
-	if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) < 0)
-		return;
-	git_oid_tostr(id, sizeof id, &oid);
+	char id[DIGEST_HEX];
+	digest_hex(data, len, id);
 	pthread_mutex_lock(&fs->lock);
 	bool added;
 	struct strmap_slot *sl = strmap_put(&fs->ids, path, strlen(path), &added);
@@ -92,15 +89,22 @@ static int fs_list(struct source *s, const char *dir, struct source_entry **out,
 		int w = snprintf(sub, sizeof sub, "%s/%s", full, e->d_name);
 		if (w < 0 || (size_t)w >= sizeof sub)
 			continue;
+		/* the entry's type from readdir; a stat (which follows a
+		 * symbolic link) only when it does not say: the themes are
+		 * listed for every portal's cache key */
+		bool is_dir = e->d_type == DT_DIR;
 		struct stat st;
-		if (stat(sub, &st) < 0)
-			continue;
+		if (e->d_type != DT_DIR && e->d_type != DT_REG) {
+			if (stat(sub, &st) < 0)
+				continue;
+			is_dir = S_ISDIR(st.st_mode);
+		}
 		if (len == cap) {
 			cap = cap ? cap * 2 : 32;
 			v = xrealloc(v, cap * sizeof *v);
 		}
 		v[len].name = xstrdup(e->d_name);
-		v[len].is_dir = S_ISDIR(st.st_mode);
+		v[len].is_dir = is_dir;
 		len++;
 	}
 	closedir(d);
@@ -127,12 +131,8 @@ static int fs_file_id(struct source *s, const char *path, char id[41])
 		buf_free(&b);
 		return -1;
 	}
-	git_oid oid;
-	int rc = git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB);
+	digest_hex(b.data ? b.data : "", b.len, id);
 	buf_free(&b);
-	if (rc < 0)
-		return -1;
-	git_oid_tostr(id, 41, &oid);
 	return 0;
 }
 

@@ -36,14 +36,16 @@ size_t search_fold(const char *s, char *out, size_t outlen)
 	bool gap = true, full = false;
 	for (const unsigned char *p = (const unsigned char *)s; *p && !full; ) {
 		const char *f = NULL;
-		char one[2] = { 0, 0 };
-		size_t step = 1;
+		char one = 0;
+		size_t step = 1, fl = 1;
+		/* ASCII letters and digits without a string each: folding every
+		 * service for the search indexes is a tenth of a rebuild */
 		if (*p >= 'A' && *p <= 'Z')
-			one[0] = (char)(*p + 32), f = one;
+			one = (char)(*p + 32), f = &one;
 		else if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
-			one[0] = (char)*p, f = one;
+			one = (char)*p, f = &one;
 		else if (*p == 0xc3 && p[1] >= 0x80 && p[1] <= 0xbf)
-			f = fold_latin1(p[1]), step = 2;
+			f = fold_latin1(p[1]), step = 2, fl = f ? strlen(f) : 0;
 		else if (*p >= 0x80)    /* skip the rest of another character */
 			while (p[step] >= 0x80 && p[step] <= 0xbf)
 				step++;
@@ -54,15 +56,18 @@ size_t search_fold(const char *s, char *out, size_t outlen)
 			gap = true;
 			continue;
 		}
-		size_t fl = strlen(f);
 		if (o + 1 + fl + 2 > outlen) {  /* room for " " f " " and NUL */
 			full = true;
 			break;
 		}
 		if (gap && o > 1)
 			out[o++] = ' ';
-		memcpy(out + o, f, fl);
-		o += fl;
+		if (fl == 1)
+			out[o++] = *f;
+		else {
+			memcpy(out + o, f, fl);
+			o += fl;
+		}
 		gap = false;
 	}
 	if (full)               /* drop the word that did not fit whole */

@@ -1,18 +1,42 @@
 /* cachekey.c - see cachekey.h */
 #include "cachekey.h"
-#include <git2.h>
+#include "../util/digest.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define THEME_MAX_DEPTH 8
 
+/* One line of a key: the words separated by spaces. (These keys are
+ * made ~9,000 times a build; formatting them with printf was a tenth of
+ * a one-edit rebuild.) */
+#define KEY_LINE(b, ...) key_line(b, (const char *const[]){ __VA_ARGS__ }, \
+				  sizeof (const char *const[]){ __VA_ARGS__ } / sizeof (const char *))
+
+static int key_line(struct buf *b, const char *const *w, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		rc |= i ? buf_putc(b, ' ') : 0;
+		rc |= buf_puts(b, w[i] ? w[i] : "-");
+	}
+	return rc | buf_putc(b, '\n');
+}
+
+/* v in decimal, in b (24 bytes). */
+static const char *num(char b[24], size_t v)
+{
+	char *p = b + 23;
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) && p > b);
+	return p;
+}
+
 static void hash_buf(const struct buf *b, char out[41])
 {
-	git_oid oid;
-	if (git_odb_hash(&oid, b->data ? b->data : "", b->len, GIT_OBJECT_BLOB) < 0)
-		die("cannot hash cache key");
-	git_oid_tostr(out, 41, &oid);
+	digest_hex(b->data ? b->data : "", b->len, out);
 }
 
 /* "<id> <path>\n" for one file; "- <path>" when it does not exist. */
@@ -21,7 +45,7 @@ static int add_file(struct renderer *r, struct buf *b, const char *path)
 	char id[41];
 	if (r->src->file_id(r->src, path, id) < 0)
 		snprintf(id, sizeof id, "-");
-	return buf_printf(b, "%s %s\n", id, path);
+	return KEY_LINE(b, id, path);
 }
 
 static int add_tree(struct renderer *r, struct buf *b, const char *dir, int depth)
@@ -63,6 +87,77 @@ static const char *content_dir(struct renderer *r)
 	return dir_of(&r->arena, r->c->region.pos.file);
 }
 
+/* One entry of a list: the service's list entry and the portal it links
+ * to when not its own. */
+static int add_entry(struct buf *b, const struct cache_keys *k, size_t svc,
+		     const struct portal *rp)
+{
+	char n[24];
+	return KEY_LINE(b, k->item[svc], rp ? num(n, (size_t)(rp - k->r->portals)) : "-");
+}
+
+/* The services of each category by title (k->by_cat), so that a category
+ * page's key looks at its own services only. */
+static void order_by_category(struct cache_keys *k)
+{
+	const struct renderer *r = k->r;
+	size_t nc = r->c->n_categories, ns = r->c->n_services;
+	k->cat_start = xcalloc(nc + 2, sizeof *k->cat_start);
+	k->by_cat = xcalloc(ns + 1, sizeof *k->by_cat);
+	for (size_t j = 0; j < ns; j++)
+		if (r->svc_cat[j] < nc)
+			k->cat_start[r->svc_cat[j] + 1]++;
+	for (size_t i = 0; i < nc; i++)
+		k->cat_start[i + 1] += k->cat_start[i];
+	size_t *next = xcalloc(nc + 1, sizeof *next);
+	memcpy(next, k->cat_start, nc * sizeof *next);
+	for (size_t n = 0; n < ns; n++) {
+		size_t j = r->svc_order[n];
+		if (r->svc_cat[j] < nc)
+			k->by_cat[next[r->svc_cat[j]]++] = j;
+	}
+	free(next);
+}
+
+/* Per portal, once: every service it lists by title (k->listing: A-Z and
+ * search page) and how many each category has (k->counts: start page). */
+static int listings(struct cache_keys *k)
+{
+	struct renderer *r = k->r;
+	const struct catalog *c = r->c;
+	k->listing = xcalloc(r->n_portals + 1, sizeof *k->listing);
+	k->counts = xcalloc(r->n_portals + 1, sizeof *k->counts);
+	size_t *count = xcalloc(c->n_categories + 1, sizeof *count);
+	struct buf list, counts;
+	buf_init(&list, 0);
+	buf_init(&counts, 0);
+	char digits[24];
+	int rc = 0;
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
+		buf_reset(&list);
+		buf_reset(&counts);
+		memset(count, 0, (c->n_categories + 1) * sizeof *count);
+		for (size_t n = 0; n < c->n_services && rc == 0; n++) {
+			size_t j = r->svc_order[n];
+			const struct portal *rp;
+			if (!portal_lists(r, &r->portals[i], j, &rp))
+				continue;
+			rc |= add_entry(&list, k, j, rp);
+			if (r->svc_cat[j] < c->n_categories)
+				count[r->svc_cat[j]]++;
+		}
+		for (size_t g = 0; g < c->n_categories; g++)
+			rc |= KEY_LINE(&counts, num(digits, count[g]));
+		hash_buf(&list, k->listing[i]);
+		hash_buf(&counts, k->counts[i]);
+	}
+	free(count);
+	buf_free(&list);
+	buf_free(&counts);
+	order_by_category(k);
+	return rc ? -1 : 0;
+}
+
 int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *options,
 		    const char *date)
 {
@@ -73,37 +168,47 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 	k->svc = xcalloc(c->n_services + 1, sizeof *k->svc);
 	k->ov = xcalloc(c->n_overrides + 1, sizeof *k->ov);
 	k->city = xcalloc(c->n_cities + 1, sizeof *k->city);
+	k->item = xcalloc(c->n_services + 1, sizeof *k->item);
 	const char *cdir = content_dir(r);
-	struct buf base, one, all;
+	struct buf base, one, all, site;
 	buf_init(&base, 0);
 	buf_init(&one, 0);
 	buf_init(&all, 0);
+	buf_init(&site, 0);
 	int rc = buf_printf(&base, "options %s\n", options);
 	rc |= add_binary(&base);
 	rc |= add_file(r, &base, c->region.pos.file);
 	rc |= add_file(r, &base, arena_printf(&r->arena, "%s/categories.yml", cdir));
-	rc |= buf_append(&all, base.data, base.len);
-	rc |= add_file(r, &all, arena_printf(&r->arena, "%s/links.yml", cdir));
+	rc |= buf_append(&site, base.data, base.len);
+	rc |= add_file(r, &site, arena_printf(&r->arena, "%s/links.yml", cdir));
 	/* The build date decides which cities and services are listed. */
-	rc |= buf_printf(&all, "date %s\n", date ? date : "");
+	rc |= buf_printf(&site, "date %s\n", date ? date : "");
 	for (size_t i = 0; i < c->n_services && rc == 0; i++) {
 		buf_reset(&one);
 		rc |= add_file(r, &one, c->services[i].pos.file);
 		hash_buf(&one, k->svc[i]);
-		rc |= buf_printf(&all, "%s\n", k->svc[i]);
+		rc |= KEY_LINE(&all, k->svc[i]);
+		buf_reset(&one);
+		rc |= service_item_inputs(r, i, &one);
+		hash_buf(&one, k->item[i]);
 	}
 	for (size_t i = 0; i < c->n_overrides && rc == 0; i++) {
 		buf_reset(&one);
 		rc |= add_file(r, &one, c->overrides[i].pos.file);
 		hash_buf(&one, k->ov[i]);
-		rc |= buf_printf(&all, "%s\n", k->ov[i]);
+		rc |= KEY_LINE(&all, k->ov[i]);
 	}
 	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
 		buf_reset(&one);
 		rc |= add_file(r, &one, c->cities[i].pos.file);
 		hash_buf(&one, k->city[i]);
-		rc |= buf_printf(&all, "%s\n", k->city[i]);
+		rc |= buf_printf(&site, "%s %d\n", k->city[i], r->portals[1 + i].built);
 	}
+	/* Every page names the built cities' portals (start page, footer
+	 * links of the text pages, responsible bodies in lists). */
+	hash_buf(&site, k->site);
+	rc |= buf_printf(&all, "site %s\n", k->site);
+	rc |= add_file(r, &all, arena_printf(&r->arena, "%s/search.yml", cdir));
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 		const struct portal *p = &r->portals[i];
 		const char *theme = p->city && p->city->theme && *p->city->theme ?
@@ -129,7 +234,8 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 	buf_free(&base);
 	buf_free(&one);
 	buf_free(&all);
-	return rc ? -1 : 0;
+	buf_free(&site);
+	return rc || listings(k) < 0 ? -1 : 0;
 }
 
 void cache_keys_free(struct cache_keys *k)
@@ -138,6 +244,11 @@ void cache_keys_free(struct cache_keys *k)
 	free(k->svc);
 	free(k->ov);
 	free(k->city);
+	free(k->item);
+	free(k->listing);
+	free(k->counts);
+	free(k->by_cat);
+	free(k->cat_start);
 	memset(k, 0, sizeof *k);
 }
 
@@ -149,6 +260,11 @@ static const char *finish(struct arena *a, struct buf *b)
 	return key;
 }
 
+static int prov_line(struct buf *b, const struct prov *pv)
+{
+	return KEY_LINE(b, "prov", pv->commit, pv->day);
+}
+
 const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t portal, size_t svc)
 {
 	struct renderer *r = k->r;
@@ -156,14 +272,13 @@ const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t port
 	if (!p->city)
 		return NULL;
 	const struct override *ov = catalog_override_at(r->c, p->city_index, svc);
-	const struct prov *pv = cs_prov(r, p->city_index, svc);
 	struct buf b;
 	buf_init(&b, 0);
-	int rc = buf_printf(&b, "service %s\nportal %s\nprov %s %s\n", k->svc[svc],
-			    k->portal[portal], pv->commit ? pv->commit : "-",
-			    pv->day ? pv->day : "-");
+	int rc = KEY_LINE(&b, "service", k->svc[svc]);
+	rc |= KEY_LINE(&b, "portal", k->portal[portal]);
+	rc |= prov_line(&b, cs_prov(r, p->city_index, svc));
 	if (ov)
-		rc |= buf_printf(&b, "override %s\n", k->ov[ov - r->c->overrides]);
+		rc |= KEY_LINE(&b, "override", k->ov[ov - r->c->overrides]);
 	if (rc) {
 		buf_free(&b);
 		return NULL;
@@ -179,16 +294,80 @@ const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc
 	struct catalog *c = r->c;
 	struct buf b;
 	buf_init(&b, 0);
-	const struct prov *pv = &r->prov_overview[svc];
-	int rc = buf_printf(&b, "overview %s\nportal %s\nprov %s %s\n", k->svc[svc], k->portal[0],
-			    pv->commit ? pv->commit : "-", pv->day ? pv->day : "-");
+	int rc = KEY_LINE(&b, "overview", k->svc[svc]);
+	rc |= KEY_LINE(&b, "portal", k->portal[0]);
+	rc |= prov_line(&b, &r->prov_overview[svc]);
 	for (size_t i = 0; i < c->n_cities && rc == 0; i++) {
 		const struct override *ov = catalog_override_at(c, i, svc);
-		rc |= buf_printf(&b, "%s %d %d %s\n", k->city[i], r->portals[1 + i].built,
-				 r->cs_built[i * c->n_services + svc],
-				 ov ? k->ov[ov - c->overrides] : "-");
+		rc |= KEY_LINE(&b, k->city[i], r->portals[1 + i].built ? "1" : "0",
+			       r->cs_built[i * c->n_services + svc] ? "1" : "0",
+			       ov ? k->ov[ov - c->overrides] : "-");
 	}
 	if (rc) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+/* What every page of a portal but its service pages starts from. */
+static int portal_head(struct cache_keys *k, struct buf *b, const char *what,
+		       size_t portal, const struct prov *pv)
+{
+	int rc = KEY_LINE(b, what);
+	rc |= KEY_LINE(b, "site", k->site);
+	rc |= KEY_LINE(b, "portal", k->portal[portal]);
+	return rc | prov_line(b, pv);
+}
+
+/* The key of a page: what its kind starts from, then one more line. */
+static const char *portal_key(struct cache_keys *k, struct arena *a, const char *what,
+			      size_t portal, const char *line)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	if (portal_head(k, &b, what, portal, &k->r->prov_all) < 0 ||
+	    buf_printf(&b, "%s\n", line) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+const char *cache_key_start(struct cache_keys *k, struct arena *a, size_t portal)
+{
+	return portal_key(k, a, "start", portal, k->counts[portal]);
+}
+
+const char *cache_key_list(struct cache_keys *k, struct arena *a, size_t portal, size_t cat)
+{
+	struct renderer *r = k->r;
+	if (cat == (size_t)-1)
+		return portal_key(k, a, "list", portal, k->listing[portal]);
+	const struct portal *p = &r->portals[portal];
+	struct buf b;
+	buf_init(&b, 0);
+	int rc = portal_head(k, &b, "category", portal, &r->prov_all);
+	char digits[24];
+	rc |= KEY_LINE(&b, num(digits, cat));
+	for (size_t n = k->cat_start[cat]; n < k->cat_start[cat + 1] && rc == 0; n++) {
+		size_t j = k->by_cat[n];
+		const struct portal *rp;
+		if (portal_lists(r, p, j, &rp))
+			rc |= add_entry(&b, k, j, rp);
+	}
+	if (rc) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+const char *cache_key_text(struct cache_keys *k, struct arena *a, size_t portal)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	if (portal_head(k, &b, "text", portal, &k->r->prov_text[portal]) < 0) {
 		buf_free(&b);
 		return NULL;
 	}

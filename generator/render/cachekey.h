@@ -2,8 +2,13 @@
  * builds (write/output.h: output_reuse). A key hashes the git blob ids of
  * the page's input files, the theme's files, the build options and the
  * sitegen binary itself, so a page is rendered again exactly when
- * something it is built from changed. Pages that list many services
- * (start, category, A-Z, search) use the key of every input. */
+ * something it is built from changed. Pages that list services (start,
+ * category, A-Z, search) hash what they show of them instead of their
+ * files: a service's list entry (service_item_inputs), which portal it
+ * links to, how many services each category has; so an edit of a
+ * service's text re-renders none of them, and an edit of its title only
+ * the lists that show it. The search indexes use the key of every
+ * input. */
 #ifndef CACHEKEY_H
 #define CACHEKEY_H
 #include "render_int.h"
@@ -11,10 +16,18 @@
 struct cache_keys {
 	struct renderer *r;
 	char global[41];        /* every input file, options, binary */
+	char site[41];          /* options, binary, region, categories, links,
+				 * date, every city.yml and which are built */
 	char (*portal)[41];     /* per portal: region, categories, its city, theme */
 	char (*svc)[41];        /* per service file */
 	char (*ov)[41];         /* per override file */
 	char (*city)[41];       /* per city.yml */
+	char (*item)[41];       /* per service: its list entry */
+	char (*listing)[41];    /* per portal: every service it lists, by title */
+	char (*counts)[41];     /* per portal: how many of them per category */
+	size_t *by_cat;         /* service indices by category, then title */
+	size_t *cat_start;      /* category i's in by_cat[cat_start[i] ..
+				 * cat_start[i + 1]) */
 };
 
 /* options: every build option that can change a page's bytes; date: the
@@ -26,5 +39,13 @@ void cache_keys_free(struct cache_keys *k);
 /* Keys allocated in a; NULL = do not cache this page. */
 const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t portal, size_t svc);
 const char *cache_key_overview(struct cache_keys *k, struct arena *a, size_t svc);
+/* A portal's start page: its categories' counts. */
+const char *cache_key_start(struct cache_keys *k, struct arena *a, size_t portal);
+/* A list of the services a portal lists, by title: of category cat, or
+ * of all when cat is (size_t)-1 (A-Z, search page). */
+const char *cache_key_list(struct cache_keys *k, struct arena *a, size_t portal, size_t cat);
+/* A portal's text pages and colours: no service on them. */
+const char *cache_key_text(struct cache_keys *k, struct arena *a, size_t portal);
+/* The search indexes. */
 const char *cache_key_global(struct cache_keys *k);
 #endif

@@ -84,6 +84,8 @@ static struct mval *listed_item(struct page *pg, size_t svc, const struct portal
 	return m;
 }
 
+/* The entry of a service in a list. What it shows is in the listing
+ * pages' cache keys: a field read here must be in service_item_inputs. */
 struct mval *service_item(struct page *pg, size_t svc)
 {
 	struct arena *a = pg->a;
@@ -98,6 +100,25 @@ struct mval *service_item(struct page *pg, size_t svc)
 	size_t ci = pg->r->svc_cat[svc];
 	mset(a, m, "category", ci != (size_t)-1 ? pg->r->c->categories[ci].name : "");
 	return m;
+}
+
+/* A string of a cache key's input with its NUL, which no string holds:
+ * no two different sequences of strings give the same bytes. */
+static int key_str(struct buf *b, const char *s)
+{
+	s = s ? s : "";
+	return buf_append(b, s, strlen(s) + 1);
+}
+
+int service_item_inputs(const struct renderer *r, size_t svc, struct buf *b)
+{
+	const struct service *s = &r->c->services[svc];
+	int rc = key_str(b, s->title) | key_str(b, s->slug) | key_str(b, s->summary);
+	/* the category's name comes from categories.yml, in every key */
+	rc |= buf_printf(b, "online %d\ncategory %zu\n", s->form != NULL, r->svc_cat[svc]);
+	for (size_t i = 0; i < s->n_lebenslagen; i++)
+		rc |= key_str(b, s->lebenslagen[i]);
+	return rc ? -1 : 0;
 }
 
 /* Services of one category shown on this portal, by title. */

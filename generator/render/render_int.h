@@ -219,6 +219,10 @@ int render_error(struct renderer *r, struct portal *p, int status,
 		 const char *message, const char *link_text, const char *link_url,
 		 struct arena *a, struct buf *out, struct diags *d);
 struct mval *service_item(struct page *pg, size_t svc);
+/* Every field of service svc that a list entry shows (service_item,
+ * listed_item, the Lebenslage groups), appended to b for the listing
+ * pages' cache keys (cachekey.c). 0 ok, -1 when b is full. */
+int service_item_inputs(const struct renderer *r, size_t svc, struct buf *b);
 
 /* Form fields as template data (form_data.c). */
 struct mval *form_data(struct page *pg, const struct city_service *cs,

@@ -1,10 +1,10 @@
 /* fingerprint.c - see fingerprint.h */
 #include "fingerprint.h"
 #include "../util/buf.h"
+#include "../util/digest.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <git2.h>
 #include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,11 +111,8 @@ int fingerprint_compute(const struct fp_opts *o, const struct source *src, char 
 		if (rc == 0)
 			rc = add_dir(&b, o->themes_dir);
 	}
-	git_oid oid;
-	if (rc == 0 && git_odb_hash(&oid, b.data, b.len, GIT_OBJECT_BLOB) == 0)
-		git_oid_tostr(id, 41, &oid);
-	else
-		rc = -1;
+	if (rc == 0)
+		digest_hex(b.data ? b.data : "", b.len, id);
 	buf_free(&b);
 	return rc;
 }

@@ -81,8 +81,11 @@ int sitemap_add(struct sitemap *s, const char *rel)
 	buf_puts(u, "<url><loc>");
 	put_loc(u, s->base, rel);
 	buf_puts(u, "</loc>");
-	if (s->lastmod)
-		buf_printf(u, "<lastmod>%s</lastmod>", s->lastmod);
+	if (s->lastmod) {   /* not formatted: this runs for every page */
+		buf_puts(u, "<lastmod>");
+		buf_puts(u, s->lastmod);
+		buf_puts(u, "</lastmod>");
+	}
 	buf_puts(u, "</url>\n");
 	size_t room = s->max_bytes - strlen(URLSET_TAIL);
 	if (buf_failed(u) || strlen(URLSET_HEAD) + u->len > room) {

@@ -1,0 +1,17 @@
+/* digest.h - the hash of cache keys and of the working tree's file ids:
+ * BLAKE2b (libsodium) cut to 160 bits, as 40 hex digits like a git object
+ * id, so both fit where blob ids go (write/pathtab.h keeps 20 bytes).
+ * libgit2's git_odb_hash (SHA-1 with collision detection) was a fifth of
+ * a one-edit rebuild's instructions; this is several times faster and
+ * still a cryptographic hash, so two different inputs never share a key
+ * in practice. Only ids of one kind are ever compared: a blob id of a
+ * commit (git/git_source.c) never meets a digest of a file. */
+#ifndef DIGEST_H
+#define DIGEST_H
+#include <stddef.h>
+
+#define DIGEST_HEX 41   /* 40 hex digits and a NUL */
+
+/* The digest of len bytes at data, as hex into out. */
+void digest_hex(const void *data, size_t len, char out[DIGEST_HEX]);
+#endif
