@@ -230,7 +230,9 @@ static struct ynode *read_node(struct reader *r, int depth, bool key)
 	n->line = small_int(r);
 	n->col = small_int(r);
 	size_t len = varint(r);
-	if (r->bad || len > (size_t)(r->end - r->p)) {
+	/* positions are 1-based (yamltree.h): a 0 is damage, and would put
+	 * file:0:0 into an editor's error */
+	if (r->bad || n->line < 1 || n->col < 1 || len > (size_t)(r->end - r->p)) {
 		r->bad = true;
 		return NULL;
 	}

@@ -29,7 +29,8 @@ for t in "$@"; do
 	mkdir -p "$dir/corpus"
 	max_len=4096
 	case $t in http) max_len=16384 ;;        # whole requests with files
-	packread) max_len=65536 ;; esac         # an index and a pack of real commits
+	packread) max_len=65536 ;;              # an index and a pack of real commits
+	yamlcache) max_len=16384 ;; esac        # a cache file's first trees
 	start=$(date +%s)
 	"$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
 		-max_len="$max_len" -print_final_stats=1 -artifact_prefix="$dir/" \
