@@ -156,9 +156,15 @@ ok(cfg + ":9:13:" in p.stderr, "starttls value checked", p.stderr)
 
 # the annotated example in relay/ is a valid configuration
 ex = open(os.path.join(ROOT, "relay/relay.yml.example")).read()
+# the payment key the example names: a file of the right kind (0600, 40 bytes)
+key = os.path.join(TMP, "pay-dorsten.key")
+with open(key, "w") as f:
+    f.write("k" * 40 + "\n")
+os.chmod(key, 0o600)
 ex = ex.replace("/var/lib/relayd/relay.db", os.path.join(TMP, "ex.db")) \
        .replace("/srv/serviceportal/content", FIXTURE) \
-       .replace("/srv/serviceportal/themes", os.path.join(ROOT, "themes"))
+       .replace("/srv/serviceportal/themes", os.path.join(ROOT, "themes")) \
+       .replace("/etc/relayd/pay-dorsten.key", key)
 open(os.path.join(TMP, "ex.yml"), "w").write(ex)
 p = subprocess.run([RELAYD, "--config", os.path.join(TMP, "ex.yml"), "--dump-forms"],
                    capture_output=True, text=True, timeout=60)
