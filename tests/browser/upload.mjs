@@ -23,13 +23,19 @@ async function choose(page, file) {
 	const reached = await tabTo(page, () => document.activeElement.id === 'unterlagen');
 	if (!reached)
 		return false;
-	// Space opens the chooser; on a loaded machine Chromium has been seen
-	// to drop the first press (no chooser in 30 s), so press it once more
+	// Space opens the chooser; Chromium has been seen to drop a press (no
+	// chooser in 15 s), right after a page load too: then the focus is
+	// checked again (Tab to the input anew if it moved) and Space pressed
+	// once more, up to three times
 	let chooser;
-	for (let i = 0; i < 2 && !chooser; i++)
+	for (let i = 0; i < 3 && !chooser; i++) {
+		if (i > 0 && !await page.evaluate(() => document.activeElement.id === 'unterlagen') &&
+		    !await tabTo(page, () => document.activeElement.id === 'unterlagen'))
+			return false;
 		[chooser] = await Promise.all([
 			page.waitForEvent('filechooser', { timeout: 15000 }).catch(() => null),
 			page.keyboard.press('Space')]);
+	}
 	if (!chooser)
 		return false;
 	await chooser.setFiles(file);
