@@ -516,3 +516,23 @@ const struct store_ops store_pg_ops = {
 	.citizen_get = pg_citizen_get,
 	.citizen_end = pg_citizen_end,
 };
+
+PGresult *pg_run(struct pg_store *s, const char *what, const char *sql,
+		   const struct pgp *p)
+{
+	PGconn *c = pg_get(s);
+	if (!c)
+		return NULL;
+	PGresult *r = pg_q(s, c, what, sql, p, false);
+	pg_put(s, c);
+	return r;
+}
+
+long long pg_run_count(struct pg_store *s, const char *what, const char *sql,
+		       const struct pgp *p)
+{
+	PGresult *r = pg_run(s, what, sql, p);
+	long long n = r && PQntuples(r) == 1 ? pg_ll(r, 0, 0) : -1;
+	PQclear(r);
+	return n;
+}

@@ -9,28 +9,8 @@
 #include <string.h>
 
 /* One statement on a pooled connection; NULL on error. */
-static PGresult *run(struct pg_store *s, const char *what, const char *sql,
-		     const struct pgp *p)
-{
-	PGconn *c = pg_get(s);
-	if (!c)
-		return NULL;
-	PGresult *r = pg_q(s, c, what, sql, p, false);
-	pg_put(s, c);
-	return r;
-}
-
 /* Runs a statement that answers one number (how many rows it changed):
  * that number, or -1. */
-static long long run_count(struct pg_store *s, const char *what, const char *sql,
-			   const struct pgp *p)
-{
-	PGresult *r = run(s, what, sql, p);
-	long long n = r && PQntuples(r) == 1 ? pg_ll(r, 0, 0) : -1;
-	PQclear(r);
-	return n;
-}
-
 /* ---- clerks ---- */
 
 int pg_clerk_add(struct store *base, const char *username, const char *pwhash,
@@ -41,7 +21,7 @@ int pg_clerk_add(struct store *base, const char *username, const char *pwhash,
 	pgp_text(&p, pwhash);
 	pgp_text(&p, offices);
 	pgp_int(&p, now);
-	long long n = run_count(pgs(base), "add clerk", "WITH i AS (INSERT INTO"
+	long long n = pg_run_count(pgs(base), "add clerk", "WITH i AS (INSERT INTO"
 		" clerks(username, pwhash, offices, disabled, created_unix)"
 		" VALUES($1, $2, $3, false, $4) ON CONFLICT (username) DO NOTHING"
 		" RETURNING 1) SELECT count(*) FROM i", &p);
@@ -55,7 +35,7 @@ int pg_clerk_change(struct store *base, const char *username, const char *pwhash
 	if (pwhash)
 		pgp_text(&p, pwhash);
 	/* a new password or a disabled account: every session ends */
-	long long n = run_count(pgs(base), "change clerk", pwhash ?
+	long long n = pg_run_count(pgs(base), "change clerk", pwhash ?
 		"WITH u AS (UPDATE clerks SET pwhash = $2 WHERE username = $1"
 		" RETURNING username), d AS (DELETE FROM sessions WHERE username IN"
 		" (SELECT username FROM u)) SELECT count(*) FROM u" :
@@ -75,7 +55,7 @@ int pg_clerks(struct store *base, struct arena *a, const char *username,
 		return 0;
 	struct pgp p = { .n = 0 };
 	pgp_text(&p, username);
-	PGresult *r = run(s, "clerks", "SELECT username, pwhash, offices, disabled,"
+	PGresult *r = pg_run(s, "clerks", "SELECT username, pwhash, offices, disabled,"
 		" created_unix FROM clerks WHERE $1::text IS NULL OR username = $1"
 		" ORDER BY username", &p);
 	if (!r)
@@ -113,7 +93,7 @@ int pg_session_new(struct store *base, const unsigned char *hash,
 	pgp_int(&p, expires);
 	pgp_text(&p, username);
 	/* only for a clerk who exists and is enabled, checked in the insert */
-	long long n = run_count(pgs(base), "new session", "WITH i AS (INSERT INTO"
+	long long n = pg_run_count(pgs(base), "new session", "WITH i AS (INSERT INTO"
 		" sessions(id_hash, username, csrf, created_unix, seen_unix,"
 		" expires_unix) SELECT $1, username, $2, $3, $3, $4 FROM clerks"
 		" WHERE username = $5 AND NOT disabled RETURNING 1)"
@@ -130,7 +110,7 @@ static int touch(struct pg_store *s, const unsigned char *hash, long long now,
 	pgp_int(&p, lifetime);
 	pgp_int(&p, idle);
 	pgp_bin(&p, hash, STORE_SESSION_HASH_LEN);
-	PGresult *r = run(s, "touch session", "UPDATE sessions SET seen_unix = $1,"
+	PGresult *r = pg_run(s, "touch session", "UPDATE sessions SET seen_unix = $1,"
 		" expires_unix = LEAST(created_unix + $2, $1 + $3) WHERE id_hash = $4", &p);
 	PQclear(r);
 	return r ? 0 : -1;
@@ -143,7 +123,7 @@ int pg_session_get(struct store *base, struct arena *a, const unsigned char *has
 	struct pg_store *s = pgs(base);
 	struct pgp p = { .n = 0 };
 	pgp_bin(&p, hash, STORE_SESSION_HASH_LEN);
-	PGresult *r = run(s, "session", "SELECT c.username, c.pwhash, c.offices,"
+	PGresult *r = pg_run(s, "session", "SELECT c.username, c.pwhash, c.offices,"
 		" c.disabled, c.created_unix, s.csrf, s.created_unix, s.seen_unix,"
 		" s.expires_unix FROM sessions s JOIN clerks c ON c.username = s.username"
 		" WHERE s.id_hash = $1", &p);
@@ -179,7 +159,7 @@ int pg_session_end(struct store *base, const unsigned char *hash)
 {
 	struct pgp p = { .n = 0 };
 	pgp_bin(&p, hash, STORE_SESSION_HASH_LEN);
-	PGresult *r = run(pgs(base), "end session",
+	PGresult *r = pg_run(pgs(base), "end session",
 			  "DELETE FROM sessions WHERE id_hash = $1", &p);
 	PQclear(r);
 	return r ? 0 : -1;
@@ -322,7 +302,7 @@ int pg_set_status(struct store *base, long long id, const char *status,
 	pgp_text(&p, status);
 	pgp_int(&p, now);
 	pgp_text(&p, actor);
-	long long n = run_count(pgs(base), "set status", "WITH u AS (UPDATE submissions"
+	long long n = pg_run_count(pgs(base), "set status", "WITH u AS (UPDATE submissions"
 		" SET status = $2 WHERE id = $1 RETURNING id),"
 		" e AS (INSERT INTO events(submission_id, at_unix, kind, detail, actor)"
 		" SELECT id, $3, 'status', $2, $4 FROM u)"

@@ -70,6 +70,14 @@ PGconn *pg_tx_begin(struct pg_store *s);
 int pg_tx_end(struct pg_store *s, PGconn *c, bool ok);
 /* A bigint column of a text-format result. */
 long long pg_ll(const PGresult *r, int row, int col);
+/* One statement on a pooled connection (taken and given back): its
+ * result (PQclear it), NULL on failure with the error recorded. */
+PGresult *pg_run(struct pg_store *s, const char *what, const char *sql,
+		 const struct pgp *p);
+/* The same for a statement whose one row and column is a count: -1 on
+ * failure. */
+long long pg_run_count(struct pg_store *s, const char *what, const char *sql,
+		       const struct pgp *p);
 
 /* The ops (store_pg_ops in pg.c). */
 int pg_insert(struct store *base, struct store_item *items, size_t n);

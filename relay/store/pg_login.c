@@ -5,26 +5,6 @@
  * takes it (DELETE ... RETURNING takes the row lock). */
 #include "pg_int.h"
 
-static PGresult *run(struct pg_store *s, const char *what, const char *sql,
-		     const struct pgp *p)
-{
-	PGconn *c = pg_get(s);
-	if (!c)
-		return NULL;
-	PGresult *r = pg_q(s, c, what, sql, p, false);
-	pg_put(s, c);
-	return r;
-}
-
-static long long run_count(struct pg_store *s, const char *what, const char *sql,
-			   const struct pgp *p)
-{
-	PGresult *r = run(s, what, sql, p);
-	long long n = r && PQntuples(r) == 1 ? pg_ll(r, 0, 0) : -1;
-	PQclear(r);
-	return n;
-}
-
 int pg_login_put(struct store *base, const unsigned char *hash,
 		 const struct store_login_pending *p, long long now, long long max)
 {
@@ -38,7 +18,7 @@ int pg_login_put(struct store *base, const unsigned char *hash,
 	pgp_int(&q, max);
 	/* the count sees the table before the DELETE (one snapshot), so it
 	 * counts only live rows itself */
-	long long n = run_count(pgs(base), "login pending", "WITH d AS (DELETE FROM"
+	long long n = pg_run_count(pgs(base), "login pending", "WITH d AS (DELETE FROM"
 		" login_pending WHERE expires_unix <= $6),"
 		" i AS (INSERT INTO login_pending(state_hash, nonce, verifier, return_path,"
 		" expires_unix) SELECT $1, $2, $3, $4, $5 WHERE (SELECT count(*) FROM"
@@ -52,7 +32,7 @@ int pg_login_take(struct store *base, struct arena *a, const unsigned char *hash
 {
 	struct pgp q = { .n = 0 };
 	pgp_bin(&q, hash, STORE_LOGIN_HASH_LEN);
-	PGresult *r = run(pgs(base), "login take", "DELETE FROM login_pending"
+	PGresult *r = pg_run(pgs(base), "login take", "DELETE FROM login_pending"
 		" WHERE state_hash = $1 RETURNING nonce, verifier, return_path,"
 		" expires_unix", &q);
 	if (!r)
@@ -80,7 +60,7 @@ int pg_citizen_open(struct store *base, const unsigned char *hash,
 	pgp_int(&q, cs->login_unix);                /* $5: also now */
 	pgp_int(&q, expires);
 	pgp_int(&q, max);
-	long long n = run_count(pgs(base), "citizen session", "WITH d AS (DELETE FROM"
+	long long n = pg_run_count(pgs(base), "citizen session", "WITH d AS (DELETE FROM"
 		" citizen_sessions WHERE expires_unix <= $5),"
 		" i AS (INSERT INTO citizen_sessions(id_hash, subject, claims, level,"
 		" login_unix, seen_unix, expires_unix) SELECT $1, $2, $3, $4, $5, $5, $6"
@@ -97,7 +77,7 @@ int pg_citizen_get(struct store *base, struct arena *a, const unsigned char *has
 	struct pgp q = { .n = 0 };
 	pgp_bin(&q, hash, STORE_LOGIN_HASH_LEN);
 	pgp_int(&q, now);
-	PGresult *r = run(s, "citizen session", "SELECT subject, claims, level,"
+	PGresult *r = pg_run(s, "citizen session", "SELECT subject, claims, level,"
 		" login_unix, seen_unix FROM citizen_sessions WHERE id_hash = $1"
 		" AND expires_unix > $2", &q);
 	if (!r)
@@ -121,7 +101,7 @@ int pg_citizen_get(struct store *base, struct arena *a, const unsigned char *has
 	pgp_int(&t, lifetime);
 	pgp_int(&t, idle);
 	pgp_bin(&t, hash, STORE_LOGIN_HASH_LEN);
-	r = run(s, "citizen session touch", "UPDATE citizen_sessions SET seen_unix = $1,"
+	r = pg_run(s, "citizen session touch", "UPDATE citizen_sessions SET seen_unix = $1,"
 		" expires_unix = LEAST(login_unix + $2, $1 + $3) WHERE id_hash = $4", &t);
 	PQclear(r);
 	return r ? 0 : -1;
@@ -131,7 +111,7 @@ int pg_citizen_end(struct store *base, const unsigned char *hash)
 {
 	struct pgp q = { .n = 0 };
 	pgp_bin(&q, hash, STORE_LOGIN_HASH_LEN);
-	PGresult *r = run(pgs(base), "citizen logout",
+	PGresult *r = pg_run(pgs(base), "citizen logout",
 			  "DELETE FROM citizen_sessions WHERE id_hash = $1", &q);
 	PQclear(r);
 	return r ? 0 : -1;

@@ -12,17 +12,6 @@
 #include "token.h"
 
 /* One statement on a pooled connection; NULL on error. */
-static PGresult *run(struct pg_store *s, const char *what, const char *sql,
-		     const struct pgp *p)
-{
-	PGconn *c = pg_get(s);
-	if (!c)
-		return NULL;
-	PGresult *r = pg_q(s, c, what, sql, p, false);
-	pg_put(s, c);
-	return r;
-}
-
 int pg_pf_request(struct store *base, const char *email, const unsigned char *hash,
 		  const char *token, long long now, long long expires, int max)
 {
@@ -68,7 +57,7 @@ int pg_pf_claim(struct store *base, struct arena *a, long long now,
 	struct pgp p = { .n = 0 };
 	pgp_int(&p, now);
 	pgp_int(&p, now + lease);
-	PGresult *r = run(pgs(base), "postfach claim", "WITH c AS (SELECT id FROM"
+	PGresult *r = pg_run(pgs(base), "postfach claim", "WITH c AS (SELECT id FROM"
 		" postfach_links WHERE delivered_unix IS NULL AND failed_unix IS NULL"
 		" AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT 1"
 		" FOR UPDATE SKIP LOCKED)"
@@ -112,7 +101,7 @@ int pg_pf_outcome(struct store *base, long long id, int outcome, long long t,
 	pgp_int(&p, t);
 	if (outcome != STORE_PF_SENT)
 		pgp_text(&p, error ? error : "");
-	PGresult *r = run(pgs(base), "postfach outcome", sql[outcome], &p);
+	PGresult *r = pg_run(pgs(base), "postfach outcome", sql[outcome], &p);
 	PQclear(r);
 	return r ? 0 : -1;
 }
@@ -127,7 +116,7 @@ int pg_pf_use(struct store *base, struct arena *a, const unsigned char *hash,
 	pgp_bin(&p, session_hash, TOKEN_HASH_LEN);
 	pgp_int(&p, session_expires);
 	/* the link and its session commit together, or neither */
-	PGresult *r = run(pgs(base), "postfach use", "WITH u AS (UPDATE"
+	PGresult *r = pg_run(pgs(base), "postfach use", "WITH u AS (UPDATE"
 		" postfach_links SET used_unix = $2, token = '' WHERE token_hash = $1"
 		" AND used_unix IS NULL AND failed_unix IS NULL AND expires_unix > $2"
 		" RETURNING email),"
@@ -156,7 +145,7 @@ int pg_pf_session(struct store *base, struct arena *a, const unsigned char *hash
 	struct pgp p = { .n = 0 };
 	pgp_bin(&p, hash, TOKEN_HASH_LEN);
 	pgp_int(&p, now);
-	PGresult *r = run(pgs(base), "postfach session", "SELECT email, expires_unix FROM"
+	PGresult *r = pg_run(pgs(base), "postfach session", "SELECT email, expires_unix FROM"
 		" postfach_sessions WHERE id_hash = $1 AND expires_unix > $2", &p);
 	if (!r)
 		return -1;
@@ -174,7 +163,7 @@ int pg_pf_session_end(struct store *base, const unsigned char *hash)
 {
 	struct pgp p = { .n = 0 };
 	pgp_bin(&p, hash, TOKEN_HASH_LEN);
-	PGresult *r = run(pgs(base), "postfach logout",
+	PGresult *r = pg_run(pgs(base), "postfach logout",
 			  "DELETE FROM postfach_sessions WHERE id_hash = $1", &p);
 	PQclear(r);
 	return r ? 0 : -1;
@@ -216,7 +205,7 @@ static int list_by(struct store *base, struct arena *a, const char *sql,
 	struct pgp p = { .n = 0 };
 	pgp_text(&p, key);
 	pgp_int(&p, (long long)max);
-	PGresult *r = run(pgs(base), "postfach list", sql, &p);
+	PGresult *r = pg_run(pgs(base), "postfach list", sql, &p);
 	if (!r)
 		return -1;
 	int k = PQntuples(r);
@@ -244,7 +233,7 @@ int pg_pf_purge(struct store *base, long long now, long long *removed)
 	struct pgp p = { .n = 0 };
 	pgp_int(&p, now);
 	pgp_int(&p, STORE_POSTFACH_WINDOW);
-	PGresult *r = run(pgs(base), "purge postfach", "WITH l AS (DELETE FROM"
+	PGresult *r = pg_run(pgs(base), "purge postfach", "WITH l AS (DELETE FROM"
 		" postfach_links WHERE expires_unix <= $1 AND created_unix <= $1 - $2"
 		" RETURNING 1), x AS (DELETE FROM postfach_sessions"
 		" WHERE expires_unix <= $1 RETURNING 1)"

@@ -6,15 +6,6 @@
 #include <string.h>
 
 /* Steps a statement without result rows; -1 with the error recorded. */
-static int step_done(struct sq_store *s, sqlite3_stmt *q, const char *what)
-{
-	int rc = q ? sqlite3_step(q) : SQLITE_ERROR;
-	if (rc != SQLITE_DONE && q)
-		sq_fail(s, what);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* ---- clerks ---- */
 
 int sq_clerk_add(struct store *base, const char *username, const char *pwhash,
@@ -55,14 +46,14 @@ int sq_clerk_change(struct store *base, const char *username, const char *pwhash
 		if (pwhash)
 			sqlite3_bind_text(q, 2, pwhash, -1, SQLITE_STATIC);
 	}
-	bool ok = step_done(s, q, "change clerk") == 0;
+	bool ok = sq_step_done(s, q, "change clerk") == 0;
 	bool found = ok && sqlite3_changes(s->db) == 1;
 	/* a new password or a disabled account: every session ends */
 	if (found) {
 		q = sq_prep(s, "DELETE FROM sessions WHERE username = ?");
 		if (q)
 			sqlite3_bind_text(q, 1, username, -1, SQLITE_STATIC);
-		ok = step_done(s, q, "end sessions") == 0;
+		ok = sq_step_done(s, q, "end sessions") == 0;
 	}
 	if (sq_tx_end(s, ok && found) < 0)
 		return ok && !found ? 1 : -1;
@@ -133,7 +124,7 @@ int sq_session_new(struct store *base, const unsigned char *hash,
 		sqlite3_bind_int64(q, 4, expires);
 		sqlite3_bind_text(q, 5, username, -1, SQLITE_STATIC);
 	}
-	bool ok = step_done(s, q, "new session") == 0;
+	bool ok = sq_step_done(s, q, "new session") == 0;
 	bool made = ok && sqlite3_changes(s->db) == 1;
 	if (sq_tx_end(s, ok) < 0)
 		return -1;
@@ -154,7 +145,7 @@ static int touch(struct sq_store *s, const unsigned char *hash, long long now,
 		sqlite3_bind_int64(q, 3, idle);
 		sqlite3_bind_blob(q, 4, hash, STORE_SESSION_HASH_LEN, SQLITE_STATIC);
 	}
-	return sq_tx_end(s, step_done(s, q, "touch session") == 0);
+	return sq_tx_end(s, sq_step_done(s, q, "touch session") == 0);
 }
 
 int sq_session_get(struct store *base, struct arena *a, const unsigned char *hash,
@@ -210,7 +201,7 @@ int sq_session_end(struct store *base, const unsigned char *hash)
 	sqlite3_stmt *q = sq_prep(s, "DELETE FROM sessions WHERE id_hash = ?");
 	if (q)
 		sqlite3_bind_blob(q, 1, hash, STORE_SESSION_HASH_LEN, SQLITE_STATIC);
-	return sq_tx_end(s, step_done(s, q, "end session") == 0);
+	return sq_tx_end(s, sq_step_done(s, q, "end session") == 0);
 }
 
 /* ---- the inbox ---- */
@@ -370,7 +361,7 @@ int sq_set_status(struct store *base, long long id, const char *status,
 		sqlite3_bind_text(q, 1, status, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, id);
 	}
-	bool ok = step_done(s, q, "set status") == 0;
+	bool ok = sq_step_done(s, q, "set status") == 0;
 	bool found = ok && sqlite3_changes(s->db) == 1;
 	if (found) {
 		q = sq_prep(s, "INSERT INTO events(submission_id, job_id, at_unix, kind,"
@@ -381,7 +372,7 @@ int sq_set_status(struct store *base, long long id, const char *status,
 			sqlite3_bind_text(q, 3, status, -1, SQLITE_STATIC);
 			sqlite3_bind_text(q, 4, actor, -1, SQLITE_STATIC);
 		}
-		ok = step_done(s, q, "status event") == 0;
+		ok = sq_step_done(s, q, "status event") == 0;
 	}
 	if (sq_tx_end(s, ok && found) < 0)
 		return ok && !found ? 1 : -1;
@@ -437,7 +428,7 @@ int sq_fill_offices(struct store *base, store_office_fn fn, void *ctx,
 			sqlite3_bind_text(q, 2, v[i].city, -1, SQLITE_STATIC);
 			sqlite3_bind_text(q, 3, v[i].service, -1, SQLITE_STATIC);
 		}
-		ok = step_done(s, q, "fill offices") == 0;
+		ok = sq_step_done(s, q, "fill offices") == 0;
 		if (ok)
 			*filled += sqlite3_changes(s->db);
 	}

@@ -38,6 +38,10 @@ int sq_tx_begin(struct sq_store *s);
  * or when COMMIT fails, ROLLBACK keeping the first error in s->base.err;
  * then unlocks. Returns 0 when committed, -1 otherwise. */
 int sq_tx_end(struct sq_store *s, bool ok);
+/* Steps a statement that returns no row and finalizes it (q NULL: the
+ * prepare failed, already recorded); 0 when it ran to SQLITE_DONE, else
+ * -1 with the error recorded under what. */
+int sq_step_done(struct sq_store *s, sqlite3_stmt *q, const char *what);
 /* Adds an event row inside the caller's transaction. */
 int sq_event(struct sq_store *s, long long sub_id, long long job_id,
 	     long long at, const char *kind, const char *detail);

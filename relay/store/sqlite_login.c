@@ -3,15 +3,6 @@
  * the one connection; the reads hold its mutex. */
 #include "sqlite_int.h"
 
-static int step_done(struct sq_store *s, sqlite3_stmt *q, const char *what)
-{
-	int rc = q ? sqlite3_step(q) : SQLITE_ERROR;
-	if (rc != SQLITE_DONE && q)
-		sq_fail(s, what);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Removes the rows of table that stopped working by now (inside the
  * caller's transaction). */
 static int sweep(struct sq_store *s, const char *sql, long long now)
@@ -19,7 +10,7 @@ static int sweep(struct sq_store *s, const char *sql, long long now)
 	sqlite3_stmt *q = sq_prep(s, sql);
 	if (q)
 		sqlite3_bind_int64(q, 1, now);
-	return step_done(s, q, "login sweep");
+	return sq_step_done(s, q, "login sweep");
 }
 
 /* How many live rows the table has: -1 on error. */
@@ -60,7 +51,7 @@ int sq_login_put(struct store *base, const unsigned char *hash,
 			sqlite3_bind_text(q, 4, p->return_path, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(q, 5, p->expires_unix);
 		}
-		ok = step_done(s, q, "login pending") == 0;
+		ok = sq_step_done(s, q, "login pending") == 0;
 	}
 	if (sq_tx_end(s, ok) < 0)
 		return -1;
@@ -123,7 +114,7 @@ int sq_citizen_open(struct store *base, const unsigned char *hash,
 			sqlite3_bind_int64(q, 6, now);
 			sqlite3_bind_int64(q, 7, expires);
 		}
-		ok = step_done(s, q, "citizen session") == 0;
+		ok = sq_step_done(s, q, "citizen session") == 0;
 	}
 	if (sq_tx_end(s, ok) < 0)
 		return -1;
@@ -146,7 +137,7 @@ static int touch(struct sq_store *s, const unsigned char *hash, long long now,
 		sqlite3_bind_int64(q, 3, idle);
 		sqlite3_bind_blob(q, 4, hash, STORE_LOGIN_HASH_LEN, SQLITE_STATIC);
 	}
-	return sq_tx_end(s, step_done(s, q, "citizen session touch") == 0);
+	return sq_tx_end(s, sq_step_done(s, q, "citizen session touch") == 0);
 }
 
 int sq_citizen_get(struct store *base, struct arena *a, const unsigned char *hash,
@@ -192,5 +183,5 @@ int sq_citizen_end(struct store *base, const unsigned char *hash)
 	sqlite3_stmt *q = sq_prep(s, "DELETE FROM citizen_sessions WHERE id_hash = ?");
 	if (q)
 		sqlite3_bind_blob(q, 1, hash, STORE_LOGIN_HASH_LEN, SQLITE_STATIC);
-	return sq_tx_end(s, step_done(s, q, "citizen logout") == 0);
+	return sq_tx_end(s, sq_step_done(s, q, "citizen logout") == 0);
 }

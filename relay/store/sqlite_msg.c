@@ -3,15 +3,6 @@
 #include "sqlite_int.h"
 #include <string.h>
 
-static int step_done(struct sq_store *s, sqlite3_stmt *q, const char *what)
-{
-	int rc = q ? sqlite3_step(q) : SQLITE_ERROR;
-	if (rc != SQLITE_DONE && q)
-		sq_fail(s, what);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Whether the submission exists (1), and whether it has an applicant
  * address; 0 none, -1 error. */
 static int submission_of(struct sq_store *s, long long id, bool *has_email)
@@ -46,7 +37,7 @@ static int insert_message(struct sq_store *s, long long sub_id,
 		sqlite3_bind_text(q, 5, m->kind, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 6, m->body, -1, SQLITE_STATIC);
 	}
-	if (step_done(s, q, "message") < 0)
+	if (sq_step_done(s, q, "message") < 0)
 		return -1;
 	*id = sqlite3_last_insert_rowid(s->db);
 	return 0;
@@ -66,7 +57,7 @@ static int insert_event(struct sq_store *s, long long sub_id,
 		sqlite3_bind_text(q, 4, question ? "" : m->author, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 5, m->actor, -1, SQLITE_STATIC);
 	}
-	return step_done(s, q, "message event");
+	return sq_step_done(s, q, "message event");
 }
 
 static int insert_notice(struct sq_store *s, long long sub_id, const char *kind,
@@ -81,7 +72,7 @@ static int insert_notice(struct sq_store *s, long long sub_id, const char *kind,
 		sqlite3_bind_int64(q, 4, now);
 		sqlite3_bind_int64(q, 5, now);
 	}
-	return step_done(s, q, "message notice");
+	return sq_step_done(s, q, "message notice");
 }
 
 int sq_message_add(struct store *base, long long submission_id,

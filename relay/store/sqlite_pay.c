@@ -5,15 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static int step_done(struct sq_store *s, sqlite3_stmt *q, const char *what)
-{
-	int rc = q ? sqlite3_step(q) : SQLITE_ERROR;
-	if (rc != SQLITE_DONE && q)
-		sq_fail(s, what);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* "ausstehend 2250": what the timeline and the inbox show of a payment. */
 static int pay_event(struct sq_store *s, long long sub_id, long long now, const char *state,
 		     long long amount)
@@ -42,7 +33,7 @@ int sq_payment_new(struct store *base, long long submission_id, long long amount
 		sqlite3_bind_int64(q, 5, now);
 		sqlite3_bind_int64(q, 6, submission_id);
 	}
-	bool ok = step_done(s, q, "payment") == 0;
+	bool ok = sq_step_done(s, q, "payment") == 0;
 	bool found = ok && sqlite3_changes(s->db) == 1;
 	ok = ok && (!found || pay_event(s, submission_id, now, "ausstehend", amount) == 0);
 	if (sq_tx_end(s, ok && found) < 0)
@@ -132,7 +123,7 @@ static int mark(struct sq_store *s, const char *reference, const char *state,
 		sqlite3_bind_int64(q, 3, now);
 		sqlite3_bind_text(q, 4, reference, -1, SQLITE_STATIC);
 	}
-	return step_done(s, q, "payment settle");
+	return sq_step_done(s, q, "payment settle");
 }
 
 static int office_job(struct sq_store *s, long long sub, long long now)
@@ -144,7 +135,7 @@ static int office_job(struct sq_store *s, long long sub, long long now)
 		sqlite3_bind_int64(q, 2, now);
 		sqlite3_bind_int64(q, 3, now);
 	}
-	return step_done(s, q, "payment office job");
+	return sq_step_done(s, q, "payment office job");
 }
 
 int sq_payment_settle(struct store *base, const char *reference, const char *state,

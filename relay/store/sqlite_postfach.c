@@ -9,15 +9,6 @@
 #include "token.h"
 
 /* Steps a statement without result rows and finalizes it; -1 on error. */
-static int step_done(struct sq_store *s, sqlite3_stmt *q, const char *what)
-{
-	int rc = q ? sqlite3_step(q) : SQLITE_ERROR;
-	if (rc != SQLITE_DONE && q)
-		sq_fail(s, what);
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
 int sq_pf_request(struct store *base, const char *email, const unsigned char *hash,
 		  const char *token, long long now, long long expires, int max)
 {
@@ -50,7 +41,7 @@ int sq_pf_request(struct store *base, const char *email, const unsigned char *ha
 			sqlite3_bind_int64(q, 4, now);
 			sqlite3_bind_int64(q, 5, expires);
 		}
-		ok = step_done(s, q, "postfach request") == 0;
+		ok = sq_step_done(s, q, "postfach request") == 0;
 	}
 	if (sq_tx_end(s, ok) < 0)
 		return -1;
@@ -93,7 +84,7 @@ int sq_pf_claim(struct store *base, struct arena *a, long long now,
 			sqlite3_bind_int64(u, 1, now + lease);
 			sqlite3_bind_int64(u, 2, job->id);
 		}
-		ok = step_done(s, u, "postfach claim update") == 0;
+		ok = sq_step_done(s, u, "postfach claim update") == 0;
 	}
 	if (sq_tx_end(s, ok) < 0)
 		return -1;
@@ -121,7 +112,7 @@ int sq_pf_outcome(struct store *base, long long id, int outcome, long long t,
 		if (outcome != STORE_PF_SENT)
 			sqlite3_bind_text(q, 3, error ? error : "", -1, SQLITE_TRANSIENT);
 	}
-	return sq_tx_end(s, step_done(s, q, "postfach outcome") == 0);
+	return sq_tx_end(s, sq_step_done(s, q, "postfach outcome") == 0);
 }
 
 /* Inside the transaction: marks the link used when it may be, its
@@ -178,7 +169,7 @@ int sq_pf_use(struct store *base, struct arena *a, const unsigned char *hash,
 			sqlite3_bind_int64(q, 3, now);
 			sqlite3_bind_int64(q, 4, session_expires);
 		}
-		if (step_done(s, q, "postfach session") < 0)
+		if (sq_step_done(s, q, "postfach session") < 0)
 			ret = -1;
 	}
 	if (sq_tx_end(s, ret >= 0) < 0)
@@ -219,7 +210,7 @@ int sq_pf_session_end(struct store *base, const unsigned char *hash)
 	sqlite3_stmt *q = sq_prep(s, "DELETE FROM postfach_sessions WHERE id_hash = ?");
 	if (q)
 		sqlite3_bind_blob(q, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-	return sq_tx_end(s, step_done(s, q, "postfach logout") == 0);
+	return sq_tx_end(s, sq_step_done(s, q, "postfach logout") == 0);
 }
 
 /* The list's query with the condition on its one key (?1). */
@@ -301,14 +292,14 @@ int sq_pf_purge(struct store *base, long long now, long long *removed)
 		sqlite3_bind_int64(l, 1, now);
 		sqlite3_bind_int64(l, 2, STORE_POSTFACH_WINDOW);
 	}
-	bool ok = step_done(s, l, "purge postfach links") == 0;
+	bool ok = sq_step_done(s, l, "purge postfach links") == 0;
 	*removed = ok ? sqlite3_changes(s->db) : 0;
 	if (ok) {
 		sqlite3_stmt *q = sq_prep(s, "DELETE FROM postfach_sessions"
 			" WHERE expires_unix <= ?");
 		if (q)
 			sqlite3_bind_int64(q, 1, now);
-		ok = step_done(s, q, "purge postfach sessions") == 0;
+		ok = sq_step_done(s, q, "purge postfach sessions") == 0;
 		*removed += ok ? sqlite3_changes(s->db) : 0;
 	}
 	if (sq_tx_end(s, ok) < 0) {

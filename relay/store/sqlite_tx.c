@@ -32,3 +32,12 @@ int sq_tx_end(struct sq_store *s, bool ok)
 	pthread_mutex_unlock(&s->mu);
 	return ret;
 }
+
+int sq_step_done(struct sq_store *s, sqlite3_stmt *q, const char *what)
+{
+	int rc = q ? sqlite3_step(q) : SQLITE_ERROR;
+	if (rc != SQLITE_DONE && q)
+		sq_fail(s, what);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
