@@ -121,6 +121,31 @@ static const char *need_session(struct postfach_req *q, struct MHD_Connection *c
 	return NULL;
 }
 
+/* The list page of v, with the CSRF cookie to set (NULL: none). */
+static enum MHD_Result send_list(struct postfach_req *q, struct MHD_Connection *c,
+				 const struct postfach_list_view *v, const char *cookie)
+{
+	struct buf b;
+	struct diags d;
+	buf_init(&b, PF_PAGE_MAX);
+	diags_init(&d);
+	int rc = q->env->forms && q->env->forms->renderer ?
+		render_postfach_list(q->env->forms->renderer, v, &b, &d) : -1;
+	diags_free(&d);
+	enum MHD_Result r;
+	if (rc < 0) {
+		relay_log("error", "render_failed", "page=postfach_list");
+		r = pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			     "Das Postfach ist gerade nicht erreichbar.", "60");
+	} else {
+		struct pf_answer a = { .status = MHD_HTTP_OK, .page = &b,
+				       .cookies = { cookie } };
+		r = pf_send(q, c, &a);
+	}
+	buf_free(&b);
+	return r;
+}
+
 /* The list of a citizen logged in with the Servicekonto (issue 12): the
  * applications sent under that login (submissions.subject). */
 static enum MHD_Result list_by_login(struct postfach_req *q, struct MHD_Connection *c,
@@ -140,25 +165,7 @@ static enum MHD_Result list_by_login(struct postfach_req *q, struct MHD_Connecti
 		.logout_action = pf_url(q, "/abmelden"), .request_href = pf_url(q, ""),
 		.provider = who->provider,
 	};
-	struct buf b;
-	struct diags d;
-	buf_init(&b, PF_PAGE_MAX);
-	diags_init(&d);
-	int rc = q->env->forms && q->env->forms->renderer ?
-		render_postfach_list(q->env->forms->renderer, &v, &b, &d) : -1;
-	diags_free(&d);
-	enum MHD_Result r;
-	if (rc < 0) {
-		relay_log("error", "render_failed", "page=postfach_list");
-		r = pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
-			     "Das Postfach ist gerade nicht erreichbar.", "60");
-	} else {
-		struct pf_answer a = { .status = MHD_HTTP_OK, .page = &b,
-				       .cookies = { cookie } };
-		r = pf_send(q, c, &a);
-	}
-	buf_free(&b);
-	return r;
+	return send_list(q, c, &v, cookie);
 }
 
 enum MHD_Result pf_list(struct postfach_req *q, struct MHD_Connection *c)
@@ -189,24 +196,7 @@ enum MHD_Result pf_list(struct postfach_req *q, struct MHD_Connection *c)
 		.until = until, .csrf = citizen_csrf_issue(c, &q->a, pf_secure(q), &cookie),
 		.logout_action = pf_url(q, "/abmelden"), .request_href = pf_url(q, ""),
 	};
-	struct buf b;
-	struct diags d;
-	buf_init(&b, PF_PAGE_MAX);
-	diags_init(&d);
-	int rc = q->env->forms && q->env->forms->renderer ?
-		render_postfach_list(q->env->forms->renderer, &v, &b, &d) : -1;
-	diags_free(&d);
-	if (rc < 0) {
-		relay_log("error", "render_failed", "page=postfach_list");
-		r = pf_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE,
-			     "Das Postfach ist gerade nicht erreichbar.", "60");
-	} else {
-		struct pf_answer a = { .status = MHD_HTTP_OK, .page = &b,
-				       .cookies = { cookie } };
-		r = pf_send(q, c, &a);
-	}
-	buf_free(&b);
-	return r;
+	return send_list(q, c, &v, cookie);
 }
 
 enum MHD_Result pf_logout(struct postfach_req *q, struct MHD_Connection *c)
