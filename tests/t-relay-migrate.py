@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """t-relay-migrate - relayd upgrades a database of an older schema version
 on start (issue 14): a version-1 database (tests/fixtures/store/, with one
-submission whose office mail is due) becomes version 8 (2: outbox.claimed_by,
+submission whose office mail is due) becomes version 9 (2: outbox.claimed_by,
 3: submissions.token_hash, 4: the clerks' inbox, 5: the Postfach, with the
 outbox rebuilt on SQLite, 6: submissions.subject and identity, the
-citizen's login, 7: payments, 8: login_pending and citizen_sessions), keeps its submission and its outbox job, the
+citizen's login, 7: payments, 8: login_pending and citizen_sessions, 9: no unique index on
+submissions.token of its own, SQLite rebuilding the table), keeps its submission and its outbox job, the
 old job is claimed and mailed through the new column, the old private link
 still opens the application page (its hash was computed by the migration),
 relayd fills the old row's office from the catalogue at start (version 4's
@@ -45,7 +46,20 @@ relay = L.Relay("migrate", db=db, smtp_url="smtp://127.0.0.1:%d" % sink.port)
 ok(version(relay) == 1, "the fixture is a database of schema version 1 (%s)" % L.STORE)
 relay.start()
 try:
-    ok(version(relay) == 8, "relayd upgraded it to version 8 on start", version(relay))
+    ok(version(relay) == 9, "relayd upgraded it to version 9 on start", version(relay))
+    if L.PG:
+        uniq = relay.rows("SELECT count(*) FROM pg_constraint WHERE conname = 'submissions_token_key'")
+        ok(uniq == [(0,)], "version 9: the token has no unique constraint of its own", uniq)
+    else:
+        idx = [r[0] for r in relay.rows("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                        " AND tbl_name = 'submissions' ORDER BY name")]
+        ok(idx == ["sqlite_autoindex_submissions_1", "submissions_city", "submissions_email",
+                   "submissions_office", "submissions_office_status", "submissions_subject",
+                   "submissions_time", "submissions_token_hash"],
+           "version 9: the rebuilt submissions table has every index but the token's own", idx)
+        ok(relay.rows("PRAGMA foreign_key_check") == [] and
+           relay.rows("PRAGMA integrity_check") == [("ok",)],
+           "the rebuild left no dangling reference and an intact file")
     ok(relay.rows("SELECT subject, identity FROM submissions") == [("", "")],
        "version 6 has submissions.subject and identity, empty for the old row")
     for t in ("messages", "postfach_links", "postfach_sessions", "payments", "login_pending",
@@ -85,7 +99,7 @@ finally:
 
 # a second start finds the current version and changes nothing
 relay.start()
-ok(version(relay) == 8 and relay.stop() == 0 and
+ok(version(relay) == 9 and relay.stop() == 0 and
    relay.logtext().count("event=offices_filled") == 1,
    "a current database is opened as it is (nothing left to fill)")
 

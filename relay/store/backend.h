@@ -161,11 +161,13 @@ extern const struct store_ops store_pg_ops;
  * the outbox kinds notice_office, notice_citizen and document, 6 the
  * identification (issue 12; a placeholder in the payment branch), 7 online
  * payment: the table payments (store.h), 8 citizens' logins: the tables
- * login_pending and citizen_sessions (store.h). SQLite keeps it
+ * login_pending and citizen_sessions (store.h), 9 no unique index on
+ * submissions.token of its own (token_hash's keeps tokens apart; issue 13,
+ * point 6). SQLite keeps it
  * in PRAGMA user_version, PostgreSQL in the table schema_version. A
  * read-only store also opens versions 1 to 3 (relayctl may run before
  * relayd upgraded): its readers then leave out what is newer (actor ""). */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /* How long a valid session may go without being marked seen again
  * (store_session_get): idle timeouts are counted to this many seconds. */

@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+/* Every column of submissions at version 9, for its rebuild */
+#define SUBMISSION_COLUMNS "id, reference, token, city, service, city_name," \
+	" service_title, recipient, office_name, applicant_email, received_at," \
+	" received_unix, fields, token_hash, office, status, subject, identity"
+
 /* The migrations, by the numbers of backend.h (STORE_SCHEMA_VERSION):
  * migration[v] takes a database of user_version v-1 to v. */
 static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
@@ -159,6 +164,41 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	" subject TEXT NOT NULL, claims TEXT NOT NULL, level INTEGER NOT NULL,"
 	" login_unix INTEGER NOT NULL, seen_unix INTEGER NOT NULL, expires_unix INTEGER NOT NULL);"
 	"CREATE INDEX citizen_sessions_expires ON citizen_sessions(expires_unix);",
+	/* performance (issue 13, point 6): the private link's token lost its
+	 * UNIQUE index. token_hash's unique index already keeps tokens apart,
+	 * and every post paid for a second random-keyed b-tree: one more page
+	 * written to the WAL and checkpointed per submission, ~12 % of the
+	 * writer's time. SQLite drops a column constraint only by rebuilding
+	 * the table (the 12 steps of its ALTER TABLE documentation; migrate()
+	 * runs before foreign keys are switched on, so the DROP is allowed). */
+	[9] = "CREATE TABLE submissions9("
+	" id INTEGER PRIMARY KEY,"
+	" reference TEXT NOT NULL UNIQUE,"
+	" token TEXT NOT NULL,"
+	" city TEXT NOT NULL, service TEXT NOT NULL,"
+	" city_name TEXT NOT NULL, service_title TEXT NOT NULL,"
+	" recipient TEXT NOT NULL, office_name TEXT NOT NULL,"
+	" applicant_email TEXT NOT NULL DEFAULT '',"
+	" received_at TEXT NOT NULL, received_unix INTEGER NOT NULL,"
+	" fields TEXT NOT NULL,"
+	" token_hash BLOB,"
+	" office TEXT,"
+	" status TEXT NOT NULL DEFAULT 'neu',"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" identity TEXT NOT NULL DEFAULT '');"
+	"INSERT INTO submissions9(" SUBMISSION_COLUMNS ")"
+	" SELECT " SUBMISSION_COLUMNS " FROM submissions;"
+	"DROP TABLE submissions;"
+	"ALTER TABLE submissions9 RENAME TO submissions;"
+	"CREATE INDEX submissions_city ON submissions(city, received_unix);"
+	"CREATE INDEX submissions_time ON submissions(received_unix);"
+	"CREATE UNIQUE INDEX submissions_token_hash ON submissions(token_hash);"
+	"CREATE INDEX submissions_office ON submissions(city, office, received_unix, id);"
+	"CREATE INDEX submissions_office_status ON submissions(city, office, status,"
+	" received_unix, id);"
+	"CREATE INDEX submissions_email ON submissions(lower(applicant_email), received_unix);"
+	"CREATE INDEX submissions_subject ON submissions(subject, received_unix)"
+	" WHERE subject <> '';",
 };
 
 static void sql_token_hash(sqlite3_context *cx, int argc, sqlite3_value **argv)
@@ -264,6 +304,20 @@ static void sq_close(struct store *base)
 	free(s);
 }
 
+/* Foreign keys are checked from here on. Not during migrate(): a
+ * migration that rebuilds a parent table (9) must drop the old one while
+ * its children still point at the name. */
+static int foreign_keys_on(struct sq_store *s)
+{
+	long long on = 0;
+	if (sq_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
+	    pragma_int(s, "PRAGMA foreign_keys", &on) < 0 || on != 1) {
+		snprintf(s->base.err, sizeof s->base.err, "cannot switch foreign keys on");
+		return -1;
+	}
+	return 0;
+}
+
 /* The writer's connection: WAL, synchronous=FULL, schema migrated. */
 static int open_writer(struct sq_store *s, const char *path, char *err,
 		       size_t errlen)
@@ -297,12 +351,11 @@ static int open_writer(struct sq_store *s, const char *path, char *err,
 	if (sq_exec(s, "PRAGMA synchronous=FULL") < 0 ||
 	    sq_exec(s, "PRAGMA cache_size=-1024") < 0 ||
 	    sq_exec(s, "PRAGMA temp_store=MEMORY") < 0 ||
-	    sq_exec(s, "PRAGMA foreign_keys=ON") < 0 ||
 	    pragma_int(s, "PRAGMA synchronous", &ok) < 0 || ok != 2 ||
 	    sqlite3_create_function_v2(s->db, "relay_token_hash", 1,
 				       SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				       sql_token_hash, NULL, NULL, NULL) != SQLITE_OK ||
-	    migrate(s) < 0) {
+	    migrate(s) < 0 || foreign_keys_on(s) < 0) {
 		snprintf(err, errlen, "%s: %s", path,
 			 s->base.err[0] ? s->base.err : "synchronous=FULL refused");
 		return -1;
