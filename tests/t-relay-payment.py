@@ -210,6 +210,11 @@ def main_checks(relay, sink, fake, form):
        "Jetzt bezahlen without the cookie, with a wrong or no token: 403 (themed), logged", (st, st2, st3))
     st, _, _ = fetch(relay, "POST", "/antrag/%s/bezahlen" % ("A" * 24), {"csrf": csrf}, cookie)
     ok(st == 404, "Jetzt bezahlen of an unknown application: 404", st)
+    st, _, page = relay.request("POST", "/antrag/%s/bezahlen" % tok, '{"csrf":"x"}',
+                                {"Content-Type": "application/json", "Cookie": cookie})
+    st2, _, page2 = fetch(relay, "POST", "/antrag/%s/bezahlen" % tok, "csrf=" + "x" * 5000, cookie)
+    ok(st == 415 and "unbekannten Format" in page.decode() and st2 == 413 and "zu groß" in page2,
+       "Jetzt bezahlen not urlencoded: 415; over 4 KiB: 413 (themed)", (st, st2))
 
     st, loc = start_payment(relay, tok)
     u = urllib.parse.urlsplit(loc)
