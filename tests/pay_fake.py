@@ -22,8 +22,11 @@ Control hooks for tests: .tamper (a dict applied to the next notices:
 "reference", "state" replace a field before signing, "twice" sends each
 notice twice), .notice(...) builds one signed body, .send(...) posts one
 and returns the status, .deliver_async(...) posts with retries in a
-thread. .requests lists the checked payment requests, .deliveries every
-notice attempt as (reference, status or None)."""
+thread; with hold=True it waits before its first attempt until .release()
+(.held counts those waiting), so a test can kill relayd while notices are
+certainly still to come and then let them be retried against the
+restarted one. .requests lists the checked payment requests, .deliveries
+every notice attempt as (reference, status or None)."""
 import hashlib
 import hmac
 import html
@@ -57,6 +60,8 @@ class Provider:
         self.deliveries = []        # (reference, status or None)
         self.pending = {}           # id -> request fields
         self.lock = threading.Lock()
+        self.held = 0               # deliveries waiting for release()
+        self.released = threading.Event()
         self.threads = []
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.port = self.httpd.server_address[1]
@@ -110,9 +115,19 @@ class Provider:
         finally:
             c.close()
 
-    def deliver(self, notify_url, body, reference):
-        """Posts until a 200, with backoff, for at most retry_seconds; the
-        last status."""
+    def release(self):
+        """Lets the held deliveries go (and any held one started later)."""
+        self.released.set()
+
+    def deliver(self, notify_url, body, reference, hold=False):
+        """Posts until a 200, with backoff, for at most retry_seconds (from
+        the first attempt, after the hold); the last status."""
+        if hold:
+            with self.lock:
+                self.held += 1
+            self.released.wait()
+            with self.lock:
+                self.held -= 1
         deadline = time.time() + self.retry_seconds
         wait, st = 0.2, None
         while True:
@@ -124,8 +139,8 @@ class Provider:
             time.sleep(wait)
             wait = min(wait * 2, 2.0)
 
-    def deliver_async(self, notify_url, body, reference):
-        t = threading.Thread(target=self.deliver, args=(notify_url, body, reference),
+    def deliver_async(self, notify_url, body, reference, hold=False):
+        t = threading.Thread(target=self.deliver, args=(notify_url, body, reference, hold),
                              daemon=True)
         t.start()
         with self.lock:

@@ -156,6 +156,11 @@ try:
     st, _, body = req("POST", post, {"csrf": form_tok, "nachricht": long_text}, ck)
     ok(st == 422 and "höchstens 5.000 Zeichen" in body and "5001 Zeichen" in body and
        long_text in body, "5,001 characters: 422, the limit named, the text kept in the field", st)
+    st, _, body = req("POST", post, '{"nachricht": "Hallo"}', ck)
+    ok(st == 415 and "unbekannten Format" in body, "a post that is not urlencoded: 415", st)
+    st, _, body = req("POST", post, {"csrf": form_tok, "nachricht": "a" * 70000}, ck)
+    ok(st == 413 and "Ihre Nachricht ist zu lang." in body, "a post over 64 KiB: 413, "
+       "'Ihre Nachricht ist zu lang.'", st)
     ok(count("SELECT count(*) FROM messages") == 0, "nothing refused was stored")
     st, _, body = req("POST", "/antrag/" + "A" * 24 + "/nachricht",
                       {"csrf": form_tok, "nachricht": "Hallo"}, ck)

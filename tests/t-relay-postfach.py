@@ -208,6 +208,13 @@ try:
     ok(st == 404 and "Diesen Link gibt es nicht" in page and 'action="%s/postfach"' % prefix in page,
        "an unknown link: 404 with the request form")
     ok(fetch(relay, "GET", "/postfach/kurz")[0] == 404, "a malformed link: 404")
+    st, _, page = relay.request("POST", "/postfach", '{"email":"a@b.de"}',
+                                {"Content-Type": "application/json"})
+    ok(st == 415 and "unbekannten Format" in page.decode(),
+       "a request post that is not urlencoded: 415 (themed)", st)
+    st, _, page = relay.request("POST", "/postfach", "email=" + "a" * 5000,
+                                {"Content-Type": "application/x-www-form-urlencoded"})
+    ok(st == 413 and "zu groß" in page.decode(), "a request post over 4 KiB: 413 (themed)", st)
 
     # The list says when the session ends: its end in the store, German time.
     ends = relay.rows("SELECT expires_unix - created_unix FROM postfach_sessions")

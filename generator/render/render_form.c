@@ -127,14 +127,21 @@ int render_search_page(struct renderer *r, const struct city *city,
 					&a, out, d));
 }
 
-int render_error_page(struct renderer *r, const struct city *city, int status,
-		      const char *message, struct buf *out, struct diags *d)
+int render_error_link_page(struct renderer *r, const struct city *city, int status,
+			   const char *message, const char *link_text,
+			   const char *link_url, struct buf *out, struct diags *d)
 {
 	struct portal *p = portal_of(r, city);
 	struct arena a;
 	arena_init(&a);
-	return finish(&a, render_error(r, p, status, message ? message : "", NULL, NULL,
-				       &a, out, d));
+	return finish(&a, render_error(r, p, status, message ? message : "", link_text,
+				       link_url, &a, out, d));
+}
+
+int render_error_page(struct renderer *r, const struct city *city, int status,
+		      const char *message, struct buf *out, struct diags *d)
+{
+	return render_error_link_page(r, city, status, message, NULL, NULL, out, d);
 }
 
 void render_error_or_plain(struct renderer *r, const struct city *city, int status,
@@ -153,15 +160,4 @@ void render_error_or_plain(struct renderer *r, const struct city *city, int stat
 		buf_puts(out, "</p></html>\n");
 	}
 	diags_free(&d);
-}
-
-int render_error_link_page(struct renderer *r, const struct city *city, int status,
-			   const char *message, const char *link_text,
-			   const char *link_url, struct buf *out, struct diags *d)
-{
-	struct portal *p = portal_of(r, city);
-	struct arena a;
-	arena_init(&a);
-	return finish(&a, render_error(r, p, status, message, link_text, link_url,
-				       &a, out, d));
 }

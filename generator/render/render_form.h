@@ -166,14 +166,14 @@ int render_payment_page(struct renderer *r, const struct city_service *cs,
  * and the categories. */
 int render_search_page(struct renderer *r, const struct city *city,
 		       const char *query, struct buf *out, struct diags *d);
-/* The same with a way on: a link (link_url) after the message, e.g. to
- * the citizen's login. */
-int render_error_link_page(struct renderer *r, const struct city *city, int status,
-			   const char *message, const char *link_text,
-			   const char *link_url, struct buf *out, struct diags *d);
 /* A plain themed error page (city may be NULL: umbrella look). */
 int render_error_page(struct renderer *r, const struct city *city, int status,
 		      const char *message, struct buf *out, struct diags *d);
+/* The same with a way on: a link (link_url) after the message, e.g. to
+ * the citizen's login; render_error_page is this without a link. */
+int render_error_link_page(struct renderer *r, const struct city *city, int status,
+			   const char *message, const char *link_text,
+			   const char *link_url, struct buf *out, struct diags *d);
 /* The same, or when there is no renderer or it fails, a minimal plain
  * page with the message: what relayd's routes answer an error with. */
 void render_error_or_plain(struct renderer *r, const struct city *city, int status,

@@ -13,10 +13,13 @@
  *
  * The marker also holds the state of both trees as the build left them
  * (root, top-level entries, inode and mtime of every directory, which
- * change when a file is added, removed or renamed in it), so a file added
- * to or removed from either tree by hand means the staging tree is thrown
- * away and the build starts from an empty one, as without it. As with the
- * fingerprint, a file edited in place is not noticed. */
+ * change when a file is added, removed or renamed in it, and for a
+ * directory changed in the marker's own clock tick, whose mtime a change
+ * in that tick would leave as it is, a digest of its entries' names and
+ * inode numbers), so a file added to, removed from or renamed in either
+ * tree by hand means the staging tree is thrown away and the build starts
+ * from an empty one, as without it. As with the fingerprint, a file
+ * edited in place is not noticed (stage.c says what else is not). */
 #ifndef STAGE_H
 #define STAGE_H
 #include "pathtab.h"

@@ -4,7 +4,9 @@
  * a value is looked up by name when needed), and the query string. */
 #include "formbody.h"
 #include "inbox_int.h"
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "util/utf8.h"
 
 static int hexval(char c)
@@ -41,6 +43,23 @@ static const char *decode(struct arena *a, const char *s, size_t n)
 	}
 	out[k] = '\0';
 	return utf8_valid(out, k) ? out : NULL;
+}
+
+unsigned urlencoded_post_refusal(struct MHD_Connection *c, size_t max,
+				 const char **message)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+	/* a prefix: "; charset=UTF-8" may follow */
+	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33)) {
+		*message = FORM_MSG_MEDIA_TYPE;
+		return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+	}
+	if (len && strtoull(len, NULL, 10) > max) {
+		*message = FORM_MSG_TOO_LARGE;
+		return MHD_HTTP_CONTENT_TOO_LARGE;
+	}
+	return 0;
 }
 
 const char *urlencoded_field(struct arena *a, const char *body, size_t len,

@@ -1,10 +1,25 @@
-/* formbody.h - one field of an application/x-www-form-urlencoded body,
- * for the small forms relayd answers itself (the inbox's, and the
- * message form on the citizen's application page). */
+/* formbody.h - the small application/x-www-form-urlencoded forms relayd
+ * answers itself (the inbox's, the Postfach's, the pay button and the
+ * provider's notice, the message form on the citizen's application
+ * page): whether a POST's body may come at all, and one field of it. */
 #ifndef FORMBODY_H
 #define FORMBODY_H
+#include <microhttpd.h>
 #include <stddef.h>
 #include "util/arena.h"
+
+/* What the pages say to a refused form. */
+#define FORM_MSG_MEDIA_TYPE "Das Formular wurde in einem unbekannten Format gesendet."
+#define FORM_MSG_TOO_LARGE "Die Anfrage ist zu groß."
+
+/* The first call of such a POST, before its body comes: 0 when it may
+ * come; else the status to answer, 415 (MHD_HTTP_UNSUPPORTED_MEDIA_TYPE)
+ * when the Content-Type is not urlencoded or 413
+ * (MHD_HTTP_CONTENT_TOO_LARGE) when the declared Content-Length is over
+ * max bytes, with what the page says in *message. A body without a
+ * declared length is counted by the caller as it comes. */
+unsigned urlencoded_post_refusal(struct MHD_Connection *c, size_t max,
+				 const char **message);
 
 /* The value of the first field called name in body[0..len), decoded
  * ('+' a space, %XX a byte) into arena a; NULL when absent, when an

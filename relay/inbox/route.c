@@ -4,7 +4,7 @@
 #include "inbox_int.h"
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include "formbody.h"
 
 struct inbox *inbox_new(const struct relay_config *cfg)
 {
@@ -101,15 +101,10 @@ static enum MHD_Result begin(struct inbox_req *q, struct MHD_Connection *c,
 				   "Diese Anfrage ist hier nicht möglich.", NULL);
 	if (get)
 		return dispatch(q, c);
-	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))
-		return inbox_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-				   "Das Formular wurde in einem unbekannten Format gesendet.",
-				   NULL);
-	if (len && strtoull(len, NULL, 10) > INBOX_BODY_MAX)
-		return inbox_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE,
-				   "Die Anfrage ist zu groß.", NULL);
+	const char *msg;
+	unsigned refused = urlencoded_post_refusal(c, INBOX_BODY_MAX, &msg);
+	if (refused)
+		return inbox_error(q, c, refused, msg, NULL);
 	return MHD_YES;         /* the body comes in the next calls */
 }
 
@@ -139,7 +134,6 @@ enum MHD_Result inbox_handle(const struct inbox_env *env, struct inbox_req **rq,
 		return q->seen > 4 * INBOX_BODY_MAX ? MHD_NO : MHD_YES;
 	}
 	if (q->too_large)
-		return inbox_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE,
-				   "Die Anfrage ist zu groß.", NULL);
+		return inbox_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, FORM_MSG_TOO_LARGE, NULL);
 	return dispatch(q, c);
 }

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include "inbox/formbody.h"
 #include "receive/application.h"
@@ -421,16 +420,11 @@ static enum MHD_Result begin(struct pay_req *q, struct MHD_Connection *c,
 				  "Zahlungen sind ohne Datenbank nicht möglich.", NULL);
 	if (q->route == PR_RETURN)
 		return return_page(q, c);
-	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))
+	const char *msg;
+	unsigned refused = urlencoded_post_refusal(c, PAY_NOTICE_MAX, &msg);
+	if (refused)    /* the provider's notice: 400 and its log line */
 		return q->route == PR_NOTICE ? refuse_notice(q, c, PAY_MALFORMED, NULL) :
-		       error_page(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, NULL, "Das Formular "
-				  "wurde in einem unbekannten Format gesendet.", NULL);
-	if (len && strtoull(len, NULL, 10) > PAY_NOTICE_MAX)
-		return q->route == PR_NOTICE ? refuse_notice(q, c, PAY_MALFORMED, NULL) :
-		       error_page(q, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-				  "Die Anfrage ist zu groß.", NULL);
+		       error_page(q, c, refused, NULL, msg, NULL);
 	buf_init(&q->body, PAY_NOTICE_MAX);
 	q->body_init = true;
 	return MHD_YES;             /* the body comes in the next calls */
@@ -460,7 +454,7 @@ enum MHD_Result pay_handle(const struct pay_env *env, struct pay_req **rq,
 	}
 	if (q->too_large)
 		return q->route == PR_NOTICE ? refuse_notice(q, c, PAY_MALFORMED, NULL) :
-		       error_page(q, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL,
-				  "Die Anfrage ist zu groß.", NULL);
+		       error_page(q, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL, FORM_MSG_TOO_LARGE,
+				  NULL);
 	return q->route == PR_NOTICE ? notice(q, c) : pay_now(q, c);
 }

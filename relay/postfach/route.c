@@ -5,7 +5,7 @@
 #include "pf_int.h"
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include "inbox/formbody.h"
 
 struct postfach *postfach_new(void)
 {
@@ -96,19 +96,13 @@ static enum MHD_Result begin(struct postfach_req *q, struct MHD_Connection *c,
 				"Diese Anfrage ist hier nicht möglich.", NULL);
 	if (get)
 		return dispatch(q, c);
-	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))
-		return pf_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-				"Das Formular wurde in einem unbekannten Format gesendet.",
-				NULL);
-	if (len && strtoull(len, NULL, 10) > PF_BODY_MAX)
-		return pf_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE,
-				"Die Anfrage ist zu groß.", NULL);
+	const char *msg;
+	unsigned refused = urlencoded_post_refusal(c, PF_BODY_MAX, &msg);
+	if (refused)
+		return pf_error(q, c, refused, msg, NULL);
 	q->pp = MHD_create_post_processor(c, 1024, field_iter, q);
 	if (!q->pp)
-		return pf_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-				"Das Formular wurde in einem unbekannten Format gesendet.",
+		return pf_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, FORM_MSG_MEDIA_TYPE,
 				NULL);
 	return MHD_YES;         /* the body comes in the next calls */
 }
@@ -140,8 +134,7 @@ enum MHD_Result postfach_handle(const struct postfach_env *env,
 		return q->seen > 4 * PF_BODY_MAX ? MHD_NO : MHD_YES;
 	}
 	if (q->seen > PF_BODY_MAX)
-		return pf_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE,
-				"Die Anfrage ist zu groß.", NULL);
+		return pf_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, FORM_MSG_TOO_LARGE, NULL);
 	enum MHD_Result done = MHD_destroy_post_processor(q->pp);
 	q->pp = NULL;
 	if (done != MHD_YES || q->bad_body)

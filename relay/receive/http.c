@@ -1103,19 +1103,17 @@ static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
  * body is a small urlencoded form, kept whole (THREAD_BODY_MAX). */
 static enum MHD_Result message_begin(struct req *q, struct MHD_Connection *c)
 {
-	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
-	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
 	q->phase = P_DONE;              /* until the body may come */
 	if (!q->srv->store)
 		return send_error(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, RJ_STORE,
 				  "Nachrichten sind ohne Datenbank nicht möglich.", NULL, NULL);
-	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33))
-		return send_error(q, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, RJ_MEDIA_TYPE,
-				  "Das Formular wurde in einem unbekannten Format "
-				  "gesendet.", NULL, NULL);
-	if (len && strtoull(len, NULL, 10) > THREAD_BODY_MAX)
-		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
-				  "Ihre Nachricht ist zu lang.", NULL, NULL);
+	const char *msg;
+	unsigned refused = urlencoded_post_refusal(c, THREAD_BODY_MAX, &msg);
+	if (refused == MHD_HTTP_UNSUPPORTED_MEDIA_TYPE)
+		return send_error(q, c, refused, RJ_MEDIA_TYPE, msg, NULL, NULL);
+	if (refused)    /* a message's own words for its limit */
+		return send_error(q, c, refused, RJ_TOO_LARGE, "Ihre Nachricht ist zu lang.",
+				  NULL, NULL);
 	buf_init(&q->msg, THREAD_BODY_MAX);
 	q->phase = P_BODY;
 	return MHD_YES;

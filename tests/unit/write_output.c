@@ -8,10 +8,12 @@
 #include "write/sitemap.h"
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -440,26 +442,82 @@ static void test_stage(const char *tmp)
 	   tree_is(prev, "a.html=A1 b.html=B2 d/c.html=C1 f.html=F1", got, sizeof got),
 	   "stage: a build that changes nothing leaves both trees as they are");
 
-	/* a file added to the staging tree by hand: not used, not deployed */
-	char stray[600];
-	snprintf(stray, sizeof stray, "%s/d/stray.html", prev);
-	FILE *f = fopen(stray, "w");
-	if (f)
-		fclose(f);
+	/* Entries added, removed or renamed in the staging tree by hand right
+	 * after the build that kept it: the next build must not use it (else
+	 * the stray file is deployed or a page missing). The kernel stamps a
+	 * directory's mtime from a coarse clock (a few ms a tick; kernels with
+	 * multigrain timestamps, 6.13 on, stamp finely after a stat), so such a
+	 * change can leave the mtime the marker recorded, and a check by mtime
+	 * alone let it through now and then. Every second round makes that
+	 * case for sure: the directory's mtime is put ahead of the clock before
+	 * the build that keeps the tree (as when its last change fell in the
+	 * marker's tick) and put back after the change by hand. So a check by
+	 * mtime alone fails a hundred rounds, every run; the other rounds
+	 * change the tree as soon as the build returns, as a person would.
+	 * Whether the tree was used is told by what is deployed, not by the
+	 * inode of the site's directory: ext4 may give the directory made
+	 * instead the number of the staging tree just removed. */
 	const char *b4[] = { "a.html=A4", "b.html=B2", "d/c.html=C3", "d/e.html=E3",
 		"f.html=F1", NULL };
-	stage_ino = inode(prev);
+	const char *const want[2] = { "a.html=A4 b.html=B2 d/c.html=C3 d/e.html=E3 f.html=F1",
+		"a.html=A1 b.html=B2 d/c.html=C3 d/e.html=E3 f.html=F1" };
+	const char *const *spec[2] = { b4, b3 };
+	static const char *const kinds[3] = { "added", "removed", "renamed" };
+	char dd[600], d_dest[600], stray[600], pc[600], px[600], bad[1200] = "";
+	snprintf(dd, sizeof dd, "%s/d", prev);
+	snprintf(d_dest, sizeof d_dest, "%s/d", dest);
+	snprintf(stray, sizeof stray, "%s/d/stray.html", prev);
+	snprintf(pc, sizeof pc, "%s/d/c.html", prev);
+	snprintf(px, sizeof px, "%s/d/x.html", prev);
+	int rounds = 200, failed = 0, same_mtime = 0, turn = 0;
+	for (int i = 0; i < rounds; i++) {
+		int kind = i % 3, coarse = i % 2, done = 1;
+		struct stat before, after;
+		if (coarse) {
+			/* the deployed tree's d, which this build keeps as the
+			 * staging tree's d */
+			struct timespec ahead[2] = { { 0, UTIME_OMIT }, { time(NULL) + 3600, 0 } };
+			done = utimensat(AT_FDCWD, d_dest, ahead, 0) == 0 &&
+			       build_files(dest, spec[turn++ % 2], &st) == 0;
+		}
+		done = done && stat(dd, &before) == 0;
+		if (kind == 0) {
+			FILE *f = fopen(stray, "w");
+			done = done && f && fclose(f) == 0;
+		} else if (kind == 1) {
+			done = done && unlink(pc) == 0;
+		} else {
+			done = done && rename(pc, px) == 0;
+		}
+		if (coarse) {
+			struct timespec back[2] = { { 0, UTIME_OMIT }, before.st_mtim };
+			done = done && utimensat(AT_FDCWD, dd, back, 0) == 0;
+		}
+		if (done && stat(dd, &after) == 0 &&
+		    after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+		    after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+			same_mtime++;
+		/* b4 and b3 in turn: every build changes a.html, so each keeps
+		 * the site before it as the next staging tree */
+		int k = turn++ % 2;
+		rc = build_files(dest, spec[k], &st);
+		if ((!done || rc != 0 || !tree_is(dest, want[k], got, sizeof got)) && !failed++)
+			snprintf(bad, sizeof bad, "round %d, a file %s: %s", i, kinds[kind],
+				 done ? got : "the change by hand failed");
+	}
+	printf("# %d of %d changes by hand left the directory's mtime as it was (%d on purpose)\n",
+	       same_mtime, rounds, rounds / 2);
+	ok(failed == 0, "stage: a staging tree changed by hand is not used (%d of %d rounds "
+	   "failed%s%s)", failed, rounds, failed ? "; first: " : "", bad);
 	rc = build_files(dest, b4, &st);
-	ok(rc == 0 && f && inode(dest) != stage_ino && tree_is(dest, "a.html=A4 b.html=B2 d/c.html=C3 d/e.html=E3 f.html=F1",
-				   got, sizeof got),
-	   "stage: a staging tree changed by hand is not used [%s]", got);
+	ok(rc == 0 && tree_is(dest, want[0], got, sizeof got),
+	   "stage: then built again as usual [%s]", got);
 
 	/* a directory that loses its files goes */
 	const char *b5[] = { "a.html=A4", "b.html=B5", "f.html=F1", NULL };
 	rc = build_files(dest, b5, &st);
 	rc |= build_files(dest, b4, &st);
 	rc |= build_files(dest, b5, &st);
-	char dd[600];
 	snprintf(dd, sizeof dd, "%s/d", dest);
 	ok(rc == 0 && st.removed == 2 && access(dd, F_OK) < 0 &&
 	   tree_is(dest, "a.html=A4 b.html=B5 f.html=F1", got, sizeof got),
