@@ -169,6 +169,30 @@ static void test_backend_choice(const char *db)
 	   "store_file: the SQLite file, none for PostgreSQL");
 }
 
+/* A batch with an item the database itself refuses in the middle of
+ * the batch: PostgreSQL takes no invalid UTF-8 (SQLite stores any bytes).
+ * PostgreSQL's batch is one pipeline, which the refusal aborts: the batch
+ * is done again item by item, and the next batch is a pipeline again. */
+static void test_refused_item(struct store *s, const struct submission *good, bool pg)
+{
+	struct submission bad = *good;
+	bad.service_title = "Hunde\xff\xfe" "anmeldung";
+	struct store_item it[3] = {
+		{ .sub = good, .ref_prefix = "DOR" }, { .sub = &bad, .ref_prefix = "DOR" },
+		{ .sub = good, .ref_prefix = "DOR" },
+	};
+	ok(store_insert(s, it, 3) == 0 && it[0].rc == 0 && it[2].rc == 0 &&
+	   it[1].rc == (pg ? -1 : 0) && it[0].id > 0 && it[2].id > it[0].id,
+	   "an item the database refuses mid-batch fails alone (PostgreSQL) or is "
+	   "stored (SQLite); the others are stored with their ids");
+	struct store_item next[2] = {
+		{ .sub = good, .ref_prefix = "DOR" }, { .sub = good, .ref_prefix = "DOR" },
+	};
+	ok(store_insert(s, next, 2) == 0 && next[0].rc == 0 && next[1].rc == 0 &&
+	   next[1].id > next[0].id && next[0].id > it[2].id,
+	   "the next batch is stored whole");
+}
+
 /* A batch with one item that cannot be stored (its fields exceed the 16
  * MiB the store takes): that item alone fails, the batch commits the
  * others. */
@@ -966,6 +990,7 @@ int main(void)
 	ok(s != NULL, "reopen an existing database");
 	if (s) {
 		test_bad_item(s, &sub);
+		test_refused_item(s, &sub, db != dbfile);
 		test_clerks(s, now);
 		test_sessions(s, now);
 		test_inbox(s, &sub);
