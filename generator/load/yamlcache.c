@@ -263,6 +263,11 @@ static struct ynode *read_node(struct reader *r, int depth, bool key)
 	return r->bad ? NULL : n;
 }
 
+size_t yaml_cache_trees(const struct yaml_cache *yc)
+{
+	return yc ? yc->n_file : 0;
+}
+
 struct ynode *yaml_cache_get(struct yaml_cache *yc, const char *id, struct arena *a,
 			     struct arena *tree, const char *file)
 {
