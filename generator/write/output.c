@@ -753,6 +753,77 @@ static int write_cache(struct output *o, const char *dir)
 	return rc;
 }
 
+/* Hard links in the tree at dfd to every file of the tree at sfd, its
+ * directories made as they come; the caches and the marker at the root
+ * are not the site's (scan_old). 0 ok, -1 with errno. */
+static int link_tree(int sfd, int dfd, int depth)
+{
+	int fd = depth < 64 ? dup(sfd) : -1;
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(dir))) {
+		const char *n = e->d_name;
+		if (!strcmp(n, ".") || !strcmp(n, "..") ||
+		    (depth == 0 && (!strcmp(n, CACHE_NAME) || !strcmp(n, FINGERPRINT_NAME) ||
+				    !strcmp(n, STAGE_NAME))))
+			continue;
+		unsigned char type = e->d_type;
+		struct stat st;
+		if (type == DT_UNKNOWN && fstatat(sfd, n, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+		if (type == DT_REG) {
+			rc = linkat(sfd, n, dfd, n, 0);
+		} else if (type == DT_DIR) {
+			int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+			int s2 = mkdirat(dfd, n, 0755) < 0 ? -1 : openat(sfd, n, flags);
+			int d2 = s2 < 0 ? -1 : openat(dfd, n, flags);
+			rc = d2 < 0 ? -1 : link_tree(s2, d2, depth + 1);
+			if (s2 >= 0)
+				close(s2);
+			if (d2 >= 0)
+				close(d2);
+		}
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* A build into an empty place (no deployed tree, so no staging tree to
+ * keep) leaves the next build one too: a copy of the new site made of
+ * hard links, one inode per file in both trees as stage.h has it, that
+ * differs from the site nowhere. Without it the first edit after a full
+ * build linked every file into a new tree itself, at twice the cost of
+ * a later edit; here the links, one directory at a time, cost the full
+ * build a few per cent. Best effort: when it fails the copy goes, and the
+ * next build links every file as before. */
+static void leave_stage(struct output *o)
+{
+	int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if (mkdir(o->tmp, 0755) < 0)
+		return;
+	int sfd = open(o->dest, flags);
+	int dfd = sfd < 0 ? -1 : open(o->tmp, flags);
+	int rc = dfd < 0 ? -1 : link_tree(sfd, dfd, 0);
+	if (sfd >= 0)
+		close(sfd);
+	if (dfd >= 0)
+		close(dfd);
+	/* The copy holds this build's files, the same as the site's. */
+	for (uint32_t i = 0; i < o->paths.n && rc == 0; i++) {
+		struct pt_entry *e = pathtab_at(&o->paths, i);
+		if (e->flags & PT_NEW)
+			e->flags = (uint8_t)((e->flags | PT_OLD) & ~PT_WRITTEN);
+	}
+	if (rc < 0 || stage_keep(o->dest, o->tmp, &o->paths) < 0)
+		stage_rm_tree(o->tmp);
+}
+
 int output_commit(struct output *o, struct output_stats *st, struct diags *d)
 {
 	if (st) {
@@ -800,6 +871,8 @@ int output_commit(struct output *o, struct output_stats *st, struct diags *d)
 		diag_add(d, o->dest, 0, 0, "cannot move the new site in place: %s", strerror(errno));
 		output_abort(o);
 		return -1;
+	} else {
+		leave_stage(o);
 	}
 	output_destroy(o);
 	return 0;
