@@ -76,8 +76,8 @@ static struct mval *listed_item(struct page *pg, size_t svc, const struct portal
 	struct mval *m = service_item(pg, svc);
 	if (rp) {
 		const struct service *s = &pg->r->c->services[svc];
-		mset(pg->a, m, "href", arena_printf(pg->a, "%s%sleistungen/%s.html",
-						    pg->root, rp->prefix, s->slug));
+		mset(pg->a, m, "href", ARENA_CAT(pg->a, pg->root, rp->prefix, "leistungen/",
+						 s->slug, ".html"));
 		mset(pg->a, m, "responsible", rp->city ? rp->city->name :
 		     "Ihre Stadt – der Link führt zur Auswahl der Städte");
 	}
@@ -94,7 +94,7 @@ struct mval *service_item(struct page *pg, size_t svc)
 	mset(a, m, "title", s->title);
 	mset(a, m, "slug", s->slug);
 	mset(a, m, "summary", s->summary);
-	mset(a, m, "href", arena_printf(a, "%sleistungen/%s.html", pg->base, s->slug));
+	mset(a, m, "href", ARENA_CAT(a, pg->base, "leistungen/", s->slug, ".html"));
 	/* an online form here does the whole application: lists mark it */
 	mv_set_bool(a, m, "online", s->form != NULL);
 	size_t ci = pg->r->svc_cat[svc];
