@@ -155,6 +155,13 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 	return o;
 }
 
+void output_set_diags(struct output *o, struct diags *d)
+{
+	pthread_mutex_lock(&o->lock);
+	o->d = d;
+	pthread_mutex_unlock(&o->lock);
+}
+
 static int valid_rel(const char *rel)
 {
 	if (!*rel || rel[0] == '/' || strlen(rel) > 1024)
