@@ -87,9 +87,92 @@ static void scan_old(struct output *o, char *path, size_t len, size_t prefix, in
 	closedir(dir);
 }
 
-/* The previous build: its files, and the keys of its pages from lines
- * "<40 hex key> <relpath>" of the cache. A missing or damaged cache only
- * means more rendering; a key whose file is gone is dropped. */
+/* One line of the cache: "<40 hex key> <relpath>" for a page, "- <relpath>"
+ * for another file of the build. The path (in line), and with key given
+ * the key in it when keyed (*keyed); NULL for a line of neither form. */
+static const char *cache_line(char *line, unsigned char *key, int *keyed)
+{
+	size_t n = strcspn(line, "\n");
+	line[n] = '\0';
+	*keyed = 0;
+	if (n > 41 && line[40] == ' ') {
+		line[40] = '\0';
+		*keyed = !key || pathtab_key_parse(line, key) == 0;
+		return line + 41;
+	}
+	return n > 2 && line[0] == '-' && line[1] == ' ' ? line + 2 : NULL;
+}
+
+/* Is f a whole cache: lines of the two forms, then "files <n>", n the
+ * number of lines before it? Read to its end. (A key that is not hex
+ * only means that page is rendered again.) */
+static int cache_whole(FILE *f)
+{
+	char line[OUT_PATH_MAX + 64];
+	size_t n = 0;
+	int keyed, end = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (end)
+			return 0;       /* a line after the count */
+		if (strncmp(line, "files ", 6) == 0) {
+			char *e;
+			errno = 0;
+			unsigned long long v = strtoull(line + 6, &e, 10);
+			end = errno == 0 && *e == '\n' && v == n ? 1 : -1;
+			if (end < 0)
+				return 0;
+		} else if (cache_line(line, NULL, &keyed)) {
+			n++;
+		} else {
+			return 0;
+		}
+	}
+	return end == 1 && !ferror(f);
+}
+
+/* The previous build: the keys of its pages from the cache, and which
+ * files the deployed tree has. listed: the tree is as the build that
+ * wrote the cache left it (a valid staging tree says so, stage.h), so the
+ * cache's list of its files is taken whole, when it is whole, instead of
+ * reading every directory (the reading was a tenth of a one-edit rebuild's
+ * cpu time); -1 when the cache is not whole, and nothing is changed.
+ * Otherwise the files were scanned (scan_old) and a key is noted only for
+ * a file found. A missing or damaged cache only means more rendering. */
+static int read_cache(struct output *o, int listed)
+{
+	char path[OUT_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s/%s", o->dest, CACHE_NAME);
+	FILE *f = w >= 0 && (size_t)w < sizeof path ? fopen(path, "re") : NULL;
+	if (!f)
+		return -1;
+	/* Line by line: at 84,000 pages the cache is 8 MB. */
+	if (listed && (!cache_whole(f) || fseek(f, 0, SEEK_SET) != 0)) {
+		fclose(f);
+		return -1;
+	}
+	char line[OUT_PATH_MAX + 64];
+	while (fgets(line, sizeof line, f)) {
+		unsigned char key[PT_KEY_LEN];
+		int keyed;
+		const char *rel = cache_line(line, key, &keyed);
+		if (!rel)
+			continue;
+		size_t len = strlen(rel);
+		uint32_t i = listed ? pathtab_add(&o->paths, rel, len) :
+			pathtab_find(&o->paths, rel, len);
+		struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
+		if (e && listed)
+			e->flags |= PT_OLD;
+		if (e && keyed && (e->flags & (PT_OLD | PT_OLD_KEY)) == PT_OLD) {
+			memcpy(e->old_key, key, PT_KEY_LEN);
+			e->flags |= PT_OLD_KEY;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* The deployed tree's files, scanned, and the keys of its pages. */
 static void load_old(struct output *o)
 {
 	char path[OUT_PATH_MAX];
@@ -97,28 +180,7 @@ static void load_old(struct output *o)
 	if (w < 0 || (size_t)w >= sizeof path)
 		return;
 	scan_old(o, path, (size_t)w, (size_t)w + 1, 0);
-	w = snprintf(path, sizeof path, "%s/%s", o->dest, CACHE_NAME);
-	FILE *f = w >= 0 && (size_t)w < sizeof path ? fopen(path, "re") : NULL;
-	if (!f)
-		return;
-	/* Line by line: at 84,000 pages the cache is 8 MB. */
-	char line[OUT_PATH_MAX + 64];
-	while (fgets(line, sizeof line, f)) {
-		size_t n = strcspn(line, "\n");
-		line[n] = '\0';
-		unsigned char key[PT_KEY_LEN];
-		if (n <= 41 || line[40] != ' ')
-			continue;
-		line[40] = '\0';
-		uint32_t i = pathtab_find(&o->paths, line + 41, n - 41);
-		struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
-		if (e && (e->flags & (PT_OLD | PT_OLD_KEY)) == PT_OLD &&
-		    pathtab_key_parse(line, key) == 0) {
-			memcpy(e->old_key, key, PT_KEY_LEN);
-			e->flags |= PT_OLD_KEY;
-		}
-	}
-	fclose(f);
+	(void)read_cache(o, 0);     /* none: every page is rendered */
 }
 
 struct output *output_open(const char *dest, int dry_run, struct diags *d)
@@ -132,7 +194,6 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 	strmap_init(&o->outside, OUT_MAX_FILES);
 	if (dry_run)
 		return o;
-	load_old(o);
 	size_t n = strlen(dest) + 32;
 	o->tmp = xmalloc(n);
 	int w = snprintf(o->tmp, n, "%s.tmp.%ld", dest, (long)getpid());
@@ -140,11 +201,15 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 		die("output path too long");
 	/* A stale temp dir of a crashed build with our pid goes; then the
 	 * previous site is claimed as the staging tree, or the build starts
-	 * from an empty one. */
+	 * from an empty one. With the staging tree the deployed files are
+	 * the cache's list, else they are read. */
 	if (stage_rm_tree(o->tmp) == 0 && stage_claim(dest, o->tmp, &o->paths) == 1) {
 		o->staged = 1;
+		if (read_cache(o, 1) < 0)
+			load_old(o);
 		return o;
 	}
+	load_old(o);
 	if (mkdir(o->tmp, 0755) < 0) {
 		diag_add(d, o->tmp, 0, 0, "cannot create build directory: %s", strerror(errno));
 		free(o->tmp);
@@ -719,8 +784,8 @@ static void output_destroy(struct output *o)
 	free(o);
 }
 
-/* Keys of this build, sorted by path so the file is the same for the
- * same build. */
+/* The files of this build and their keys, sorted by path so the file is
+ * the same for the same build. */
 static int cmp_entry(const void *a, const void *b, void *ctx)
 {
 	const struct pathtab *t = ctx;
@@ -742,23 +807,29 @@ static int write_cache(struct output *o, const char *dir)
 	uint32_t *v = xcalloc(o->paths.n + 1, sizeof *v);
 	size_t n = 0;
 	for (uint32_t i = 0; i < o->paths.n; i++)
-		if ((pathtab_at(&o->paths, i)->flags & (PT_NEW | PT_KEY)) == (PT_NEW | PT_KEY))
+		if (pathtab_at(&o->paths, i)->flags & PT_NEW)
 			v[n++] = i;
 	qsort_r(v, n, sizeof *v, cmp_entry, &o->paths);
 	FILE *f = fopen(tmp, "we");
 	int rc = f ? 0 : -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		/* "<key> <path>\n", without printf (a tenth of finishing a
-		 * one-edit rebuild, for 8,700 lines) */
-		char hex[2 * PT_KEY_LEN + 2];
-		pathtab_key_hex(pathtab_at(&o->paths, v[i])->key, hex);
-		hex[2 * PT_KEY_LEN] = ' ';
-		const char *name = pathtab_name(&o->paths, v[i]);
-		if (fwrite(hex, 1, sizeof hex - 1, f) != sizeof hex - 1 ||
-		    fputs(name, f) == EOF || putc('\n', f) == EOF)
+		/* "<key> <path>\n" or "- <path>\n" (read_cache), without
+		 * printf (a tenth of finishing a one-edit rebuild) */
+		const struct pt_entry *e = pathtab_at(&o->paths, v[i]);
+		char hex[2 * PT_KEY_LEN + 2] = "- ";
+		size_t hl = 2;
+		if (e->flags & PT_KEY) {
+			pathtab_key_hex(e->key, hex);
+			hex[2 * PT_KEY_LEN] = ' ';
+			hl = 2 * PT_KEY_LEN + 1;
+		}
+		if (fwrite(hex, 1, hl, f) != hl || fputs(pathtab_name(&o->paths, v[i]), f) == EOF ||
+		    putc('\n', f) == EOF)
 			rc = -1;
 	}
 	free(v);
+	if (rc == 0 && fprintf(f, "files %zu\n", n) < 0)
+		rc = -1;
 	if (f) {
 		int err = ferror(f);
 		if (fclose(f) != 0 || err)

@@ -106,18 +106,22 @@ uint32_t pathtab_add(struct pathtab *t, const char *path, size_t len)
 	return i;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+/* A lower-case hex digit's value plus one, 0 for any other byte: the
+ * keys of every page are parsed from the cache each build. */
+static const unsigned char hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+	['e'] = 15, ['f'] = 16,
+};
 
 int pathtab_key_parse(const char *s, unsigned char key[PT_KEY_LEN])
 {
 	for (size_t i = 0; i < PT_KEY_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
-		if (lo < 0)
-			return -1;
-		key[i] = (unsigned char)(hi << 4 | lo);
+		unsigned hi = hexval[(unsigned char)s[2 * i]];
+		unsigned lo = hi ? hexval[(unsigned char)s[2 * i + 1]] : 0;
+		if (!lo)
+			return -1;  /* (a NUL ends it here too) */
+		key[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	return s[2 * PT_KEY_LEN] == '\0' ? 0 : -1;
 }
