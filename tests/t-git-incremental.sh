@@ -54,8 +54,8 @@ commit_at 2025-10-01 "Geburtsurkunde: Zusammenfassung"
 check "build of the one-service commit" test $? -eq 0
 stamp >after.txt
 comm -13 before.txt after.txt | cut -d' ' -f1 >rewritten.txt
-others=$(grep -Ev '(^|/)(leistungen/geburtsurkunde\.html|index\.html|kategorien/[^/]*\.html|a-z\.html|suche\.html|suche\.json|feed\.xml|build\.json)$' rewritten.txt | tr '\n' ' ')
-check "one service committed: only its pages, the lists, feeds and build.json rewritten [$(wc -l <rewritten.txt) files; others: $others]" test -z "$others"
+others=$(grep -Ev '(^|/)(leistungen/geburtsurkunde\.html|index\.html|kategorien/familie-und-kind\.html|a-z\.html|suche\.html|suche\.json|feed\.xml|build\.json)$' rewritten.txt | tr '\n' ' ')
+check "one service committed: only its pages, the lists showing it, feeds and build.json rewritten [$(wc -l <rewritten.txt) files; others: $others]" test -z "$others"
 n=$(grep -c 'leistungen/geburtsurkunde\.html$' rewritten.txt)
 offered=$(ls "$S3"/*/leistungen/geburtsurkunde.html "$S3"/leistungen/geburtsurkunde.html | wc -l)
 check "every page of the service rewritten [$n of $offered]" test "$n" -eq "$offered"
@@ -64,6 +64,35 @@ check "... and it is not rewritten" sh -c "! grep -q '^dorsten/leistungen/hundea
 check "the Impressum is not rewritten" sh -c "! grep -q 'impressum.html' rewritten.txt"
 check "the changed service's page names the new commit" grep -q "generator-commit\" content=\"$(git rev-parse HEAD)\"" "$S3/dorsten/leistungen/geburtsurkunde.html"
 check "build.json names the commit built" grep -q "\"commit\": \"$(git rev-parse HEAD)\"" "$S3/build.json"
+# Each list names the last change of what it lists (issue 13 point 3): the
+# service's category page and the A-Z page the new commit, another
+# category's page its older one, and it keeps its file.
+names() { grep -q "generator-commit\" content=\"$1\"" "$2"; }
+check "its category page names the new commit" names "$(git rev-parse HEAD)" "$S3/dorsten/kategorien/familie-und-kind.html"
+check "the A-Z page names the new commit" names "$(git rev-parse HEAD)" "$S3/dorsten/a-z.html"
+check "another category's page names its last change (the first commit)" \
+	names "$(git rev-list --max-parents=0 HEAD)" "$S3/dorsten/kategorien/bauen-und-wohnen.html"
+check "... and is not rewritten" sh -c "! grep -q 'kategorien/bauen-und-wohnen.html\$' rewritten.txt"
+"$SITEGEN" build --ref HEAD --out "$TEST_TMP/site3-full" --date 2026-01-01 >/dev/null 2>&1
+check "the incremental build equals a build from scratch" \
+	diff -r -x .sitegen-cache -x .sitegen-fingerprint "$S3" "$TEST_TMP/site3-full"
+# An override that takes the service off one portal changes that portal's
+# lists, which name its commit, though they do not list the service now.
+stamp >before.txt
+printf 'offered: false\n' >content/cities/dorsten/geburtsurkunde.yml
+commit_at 2025-10-02 "Dorsten: Geburtsurkunde nicht mehr online"
+"$SITEGEN" build --ref HEAD --out "$S3" --date 2026-01-01 >out3.txt 2>&1
+check "build of the override commit" test $? -eq 0
+stamp >after.txt
+comm -13 before.txt after.txt | cut -d' ' -f1 >rewritten.txt
+check "Dorsten's category page no longer lists the service" \
+	sh -c "! grep -q 'leistungen/geburtsurkunde.html' '$S3/dorsten/kategorien/familie-und-kind.html'"
+check "... and names the override's commit" names "$(git rev-parse HEAD)" "$S3/dorsten/kategorien/familie-und-kind.html"
+check "Gladbeck's page of that category is not rewritten" \
+	sh -c "! grep -q '^gladbeck/kategorien/familie-und-kind.html\$' rewritten.txt"
+"$SITEGEN" build --ref HEAD --out "$TEST_TMP/site3-full2" --date 2026-01-01 >/dev/null 2>&1
+check "... and the incremental build equals a build from scratch" \
+	diff -r -x .sitegen-cache -x .sitegen-fingerprint "$S3" "$TEST_TMP/site3-full2"
 
 # Incremental builds of the working tree.
 W="$TEST_TMP/wt"

@@ -502,9 +502,11 @@ if git.returncode == 0 and subprocess.run(
     commit = git.stdout.strip()
     G = os.path.join(TEST_TMP, "site-ref")
     log = os.path.join(TEST_TMP, "ref.log")
-    # the catalogue's files (not README.md, themes or logos: no page's
-    # text comes from them)
-    listing = last_change("services", "cities/*/*.yml", "region.yml", "categories.yml",
+    # the files of alpha's lists: every service, alpha's city.yml and
+    # overrides (no override of alpha hands a service to another body),
+    # the region files (not README.md, themes or logos: no page's text
+    # comes from them)
+    listing = last_change("services", "cities/alpha/*.yml", "region.yml", "categories.yml",
                           "links.yml")
     text = last_change("region.yml", "categories.yml", "links.yml", "cities/beta/city.yml")
     ok(sitegen("build", "--ref", "HEAD", "--content", "tests/fixtures/content-site",

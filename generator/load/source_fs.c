@@ -25,9 +25,10 @@ struct source_fs {
 
 #define ID_MAX_FILES 1000000
 
-static void remember_id(struct source_fs *fs, const char *path, const char *data, size_t len)
+/* The id of the bytes read from path, in id, kept for file_id. */
+static void remember_id(struct source_fs *fs, const char *path, const char *data, size_t len,
+			char id[DIGEST_HEX])
 {
-	char id[DIGEST_HEX];
 	digest_hex(data, len, id);
 	pthread_mutex_lock(&fs->lock);
 	bool added;
@@ -52,16 +53,24 @@ static int fs_path(struct source_fs *fs, const char *rel, char *out, size_t n)
 	return 0;
 }
 
-static int fs_read(struct source *s, const char *path, struct buf *out)
+/* Appends the file to out and gives its id. */
+static int read_id(struct source_fs *fs, const char *path, struct buf *out,
+		   char id[DIGEST_HEX])
 {
 	char full[PATH_MAX_LEN];
-	if (fs_path((struct source_fs *)s, path, full, sizeof full) < 0)
+	if (fs_path(fs, path, full, sizeof full) < 0)
 		return -1;
 	size_t before = out->len;
 	if (buf_read_file(out, full) < 0)
 		return -1;
-	remember_id((struct source_fs *)s, path, out->data + before, out->len - before);
+	remember_id(fs, path, out->data + before, out->len - before, id);
 	return 0;
+}
+
+static int fs_read(struct source *s, const char *path, struct buf *out)
+{
+	char id[DIGEST_HEX];
+	return read_id((struct source_fs *)s, path, out, id);
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -120,20 +129,17 @@ static int fs_file_id(struct source *s, const char *path, char id[41])
 	struct source_fs *fs = (struct source_fs *)s;
 	pthread_mutex_lock(&fs->lock);
 	const struct strmap_slot *sl = strmap_get(&fs->ids, path, strlen(path));
-	if (sl && sl->val)
+	bool known = sl && sl->val;     /* the slot may move once unlocked */
+	if (known)
 		memcpy(id, sl->val, 41);
 	pthread_mutex_unlock(&fs->lock);
-	if (sl && sl->val)
+	if (known)
 		return 0;
 	struct buf b;
 	buf_init(&b, 0);
-	if (fs_read(s, path, &b) < 0) {
-		buf_free(&b);
-		return -1;
-	}
-	digest_hex(b.data ? b.data : "", b.len, id);
+	int rc = read_id(fs, path, &b, id);
 	buf_free(&b);
-	return 0;
+	return rc;
 }
 
 static void fs_close(struct source *s)

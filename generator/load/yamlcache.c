@@ -11,6 +11,7 @@
  * (issue 13). */
 #include "yamlcache.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,12 +54,19 @@ struct yaml_cache {
 };
 
 /* The identity of the running binary: a rebuilt sitegen may parse
- * differently, so its cache is not used. */
+ * differently, so its cache is not used. fstat of the opened file, not
+ * stat of the link: the same file natively, and under valgrind (which
+ * redirects the open but not a stat) the program rather than the tool,
+ * so a profile uses the cache as a real run does. */
 static void binary_identity(char *out, size_t n)
 {
 	struct stat st;
 	out[0] = '\0';
-	if (stat("/proc/self/exe", &st) < 0)
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	int rc = fstat(fd, &st);
+	if (close(fd) < 0 || rc < 0)
 		return;
 	int w = snprintf(out, n, "binary %llu %llu %lld %lld %ld\n",
 			 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
@@ -253,6 +261,11 @@ static struct ynode *read_node(struct reader *r, int depth, bool key)
 		n->items[i] = read_node(r, depth + 1, false);
 	}
 	return r->bad ? NULL : n;
+}
+
+size_t yaml_cache_trees(const struct yaml_cache *yc)
+{
+	return yc ? yc->n_file : 0;
 }
 
 struct ynode *yaml_cache_get(struct yaml_cache *yc, const char *id, struct arena *a,

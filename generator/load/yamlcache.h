@@ -28,6 +28,9 @@ struct yaml_cache *yaml_cache_open(const char *path);
  * when not cached. */
 struct ynode *yaml_cache_get(struct yaml_cache *yc, const char *id, struct arena *a,
 			     struct arena *tree, const char *file);
+/* How many trees the cache file held at open (0 for yc NULL): with none,
+ * a loader need not look for one before reading the file. */
+size_t yaml_cache_trees(const struct yaml_cache *yc);
 /* Keeps root as the tree of content id id (call right after parsing). */
 void yaml_cache_put(struct yaml_cache *yc, const char *id, const struct ynode *root);
 /* Replaces the file with the trees got or put since open, in that

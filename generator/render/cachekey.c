@@ -224,12 +224,8 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 		hash_buf(&one, k->portal[i]);
 		rc |= buf_printf(&all, "portal %s\n", k->portal[i]);
 	}
-	/* Pages under the global key show the provenance of every file or
-	 * of their portal's text files. */
-	rc |= buf_printf(&all, "prov %s\n", r->prov_all.commit ? r->prov_all.commit : "-");
-	for (size_t i = 0; i < r->n_portals && rc == 0; i++)
-		rc |= buf_printf(&all, "text %s\n",
-				 r->prov_text[i].commit ? r->prov_text[i].commit : "-");
+	/* (The search indexes, the files under this key, show no
+	 * provenance.) */
 	hash_buf(&all, k->global);
 	buf_free(&base);
 	buf_free(&one);
@@ -326,7 +322,7 @@ static const char *portal_key(struct cache_keys *k, struct arena *a, const char 
 {
 	struct buf b;
 	buf_init(&b, 0);
-	if (portal_head(k, &b, what, portal, &k->r->prov_all) < 0 ||
+	if (portal_head(k, &b, what, portal, &k->r->prov_list[portal]) < 0 ||
 	    buf_printf(&b, "%s\n", line) < 0) {
 		buf_free(&b);
 		return NULL;
@@ -347,7 +343,7 @@ const char *cache_key_list(struct cache_keys *k, struct arena *a, size_t portal,
 	const struct portal *p = &r->portals[portal];
 	struct buf b;
 	buf_init(&b, 0);
-	int rc = portal_head(k, &b, "category", portal, &r->prov_all);
+	int rc = portal_head(k, &b, "category", portal, cat_prov(r, p, cat));
 	char digits[24];
 	rc |= KEY_LINE(&b, num(digits, cat));
 	for (size_t n = k->cat_start[cat]; n < k->cat_start[cat + 1] && rc == 0; n++) {

@@ -77,8 +77,9 @@ void mv_set(struct arena *a, struct mval *map, const char *key, struct mval *v)
 {
 	if (map->kind != MV_MAP)
 		die("mv_set: value is not a map");
+	/* the first byte before the call: pages set ~300,000 keys a build */
 	for (size_t i = 0; i < map->n; i++) {
-		if (strcmp(map->keys[i], key) == 0) {
+		if (map->keys[i][0] == key[0] && strcmp(map->keys[i], key) == 0) {
 			map->items[i] = v;
 			return;
 		}

@@ -76,8 +76,8 @@ static struct mval *listed_item(struct page *pg, size_t svc, const struct portal
 	struct mval *m = service_item(pg, svc);
 	if (rp) {
 		const struct service *s = &pg->r->c->services[svc];
-		mset(pg->a, m, "href", arena_printf(pg->a, "%s%sleistungen/%s.html",
-						    pg->root, rp->prefix, s->slug));
+		mset(pg->a, m, "href", ARENA_CAT(pg->a, pg->root, rp->prefix, "leistungen/",
+						 s->slug, ".html"));
 		mset(pg->a, m, "responsible", rp->city ? rp->city->name :
 		     "Ihre Stadt – der Link führt zur Auswahl der Städte");
 	}
@@ -94,7 +94,7 @@ struct mval *service_item(struct page *pg, size_t svc)
 	mset(a, m, "title", s->title);
 	mset(a, m, "slug", s->slug);
 	mset(a, m, "summary", s->summary);
-	mset(a, m, "href", arena_printf(a, "%sleistungen/%s.html", pg->base, s->slug));
+	mset(a, m, "href", ARENA_CAT(a, pg->base, "leistungen/", s->slug, ".html"));
 	/* an online form here does the whole application: lists mark it */
 	mv_set_bool(a, m, "online", s->form != NULL);
 	size_t ci = pg->r->svc_cat[svc];
@@ -207,7 +207,7 @@ int render_start(struct renderer *r, struct arena *a, struct buf *out, struct di
 	struct page pg;
 	struct portal *u = &r->portals[0];
 	page_begin(&pg, r, u, a, 0, r->c->region.name);
-	if (page_provenance(&pg, &r->prov_all, d) < 0)
+	if (page_provenance(&pg, list_prov(r, u), d) < 0)
 		return -1;
 	page_set_title(&pg, r->c->region.name);
 	mset(a, pg.data, "crumb", "Startseite");
@@ -235,7 +235,7 @@ int render_city_start(struct renderer *r, struct portal *p, struct arena *a,
 {
 	struct page pg;
 	page_begin(&pg, r, p, a, 1, p->name);
-	if (page_provenance(&pg, &r->prov_all, d) < 0)
+	if (page_provenance(&pg, list_prov(r, p), d) < 0)
 		return -1;
 	page_set_title(&pg, p->name);
 	mset(a, pg.data, "crumb", p->city->name);
@@ -326,7 +326,7 @@ int render_category(struct renderer *r, struct portal *p, size_t cat,
 	const struct category *c = &r->c->categories[cat];
 	struct page pg;
 	page_begin(&pg, r, p, a, p->city ? 2 : 1, c->name);
-	if (page_provenance(&pg, &r->prov_all, d) < 0)
+	if (page_provenance(&pg, cat_prov(r, p, cat), d) < 0)
 		return -1;
 	page_home_crumb(&pg);
 	mset(a, pg.data, "description", c->description);
@@ -509,7 +509,7 @@ int render_az(struct renderer *r, struct portal *p, struct arena *a,
 {
 	struct page pg;
 	page_begin(&pg, r, p, a, p->city ? 1 : 0, "Leistungen von A bis Z");
-	if (page_provenance(&pg, &r->prov_all, d) < 0)
+	if (page_provenance(&pg, list_prov(r, p), d) < 0)
 		return -1;
 	page_home_crumb(&pg);
 	struct mval *letters = mv_list(a), *cur = NULL;
@@ -598,7 +598,7 @@ int render_search(struct renderer *r, struct portal *p, const char *query,
 {
 	struct page pg;
 	page_begin(&pg, r, p, a, p->city ? 1 : 0, "Suche");
-	if (page_provenance(&pg, &r->prov_all, d) < 0)
+	if (page_provenance(&pg, list_prov(r, p), d) < 0)
 		return -1;
 	page_home_crumb(&pg);
 	size_t n_svc = r->c->n_services;

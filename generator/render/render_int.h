@@ -107,7 +107,8 @@ struct renderer {
 				     * NULL when nothing is known (cs_prov) */
 	struct prov *prov_overview; /* the umbrella's service pages [service] */
 	struct prov *prov_text;     /* text pages of a portal [portal] */
-	struct prov prov_all;       /* pages listing services: every content file */
+	struct prov *prov_list;     /* start, A-Z and search page [portal] */
+	struct prov *prov_cat;      /* category pages [portal * n_categories + category] */
 };
 
 /* Load themes, resolve the catalogue, render Markdown and fragments. */
@@ -131,12 +132,33 @@ void renderer_svc_html(const struct renderer *r, size_t svc, struct arena *a,
  *                      and city.yml, and the three region files;
  *   text pages (Impressum, ...): city.yml (on a city portal) and the three
  *                      region files;
- *   pages listing services (start, category, A-Z, search): every file.
+ *   pages listing services: the text pages' files (on the umbrella every
+ *                      city.yml) and the files that decide each entry
+ *                      (service file, the city's override, a responsible
+ *                      body's override and city.yml; on the umbrella its
+ *                      service page's files): of every service for start,
+ *                      A-Z and search page, of the category's services for
+ *                      a category page. A service that left the category
+ *                      (moved or deleted) is no file of the page any more:
+ *                      the commit that took it away is not named.
  * Theme files and the binary are not content: they are in build.json, and
  * a change of them rewrites the pages whose bytes change. The generator
  * hands in its git history (render/site.c); NULL: nothing known. */
 typedef long long (*change_fn)(void *ctx, const char *rel, const char **commit);
 void renderer_provenance(struct renderer *r, change_fn change, void *ctx);
+
+/* The provenance of a portal's start, A-Z and search page. */
+static inline const struct prov *list_prov(const struct renderer *r, const struct portal *p)
+{
+	return &r->prov_list[p - r->portals];
+}
+
+/* The provenance of a portal's page of category cat. */
+static inline const struct prov *cat_prov(const struct renderer *r, const struct portal *p,
+					  size_t cat)
+{
+	return &r->prov_cat[(size_t)(p - r->portals) * r->c->n_categories + cat];
+}
 
 /* The provenance of a city's service page. */
 static inline const struct prov *cs_prov(const struct renderer *r, size_t city, size_t svc)

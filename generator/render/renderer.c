@@ -404,10 +404,79 @@ static struct prov to_prov(struct arena *a, struct change c)
 	return p;
 }
 
+/* The last changes of every content file, for the lists' provenance. */
+struct changes {
+	const struct catalog *c;
+	const struct change *svc, *ov, *city, *over;
+};
+
+/* The files that decide service j's entry on city i's portal, listed or
+ * not: its file, the city's override and, when that hands the service
+ * to a responsible body, what decides whether and where that body
+ * offers it (pages.c: delegated). */
+static struct change entry_change(const struct changes *x, size_t i, size_t j)
+{
+	const struct catalog *c = x->c;
+	struct change e = x->svc[j];
+	const struct override *o = catalog_override_at(c, i, j);
+	if (!o)
+		return e;
+	e = newer(e, x->ov[o - c->overrides]);
+	if (ov_offered(o) || !o->responsible)
+		return e;
+	if (strcmp(o->responsible, RESPONSIBLE_TOWNS) == 0)
+		return newer(e, x->over[j]);    /* the umbrella's page of it */
+	const struct city *resp = catalog_city(c, o->responsible);
+	if (!resp)
+		return e;
+	size_t k = (size_t)(resp - c->cities);
+	e = newer(e, x->city[k]);
+	const struct override *ro = catalog_override_at(c, k, j);
+	return ro ? newer(e, x->ov[ro - c->overrides]) : e;
+}
+
+/* The provenance of each portal's lists: start, A-Z and search page
+ * (prov_list) and each category page (prov_cat). A list names the
+ * newest change of its portal's own files (region files and, on a city
+ * portal, city.yml; on the umbrella every city.yml, which decide what it
+ * lists) and of what decides its entries: a category page those of
+ * every service of its category, listed on the portal or not (an
+ * override that takes a service off changes the page too), the other
+ * lists those of every service. So a commit that changes one service's
+ * file gives a new provenance only to the lists of its category and the
+ * portals' start, A-Z and search pages. */
+static void list_provenance(struct renderer *r, const struct changes *x,
+			    struct change shared, struct arena *tmp)
+{
+	const struct catalog *c = x->c;
+	size_t ns = c->n_services, ncat = c->n_categories;
+	struct change *cat = arena_alloc(tmp, (ncat + 1) * sizeof *cat);
+	for (size_t p = 0; p < r->n_portals; p++) {
+		const struct portal *pt = &r->portals[p];
+		struct change base = pt->city ? x->city[pt->city_index] : shared;
+		for (size_t i = 0; !pt->city && i < c->n_cities; i++)
+			base = newer(base, x->city[i]);
+		struct change list = base;
+		for (size_t g = 0; g < ncat; g++)
+			cat[g] = base;
+		for (size_t j = 0; j < ns; j++) {
+			struct change e = pt->city ? entry_change(x, pt->city_index, j) :
+				x->over[j];
+			list = newer(list, e);
+			if (r->svc_cat[j] < ncat)
+				cat[r->svc_cat[j]] = newer(cat[r->svc_cat[j]], e);
+		}
+		r->prov_list[p] = to_prov(&r->arena, list);
+		for (size_t g = 0; g < ncat; g++)
+			r->prov_cat[p * ncat + g] = to_prov(&r->arena, cat[g]);
+	}
+}
+
 void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
 {
 	struct catalog *c = r->c;
 	size_t ns = c->n_services, nc = c->n_cities;
+	size_t n_cat = r->n_portals * c->n_categories;
 	/* renderer_prepare() calls this once without history; the build
 	 * again, with it when building a commit: the tables are allocated
 	 * once and cleared the second time. The table of city pages (1.2 MB
@@ -415,13 +484,16 @@ void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
 	if (!r->prov_overview) {
 		r->prov_overview = arena_alloc(&r->arena, (ns + 1) * sizeof *r->prov_overview);
 		r->prov_text = arena_alloc(&r->arena, (r->n_portals + 1) * sizeof *r->prov_text);
+		r->prov_list = arena_alloc(&r->arena, (r->n_portals + 1) * sizeof *r->prov_list);
+		r->prov_cat = arena_alloc(&r->arena, (n_cat + 1) * sizeof *r->prov_cat);
 	} else {
 		memset(r->prov_overview, 0, (ns + 1) * sizeof *r->prov_overview);
 		memset(r->prov_text, 0, (r->n_portals + 1) * sizeof *r->prov_text);
+		memset(r->prov_list, 0, (r->n_portals + 1) * sizeof *r->prov_list);
+		memset(r->prov_cat, 0, (n_cat + 1) * sizeof *r->prov_cat);
 	}
 	if (r->prov_cs)
 		memset(r->prov_cs, 0, (nc * ns + 1) * sizeof *r->prov_cs);
-	memset(&r->prov_all, 0, sizeof r->prov_all);
 	if (!change)
 		return;
 	if (!r->prov_cs)
@@ -436,22 +508,17 @@ void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
 	static const char *const region_files[] = { "region.yml", "categories.yml", "links.yml" };
 	for (size_t k = 0; k < 3; k++)
 		shared = newer(shared, file_change(change, ctx, &tmp, "%s%s", region_files[k], ""));
-	struct change all = shared;
 	for (size_t j = 0; j < ns; j++) {
 		svc[j] = file_change(change, ctx, &tmp, "services/%s.yml%s", c->services[j].slug, "");
 		over[j] = newer(shared, svc[j]);
-		all = newer(all, svc[j]);
 	}
-	for (size_t k = 0; k < c->n_overrides; k++) {
+	for (size_t k = 0; k < c->n_overrides; k++)
 		ov[k] = file_change(change, ctx, &tmp, "cities/%s/%s.yml", c->overrides[k].city,
 				    c->overrides[k].service);
-		all = newer(all, ov[k]);
-	}
 	r->prov_text[0] = to_prov(&r->arena, shared);
 	for (size_t i = 0; i < nc; i++) {
 		city[i] = newer(shared, file_change(change, ctx, &tmp, "cities/%s/city.yml%s",
 						    c->cities[i].slug, ""));
-		all = newer(all, city[i]);
 		r->prov_text[1 + i] = to_prov(&r->arena, city[i]);
 		for (size_t j = 0; j < ns; j++) {
 			const struct override *o = catalog_override_at(c, i, j);
@@ -465,7 +532,8 @@ void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
 	}
 	for (size_t j = 0; j < ns; j++)
 		r->prov_overview[j] = to_prov(&r->arena, over[j]);
-	r->prov_all = to_prov(&r->arena, all);
+	struct changes x = { c, svc, ov, city, over };
+	list_provenance(r, &x, shared, &tmp);
 	arena_free(&tmp);
 }
 

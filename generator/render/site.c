@@ -2,8 +2,9 @@
  * the renderer is read-only by then) and write the assets, search indexes
  * and sitemap. A job is one listing or text page of a portal, every page
  * of one service (so its Markdown is rendered once, when its pages are,
- * and dropped after), or every portal's search index (so each service is
- * folded once). No path is kept per page: each is formatted when needed.
+ * and dropped after), every portal's search index (so each service is
+ * folded once), or the sitemap. No path is kept per page: each is
+ * formatted when needed.
  * Output order and bytes do not depend on the number of threads. */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,6 +22,7 @@ enum file_kind {
 	J_SEARCH, J_TEXT, J_JSON, J_THEME_CSS,
 	J_SERVICE_PAGES,            /* job: every page of service idx */
 	J_SEARCH_INDEXES,           /* job: every portal's suche.json */
+	J_SITEMAP,                  /* job: the sitemap index and its parts */
 };
 
 /* A file of the site, or a job of several. */
@@ -141,10 +143,12 @@ static int plan_file(void *ctx, const struct job *f)
 	return 0;
 }
 
-/* The search indexes first: the longest job, beside all others. */
+/* The search indexes first: the longest job, beside all others; the
+ * sitemap next (it needs nothing rendered: it was a serial tail). */
 static void plan(struct renderer *r, struct jobs *j)
 {
 	add(j, (struct job){ J_SEARCH_INDEXES, NULL, 0 });
+	add(j, (struct job){ J_SITEMAP, NULL, 0 });
 	for (size_t i = 0; i < r->n_portals; i++)
 		if (r->portals[i].built)
 			each_file(r, &r->portals[i], plan_file, j);
@@ -441,6 +445,37 @@ static int service_pages(struct run *run, size_t s, struct buf *out, struct diag
 	return rc;
 }
 
+struct sitemap_ctx {
+	struct renderer *r;
+	struct sitemap *sm;
+};
+
+/* One URL of the sitemap: every page but the 404 page. */
+static int sitemap_url(void *ctx, const struct job *f)
+{
+	struct sitemap_ctx *x = ctx;
+	char path[PATH_BUF];
+	if (!file_path(x->r, f, path, sizeof path))
+		return -1;
+	size_t len = strlen(path);
+	if (len < 5 || strcmp(path + len - 5, ".html") != 0 ||
+	    (f->kind == J_TEXT && f->idx == T_NOTFOUND))
+		return 0;
+	return sitemap_add(x->sm, path);
+}
+
+/* sitemap.xml, the index, and its parts (write/sitemap.h), in the order
+ * of each portal's files. */
+static int sitemap(struct renderer *r, struct output *out, struct diags *d)
+{
+	struct sitemap_ctx x = { r, sitemap_open(out, r->c->region.base_url, r->date, 0, 0, d) };
+	int rc = 0;
+	for (size_t i = 0; i < r->n_portals && rc == 0; i++)
+		if (r->portals[i].built)
+			rc = each_file(r, &r->portals[i], sitemap_url, &x);
+	return sitemap_close(x.sm) < 0 ? -1 : rc;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
@@ -455,6 +490,7 @@ static void *work(void *arg)
 			break;
 		const struct job *j = &run->jobs->v[i];
 		int rc = j->kind == J_SEARCH_INDEXES ? search_indexes(run) :
+			 j->kind == J_SITEMAP ? sitemap(run->r, run->out, &w->d) :
 			 j->kind == J_SERVICE_PAGES ? service_pages(run, j->idx, &out, &w->d) :
 			 build_file(run, j, NULL, &out, &w->d);
 		if (rc < 0) {
@@ -545,37 +581,6 @@ static int copy_logo(struct renderer *r, struct portal *p, struct output *out,
 	return rc;
 }
 
-struct sitemap_ctx {
-	struct renderer *r;
-	struct sitemap *sm;
-};
-
-/* One URL of the sitemap: every page but the 404 page. */
-static int sitemap_url(void *ctx, const struct job *f)
-{
-	struct sitemap_ctx *x = ctx;
-	char path[PATH_BUF];
-	if (!file_path(x->r, f, path, sizeof path))
-		return -1;
-	size_t len = strlen(path);
-	if (len < 5 || strcmp(path + len - 5, ".html") != 0 ||
-	    (f->kind == J_TEXT && f->idx == T_NOTFOUND))
-		return 0;
-	return sitemap_add(x->sm, path);
-}
-
-/* sitemap.xml, the index, and its parts (write/sitemap.h), in the order
- * of each portal's files. */
-static int sitemap(struct renderer *r, struct output *out, struct diags *d)
-{
-	struct sitemap_ctx x = { r, sitemap_open(out, r->c->region.base_url, r->date, 0, 0, d) };
-	int rc = 0;
-	for (size_t i = 0; i < r->n_portals && rc == 0; i++)
-		if (r->portals[i].built)
-			rc = each_file(r, &r->portals[i], sitemap_url, &x);
-	return sitemap_close(x.sm) < 0 ? -1 : rc;
-}
-
 static int assets(struct renderer *r, struct output *out, struct diags *d)
 {
 	int rc = 0;
@@ -621,8 +626,6 @@ int site_render(struct catalog *c, struct source *src,
 	int rc = run_jobs(&run, o->threads, d);
 	if (rc == 0)
 		rc = assets(&r, out, d);
-	if (rc == 0)
-		rc = sitemap(&r, out, d);
 	free(jobs.v);
 	cache_keys_free(&keys);
 	renderer_release(&r);

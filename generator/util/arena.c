@@ -159,6 +159,26 @@ char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 	return p;
 }
 
+char *arena_cat(struct arena *a, const char *const *part, size_t n)
+{
+	size_t len[16], total = 0;
+	if (n > sizeof len / sizeof *len)
+		die("arena_cat: too many parts");
+	for (size_t i = 0; i < n; i++) {
+		len[i] = strlen(part[i]);
+		if (len[i] >= SIZE_MAX / 2 - total)
+			die("arena: allocation size overflow");
+		total += len[i];
+	}
+	char *p = take(a, total + 1, 1), *o = p;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(o, part[i], len[i]);
+		o += len[i];
+	}
+	*o = '\0';
+	return p;
+}
+
 char *arena_printf(struct arena *a, const char *fmt, ...)
 {
 	va_list ap;

@@ -25,6 +25,12 @@ void *arena_grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size,
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
+/* The strings joined, as one string in a: ARENA_CAT(a, root, "x/", slug).
+ * (Page URLs, several per listed service: printf was a twentieth of
+ * rendering the lists.) */
+char *arena_cat(struct arena *a, const char *const *part, size_t n);
+#define ARENA_CAT(a, ...) arena_cat(a, (const char *const[]){ __VA_ARGS__ }, \
+				    sizeof (const char *const[]){ __VA_ARGS__ } / sizeof (const char *))
 
 /* Fatal allocation helpers for code outside arenas. */
 void *xmalloc(size_t n);

@@ -18,6 +18,9 @@ struct output_stats {
 /* dest: "site". NULL (with a diagnostic) when the temp dir cannot be made.
  * dry_run: nothing is written at all (sitegen check). */
 struct output *output_open(const char *dest, int dry_run, struct diags *d);
+/* Diagnostics of the writes go to d from now on: output_open may run on a
+ * thread of its own, with diagnostics of its own. */
+void output_set_diags(struct output *o, struct diags *d);
 /* Incremental builds. key: 40 hex chars summarising every input of the
  * page (content file ids, template ids, options). When the previous build
  * wrote rel under the same key and the file is still there, it is reused

@@ -21,14 +21,21 @@ void pathtab_free(struct pathtab *t)
 	memset(t, 0, sizeof *t);
 }
 
+/* Eight bytes a step, each step mixed by a multiplication: FNV-1a's
+ * byte a step was a twentieth of a one-edit rebuild (every path of both
+ * trees and every link target of the pages written is looked up). */
 static size_t hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;     /* FNV-1a */
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	return (size_t)h;
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	return (size_t)(h ^ h >> 29);
 }
 
 /* The index slot holding path, or the empty slot where it would go. */
@@ -67,9 +74,10 @@ static void grow_index(struct pathtab *t)
 
 uint32_t pathtab_add(struct pathtab *t, const char *path, size_t len)
 {
-	uint32_t i = pathtab_find(t, path, len);
-	if (i != PT_NONE)
-		return i;
+	/* the slot found is where a new entry goes (unless the index grows) */
+	uint32_t *sl = t->index_cap ? slot(t, path, len) : NULL;
+	if (sl && *sl)
+		return *sl - 1;
 	if (t->n >= t->max || len > PT_PATH_MAX || memchr(path, '\0', len) ||
 	    t->pool_len + len + 1 > UINT32_MAX)
 		return PT_NONE;
@@ -90,26 +98,30 @@ uint32_t pathtab_add(struct pathtab *t, const char *path, size_t len)
 	memcpy(t->pool + t->pool_len, path, len);
 	t->pool[t->pool_len + len] = '\0';
 	t->pool_len += len + 1;
-	i = (uint32_t)t->n++;
+	uint32_t i = (uint32_t)t->n++;
 	if (t->n * 2 > t->index_cap)
 		grow_index(t);      /* places the new entry too */
 	else
-		*slot(t, path, len) = i + 1;
+		*sl = i + 1;
 	return i;
 }
 
-static int hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
+/* A lower-case hex digit's value plus one, 0 for any other byte: the
+ * keys of every page are parsed from the cache each build. */
+static const unsigned char hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+	['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14,
+	['e'] = 15, ['f'] = 16,
+};
 
 int pathtab_key_parse(const char *s, unsigned char key[PT_KEY_LEN])
 {
 	for (size_t i = 0; i < PT_KEY_LEN; i++) {
-		int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
-		if (lo < 0)
-			return -1;
-		key[i] = (unsigned char)(hi << 4 | lo);
+		unsigned hi = hexval[(unsigned char)s[2 * i]];
+		unsigned lo = hi ? hexval[(unsigned char)s[2 * i + 1]] : 0;
+		if (!lo)
+			return -1;  /* (a NUL ends it here too) */
+		key[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
 	return s[2 * PT_KEY_LEN] == '\0' ? 0 : -1;
 }

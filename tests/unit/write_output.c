@@ -417,12 +417,20 @@ static void test_stage(const char *tmp)
 	const char *b3[] = { "a.html=A1", "b.html=B2", "d/c.html=C3", "d/e.html=E3",
 		"f.html=F1", NULL };
 	int rc = build_files(dest, b1, &st);
-	ok(rc == 0 && access(prev, F_OK) < 0, "stage: a first build keeps no previous site");
+	char e1[600], pe1[600];
+	snprintf(e1, sizeof e1, "%s/d/e.html", dest);
+	snprintf(pe1, sizeof pe1, "%s/d/e.html", prev);
+	ok(rc == 0 && tree_is(prev, "a.html=A1 b.html=B1 d/c.html=C1 d/e.html=E1", got, sizeof got) &&
+	   inode(a) == inode(pa) && inode(e1) == inode(pe1) && inode(a) != 0,
+	   "stage: a first build leaves a staging tree of links to its files [%s]", got);
+	ino_t stage_ino = inode(prev);
 	rc = build_files(dest, b2, &st);
+	ok(rc == 0 && inode(dest) == stage_ino && st.written == 2 && st.unchanged == 2,
+	   "stage: the next build is made in it");
 	ok(rc == 0 && tree_is(prev, "a.html=A1 b.html=B1 d/c.html=C1 d/e.html=E1", got, sizeof got),
 	   "stage: the previous site is kept beside the new one [%s]", got);
 	ok(inode(a) == inode(pa) && inode(a) != 0, "stage: an unchanged file is one inode in both");
-	ino_t stage_ino = inode(prev);
+	stage_ino = inode(prev);
 	rc = build_files(dest, b3, &st);
 	ok(inode(dest) == stage_ino && stage_ino != 0,
 	   "stage: the previous site becomes the new one (it was the staging tree)");
@@ -538,6 +546,34 @@ static void test_stage(const char *tmp)
 	ok(rc == 0 && tree_is(dest, "a.html=A4 b.html=B2 d/c.html=C3 d/e.html=E3 f.html=F1",
 			      got, sizeof got),
 	   "stage: and the next build is whole again [%s]", got);
+
+	/* With a valid staging tree the deployed files are the cache's list;
+	 * a list that lost a line (its count no longer matches) is not
+	 * taken: the tree is read, and the file it lost, which the staging
+	 * tree has too, is still removed. */
+	char cache[600];
+	snprintf(cache, sizeof cache, "%s/.sitegen-cache", dest);
+	struct buf cb;
+	buf_init(&cb, 0);
+	int cr = buf_read_file(&cb, cache);
+	char *line = cr == 0 && cb.data ? strstr(cb.data, " f.html\n") : NULL;
+	if (line) {
+		while (line > cb.data && line[-1] != '\n')
+			line--;
+		char *end = strchr(line, '\n') + 1;
+		memmove(line, end, cb.len - (size_t)(end - cb.data) + 1);
+		f = fopen(cache, "w");
+		if (!f || fputs(cb.data, f) == EOF)
+			line = NULL;
+		if (f && fclose(f) != 0)
+			line = NULL;
+	}
+	buf_free(&cb);
+	const char *b6[] = { "a.html=A4", "b.html=B5", NULL };
+	rc = build_files(dest, b6, &st);
+	ok(line && rc == 0 && st.removed == 3 &&
+	   tree_is(dest, "a.html=A4 b.html=B5", got, sizeof got),
+	   "stage: a cache that lost a line is not taken as the list of files [%s]", got);
 }
 
 int main(void)
