@@ -562,7 +562,7 @@ static void test_stage(const char *tmp)
 			line--;
 		char *end = strchr(line, '\n') + 1;
 		memmove(line, end, cb.len - (size_t)(end - cb.data) + 1);
-		f = fopen(cache, "w");
+		FILE *f = fopen(cache, "w");
 		if (!f || fputs(cb.data, f) == EOF)
 			line = NULL;
 		if (f && fclose(f) != 0)
