@@ -103,9 +103,14 @@ static const char *cache_line(char *line, unsigned char *key, int *keyed)
 	return n > 2 && line[0] == '-' && line[1] == ' ' ? line + 2 : NULL;
 }
 
+static int valid_rel(const char *rel);
+
 /* Is f a whole cache: lines of the two forms, then "files <n>", n the
  * number of lines before it? Read to its end. (A key that is not hex
- * only means that page is rendered again.) */
+ * only means that page is rendered again.) Its paths become the deployed
+ * tree's files, and a file the new build does not have is removed from the
+ * staging tree by that path: one that is absolute or climbs out ("../")
+ * makes the cache not whole, so the directories are read instead. */
 static int cache_whole(FILE *f)
 {
 	char line[OUT_PATH_MAX + 64];
@@ -121,10 +126,11 @@ static int cache_whole(FILE *f)
 			end = errno == 0 && *e == '\n' && v == n ? 1 : -1;
 			if (end < 0)
 				return 0;
-		} else if (cache_line(line, NULL, &keyed)) {
-			n++;
 		} else {
-			return 0;
+			const char *rel = cache_line(line, NULL, &keyed);
+			if (!rel || !valid_rel(rel))
+				return 0;
+			n++;
 		}
 	}
 	return end == 1 && !ferror(f);

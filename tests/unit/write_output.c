@@ -574,6 +574,36 @@ static void test_stage(const char *tmp)
 	ok(line && rc == 0 && st.removed == 3 &&
 	   tree_is(dest, "a.html=A4 b.html=B5", got, sizeof got),
 	   "stage: a cache that lost a line is not taken as the list of files [%s]", got);
+
+	/* The cache's paths are what a build removes from the staging tree
+	 * when it does not write them again: a path that climbs out of the
+	 * tree, with the count made to fit, must not remove a file outside. */
+	rc = build_files(dest, b6, &st);
+	char outside[700], esc[600];
+	snprintf(outside, sizeof outside, "%s.escape.html", dest);
+	FILE *pf = fopen(outside, "w");
+	int planted = pf && fputs("keep", pf) != EOF;
+	if (pf && fclose(pf) != 0)
+		planted = 0;
+	/* from the staging tree <dest>.tmp.<pid>: ../<name of dest>.escape.html */
+	const char *base = strrchr(dest, '/');
+	snprintf(esc, sizeof esc, "- ../%s.escape.html\n", base ? base + 1 : dest);
+	buf_init(&cb, 0);
+	cr = rc == 0 ? buf_read_file(&cb, cache) : -1;
+	char *files = cr == 0 && cb.data ? strstr(cb.data, "files ") : NULL;
+	unsigned long nfiles = files ? strtoul(files + 6, NULL, 10) : 0;
+	FILE *c = files ? fopen(cache, "w") : NULL;
+	int forged = c && fprintf(c, "%.*s%sfiles %lu\n", (int)(files - cb.data), cb.data,
+				 esc, nfiles + 1) > 0;
+	if (c && fclose(c) != 0)
+		forged = 0;
+	buf_free(&cb);
+	const char *b7[] = { "a.html=A4", NULL };
+	rc = build_files(dest, b7, &st);
+	ok(planted && forged && rc == 0 && access(outside, F_OK) == 0 &&
+	   tree_is(dest, "a.html=A4", got, sizeof got),
+	   "stage: a cache naming a path outside the tree removes nothing outside [%s]", got);
+	unlink(outside);
 }
 
 int main(void)
