@@ -1,9 +1,18 @@
 /* digest.c - see digest.h */
 #include "digest.h"
-#include <sodium.h>
 #include "arena.h"
 
 #define DIGEST_BYTES 20
+
+static void to_hex(const unsigned char h[DIGEST_BYTES], char out[DIGEST_HEX])
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < DIGEST_BYTES; i++) {
+		out[2 * i] = hex[h[i] >> 4];
+		out[2 * i + 1] = hex[h[i] & 15];
+	}
+	out[2 * DIGEST_BYTES] = '\0';
+}
 
 void digest_hex(const void *data, size_t len, char out[DIGEST_HEX])
 {
@@ -13,10 +22,25 @@ void digest_hex(const void *data, size_t len, char out[DIGEST_HEX])
 	if (sodium_init() < 0 ||
 	    crypto_generichash(h, sizeof h, data, len, NULL, 0) != 0)
 		die("cannot compute a digest (libsodium)");
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < sizeof h; i++) {
-		out[2 * i] = hex[h[i] >> 4];
-		out[2 * i + 1] = hex[h[i] & 15];
-	}
-	out[2 * DIGEST_BYTES] = '\0';
+	to_hex(h, out);
+}
+
+void digest_init(struct digest *d)
+{
+	if (sodium_init() < 0 || crypto_generichash_init(&d->st, NULL, 0, DIGEST_BYTES) != 0)
+		die("cannot compute a digest (libsodium)");
+}
+
+void digest_update(struct digest *d, const void *data, size_t len)
+{
+	if (crypto_generichash_update(&d->st, data, len) != 0)
+		die("cannot compute a digest (libsodium)");
+}
+
+void digest_final(struct digest *d, char out[DIGEST_HEX])
+{
+	unsigned char h[DIGEST_BYTES];
+	if (crypto_generichash_final(&d->st, h, sizeof h) != 0)
+		die("cannot compute a digest (libsodium)");
+	to_hex(h, out);
 }

@@ -9,9 +9,19 @@
 #ifndef DIGEST_H
 #define DIGEST_H
 #include <stddef.h>
+#include <sodium.h>
 
 #define DIGEST_HEX 41   /* 40 hex digits and a NUL */
 
 /* The digest of len bytes at data, as hex into out. */
 void digest_hex(const void *data, size_t len, char out[DIGEST_HEX]);
+
+/* The same digest of bytes that come in pieces: init, update with each
+ * piece, then final. */
+struct digest {
+	crypto_generichash_state st;
+};
+void digest_init(struct digest *d);
+void digest_update(struct digest *d, const void *data, size_t len);
+void digest_final(struct digest *d, char out[DIGEST_HEX]);
 #endif

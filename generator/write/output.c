@@ -1,5 +1,6 @@
 /* output.c - atomic site output (see output.h). */
 #include "output.h"
+#include "../util/digest.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
 #include "../util/strmap.h"
@@ -105,28 +106,38 @@ static const char *cache_line(char *line, unsigned char *key, int *keyed)
 
 static int valid_rel(const char *rel);
 
-/* Is f a whole cache: lines of the two forms, then "files <n>", n the
- * number of lines before it? Read to its end. (A key that is not hex
- * only means that page is rendered again.) Its paths become the deployed
- * tree's files, and a file the new build does not have is removed from the
- * staging tree by that path: one that is absolute or climbs out ("../")
- * makes the cache not whole, so the directories are read instead. */
+/* Is f a whole cache: lines of the two forms, then "files <n> <digest>",
+ * n the number of lines before it and digest theirs (util/digest.h)? Read
+ * to its end. Its paths become the deployed tree's files, and a file the
+ * new build does not have is removed from the staging tree by that path:
+ * a cache changed anywhere (a line lost, cut or altered: a file left out
+ * would stay deployed) or naming a path that is absolute or climbs out
+ * ("../") is not whole, and the directories are read instead. */
 static int cache_whole(FILE *f)
 {
 	char line[OUT_PATH_MAX + 64];
 	size_t n = 0;
 	int keyed, end = 0;
+	struct digest dg;
+	digest_init(&dg);
 	while (fgets(line, sizeof line, f)) {
 		if (end)
 			return 0;       /* a line after the count */
 		if (strncmp(line, "files ", 6) == 0) {
-			char *e;
+			char *e, sum[DIGEST_HEX];
 			errno = 0;
 			unsigned long long v = strtoull(line + 6, &e, 10);
-			end = errno == 0 && *e == '\n' && v == n ? 1 : -1;
+			digest_final(&dg, sum);
+			end = errno == 0 && v == n && e[0] == ' ' &&
+			      strncmp(e + 1, sum, DIGEST_HEX - 1) == 0 &&
+			      strcmp(e + DIGEST_HEX, "\n") == 0 ? 1 : -1;
 			if (end < 0)
 				return 0;
 		} else {
+			size_t len = strlen(line);
+			if (!len || line[len - 1] != '\n')
+				return 0;       /* cut, or longer than a path */
+			digest_update(&dg, line, len);
 			const char *rel = cache_line(line, NULL, &keyed);
 			if (!rel || !valid_rel(rel))
 				return 0;
@@ -818,6 +829,8 @@ static int write_cache(struct output *o, const char *dir)
 	qsort_r(v, n, sizeof *v, cmp_entry, &o->paths);
 	FILE *f = fopen(tmp, "we");
 	int rc = f ? 0 : -1;
+	struct digest dg;
+	digest_init(&dg);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		/* "<key> <path>\n" or "- <path>\n" (read_cache), without
 		 * printf (a tenth of finishing a one-edit rebuild) */
@@ -829,12 +842,18 @@ static int write_cache(struct output *o, const char *dir)
 			hex[2 * PT_KEY_LEN] = ' ';
 			hl = 2 * PT_KEY_LEN + 1;
 		}
-		if (fwrite(hex, 1, hl, f) != hl || fputs(pathtab_name(&o->paths, v[i]), f) == EOF ||
+		const char *name = pathtab_name(&o->paths, v[i]);
+		if (fwrite(hex, 1, hl, f) != hl || fputs(name, f) == EOF ||
 		    putc('\n', f) == EOF)
 			rc = -1;
+		digest_update(&dg, hex, hl);
+		digest_update(&dg, name, strlen(name));
+		digest_update(&dg, "\n", 1);
 	}
 	free(v);
-	if (rc == 0 && fprintf(f, "files %zu\n", n) < 0)
+	char sum[DIGEST_HEX];
+	digest_final(&dg, sum);
+	if (rc == 0 && fprintf(f, "files %zu %s\n", n, sum) < 0)
 		rc = -1;
 	if (f) {
 		int err = ferror(f);
