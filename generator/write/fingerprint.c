@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FP_PATH_MAX 4096
@@ -25,9 +26,24 @@ static int put_stat(struct buf *b, const char *tag, const char *path, const stru
 			  (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, path);
 }
 
+/* "Racily clean", as git calls it: a file's times come from a coarse
+ * clock (a tick of a few ms), so a file written twice in one tick keeps
+ * its mtime and ctime. Written again in the tick in which this identity is
+ * taken, the build may read either version while the identity stays the
+ * same, and the next build would take its site for current. An input
+ * changed within RACY_NS of now makes the identity unique to this build:
+ * the next build is a real one (rendering only what changed). */
+#define RACY_NS 20000000LL      /* 20 ms: two ticks at HZ=100 */
+
+static long long ns_of(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
 /* Every entry below dir, depth first; a missing directory is recorded as
- * missing (the build will say what is wrong). */
-static int walk_inputs(struct buf *b, char *path, size_t len, int depth)
+ * missing (the build will say what is wrong). *young: the newest mtime
+ * or ctime seen, in ns. */
+static int walk_inputs(struct buf *b, char *path, size_t len, int depth, long long *young)
 {
 	DIR *d = depth < FP_MAX_DEPTH ? opendir(path) : NULL;
 	if (!d)
@@ -44,21 +60,41 @@ static int walk_inputs(struct buf *b, char *path, size_t len, int depth)
 			break;
 		}
 		rc = put_stat(b, "in", path, &st);
+		long long m = ns_of(&st.st_mtim), c = ns_of(&st.st_ctim);
+		*young = m > *young ? m : *young;
+		*young = c > *young ? c : *young;
 		if (rc == 0 && S_ISDIR(st.st_mode))
-			rc = walk_inputs(b, path, len + (size_t)w, depth + 1);
+			rc = walk_inputs(b, path, len + (size_t)w, depth + 1, young);
 		path[len] = '\0';
 	}
 	closedir(d);
 	return rc;
 }
 
-static int add_dir(struct buf *b, const char *dir)
+static int add_dir(struct buf *b, const char *dir, long long *young)
 {
 	char path[FP_PATH_MAX];
 	int w = snprintf(path, sizeof path, "%s", dir);
 	if (w < 0 || (size_t)w >= sizeof path)
 		return -1;
-	return walk_inputs(b, path, (size_t)w, 0);
+	return walk_inputs(b, path, (size_t)w, 0, young);
+}
+
+/* A line no other build writes when an input is younger than RACY_NS. */
+static int add_racy(struct buf *b, long long young)
+{
+	struct timespec now;
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return -1;
+	if (young < ns_of(&now) - RACY_NS)
+		return 0;
+	unsigned char r[16];
+	if (getentropy(r, sizeof r) < 0)
+		return -1;
+	int rc = buf_printf(b, "racy %lld ", ns_of(&now));
+	for (size_t i = 0; i < sizeof r && rc == 0; i++)
+		rc = buf_printf(b, "%02x", r[i]);
+	return rc == 0 ? buf_printf(b, "\n") : rc;
 }
 
 static int add_object(struct dl_phdr_info *info, size_t size, void *ctx)
@@ -107,9 +143,12 @@ int fingerprint_compute(const struct fp_opts *o, const struct source *src, char 
 		rc = *o->tree_id ? buf_printf(&b, "commit %s\ntree %s\n", s_or(src->commit),
 					      o->tree_id) : -1;
 	} else if (rc == 0) {
-		rc = add_dir(&b, o->content_dir);
+		long long young = 0;
+		rc = add_dir(&b, o->content_dir, &young);
 		if (rc == 0)
-			rc = add_dir(&b, o->themes_dir);
+			rc = add_dir(&b, o->themes_dir, &young);
+		if (rc == 0)
+			rc = add_racy(&b, young);
 	}
 	if (rc == 0)
 		digest_hex(b.data ? b.data : "", b.len, id);

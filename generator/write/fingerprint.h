@@ -13,7 +13,9 @@
  *     inside it); for the working tree every entry below the content and
  *     themes directories (path, type, device, inode, size, mtime, ctime; an
  *     editor's save changes mtime and ctime, a rename changes the path, a
- *     `cp -p` or `touch -r` still changes ctime).
+ *     `cp -p` or `touch -r` still changes ctime); an input changed within
+ *     20 ms of now (one tick of the coarse clock that stamps files) makes
+ *     the identity unique, as git re-hashes "racily clean" files.
  * <out>/.sitegen-fingerprint keeps that hash, the number of files, and the
  * state of the output tree the build left (inode and mtime of every
  * directory, and of every file in the top directory), so a file added to
