@@ -193,12 +193,14 @@ struct pipe {
 	size_t sent, cap;
 };
 
-/* Sends sql, or with name the statement prepared under that name. */
+/* Sends sql; with name, the statement prepared under that name, or for
+ * ROLE_PREPARE prepares sql under it (with p's parameter types). */
 static bool pipe_send(struct pg_store *s, PGconn *c, struct pipe *pp, int role,
 		      const char *sql, const char *name, const struct pgp *p)
 {
-	int sent = pp->sent >= pp->cap ? 0 : name ?
-		PQsendQueryPrepared(c, name, p->n, p->v, p->len, p->fmt, 0) :
+	int sent = pp->sent >= pp->cap ? 0 :
+		name && role == ROLE_PREPARE ? PQsendPrepare(c, name, sql, p->n, p->type) :
+		name ? PQsendQueryPrepared(c, name, p->n, p->v, p->len, p->fmt, 0) :
 		PQsendQueryParams(c, sql, p ? p->n : 0, p ? p->type : NULL,
 				  p ? p->v : NULL, p ? p->len : NULL, p ? p->fmt : NULL, 0);
 	if (sent != 1) {
@@ -215,26 +217,23 @@ static void pipe_send_batch(struct pg_store *s, PGconn *c, struct pipe *pp,
 			    struct store_item *items, size_t n, struct buf *json,
 			    long long now, int year)
 {
-	/* the row's statement is parsed and planned once per batch, not once
-	 * per submission: prepared here, dropped again before the COMMIT */
 	struct pgp p;
 	unsigned char h[TOKEN_HASH_LEN];
+	const char *named = n > 1 ? "relay_insert" : NULL;
 	if (!pipe_send(s, c, pp, ROLE_BEGIN, "BEGIN", NULL, NULL))
 		return;
-	if (n > 1) {
-		if (row_params(s, &items[0], "", now, year, h, &p) < 0 ||
-		    pp->sent >= pp->cap ||
-		    PQsendPrepare(c, "relay_insert", ins_sql, p.n, p.type) != 1)
-			return;
-		pp->role[pp->sent++] = ROLE_PREPARE;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct store_item *it = &items[i];
 		buf_reset(json);
 		if (store_fields_json(it->sub, json) < 0 ||
 		    row_params(s, it, json->data, now, year, h, &p) < 0)
 			return;
-		if (!pipe_send(s, c, pp, (int)i, ins_sql, n > 1 ? "relay_insert" : NULL, &p))
+		/* the row's statement is parsed and planned once per batch, not
+		 * once per submission: prepared with the first row's types,
+		 * dropped again before the COMMIT */
+		if (i == 0 && named && !pipe_send(s, c, pp, ROLE_PREPARE, ins_sql, named, &p))
+			return;
+		if (!pipe_send(s, c, pp, (int)i, ins_sql, named, &p))
 			return;
 		for (size_t k = 0; k < it->sub->n_files; k++) {
 			file_params(&it->sub->files[k], k, &p);

@@ -279,16 +279,13 @@ int pg_counts(struct store *base, long long now, struct store_counts *c)
 	return 0;
 }
 
-/* by_id on a pooled connection, for the list readers. */
+/* One statement by id on a pooled connection, for the list readers. */
 static PGresult *read_list(struct pg_store *s, const char *what, const char *sql,
 			   long long id)
 {
-	PGconn *c = pg_get(s);
-	if (!c)
-		return NULL;
-	PGresult *r = by_id(s, c, what, sql, id, false);
-	pg_put(s, c);
-	return r;
+	struct pgp p = { .n = 0 };
+	pgp_int(&p, id);
+	return pg_run(s, what, sql, &p);
 }
 
 int pg_jobs(struct store *base, struct arena *a, long long submission_id,

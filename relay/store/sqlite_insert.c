@@ -230,6 +230,21 @@ static int insert_all(struct sq_store *s, struct ins_stmts *p, struct store_item
 	return 0;
 }
 
+typedef int inserter(struct sq_store *s, struct ins_stmts *p, struct store_item *items,
+		     size_t n, struct buf *json, long long now, int year);
+
+/* The items inserted by insert in one transaction; 0 when it committed. */
+static int insert_tx(struct sq_store *s, inserter *insert, struct store_item *items,
+		     size_t n, struct buf *json, long long now, int year)
+{
+	if (sq_tx_begin(s) < 0)
+		return -1;
+	struct ins_stmts p;
+	bool ok = ins_prepare(s, &p) == 0 && insert(s, &p, items, n, json, now, year) == 0;
+	ins_finalize(&p);       /* no statement may hold the COMMIT up */
+	return sq_tx_end(s, ok);
+}
+
 int sq_insert(struct store *base, struct store_item *items, size_t n)
 {
 	struct sq_store *s = sq(base);
@@ -246,25 +261,13 @@ int sq_insert(struct store *base, struct store_item *items, size_t n)
 	}
 	struct buf json;
 	buf_init(&json, (size_t)16 << 20);
-	struct ins_stmts p;
-	int ret = -1, year = tm.tm_year + 1900;
-	if (sq_tx_begin(s) == 0) {
-		bool ok = ins_prepare(s, &p) == 0 &&
-			  insert_fast(s, &p, items, n, &json, (long long)now, year) == 0;
-		ins_finalize(&p);       /* no statement may hold the COMMIT up */
-		ret = sq_tx_end(s, ok);
-	}
+	int year = tm.tm_year + 1900;
+	int ret = insert_tx(s, insert_fast, items, n, &json, (long long)now, year);
 	if (ret < 0) {
 		/* something failed: none of it stays, then item by item */
 		for (size_t i = 0; i < n; i++)
 			items[i].rc = -1;
-		if (sq_tx_begin(s) == 0) {
-			bool ok = ins_prepare(s, &p) == 0 &&
-				  insert_all(s, &p, items, n, &json, (long long)now,
-					     year) == 0;
-			ins_finalize(&p);
-			ret = sq_tx_end(s, ok);
-		}
+		ret = insert_tx(s, insert_all, items, n, &json, (long long)now, year);
 	}
 	if (ret < 0)
 		for (size_t i = 0; i < n; i++)
