@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +32,9 @@ static int put_stat(struct buf *b, const char *tag, const char *path, const stru
  * its mtime and ctime. Written again in the tick in which this identity is
  * taken, the build may read either version while the identity stays the
  * same, and the next build would take its site for current. An input
- * changed within RACY_NS of now makes the identity unique to this build:
- * the next build is a real one (rendering only what changed). */
+ * changed within RACY_NS of now leaves this build without an identity:
+ * it is a real build, it records none, and so is the next one (each
+ * rendering only what changed). */
 #define RACY_NS 20000000LL      /* 20 ms: two ticks at HZ=100 */
 
 static long long ns_of(const struct timespec *t)
@@ -80,21 +82,12 @@ static int add_dir(struct buf *b, const char *dir, long long *young)
 	return walk_inputs(b, path, (size_t)w, 0, young);
 }
 
-/* A line no other build writes when an input is younger than RACY_NS. */
-static int add_racy(struct buf *b, long long young)
+/* Was an input changed (young: the newest mtime or ctime) within RACY_NS
+ * of now? Without a clock, yes. */
+static bool racy(long long young)
 {
 	struct timespec now;
-	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
-		return -1;
-	if (young < ns_of(&now) - RACY_NS)
-		return 0;
-	unsigned char r[16];
-	if (getentropy(r, sizeof r) < 0)
-		return -1;
-	int rc = buf_printf(b, "racy %lld ", ns_of(&now));
-	for (size_t i = 0; i < sizeof r && rc == 0; i++)
-		rc = buf_printf(b, "%02x", r[i]);
-	return rc == 0 ? buf_printf(b, "\n") : rc;
+	return clock_gettime(CLOCK_REALTIME, &now) < 0 || young >= ns_of(&now) - RACY_NS;
 }
 
 static int add_object(struct dl_phdr_info *info, size_t size, void *ctx)
@@ -147,8 +140,8 @@ int fingerprint_compute(const struct fp_opts *o, const struct source *src, char 
 		rc = add_dir(&b, o->content_dir, &young);
 		if (rc == 0)
 			rc = add_dir(&b, o->themes_dir, &young);
-		if (rc == 0)
-			rc = add_racy(&b, young);
+		if (rc == 0 && racy(young))
+			rc = -1;
 	}
 	if (rc == 0)
 		digest_hex(b.data ? b.data : "", b.len, id);

@@ -14,8 +14,8 @@
  *     themes directories (path, type, device, inode, size, mtime, ctime; an
  *     editor's save changes mtime and ctime, a rename changes the path, a
  *     `cp -p` or `touch -r` still changes ctime); an input changed within
- *     20 ms of now (one tick of the coarse clock that stamps files) makes
- *     the identity unique, as git re-hashes "racily clean" files.
+ *     20 ms of now (one tick of the coarse clock that stamps files) leaves
+ *     the build without an identity, as git re-hashes "racily clean" files.
  * <out>/.sitegen-fingerprint keeps that hash, the number of files, and the
  * state of the output tree the build left (inode and mtime of every
  * directory, and of every file in the top directory), so a file added to
@@ -37,7 +37,8 @@ struct fp_opts {
 };
 
 /* The identity (40 hex + NUL) of a build of src with these options.
- * 0 ok, -1 when it cannot be computed (then build normally). */
+ * 0 ok, -1 when it cannot be computed or an input is too young to be
+ * told from a later change (then build normally, and record none). */
 int fingerprint_compute(const struct fp_opts *o, const struct source *src, char id[41]);
 /* 1 when out holds the untouched result of a build with this identity;
  * *files: the number of files that build left. 0 otherwise. */

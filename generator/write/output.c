@@ -867,6 +867,17 @@ static int write_cache(struct output *o, const char *dir)
 
 static int link_tree(int sfd, int dfd, int depth);
 
+/* A DIR reading the directory at fd, which stays open and the caller's;
+ * NULL on failure. */
+static DIR *dir_of(int fd)
+{
+	int d = dup(fd);
+	DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+	if (!dir && d >= 0)
+		close(d);
+	return dir;
+}
+
 /* Entry name of the tree at sfd, of type type, into the tree at dfd: a
  * file hard-linked, a directory made and linked into. 0 ok, -1. */
 static int link_entry(int sfd, int dfd, const char *name, unsigned char type, int depth)
@@ -893,13 +904,9 @@ static int link_entry(int sfd, int dfd, const char *name, unsigned char type, in
  * directories made as they come. 0 ok, -1 with errno. */
 static int link_tree(int sfd, int dfd, int depth)
 {
-	int fd = depth < 64 ? dup(sfd) : -1;
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	DIR *dir = depth < 64 ? dir_of(sfd) : NULL;
+	if (!dir)
 		return -1;
-	}
 	int rc = 0;
 	struct dirent *e;
 	while (rc == 0 && (e = readdir(dir)))
@@ -942,13 +949,9 @@ static void *link_some(void *arg)
  * at the root are not the site's (scan_old). 0 ok, -1. */
 static int link_site(int sfd, int dfd)
 {
-	int fd = dup(sfd);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
+	DIR *dir = dir_of(sfd);
+	if (!dir)
 		return -1;
-	}
 	struct linking l = { .sfd = sfd, .dfd = dfd };
 	size_t cap = 0;
 	struct dirent *e;
