@@ -41,4 +41,7 @@ int  buf_put_json(struct buf *b, const char *s, size_t n);
 /* Read a whole file; -1 with errno on failure or when larger than max
  * (then the buffer has failed). */
 int  buf_read_file(struct buf *b, const char *path);
+/* All of len bytes at data written to fd, over short writes and EINTR:
+ * 0, or -1 with errno (EIO when write(2) wrote nothing). */
+int  write_all(int fd, const void *data, size_t len);
 #endif

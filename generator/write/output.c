@@ -385,24 +385,6 @@ static int materialize(struct output *o)
 	return rc;
 }
 
-/* All of data to fd; -1 with errno. */
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
 
 /* A new file of the tree being built; its directory is made on demand
  * (the first file of a directory). had: the staging tree may have a file

@@ -156,17 +156,14 @@ static int entries_digest(const char *path, char out[DIGEST_HEX])
 	closedir(d);
 	if (n)
 		qsort(v, n, sizeof *v, cmp_str);
-	struct buf b;
-	buf_init(&b, STAGE_MAX);
+	struct digest dg;
+	digest_init(&dg);
 	for (size_t i = 0; i < n; i++) {
-		if (rc == 0)
-			rc = buf_append(&b, v[i], strlen(v[i]) + 1);
+		digest_update(&dg, v[i], strlen(v[i]) + 1);
 		free(v[i]);
 	}
 	free(v);
-	if (rc == 0)
-		digest_hex(b.data ? b.data : "", b.len, out);
-	buf_free(&b);
+	digest_final(&dg, out);
 	return rc;
 }
 
@@ -273,19 +270,6 @@ static int marker_create(const char *dir, char *tmp, size_t n, struct timespec *
 	return fd;
 }
 
-/* All of b to fd. */
-static int write_all(int fd, const struct buf *b)
-{
-	for (size_t at = 0; at < b->len;) {
-		ssize_t w = write(fd, b->data + at, b->len - at);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		at += (size_t)w;
-	}
-	return 0;
-}
 
 int stage_keep(const char *dest, const char *old, const struct pathtab *t)
 {
@@ -315,7 +299,7 @@ int stage_keep(const char *dest, const char *old, const struct pathtab *t)
 	if (rc == 0)
 		rc = buf_puts(&b, "end\n");
 	if (rc == 0)
-		rc = write_all(fd, &b);
+		rc = write_all(fd, b.data, b.len);
 	if (close(fd) < 0)
 		rc = -1;
 	if (rc == 0)
