@@ -42,6 +42,10 @@ int sq_tx_end(struct sq_store *s, bool ok);
  * prepare failed, already recorded); 0 when it ran to SQLITE_DONE, else
  * -1 with the error recorded under what. */
 int sq_step_done(struct sq_store *s, sqlite3_stmt *q, const char *what);
+/* The name of the VFS that gathers a WAL's writes into one per
+ * transaction (sqlite_walbuf.c), registered on the first call; NULL if it
+ * cannot be (then the default VFS is used). */
+const char *sq_walbuf_vfs(void);
 /* Adds an event row inside the caller's transaction. */
 int sq_event(struct sq_store *s, long long sub_id, long long job_id,
 	     long long at, const char *kind, const char *detail);

@@ -270,11 +270,10 @@ int store_counts(struct store *s, long long now, struct store_counts *c)
 
 static const char ref_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";   /* 32 */
 
-static int make_reference(const char *prefix, int year, char out[24])
+static int make_reference(const char *prefix, int year, const unsigned char r[6],
+			  char out[24])
 {
-	unsigned char r[6];
 	char tail[7];
-	random_bytes(r, sizeof r);
 	for (int i = 0; i < 6; i++)
 		tail[i] = ref_alphabet[r[i] & 31];  /* 32 symbols: no bias */
 	tail[6] = '\0';
@@ -282,12 +281,22 @@ static int make_reference(const char *prefix, int year, char out[24])
 	return n > 0 && n < 24 ? 0 : -1;
 }
 
-/* For the backends (backend.h): both ids of a new submission. */
+/* For the backends (backend.h): both ids of a new submission, from one
+ * getrandom(2) (the group commit's writer draws them; a system call is
+ * not free). */
 int store_new_ids(const char *prefix, int year, char reference[24],
 		  char token[32])
 {
-	random_token(token, 24);        /* 144 bits, base64url */
-	return make_reference(prefix, year, reference);
+	static const char b64url[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char r[24 + 6];
+	random_bytes(r, sizeof r);
+	for (int i = 0; i < 24; i++)
+		token[i] = b64url[r[i] & 63];   /* 144 bits, base64url, no bias */
+	token[24] = '\0';
+	int rc = make_reference(prefix, year, r + 24, reference);
+	explicit_bzero(r, sizeof r);
+	return rc;
 }
 
 void store_instance(char out[64])

@@ -2,7 +2,8 @@
  * store.h only) cannot see: WAL mode and the current schema version after
  * store_open, a database of a newer relayd refused, and after a purge no
  * row left in any of the tables of a submission (no orphaned attachments,
- * later documents, messages or events). */
+ * later documents, messages or events). And the WAL buffer
+ * (sqlite_walbuf.c), seen from a second connection reading the file. */
 #include "store/store.h"
 #include "store/backend.h"
 #include <sqlite3.h>
@@ -80,6 +81,63 @@ static void test_purge_leaves_nothing(struct store *s, const char *db)
 	   "purge leaves no row in any table");
 }
 
+/* What the writer's connection committed through its WAL buffer is in the
+ * file: another connection (the default VFS, its own file handles) reads
+ * every row and every byte, before and after a checkpoint. Attachments of
+ * 100 KB and 300 KB are larger than the buffer (64 KiB); many small ones
+ * fill it. */
+static void test_wal_buffer(struct store *s, const char *db)
+{
+	static unsigned char big[300 * 1024];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = (unsigned char)(i * 7 + i / 4096);
+	struct sub_field f = { "vorname", "Vorname", "Anna", "" };
+	struct submission sub[3];
+	struct sub_file file[3];
+	size_t sizes[3] = { 1000, 100 * 1024, sizeof big };
+	for (int k = 0; k < 3; k++) {
+		file[k] = (struct sub_file){ "nachweis", "Nachweis", "nachweis-1.pdf",
+			"application/pdf", big, sizes[k], 0, 0 };
+		sub[k] = (struct submission){ .city = "dorsten", .service = "hundeanmeldung",
+			.city_name = "Dorsten", .service_title = "Hund anmelden",
+			.recipient = "steueramt@dorsten.example", .office_name = "Steueramt",
+			.applicant_email = "", .fields = &f, .n_fields = 1, .files = &file[k],
+			.n_files = 1 };
+	}
+	long long before = q1(db, "SELECT count(*) FROM attachments");
+	bool all = true;
+	long long want = 0;
+	/* the last batch (20 x 300 KB) outgrows the 1 MiB page cache: pages
+	 * spill into the WAL before the commit and are written there again */
+	for (int batch = 0; batch < 13; batch++) {
+		struct store_item it[20];
+		size_t n = batch % 3 == 0 || batch == 12 ? 20 : 3;
+		for (size_t i = 0; i < n; i++) {
+			int k = batch == 12 ? 2 : batch % 3 == 0 ? 0 : (int)i;
+			it[i] = (struct store_item){ .sub = &sub[k], .ref_prefix = "DOR" };
+			want += (long long)sizes[k];
+		}
+		all &= store_insert(s, it, n) == 0;
+		for (size_t i = 0; i < n; i++)
+			all &= it[i].rc == 0;
+	}
+	char sql[200];
+	snprintf(sql, sizeof sql, "SELECT sum(length(data)) FROM attachments WHERE id > %lld",
+		 before);
+	ok(all && q1(db, sql) == want,
+	   "13 batches: another connection reads all %lld bytes", want);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM attachments WHERE id > %lld AND"
+		 " length(data) = %zu AND data = (SELECT data FROM attachments WHERE id > %lld"
+		 " AND length(data) = %zu LIMIT 1)", before, sizeof big, before, sizeof big);
+	ok(q1(db, sql) == 28, "the 300 KB attachments read back the same");
+	ok(q1(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1,
+	   "integrity_check: ok");
+	store_close(s);             /* the last connection: all checkpointed */
+	ok(access(db, F_OK) == 0 && q1(db, sql) == 28 &&
+	   q1(db, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check = 'ok'") == 1,
+	   "and again once the WAL is checkpointed into the database file");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/relay_store_sqliteXXXXXX", db[256], uri[300], err[256];
@@ -106,7 +164,7 @@ int main(void)
 	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
 	test_purge_leaves_nothing(s, db);
-	store_close(s);
+	test_wal_buffer(s, db);     /* closes s */
 
 	sqlite3 *h;
 	if (sqlite3_open(db, &h) == SQLITE_OK) {
