@@ -65,13 +65,17 @@ try:
     ok(len(dups) <= 1 and all(v == 2 for v in dups.values()),
        "no Message-ID arrived twice except the one job in flight at the kill "
        "(duplicates: %d)" % len(dups), dups)
+    # one check whether or not the kill caught a job in flight, so that the
+    # suite counts the same number of checks in every run
+    claims = {}
     for mid in dups:
         ref = mid[1:].split("@")[0]
-        claims = relay.rows("SELECT count(*) FROM events e JOIN submissions s ON s.id ="
-                            " e.submission_id WHERE s.reference = ? AND e.kind = 'claimed'",
-                            (ref,))[0][0]
-        ok(claims >= 2, "the duplicate %s is the documented crash window: claimed twice, "
-           "same Message-ID" % mid)
+        claims[mid] = relay.rows("SELECT count(*) FROM events e JOIN submissions s ON s.id ="
+                                 " e.submission_id WHERE s.reference = ? AND e.kind = 'claimed'",
+                                 (ref,))[0][0]
+    ok(all(c >= 2 for c in claims.values()),
+       "a duplicate is only the documented crash window: claimed twice, same Message-ID "
+       "(%s)" % (", ".join("%s claimed %d times" % kv for kv in claims.items()) or "none this run"))
     ok(set(counts) == all_ids, "nothing else was mailed (%d distinct Message-IDs)" % len(counts))
     ok(relay.rows("SELECT count(*) FROM outbox WHERE delivered_unix IS NULL")[0][0] == 0,
        "all outbox jobs are marked delivered")
