@@ -8,6 +8,7 @@
  * replaced by that submission's reference, so "resend @REF@" reaches the
  * resend of an existing submission. */
 #include "fuzz.h"
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -20,6 +21,22 @@ static struct store *store;
 static struct admin_server *admin;
 static struct sockaddr_un sa;
 static char reference[24];
+static char dir[64];
+
+/* libFuzzer ends the process with exit(): the temporary directory goes
+ * with it (files, then the directory; a crash leaves it for inspection). */
+static void remove_dir(void)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			unlinkat(dirfd(d), e->d_name, 0);
+	closedir(d);
+	rmdir(dir);
+}
 
 static void after(void *ctx)
 {
@@ -31,11 +48,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	fuzz_quiet();
 	signal(SIGPIPE, SIG_IGN);
-	static char dir[64];
 	snprintf(dir, sizeof dir, "%s/fuzz_admin_XXXXXX",
 		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
+	atexit(remove_dir);
 	char db[128], sock[128], err[256];
 	snprintf(db, sizeof db, "%s/relay.db", dir);
 	snprintf(sock, sizeof sock, "%s/relay.db.sock", dir);
