@@ -381,6 +381,18 @@ def raw_exchange(port, data, timeout=30):
         s.close()
 
 
+def chunked_post(port, path, body, headers=b""):
+    """POSTs body urlencoded without a Content-Length, in chunks of 8 KiB
+    (Transfer-Encoding: chunked), so the server counts it as it comes; the
+    status, or None when the server hung up without an answer."""
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 8192]), body[i:i + 8192])
+                      for i in range(0, len(body), 8192))
+    data = (b"POST " + path.encode() + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n" +
+            headers + b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+    return raw_status(raw_exchange(port, data, timeout=10))
+
+
 def raw_status(answer):
     m = answer.split(b"\r\n", 1)[0].split()
     return int(m[1]) if len(m) >= 2 and m[1].isdigit() else None

@@ -362,6 +362,12 @@ try:
     # ---- form bodies ----
     st, _, _ = req("POST", "/amt/anmelden", "x=" + "a" * 66000, {"Content-Type": FORM})
     ok(st == 413, "a post over 64 KiB (a message's 5,000 characters fit): 413", st)
+    # without a Content-Length the body is counted as it comes
+    st = L.chunked_post(relay.port, "/amt/anmelden", b"x=" + b"a" * 66000)
+    ok(st == 413, "the same post chunked, without a length: 413 once it is complete", st)
+    st = L.chunked_post(relay.port, "/amt/anmelden", b"x=" + b"a" * 300000)
+    ok(st is None and req("GET", "/healthz")[0] == 200, "a chunked flood of more than "
+       "4 x 64 KiB: hung up on, relayd still answers", st)
     st, _, _ = req("POST", "/amt/anmelden", '{"a":1}', {"Content-Type": "application/json"})
     ok(st == 415, "a login post that is not urlencoded: 415", st)
     st, _, _ = req("DELETE", "/amt/")

@@ -161,6 +161,13 @@ try:
     st, _, body = req("POST", post, {"csrf": form_tok, "nachricht": "a" * 70000}, ck)
     ok(st == 413 and "Ihre Nachricht ist zu lang." in body, "a post over 64 KiB: 413, "
        "'Ihre Nachricht ist zu lang.'", st)
+    # without a Content-Length the body is counted as it comes
+    big = urllib.parse.urlencode({"csrf": form_tok, "nachricht": "a" * 70000}).encode()
+    st = L.chunked_post(relay.port, post, big, b"Cookie: " + ck.encode() + b"\r\n")
+    ok(st == 413, "the same post chunked, without a length: 413 once it is complete", st)
+    st = L.chunked_post(relay.port, post, big * 5, b"Cookie: " + ck.encode() + b"\r\n")
+    ok(st is None and req("GET", "/healthz")[0] == 200, "a chunked flood of more than "
+       "4 x 64 KiB: hung up on, relayd still answers", st)
     ok(count("SELECT count(*) FROM messages") == 0, "nothing refused was stored")
     st, _, body = req("POST", "/antrag/" + "A" * 24 + "/nachricht",
                       {"csrf": form_tok, "nachricht": "Hallo"}, ck)

@@ -89,3 +89,13 @@ const char *inbox_arg(struct MHD_Connection *c, const char *name)
 	const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 	return v && utf8_valid(v, strlen(v)) ? v : NULL;
 }
+
+enum MHD_Result urlencoded_body_chunk(struct buf *b, size_t *seen, bool *too_large,
+				      const char *data, size_t *size)
+{
+	*seen += *size;
+	if (!*too_large && buf_append(b, data, *size) < 0)
+		*too_large = true;
+	*size = 0;
+	return *seen > 4 * b->max ? MHD_NO : MHD_YES;     /* a flood */
+}

@@ -5,8 +5,10 @@
 #ifndef FORMBODY_H
 #define FORMBODY_H
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "util/arena.h"
+#include "util/buf.h"
 
 /* What the pages say to a refused form. */
 #define FORM_MSG_MEDIA_TYPE "Das Formular wurde in einem unbekannten Format gesendet."
@@ -20,6 +22,14 @@
  * declared length is counted by the caller as it comes. */
 unsigned urlencoded_post_refusal(struct MHD_Connection *c, size_t max,
 				 const char **message);
+
+/* One chunk of such a body as it comes (*size bytes at data), kept in b,
+ * whose max is the limit: counts it in *seen, sets *too_large once b would
+ * grow past its max (the caller answers 413 when the body is complete, so
+ * the client reads the answer), and marks the chunk consumed. MHD_NO, hang
+ * up, on a flood of four times the limit. */
+enum MHD_Result urlencoded_body_chunk(struct buf *b, size_t *seen, bool *too_large,
+				      const char *data, size_t *size);
 
 /* The value of the first field called name in body[0..len), decoded
  * ('+' a space, %XX a byte) into arena a; NULL when absent, when an

@@ -125,14 +125,9 @@ enum MHD_Result inbox_handle(const struct inbox_env *env, struct inbox_req **rq,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (*upload_size) {
-		q->seen += *upload_size;
-		if (!q->too_large && buf_append(&q->body, upload, *upload_size) < 0)
-			q->too_large = true;        /* answered with 413 at the end */
-		*upload_size = 0;
-		/* a flood far beyond the limit: hang up */
-		return q->seen > 4 * INBOX_BODY_MAX ? MHD_NO : MHD_YES;
-	}
+	if (*upload_size)
+		return urlencoded_body_chunk(&q->body, &q->seen, &q->too_large, upload,
+					     upload_size);
 	if (q->too_large)
 		return inbox_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, FORM_MSG_TOO_LARGE, NULL);
 	return dispatch(q, c);

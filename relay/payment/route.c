@@ -445,13 +445,9 @@ enum MHD_Result pay_handle(const struct pay_env *env, struct pay_req **rq,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (*upload_size) {
-		q->seen += *upload_size;
-		if (!q->too_large && buf_append(&q->body, upload, *upload_size) < 0)
-			q->too_large = true;    /* answered at the end */
-		*upload_size = 0;
-		return q->seen > 4 * PAY_NOTICE_MAX ? MHD_NO : MHD_YES;
-	}
+	if (*upload_size)
+		return urlencoded_body_chunk(&q->body, &q->seen, &q->too_large, upload,
+					     upload_size);
 	if (q->too_large)
 		return q->route == PR_NOTICE ? refuse_notice(q, c, PAY_MALFORMED, NULL) :
 		       error_page(q, c, MHD_HTTP_CONTENT_TOO_LARGE, NULL, FORM_MSG_TOO_LARGE,

@@ -1121,12 +1121,7 @@ static enum MHD_Result message_begin(struct req *q, struct MHD_Connection *c)
 
 static enum MHD_Result message_body(struct req *q, const char *data, size_t *size)
 {
-	size_t n = *size;
-	*size = 0;
-	q->body += n;
-	if (!q->msg_too_large && buf_append(&q->msg, data, n) < 0)
-		q->msg_too_large = true;        /* answered with 413 at the end */
-	return q->body > 4 * THREAD_BODY_MAX ? MHD_NO : MHD_YES;    /* a flood */
+	return urlencoded_body_chunk(&q->msg, &q->body, &q->msg_too_large, data, size);
 }
 
 static const char *msg_field(struct req *q, const char *name)
