@@ -200,10 +200,23 @@ struct buf;
  * [{"name","label","value"[,"option"]}...]. 0 ok, -1 when b is full. */
 int store_fields_json(const struct submission *sub, struct buf *b);
 
+/* The random bytes of one submission's ids: 24 for the token, 6 for the
+ * reference. */
+#define STORE_ID_BYTES 30
+
+/* Random bytes for the ids of a batch, drawn 32 submissions' worth at a
+ * time: one getrandom(2) per batch instead of one per post (the group
+ * commit's writer draws them, and a system call is not free). On the
+ * caller's stack, for one batch; each id's bytes are wiped once used. */
+struct store_ids_pool {
+	unsigned char r[32 * STORE_ID_BYTES];
+	size_t left;                /* ids' worth not yet used; 0 at first */
+};
+
 /* A new reference ("<prefix>-<year>-" + 6 of 32 symbols) and token (24
  * chars base64url, 144 bits) from util/random (which exits rather than
- * give predictable bytes). 0 ok, -1 when the prefix makes the reference
- * too long. */
-int store_new_ids(const char *prefix, int year, char reference[24],
-		  char token[32]);
+ * give predictable bytes), through pool when not NULL. 0 ok, -1 when the
+ * prefix makes the reference too long. */
+int store_new_ids(struct store_ids_pool *pool, const char *prefix, int year,
+		  char reference[24], char token[32]);
 #endif

@@ -79,7 +79,7 @@ static int row_params(struct pg_store *s, struct store_item *it, const char *jso
 {
 	const struct submission *sub = it->sub;
 	bool receipt = it->receipt && sub->applicant_email && sub->applicant_email[0];
-	if (store_new_ids(it->ref_prefix, year, it->reference, it->token) < 0) {
+	if (store_new_ids(NULL, it->ref_prefix, year, it->reference, it->token) < 0) {
 		pg_fail(s, "insert", "cannot make a reference");
 		return -1;
 	}

@@ -18,6 +18,7 @@
 
 struct ins_stmts {
 	sqlite3_stmt *sub, *att, *job;
+	struct store_ids_pool *ids;     /* the batch's random bytes */
 };
 
 /* Resets the cached statements so none holds the transaction open. */
@@ -60,7 +61,7 @@ static int insert_row(struct sq_store *s, struct ins_stmts *p, struct store_item
 {
 	const struct submission *sub = it->sub;
 	for (int tries = 0; tries < 8; tries++) {
-		if (store_new_ids(it->ref_prefix, year, it->reference, it->token) < 0) {
+		if (store_new_ids(p->ids, it->ref_prefix, year, it->reference, it->token) < 0) {
 			snprintf(s->base.err, sizeof s->base.err, "cannot make a reference");
 			return -1;
 		}
@@ -234,13 +235,16 @@ typedef int inserter(struct sq_store *s, struct ins_stmts *p, struct store_item 
 		     size_t n, struct buf *json, long long now, int year);
 
 /* The items inserted by insert in one transaction; 0 when it committed. */
-static int insert_tx(struct sq_store *s, inserter *insert, struct store_item *items,
-		     size_t n, struct buf *json, long long now, int year)
+static int insert_tx(struct sq_store *s, inserter *insert, struct store_ids_pool *ids,
+		     struct store_item *items, size_t n, struct buf *json, long long now,
+		     int year)
 {
 	if (sq_tx_begin(s) < 0)
 		return -1;
 	struct ins_stmts p;
-	bool ok = ins_prepare(s, &p) == 0 && insert(s, &p, items, n, json, now, year) == 0;
+	bool ok = ins_prepare(s, &p) == 0;
+	p.ids = ids;
+	ok = ok && insert(s, &p, items, n, json, now, year) == 0;
 	ins_finalize(&p);       /* no statement may hold the COMMIT up */
 	return sq_tx_end(s, ok);
 }
@@ -262,16 +266,18 @@ int sq_insert(struct store *base, struct store_item *items, size_t n)
 	struct buf json;
 	buf_init(&json, (size_t)16 << 20);
 	int year = tm.tm_year + 1900;
-	int ret = insert_tx(s, insert_fast, items, n, &json, (long long)now, year);
+	struct store_ids_pool ids = { .left = 0 };
+	int ret = insert_tx(s, insert_fast, &ids, items, n, &json, (long long)now, year);
 	if (ret < 0) {
 		/* something failed: none of it stays, then item by item */
 		for (size_t i = 0; i < n; i++)
 			items[i].rc = -1;
-		ret = insert_tx(s, insert_all, items, n, &json, (long long)now, year);
+		ret = insert_tx(s, insert_all, &ids, items, n, &json, (long long)now, year);
 	}
 	if (ret < 0)
 		for (size_t i = 0; i < n; i++)
 			items[i].rc = -1;
 	buf_free(&json);
+	explicit_bzero(&ids, sizeof ids);   /* the bytes not used */
 	return ret;
 }

@@ -281,21 +281,27 @@ static int make_reference(const char *prefix, int year, const unsigned char r[6]
 	return n > 0 && n < 24 ? 0 : -1;
 }
 
-/* For the backends (backend.h): both ids of a new submission, from one
- * getrandom(2) (the group commit's writer draws them; a system call is
- * not free). */
-int store_new_ids(const char *prefix, int year, char reference[24],
-		  char token[32])
+/* For the backends (backend.h): both ids of a new submission. */
+int store_new_ids(struct store_ids_pool *pool, const char *prefix, int year,
+		  char reference[24], char token[32])
 {
 	static const char b64url[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char r[24 + 6];
-	random_bytes(r, sizeof r);
+	unsigned char own[STORE_ID_BYTES], *r = own;
+	if (!pool) {
+		random_bytes(own, sizeof own);
+	} else {
+		if (!pool->left) {
+			random_bytes(pool->r, sizeof pool->r);
+			pool->left = sizeof pool->r / STORE_ID_BYTES;
+		}
+		r = pool->r + --pool->left * STORE_ID_BYTES;
+	}
 	for (int i = 0; i < 24; i++)
 		token[i] = b64url[r[i] & 63];   /* 144 bits, base64url, no bias */
 	token[24] = '\0';
 	int rc = make_reference(prefix, year, r + 24, reference);
-	explicit_bzero(r, sizeof r);
+	explicit_bzero(r, STORE_ID_BYTES);
 	return rc;
 }
 
