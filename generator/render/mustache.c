@@ -58,9 +58,13 @@ static void mv_grow(struct arena *a, struct mval *v)
 	v->items = items;
 	if (v->kind == MV_MAP) {
 		const char **keys = arena_alloc(a, cap * sizeof *keys);
-		if (v->n)
+		char *k0 = arena_alloc(a, cap);
+		if (v->n) {
 			memcpy(keys, v->keys, v->n * sizeof *keys);
+			memcpy(k0, v->k0, v->n);
+		}
 		v->keys = keys;
+		v->k0 = k0;
 	}
 	v->cap = cap;
 }
@@ -79,13 +83,14 @@ void mv_set(struct arena *a, struct mval *map, const char *key, struct mval *v)
 		die("mv_set: value is not a map");
 	/* the first byte before the call: pages set ~300,000 keys a build */
 	for (size_t i = 0; i < map->n; i++) {
-		if (map->keys[i][0] == key[0] && strcmp(map->keys[i], key) == 0) {
+		if (map->k0[i] == key[0] && strcmp(map->keys[i], key) == 0) {
 			map->items[i] = v;
 			return;
 		}
 	}
 	mv_grow(a, map);
 	map->keys[map->n] = key;
+	map->k0[map->n] = key[0];
 	map->items[map->n++] = v;
 }
 

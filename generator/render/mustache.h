@@ -23,6 +23,9 @@ struct mval {
 	const char *str;        /* MV_STR (not copied: must outlive rendering) */
 	size_t len;
 	const char **keys;      /* MV_MAP: keys[i] -> items[i] */
+	char *k0;               /* MV_MAP: keys[i][0], side by side: a lookup
+				 * scans these bytes, not the keys behind
+				 * their pointers */
 	struct mval **items;    /* MV_LIST / MV_MAP */
 	size_t n, cap;
 };

@@ -201,6 +201,12 @@ static void test_links(const char *tmp)
 			 "<img src=\"../../etc/passwd\">", NULL);
 	rc |= write_page(o, "b.html", "<a href=\"a/index.html\">a</a> <a href=\"a/x.html\">x</a>",
 			 NULL);
+	/* what is no link: another attribute ending in href or src, a value
+	 * without quotes, a quote never closed, a '=' at the very end */
+	rc |= write_page(o, "c.html", "<a data-href=\"gone.html\" href=\"b.html\">b</a>"
+			 "<img xsrc=\"gone.png\"  src=\"b.html\"><a href=gone.html>"
+			 "<p>a=\"b\" href =\"gone.html\"</p><a href=\"gone.html", NULL);
+	rc |= write_page(o, "d.html", "href=", NULL);
 	ok(rc == 0 && d.n == 0, "links: pages are written (dry run)");
 	ok(o && output_check_links(o, &d) < 0 && d.n == 2 &&
 	   has_diag(&d, "a/index.html", "broken link: 'a/x.html'") &&
