@@ -140,8 +140,57 @@ char *arena_strdup(struct arena *a, const char *s)
 	return arena_strndup(a, s, strlen(s));
 }
 
+/* A format of text and plain %s only - most of a build's (page URLs,
+ * ids: 200,000 calls) - joined without vsnprintf, which cost ~900
+ * instructions a call, 8 % of a full build. NULL for any other format. */
+static char *join_s(struct arena *a, const char *fmt, va_list ap)
+{
+	size_t len = 0;
+	va_list ap2;
+	va_copy(ap2, ap);
+	for (const char *f = fmt; *f; f++) {
+		if (*f != '%') {
+			len++;
+			continue;
+		}
+		if (f[1] != 's') {
+			va_end(ap2);
+			return NULL;
+		}
+		const char *s = va_arg(ap2, const char *);
+		size_t sl = strlen(s ? s : "(null)");   /* as glibc prints it */
+		if (sl > SIZE_MAX / 2 - len)
+			die("arena_printf: too long");
+		len += sl;
+		f++;
+	}
+	va_end(ap2);
+	char *p = take(a, len + 1, 1), *w = p;
+	for (const char *f = fmt; *f; f++) {
+		if (*f != '%') {
+			*w++ = *f;
+			continue;
+		}
+		const char *s = va_arg(ap, const char *);
+		if (!s)
+			s = "(null)";
+		size_t sl = strlen(s);
+		memcpy(w, s, sl);
+		w += sl;
+		f++;
+	}
+	*w = '\0';
+	return p;
+}
+
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap)
 {
+	va_list ap3;
+	va_copy(ap3, ap);
+	char *joined = join_s(a, fmt, ap3);
+	va_end(ap3);
+	if (joined)
+		return joined;
 	/* Formatted once into a small buffer when it fits (page URLs, a few
 	 * per listed service: formatting twice was 4% of a rebuild). */
 	char small[256];

@@ -2,6 +2,7 @@
  * generator/util: the bounded buffer's sticky failure, the string map, the
  * UTF-8 decoder and the random source. */
 #include "deliver/mail.h"
+#include "util/arena.h"
 #include "util/buf.h"
 #include "util/random.h"
 #include "util/strmap.h"
@@ -22,6 +23,33 @@
 
 #include "tap.h"
 #include "util/datetime.h"
+
+/* ---- arena_printf: text and %s joined directly, the rest by vsnprintf ---- */
+
+static void test_arena_printf(void)
+{
+	struct arena a;
+	arena_init(&a);
+	char big[600];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	const char *volatile null = NULL;   /* the compiler may not see it */
+	char *p1 = arena_printf(&a, "%skategorien/%s.html", "../", "bauen");
+	char *p2 = arena_printf(&a, "%s", "");
+	char *p3 = arena_printf(&a, "ohne");
+	char *p4 = arena_printf(&a, "%s-%zu", "feld", (size_t)3);
+	char *p5 = arena_printf(&a, "100%% %s", "sicher");
+	char *p6 = arena_printf(&a, "<%s>", big);
+	char *p7 = arena_printf(&a, "%s|%s", null, "b");
+	char *p8 = arena_printf(&a, "%s%d%s", "a", 7, "b");
+	ok(!strcmp(p1, "../kategorien/bauen.html") && !strcmp(p2, "") && !strcmp(p3, "ohne"),
+	   "arena_printf: text and %%s joined");
+	ok(!strcmp(p4, "feld-3") && !strcmp(p5, "100% sicher") && !strcmp(p8, "a7b"),
+	   "arena_printf: other conversions and %%%% as vsnprintf prints them");
+	ok(strlen(p6) == 601 && p6[0] == '<' && p6[600] == '>' && !strcmp(p7, "(null)|b"),
+	   "arena_printf: past 256 bytes, and NULL as glibc prints it");
+	arena_free(&a);
+}
 
 /* ---- buf: the sticky failure ---- */
 
@@ -295,6 +323,7 @@ static void test_datetime(void)
 int main(void)
 {
 	test_datetime();
+	test_arena_printf();
 	char dir[] = "/tmp/util_helpers.XXXXXX";
 	const char *tmp = getenv("TEST_TMP");   /* set by tests/run */
 	if (!tmp)
