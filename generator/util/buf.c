@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 void buf_init(struct buf *b, size_t max)
 {
@@ -118,24 +121,50 @@ int buf_printf(struct buf *b, const char *fmt, ...)
 #define HTML_SPECIAL ((1ULL << '&') | (1ULL << '<') | (1ULL << '>') | (1ULL << '"') | \
 		      (1ULL << '\''))
 
+static bool html_special(unsigned char c)
+{
+	/* one comparison for letters and most of UTF-8, a bit test for the
+	 * rest */
+	return c < 64 && (HTML_SPECIAL >> c & 1);
+}
+
+/* The first byte at or after i that HTML escapes, or n. Pages escape every
+ * text they show - 40 MB a full build, 9 % of its instructions at a byte
+ * at a time - so with SSE2 (every x86-64) 16 bytes are looked at at once. */
+static size_t next_html_special(const char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+	const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<'),
+		      gt = _mm_set1_epi8('>'), quot = _mm_set1_epi8('"'),
+		      apos = _mm_set1_epi8('\'');
+	for (; n - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i hit = _mm_or_si128(
+			_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, lt)),
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, gt),
+						  _mm_cmpeq_epi8(v, quot)),
+				     _mm_cmpeq_epi8(v, apos)));
+		unsigned bits = (unsigned)_mm_movemask_epi8(hit);
+		if (bits)
+			return i + (size_t)__builtin_ctz(bits);
+	}
+#endif
+	while (i < n && !html_special((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
 int buf_put_html(struct buf *b, const char *s, size_t n)
 {
-	size_t start = 0;
-	for (size_t i = 0; i < n; i++) {
-		/* one comparison for letters and most of UTF-8, a bit test for
-		 * the rest: pages escape every text they show (a tenth of
-		 * rendering the lists with the switch per byte) */
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 64 || !(HTML_SPECIAL >> c & 1))
-			continue;
+	size_t start = 0, i;
+	while ((i = next_html_special(s, start, n)) < n) {
 		const char *rep;
-		switch (c) {
+		switch (s[i]) {
 		case '&': rep = "&amp;"; break;
 		case '<': rep = "&lt;"; break;
 		case '>': rep = "&gt;"; break;
 		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: continue;
+		default: rep = "&#39;"; break;
 		}
 		if (buf_append(b, s + start, i - start) < 0 || buf_puts(b, rep) < 0)
 			return -1;

@@ -51,6 +51,55 @@ static void test_arena_printf(void)
 	arena_free(&a);
 }
 
+/* ---- buf_put_html: 16 bytes at a time, the same as one at a time ---- */
+
+static void html_by_byte(struct buf *b, const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		switch (s[i]) {
+		case '&': buf_puts(b, "&amp;"); break;
+		case '<': buf_puts(b, "&lt;"); break;
+		case '>': buf_puts(b, "&gt;"); break;
+		case '"': buf_puts(b, "&quot;"); break;
+		case '\'': buf_puts(b, "&#39;"); break;
+		default: buf_putc(b, (char)s[i]);
+		}
+}
+
+/* Every length to 70 with a special byte at every place, and random
+ * texts of every byte value: each escaped as the byte-at-a-time rule does. */
+static void test_put_html(void)
+{
+	static const char specials[] = "&<>\"'";
+	unsigned char s[80];
+	struct buf got, want;
+	buf_init(&got, 1 << 20);
+	buf_init(&want, 1 << 20);
+	bool same = true;
+	unsigned seed = 7;
+	for (size_t n = 0; n <= 70 && same; n++)
+		for (size_t at = 0; at <= n && same; at++)
+			for (int round = 0; round < 6; round++) {
+				for (size_t i = 0; i < n; i++) {
+					seed = seed * 1103515245u + 12345u;
+					s[i] = round < 5 ? (unsigned char)('a' + i % 26) :
+						   (unsigned char)(seed >> 16);
+				}
+				if (at < n && round < 5)
+					s[at] = (unsigned char)specials[round];
+				buf_reset(&got);
+				buf_reset(&want);
+				buf_put_html(&got, (const char *)s, n);
+				html_by_byte(&want, s, n);
+				same &= got.len == want.len && (got.len == 0 ||
+					memcmp(got.data, want.data, got.len) == 0);
+			}
+	ok(same, "buf_put_html escapes & < > \" ' at every place of texts up to 70 bytes "
+	   "as byte by byte");
+	buf_free(&got);
+	buf_free(&want);
+}
+
 /* ---- buf: the sticky failure ---- */
 
 static void test_buf_sticky(void)
@@ -324,6 +373,7 @@ int main(void)
 {
 	test_datetime();
 	test_arena_printf();
+	test_put_html();
 	char dir[] = "/tmp/util_helpers.XXXXXX";
 	const char *tmp = getenv("TEST_TMP");   /* set by tests/run */
 	if (!tmp)
