@@ -91,6 +91,7 @@ void mv_set(struct arena *a, struct mval *map, const char *key, struct mval *v)
 	mv_grow(a, map);
 	map->keys[map->n] = key;
 	map->k0[map->n] = key[0];
+	map->kmask |= 1ULL << mv_key_bit(key, strlen(key));
 	map->items[map->n++] = v;
 }
 

@@ -26,9 +26,20 @@ struct mval {
 	char *k0;               /* MV_MAP: keys[i][0], side by side: a lookup
 				 * scans these bytes, not the keys behind
 				 * their pointers */
+	unsigned long long kmask;   /* MV_MAP: bit mv_key_bit() of each key */
 	struct mval **items;    /* MV_LIST / MV_MAP */
 	size_t n, cap;
 };
+
+/* A key's bit in a map's kmask, from its first and last byte and its
+ * length: a lookup skips a map without the bit of the name it looks for,
+ * as most maps of a page's context stack are. */
+static inline unsigned mv_key_bit(const char *k, size_t kl)
+{
+	if (!kl)
+		return 0;
+	return ((unsigned char)k[0] * 7u + (unsigned char)k[kl - 1] * 3u + (unsigned)kl) & 63u;
+}
 
 struct mval *mv_null(struct arena *a);
 struct mval *mv_bool(struct arena *a, bool b);

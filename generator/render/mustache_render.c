@@ -109,6 +109,8 @@ static bool key_eq(const char *key, const char *k, size_t kl)
  * build's instructions. */
 static const struct mval *map_find(const struct mval *m, const char *k, size_t kl)
 {
+	if (!(m->kmask >> mv_key_bit(k, kl) & 1))
+		return NULL;
 	char first = kl ? k[0] : '\0';
 	for (size_t i = 0; i < m->n; i++)
 		if (m->k0[i] == first && key_eq(m->keys[i], k, kl))
