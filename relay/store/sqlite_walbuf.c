@@ -188,7 +188,11 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
 	w->real = (sqlite3_file *)((char *)f + real_offset());
 	int rc = base_vfs->xOpen(base_vfs, name, w->real, flags, out_flags);
 	if (rc != SQLITE_OK || !w->real->pMethods) {
-		w->base.pMethods = NULL;        /* SQLite calls no xClose then */
+		/* a failed open may still need its close (sqlite3_vfs's rule);
+		 * ours then has no methods, so SQLite calls no xClose on it */
+		if (w->real->pMethods)
+			w->real->pMethods->xClose(w->real);
+		w->base.pMethods = NULL;
 		return rc != SQLITE_OK ? rc : SQLITE_CANTOPEN;
 	}
 	/* the wal-index is the database file's shared memory, so a WAL
