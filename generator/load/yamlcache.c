@@ -11,14 +11,13 @@
  * (issue 13). */
 #include "yamlcache.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "../util/buf.h"
+#include "../util/exe_id.h"
 #include "../util/strmap.h"
 
 #define MAGIC "sitegen-yaml-cache 1\n"
@@ -52,29 +51,6 @@ struct yaml_cache {
 	bool changed;           /* a tree put */
 	bool failed;            /* writing the new file failed */
 };
-
-/* The identity of the running binary: a rebuilt sitegen may parse
- * differently, so its cache is not used. fstat of the opened file, not
- * stat of the link: the same file natively, and under valgrind (which
- * redirects the open but not a stat) the program rather than the tool,
- * so a profile uses the cache as a real run does. */
-static void binary_identity(char *out, size_t n)
-{
-	struct stat st;
-	out[0] = '\0';
-	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	int rc = fstat(fd, &st);
-	if (close(fd) < 0 || rc < 0)
-		return;
-	int w = snprintf(out, n, "binary %llu %llu %lld %lld %ld\n",
-			 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
-			 (long long)st.st_size, (long long)st.st_mtim.tv_sec,
-			 (long)st.st_mtim.tv_nsec);
-	if (w < 0 || (size_t)w >= n)
-		out[0] = '\0';
-}
 
 static bool is_hex_id(const unsigned char *p)
 {
@@ -129,7 +105,7 @@ struct yaml_cache *yaml_cache_open(const char *path)
 	int w = snprintf(yc->tmp, n, "%s.tmp.%ld", path, (long)getpid());
 	if (w < 0 || (size_t)w >= n)
 		die("yaml cache path too long");
-	binary_identity(yc->binary, sizeof yc->binary);
+	exe_identity(yc->binary, sizeof yc->binary);
 	buf_init(&yc->file, FILE_MAX);
 	buf_init(&yc->put, TREE_MAX);
 	strmap_init(&yc->trees, MAX_TREES);
