@@ -208,16 +208,17 @@ static void *open_output(void *arg)
 	return NULL;
 }
 
-/* The working tree's file ids of earlier builds into c->out
- * ("<out>.stat-cache", load/statcache.h): unchanged files are not read
- * to get their ids. Opened before anything is looked at (its time decides
- * which files are racily clean); NULL for check, which keeps nothing
- * between runs, and for --ref (a commit names its blobs' ids). */
+/* The file ids of earlier builds into c->out ("<out>.stat-cache",
+ * load/statcache.h): unchanged files of the working tree are not read to
+ * get their ids (a commit names its blobs' ids), and the binary's id is
+ * kept there for either. Opened before anything is looked at (its time
+ * decides which files are racily clean); NULL for check, which keeps
+ * nothing between runs. */
 static struct stat_cache *open_stat_cache(const struct cli *c, int check)
 {
 	char path[4096];
 	int w = snprintf(path, sizeof path, "%s%s", c->out, STAT_CACHE_SUFFIX);
-	if (check || c->ref || w < 0 || (size_t)w >= sizeof path)
+	if (check || w < 0 || (size_t)w >= sizeof path)
 		return NULL;
 	return stat_cache_open(path);
 }
@@ -296,11 +297,14 @@ static int run(struct cli *c, struct diags *d)
 	if (!out || !cat)
 		goto done;
 	output_set_diags(out, d);
+	char binary_id[DIGEST_HEX];
 	struct site_opts o = {
 		.date = c->date,
 		.relay_url = c->relay_url,
 		.commit = src->commit,
 		.threads = c->threads,
+		/* no render thread runs yet: sc is this thread's alone */
+		.binary_id = stat_cache_binary_id(sc, binary_id) == 0 ? binary_id : NULL,
 	};
 	if (site_history_open(&hist, src, cat, c->content, d) < 0) {
 		output_abort(out);

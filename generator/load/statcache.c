@@ -8,6 +8,7 @@
  * Text, because it is small (~130 bytes a file) and read once a build. */
 #include "statcache.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,9 @@
 #define FILE_MAX ((size_t)64 << 20)     /* a bigger cache file is not read */
 #define MAX_ENTRIES ((size_t)1 << 20)
 #define NS 1000000000LL
+/* The binary's entry: no source path is without a '/'. */
+#define BINARY_ENTRY "(sitegen)"
+#define BINARY_MAX ((size_t)256 << 20)
 
 struct entry {
 	unsigned long long dev, ino, size;
@@ -297,6 +301,31 @@ void stat_cache_put(struct stat_cache *sc, const char *rel, const struct stat *s
 	memcpy(e->id, id, DIGEST_HEX);
 	use(sc, e);
 	sc->changed = true;
+}
+
+int stat_cache_binary_id(struct stat_cache *sc, char id[DIGEST_HEX])
+{
+	/* fstat of the opened file: the program also under valgrind */
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	int rc = fstat(fd, &st);
+	if (rc == 0 && !stat_cache_get(sc, BINARY_ENTRY, &st, id)) {
+		struct buf b;
+		buf_init(&b, BINARY_MAX);
+		rc = buf_read_fd(&b, fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0);
+		if (rc == 0) {
+			digest_hex(b.data, b.len, id);
+			stat_cache_put(sc, BINARY_ENTRY, &st, id);
+		}
+		buf_free(&b);
+	}
+	int e = errno;
+	if (close(fd) < 0 && rc == 0)
+		return -1;
+	errno = e;
+	return rc;
 }
 
 /* ---- saving ---- */

@@ -273,6 +273,45 @@ static void test_source(void)
 	rmdir(content);
 }
 
+/* The binary's id: the digest of its bytes, kept by its stat. */
+static void test_binary(void)
+{
+	char want[DIGEST_HEX], id[DIGEST_HEX], marked[DIGEST_HEX];
+	FILE *f = fopen("/proc/self/exe", "rb");
+	static char exe[64 << 20];
+	size_t n = f ? fread(exe, 1, sizeof exe, f) : 0;
+	if (f)
+		fclose(f);
+	digest_hex(exe, n, want);
+	unlink(cache);
+	ok(n > 0 && stat_cache_binary_id(NULL, id) == 0 && strcmp(id, want) == 0,
+	   "the binary's id without a cache: the digest of its bytes");
+	struct stat_cache *sc = stat_cache_open(cache);
+	ok(stat_cache_binary_id(sc, id) == 0 && strcmp(id, want) == 0 &&
+	   stat_cache_save(sc) == 0, "the same with a cache, kept");
+	stat_cache_free(sc);
+	/* the entry marked with another id, the rest of the line kept */
+	f = fopen(cache, "rb");
+	char text[1024] = "";
+	n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+	if (f)
+		fclose(f);
+	text[n] = '\0';
+	char *line = strstr(text, "\n");
+	line = line ? strstr(line + 1, "\n") : NULL;      /* after the header */
+	char *end = line ? strchr(line + 1, '\n') : NULL;
+	ok(line && end && strstr(line, " (sitegen)\n") == end - 10, "its entry");
+	if (!line || !end)
+		return;
+	end[1] = '\0';
+	memcpy(line + 1, ID_B, 40);
+	ok(rewrite(line + 1) == 0, "its entry marked with another id");
+	sc = stat_cache_open(cache);
+	ok(stat_cache_binary_id(sc, marked) == 0 && strcmp(marked, ID_B) == 0,
+	   "... which is what the cache gives: the binary is not read again");
+	stat_cache_free(sc);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -281,6 +320,7 @@ int main(void)
 	test_cache();
 	test_damage();
 	test_source();
+	test_binary();
 	unlink(cache);
 	rmdir(dir);
 	return tap_exit();
