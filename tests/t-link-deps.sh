@@ -42,13 +42,17 @@ none "preview server, output writer or git history walk" "$ROOT/bin/relayctl" "$
 some "the store" "$ROOT/bin/relayctl" '^store_open'
 # Shared libraries cost every start of a binary (mapping, relocating):
 # sitegen loads libmicrohttpd (and GnuTLS behind it) with dlopen only when
-# `sitegen serve` starts (generator/serve/mhd_load.c); relayd links it.
+# `sitegen serve` starts (generator/serve/mhd_load.c), and libgit2 (with
+# mbedTLS, libssh2, Kerberos) only for --ref and the history
+# (generator/git/gitutil.c); relayd links libmicrohttpd.
 needs() { readelf -d "$1" | grep -q "NEEDED.*\\[$2"; }
-if needs "$ROOT/bin/sitegen" libmicrohttpd; then
-	echo "not ok - sitegen is linked with libmicrohttpd: every build loads GnuTLS"
-else
-	echo "ok - sitegen is not linked with libmicrohttpd (loaded by serve)"
-fi
+for lib in libmicrohttpd libgit2; do
+	if needs "$ROOT/bin/sitegen" $lib; then
+		echo "not ok - sitegen is linked with $lib: every build loads it"
+	else
+		echo "ok - sitegen is not linked with $lib (loaded when needed)"
+	fi
+done
 if needs "$ROOT/bin/relayd" libmicrohttpd; then
 	echo "ok - relayd is linked with libmicrohttpd (the check can fail)"
 else
