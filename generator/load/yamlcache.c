@@ -106,7 +106,8 @@ static void index_file(struct yaml_cache *yc)
  * 10 us; mapped, the page cache's own pages are used. The file is never
  * written in place (a new one is renamed over it), so the mapping stays
  * the file that was opened; truncating it by hand while a build loads
- * would end that build with SIGBUS, before it changed anything. */
+ * would end that build with SIGBUS, before it changed the deployed site
+ * (generator/README.md). */
 static int map_file(struct yaml_cache *yc, const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
