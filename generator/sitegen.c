@@ -8,6 +8,7 @@
  * content and themes come straight from that commit through libgit2. */
 #include "load/catalog_load.h"
 #include "load/source.h"
+#include "load/statcache.h"
 #include "load/yamlcache.h"
 #include "model/facts.h"
 #include "git/git_source.h"
@@ -207,6 +208,31 @@ static void *open_output(void *arg)
 	return NULL;
 }
 
+/* The file ids of earlier builds into c->out ("<out>.stat-cache",
+ * load/statcache.h): unchanged files of the working tree are not read to
+ * get their ids (a commit names its blobs' ids), and the binary's id is
+ * kept there for either. Opened before anything is looked at (its time
+ * decides which files are racily clean); NULL for check, which keeps
+ * nothing between runs. */
+static struct stat_cache *open_stat_cache(const struct cli *c, int check)
+{
+	char path[4096];
+	int w = snprintf(path, sizeof path, "%s%s", c->out, STAT_CACHE_SUFFIX);
+	if (check || w < 0 || (size_t)w >= sizeof path)
+		return NULL;
+	return stat_cache_open(path);
+}
+
+/* Saved after the source is closed (no thread asks it any more), after
+ * a failed build too: the ids are right whatever the content says. */
+static void save_stat_cache(const struct cli *c, struct stat_cache *sc)
+{
+	if (stat_cache_save(sc) < 0)
+		fprintf(stderr, "sitegen: warning: cannot write %s%s: %s (the next build "
+			"reads every file)\n", c->out, STAT_CACHE_SUFFIX, strerror(errno));
+	stat_cache_free(sc);
+}
+
 static int run(struct cli *c, struct diags *d)
 {
 	if (!c->date) {
@@ -220,19 +246,25 @@ static int run(struct cli *c, struct diags *d)
 		return 2;
 	}
 	double t0 = now_s();
-	struct source *src = c->ref ? source_git_open(c->root, c->ref, d) : source_fs_open(c->root);
-	if (!src)
+	int check = strcmp(c->cmd, "check") == 0;
+	struct stat_cache *sc = open_stat_cache(c, check);
+	struct source *src = c->ref ? source_git_open(c->root, c->ref, d) :
+		source_fs_open_kept(c->root, sc);
+	if (!src) {
+		stat_cache_free(sc);
 		return 1;
+	}
 	if (c->themes && strcmp(c->themes, "themes") != 0) {
 		if (c->ref) {
 			fprintf(stderr, "sitegen: --themes cannot be combined with --ref "
 				"(themes come from the commit)\n");
 			src->close(src);
+			stat_cache_free(sc);
 			return 2;
 		}
+		/* themes from elsewhere: their ids come from reading them */
 		src = source_remap_open(src, "themes", source_fs_open(c->themes));
 	}
-	int check = strcmp(c->cmd, "check") == 0;
 	/* Nothing changed since the last build into c->out: done, without
 	 * loading anything. */
 	char fp[41];
@@ -242,6 +274,7 @@ static int run(struct cli *c, struct diags *d)
 		printf("0 written, %zu unchanged, 0 removed (%s, no input changed, %.3f s)\n",
 		       fp_files, src->label, now_s() - t0);
 		src->close(src);
+		stat_cache_free(sc);
 		return 0;
 	}
 	int rc = 1, have_hist = 0;
@@ -264,11 +297,14 @@ static int run(struct cli *c, struct diags *d)
 	if (!out || !cat)
 		goto done;
 	output_set_diags(out, d);
+	char binary_id[DIGEST_HEX];
 	struct site_opts o = {
 		.date = c->date,
 		.relay_url = c->relay_url,
 		.commit = src->commit,
 		.threads = c->threads,
+		/* no render thread runs yet: sc is this thread's alone */
+		.binary_id = stat_cache_binary_id(sc, binary_id) == 0 ? binary_id : NULL,
 	};
 	if (site_history_open(&hist, src, cat, c->content, d) < 0) {
 		output_abort(out);
@@ -305,6 +341,7 @@ done:
 		site_history_close(&hist);
 	catalog_free(cat);
 	src->close(src);
+	save_stat_cache(c, sc);
 	return rc;
 }
 

@@ -40,3 +40,21 @@ none "page renderer or Markdown" "$ROOT/bin/relayctl" "$RENDER"
 none "preview server, output writer or git history walk" "$ROOT/bin/relayd" "$SITE"
 none "preview server, output writer or git history walk" "$ROOT/bin/relayctl" "$SITE"
 some "the store" "$ROOT/bin/relayctl" '^store_open'
+# Shared libraries cost every start of a binary (mapping, relocating):
+# sitegen loads libmicrohttpd (and GnuTLS behind it) with dlopen only when
+# `sitegen serve` starts (generator/serve/mhd_load.c), and libgit2 (with
+# mbedTLS, libssh2, Kerberos) only for --ref and the history
+# (generator/git/gitutil.c); relayd links libmicrohttpd.
+needs() { readelf -d "$1" | grep -q "NEEDED.*\\[$2"; }
+for lib in libmicrohttpd libgit2; do
+	if needs "$ROOT/bin/sitegen" $lib; then
+		echo "not ok - sitegen is linked with $lib: every build loads it"
+	else
+		echo "ok - sitegen is not linked with $lib (loaded when needed)"
+	fi
+done
+if needs "$ROOT/bin/relayd" libmicrohttpd; then
+	echo "ok - relayd is linked with libmicrohttpd (the check can fail)"
+else
+	echo "not ok - relayd is not linked with libmicrohttpd: the check is stale"
+fi

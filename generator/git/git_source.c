@@ -90,24 +90,24 @@ static git_tree *dir_tree(struct git_src *g, const char *dir, size_t len)
 	}
 	memcpy(name, dir + cut, len - cut);
 	name[len - cut] = '\0';
-	const git_tree_entry *e = git_tree_entry_byname(parent, name);
+	const git_tree_entry *e = git2.tree_entry_byname(parent, name);
 	if (!e) {
 		errno = ENOENT;
 		return NULL;
 	}
-	if (git_tree_entry_type(e) != GIT_OBJECT_TREE) {
+	if (git2.tree_entry_type(e) != GIT_OBJECT_TREE) {
 		errno = ENOTDIR;
 		return NULL;
 	}
 	git_tree *t = NULL;
-	if (git_tree_lookup(&t, g->repo, git_tree_entry_id(e)) < 0) {
+	if (git2.tree_lookup(&t, g->repo, git2.tree_entry_id(e)) < 0) {
 		errno = EIO;
 		return NULL;
 	}
 	bool added;
 	sl = strmap_put(&g->dirs, dir, len, &added);
 	if (!sl) {      /* more than DIRS_MAX directories: nobody would free it */
-		git_tree_free(t);
+		git2.tree_free(t);
 		errno = EIO;
 		return NULL;
 	}
@@ -141,10 +141,10 @@ static git_tree_entry *lookup(struct git_src *g, const char *path,
 	if (!t) {
 		err = errno == ENOTDIR ? ENOENT : errno;
 	} else {
-		const git_tree_entry *e = git_tree_entry_byname(t, name);
+		const git_tree_entry *e = git2.tree_entry_byname(t, name);
 		if (!e)
 			err = ENOENT;
-		else if (git_tree_entry_dup(&out, e) < 0)
+		else if (git2.tree_entry_dup(&out, e) < 0)
 			err = ENOMEM;
 	}
 	pthread_mutex_unlock(&g->lock);
@@ -170,7 +170,7 @@ static int gs_read(struct source *s, const char *path, struct buf *out)
 	if (!e)
 		return -1;
 	int rc = -1;
-	git_filemode_t mode = git_tree_entry_filemode(e);
+	git_filemode_t mode = git2.tree_entry_filemode(e);
 	if (mode == GIT_FILEMODE_TREE) {
 		errno = EISDIR;
 	} else if (mode == GIT_FILEMODE_LINK) {
@@ -181,19 +181,19 @@ static int gs_read(struct source *s, const char *path, struct buf *out)
 		errno = ENOENT;         /* a submodule: no content here */
 	} else {
 		git_blob *blob = NULL;
-		if (git_blob_lookup(&blob, g->repo, git_tree_entry_id(e)) < 0) {
+		if (git2.blob_lookup(&blob, g->repo, git2.tree_entry_id(e)) < 0) {
 			errno = EIO;
 		} else {
-			git_object_size_t sz = git_blob_rawsize(blob);
+			git_object_size_t sz = git2.blob_rawsize(blob);
 			if (sz > (git_object_size_t)SIZE_MAX ||
-			    buf_append(out, git_blob_rawcontent(blob), (size_t)sz) < 0)
+			    buf_append(out, git2.blob_rawcontent(blob), (size_t)sz) < 0)
 				errno = EFBIG;
 			else
 				rc = 0;
-			git_blob_free(blob);
+			git2.blob_free(blob);
 		}
 	}
-	git_tree_entry_free(e);
+	git2.tree_entry_free(e);
 	return rc;
 }
 
@@ -220,33 +220,33 @@ static int gs_list(struct source *s, const char *dir, struct source_entry **out,
 	git_tree *tree = NULL;
 	git_tree_entry *e = lookup(g, dir, &is_root);
 	if (is_root) {
-		if (git_tree_dup(&tree, g->tree) < 0) {
+		if (git2.tree_dup(&tree, g->tree) < 0) {
 			errno = EIO;
 			return -1;
 		}
 	} else if (!e) {
 		return -1;
 	} else {
-		int isdir = git_tree_entry_type(e) == GIT_OBJECT_TREE;
-		int rc = isdir ? git_tree_lookup(&tree, g->repo, git_tree_entry_id(e)) : -1;
-		git_tree_entry_free(e);
+		int isdir = git2.tree_entry_type(e) == GIT_OBJECT_TREE;
+		int rc = isdir ? git2.tree_lookup(&tree, g->repo, git2.tree_entry_id(e)) : -1;
+		git2.tree_entry_free(e);
 		if (rc < 0) {
 			errno = isdir ? EIO : ENOTDIR;
 			return -1;
 		}
 	}
-	size_t cnt = git_tree_entrycount(tree), k = 0;
+	size_t cnt = git2.tree_entrycount(tree), k = 0;
 	struct source_entry *v = xcalloc(cnt ? cnt : 1, sizeof *v);
 	for (size_t i = 0; i < cnt; i++) {
-		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
-		git_object_t t = git_tree_entry_type(te);
+		const git_tree_entry *te = git2.tree_entry_byindex(tree, i);
+		git_object_t t = git2.tree_entry_type(te);
 		if (t != GIT_OBJECT_TREE && t != GIT_OBJECT_BLOB)
 			continue;       /* submodule */
-		v[k].name = xstrdup(git_tree_entry_name(te));
+		v[k].name = xstrdup(git2.tree_entry_name(te));
 		v[k].is_dir = t == GIT_OBJECT_TREE;
 		k++;
 	}
-	git_tree_free(tree);
+	git2.tree_free(tree);
 	/* git sorts a directory "a" as "a/": re-sort plainly bytewise */
 	qsort(v, k, sizeof *v, entry_cmp);
 	if (k == 0) {
@@ -264,13 +264,13 @@ static int gs_file_id(struct source *s, const char *path, char id[41])
 	if (!e)
 		return -1;
 	int rc = -1;
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+	if (git2.tree_entry_type(e) != GIT_OBJECT_BLOB) {
 		errno = EISDIR;
 	} else {
-		git_oid_tostr(id, 41, git_tree_entry_id(e));
+		git2.oid_tostr(id, 41, git2.tree_entry_id(e));
 		rc = 0;
 	}
-	git_tree_entry_free(e);
+	git2.tree_entry_free(e);
 	return rc;
 }
 
@@ -281,11 +281,11 @@ static void gs_close(struct source *s)
 		return;
 	struct strmap_slot *sl;
 	for (size_t i = 0; (sl = strmap_next(&g->dirs, &i));)
-		git_tree_free(sl->val);
+		git2.tree_free(sl->val);
 	strmap_free(&g->dirs);
 	pthread_mutex_destroy(&g->lock);
-	git_tree_free(g->tree);
-	git_repository_free(g->repo);
+	git2.tree_free(g->tree);
+	git2.repository_free(g->repo);
 	free(g->prefix);
 	free(g);
 }
@@ -300,12 +300,12 @@ static struct git_src *gs_of(struct source *s)
 /* Where repo_path lies inside the work tree, as "sub/dir/" or "". */
 static char *work_prefix(git_repository *repo, const char *repo_path)
 {
-	const char *wd = git_repository_workdir(repo);
+	const char *wd = git2.repository_workdir(repo);
 	char rp[PATH_MAX], rw[PATH_MAX], rg[PATH_MAX];
 	if (!wd || !realpath(repo_path, rp) || !realpath(wd, rw))
 		return xstrdup("");
 	/* hooks run inside .git: that is the repository, not a subdir */
-	if (realpath(git_repository_path(repo), rg)) {
+	if (realpath(git2.repository_path(repo), rg)) {
 		size_t lg = strlen(rg);
 		if (strncmp(rp, rg, lg) == 0 && (rp[lg] == '/' || rp[lg] == '\0'))
 			return xstrdup("");
@@ -327,17 +327,17 @@ static int subtree(struct git_src *g, git_tree *root, const char *repo_path,
 		   const char *rev, struct diags *d)
 {
 	if (g->prefix[0] == '\0')
-		return git_tree_dup(&g->tree, root) < 0 ? -1 : 0;
+		return git2.tree_dup(&g->tree, root) < 0 ? -1 : 0;
 	git_tree_entry *e = NULL;
 	size_t n = strlen(g->prefix);
 	char *dir = xstrdup(g->prefix);
 	dir[n - 1] = '\0';
-	int rc = git_tree_entry_bypath(&e, root, dir);
-	if (rc == 0 && git_tree_entry_type(e) == GIT_OBJECT_TREE)
-		rc = git_tree_lookup(&g->tree, g->repo, git_tree_entry_id(e));
+	int rc = git2.tree_entry_bypath(&e, root, dir);
+	if (rc == 0 && git2.tree_entry_type(e) == GIT_OBJECT_TREE)
+		rc = git2.tree_lookup(&g->tree, g->repo, git2.tree_entry_id(e));
 	else if (rc == 0)
 		rc = -1;
-	git_tree_entry_free(e);
+	git2.tree_entry_free(e);
 	if (rc < 0)
 		diag_add(d, repo_path, 0, 0, "directory '%s' does not exist in "
 			 "revision '%s'", dir, rev);
@@ -355,7 +355,7 @@ static git_repository *open_repo(const char *repo_path, struct diags *d)
 	if (getenv("GIT_OBJECT_DIRECTORY") || getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"))
 		flags = GIT_REPOSITORY_OPEN_FROM_ENV;
 	git_repository *repo = NULL;
-	if (git_repository_open_ext(&repo, repo_path, flags, NULL) < 0) {
+	if (git2.repository_open_ext(&repo, repo_path, flags, NULL) < 0) {
 		diag_add(d, repo_path, 0, 0, "not a git repository: %s",
 			 gitutil_errmsg());
 		return NULL;
@@ -371,10 +371,10 @@ struct source *source_git_open(const char *repo_path, const char *rev,
 	if (!repo)
 		return NULL;
 	git_object *obj = NULL, *peeled = NULL;
-	if (git_revparse_single(&obj, repo, rev) < 0) {
+	if (git2.revparse_single(&obj, repo, rev) < 0) {
 		diag_add(d, repo_path, 0, 0, "unknown revision '%s': %s", rev,
 			 gitutil_errmsg());
-		git_repository_free(repo);
+		git2.repository_free(repo);
 		return NULL;
 	}
 	struct git_src *g = xcalloc(1, sizeof *g);
@@ -383,42 +383,42 @@ struct source *source_git_open(const char *repo_path, const char *rev,
 	g->base.list = gs_list;
 	g->base.file_id = gs_file_id;
 	g->base.close = gs_close;
-	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
+	if (git2.object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
 		const git_commit *c = (const git_commit *)peeled;
-		git_oid_cpy(&g->commit_oid, git_commit_id(c));
+		git2.oid_cpy(&g->commit_oid, git2.commit_id(c));
 		g->has_commit = 1;
-		g->base.commit_time = (long long)git_commit_time(c);
-		git_object_free(peeled);
+		g->base.commit_time = (long long)git2.commit_time(c);
+		git2.object_free(peeled);
 		peeled = NULL;
 	}
-	if (git_object_peel(&peeled, obj, GIT_OBJECT_TREE) < 0) {
+	if (git2.object_peel(&peeled, obj, GIT_OBJECT_TREE) < 0) {
 		diag_add(d, repo_path, 0, 0, "revision '%s' is not a commit or tree: %s",
 			 rev, gitutil_errmsg());
-		git_object_free(obj);
-		git_repository_free(repo);
+		git2.object_free(obj);
+		git2.repository_free(repo);
 		free(g);
 		return NULL;
 	}
-	git_object_free(obj);
+	git2.object_free(obj);
 	strmap_init(&g->dirs, DIRS_MAX);    /* gs_close frees them from here on */
 	pthread_mutex_init(&g->lock, NULL);
 	g->prefix = work_prefix(repo, repo_path);
 	if (subtree(g, (git_tree *)peeled, repo_path, rev, d) < 0) {
-		git_object_free(peeled);
+		git2.object_free(peeled);
 		gs_close(&g->base);
 		return NULL;
 	}
-	git_object_free(peeled);
-	g->shallow = git_repository_is_shallow(repo) == 1;
+	git2.object_free(peeled);
+	g->shallow = git2.repository_is_shallow(repo) == 1;
 
 	char shorthex[8];
 	if (g->has_commit) {
-		git_oid_tostr(g->commit_hex, sizeof g->commit_hex, &g->commit_oid);
-		git_oid_tostr(shorthex, sizeof shorthex, &g->commit_oid);
+		git2.oid_tostr(g->commit_hex, sizeof g->commit_hex, &g->commit_oid);
+		git2.oid_tostr(shorthex, sizeof shorthex, &g->commit_oid);
 		snprintf(g->label, sizeof g->label, "commit %s", shorthex);
 		g->base.commit = g->commit_hex;
 	} else {
-		git_oid_tostr(shorthex, sizeof shorthex, git_tree_id(g->tree));
+		git2.oid_tostr(shorthex, sizeof shorthex, git2.tree_id(g->tree));
 		snprintf(g->label, sizeof g->label, "tree %s", shorthex);
 	}
 	g->base.label = g->label;
@@ -452,7 +452,7 @@ int source_git_tree_id(struct source *s, char out[41])
 	struct git_src *g = gs_of(s);
 	if (!g)
 		return -1;
-	git_oid_tostr(out, 41, git_tree_id(g->tree));
+	git2.oid_tostr(out, 41, git2.tree_id(g->tree));
 	return 0;
 }
 
@@ -466,8 +466,8 @@ int git_hash_blob(const void *data, size_t len, char out[41])
 {
 	gitutil_init();
 	git_oid oid;
-	if (git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB) < 0)
+	if (git2.odb_hash(&oid, data, len, GIT_OBJECT_BLOB) < 0)
 		return -1;
-	git_oid_tostr(out, 41, &oid);
+	git2.oid_tostr(out, 41, &oid);
 	return 0;
 }

@@ -1,18 +1,67 @@
 /* gitutil.c - see gitutil.h */
 #include "gitutil.h"
-#include <git2.h>
+#include "../util/arena.h"
+#include <dlfcn.h>
 #include <pthread.h>
+#include <stddef.h>
+#include <string.h>
+
+struct git2_api git2;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* The soname the linker would have recorded (Debian 12: libgit2-1.5);
+ * the development link as a fallback. */
+static const char *const names[] = { "libgit2.so.1.5", "libgit2.so" };
+
+/* Where each function goes in git2. */
+#define FN(f) { "git_" #f, offsetof(struct git2_api, f) }
+static const struct {
+	const char *name;
+	size_t at;
+} fns[] = {
+	FN(blob_free), FN(blob_lookup), FN(blob_rawcontent), FN(blob_rawsize),
+	FN(commit_free), FN(commit_id), FN(commit_lookup), FN(commit_parent),
+	FN(commit_parent_id), FN(commit_parentcount), FN(commit_time), FN(commit_tree_id),
+	FN(error_clear), FN(error_last), FN(error_set_str), FN(libgit2_features),
+	FN(libgit2_init), FN(libgit2_opts), FN(object_free), FN(object_peel), FN(odb_free),
+	FN(odb_hash), FN(odb_object_data), FN(odb_object_free), FN(odb_object_size),
+	FN(odb_object_type), FN(odb_read), FN(oid_cpy), FN(oid_equal), FN(oid_fromraw),
+	FN(oid_tostr), FN(repository_commondir), FN(repository_free),
+	FN(repository_is_shallow), FN(repository_odb), FN(repository_open_ext),
+	FN(repository_path), FN(repository_workdir), FN(revparse_single), FN(tree_dup),
+	FN(tree_entry_byindex), FN(tree_entry_byname), FN(tree_entry_bypath),
+	FN(tree_entry_dup), FN(tree_entry_filemode), FN(tree_entry_free),
+	FN(tree_entry_id), FN(tree_entry_name), FN(tree_entry_type), FN(tree_entrycount),
+	FN(tree_free), FN(tree_id), FN(tree_lookup),
+};
+
+static void load(void)
+{
+	void *h = NULL;
+	for (size_t i = 0; !h && i < sizeof names / sizeof *names; i++)
+		h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		die("cannot load libgit2 (needed for --ref and the history): %s", dlerror());
+	for (size_t i = 0; i < sizeof fns / sizeof *fns; i++) {
+		/* dlsym gives a void *; copied into the function pointer's
+		 * place, as POSIX allows */
+		void *p = dlsym(h, fns[i].name);
+		if (!p)
+			die("libgit2 lacks %s (sitegen is built for libgit2 1.5)", fns[i].name);
+		memcpy((char *)&git2 + fns[i].at, &p, sizeof p);
+	}
+}
+
 static void init(void)
 {
-	git_libgit2_init();
+	load();
+	git2.libgit2_init();
 	/* libgit2 re-hashes every object it reads (SHA-1 with collision
 	 * detection); for the history walk, which reads ~100,000 trees, that
 	 * is 80% of the time. git itself trusts its object store on reads and
 	 * checks hashes on transfer and fsck; so do we. */
-	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git2.libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
 
 void gitutil_init(void)
@@ -22,6 +71,6 @@ void gitutil_init(void)
 
 const char *gitutil_errmsg(void)
 {
-	const git_error *e = git_error_last();
+	const git_error *e = git2.error_last();
 	return e && e->message ? e->message : "unknown error";
 }

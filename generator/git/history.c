@@ -205,7 +205,7 @@ static void raw_close(struct worker *w, struct rawtree *t)
 {
 	if (t->po)
 		packread_release(w->packs, t->po);
-	git_odb_object_free(t->obj);
+	git2.odb_object_free(t->obj);
 	t->po = NULL;
 	t->obj = NULL;
 }
@@ -223,15 +223,15 @@ static int raw_open(struct worker *w, const git_oid *id, struct rawtree *t)
 		t->p = t->po->data;
 		t->end = t->p + t->po->len;
 	} else {
-		if (git_odb_read(&t->obj, w->odb, id) < 0)
+		if (git2.odb_read(&t->obj, w->odb, id) < 0)
 			return -1;
-		type = git_odb_object_type(t->obj);
-		t->p = git_odb_object_data(t->obj);
-		t->end = t->p + git_odb_object_size(t->obj);
+		type = git2.odb_object_type(t->obj);
+		t->p = git2.odb_object_data(t->obj);
+		t->end = t->p + git2.odb_object_size(t->obj);
 	}
 	if (type != GIT_OBJECT_TREE) {
 		raw_close(w, t);
-		git_error_set_str(GIT_ERROR_OBJECT, "object is not a tree");
+		git2.error_set_str(GIT_ERROR_OBJECT, "object is not a tree");
 		return -1;
 	}
 	return 0;
@@ -350,9 +350,9 @@ static int compare_entry(struct worker *w, size_t plen,
 			return 0;       /* nothing wanted (any more) below */
 		git_oid ia, ib;
 		if (ea)
-			git_oid_fromraw(&ia, ea->id);
+			git2.oid_fromraw(&ia, ea->id);
 		if (eb)
-			git_oid_fromraw(&ib, eb->id);
+			git2.oid_fromraw(&ib, eb->id);
 		return compare_trees(w, len, ea ? &ia : NULL, eb ? &ib : NULL);
 	}
 	if (ea && eb) {
@@ -371,7 +371,7 @@ static int compare_entry(struct worker *w, size_t plen,
 static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
 			 const git_oid *b)
 {
-	if (a && b && git_oid_equal(a, b))
+	if (a && b && git2.oid_equal(a, b))
 		return 0;
 	struct rawtree ta, tb;
 	if (raw_open(w, a, &ta) < 0)
@@ -423,7 +423,7 @@ static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
 		}
 	}
 	if (ha < 0 || hb < 0) {
-		git_error_set_str(GIT_ERROR_OBJECT, "corrupt tree object");
+		git2.error_set_str(GIT_ERROR_OBJECT, "corrupt tree object");
 		rc = -1;
 	}
 	w->path[plen] = '\0';
@@ -519,12 +519,12 @@ static int oidset_add(struct oidset *s, const git_oid *id)
 	}
 	size_t i = oid_hash(id) & s->mask;
 	while (s->used[i]) {
-		if (git_oid_equal(&s->v[i], id))
+		if (git2.oid_equal(&s->v[i], id))
 			return 0;
 		i = (i + 1) & s->mask;
 	}
 	s->used[i] = 1;
-	git_oid_cpy(&s->v[i], id);
+	git2.oid_cpy(&s->v[i], id);
 	s->n++;
 	return 1;
 }
@@ -540,20 +540,20 @@ struct walk {
  * shallow clone (dates beyond it stay unknown), and an error otherwise. */
 static int queue_parents(struct history *h, git_commit *c, struct walk *wk)
 {
-	for (unsigned i = 0; i < git_commit_parentcount(c); i++) {
-		const git_oid *pid = git_commit_parent_id(c, i);
+	for (unsigned i = 0; i < git2.commit_parentcount(c); i++) {
+		const git_oid *pid = git2.commit_parent_id(c, i);
 		if (!oidset_add(&wk->seen, pid))
 			continue;
 		git_commit *p = NULL;
-		if (git_commit_lookup(&p, h->repo, pid) < 0) {
+		if (git2.commit_lookup(&p, h->repo, pid) < 0) {
 			if (wk->shallow) {
-				git_error_clear();
+				git2.error_clear();
 				continue;
 			}
 			return -1;
 		}
-		qpush(&wk->q, pid, (long long)git_commit_time(p));
-		git_commit_free(p);
+		qpush(&wk->q, pid, (long long)git2.commit_time(p));
+		git2.commit_free(p);
 	}
 	return 0;
 }
@@ -563,13 +563,13 @@ static int queue_parents(struct history *h, git_commit *c, struct walk *wk)
 static int walk_start(struct history *h, struct walk *wk, const git_oid *commit)
 {
 	memset(wk, 0, sizeof *wk);
-	wk->shallow = git_repository_is_shallow(h->repo) == 1;
+	wk->shallow = git2.repository_is_shallow(h->repo) == 1;
 	git_commit *c;
-	if (git_commit_lookup(&c, h->repo, commit) < 0)
+	if (git2.commit_lookup(&c, h->repo, commit) < 0)
 		return -1;
 	oidset_add(&wk->seen, commit);
-	qpush(&wk->q, commit, (long long)git_commit_time(c));
-	git_commit_free(c);
+	qpush(&wk->q, commit, (long long)git2.commit_time(c));
+	git2.commit_free(c);
 	return 0;
 }
 
@@ -589,28 +589,28 @@ static int walk_next(struct history *h, struct walk *wk, struct job *job)
 	while (wk->q.n) {
 		struct qent e = qpop(&wk->q);
 		git_commit *c;
-		if (git_commit_lookup(&c, h->repo, &e.id) < 0)
+		if (git2.commit_lookup(&c, h->repo, &e.id) < 0)
 			return -1;
 		h->walked++;
-		unsigned np = git_commit_parentcount(c);
+		unsigned np = git2.commit_parentcount(c);
 		int made = 0;
 		if (np <= 1) {
 			git_commit *p = NULL;
-			if (np == 1 && git_commit_parent(&p, c, 0) < 0) {
-				git_error_clear();
+			if (np == 1 && git2.commit_parent(&p, c, 0) < 0) {
+				git2.error_clear();
 			} else {
-				git_oid_cpy(&job->id, git_commit_id(c));
-				git_oid_cpy(&job->tree, git_commit_tree_id(c));
+				git2.oid_cpy(&job->id, git2.commit_id(c));
+				git2.oid_cpy(&job->tree, git2.commit_tree_id(c));
 				if (p)
-					git_oid_cpy(&job->ptree, git_commit_tree_id(p));
+					git2.oid_cpy(&job->ptree, git2.commit_tree_id(p));
 				job->root = p == NULL;
-				job->time = (long long)git_commit_time(c);
+				job->time = (long long)git2.commit_time(c);
 				made = 1;
 			}
-			git_commit_free(p);
+			git2.commit_free(p);
 		}
 		int rc = queue_parents(h, c, wk);
-		git_commit_free(c);
+		git2.commit_free(c);
 		if (rc < 0)
 			return -1;
 		if (made)
@@ -687,7 +687,7 @@ static void merge_run(struct history *h, const struct run *run)
 			r->ev.time = j->time;
 			r->ev.path = r->path;
 			r->ev.kind = w->kind[p];
-			git_oid_tostr(r->ev.commit, sizeof r->ev.commit, &j->id);
+			git2.oid_tostr(r->ev.commit, sizeof r->ev.commit, &j->id);
 			h->remaining--;
 			for (size_t c = r->len; c-- > 0;) {
 				const size_t *d = r->path[c] == '/' ?
@@ -782,23 +782,23 @@ static void start_workers(struct history *h)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t want = cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : (size_t)cores;
-	if (!(git_libgit2_features() & GIT_FEATURE_THREADS))
+	if (!(git2.libgit2_features() & GIT_FEATURE_THREADS))
 		want = 1;
 	for (size_t k = 0; k < want; k++) {
 		struct worker *w = &h->workers[k];
 		w->h = h;
 		if (k == 0) {
 			w->repo = h->repo;
-		} else if (git_repository_open_ext(&w->repo, git_repository_path(h->repo),
+		} else if (git2.repository_open_ext(&w->repo, git2.repository_path(h->repo),
 						   GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-			git_error_clear();
+			git2.error_clear();
 			break;
 		}
-		if (git_repository_odb(&w->odb, w->repo) < 0) {
+		if (git2.repository_odb(&w->odb, w->repo) < 0) {
 			if (k > 0)
-				git_repository_free(w->repo);
+				git2.repository_free(w->repo);
 			w->repo = NULL;
-			git_error_clear();
+			git2.error_clear();
 			break;
 		}
 		if (!h->packs)
@@ -821,9 +821,9 @@ static void stop_workers(struct history *h)
 {
 	for (size_t k = 0; k < h->n_workers; k++) {
 		struct worker *w = &h->workers[k];
-		git_odb_free(w->odb);
+		git2.odb_free(w->odb);
 		if (k > 0)
-			git_repository_free(w->repo);
+			git2.repository_free(w->repo);
 		free(w->unknown);
 		free(w->found);
 		free(w->kind);

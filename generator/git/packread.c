@@ -2,6 +2,7 @@
  * Formats: Documentation/gitformat-pack.txt in git (index version 2,
  * pack version 2/3, OFS_DELTA/REF_DELTA, the delta copy/insert codes). */
 #include "packread.h"
+#include "gitutil.h"
 #include "../util/arena.h"
 #include <dirent.h>
 #include <fcntl.h>
@@ -219,7 +220,8 @@ struct packread *packread_open(git_repository *repo, size_t cache_bytes)
 	pr->buckets = xcalloc(pr->mask + 1, sizeof *pr->buckets);
 	if (pthread_mutex_init(&pr->lock, NULL) != 0)
 		die("packread: cannot create a lock");
-	const char *common = repo ? git_repository_commondir(repo) : NULL;
+	gitutil_init();         /* git2 (gitutil.h), also for a caller that opened repo itself */
+	const char *common = repo ? git2.repository_commondir(repo) : NULL;
 	char dir[PATH_MAX];
 	int n = common ? snprintf(dir, sizeof dir, "%sobjects/pack", common) : -1;
 	DIR *d = n > 0 && (size_t)n < sizeof dir ? opendir(dir) : NULL;

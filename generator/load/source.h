@@ -36,6 +36,11 @@ struct source_entry {
 void source_list_free(struct source_entry *v, size_t n);
 /* The working tree below root (a directory path). */
 struct source *source_fs_open(const char *root);
+/* The same, with the ids of unchanged files from sc and the ids of the
+ * files read put there (load/statcache.h); sc is the caller's, used
+ * until the source is closed. */
+struct stat_cache;
+struct source *source_fs_open_kept(const char *root, struct stat_cache *sc);
 /* Read "<prefix>/..." (e.g. "themes/...") from other, the rest from base.
  * Takes ownership of both. */
 struct source *source_remap_open(struct source *base, const char *prefix,

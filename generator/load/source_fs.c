@@ -1,5 +1,6 @@
 /* source_fs.c - struct source over the working tree (editors' preview). */
 #include "source.h"
+#include "statcache.h"
 #include "../util/arena.h"
 #include "../util/digest.h"
 #include "../util/strmap.h"
@@ -9,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define PATH_MAX_LEN 4096
 
@@ -21,20 +24,23 @@ struct source_fs {
 	 * Templates may be read from render threads, hence the lock. */
 	pthread_mutex_t lock;
 	struct strmap ids;
+	struct stat_cache *sc;  /* ids of earlier builds by stat, or NULL */
 };
 
 #define ID_MAX_FILES 1000000
 
-/* The id of the bytes read from path, in id, kept for file_id. */
-static void remember_id(struct source_fs *fs, const char *path, const char *data, size_t len,
-			char id[DIGEST_HEX])
+/* Keeps id as path's for file_id, and with st (the stat of the bytes
+ * read, or NULL) in the stat cache. */
+static void remember_id(struct source_fs *fs, const char *path, const char id[DIGEST_HEX],
+			const struct stat *st)
 {
-	digest_hex(data, len, id);
 	pthread_mutex_lock(&fs->lock);
 	bool added;
 	struct strmap_slot *sl = strmap_put(&fs->ids, path, strlen(path), &added);
 	if (sl)     /* full: file_id reads the file again */
 		sl->val = strmap_strdup(&fs->ids, id);
+	if (st)
+		stat_cache_put(fs->sc, path, st, id);
 	pthread_mutex_unlock(&fs->lock);
 }
 
@@ -53,6 +59,26 @@ static int fs_path(struct source_fs *fs, const char *rel, char *out, size_t n)
 	return 0;
 }
 
+/* Appends the file at full to out; *st is the stat of what was read
+ * (fstat of the same descriptor, so a file replaced meanwhile cannot
+ * lend the bytes of one its stat). As buf_read_file: EFBIG beyond the
+ * buffer's maximum, EIO for a failed read. */
+static int read_stat(const char *full, struct buf *out, struct stat *st)
+{
+	int fd = open(full, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fstat(fd, st);
+	/* the size only sizes the buffer: the file may grow or shrink */
+	if (rc == 0)
+		rc = buf_read_fd(out, fd, S_ISREG(st->st_mode) && st->st_size > 0 ?
+				 (size_t)st->st_size : 0);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
 /* Appends the file to out and gives its id. */
 static int read_id(struct source_fs *fs, const char *path, struct buf *out,
 		   char id[DIGEST_HEX])
@@ -61,10 +87,29 @@ static int read_id(struct source_fs *fs, const char *path, struct buf *out,
 	if (fs_path(fs, path, full, sizeof full) < 0)
 		return -1;
 	size_t before = out->len;
-	if (buf_read_file(out, full) < 0)
+	struct stat st;
+	if (read_stat(full, out, &st) < 0)
 		return -1;
-	remember_id(fs, path, out->data + before, out->len - before, id);
+	digest_hex(out->data + before, out->len - before, id);
+	remember_id(fs, path, id, &st);
 	return 0;
+}
+
+/* The id of an unchanged file from the stat cache: one stat(2) instead
+ * of reading and digesting it. stat, not lstat: the bytes read are the
+ * link's target's. */
+static bool kept_id(struct source_fs *fs, const char *path, char id[DIGEST_HEX])
+{
+	char full[PATH_MAX_LEN];
+	struct stat st;
+	if (!fs->sc || fs_path(fs, path, full, sizeof full) < 0 || stat(full, &st) < 0)
+		return false;
+	pthread_mutex_lock(&fs->lock);
+	bool hit = stat_cache_get(fs->sc, path, &st, id);
+	pthread_mutex_unlock(&fs->lock);
+	if (hit)
+		remember_id(fs, path, id, NULL);
+	return hit;
 }
 
 static int fs_read(struct source *s, const char *path, struct buf *out)
@@ -133,7 +178,7 @@ static int fs_file_id(struct source *s, const char *path, char id[41])
 	if (known)
 		memcpy(id, sl->val, 41);
 	pthread_mutex_unlock(&fs->lock);
-	if (known)
+	if (known || kept_id(fs, path, id))
 		return 0;
 	struct buf b;
 	buf_init(&b, 0);
@@ -160,10 +205,16 @@ void source_list_free(struct source_entry *v, size_t n)
 
 struct source *source_fs_open(const char *root)
 {
+	return source_fs_open_kept(root, NULL);
+}
+
+struct source *source_fs_open_kept(const char *root, struct stat_cache *sc)
+{
 	struct source_fs *fs = xcalloc(1, sizeof *fs);
 	fs->root = xstrdup(root && *root ? root : ".");
 	pthread_mutex_init(&fs->lock, NULL);
 	strmap_init(&fs->ids, ID_MAX_FILES);
+	fs->sc = sc;
 	fs->s.read = fs_read;
 	fs->s.list = fs_list;
 	fs->s.file_id = fs_file_id;

@@ -63,17 +63,24 @@ static int add_tree(struct renderer *r, struct buf *b, const char *dir, int dept
 	return rc;
 }
 
-/* The running binary: a new sitegen may render differently. */
-static int add_binary(struct buf *b)
+/* The running binary: a new sitegen may render differently. Its id
+ * comes from the caller (load/statcache.h keeps it by the binary's
+ * stat); without one it is read and digested here. */
+static int add_binary(struct buf *b, const char *binary_id)
 {
-	struct buf exe;
-	buf_init(&exe, (size_t)256 << 20);
 	char id[41];
-	int rc = buf_read_file(&exe, "/proc/self/exe");
-	if (rc == 0)
-		hash_buf(&exe, id);
-	buf_free(&exe);
-	return rc < 0 ? -1 : buf_printf(b, "binary %s\n", id);
+	if (!binary_id) {
+		struct buf exe;
+		buf_init(&exe, (size_t)256 << 20);
+		int rc = buf_read_file(&exe, "/proc/self/exe");
+		if (rc == 0)
+			hash_buf(&exe, id);
+		buf_free(&exe);
+		if (rc < 0)
+			return -1;
+		binary_id = id;
+	}
+	return buf_printf(b, "binary %s\n", binary_id);
 }
 
 static const char *dir_of(struct arena *a, const char *file)
@@ -159,7 +166,7 @@ static int listings(struct cache_keys *k)
 }
 
 int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *options,
-		    const char *date)
+		    const char *date, const char *binary_id)
 {
 	struct catalog *c = r->c;
 	memset(k, 0, sizeof *k);
@@ -176,7 +183,7 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 	buf_init(&all, 0);
 	buf_init(&site, 0);
 	int rc = buf_printf(&base, "options %s\n", options);
-	rc |= add_binary(&base);
+	rc |= add_binary(&base, binary_id);
 	rc |= add_file(r, &base, c->region.pos.file);
 	rc |= add_file(r, &base, arena_printf(&r->arena, "%s/categories.yml", cdir));
 	rc |= buf_append(&site, base.data, base.len);

@@ -30,6 +30,9 @@ struct site_opts {
 	/* "Stand" dates of service pages from git history; NULL or ->h NULL
 	 * when building the working tree (no date shown then). */
 	const struct site_history *history;
+	/* The digest of the running binary (40 hex digits), part of every
+	 * page's key; NULL: read and digested by the renderer. */
+	const char *binary_id;
 };
 
 /* Render every page of the umbrella and all city portals into out.

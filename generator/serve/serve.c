@@ -1,11 +1,11 @@
 /* serve.c - see serve.h. HTTP side: one request handler over openat();
  * watch side: watch.c. */
 #include "serve.h"
+#include "mhd_load.h"
 #include "watch.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,6 +18,10 @@
 #include <unistd.h>
 
 #define MAX_SEGMENTS 64
+
+/* libmicrohttpd's functions (mhd_load.h), set by serve_run before the
+ * server's thread starts and only read after. */
+static struct mhd_api mhd;
 
 static const struct {
 	const char *ext, *type;
@@ -55,13 +59,13 @@ const char *serve_content_type(const char *name)
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
 				 const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
+	struct MHD_Response *r = mhd.create_response_from_buffer(
 		strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", "text/html; charset=utf-8");
-	enum MHD_Result ok = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+	mhd.add_response_header(r, "Content-Type", "text/html; charset=utf-8");
+	enum MHD_Result ok = mhd.queue_response(c, status, r);
+	mhd.destroy_response(r);
 	return ok;
 }
 
@@ -128,16 +132,16 @@ static enum MHD_Result send_file(struct MHD_Connection *c, unsigned status,
 	int flags = fcntl(fd, F_GETFL);
 	if (flags >= 0)
 		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-	struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+	struct MHD_Response *r = mhd.create_response_from_fd((uint64_t)st.st_size, fd);
 	if (!r) {
 		close(fd);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", serve_content_type(name));
-	MHD_add_response_header(r, "Cache-Control", "no-cache");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	enum MHD_Result ok = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
+	mhd.add_response_header(r, "Content-Type", serve_content_type(name));
+	mhd.add_response_header(r, "Cache-Control", "no-cache");
+	mhd.add_response_header(r, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ok = mhd.queue_response(c, status, r);
+	mhd.destroy_response(r);
 	return ok;
 }
 
@@ -189,13 +193,13 @@ static enum MHD_Result serve_path(struct MHD_Connection *c, int root,
 		int n = snprintf(loc, sizeof loc, "%s/", url);
 		if (n < 0 || (size_t)n >= sizeof loc)
 			return send_text(c, MHD_HTTP_URI_TOO_LONG, "<h1>414</h1>\n");
-		struct MHD_Response *r = MHD_create_response_from_buffer(
+		struct MHD_Response *r = mhd.create_response_from_buffer(
 			0, (void *)"", MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
-		MHD_add_response_header(r, "Location", loc);
-		enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_MOVED_PERMANENTLY, r);
-		MHD_destroy_response(r);
+		mhd.add_response_header(r, "Location", loc);
+		enum MHD_Result ok = mhd.queue_response(c, MHD_HTTP_MOVED_PERMANENTLY, r);
+		mhd.destroy_response(r);
 		return ok;
 	}
 	int f = openat(fd, "index.html", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -221,13 +225,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	(void)con_cls;
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 	    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-		struct MHD_Response *r = MHD_create_response_from_buffer(
+		struct MHD_Response *r = mhd.create_response_from_buffer(
 			0, (void *)"", MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
-		MHD_add_response_header(r, "Allow", "GET, HEAD");
-		enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
-		MHD_destroy_response(r);
+		mhd.add_response_header(r, "Allow", "GET, HEAD");
+		enum MHD_Result ok = mhd.queue_response(c, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+		mhd.destroy_response(r);
 		return ok;
 	}
 	if (bad_path(url))
@@ -290,6 +294,8 @@ static void loop(const struct serve_opts *o, int sfd, struct watch *w)
 
 int serve_run(const struct serve_opts *o)
 {
+	if (mhd_load(&mhd) < 0)
+		return -1;
 	sigset_t set, old;
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
@@ -307,7 +313,7 @@ int serve_run(const struct serve_opts *o)
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	struct MHD_Daemon *d = NULL;
 	if (w)
-		d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)o->port,
+		d = mhd.start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)o->port,
 				     NULL, NULL, handle, (void *)o,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
@@ -320,14 +326,14 @@ int serve_run(const struct serve_opts *o)
 		fprintf(stderr, "sitegen serve: cannot listen on 127.0.0.1:%d\n", o->port);
 	if (d) {
 		const union MHD_DaemonInfo *info =
-			MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+			mhd.get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 		int port = info ? info->port : o->port;
 		if (o->ready)
 			o->ready(o->ctx, port);
 		else
 			fprintf(stderr, "serving http://127.0.0.1:%d/\n", port);
 		loop(o, sfd, w);
-		MHD_stop_daemon(d);
+		mhd.stop_daemon(d);
 		rc = 0;
 	}
 	watch_close(w);

@@ -233,6 +233,39 @@ int buf_read_file(struct buf *b, const char *path)
 	return rc;
 }
 
+int buf_read_fd(struct buf *b, int fd, size_t hint)
+{
+	if (buf_reserve(b, hint) < 0) {
+		errno = EFBIG;
+		return -1;
+	}
+	b->data[b->len] = '\0';
+	for (;;) {
+		/* with the buffer full, one byte more tells the end of the
+		 * file from a file longer than it may grow */
+		size_t room = b->cap - b->len - 1;
+		char probe;
+		ssize_t n = read(fd, room ? b->data + b->len : &probe, room ? room : 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			errno = EIO;
+			return -1;
+		}
+		if (n == 0)
+			return 0;
+		if (!room) {
+			if (buf_append(b, &probe, 1) < 0) {
+				errno = EFBIG;
+				return -1;
+			}
+			continue;
+		}
+		b->len += (size_t)n;
+		b->data[b->len] = '\0';
+	}
+}
+
 int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;

@@ -41,6 +41,9 @@ int  buf_put_json(struct buf *b, const char *s, size_t n);
 /* Read a whole file; -1 with errno on failure or when larger than max
  * (then the buffer has failed). */
 int  buf_read_file(struct buf *b, const char *path);
+/* Appends what fd holds up to its end; hint (its size by fstat, or 0)
+ * sizes the buffer once. -1 with errno as buf_read_file (EFBIG, EIO). */
+int  buf_read_fd(struct buf *b, int fd, size_t hint);
 /* All of len bytes at data written to fd, over short writes and EINTR:
  * 0, or -1 with errno (EIO when write(2) wrote nothing). */
 int  write_all(int fd, const void *data, size_t len);

@@ -2,6 +2,7 @@
 #include "fingerprint.h"
 #include "../util/buf.h"
 #include "../util/digest.h"
+#include "../util/racy.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,15 +28,12 @@ static int put_stat(struct buf *b, const char *tag, const char *path, const stru
 			  (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec, path);
 }
 
-/* "Racily clean", as git calls it: a file's times come from a coarse
- * clock (a tick of a few ms), so a file written twice in one tick keeps
- * its mtime and ctime. Written again in the tick in which this identity is
- * taken, the build may read either version while the identity stays the
- * same, and the next build would take its site for current. An input
- * changed within RACY_NS of now leaves this build without an identity:
- * it is a real build, it records none, and so is the next one (each
- * rendering only what changed). */
-#define RACY_NS 20000000LL      /* 20 ms: two ticks at HZ=100 */
+/* Racily clean inputs (util/racy.h): written again in the tick in which
+ * this identity is taken, the build may read either version while the
+ * identity stays the same, and the next build would take its site for
+ * current. An input changed within RACY_NS of now leaves this build
+ * without an identity: it is a real build, it records none, and so is
+ * the next one (each rendering only what changed). */
 
 static long long ns_of(const struct timespec *t)
 {
