@@ -21,17 +21,23 @@ void random_bytes(void *p, size_t n)
 	}
 }
 
-void random_token(char *out, size_t n)
+void random_token_of(const unsigned char *r, size_t n, char *out)
 {
 	static const char b64url[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	for (size_t i = 0; i < n; i++)
+		out[i] = b64url[r[i] & 63];     /* 256 = 4 * 64: no bias */
+	out[n] = '\0';
+}
+
+void random_token(char *out, size_t n)
+{
 	unsigned char r[64];
 	size_t done = 0;
 	while (done < n) {
 		size_t k = n - done < sizeof r ? n - done : sizeof r;
 		random_bytes(r, k);
-		for (size_t i = 0; i < k; i++)
-			out[done + i] = b64url[r[i] & 63];  /* 256 = 4 * 64: no bias */
+		random_token_of(r, k, out + done);
 		done += k;
 	}
 	out[n] = '\0';

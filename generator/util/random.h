@@ -12,4 +12,7 @@ void random_bytes(void *p, size_t n);
 /* n random base64url characters (A-Z a-z 0-9 - _, 6 bits each) and a NUL
  * into out, which holds n + 1. */
 void random_token(char *out, size_t n);
+/* The same token from n random bytes the caller drew: one character of
+ * each byte, and a NUL; out holds n + 1. */
+void random_token_of(const unsigned char *r, size_t n, char *out);
 #endif

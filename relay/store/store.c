@@ -285,8 +285,6 @@ static int make_reference(const char *prefix, int year, const unsigned char r[6]
 int store_new_ids(struct store_ids_pool *pool, const char *prefix, int year,
 		  char reference[24], char token[32])
 {
-	static const char b64url[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	unsigned char own[STORE_ID_BYTES], *r = own;
 	if (!pool) {
 		random_bytes(own, sizeof own);
@@ -297,9 +295,7 @@ int store_new_ids(struct store_ids_pool *pool, const char *prefix, int year,
 		}
 		r = pool->r + --pool->left * STORE_ID_BYTES;
 	}
-	for (int i = 0; i < 24; i++)
-		token[i] = b64url[r[i] & 63];   /* 144 bits, base64url, no bias */
-	token[24] = '\0';
+	random_token_of(r, 24, token);  /* 144 bits, base64url */
 	int rc = make_reference(prefix, year, r + 24, reference);
 	explicit_bzero(r, STORE_ID_BYTES);
 	return rc;
