@@ -17,12 +17,30 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* ASan cannot see the slab's entries as allocations: tell it which bytes
+ * are not in use (a freed entry, the room beyond an object), so a read
+ * past an object's end is caught as with malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SLAB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLAB_ASAN 1
+#endif
+#endif
+#ifdef SLAB_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #define MAX_PACKS 256           /* more is a repository that needs gc */
 #define MAX_OBJECT (64u << 20)  /* bigger objects are left to libgit2 */
 #define MAX_CHAIN 10000         /* git's own limit on delta depth is 4095 */
 #define OFF_BITS 48             /* cache key: pack number, then offset */
-#define SPARES 16               /* freed entries kept for reuse, */
-#define SPARE_MAX (256u << 10)  /* each at most this big: 4 MiB in all */
+#define HUGE_PAGE (2u << 20)    /* the slab's alignment (x86-64, arm64) */
 #define READERS 8               /* idle inflate states kept */
 
 enum {
@@ -43,7 +61,7 @@ struct entry {
 	struct packobj obj;
 	unsigned refs;                  /* the cache's and the callers' */
 	int cached;
-	size_t cap;                     /* room in bytes[] */
+	int size_class;                 /* in the slab; -1: from malloc */
 	uint64_t key;
 	struct entry *hnext;            /* hash chain */
 	struct entry *newer, *older;    /* use order, while cached */
@@ -58,7 +76,27 @@ struct reader {
 	size_t scratch_cap;
 };
 
-/* Shared by threads: the packs are read-only; the cache, the spares and
+/* Size classes of the slab: four per power of two (at most 25 % unused),
+ * from 64 bytes up to MAX_OBJECT plus an entry's header. */
+#define CLASSES (4 * 27)
+
+/* Where entries live. The cache replaces objects all the time, and two
+ * threads build them: from malloc, a freed object's memory went back to
+ * the system or to the other thread's arena (a page fault per 4 KiB on
+ * the next use - ~10 us each in a VM - and a contended arena lock on
+ * every free). The slab is one mapping, asked for huge pages, given out
+ * by size class under the cache's own lock and never returned before
+ * close; only its touched part is resident. When it is used up, entries
+ * come from malloc. */
+struct slab {
+	unsigned char *base;
+	size_t len, used;               /* mapped bytes, given out by bump */
+	struct entry *free[CLASSES];    /* freed entries, by class */
+	size_t taken, from_malloc;      /* entries made, and how many of
+					 * them malloc had to give */
+};
+
+/* Shared by threads: the packs are read-only; the cache, the slab and
  * the reader pool are under the lock, which is never held while inflating
  * or applying a delta. */
 struct packread {
@@ -72,12 +110,107 @@ struct packread {
 	size_t inflated;
 	struct reader *readers[READERS];
 	size_t n_readers;
-	/* Entries no longer used, for the next ones: the cache replaces
-	 * objects of a few sizes all the time, and fresh memory from malloc
-	 * (given back to the system at free) costs a page fault per page. */
-	struct entry *spare[SPARES];
-	size_t n_spare;
+	struct slab slab;
 };
+
+/* ---- the slab ---- */
+
+/* The class of an entry of n bytes in all, and the bytes of a class. */
+static int class_of(size_t n)
+{
+	if (n <= 64)
+		return 0;
+	int k = 63 - __builtin_clzll((unsigned long long)(n - 1));    /* >= 6 */
+	int sub = (int)(((n - 1) >> (k - 2)) & 3);
+	return 4 * (k - 6) + sub + 1;
+}
+
+static size_t class_bytes(int c)
+{
+	if (c == 0)
+		return 64;
+	int k = (c - 1) / 4 + 6, sub = (c - 1) % 4;
+	return (size_t)(4 + sub + 1) << (k - 2);
+}
+
+/* Map len bytes, from 2 MiB on rounded to and aligned on huge pages, so
+ * the kernel can back them with huge pages. Without a mapping, every
+ * entry comes from malloc. */
+static void slab_open(struct slab *s, size_t len)
+{
+	memset(s, 0, sizeof *s);
+	if (len == 0 || len > SIZE_MAX / 2)
+		return;
+	if (len < HUGE_PAGE) {
+		len = (len + 4095) / 4096 * 4096;
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return;
+		s->base = p;
+		s->len = len;
+		POISON(s->base, s->len);
+		return;
+	}
+	len = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+	unsigned char *p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	uintptr_t at = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	unsigned char *a = (unsigned char *)at;
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + len + HUGE_PAGE)
+		munmap(a + len, (size_t)(p + len + HUGE_PAGE - (a + len)));
+#ifdef MADV_HUGEPAGE
+	/* advice only: where it is refused, the slab has small pages */
+	(void)madvise(a, len, MADV_HUGEPAGE);
+#endif
+	s->base = a;
+	s->len = len;
+	POISON(s->base, s->len);
+}
+
+/* Room for an entry of n bytes in all, under the lock; NULL when the slab
+ * has none of its class. */
+static struct entry *slab_take(struct slab *s, size_t n)
+{
+	int c = class_of(n);
+	s->taken++;
+	struct entry *e = c < CLASSES ? s->free[c] : NULL;
+	if (e) {
+		s->free[c] = e->hnext;
+	} else if (c < CLASSES && s->base && class_bytes(c) <= s->len - s->used) {
+		e = (struct entry *)(void *)(s->base + s->used);
+		s->used += class_bytes(c);
+		UNPOISON(e, sizeof *e);
+		e->size_class = c;
+	} else {
+		s->from_malloc++;
+		return NULL;
+	}
+	UNPOISON(e, n);
+	return e;
+}
+
+/* Back on its class's list, under the lock. */
+static void slab_give(struct slab *s, struct entry *e)
+{
+	int c = e->size_class;
+	POISON((unsigned char *)e + sizeof *e, class_bytes(c) - sizeof *e);
+	e->hnext = s->free[c];
+	s->free[c] = e;
+}
+
+static void slab_close(struct slab *s)
+{
+	if (s->base) {
+		UNPOISON(s->base, s->len);      /* the next mapping here is not ours */
+		munmap(s->base, s->len);
+	}
+	memset(s, 0, sizeof *s);
+}
 
 static void lock(struct packread *pr)
 {
@@ -216,10 +349,17 @@ struct packread *packread_open(git_repository *repo, size_t cache_bytes)
 {
 	struct packread *pr = xcalloc(1, sizeof *pr);
 	pr->max_bytes = cache_bytes;
+	/* the cache's bytes, the room lost to size classes, and objects
+	 * in use outside the cache */
+	slab_open(&pr->slab, cache_bytes + cache_bytes / 2);
 	pr->mask = 1023;
 	pr->buckets = xcalloc(pr->mask + 1, sizeof *pr->buckets);
-	if (pthread_mutex_init(&pr->lock, NULL) != 0)
+	pthread_mutexattr_t attr;
+	if (pthread_mutexattr_init(&attr) != 0 ||
+	    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP) != 0 ||
+	    pthread_mutex_init(&pr->lock, &attr) != 0)
 		die("packread: cannot create a lock");
+	pthread_mutexattr_destroy(&attr);
 	gitutil_init();         /* git2 (gitutil.h), also for a caller that opened repo itself */
 	const char *common = repo ? git2.repository_commondir(repo) : NULL;
 	char dir[PATH_MAX];
@@ -300,10 +440,10 @@ static void unref(struct packread *pr, struct entry *e)
 {
 	if (!e || --e->refs > 0)
 		return;
-	if (pr->n_spare < SPARES && e->cap <= SPARE_MAX)
-		pr->spare[pr->n_spare++] = e;
-	else
+	if (e->size_class < 0)
 		free(e);
+	else
+		slab_give(&pr->slab, e);
 }
 
 static void evict(struct packread *pr, struct entry *e)
@@ -381,35 +521,30 @@ static void release(struct packread *pr, struct entry *e)
 	unlock(pr);
 }
 
-/* Cache e, counting it; under the lock. */
-static void keep(struct packread *pr, struct entry *e)
+/* Cache e, counting it, and drop a reference to done (if any): one
+ * taking of the lock per object rebuilt. */
+static void keep(struct packread *pr, struct entry *e, struct entry *done)
 {
 	lock(pr);
+	unref(pr, done);
 	pr->inflated++;
 	cache_put(pr, e);
 	unlock(pr);
 }
 
-/* A new entry of len bytes: a spare one with room enough (and not much
- * more), or from malloc. */
+/* A new entry of len bytes (and a NUL), from the slab or from malloc. */
 static struct entry *new_entry(struct packread *pr, uint64_t key,
 			       git_object_t type, size_t len)
 {
-	struct entry *e = NULL;
+	size_t n = sizeof(struct entry) + len + 1;
 	lock(pr);
-	for (size_t i = 0; i < pr->n_spare; i++) {
-		if (pr->spare[i]->cap >= len && pr->spare[i]->cap / 2 <= len) {
-			e = pr->spare[i];
-			pr->spare[i] = pr->spare[--pr->n_spare];
-			break;
-		}
-	}
+	struct entry *e = slab_take(&pr->slab, n);
 	unlock(pr);
-	size_t cap = e ? e->cap : len;
+	int size_class = e ? e->size_class : -1;
 	if (!e)
-		e = xmalloc(sizeof *e + cap + 1);
+		e = xmalloc(n);
 	memset(e, 0, sizeof *e);
-	e->cap = cap;
+	e->size_class = size_class;
 	e->refs = 1;
 	e->key = key;
 	e->obj.type = type;
@@ -612,7 +747,7 @@ static struct entry *load(struct packread *pr, struct reader *rd, size_t k,
 		e = new_entry(pr, kb | off, git_type(full_type), full_size);
 		if (inflate_at(rd, p, full_pos, e->bytes, full_size) < 0)
 			goto fail;
-		keep(pr, e);
+		keep(pr, e, NULL);
 	}
 	while (n > 0) {
 		struct link *l = &chain[--n];
@@ -623,11 +758,10 @@ static struct entry *load(struct packread *pr, struct reader *rd, size_t k,
 		if (inflate_at(rd, p, l->pos, rd->scratch, l->size) < 0)
 			goto fail;
 		struct entry *next = apply_delta(pr, e, kb | l->off, rd->scratch, l->size);
-		release(pr, e);
-		e = next;
-		if (!e)
+		if (!next)
 			goto fail;
-		keep(pr, e);
+		keep(pr, next, e);
+		e = next;
 	}
 	free(chain);
 	return e;
@@ -673,14 +807,21 @@ size_t packread_inflated(struct packread *pr)
 	return n;
 }
 
+void packread_memory(struct packread *pr, size_t *objects, size_t *from_malloc)
+{
+	lock(pr);
+	*objects = pr->slab.taken;
+	*from_malloc = pr->slab.from_malloc;
+	unlock(pr);
+}
+
 void packread_close(struct packread *pr)
 {
 	if (!pr)
 		return;
 	while (pr->oldest)
 		evict(pr, pr->oldest);
-	for (size_t i = 0; i < pr->n_spare; i++)
-		free(pr->spare[i]);
+	slab_close(&pr->slab);
 	free(pr->buckets);
 	for (size_t k = 0; k < pr->n_packs; k++)
 		unmap_pack(&pr->packs[k]);

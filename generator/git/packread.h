@@ -18,7 +18,10 @@
  * verification off (gitutil.c) and in git itself.
  *
  * Threads may share one reader: its cache is locked, and the lock is not
- * held while inflating or applying deltas. */
+ * held while inflating or applying deltas. The objects live in one
+ * mapping of about 1.5 times the cache's bytes, asked for huge pages and
+ * handed out by size class (packread.c: the slab); malloc serves what
+ * does not fit. */
 #ifndef PACKREAD_H
 #define PACKREAD_H
 #include <stddef.h>
@@ -43,5 +46,8 @@ int packread_get(struct packread *pr, const git_oid *id,
 void packread_release(struct packread *pr, const struct packobj *o);
 /* Objects rebuilt from the packs so far (for tests and the benchmark). */
 size_t packread_inflated(struct packread *pr);
+/* Objects made so far, and how many of them came from malloc because the
+ * reader's own memory (about 1.5 times cache_bytes) had no room. */
+void packread_memory(struct packread *pr, size_t *objects, size_t *from_malloc);
 void packread_close(struct packread *pr);
 #endif

@@ -37,8 +37,13 @@ static int check_one(const git_oid *id, void *payload)
 	return 0;
 }
 
+/* Where the objects' memory came from: all from the reader's slab when
+ * it has room for the cache, all from malloc without a cache, both when
+ * the slab runs out. */
+enum memory_want { ALL_SLAB, SOME_MALLOC, ALL_MALLOC };
+
 static void check_all(git_repository *repo, size_t cache, size_t in_pack,
-		      const char *what)
+		      const char *what, enum memory_want want)
 {
 	struct check c = { 0 };
 	if (git_repository_odb(&c.odb, repo) < 0) {
@@ -54,6 +59,13 @@ static void check_all(git_repository *repo, size_t cache, size_t in_pack,
 		   "%s, round %d: %zu of %zu objects from the packs (%zu packed), %zu differ",
 		   what, round + 1, c.found, c.objects, in_pack, c.wrong);
 	}
+	size_t made, from_malloc;
+	packread_memory(c.pr, &made, &from_malloc);
+	int as_wanted = want == ALL_SLAB ? from_malloc == 0 :
+			want == ALL_MALLOC ? from_malloc == made :
+			from_malloc > 0 && from_malloc < made;
+	ok(made >= in_pack && as_wanted,
+	   "%s: %zu objects made, %zu of them from malloc", what, made, from_malloc);
 	packread_close(c.pr);
 	git_odb_free(c.odb);
 }
@@ -147,9 +159,9 @@ int main(void)
 		ok(0, "open: %s", gitutil_errmsg());
 		return tap_exit();
 	}
-	check_all(g, 64u << 10, in_pack, "64 KiB cache");
-	check_all(g, 64u << 20, in_pack, "64 MiB cache");
-	check_all(g, 0, in_pack, "no cache");
+	check_all(g, 64u << 10, in_pack, "64 KiB cache", SOME_MALLOC);
+	check_all(g, 64u << 20, in_pack, "64 MiB cache", ALL_SLAB);
+	check_all(g, 0, in_pack, "no cache", ALL_MALLOC);
 	git_repository_free(g);
 
 	/* no packs at all: everything is left to libgit2 */
@@ -159,7 +171,7 @@ int main(void)
 	put(lrepo, "a.txt", "a\n");
 	commit_at("loose", 1600000000, "one");
 	if (git_repository_open(&g, lrepo) == 0) {
-		check_all(g, 1u << 20, 0, "loose objects only");
+		check_all(g, 1u << 20, 0, "loose objects only", ALL_SLAB);
 		git_repository_free(g);
 	}
 
