@@ -68,12 +68,21 @@ struct entry {
 	unsigned char bytes[];
 };
 
+/* One delta still to apply on the way back up a chain. */
+struct link {
+	uint64_t off;           /* the delta object's offset (its cache key) */
+	uint64_t pos;           /* its zlib data */
+	size_t size;            /* its inflated size */
+};
+
 /* What one thread needs to rebuild objects: taken from the pool for
  * one packread_get. */
 struct reader {
 	z_stream z;
 	unsigned char *scratch;         /* a delta's inflated codes */
 	size_t scratch_cap;
+	struct link *chain;             /* the deltas above a cached object */
+	size_t chain_cap;
 };
 
 /* Size classes of the slab: four per power of two (at most 25 % unused),
@@ -223,14 +232,23 @@ static void unlock(struct packread *pr)
 	pthread_mutex_unlock(&pr->lock);
 }
 
-static struct reader *reader_get(struct packread *pr)
+static void reader_free(struct reader *rd)
 {
-	lock(pr);
-	struct reader *rd = pr->n_readers ? pr->readers[--pr->n_readers] : NULL;
-	unlock(pr);
-	if (rd)
-		return rd;
-	rd = xcalloc(1, sizeof *rd);
+	if (!rd)
+		return;
+	inflateEnd(&rd->z);
+	free(rd->scratch);
+	free(rd->chain);
+	free(rd);
+}
+
+/* A reader from the pool, or a new one (under the lock: only until each
+ * thread has one in the pool); NULL when zlib cannot start. */
+static struct reader *reader_take(struct packread *pr)
+{
+	if (pr->n_readers)
+		return pr->readers[--pr->n_readers];
+	struct reader *rd = xcalloc(1, sizeof *rd);
 	if (inflateInit(&rd->z) != Z_OK) {
 		free(rd);
 		return NULL;
@@ -238,23 +256,15 @@ static struct reader *reader_get(struct packread *pr)
 	return rd;
 }
 
-static void reader_free(struct reader *rd)
+/* Back to the pool, under the lock; the reader to free (outside it) when
+ * the pool is full. */
+static struct reader *reader_give(struct packread *pr, struct reader *rd)
 {
-	inflateEnd(&rd->z);
-	free(rd->scratch);
-	free(rd);
-}
-
-static void reader_put(struct packread *pr, struct reader *rd)
-{
-	lock(pr);
-	if (pr->n_readers < READERS) {
+	if (rd && pr->n_readers < READERS) {
 		pr->readers[pr->n_readers++] = rd;
-		rd = NULL;
+		return NULL;
 	}
-	unlock(pr);
-	if (rd)
-		reader_free(rd);
+	return rd;
 }
 
 static uint32_t be32(const unsigned char *p)
@@ -521,25 +531,13 @@ static void release(struct packread *pr, struct entry *e)
 	unlock(pr);
 }
 
-/* Cache e, counting it, and drop a reference to done (if any): one
- * taking of the lock per object rebuilt. */
-static void keep(struct packread *pr, struct entry *e, struct entry *done)
-{
-	lock(pr);
-	unref(pr, done);
-	pr->inflated++;
-	cache_put(pr, e);
-	unlock(pr);
-}
-
-/* A new entry of len bytes (and a NUL), from the slab or from malloc. */
+/* A new entry of len bytes (and a NUL), from the slab or, when it has
+ * no room, from malloc. Under the lock. */
 static struct entry *new_entry(struct packread *pr, uint64_t key,
 			       git_object_t type, size_t len)
 {
 	size_t n = sizeof(struct entry) + len + 1;
-	lock(pr);
 	struct entry *e = slab_take(&pr->slab, n);
-	unlock(pr);
 	int size_class = e ? e->size_class : -1;
 	if (!e)
 		e = xmalloc(n);
@@ -612,16 +610,19 @@ static int delta_size(const unsigned char **q, const unsigned char *end,
 	return 0;
 }
 
-/* base + the delta codes d[0..n) into a new entry. */
-static struct entry *apply_delta(struct packread *pr, const struct entry *base, uint64_t key,
-				 const unsigned char *d, size_t n)
+/* A delta's two sizes (its base's and its result's); *d moves past them. */
+static int delta_sizes(const unsigned char **d, const unsigned char *end,
+		       size_t *src, size_t *dst)
 {
-	const unsigned char *end = d + n;
-	size_t src, dst;
-	if (delta_size(&d, end, &src) < 0 || delta_size(&d, end, &dst) < 0 ||
-	    src != base->obj.len)
-		return NULL;
-	struct entry *e = new_entry(pr, key, base->obj.type, dst);
+	return delta_size(d, end, src) < 0 || delta_size(d, end, dst) < 0 ? -1 : 0;
+}
+
+/* base + the delta codes d..end into e, whose length is the result's
+ * (delta_sizes). 0, or -1 when the codes do not fit the sizes. */
+static int apply_delta(const struct entry *base, struct entry *e,
+		       const unsigned char *d, const unsigned char *end)
+{
+	size_t src = base->obj.len, dst = e->obj.len;
 	unsigned char *out = e->bytes;
 	size_t w = 0;
 	while (d < end) {
@@ -657,10 +658,9 @@ static struct entry *apply_delta(struct packread *pr, const struct entry *base, 
 		}
 	}
 	if (w == dst)
-		return e;
+		return 0;
 bad:
-	release(pr, e);
-	return NULL;
+	return -1;
 }
 
 static git_object_t git_type(int t)
@@ -674,104 +674,139 @@ static git_object_t git_type(int t)
 	}
 }
 
-/* One delta still to apply on the way back up a chain. */
-struct link {
-	uint64_t off;           /* the delta object's offset (its cache key) */
-	uint64_t pos;           /* its zlib data */
-	size_t size;            /* its inflated size */
+/* Walk the delta chain of the object at off down to a cached or a full
+ * object, under the lock, noting the deltas above it in rd->chain (*n).
+ * Returns the cached object (a new reference), or NULL with the full
+ * object's header in *full (type 0 when the chain is malformed or leaves
+ * this pack). */
+struct full {
+	int type;
+	size_t size;
+	uint64_t off, pos;
 };
 
-/* The object at off in pack k, as a new reference, or NULL. Follows the
- * delta chain down to a cached or a full object (under the lock), then
- * rebuilds upwards (outside it), caching each object on the way. */
-static struct entry *load(struct packread *pr, struct reader *rd, size_t k,
-			  uint64_t off)
+static struct entry *walk_chain(struct packread *pr, struct reader *rd, size_t k,
+				uint64_t off, size_t *n, struct full *full)
 {
 	const struct pack *p = &pr->packs[k];
 	uint64_t kb = (uint64_t)k << OFF_BITS;
-	struct link *chain = NULL;
-	size_t n = 0, cap = 0;
-	struct entry *e = NULL;
-	int full_type = 0;
-	size_t full_size = 0;
-	uint64_t full_pos = 0;
-	lock(pr);
+	struct entry *e;
+	full->type = 0;
+	*n = 0;
 	while (!(e = cache_get(pr, kb | off))) {
 		int type;
 		size_t size;
 		uint64_t pos;
-		if (n >= MAX_CHAIN || read_header(p, off, &type, &size, &pos) < 0)
-			goto fail_locked;
+		if (*n >= MAX_CHAIN || read_header(p, off, &type, &size, &pos) < 0)
+			return NULL;
 		if (git_type(type) != GIT_OBJECT_INVALID) {
-			full_type = type;
-			full_size = size;
-			full_pos = pos;
-			break;
+			*full = (struct full){ type, size, off, pos };
+			return NULL;
 		}
 		uint64_t base;
 		const unsigned char *q = p->data + pos, *end = p->data + p->data_len - 20;
 		if (type == OBJ_OFS_DELTA) {
 			/* big-endian base-128, each continuation adding one */
 			if (q >= end)
-				goto fail_locked;
+				return NULL;
 			unsigned c = *q++;
 			uint64_t rel = c & 0x7f;
 			while (c & 0x80) {
 				if (q >= end || rel >= (uint64_t)1 << 48)
-					goto fail_locked;
+					return NULL;
 				c = *q++;
 				rel = ((rel + 1) << 7) | (c & 0x7f);
 			}
 			if (rel == 0 || rel >= off)
-				goto fail_locked;
+				return NULL;
 			base = off - rel;
 		} else if (type == OBJ_REF_DELTA) {
 			if ((size_t)(end - q) < 20)
-				goto fail_locked;
+				return NULL;
 			base = pack_find(p, q);
 			q += 20;
 			if (base == 0)
-				goto fail_locked;       /* not in this pack: libgit2's */
+				return NULL;    /* not in this pack: libgit2's */
 		} else {
-			goto fail_locked;
+			return NULL;
 		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			chain = xrealloc(chain, cap * sizeof *chain);
+		if (*n == rd->chain_cap) {
+			rd->chain_cap = rd->chain_cap ? 2 * rd->chain_cap : 64;
+			rd->chain = xrealloc(rd->chain, rd->chain_cap * sizeof *rd->chain);
 		}
-		chain[n++] = (struct link){ off, (uint64_t)(q - p->data), size };
+		rd->chain[(*n)++] = (struct link){ off, (uint64_t)(q - p->data), size };
 		off = base;
 	}
-	unlock(pr);
-	if (!e) {
-		e = new_entry(pr, kb | off, git_type(full_type), full_size);
-		if (inflate_at(rd, p, full_pos, e->bytes, full_size) < 0)
-			goto fail;
-		keep(pr, e, NULL);
+	return e;
+}
+
+/* The object at off in pack k, as a new reference, or NULL. Follows the
+ * delta chain down to a cached or a full object, then rebuilds upwards,
+ * caching each object on the way. Inflating and applying deltas happen
+ * outside the lock; it is taken once per object rebuilt (to cache the
+ * previous one, drop its base and take room for the next) and once more
+ * at the start and the end. */
+static struct entry *load(struct packread *pr, size_t k, uint64_t off)
+{
+	const struct pack *p = &pr->packs[k];
+	uint64_t kb = (uint64_t)k << OFF_BITS;
+	struct entry *e = NULL, *pending = NULL, *drop = NULL;
+	struct full full;
+	size_t n = 0;
+	int ok = 0;
+	lock(pr);
+	struct reader *rd = reader_take(pr);
+	if (rd) {
+		e = walk_chain(pr, rd, k, off, &n, &full);
+		if (!e && full.type)
+			e = pending = new_entry(pr, kb | full.off, git_type(full.type), full.size);
 	}
+	unlock(pr);
+	if (!e || (pending && inflate_at(rd, p, full.pos, e->bytes, full.size) < 0))
+		goto done;
 	while (n > 0) {
-		struct link *l = &chain[--n];
+		struct link *l = &rd->chain[--n];
 		if (l->size > rd->scratch_cap) {
 			rd->scratch_cap = l->size;
 			rd->scratch = xrealloc(rd->scratch, rd->scratch_cap + 1);
 		}
 		if (inflate_at(rd, p, l->pos, rd->scratch, l->size) < 0)
-			goto fail;
-		struct entry *next = apply_delta(pr, e, kb | l->off, rd->scratch, l->size);
-		if (!next)
-			goto fail;
-		keep(pr, next, e);
-		e = next;
+			goto done;
+		const unsigned char *d = rd->scratch, *end = d + l->size;
+		size_t src, dst;
+		if (delta_sizes(&d, end, &src, &dst) < 0 || src != e->obj.len)
+			goto done;
+		lock(pr);
+		if (pending) {
+			pr->inflated++;
+			cache_put(pr, pending);
+		}
+		unref(pr, drop);
+		struct entry *next = new_entry(pr, kb | l->off, e->obj.type, dst);
+		unlock(pr);
+		pending = NULL;
+		drop = NULL;
+		if (apply_delta(e, next, d, end) < 0) {
+			drop = next;
+			goto done;
+		}
+		drop = e;
+		e = pending = next;
 	}
-	free(chain);
-	return e;
-fail_locked:
+	ok = 1;
+done:
+	lock(pr);
+	if (ok && pending) {
+		pr->inflated++;
+		cache_put(pr, pending);
+	}
+	unref(pr, drop);
+	if (!ok)
+		unref(pr, e);
+	rd = reader_give(pr, rd);
 	unlock(pr);
-fail:
-	if (e)
-		release(pr, e);
-	free(chain);
-	return NULL;
+	reader_free(rd);
+	return ok ? e : NULL;
 }
 
 int packread_get(struct packread *pr, const git_oid *id,
@@ -782,10 +817,7 @@ int packread_get(struct packread *pr, const git_oid *id,
 		uint64_t off = pack_find(&pr->packs[k], id->id);
 		if (!off)
 			continue;
-		struct reader *rd = reader_get(pr);
-		struct entry *e = rd ? load(pr, rd, k, off) : NULL;
-		if (rd)
-			reader_put(pr, rd);
+		struct entry *e = load(pr, k, off);
 		if (!e)
 			return 0;
 		*out = &e->obj;
