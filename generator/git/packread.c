@@ -359,9 +359,6 @@ struct packread *packread_open(git_repository *repo, size_t cache_bytes)
 {
 	struct packread *pr = xcalloc(1, sizeof *pr);
 	pr->max_bytes = cache_bytes;
-	/* the cache's bytes, the room lost to size classes, and objects
-	 * in use outside the cache */
-	slab_open(&pr->slab, cache_bytes + cache_bytes / 2);
 	pr->mask = 1023;
 	pr->buckets = xcalloc(pr->mask + 1, sizeof *pr->buckets);
 	pthread_mutexattr_t attr;
@@ -385,6 +382,10 @@ struct packread *packread_open(git_repository *repo, size_t cache_bytes)
 	}
 	if (d)
 		closedir(d);
+	/* the cache's bytes, the room lost to size classes, and objects in
+	 * use outside the cache; nothing without packs */
+	if (pr->n_packs)
+		slab_open(&pr->slab, cache_bytes + cache_bytes / 2);
 	return pr;
 }
 
