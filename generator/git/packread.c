@@ -4,6 +4,7 @@
 #include "packread.h"
 #include "gitutil.h"
 #include "../util/arena.h"
+#include "../util/lock.h"
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -361,12 +362,8 @@ struct packread *packread_open(git_repository *repo, size_t cache_bytes)
 	pr->max_bytes = cache_bytes;
 	pr->mask = 1023;
 	pr->buckets = xcalloc(pr->mask + 1, sizeof *pr->buckets);
-	pthread_mutexattr_t attr;
-	if (pthread_mutexattr_init(&attr) != 0 ||
-	    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP) != 0 ||
-	    pthread_mutex_init(&pr->lock, &attr) != 0)
+	if (lock_init_adaptive(&pr->lock) != 0)
 		die("packread: cannot create a lock");
-	pthread_mutexattr_destroy(&attr);
 	gitutil_init();         /* git2 (gitutil.h), also for a caller that opened repo itself */
 	const char *common = repo ? git2.repository_commondir(repo) : NULL;
 	char dir[PATH_MAX];

@@ -3,6 +3,7 @@
 #include "../util/digest.h"
 #include "../util/arena.h"
 #include "../util/buf.h"
+#include "../util/lock.h"
 #include "../util/strmap.h"
 #include "links.h"
 #include "pathtab.h"
@@ -206,7 +207,8 @@ struct output *output_open(const char *dest, int dry_run, struct diags *d)
 	o->dest = xstrdup(dest);
 	o->dry_run = dry_run;
 	o->d = d;
-	pthread_mutex_init(&o->lock, NULL);
+	if (lock_init_adaptive(&o->lock) != 0)
+		die("output: cannot create a lock");
 	pathtab_init(&o->paths, OUT_MAX_PATHS);
 	strmap_init(&o->outside, OUT_MAX_FILES);
 	if (dry_run)
