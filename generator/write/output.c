@@ -453,20 +453,57 @@ static uint32_t claim(struct output *o, const char *rel, const char *key)
 	return i;
 }
 
+/* A page's link targets, noted a batch at a time: one taking of the
+ * lock per batch, not per link (a list page has ~640 links). */
+#define LINK_BATCH 128
+#define LINK_BATCH_BYTES 8192
+
 struct link_ctx {
 	struct output *o;
 	uint32_t page;          /* its entry */
+	size_t n, used;         /* targets gathered, bytes of names[] */
+	uint16_t at[LINK_BATCH], len[LINK_BATCH];
+	char names[LINK_BATCH_BYTES];
 };
 
-/* Remember one page citing each target (checked when the build ends). */
+/* Remember one page citing each gathered target (checked when the build
+ * ends). */
+static void note_batch(struct link_ctx *lc)
+{
+	struct output *o = lc->o;
+	if (!lc->n)
+		return;
+	pthread_mutex_lock(&o->lock);
+	for (size_t k = 0; k < lc->n; k++) {
+		/* full: links beyond the table's size go unchecked */
+		uint32_t i = pathtab_add(&o->paths, lc->names + lc->at[k], lc->len[k]);
+		struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
+		if (e && !(e->flags & PT_LINKED)) {
+			e->flags |= PT_LINKED;
+			e->cite = lc->page;
+		}
+	}
+	pthread_mutex_unlock(&o->lock);
+	lc->n = lc->used = 0;
+}
+
 static void note_link(void *ctx, const char *target, const char *raw)
 {
 	struct link_ctx *lc = ctx;
 	struct output *o = lc->o;
+	size_t len = strlen(target);
+	if (*target && len < LINK_BATCH_BYTES) {
+		if (lc->n == LINK_BATCH || len > LINK_BATCH_BYTES - lc->used)
+			note_batch(lc);
+		memcpy(lc->names + lc->used, target, len);
+		lc->at[lc->n] = (uint16_t)lc->used;
+		lc->len[lc->n++] = (uint16_t)len;
+		lc->used += len;
+		return;
+	}
 	pthread_mutex_lock(&o->lock);
-	if (*target) {
-		/* full: links beyond the table's size go unchecked */
-		uint32_t i = pathtab_add(&o->paths, target, strlen(target));
+	if (*target) {          /* longer than any path the table takes */
+		uint32_t i = pathtab_add(&o->paths, target, len);
 		struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
 		if (e && !(e->flags & PT_LINKED)) {
 			e->flags |= PT_LINKED;
@@ -541,8 +578,12 @@ static int write_bytes(struct output *o, const char *rel, const void *data, size
 		return -1;
 	size_t rl = strlen(rel);
 	if (rl > 5 && strcmp(rel + rl - 5, ".html") == 0) {
-		struct link_ctx lc = { o, i };
+		struct link_ctx lc;
+		lc.o = o;
+		lc.page = i;
+		lc.n = lc.used = 0;
 		links_each(rel, data, len, note_link, &lc);
+		note_batch(&lc);
 	}
 	if (o->dry_run)
 		return 0;

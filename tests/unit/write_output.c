@@ -186,6 +186,52 @@ static int has_diag(const struct diags *d, const char *file, const char *what)
 	return 0;
 }
 
+/* A page with more links than one batch holds (output.c notes them a
+ * batch at a time), some with long names that fill a batch's bytes
+ * first (the paths may be 1,024 bytes long): every broken one is still found, and only those. */
+static void test_links_many(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site3b", tmp);
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 1, &d);
+	struct buf page;
+	buf_init(&page, 0);
+	char longname[901];
+	memset(longname, 'l', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	for (int k = 0; k < 700; k++) {
+		if (k == 150 || k == 299 || k == 699)
+			buf_printf(&page, "<a href=\"gone%d.html\">x</a>\n", k);
+		else if (k % 23 == 5)
+			buf_printf(&page, "<a href=\"%s%d.html\">x</a>\n", longname, k);
+		else
+			buf_printf(&page, "<a href=\"ok%d.html\">x</a>\n", k % 7);
+	}
+	int rc = o ? write_page(o, "e.html", page.data, NULL) : -1;
+	for (int k = 0; k < 7 && rc == 0; k++) {
+		char name[32];
+		snprintf(name, sizeof name, "ok%d.html", k);
+		rc |= write_page(o, name, "", NULL);
+	}
+	for (int k = 0; k < 700 && rc == 0; k++) {
+		char name[1000];
+		snprintf(name, sizeof name, "%s%d.html", longname, k);
+		if (k % 23 == 5 && k != 580)
+			rc |= write_page(o, name, "", NULL);
+	}
+	ok(rc == 0 && o && output_check_links(o, &d) < 0 && d.n == 4 &&
+	   has_diag(&d, "e.html", "'gone150.html'") && has_diag(&d, "e.html", "'gone299.html'") &&
+	   has_diag(&d, "e.html", "'gone699.html'") && has_diag(&d, "e.html", "l580.html'"),
+	   "links: a page of 700 links, some 900 bytes long: the 4 broken ones, each once");
+	struct output_stats st;
+	if (o)
+		output_commit(o, &st, &d);
+	buf_free(&page);
+	diags_free(&d);
+}
+
 /* The link check: a target written after the page citing it is found, a
  * missing one is reported with a page citing it, as is a link out of the
  * site; a file claimed twice fails. */
@@ -625,6 +671,7 @@ int main(void)
 	test_streams(tmp);
 	test_refused(tmp);
 	test_links(tmp);
+	test_links_many(tmp);
 	test_reuse(tmp);
 	test_sitemap(tmp);
 	test_stage(tmp);
