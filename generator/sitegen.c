@@ -12,6 +12,7 @@
 #include "load/yamlcache.h"
 #include "model/facts.h"
 #include "git/git_source.h"
+#include "git/refquick.h"
 #include "git/site_history.h"
 #include "render/feed.h"
 #include "serve/serve.h"
@@ -117,8 +118,11 @@ static double now_s(void)
 static int write_feeds(struct catalog *cat, const struct site_history *hist,
 		       const struct cli *c, struct output *out, struct diags *d);
 
-/* The identity of this build (write/fingerprint.h); -1: none. */
-static int build_identity(const struct cli *c, struct source *src, char id[41])
+/* The identity of this build (write/fingerprint.h); -1: none. With
+ * quick (a commit refquick_resolve found), the identity of a --ref build
+ * of that commit, before and without opening the repository (src NULL). */
+static int build_identity(const struct cli *c, struct source *src, const char *quick,
+			  char id[41])
 {
 	char cdir[4096], tdir[4096];
 	int remapped = c->themes && strcmp(c->themes, "themes") != 0;
@@ -130,7 +134,9 @@ static int build_identity(const struct cli *c, struct source *src, char id[41])
 	struct fp_opts o = { .cmd = c->cmd, .ref = c->ref, .out = c->out, .date = c->date,
 			     .relay_url = c->relay_url, .root = c->root, .content = c->content,
 			     .themes = c->themes, .content_dir = cdir, .themes_dir = tdir };
-	if (c->ref && source_git_tree_id(src, o.tree_id) < 0)
+	if (quick)
+		memcpy(o.quick_commit, quick, sizeof o.quick_commit);
+	else if (c->ref && source_git_tree_id(src, o.tree_id) < 0)
 		return -1;
 	return fingerprint_compute(&o, src, id);
 }
@@ -247,6 +253,18 @@ static int run(struct cli *c, struct diags *d)
 	}
 	double t0 = now_s();
 	int check = strcmp(c->cmd, "check") == 0;
+	/* --ref, nothing changed since the last build into c->out: done
+	 * without loading libgit2, when .git's files alone say which commit
+	 * c->ref names (git/refquick.h) */
+	char quick[41], qid[41];
+	int have_qid = c->ref && !check && refquick_resolve(c->root, c->ref, quick) == 1 &&
+		       build_identity(c, NULL, quick, qid) == 0;
+	size_t fp_files;
+	if (have_qid && fingerprint_match(c->out, qid, &fp_files)) {
+		printf("0 written, %zu unchanged, 0 removed (commit %.7s, no input changed, "
+		       "seen in .git without libgit2, %.3f s)\n", fp_files, quick, now_s() - t0);
+		return 0;
+	}
 	struct stat_cache *sc = open_stat_cache(c, check);
 	struct source *src = c->ref ? source_git_open(c->root, c->ref, d) :
 		source_fs_open_kept(c->root, sc);
@@ -268,8 +286,7 @@ static int run(struct cli *c, struct diags *d)
 	/* Nothing changed since the last build into c->out: done, without
 	 * loading anything. */
 	char fp[41];
-	int have_fp = !check && build_identity(c, src, fp) == 0;
-	size_t fp_files;
+	int have_fp = !check && build_identity(c, src, NULL, fp) == 0;
 	if (have_fp && fingerprint_match(c->out, fp, &fp_files)) {
 		printf("0 written, %zu unchanged, 0 removed (%s, no input changed, %.3f s)\n",
 		       fp_files, src->label, now_s() - t0);
@@ -324,7 +341,14 @@ static int run(struct cli *c, struct diags *d)
 		fingerprint_forget(c->out);
 	if (output_commit(out, &st, d) < 0)
 		goto done;
-	if (have_fp && fingerprint_store(c->out, fp, st.written + st.unchanged) < 0)
+	/* The quick identity is recorded when libgit2 found the same commit
+	 * (an annotated tag, a tree id, or a reference moved meanwhile: not). */
+	if (have_qid && src->commit && strcmp(src->commit, quick) == 0)
+		memcpy(fp, qid, sizeof fp);
+	else
+		have_qid = 0;
+	if ((have_fp || have_qid) &&
+	    fingerprint_store(c->out, fp, st.written + st.unchanged) < 0)
 		fprintf(stderr, "sitegen: warning: cannot record the build in %s/%s: %s "
 			"(the next build will not skip)\n", c->out, FINGERPRINT_NAME,
 			strerror(errno));

@@ -129,10 +129,12 @@ int fingerprint_compute(const struct fp_opts *o, const struct source *src, char 
 			    s_or(o->root), s_or(o->content), s_or(o->themes));
 	if (rc == 0)
 		rc = add_binary(&b);
-	if (rc == 0 && o->ref) {
+	if (rc == 0 && o->ref && *o->quick_commit) {
+		rc = buf_printf(&b, "quick-commit %s\n", o->quick_commit);
+	} else if (rc == 0 && o->ref) {
 		/* A commit (or tree) names every blob the build reads. */
-		rc = *o->tree_id ? buf_printf(&b, "commit %s\ntree %s\n", s_or(src->commit),
-					      o->tree_id) : -1;
+		rc = *o->tree_id && src ? buf_printf(&b, "commit %s\ntree %s\n", s_or(src->commit),
+						     o->tree_id) : -1;
 	} else if (rc == 0) {
 		long long young = 0;
 		rc = add_dir(&b, o->content_dir, &young);

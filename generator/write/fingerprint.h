@@ -10,7 +10,11 @@
  *     (path, device, inode, size, mtime, ctime): a new build or a library
  *     update (cmark, libyaml, libgit2) may render differently;
  *   - every input: for --ref the commit id and the tree id (blob ids are
- *     inside it); for the working tree every entry below the content and
+ *     inside it), or, when the revision was resolved from .git's files
+ *     alone (git/refquick.h), the commit id only: it names its tree, and
+ *     libgit2 is then not loaded, so its libraries are not in the
+ *     identity either (what it reads is addressed by that id: another
+ *     libgit2 cannot read other bytes); for the working tree every entry below the content and
  *     themes directories (path, type, device, inode, size, mtime, ctime; an
  *     editor's save changes mtime and ctime, a rename changes the path, a
  *     `cp -p` or `touch -r` still changes ctime); an input changed within
@@ -34,6 +38,8 @@ struct fp_opts {
 	const char *content_dir;    /* working tree: directory walked, e.g. "./content" */
 	const char *themes_dir;     /* working tree: e.g. "./themes" */
 	char tree_id[41];           /* --ref: tree id of the revision ("" otherwise) */
+	char quick_commit[41];      /* --ref resolved without libgit2: the commit
+				     * (then tree_id and the source are unused) */
 };
 
 /* The identity (40 hex + NUL) of a build of src with these options.
