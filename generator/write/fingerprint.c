@@ -55,7 +55,10 @@ static int walk_inputs(struct buf *b, char *path, size_t len, int depth, long lo
 			continue;
 		int w = snprintf(path + len, FP_PATH_MAX - len, "/%s", e->d_name);
 		struct stat st;
-		if (w < 0 || (size_t)w >= FP_PATH_MAX - len || lstat(path, &st) < 0) {
+		/* relative to the open directory: the kernel does not walk the
+		 * whole path again for each of ~1,000 entries */
+		if (w < 0 || (size_t)w >= FP_PATH_MAX - len ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = -1;
 			break;
 		}
@@ -205,7 +208,10 @@ static int sub_dirs(struct buf *b, char *path, size_t len, size_t root_len, int 
 			continue;
 		int w = snprintf(path + len, FP_PATH_MAX - len, "/%s", e->d_name);
 		struct stat st;
-		if (w < 0 || (size_t)w >= FP_PATH_MAX - len || lstat(path, &st) < 0) {
+		/* relative to the open directory: the kernel does not walk the
+		 * whole path again for each of ~1,000 entries */
+		if (w < 0 || (size_t)w >= FP_PATH_MAX - len ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = -1;
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = state_line(b, "sub", &st, path + root_len);
