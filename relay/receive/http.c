@@ -315,6 +315,21 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t n)
 		snprintf(out, n, "%s", real);
 }
 
+/* Has the client (by its address) posted too much of late? Then *ret is
+ * the 429 saying message, with Retry-After; else its post counts. */
+static bool rate_limited(struct req *q, struct MHD_Connection *c, const char *message,
+			 enum MHD_Result *ret)
+{
+	char ip[64], ra[16];
+	unsigned retry = 0;
+	client_ip(c, ip, sizeof ip);
+	if (ratelimit_take(q->srv->rl, ip, mono_now(), &retry))
+		return false;
+	snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
+	*ret = send_error(q, c, MHD_HTTP_TOO_MANY_REQUESTS, RJ_RATE, message, "Retry-After", ra);
+	return true;
+}
+
 /* ---- body ---- */
 
 static enum MHD_Result post_iter(void *cls, enum MHD_ValueKind kind,
@@ -510,17 +525,10 @@ static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
 		return send_error(q, c, MHD_HTTP_FORBIDDEN, RJ_ORIGIN,
 				  "Diese Anfrage kam nicht von einer Seite des "
 				  "Serviceportals.", NULL, NULL);
-	char ip[64];
-	unsigned retry = 0;
-	client_ip(c, ip, sizeof ip);
-	if (!ratelimit_take(s->rl, ip, mono_now(), &retry)) {
-		char ra[16];
-		snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
-		return send_error(q, c, MHD_HTTP_TOO_MANY_REQUESTS, RJ_RATE,
-				  "Sie haben in kurzer Zeit zu viele Anträge "
-				  "gesendet. Versuchen Sie es in einer Minute erneut.",
-				  "Retry-After", ra);
-	}
+	enum MHD_Result limited;
+	if (rate_limited(q, c, "Sie haben in kurzer Zeit zu viele Anträge gesendet. "
+			 "Versuchen Sie es in einer Minute erneut.", &limited))
+		return limited;
 	char today[11];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -938,16 +946,10 @@ static enum MHD_Result document_begin(struct req *q, struct MHD_Connection *c)
 				  "Diese Anfrage kam nicht von Ihrer Antragsseite. Bitte "
 				  "öffnen Sie die Seite Ihres Antrags erneut und senden "
 				  "Sie die Unterlagen von dort.", NULL, NULL);
-	char ip[64], ra[16];
-	unsigned retry = 0;
-	client_ip(c, ip, sizeof ip);
-	if (!ratelimit_take(s->rl, ip, mono_now(), &retry)) {
-		snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
-		return send_error(q, c, MHD_HTTP_TOO_MANY_REQUESTS, RJ_RATE,
-				  "Sie haben in kurzer Zeit zu viele Dateien gesendet. "
-				  "Versuchen Sie es in einer Minute erneut.",
-				  "Retry-After", ra);
-	}
+	enum MHD_Result limited;
+	if (rate_limited(q, c, "Sie haben in kurzer Zeit zu viele Dateien gesendet. "
+			 "Versuchen Sie es in einer Minute erneut.", &limited))
+		return limited;
 	const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      "Content-Length");
 	if (len && strtoull(len, NULL, 10) > s->cfg->limits.max_body)
@@ -1136,18 +1138,12 @@ static enum MHD_Result message_end(struct req *q, struct MHD_Connection *c,
 				   const char *url)
 {
 	struct relay_server *s = q->srv;
-	char ip[64], tok[32] = "";
-	unsigned retry = 0;
+	char tok[32] = "";
 	q->phase = P_DONE;
-	client_ip(c, ip, sizeof ip);
-	if (!ratelimit_take(s->rl, ip, mono_now(), &retry)) {
-		char ra[16];
-		snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
-		return send_error(q, c, MHD_HTTP_TOO_MANY_REQUESTS, RJ_RATE,
-				  "Sie haben in kurzer Zeit zu viele Nachrichten "
-				  "gesendet. Versuchen Sie es in einer Minute erneut.",
-				  "Retry-After", ra);
-	}
+	enum MHD_Result limited;
+	if (rate_limited(q, c, "Sie haben in kurzer Zeit zu viele Nachrichten gesendet. "
+			 "Versuchen Sie es in einer Minute erneut.", &limited))
+		return limited;
 	if (q->msg_too_large)
 		return send_error(q, c, MHD_HTTP_CONTENT_TOO_LARGE, RJ_TOO_LARGE,
 				  "Ihre Nachricht ist zu lang.", NULL, NULL);
