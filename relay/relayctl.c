@@ -666,16 +666,9 @@ int main(int argc, char **argv)
 		return rc;
 	if (o.arg && strcmp(o.cmd, "show") && strcmp(o.cmd, "resend"))
 		return bad_usage("unexpected argument %s", o.arg);
-	struct diags d;
-	diags_init(&d);
-	struct relay_config *cfg = config_load(o.config, &d);
-	if (!cfg) {
-		diags_sort(&d);
-		diags_print(&d, stderr);
-		diags_free(&d);
+	struct relay_config *cfg = config_load_or_report(o.config, stderr);
+	if (!cfg)
 		return EXIT_ERROR;
-	}
-	diags_free(&d);
 	/* store_open would create a missing file: a wrong path must not look
 	 * like an empty relay. */
 	char err[300];

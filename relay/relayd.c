@@ -145,21 +145,15 @@ int main(int argc, char **argv)
 	 * they go back to the kernel when the request ends. */
 	mallopt(M_MMAP_THRESHOLD, 32 * 1024);
 
-	struct diags d;
-	diags_init(&d);
-	struct relay_config *cfg = config_load(cfgpath, &d);
-	if (!cfg) {
-		diags_sort(&d);
-		diags_print(&d, stderr);
-		diags_free(&d);
+	struct relay_config *cfg = config_load_or_report(cfgpath, stderr);
+	if (!cfg)
 		return 1;
-	}
-	diags_free(&d);
 	struct forms *f = load_forms(cfg);
 	if (!f) {
 		config_free(cfg);
 		return 1;
 	}
+	struct diags d;
 	diags_init(&d);
 	if (config_check_notify(cfg, f->cat, &d) + config_check_payment(cfg, f->cat, &d) > 0) {
 		diags_print(&d, stderr);

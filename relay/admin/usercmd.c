@@ -307,16 +307,9 @@ int relayctl_user(int argc, char **argv)
 	int rc = parse(argc, argv, &o);
 	if (rc)
 		return rc;
-	struct diags d;
-	diags_init(&d);
-	struct relay_config *cfg = config_load(o.config, &d);
-	if (!cfg) {
-		diags_sort(&d);
-		diags_print(&d, stderr);
-		diags_free(&d);
+	struct relay_config *cfg = config_load_or_report(o.config, stderr);
+	if (!cfg)
 		return EXIT_ERROR;
-	}
-	diags_free(&d);
 	char err[300];
 	/* relayd creates the schema: a missing database is a wrong path */
 	if (!store_exists(cfg->database, err, sizeof err)) {

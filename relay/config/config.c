@@ -622,3 +622,16 @@ int config_print_keys(FILE *out)
 	}
 	return fflush(out) == EOF || ferror(out) ? -1 : 0;
 }
+
+struct relay_config *config_load_or_report(const char *path, FILE *err)
+{
+	struct diags d;
+	diags_init(&d);
+	struct relay_config *c = config_load(path, &d);
+	if (!c) {
+		diags_sort(&d);
+		diags_print(&d, err);
+	}
+	diags_free(&d);
+	return c;
+}

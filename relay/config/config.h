@@ -212,5 +212,8 @@ const struct pay_city *config_pay_city(const struct relay_config *c, const char 
 
 /* Loads path into a new config; NULL after adding diagnostics to d. */
 struct relay_config *config_load(const char *path, struct diags *d);
+/* config_load for a program's start: on failure its diagnostics are
+ * printed to err, sorted, as file:line:col lines, and NULL returned. */
+struct relay_config *config_load_or_report(const char *path, FILE *err);
 void config_free(struct relay_config *c);
 #endif
