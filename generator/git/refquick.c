@@ -35,11 +35,18 @@ static bool is_hex40(const char *s, size_t len)
 	return true;
 }
 
+/* Does s[0..len) start with prefix? (s need not end in a NUL.) */
+static bool starts(const char *s, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len >= n && memcmp(s, prefix, n) == 0;
+}
+
 /* A reference name this reader handles: "refs/" and then components of
  * letters, digits and ._- (git allows more; those go to libgit2). */
 static bool plain_ref(const char *s, size_t len)
 {
-	if (len <= 5 || len > NAME_MAX_LEN || strncmp(s, "refs/", 5) != 0)
+	if (len <= 5 || len > NAME_MAX_LEN || !starts(s, len, "refs/"))
 		return false;
 	bool start = true;
 	for (size_t i = 5; i < len; i++) {
@@ -60,8 +67,8 @@ static bool plain_ref(const char *s, size_t len)
 	if (start || s[len - 1] == '.' || (len >= 5 && memcmp(s + len - 5, ".lock", 5) == 0))
 		return false;
 	/* per worktree, not in the common directory */
-	return strncmp(s, "refs/worktree/", 14) != 0 && strncmp(s, "refs/bisect/", 12) != 0 &&
-	       strncmp(s, "refs/rewritten/", 15) != 0;
+	return !starts(s, len, "refs/worktree/") && !starts(s, len, "refs/bisect/") &&
+	       !starts(s, len, "refs/rewritten/");
 }
 
 int refquick_parse_loose(const char *data, size_t len, char id[41],
@@ -95,7 +102,7 @@ int refquick_parse_packed(const char *data, size_t len, const char *name, char i
 		size_t l = (size_t)(nl - p);
 		if (l > 0 && p[0] == '#') {
 			/* the header; only at the top */
-			if (p != data || strncmp(p, "# pack-refs with:", 17) != 0)
+			if (p != data || !starts(p, l, "# pack-refs with:"))
 				return -1;
 		} else if (l == 41 && p[0] == '^') {
 			if (!is_hex40(p + 1, 40))
