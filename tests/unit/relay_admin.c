@@ -18,15 +18,10 @@ static enum admin_status run(struct store *s, const char *line, char *reply,
 
 int main(void)
 {
-	char dir[] = "/tmp/relay_adminXXXXXX", db[256], lock[270], err[256], reply[512];
-	const char *tmp = getenv("TEST_TMP");
-	if (!tmp) {
-		if (!mkdtemp(dir)) {
-			perror("mkdtemp");
-			return 2;
-		}
-		tmp = dir;
-	}
+	char db[256], lock[270], err[256], reply[512];
+	const char *tmp = tap_tmpdir("relay_admin");
+	if (!tmp)
+		return 2;
 	if (snprintf(db, sizeof db, "%s/admin.db", tmp) >= (int)sizeof db ||
 	    snprintf(lock, sizeof lock, "%s.lock", db) >= (int)sizeof lock)
 		return 2;

@@ -104,15 +104,10 @@ static void test_stop_drains(struct committer *c, struct store *s)
 
 int main(void)
 {
-	char dir[] = "/tmp/relay_committerXXXXXX", db[256], err[256];
-	const char *tmp = getenv("TEST_TMP");
-	if (!tmp) {
-		if (!mkdtemp(dir)) {
-			perror("mkdtemp");
-			return 2;
-		}
-		tmp = dir;
-	}
+	char db[256], err[256];
+	const char *tmp = tap_tmpdir("relay_committer");
+	if (!tmp)
+		return 2;
 	if (snprintf(db, sizeof db, "%s/committer.db", tmp) >= (int)sizeof db)
 		return 2;
 	struct store *s = store_open(db, err, sizeof err);

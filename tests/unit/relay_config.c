@@ -485,12 +485,9 @@ static void test_ranges(void)
 
 int main(void)
 {
-	const char *tmp = getenv("TEST_TMP");
-	char dir[] = "/tmp/relay_configXXXXXX";
-	if (!tmp && !(tmp = mkdtemp(dir))) {
-		perror("mkdtemp");
+	const char *tmp = tap_tmpdir("relay_config");
+	if (!tmp)
 		return 2;
-	}
 	if (snprintf(tmpdir, sizeof tmpdir, "%s", tmp) >= (int)sizeof tmpdir)
 		return 2;
 	test_table();

@@ -794,16 +794,10 @@ static void test_logins(struct store *s)
 
 int main(void)
 {
-	char dir[] = "/tmp/relay_storeXXXXXX", dbfile[256], err[256];
-	const char *tmp = getenv("TEST_TMP");
-	if (tmp && snprintf(dbfile, sizeof dbfile, "%s/store.db", tmp) < (int)sizeof dbfile) {
-		;
-	} else if (mkdtemp(dir)) {
-		snprintf(dbfile, sizeof dbfile, "%s/store.db", dir);
-	} else {
-		perror("mkdtemp");
+	char dbfile[256], err[256];
+	const char *tmp = tap_tmpdir("relay_store");
+	if (!tmp || snprintf(dbfile, sizeof dbfile, "%s/store.db", tmp) >= (int)sizeof dbfile)
 		return 2;
-	}
 	/* the store under test: the file, or a fresh PostgreSQL database */
 	const char *db = getenv("RELAY_STORE_DATABASE");
 	if (!db || !*db)

@@ -140,15 +140,10 @@ static void test_wal_buffer(struct store *s, const char *db)
 
 int main(void)
 {
-	char dir[] = "/tmp/relay_store_sqliteXXXXXX", db[256], uri[300], err[256];
-	const char *tmp = getenv("TEST_TMP");
-	if (!tmp) {
-		if (!mkdtemp(dir)) {
-			perror("mkdtemp");
-			return 2;
-		}
-		tmp = dir;
-	}
+	char db[256], uri[300], err[256];
+	const char *tmp = tap_tmpdir("relay_store_sqlite");
+	if (!tmp)
+		return 2;
 	if (snprintf(db, sizeof db, "%s/sqlite.db", tmp) >= (int)sizeof db ||
 	    snprintf(uri, sizeof uri, "sqlite:%s", db) >= (int)sizeof uri)
 		return 2;

@@ -4,6 +4,10 @@
  *                         returns cond
  *   skip(why, fmt, ...)   prints "ok - what # SKIP why": tests/run counts it
  *                         as skipped, neither passed nor failed
+ *   tap_tmpdir(name)      the test's scratch directory: $TEST_TMP (tests/run
+ *                         makes one per test, removed when it passes), else
+ *                         a new /tmp/NAME.XXXXXX; NULL (after perror) when
+ *                         none can be made
  *   tap_exit()            prints "# N passed, N failed, N skipped" (a
  *                         comment, not counted) and returns main's exit
  *                         status: 1 when anything failed
@@ -18,6 +22,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 static int tap_passed, tap_failed, tap_skipped;
 
@@ -49,6 +54,21 @@ static void skip(const char *why, const char *fmt, ...)
 	printf(" # SKIP %s\n", why);
 	fflush(stdout);
 	tap_skipped++;
+}
+
+__attribute__((unused))
+static const char *tap_tmpdir(const char *name)
+{
+	static char dir[256];
+	const char *t = getenv("TEST_TMP");
+	if (t && *t)
+		return t;
+	if (snprintf(dir, sizeof dir, "/tmp/%s.XXXXXX", name) >= (int)sizeof dir ||
+	    !mkdtemp(dir)) {
+		perror("mkdtemp");
+		return NULL;
+	}
+	return dir;
 }
 
 __attribute__((unused))

@@ -374,10 +374,7 @@ int main(void)
 	test_datetime();
 	test_arena_printf();
 	test_put_html();
-	char dir[] = "/tmp/util_helpers.XXXXXX";
-	const char *tmp = getenv("TEST_TMP");   /* set by tests/run */
-	if (!tmp)
-		tmp = mkdtemp(dir);
+	const char *tmp = tap_tmpdir("util_helpers");
 	test_buf_sticky();
 	if (tmp)
 		test_buf_checked_once(tmp);
@@ -389,7 +386,7 @@ int main(void)
 	test_utf8_seq();
 	test_random_token();
 	test_random_no_entropy();
-	if (tmp == dir)
-		rmdir(dir);     /* empty: the failed build removed its own */
+	if (tmp && !getenv("TEST_TMP"))
+		rmdir(tmp);     /* empty: the failed build removed its own */
 	return tap_exit();
 }

@@ -660,10 +660,7 @@ static void test_stage(const char *tmp)
 
 int main(void)
 {
-	char dir[] = "/tmp/write_output.XXXXXX";
-	const char *tmp = getenv("TEST_TMP");   /* set by tests/run */
-	if (!tmp)
-		tmp = mkdtemp(dir);
+	const char *tmp = tap_tmpdir("write_output");
 	if (!tmp) {
 		ok(0, "a temporary directory: %s", strerror(errno));
 		return tap_exit();
