@@ -208,8 +208,7 @@ static int sub_dirs(struct buf *b, char *path, size_t len, size_t root_len, int 
 			continue;
 		int w = snprintf(path + len, FP_PATH_MAX - len, "/%s", e->d_name);
 		struct stat st;
-		/* relative to the open directory: the kernel does not walk the
-		 * whole path again for each of ~1,000 entries */
+		/* relative to the open directory, as in walk_inputs */
 		if (w < 0 || (size_t)w >= FP_PATH_MAX - len ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = -1;
