@@ -4,8 +4,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#define LINK_MAX 2048
-
 static bool is_external(const char *u, size_t n)
 {
 	if (n >= 2 && u[0] == '/' && u[1] == '/')
@@ -56,8 +54,8 @@ static bool resolve(const char *page, const char *rel, size_t n, char *out, size
 static void one_link(const char *page, const char *u, size_t n,
 		     void (*fn)(void *, const char *, const char *), void *ctx)
 {
-	char raw[LINK_MAX], target[LINK_MAX];
-	if (n == 0 || n >= LINK_MAX || u[0] == '#' || is_external(u, n))
+	char raw[LINKS_MAX], target[LINKS_MAX];
+	if (n == 0 || n >= LINKS_MAX || u[0] == '#' || is_external(u, n))
 		return;
 	memcpy(raw, u, n);
 	raw[n] = '\0';

@@ -13,4 +13,6 @@
  * is passed as "" so the caller reports it. */
 void links_each(const char *page_rel, const char *html, size_t len,
 		void (*fn)(void *ctx, const char *target, const char *raw), void *ctx);
+/* Longer links are not looked at: a target is shorter than this. */
+#define LINKS_MAX 2048
 #endif

@@ -457,6 +457,8 @@ static uint32_t claim(struct output *o, const char *rel, const char *key)
  * lock per batch, not per link (a list page has ~640 links). */
 #define LINK_BATCH 128
 #define LINK_BATCH_BYTES 8192
+/* every target fits into an empty batch */
+_Static_assert(LINKS_MAX <= LINK_BATCH_BYTES, "a link target longer than a batch");
 
 struct link_ctx {
 	struct output *o;
@@ -491,8 +493,8 @@ static void note_link(void *ctx, const char *target, const char *raw)
 {
 	struct link_ctx *lc = ctx;
 	struct output *o = lc->o;
-	size_t len = strlen(target);
-	if (*target && len < LINK_BATCH_BYTES) {
+	if (*target) {
+		size_t len = strlen(target);    /* < LINKS_MAX (links.h) */
 		if (lc->n == LINK_BATCH || len > LINK_BATCH_BYTES - lc->used)
 			note_batch(lc);
 		memcpy(lc->names + lc->used, target, len);
@@ -501,20 +503,12 @@ static void note_link(void *ctx, const char *target, const char *raw)
 		lc->used += len;
 		return;
 	}
+	/* climbs out of the site or is root-absolute */
 	pthread_mutex_lock(&o->lock);
-	if (*target) {          /* longer than any path the table takes */
-		uint32_t i = pathtab_add(&o->paths, target, len);
-		struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
-		if (e && !(e->flags & PT_LINKED)) {
-			e->flags |= PT_LINKED;
-			e->cite = lc->page;
-		}
-	} else {            /* climbs out of the site or is root-absolute */
-		bool added;
-		struct strmap_slot *sl = strmap_put(&o->outside, raw, strlen(raw), &added);
-		if (sl && added)
-			sl->val = strmap_strdup(&o->outside, pathtab_name(&o->paths, lc->page));
-	}
+	bool added;
+	struct strmap_slot *sl = strmap_put(&o->outside, raw, strlen(raw), &added);
+	if (sl && added)
+		sl->val = strmap_strdup(&o->outside, pathtab_name(&o->paths, lc->page));
 	pthread_mutex_unlock(&o->lock);
 }
 
