@@ -2,6 +2,7 @@
  * gitrepository-layout.txt (HEAD, refs/, packed-refs, commondir, the .git
  * file), gitrevisions(7) for the order in which a name is looked up. */
 #include "refquick.h"
+#include "../util/digest.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,12 +28,7 @@ static const char *const git_env[] = {
 
 static bool is_hex40(const char *s, size_t len)
 {
-	if (len != 40)
-		return false;
-	for (size_t i = 0; i < 40; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
+	return len == DIGEST_HEX - 1 && digest_is_hex(s);
 }
 
 /* Does s[0..len) start with prefix? (s need not end in a NUL.) */

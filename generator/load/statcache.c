@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../util/buf.h"
+#include "../util/digest.h"
 #include "../util/exe_id.h"
 #include "../util/racy.h"
 #include "../util/strmap.h"
@@ -48,14 +49,6 @@ struct stat_cache {
 	bool loaded;                    /* the file read (at the first use) */
 	bool changed;                   /* a put that the file does not hold */
 };
-
-static bool is_hex_id(const char *p)
-{
-	for (size_t i = 0; i < ID_LEN; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-			return false;
-	return true;
-}
 
 /* A path below the root, as the loader names files: not empty, relative,
  * no "", "." or ".." component, no control bytes (a newline would end
@@ -124,7 +117,7 @@ static bool stamp(const char **p, const char *end, char stop, long long *sec, lo
 static bool parse_entry(struct stat_cache *sc, const char *l, const char *end)
 {
 	struct entry e = { 0 };
-	if (end - l < ID_LEN + 1 || !is_hex_id(l) || l[ID_LEN] != ' ')
+	if (end - l < ID_LEN + 1 || !digest_is_hex(l) || l[ID_LEN] != ' ')
 		return false;
 	memcpy(e.id, l, ID_LEN);
 	const char *p = l + ID_LEN + 1;
@@ -276,7 +269,7 @@ void stat_cache_put(struct stat_cache *sc, const char *rel, const struct stat *s
 {
 	size_t len = strlen(rel);
 	if (!sc || !*sc->binary || !S_ISREG(st->st_mode) || !older(sc, &st->st_mtim) ||
-	    !older(sc, &st->st_ctim) || strlen(id) != ID_LEN || !is_hex_id(id) ||
+	    !older(sc, &st->st_ctim) || strlen(id) != ID_LEN || !digest_is_hex(id) ||
 	    !valid_rel(rel, len))
 		return;         /* racily clean, or nothing to record */
 	load(sc);

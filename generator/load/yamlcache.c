@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "../util/buf.h"
+#include "../util/digest.h"
 #include "../util/exe_id.h"
 #include "../util/strmap.h"
 
@@ -56,14 +57,6 @@ struct yaml_cache {
 	bool failed;            /* writing the new file failed */
 };
 
-static bool is_hex_id(const unsigned char *p)
-{
-	for (size_t i = 0; i < ID_LEN; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f')))
-			return false;
-	return true;
-}
-
 static struct tree *add_tree(struct yaml_cache *yc, const char *id,
 			     const unsigned char *p, size_t len)
 {
@@ -87,7 +80,7 @@ static void index_file(struct yaml_cache *yc)
 	if (n < ml + bl || memcmp(p, MAGIC, ml) != 0 || memcmp(p + ml, yc->binary, bl) != 0)
 		return;
 	size_t o = ml + bl;
-	while (n - o >= ID_LEN + 4 && is_hex_id(p + o)) {
+	while (n - o >= ID_LEN + 4 && digest_is_hex(p + o)) {
 		const unsigned char *l = p + o + ID_LEN;
 		size_t len = (size_t)l[0] | (size_t)l[1] << 8 | (size_t)l[2] << 16 |
 			     (size_t)l[3] << 24;

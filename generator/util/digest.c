@@ -14,6 +14,15 @@ static void to_hex(const unsigned char h[DIGEST_BYTES], char out[DIGEST_HEX])
 	out[2 * DIGEST_BYTES] = '\0';
 }
 
+bool digest_is_hex(const void *p)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < DIGEST_HEX - 1; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 void digest_hex(const void *data, size_t len, char out[DIGEST_HEX])
 {
 	unsigned char h[DIGEST_BYTES];

@@ -8,10 +8,15 @@
  * commit (git/git_source.c) never meets a digest of a file. */
 #ifndef DIGEST_H
 #define DIGEST_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <sodium.h>
 
 #define DIGEST_HEX 41   /* 40 hex digits and a NUL */
+
+/* Are the DIGEST_HEX - 1 bytes at p lower-case hex digits, the shape of a
+ * digest and of a git object id? (p need not end in a NUL.) */
+bool digest_is_hex(const void *p);
 
 /* The digest of len bytes at data, as hex into out. */
 void digest_hex(const void *data, size_t len, char out[DIGEST_HEX]);
