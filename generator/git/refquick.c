@@ -2,17 +2,15 @@
  * gitrepository-layout.txt (HEAD, refs/, packed-refs, commondir, the .git
  * file), gitrevisions(7) for the order in which a name is looked up. */
 #include "refquick.h"
+#include "../util/buf.h"
 #include "../util/digest.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #define LOOSE_MAX 4096              /* a loose reference is 41 bytes */
 #define PACKED_MAX ((size_t)16 << 20)
@@ -119,37 +117,25 @@ int refquick_parse_packed(const char *data, size_t len, const char *name, char i
 	return found;
 }
 
-/* The whole file at path, at most max bytes, NUL-terminated (free it);
- * NULL when missing, unreadable or bigger. *missing: it is not there. */
-static char *slurp(const char *path, size_t max, size_t *len, bool *missing)
+/* The file at path into b (reset first; at most b's maximum), when it
+ * is a regular file and not a symbolic link, as git writes its
+ * references. 0, or -1 with *missing set when it is not there. */
+static int read_file(struct buf *b, const char *path, bool *missing)
 {
-	*missing = false;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		*missing = errno == ENOENT || errno == ENOTDIR;
-		return NULL;
-	}
 	struct stat st;
-	char *buf = NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uintmax_t)st.st_size <= max) {
-		size_t want = (size_t)st.st_size, got = 0;
-		buf = malloc(want + 1);
-		while (buf && got < want) {
-			ssize_t n = read(fd, buf + got, want - got);
-			if (n <= 0)
-				break;
-			got += (size_t)n;
-		}
-		if (buf && got == want) {
-			buf[got] = '\0';
-			*len = got;
-		} else {
-			free(buf);
-			buf = NULL;
-		}
+	buf_reset(b);
+	*missing = false;
+	if (lstat(path, &st) < 0) {
+		*missing = errno == ENOENT || errno == ENOTDIR;
+		return -1;
 	}
-	close(fd);
-	return buf;
+	return S_ISREG(st.st_mode) ? buf_read_file(b, path) : -1;
+}
+
+/* Does b hold text without a NUL inside? */
+static bool text(const struct buf *b)
+{
+	return b->data && strlen(b->data) == b->len;
 }
 
 static int join(char *out, size_t n, const char *dir, const char *name)
@@ -161,30 +147,28 @@ static int join(char *out, size_t n, const char *dir, const char *name)
 struct repo {
 	char git[PATH_MAX];     /* HEAD and the per-worktree files */
 	char common[PATH_MAX];  /* refs/ and packed-refs */
+	struct buf loose;       /* the reference file read last */
+	struct buf packed;      /* packed-refs, read once when first needed */
+	int packed_state;       /* 0 not read yet, 1 read, -1 missing, -2 unreadable */
 };
 
 /* The contents of a one-line file naming a directory ("gitdir: x",
  * commondir), resolved against base. */
-static int dir_line(const char *path, const char *prefix, const char *base,
+static int dir_line(struct repo *r, const char *path, const char *prefix, const char *base,
 		    char *out, size_t n)
 {
-	size_t len;
 	bool missing;
-	char *s = slurp(path, LOOSE_MAX, &len, &missing);
-	if (!s)
+	if (read_file(&r->loose, path, &missing) < 0 || !text(&r->loose))
 		return -1;
-	size_t pl = strlen(prefix);
+	char *s = r->loose.data;
+	size_t len = r->loose.len, pl = strlen(prefix);
 	if (len > 0 && s[len - 1] == '\n')
 		s[--len] = '\0';
-	int rc = -1;
-	if (len > pl && strncmp(s, prefix, pl) == 0 && !memchr(s, '\n', len) &&
-	    strlen(s) == len) {
-		const char *d = s + pl;
-		int w = d[0] == '/' ? snprintf(out, n, "%s", d) : snprintf(out, n, "%s/%s", base, d);
-		rc = w < 0 || (size_t)w >= n ? -1 : 0;
-	}
-	free(s);
-	return rc;
+	if (len <= pl || strncmp(s, prefix, pl) != 0 || memchr(s, '\n', len))
+		return -1;
+	const char *d = s + pl;
+	int w = d[0] == '/' ? snprintf(out, n, "%s", d) : snprintf(out, n, "%s/%s", base, d);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
 static int find_repo(const char *root, struct repo *r)
@@ -197,13 +181,13 @@ static int find_repo(const char *root, struct repo *r)
 		if (snprintf(r->git, sizeof r->git, "%s", dotgit) >= (int)sizeof r->git)
 			return -1;
 	} else if (!S_ISREG(st.st_mode) ||
-		   dir_line(dotgit, "gitdir: ", root, r->git, sizeof r->git) < 0) {
+		   dir_line(r, dotgit, "gitdir: ", root, r->git, sizeof r->git) < 0) {
 		return -1;
 	}
 	if (join(path, sizeof path, r->git, "commondir") < 0)
 		return -1;
 	if (lstat(path, &st) == 0) {
-		if (dir_line(path, "", r->git, r->common, sizeof r->common) < 0)
+		if (dir_line(r, path, "", r->git, r->common, sizeof r->common) < 0)
 			return -1;
 	} else if (errno != ENOENT ||
 		   snprintf(r->common, sizeof r->common, "%s", r->git) >= (int)sizeof r->common) {
@@ -218,7 +202,7 @@ static int find_repo(const char *root, struct repo *r)
 /* Read reference name (in dir: HEAD in r->git, refs in r->common),
  * following symbolic references. 1 with id, 0 when it does not exist,
  * -1 when it is not in a form read here. */
-static int read_ref(const struct repo *r, const char *name, char id[41])
+static int read_ref(struct repo *r, const char *name, char id[41])
 {
 	char cur[NAME_MAX_LEN + 1], path[PATH_MAX];
 	if (snprintf(cur, sizeof cur, "%s", name) >= (int)sizeof cur)
@@ -229,13 +213,11 @@ static int read_ref(const struct repo *r, const char *name, char id[41])
 			return -1;
 		if (join(path, sizeof path, head ? r->git : r->common, cur) < 0)
 			return -1;
-		size_t len;
 		bool missing;
-		char *s = slurp(path, LOOSE_MAX, &len, &missing);
-		if (s) {
+		if (read_file(&r->loose, path, &missing) == 0) {
 			char target[NAME_MAX_LEN + 1];
-			int k = strlen(s) == len ? refquick_parse_loose(s, len, id, target, sizeof target) : 0;
-			free(s);
+			int k = text(&r->loose) ? refquick_parse_loose(r->loose.data, r->loose.len,
+								       id, target, sizeof target) : 0;
 			if (k == 1)
 				return 1;
 			if (k != 2)
@@ -246,42 +228,38 @@ static int read_ref(const struct repo *r, const char *name, char id[41])
 		if (!missing || head)
 			return -1;
 		/* not loose: packed-refs, or nowhere */
-		if (join(path, sizeof path, r->common, "packed-refs") < 0)
-			return -1;
-		s = slurp(path, PACKED_MAX, &len, &missing);
-		if (!s)
-			return missing ? 0 : -1;
+		if (!r->packed_state) {
+			if (join(path, sizeof path, r->common, "packed-refs") < 0)
+				return -1;
+			r->packed_state = read_file(&r->packed, path, &missing) == 0 ? 1 :
+					  missing ? -1 : -2;
+		}
+		if (r->packed_state < 0)
+			return r->packed_state == -1 ? 0 : -1;
 		/* absent (0), or a packed-refs this reader cannot vouch for (-1) */
-		int k = strlen(s) == len ? refquick_parse_packed(s, len, cur, id) : -1;
-		free(s);
-		return k;
+		return text(&r->packed) ? refquick_parse_packed(r->packed.data, r->packed.len,
+							       cur, id) : -1;
 	}
 	return -1;      /* a chain too long, or a loop */
 }
 
 /* Does a reference of this name exist (loose or packed), or can it not
  * be told? */
-static bool may_exist(const struct repo *r, const char *name)
+static bool may_exist(struct repo *r, const char *name)
 {
 	char id[41];
 	return read_ref(r, name, id) != 0;
 }
 
-int refquick_resolve(const char *root, const char *rev, char id[41])
+/* refquick_resolve in the repository found. */
+static int resolve_in(struct repo *r, const char *rev, char id[41])
 {
-	for (size_t i = 0; i < sizeof git_env / sizeof *git_env; i++)
-		if (getenv(git_env[i]))
-			return 0;
-	size_t len = strlen(rev);
-	struct repo r;
-	if (find_repo(root, &r) < 0)
-		return 0;
-	if (is_hex40(rev, len)) {
+	if (is_hex40(rev, strlen(rev))) {
 		memcpy(id, rev, 41);
 		return 1;
 	}
 	if (strcmp(rev, "HEAD") == 0 || strncmp(rev, "refs/", 5) == 0)
-		return read_ref(&r, rev, id) == 1;
+		return read_ref(r, rev, id) == 1;
 	/* a bare name: git tries .git/<name>, refs/<name> and refs/tags/<name>
 	 * before refs/heads/<name>; any of them there leaves it to libgit2 */
 	char name[NAME_MAX_LEN + 1], path[PATH_MAX];
@@ -289,14 +267,29 @@ int refquick_resolve(const char *root, const char *rev, char id[41])
 	if (snprintf(name, sizeof name, "refs/%s", rev) >= (int)sizeof name ||
 	    !plain_ref(name, strlen(name)))
 		return 0;
-	if (join(path, sizeof path, r.git, rev) < 0 || lstat(path, &st) == 0 ||
-	    join(path, sizeof path, r.common, rev) < 0 || lstat(path, &st) == 0 ||
-	    may_exist(&r, name))
+	if (join(path, sizeof path, r->git, rev) < 0 || lstat(path, &st) == 0 ||
+	    join(path, sizeof path, r->common, rev) < 0 || lstat(path, &st) == 0 ||
+	    may_exist(r, name))
 		return 0;
 	if (snprintf(name, sizeof name, "refs/tags/%s", rev) >= (int)sizeof name ||
-	    may_exist(&r, name))
+	    may_exist(r, name))
 		return 0;
 	if (snprintf(name, sizeof name, "refs/heads/%s", rev) >= (int)sizeof name)
 		return 0;
-	return read_ref(&r, name, id) == 1;
+	return read_ref(r, name, id) == 1;
+}
+
+int refquick_resolve(const char *root, const char *rev, char id[41])
+{
+	for (size_t i = 0; i < sizeof git_env / sizeof *git_env; i++)
+		if (getenv(git_env[i]))
+			return 0;
+	struct repo r;
+	r.packed_state = 0;
+	buf_init(&r.loose, LOOSE_MAX);
+	buf_init(&r.packed, PACKED_MAX);
+	int rc = find_repo(root, &r) == 0 ? resolve_in(&r, rev, id) : 0;
+	buf_free(&r.loose);
+	buf_free(&r.packed);
+	return rc;
 }
