@@ -144,38 +144,30 @@ static size_t class_bytes(int c)
 }
 
 /* Map len bytes, from 2 MiB on rounded to and aligned on huge pages, so
- * the kernel can back them with huge pages. Without a mapping, every
- * entry comes from malloc. */
+ * the kernel can back them with huge pages (smaller: on pages). Without a
+ * mapping, every entry comes from malloc. */
 static void slab_open(struct slab *s, size_t len)
 {
 	memset(s, 0, sizeof *s);
+	size_t align = len < HUGE_PAGE ? 4096 : HUGE_PAGE;
 	if (len == 0 || len > SIZE_MAX / 2)
 		return;
-	if (len < HUGE_PAGE) {
-		len = (len + 4095) / 4096 * 4096;
-		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
-			return;
-		s->base = p;
-		s->len = len;
-		POISON(s->base, s->len);
-		return;
-	}
-	len = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-	unsigned char *p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE,
+	len = (len + align - 1) / align * align;
+	/* room to move the start up to the alignment, the rest given back */
+	unsigned char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
 				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return;
-	uintptr_t at = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	uintptr_t at = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
 	unsigned char *a = (unsigned char *)at;
 	if (a > p)
 		munmap(p, (size_t)(a - p));
-	if (a + len < p + len + HUGE_PAGE)
-		munmap(a + len, (size_t)(p + len + HUGE_PAGE - (a + len)));
+	if (a + len < p + len + align)
+		munmap(a + len, (size_t)(p + len + align - (a + len)));
 #ifdef MADV_HUGEPAGE
 	/* advice only: where it is refused, the slab has small pages */
-	(void)madvise(a, len, MADV_HUGEPAGE);
+	if (align == HUGE_PAGE)
+		(void)madvise(a, len, MADV_HUGEPAGE);
 #endif
 	s->base = a;
 	s->len = len;
