@@ -20,6 +20,7 @@ shows in German on the citizen's /antrag/<token>; an idle and a too old
 session are refused after a restart (sessions live in the store), a
 disabled clerk can neither use a session nor log in, purge removes expired
 sessions; a new password ends the sessions."""
+import datetime
 import hashlib
 import http.client
 import os
@@ -28,6 +29,7 @@ import subprocess
 import sys
 import time
 import urllib.parse
+import zoneinfo
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relay_lib as L  # noqa: E402
 from relay_lib import ok, done  # noqa: E402
@@ -226,8 +228,10 @@ try:
        'rel="prev"' in page2, "page 2: the other 5, with a link back")
     ok(re.search(r"\d{1,2}\. \w+ \d{4}, \d\d:\d\d Uhr", page) and
        not re.search(r"\d{4}-\d\d-\d\dT\d\d", page), "times in German, no ISO stamp")
-    today = time.strftime("%Y-%m-%d", time.localtime(time.time()))
-    tomorrow = time.strftime("%Y-%m-%d", time.localtime(time.time() + 86400))
+    # The filter is by German civil days (Europe/Berlin), not the machine's
+    # zone: between 23:00 and 24:00 UTC in winter Berlin is a day ahead.
+    day = datetime.datetime.now(zoneinfo.ZoneInfo("Europe/Berlin")).date()
+    today, tomorrow = day.isoformat(), (day + datetime.timedelta(days=1)).isoformat()
     for q, n, what in (("leistung=hundeanmeldung", 55, "by service"),
                        ("leistung=geburtsurkunde", 55, "by a service of another office: ignored"),
                        ("von=%s" % tomorrow, 0, "from tomorrow: none"),
