@@ -20,6 +20,7 @@
 #include "write/output.h"
 #include "write/fingerprint.h"
 #include "util/arena.h"
+#include "util/datetime.h"
 #include <errno.h>
 #include <git2.h>
 #include <malloc.h>
@@ -52,7 +53,7 @@ static void usage(FILE *f)
 	      "  --content DIR   content directory below the root (default content)\n"
 	      "  --themes DIR    themes directory (default: themes below the root)\n"
 	      "  --out DIR       output directory (default site), replaced atomically\n"
-	      "  --date DATE     build date for launch and availability dates (default today)\n"
+	      "  --date DATE     build date for launch and availability dates (default today in Berlin)\n"
 	      "  --relay-url URL form action base (default: relay_url of region.yml)\n"
 	      "  -j N            render threads (default 2)\n", f);
 }
@@ -242,9 +243,9 @@ static void save_stat_cache(const struct cli *c, struct stat_cache *sc)
 static int run(struct cli *c, struct diags *d)
 {
 	if (!c->date) {
-		time_t t = time(NULL);
-		struct tm tm;
-		if (!gmtime_r(&t, &tm) || strftime(c->today, sizeof c->today, "%Y-%m-%d", &tm) != 10)
+		/* the portals' day, not UTC's: launches and availability
+		 * windows are German civil days */
+		if (berlin_date(time(NULL), c->today, sizeof c->today) < 0)
 			die("cannot format today's date");
 		c->date = c->today;
 	} else if (!is_date(c->date)) {

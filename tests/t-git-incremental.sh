@@ -291,4 +291,13 @@ printf 'available_from: 2027-06-01\n' >>content/services/meldebescheinigung.yml
 check "service before available_from: not built" test ! -e "$TEST_TMP/r3/dorsten/leistungen/meldebescheinigung.html"
 "$SITEGEN" build --out "$TEST_TMP/r4" --date 2027-06-01 >/dev/null 2>&1
 check "service from available_from: built" test -e "$TEST_TMP/r4/dorsten/leistungen/meldebescheinigung.html"
+
+# "Stand" is the day in Berlin: a commit at 23:30 UTC in December was made
+# at 00:30 on the next day there.
+sed -i 's/^summary: .*/summary: Spät abends geändert./' content/services/geburtsurkunde.yml
+git add -A && GIT_AUTHOR_DATE="2026-12-03T23:30:00Z" GIT_COMMITTER_DATE="2026-12-03T23:30:00Z" \
+	git commit -qm "Geburtsurkunde, spät abends"
+"$SITEGEN" build --ref HEAD --out "$TEST_TMP/late" --date 2027-06-01 >/dev/null 2>&1
+check "Stand of a commit at 23:30 UTC in winter: the next day in Berlin" \
+	grep -q 'Stand: 04.12.2026' "$TEST_TMP/late/gladbeck/leistungen/geburtsurkunde.html"
 done_testing

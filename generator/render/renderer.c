@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "render_int.h"
+#include "../util/datetime.h"
 #include "../util/url.h"
 
 const char *const page_tpl_name[T_COUNT] = {
@@ -361,7 +362,7 @@ static const char *day(struct arena *a, long long t)
 	time_t tt = (time_t)t;
 	struct tm tm;
 	char s[16];
-	if (!gmtime_r(&tt, &tm) || strftime(s, sizeof s, "%d.%m.%Y", &tm) != 10)
+	if (berlin_tm(tt, &tm) < 0 || strftime(s, sizeof s, "%d.%m.%Y", &tm) != 10)
 		return NULL;
 	return arena_strdup(a, s);
 }

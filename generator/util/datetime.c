@@ -26,15 +26,28 @@ long berlin_offset(time_t t)
 	return 3600;
 }
 
+int berlin_tm(time_t t, struct tm *out)
+{
+	time_t local = t + berlin_offset(t);
+	return gmtime_r(&local, out) ? 0 : -1;
+}
+
+int berlin_date(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+	if (n < 11 || berlin_tm(t, &tm) < 0 || strftime(out, n, "%Y-%m-%d", &tm) != 10)
+		return -1;
+	return 0;
+}
+
 int de_date_time(char *out, size_t n, time_t t)
 {
 	static const char *const months[] = {
 		"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli",
 		"August", "September", "Oktober", "November", "Dezember",
 	};
-	time_t local = t + berlin_offset(t);
 	struct tm tm;
-	if (!gmtime_r(&local, &tm))
+	if (berlin_tm(t, &tm) < 0)
 		return -1;
 	int r = snprintf(out, n, "%d. %s %d, %02d:%02d Uhr", tm.tm_mday,
 			 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min);

@@ -10,6 +10,14 @@
 
 /* Seconds to add to UTC for Berlin at t: 3600 or 7200. */
 long berlin_offset(time_t t);
+/* The civil time in Berlin at t, broken down (gmtime_r of the local
+ * time). 0 ok, -1 when t cannot be broken down. */
+int berlin_tm(time_t t, struct tm *out);
+/* The civil day in Berlin at t, "2026-12-04" (11 bytes with the NUL): what
+ * "today" means on these portals, whatever the machine's zone. Between
+ * 23:00 and 24:00 UTC in winter (22:00 in summer) it is the day after
+ * UTC's. 0 ok, -1 when t cannot be broken down or n < 11. */
+int berlin_date(time_t t, char *out, size_t n);
 /* "2. Dezember 2026, 16:59 Uhr". 0 ok, -1 when out is too small. */
 int de_date_time(char *out, size_t n, time_t t);
 /* Parses "2026-11-25T20:41:07Z" (RFC 3339, UTC, as the store keeps it).

@@ -7,6 +7,7 @@
 #include <time.h>
 #include "load/catalog_load.h"
 #include "util/buf.h"
+#include "util/datetime.h"
 #include "../validate/validate.h"
 #include "log.h"
 
@@ -161,10 +162,8 @@ int forms_dump_json(const struct forms *f, FILE *out)
 	struct buf b;
 	buf_init(&b, 0);
 	char today[11];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(today, sizeof today, "%Y-%m-%d", &tm);
+	if (berlin_date(time(NULL), today, sizeof today) < 0)
+		today[0] = '\0';       /* not for any time(NULL) of this era */
 	buf_puts(&b, "[\n");
 	int first = 1;
 	size_t n = f->cat->n_cities * f->cat->n_services;

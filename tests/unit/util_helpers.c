@@ -361,6 +361,17 @@ static void test_datetime(void)
 	ok(rfc3339_parse("2026-03-01T12:00:00Z", &t) == 0 && de_date_time(s, sizeof s, t) == 0 &&
 	   !strcmp(s, "1. März 2026, 13:00 Uhr"), "März with its umlaut (%s)", s);
 	ok(de_date_time(s, 10, t) == -1, "a buffer too small is an error, not a cut date");
+	/* "today" is Berlin's day: in the last hour before midnight there
+	 * (22:00 or 23:00 UTC) UTC's day is still the one before */
+	ok(rfc3339_parse("2026-12-03T22:59:59Z", &t) == 0 && berlin_date(t, s, sizeof s) == 0 &&
+	   !strcmp(s, "2026-12-03"), "berlin_date: 23:59:59 in Berlin is still that day (%s)", s);
+	ok(rfc3339_parse("2026-12-03T23:30:00Z", &t) == 0 && berlin_date(t, s, sizeof s) == 0 &&
+	   !strcmp(s, "2026-12-04"), "berlin_date: 23:30 UTC in winter is the next day (%s)", s);
+	ok(rfc3339_parse("2026-12-31T23:00:00Z", &t) == 0 && berlin_date(t, s, sizeof s) == 0 &&
+	   !strcmp(s, "2027-01-01"), "berlin_date: and the next year at New Year (%s)", s);
+	ok(rfc3339_parse("2026-07-01T22:00:00Z", &t) == 0 && berlin_date(t, s, sizeof s) == 0 &&
+	   !strcmp(s, "2026-07-02"), "berlin_date: 22:00 UTC in summer is the next day (%s)", s);
+	ok(berlin_date(t, s, 10) == -1, "berlin_date: a buffer too small is an error");
 	de_stamp("2026-12-02T15:59:00Z", s, sizeof s);
 	ok(!strcmp(s, "2. Dezember 2026, 16:59 Uhr"), "de_stamp: a stored stamp in German (%s)", s);
 	de_stamp("gestern", s, sizeof s);
