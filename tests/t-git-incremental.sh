@@ -93,11 +93,15 @@ commit_at 2025-10-01 "Geburtsurkunde: Zusammenfassung"
 check "build of the one-service commit" test $? -eq 0
 stamp >after.txt
 comm -13 before.txt after.txt | cut -d' ' -f1 >rewritten.txt
-others=$(grep -Ev '(^|/)(leistungen/geburtsurkunde\.html|index\.html|kategorien/familie-und-kind\.html|a-z\.html|suche\.html|suche\.json|feed\.xml|build\.json)$' rewritten.txt | tr '\n' ' ')
+others=$(grep -Ev '(^|/)(leistungen/geburtsurkunde\.html|index\.html|kategorien/familie-und-kind\.html|a-z\.html|suche\.html|suche-texte\.json|feed\.xml|build\.json)$' rewritten.txt | tr '\n' ' ')
 check "one service committed: only its pages, the lists showing it, feeds and build.json rewritten [$(wc -l <rewritten.txt) files; others: $others]" test -z "$others"
 n=$(grep -c 'leistungen/geburtsurkunde\.html$' rewritten.txt)
 offered=$(ls "$S3"/*/leistungen/geburtsurkunde.html "$S3"/leistungen/geburtsurkunde.html | wc -l)
 check "every page of the service rewritten [$n of $offered]" test "$n" -eq "$offered"
+# The search: the service's folded text changed in the one file every
+# portal shares; each portal's index only numbers what it lists.
+check "the search texts rewritten" grep -q '^suche-texte\.json$' rewritten.txt
+check "... no portal's search index" sh -c "! grep -q 'suche\.json\$' rewritten.txt"
 check "another service's page keeps its file" grep -q '^dorsten/leistungen/hundeanmeldung.html ' before.txt
 check "... and it is not rewritten" sh -c "! grep -q '^dorsten/leistungen/hundeanmeldung.html\$' rewritten.txt"
 check "the Impressum is not rewritten" sh -c "! grep -q 'impressum.html' rewritten.txt"
@@ -278,6 +282,28 @@ c=$(counts)
 r=$(echo "$c" | sed -E 's/.* ([0-9]+) removed.*/\1/')
 check "deleted service: its $offered pages removed [$c]" test "$r" -eq "$offered"
 check "deleted service: page gone" test ! -e "$W/dorsten/leistungen/sperrmuell.html"
+# Each portal's search index numbers the texts of the services its
+# search page lists, reused or not, after all these rebuilds.
+search_fits() {
+	python3 - "$1" <<'EOP'
+import html, json, os, re, sys
+site = sys.argv[1]
+texts = json.load(open(os.path.join(site, "suche-texte.json"), encoding="utf-8"))["f"]
+def fold(t):
+    t = t.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+    return " " + " ".join(re.findall(r"[a-z0-9]+", t)) + " "
+for d, _, files in os.walk(site):
+    if "suche.json" not in files:
+        continue
+    docs = json.load(open(os.path.join(d, "suche.json"), encoding="utf-8"))["docs"]
+    page = open(os.path.join(d, "suche.html"), encoding="utf-8").read()
+    shown = re.findall(r'<li><a href="([^"]*)">([^<]*)</a>', page.split('id="suchergebnisse">')[1].split("</ul>")[0])
+    if [e["u"] for e in docs] != [u for u, _ in shown] or \
+       any(texts[e["t"]][0] != fold(html.unescape(t)) for e, (_, t) in zip(docs, shown)):
+        sys.exit(d + ": suche.json does not fit suche.html and suche-texte.json")
+EOP
+}
+check "after the edits: every portal's search index fits its page and the texts" search_fits "$W"
 
 # Staged rollout: a city launching later is built only from its date on.
 sed -i 's/^launch: .*/launch: 2027-03-01/' content/cities/marl/city.yml

@@ -301,17 +301,43 @@ def check_fixture_site(site):
        "sitemap-1.xml: absolute URLs of existing pages")
     ok(len(locs) == len(pages) - 1 and len(set(locs)) == len(locs) and not any("404" in l for l in locs),
        "the sitemap lists every page but 404.html, once")
+    try:
+        texts = json.load(open(os.path.join(site, "suche-texte.json"), encoding="utf-8"))["f"]
+    except Exception:
+        texts = []
+    ok(texts and all(len(f) == 3 and all(isinstance(x, str) for x in f) for f in texts),
+       "suche-texte.json: the folded title, keywords and text of each service, once for all portals")
     for idx in ("suche.json", "alpha/suche.json"):
         try:
             data = json.load(open(os.path.join(site, idx), encoding="utf-8"))
             page = pages[idx.replace(".json", ".html")].text
+            texte = re.search(r'data-texte="([^"]*)"', page).group(1)
             good = (data["docs"] and all(exists(os.path.join(os.path.dirname(idx), e["u"]))
-                                         and len(e["f"]) == 3 for e in data["docs"])
+                                         and 0 <= e["t"] < len(texts) and "f" not in e
+                                         for e in data["docs"])
                     and len(data["docs"]) == page.split('id="suchergebnisse">')[1]
-                    .split("</ul>")[0].count('<li><a href="'))
+                    .split("</ul>")[0].count('<li><a href="')
+                    and os.path.normpath(os.path.join(os.path.dirname(idx), texte)) == "suche-texte.json")
         except Exception as e:
             good = False
-        ok(good, idx + " is valid JSON, its URLs exist, one entry per service listed on the page")
+        ok(good, idx + " is valid JSON, its URLs exist, one entry per service listed on the page, "
+           "each numbering its texts; the page names suche-texte.json")
+    # each entry's number names its own service's texts: the title the
+    # page shows for that link, folded, is the texts' first field
+    def fold(t):
+        t = t.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
+        return " " + " ".join(re.findall(r"[a-z0-9]+", t)) + " "
+    fit = []
+    for idx in ("suche.json", "alpha/suche.json"):
+        try:
+            data = json.load(open(os.path.join(site, idx), encoding="utf-8"))
+            shown = dict(re.findall(r'<li><a href="([^"]*)">([^<]*)</a>',
+                                    pages[idx.replace(".json", ".html")].text))
+            fit.append(all(texts[e["t"]][0] == fold(html.unescape(shown[e["u"]]))
+                           for e in data["docs"]))
+        except Exception:
+            fit.append(False)
+    ok(fit == [True, True], "each entry's number points at the texts of its own service", fit)
     ok(pages["suche.html"].text.count('<li><a href="leistungen/') == 3 and 'href="a-z.html"' in pages["suche.html"].text,
        "suche.html lists every service without JavaScript and links to A-Z")
 

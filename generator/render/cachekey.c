@@ -134,15 +134,18 @@ static int listings(struct cache_keys *k)
 	const struct catalog *c = r->c;
 	k->listing = xcalloc(r->n_portals + 1, sizeof *k->listing);
 	k->counts = xcalloc(r->n_portals + 1, sizeof *k->counts);
+	k->index = xcalloc(r->n_portals + 1, sizeof *k->index);
 	size_t *count = xcalloc(c->n_categories + 1, sizeof *count);
-	struct buf list, counts;
+	struct buf list, counts, index;
 	buf_init(&list, 0);
 	buf_init(&counts, 0);
+	buf_init(&index, 0);
 	char digits[24];
 	int rc = 0;
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 		buf_reset(&list);
 		buf_reset(&counts);
+		buf_reset(&index);
 		memset(count, 0, (c->n_categories + 1) * sizeof *count);
 		for (size_t n = 0; n < c->n_services && rc == 0; n++) {
 			size_t j = r->svc_order[n];
@@ -150,6 +153,8 @@ static int listings(struct cache_keys *k)
 			if (!portal_lists(r, &r->portals[i], j, &rp))
 				continue;
 			rc |= add_entry(&list, k, j, rp);
+			rc |= KEY_LINE(&index, c->services[j].slug,
+				       rp ? num(digits, (size_t)(rp - r->portals)) : "-");
 			if (r->svc_cat[j] < c->n_categories)
 				count[r->svc_cat[j]]++;
 		}
@@ -157,10 +162,18 @@ static int listings(struct cache_keys *k)
 			rc |= KEY_LINE(&counts, num(digits, count[g]));
 		hash_buf(&list, k->listing[i]);
 		hash_buf(&counts, k->counts[i]);
+		hash_buf(&index, k->index[i]);
 	}
+	/* the services of suche-texte.json (render/site.c), in its order */
+	buf_reset(&index);
+	for (size_t n = 0; n < c->n_services && rc == 0; n++)
+		if (r->svc_listed[r->svc_order[n]])
+			rc |= KEY_LINE(&index, c->services[r->svc_order[n]].slug);
+	hash_buf(&index, k->texts);
 	free(count);
 	buf_free(&list);
 	buf_free(&counts);
+	buf_free(&index);
 	order_by_category(k);
 	return rc ? -1 : 0;
 }
@@ -215,7 +228,10 @@ int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *option
 	 * links of the text pages, responsible bodies in lists). */
 	hash_buf(&site, k->site);
 	rc |= buf_printf(&all, "site %s\n", k->site);
-	rc |= add_file(r, &all, arena_printf(&r->arena, "%s/search.yml", cdir));
+	buf_reset(&one);
+	rc |= add_file(r, &one, arena_printf(&r->arena, "%s/search.yml", cdir));
+	hash_buf(&one, k->words);
+	rc |= KEY_LINE(&all, "words", k->words);
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 		const struct portal *p = &r->portals[i];
 		const char *theme = p->city && p->city->theme && *p->city->theme ?
@@ -250,6 +266,7 @@ void cache_keys_free(struct cache_keys *k)
 	free(k->item);
 	free(k->listing);
 	free(k->counts);
+	free(k->index);
 	free(k->by_cat);
 	free(k->cat_start);
 	memset(k, 0, sizeof *k);
@@ -371,6 +388,25 @@ const char *cache_key_text(struct cache_keys *k, struct arena *a, size_t portal)
 	struct buf b;
 	buf_init(&b, 0);
 	if (portal_head(k, &b, "text", portal, &k->r->prov_text[portal]) < 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return finish(a, &b);
+}
+
+const char *cache_key_search_index(struct cache_keys *k, struct arena *a, size_t portal)
+{
+	/* its head: search.yml's words, the places of the cities (city.yml,
+	 * in site) */
+	struct buf b;
+	buf_init(&b, 0);
+	int rc = KEY_LINE(&b, "search-index");
+	rc |= KEY_LINE(&b, "site", k->site);
+	rc |= KEY_LINE(&b, "words", k->words);
+	rc |= KEY_LINE(&b, "texts", k->texts);
+	char digits[24];
+	rc |= KEY_LINE(&b, "portal", num(digits, portal), k->index[portal]);
+	if (rc) {
 		buf_free(&b);
 		return NULL;
 	}

@@ -7,8 +7,9 @@
  * files: a service's list entry (service_item_inputs), which portal it
  * links to, how many services each category has; so an edit of a
  * service's text re-renders none of them, and an edit of its title only
- * the lists that show it. The search indexes use the key of every
- * input. */
+ * the lists that show it. The folded texts of the search (one file for
+ * every portal) use the key of every input; a portal's search index, which
+ * only numbers them, what it lists. */
 #ifndef CACHEKEY_H
 #define CACHEKEY_H
 #include "render_int.h"
@@ -25,6 +26,10 @@ struct cache_keys {
 	char (*item)[41];       /* per service: its list entry */
 	char (*listing)[41];    /* per portal: every service it lists, by title */
 	char (*counts)[41];     /* per portal: how many of them per category */
+	char (*index)[41];      /* per portal: the slugs it lists and where
+				 * each links to (its suche.json) */
+	char texts[41];         /* the slugs of suche-texte.json, in order */
+	char words[41];         /* search.yml */
 	size_t *by_cat;         /* service indices by category, then title */
 	size_t *cat_start;      /* category i's in by_cat[cat_start[i] ..
 				 * cat_start[i + 1]) */
@@ -47,6 +52,10 @@ const char *cache_key_start(struct cache_keys *k, struct arena *a, size_t portal
 const char *cache_key_list(struct cache_keys *k, struct arena *a, size_t portal, size_t cat);
 /* A portal's text pages and colours: no service on them. */
 const char *cache_key_text(struct cache_keys *k, struct arena *a, size_t portal);
-/* The search indexes. */
+/* A portal's search index (suche.json): the services it lists and
+ * where each links to, their numbers in suche-texte.json, the search
+ * words, the place names; not what the services say. */
+const char *cache_key_search_index(struct cache_keys *k, struct arena *a, size_t portal);
+/* suche-texte.json, the folded texts every index refers to. */
 const char *cache_key_global(struct cache_keys *k);
 #endif

@@ -21,7 +21,7 @@ enum file_kind {
 	J_START, J_CITY_START, J_CATEGORY, J_OVERVIEW, J_SERVICE, J_AZ,
 	J_SEARCH, J_TEXT, J_JSON, J_THEME_CSS,
 	J_SERVICE_PAGES,            /* job: every page of service idx */
-	J_SEARCH_INDEXES,           /* job: every portal's suche.json */
+	J_SEARCH_INDEXES,           /* job: suche-texte.json, every portal's suche.json */
 	J_SITEMAP,                  /* job: the sitemap index and its parts */
 };
 
@@ -52,6 +52,9 @@ struct worker {
 	pthread_t tid;
 };
 
+/* The folded texts of the search, one file for every portal (the search
+ * page names it: themes/default/search.mustache). */
+#define TEXTS_FILE "suche-texte.json"
 /* Output paths are at most 1,024 bytes (write/output.c). */
 #define PATH_BUF 1100
 
@@ -235,11 +238,11 @@ static int index_fields(const struct search_doc *f, struct buf *out)
 	return rc | json_str(out, f->text);
 }
 
-/* One service of a portal's index with its folded fields (index_fields).
- * The URL is relative to the portal's suche.html, as the links it shows;
- * rp: the responsible body's portal, or NULL. */
-static int index_doc(const struct service *v, const struct buf *fields,
-		     const struct portal *rp, bool first, struct buf *out)
+/* One service of a portal's index: its URL, relative to the portal's
+ * suche.html as the links it shows (rp: the responsible body's portal, or
+ * NULL), and the number t of its folded fields in suche-texte.json. */
+static int index_doc(const struct service *v, size_t t, const struct portal *rp,
+		     bool first, struct buf *out)
 {
 	int rc = buf_puts(out, first ? "\n{\"u\":\"" : ",\n{\"u\":\"");
 	if (rp) {   /* from a city portal's directory */
@@ -248,77 +251,106 @@ static int index_doc(const struct service *v, const struct buf *fields,
 	}
 	rc |= buf_puts(out, "leistungen/");
 	rc |= buf_put_json(out, v->slug, strlen(v->slug));
-	rc |= buf_puts(out, ".html\",\"f\":[");
-	rc |= buf_append(out, fields->data, fields->len);
-	return rc | buf_puts(out, "]}");
+	return rc | buf_printf(out, ".html\",\"t\":%zu}", t);
 }
 
-/* Opens the search index of each built portal whose index is not reused
- * (s[i], NULL otherwise) and writes its head. */
-static int open_indexes(struct run *run, struct output_stream **s)
+/* Opens a search file unless its previous version is reused: the stream,
+ * or NULL when reused (*rc -1 on failure). */
+static struct output_stream *open_unless_reused(struct run *run, const char *path,
+						 const char *key, int *rc)
+{
+	int reused = key ? output_reuse(run->out, path, key) : 0;
+	struct output_stream *s = reused == 0 ? output_stream_open(run->out, path, key) : NULL;
+	if (reused < 0 || (reused == 0 && !s))
+		*rc = -1;
+	return s;
+}
+
+/* Opens suche-texte.json (*texts) and the search index of each built
+ * portal (s[i]), those whose previous version is not reused, and writes
+ * their heads. */
+static int open_indexes(struct run *run, struct output_stream **s,
+			struct output_stream **texts)
 {
 	struct renderer *r = run->r;
-	const char *key = run->keys ? cache_key_global(run->keys) : NULL;
 	int rc = 0;
+	*texts = open_unless_reused(run, TEXTS_FILE, run->keys ?
+				    cache_key_global(run->keys) : NULL, &rc);
+	if (*texts)
+		rc |= buf_puts(output_stream_buf(*texts), "{\"f\":[");
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 		struct portal *p = &r->portals[i];
 		char path[PATH_BUF];
 		if (!p->built)
 			continue;
 		file_path(r, &(struct job){ J_JSON, p, 0 }, path, sizeof path);
-		int reused = key ? output_reuse(run->out, path, key) : 0;
-		if (reused == 0 && !(s[i] = output_stream_open(run->out, path, key)))
-			reused = -1;
-		rc = reused < 0 ? -1 : s[i] ? index_head(r, p, output_stream_buf(s[i])) : 0;
+		struct arena a;
+		arena_init(&a);
+		s[i] = open_unless_reused(run, path, run->keys ?
+					  cache_key_search_index(run->keys, &a, i) : NULL, &rc);
+		arena_free(&a);
+		if (s[i])
+			rc |= index_head(r, p, output_stream_buf(s[i]));
 	}
 	return rc;
 }
 
-/* Every portal's suche.json in one pass over the services A-Z, written in
- * pieces: each service is folded once, when the first index lists it,
- * and written to every index that does. (Kept for every service, the
- * folds took 10 MB at 6,000 services; folded per portal, they cost 14
- * times the work.) */
+/* One service's folded fields, as entry t of suche-texte.json. */
+static int texts_entry(const struct catalog *c, size_t svc, size_t t,
+		       struct output_stream *texts)
+{
+	struct arena a;
+	arena_init(&a);
+	struct search_doc f = { NULL, NULL, NULL };
+	search_doc_of(c, &c->services[svc], &f, &a);
+	struct buf *b = output_stream_buf(texts);
+	int rc = buf_puts(b, t ? ",\n[" : "\n[") | index_fields(&f, b) | buf_puts(b, "]") |
+		 output_stream_flush(texts);
+	arena_free(&a);
+	return rc;
+}
+
+static int close_index(struct output_stream *s)
+{
+	if (!s)
+		return 0;
+	int rc = buf_puts(output_stream_buf(s), "\n]}\n");
+	return output_stream_close(s) < 0 ? -1 : rc;
+}
+
+/* The search: suche-texte.json, the folded fields of every service listed
+ * anywhere (each portal lists a part of the umbrella's services, see
+ * renderer.c's svc_listed), A-Z, each folded once; and every portal's
+ * suche.json, which numbers the ones it lists. An edit of a service's
+ * text rewrites the one file of texts, not 14 indexes of a megabyte each
+ * (at 600 services); the indexes change with what a portal lists. Written
+ * in pieces: kept whole, 6,000 services' folds took 10 MB. */
 static int search_indexes(struct run *run)
 {
 	struct renderer *r = run->r;
 	const struct catalog *c = r->c;
-	struct output_stream **s = xcalloc(r->n_portals, sizeof *s);
+	struct output_stream **s = xcalloc(r->n_portals, sizeof *s), *texts = NULL;
 	size_t *docs = xcalloc(r->n_portals, sizeof *docs);
-	struct buf fields;
-	buf_init(&fields, 0);
-	int rc = open_indexes(run, s);
-	for (size_t k = 0; k < c->n_services && rc == 0; k++) {
+	int rc = open_indexes(run, s, &texts);
+	for (size_t k = 0, t = 0; k < c->n_services && rc == 0; k++) {
 		size_t j = r->svc_order[k];
-		struct arena a;
-		arena_init(&a);
-		bool folded = false;
+		if (!r->svc_listed[j])
+			continue;
+		if (texts)
+			rc = texts_entry(c, j, t, texts);
 		for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 			const struct portal *rp;
 			if (!s[i] || !portal_lists(r, &r->portals[i], j, &rp))
 				continue;
-			if (!folded) {
-				struct search_doc f = { NULL, NULL, NULL };
-				search_doc_of(c, &c->services[j], &f, &a);
-				buf_reset(&fields);
-				rc = index_fields(&f, &fields);
-				folded = true;
-			}
 			struct buf *b = output_stream_buf(s[i]);
-			rc |= index_doc(&c->services[j], &fields, rp, docs[i]++ == 0, b) |
+			rc |= index_doc(&c->services[j], t, rp, docs[i]++ == 0, b) |
 			      output_stream_flush(s[i]);
 		}
-		arena_free(&a);
+		t++;
 	}
-	buf_free(&fields);
-	for (size_t i = 0; i < r->n_portals; i++) {
-		if (!s[i])
-			continue;
-		if (buf_puts(output_stream_buf(s[i]), "\n]}\n") < 0)
-			rc = -1;
-		if (output_stream_close(s[i]) < 0)
-			rc = -1;
-	}
+	rc |= close_index(texts);
+	for (size_t i = 0; i < r->n_portals; i++)
+		rc |= close_index(s[i]);
 	free(s);
 	free(docs);
 	return rc ? -1 : 0;

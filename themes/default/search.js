@@ -3,8 +3,11 @@
  * line (fold, stem, scoring, order), so the browser shows what relayd's
  * server-side search (/suche, used without JavaScript) shows; change both
  * together: tests/t-search.py runs the same query table against both.
- * Without the index (file://, a failed fetch) the form is left alone and
- * goes to the server. Also picks up ?q= (a link to suche.html?q=...). */
+ * suche.json lists the portal's services, each with the number of its
+ * folded fields in suche-texte.json, which every portal shares (an edit of
+ * a service's text rewrites that one file, not every portal's index).
+ * Without both (file://, a failed fetch) the form is left alone and goes
+ * to the server. Also picks up ?q= (a link to suche.html?q=...). */
 (function () {
 	"use strict";
 
@@ -114,8 +117,23 @@
 		return (index.places || []).some(function (p) { return f.indexOf(p) >= 0; });
 	}
 
+	/* The index with each doc's fields (doc.f) from the texts, or null
+	 * when they do not fit together. */
+	function join(index, texts) {
+		if (!index || !texts || !Array.isArray(index.docs) || !Array.isArray(texts.f))
+			return null;
+		for (var i = 0; i < index.docs.length; i++) {
+			var f = texts.f[index.docs[i].t];
+			if (!Array.isArray(f) || f.length !== 3)
+				return null;
+			index.docs[i].f = f;
+		}
+		return index;
+	}
+
 	if (typeof module === "object" && module.exports) {     /* tests (node) */
-		module.exports = { rank: rank, stem: stem, words: words, namesPlace: namesPlace };
+		module.exports = { rank: rank, stem: stem, words: words, namesPlace: namesPlace,
+				   join: join };
 		return;
 	}
 
@@ -125,8 +143,9 @@
 	var status = document.getElementById("treffer");
 	var none = document.getElementById("keine-treffer");
 	var url = form && form.getAttribute("data-index");
-	if (!form || !input || !list || !status || !none || !url || !window.fetch ||
-	    window.location.protocol === "file:")
+	var textsUrl = form && form.getAttribute("data-texte");
+	if (!form || !input || !list || !status || !none || !url || !textsUrl ||
+	    !window.fetch || !window.Promise || window.location.protocol === "file:")
 		return;
 	var items = Array.prototype.slice.call(list.children);
 	var index = null;
@@ -151,8 +170,13 @@
 		none.hidden = !hits || n > 0 || namesPlace(index, q);
 	}
 
-	fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (ix) {
-		if (!ix || !ix.docs || ix.docs.length !== items.length) return;
+	function getJSON(u) {
+		return fetch(u).then(function (r) { return r.ok ? r.json() : null; });
+	}
+
+	Promise.all([getJSON(url), getJSON(textsUrl)]).then(function (got) {
+		var ix = join(got[0], got[1]);
+		if (!ix || ix.docs.length !== items.length) return;
 		index = ix;
 		document.documentElement.className += " js";
 		input.addEventListener("input", show);
