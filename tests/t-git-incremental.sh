@@ -288,17 +288,19 @@ search_fits() {
 	python3 - "$1" <<'EOP'
 import html, json, os, re, sys
 site = sys.argv[1]
-texts = json.load(open(os.path.join(site, "suche-texte.json"), encoding="utf-8"))["f"]
+texts_file = json.load(open(os.path.join(site, "suche-texte.json"), encoding="utf-8"))
+texts = texts_file["f"]
 def fold(t):
     t = t.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
     return " " + " ".join(re.findall(r"[a-z0-9]+", t)) + " "
 for d, _, files in os.walk(site):
     if "suche.json" not in files:
         continue
-    docs = json.load(open(os.path.join(d, "suche.json"), encoding="utf-8"))["docs"]
+    index = json.load(open(os.path.join(d, "suche.json"), encoding="utf-8"))
+    docs = index["docs"]
     page = open(os.path.join(d, "suche.html"), encoding="utf-8").read()
     shown = re.findall(r'<li><a href="([^"]*)">([^<]*)</a>', page.split('id="suchergebnisse">')[1].split("</ul>")[0])
-    if [e["u"] for e in docs] != [u for u, _ in shown] or \
+    if index["v"] != texts_file["v"] or [e["u"] for e in docs] != [u for u, _ in shown] or \
        any(texts[e["t"]][0] != fold(html.unescape(t)) for e, (_, t) in zip(docs, shown)):
         sys.exit(d + ": suche.json does not fit suche.html and suche-texte.json")
 EOP

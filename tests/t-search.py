@@ -152,6 +152,18 @@ try:
     ok(js is not None and same == len(table),
        "search.js and relayd rank all %d queries identically (%d same)" % (len(table), same))
 
+    # An index joins only texts numbered alike: a cached old
+    # suche-texte.json or a deploy half done leaves the form to relayd.
+    n = subprocess.run(["node", "-e", """
+const s = require(process.argv[1]);
+const ix = () => ({ v: "a", docs: [{ u: "x.html", t: 0 }] }), f = [[" x ", "", ""]];
+console.log(JSON.stringify([s.join(ix(), { v: "a", f }) !== null, s.join(ix(), { v: "b", f }),
+                            s.join(ix(), { v: "a", f: [] }), s.join({ docs: [] }, { f })]));
+""", os.path.join(ROOT, "themes/default/search.js")], capture_output=True, text=True, timeout=60)
+    ok(n.stdout.strip() == "[true,null,null,null]",
+       "search.js joins an index with its texts only when both name the same numbering and every "
+       "number has its texts", (n.stdout, n.stderr[-300:]))
+
     # The finder in search.js: it hands exactly the queries relayd's finder
     # answers to relayd (the same place words from suche.json).
     pfile = os.path.join(TMP, "places.json")

@@ -302,9 +302,10 @@ def check_fixture_site(site):
     ok(len(locs) == len(pages) - 1 and len(set(locs)) == len(locs) and not any("404" in l for l in locs),
        "the sitemap lists every page but 404.html, once")
     try:
-        texts = json.load(open(os.path.join(site, "suche-texte.json"), encoding="utf-8"))["f"]
+        texts_file = json.load(open(os.path.join(site, "suche-texte.json"), encoding="utf-8"))
+        texts, texts_v = texts_file["f"], texts_file["v"]
     except Exception:
-        texts = []
+        texts, texts_v = [], None
     ok(texts and all(len(f) == 3 and all(isinstance(x, str) for x in f) for f in texts),
        "suche-texte.json: the folded title, keywords and text of each service, once for all portals")
     for idx in ("suche.json", "alpha/suche.json"):
@@ -317,11 +318,12 @@ def check_fixture_site(site):
                                          for e in data["docs"])
                     and len(data["docs"]) == page.split('id="suchergebnisse">')[1]
                     .split("</ul>")[0].count('<li><a href="')
-                    and os.path.normpath(os.path.join(os.path.dirname(idx), texte)) == "suche-texte.json")
+                    and os.path.normpath(os.path.join(os.path.dirname(idx), texte)) == "suche-texte.json"
+                    and re.fullmatch(r"[0-9a-f]{40}", data["v"]) and data["v"] == texts_v)
         except Exception as e:
             good = False
         ok(good, idx + " is valid JSON, its URLs exist, one entry per service listed on the page, "
-           "each numbering its texts; the page names suche-texte.json")
+           "each numbering its texts, numbered alike (v); the page names suche-texte.json")
     # each entry's number names its own service's texts: the title the
     # page shows for that link, folded, is the texts' first field
     def fold(t):

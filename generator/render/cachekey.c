@@ -164,12 +164,7 @@ static int listings(struct cache_keys *k)
 		hash_buf(&counts, k->counts[i]);
 		hash_buf(&index, k->index[i]);
 	}
-	/* the services of suche-texte.json (render/site.c), in its order */
-	buf_reset(&index);
-	for (size_t n = 0; n < c->n_services && rc == 0; n++)
-		if (r->svc_listed[r->svc_order[n]])
-			rc |= KEY_LINE(&index, c->services[r->svc_order[n]].slug);
-	hash_buf(&index, k->texts);
+	rc |= search_texts_version(r, k->texts);
 	free(count);
 	buf_free(&list);
 	buf_free(&counts);
@@ -416,4 +411,19 @@ const char *cache_key_search_index(struct cache_keys *k, struct arena *a, size_t
 const char *cache_key_global(struct cache_keys *k)
 {
 	return k->global;
+}
+
+int search_texts_version(const struct renderer *r, char out[41])
+{
+	const struct catalog *c = r->c;
+	struct buf b;
+	buf_init(&b, 0);
+	int rc = 0;
+	for (size_t n = 0; n < c->n_services && rc == 0; n++)
+		if (r->svc_listed[r->svc_order[n]])
+			rc |= KEY_LINE(&b, c->services[r->svc_order[n]].slug);
+	if (rc == 0)
+		hash_buf(&b, out);
+	buf_free(&b);
+	return rc ? -1 : 0;
 }

@@ -58,4 +58,9 @@ const char *cache_key_text(struct cache_keys *k, struct arena *a, size_t portal)
 const char *cache_key_search_index(struct cache_keys *k, struct arena *a, size_t portal);
 /* suche-texte.json, the folded texts every index refers to. */
 const char *cache_key_global(struct cache_keys *k);
+/* The numbering of suche-texte.json: a digest of its services' slugs in
+ * order (every service listed anywhere, A-Z). Both files carry it, so the
+ * search script joins an index only with texts numbered alike (a deploy
+ * half done, a cached old file). 0 ok, -1 out of memory. */
+int search_texts_version(const struct renderer *r, char out[41]);
 #endif

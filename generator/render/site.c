@@ -210,10 +210,11 @@ static int place_words(struct renderer *r, struct buf *out)
 /* The head of a portal's search index: stop words, synonyms and the
  * umbrella's finder words, so that search.js ranks exactly as relayd's
  * server-side search (model/search.h). */
-static int index_head(struct renderer *r, struct portal *p, struct buf *out)
+static int index_head(struct renderer *r, struct portal *p, const char *version,
+		      struct buf *out)
 {
 	const struct catalog *c = r->c;
-	int rc = buf_puts(out, "{\"stop\":");
+	int rc = buf_printf(out, "{\"v\":\"%s\",\n\"stop\":", version);
 	rc |= json_words(out, c->stopwords, c->n_stopwords);
 	rc |= buf_puts(out, ",\n\"syn\":[");
 	for (size_t g = 0; g < c->n_synonyms; g++) {
@@ -273,11 +274,14 @@ static int open_indexes(struct run *run, struct output_stream **s,
 			struct output_stream **texts)
 {
 	struct renderer *r = run->r;
+	char version[41];
+	if (search_texts_version(r, version) < 0)
+		return -1;
 	int rc = 0;
 	*texts = open_unless_reused(run, TEXTS_FILE, run->keys ?
 				    cache_key_global(run->keys) : NULL, &rc);
 	if (*texts)
-		rc |= buf_puts(output_stream_buf(*texts), "{\"f\":[");
+		rc |= buf_printf(output_stream_buf(*texts), "{\"v\":\"%s\",\n\"f\":[", version);
 	for (size_t i = 0; i < r->n_portals && rc == 0; i++) {
 		struct portal *p = &r->portals[i];
 		char path[PATH_BUF];
@@ -290,7 +294,7 @@ static int open_indexes(struct run *run, struct output_stream **s,
 					  cache_key_search_index(run->keys, &a, i) : NULL, &rc);
 		arena_free(&a);
 		if (s[i])
-			rc |= index_head(r, p, output_stream_buf(s[i]));
+			rc |= index_head(r, p, version, output_stream_buf(s[i]));
 	}
 	return rc;
 }

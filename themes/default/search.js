@@ -5,9 +5,12 @@
  * together: tests/t-search.py runs the same query table against both.
  * suche.json lists the portal's services, each with the number of its
  * folded fields in suche-texte.json, which every portal shares (an edit of
- * a service's text rewrites that one file, not every portal's index).
- * Without both (file://, a failed fetch) the form is left alone and goes
- * to the server. Also picks up ?q= (a link to suche.html?q=...). */
+ * a service's text rewrites that one file, not every portal's index);
+ * both name the numbering they share ("v"), and the texts are fetched
+ * with it (?v=), so a cached old file or a deploy half done never joins
+ * one index with texts numbered otherwise. Without both, alike (file://,
+ * a failed fetch), the form is left alone and goes to the server. Also
+ * picks up ?q= (a link to suche.html?q=...). */
 (function () {
 	"use strict";
 
@@ -118,9 +121,10 @@
 	}
 
 	/* The index with each doc's fields (doc.f) from the texts, or null
-	 * when they do not fit together. */
+	 * when they are not numbered alike or do not fit together. */
 	function join(index, texts) {
-		if (!index || !texts || !Array.isArray(index.docs) || !Array.isArray(texts.f))
+		if (!index || !texts || typeof index.v !== "string" || texts.v !== index.v ||
+		    !Array.isArray(index.docs) || !Array.isArray(texts.f))
 			return null;
 		for (var i = 0; i < index.docs.length; i++) {
 			var f = texts.f[index.docs[i].t];
@@ -145,7 +149,7 @@
 	var url = form && form.getAttribute("data-index");
 	var textsUrl = form && form.getAttribute("data-texte");
 	if (!form || !input || !list || !status || !none || !url || !textsUrl ||
-	    !window.fetch || !window.Promise || window.location.protocol === "file:")
+	    !window.fetch || window.location.protocol === "file:")
 		return;
 	var items = Array.prototype.slice.call(list.children);
 	var index = null;
@@ -174,8 +178,12 @@
 		return fetch(u).then(function (r) { return r.ok ? r.json() : null; });
 	}
 
-	Promise.all([getJSON(url), getJSON(textsUrl)]).then(function (got) {
-		var ix = join(got[0], got[1]);
+	getJSON(url).then(function (ix) {
+		if (!ix || typeof ix.v !== "string") return null;
+		return getJSON(textsUrl + "?v=" + encodeURIComponent(ix.v)).then(function (tx) {
+			return join(ix, tx);
+		});
+	}).then(function (ix) {
 		if (!ix || ix.docs.length !== items.length) return;
 		index = ix;
 		document.documentElement.className += " js";
