@@ -245,7 +245,7 @@ static int run(struct cli *c, struct diags *d)
 	if (!c->date) {
 		/* the portals' day, not UTC's: launches and availability
 		 * windows are German civil days */
-		if (berlin_date(time(NULL), c->today, sizeof c->today) < 0)
+		if (!*berlin_today(c->today))
 			die("cannot format today's date");
 		c->date = c->today;
 	} else if (!is_date(c->date)) {

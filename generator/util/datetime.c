@@ -40,6 +40,13 @@ int berlin_date(time_t t, char *out, size_t n)
 	return 0;
 }
 
+const char *berlin_today(char out[11])
+{
+	if (berlin_date(time(NULL), out, 11) < 0)
+		out[0] = '\0';
+	return out;
+}
+
 int de_date_time(char *out, size_t n, time_t t)
 {
 	static const char *const months[] = {

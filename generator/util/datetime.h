@@ -18,6 +18,9 @@ int berlin_tm(time_t t, struct tm *out);
  * 23:00 and 24:00 UTC in winter (22:00 in summer) it is the day after
  * UTC's. 0 ok, -1 when t cannot be broken down or n < 11. */
 int berlin_date(time_t t, char *out, size_t n);
+/* berlin_date of the clock's now, into out, which it returns: "" only
+ * when the clock cannot be broken down (no time of this era). */
+const char *berlin_today(char out[11]);
 /* "2. Dezember 2026, 16:59 Uhr". 0 ok, -1 when out is too small. */
 int de_date_time(char *out, size_t n, time_t t);
 /* Parses "2026-11-25T20:41:07Z" (RFC 3339, UTC, as the store keeps it).

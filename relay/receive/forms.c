@@ -4,7 +4,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "load/catalog_load.h"
 #include "util/buf.h"
 #include "util/datetime.h"
@@ -162,8 +161,7 @@ int forms_dump_json(const struct forms *f, FILE *out)
 	struct buf b;
 	buf_init(&b, 0);
 	char today[11];
-	if (berlin_date(time(NULL), today, sizeof today) < 0)
-		today[0] = '\0';       /* not for any time(NULL) of this era */
+	berlin_today(today);    /* once: one day for the whole list */
 	buf_puts(&b, "[\n");
 	int first = 1;
 	size_t n = f->cat->n_cities * f->cat->n_services;

@@ -530,10 +530,8 @@ static enum MHD_Result submit_begin(struct req *q, struct MHD_Connection *c)
 			 "Versuchen Sie es in einer Minute erneut.", &limited))
 		return limited;
 	char today[11];
-	if (berlin_date(time(NULL), today, sizeof today) < 0)
-		today[0] = '\0';       /* not for any time(NULL) of this era */
 	q->cs = forms_find(q->forms, q->city, q->service);
-	if (!q->cs || !validate_accepting(q->cs, today)) {
+	if (!q->cs || !validate_accepting(q->cs, berlin_today(today))) {
 		q->cs = NULL;
 		return send_error(q, c, MHD_HTTP_NOT_FOUND, RJ_NOT_FOUND,
 				  "Dieses Formular gibt es nicht oder es nimmt "
@@ -1328,10 +1326,8 @@ static bool find_service(struct req *q, const char *path)
 	memcpy(q->service, sv, sn);
 	q->service[sn] = '\0';
 	char today[11];
-	if (berlin_date(time(NULL), today, sizeof today) < 0)
-		today[0] = '\0';       /* not for any time(NULL) of this era */
 	q->cs = forms_find(q->forms, q->city, q->service);
-	if (!q->cs || !validate_accepting(q->cs, today))
+	if (!q->cs || !validate_accepting(q->cs, berlin_today(today)))
 		q->cs = NULL;
 	return q->cs != NULL;
 }

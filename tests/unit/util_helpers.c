@@ -372,6 +372,11 @@ static void test_datetime(void)
 	ok(rfc3339_parse("2026-07-01T22:00:00Z", &t) == 0 && berlin_date(t, s, sizeof s) == 0 &&
 	   !strcmp(s, "2026-07-02"), "berlin_date: 22:00 UTC in summer is the next day (%s)", s);
 	ok(berlin_date(t, s, 10) == -1, "berlin_date: a buffer too small is an error");
+	char before[11], now[11], after[11];
+	ok(berlin_date(time(NULL), before, sizeof before) == 0 && berlin_today(now) == now &&
+	   berlin_date(time(NULL), after, sizeof after) == 0 &&
+	   (!strcmp(now, before) || !strcmp(now, after)),
+	   "berlin_today: Berlin's day by the clock, into the buffer it returns (%s)", now);
 	de_stamp("2026-12-02T15:59:00Z", s, sizeof s);
 	ok(!strcmp(s, "2. Dezember 2026, 16:59 Uhr"), "de_stamp: a stored stamp in German (%s)", s);
 	de_stamp("gestern", s, sizeof s);
