@@ -284,28 +284,8 @@ check "deleted service: its $offered pages removed [$c]" test "$r" -eq "$offered
 check "deleted service: page gone" test ! -e "$W/dorsten/leistungen/sperrmuell.html"
 # Each portal's search index numbers the texts of the services its
 # search page lists, reused or not, after all these rebuilds.
-search_fits() {
-	python3 - "$1" <<'EOP'
-import html, json, os, re, sys
-site = sys.argv[1]
-texts_file = json.load(open(os.path.join(site, "suche-texte.json"), encoding="utf-8"))
-texts = texts_file["f"]
-def fold(t):
-    t = t.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    return " " + " ".join(re.findall(r"[a-z0-9]+", t)) + " "
-for d, _, files in os.walk(site):
-    if "suche.json" not in files:
-        continue
-    index = json.load(open(os.path.join(d, "suche.json"), encoding="utf-8"))
-    docs = index["docs"]
-    page = open(os.path.join(d, "suche.html"), encoding="utf-8").read()
-    shown = re.findall(r'<li><a href="([^"]*)">([^<]*)</a>', page.split('id="suchergebnisse">')[1].split("</ul>")[0])
-    if index["v"] != texts_file["v"] or [e["u"] for e in docs] != [u for u, _ in shown] or \
-       any(texts[e["t"]][0] != fold(html.unescape(t)) for e, (_, t) in zip(docs, shown)):
-        sys.exit(d + ": suche.json does not fit suche.html and suche-texte.json")
-EOP
-}
-check "after the edits: every portal's search index fits its page and the texts" search_fits "$W"
+check "after the edits: every portal's search index fits its page and the texts" \
+	python3 "$ROOT/tests/search_fits.py" "$W"
 
 # Staged rollout: a city launching later is built only from its date on.
 sed -i 's/^launch: .*/launch: 2027-03-01/' content/cities/marl/city.yml
