@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -532,12 +533,10 @@ int output_check_links(struct output *o, struct diags *d)
 	return bad ? -1 : 0;
 }
 
-int output_reuse(struct output *o, const char *rel, const char *key)
+/* output_reuse of one page, under o->lock; k: its key, parsed. */
+static int reuse_locked(struct output *o, const char *rel, const char *key,
+			const unsigned char k[PT_KEY_LEN])
 {
-	unsigned char k[PT_KEY_LEN];
-	if (o->dry_run || !key || pathtab_key_parse(key, k) < 0)
-		return 0;
-	pthread_mutex_lock(&o->lock);
 	/* Only files still there have keys (load_old). */
 	uint32_t i = pathtab_find(&o->paths, rel, strlen(rel));
 	const struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
@@ -548,8 +547,36 @@ int output_reuse(struct output *o, const char *rel, const char *key)
 		o->skipped++;
 		keep_old(o, i);
 	}
-	pthread_mutex_unlock(&o->lock);
 	return !same ? 0 : ok ? 1 : -1;
+}
+
+int output_reuse(struct output *o, const char *rel, const char *key)
+{
+	int r;
+	output_reuse_many(o, 1, &rel, &key, &r);
+	return r;
+}
+
+void output_reuse_many(struct output *o, size_t n, const char *const rel[],
+		       const char *const key[], int res[])
+{
+	/* The keys are parsed before the lock is taken: the lock is what
+	 * the render threads wait for. */
+	unsigned char k[OUT_REUSE_MAX][PT_KEY_LEN];
+	bool any = false;
+	for (size_t j = 0; j < n; j++) {
+		bool ok = j < OUT_REUSE_MAX && !o->dry_run && key[j] &&
+			  pathtab_key_parse(key[j], k[j]) == 0;
+		res[j] = ok ? 2 : 0;        /* 2: to be looked up */
+		any |= ok;
+	}
+	if (!any)
+		return;
+	pthread_mutex_lock(&o->lock);
+	for (size_t j = 0; j < n; j++)
+		if (res[j] == 2)
+			res[j] = reuse_locked(o, rel[j], key[j], k[j]);
+	pthread_mutex_unlock(&o->lock);
 }
 
 size_t output_skipped(struct output *o)

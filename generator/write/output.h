@@ -28,6 +28,12 @@ void output_set_diags(struct output *o, struct diags *d);
  * rendering. 0: render it and call output_write_buf. The keys are kept
  * in <dest>/.sitegen-cache for the next build. */
 int output_reuse(struct output *o, const char *relpath, const char *key);
+/* output_reuse of n pages at once (the pages of one service: one taking
+ * of the writer's lock, not one per page), each result in res[j]. At
+ * most OUT_REUSE_MAX pages; the rest get 0 (render them). */
+#define OUT_REUSE_MAX 64
+void output_reuse_many(struct output *o, size_t n, const char *const relpath[],
+		       const char *const key[], int res[]);
 /* Writes the page built in b (util/buf.h) as relpath, like
  * "dorsten/leistungen/hundeanmeldung.html"; parent dirs are created.
  * Thread-safe. 0 ok, -1 after a diagnostic. Writing the same path twice is

@@ -297,6 +297,55 @@ static void test_reuse(const char *tmp)
 	diags_free(&d);
 }
 
+/* output_reuse_many answers each page of a batch as output_reuse would:
+ * reuse, render (another key, no key, a key not hex, a page new to the
+ * site, the same path twice in one batch), and beyond OUT_REUSE_MAX
+ * render. */
+static void test_reuse_many(const char *tmp)
+{
+	char dest[512];
+	snprintf(dest, sizeof dest, "%s/site6", tmp);
+	static const char *const k1 = "0123456789abcdef0123456789abcdef01234567";
+	static const char *const k2 = "fedcba9876543210fedcba9876543210fedcba98";
+	struct diags d;
+	diags_init(&d);
+	struct output_stats st;
+	struct output *o = output_open(dest, 0, &d);
+	char name[OUT_REUSE_MAX + 1][16];
+	int rc = o ? 0 : -1;
+	for (int i = 0; i <= OUT_REUSE_MAX && rc == 0; i++) {
+		snprintf(name[i], sizeof name[i], "p%d.html", i);
+		rc = write_page(o, name[i], "p", k1);
+	}
+	if (o)
+		rc |= output_commit(o, &st, &d);
+	o = output_open(dest, 0, &d);
+	const char *path[] = { "p0.html", "p1.html", "p2.html", "p3.html", "new.html", "p0.html" };
+	const char *key[] = { k1, k2, NULL, "not a key", k1, k1 };
+	int res[6] = { 9, 9, 9, 9, 9, 9 };
+	if (o)
+		output_reuse_many(o, 6, path, key, res);
+	ok(rc == 0 && res[0] == 1 && res[1] == 0 && res[2] == 0 && res[3] == 0 && res[4] == 0 &&
+	   res[5] == 0, "cache batch: reuse, another key, no key, bad key, new page, the "
+	   "same path again: %d %d %d %d %d %d", res[0], res[1], res[2], res[3], res[4], res[5]);
+	ok(o && write_page(o, "p0.html", "x", k1) < 0 &&
+	   has_diag(&d, "p0.html", "two pages claim the same output file"),
+	   "cache batch: a reused page is claimed: writing it again fails");
+	const char *many_path[OUT_REUSE_MAX + 1], *many_key[OUT_REUSE_MAX + 1];
+	int many[OUT_REUSE_MAX + 1];
+	for (int i = 0; i <= OUT_REUSE_MAX; i++) {
+		many_path[i] = name[i];
+		many_key[i] = k1;
+	}
+	if (o)
+		output_reuse_many(o, OUT_REUSE_MAX + 1, many_path, many_key, many);
+	ok(o && many[1] == 1 && many[OUT_REUSE_MAX - 1] == 1 && many[OUT_REUSE_MAX] == 0,
+	   "cache batch: at most %d pages, the rest are to be rendered", OUT_REUSE_MAX);
+	if (o)
+		output_abort(o);
+	diags_free(&d);
+}
+
 /* How often needle occurs in the file at dest/rel; -1 when unreadable. */
 static int count_in(const char *dest, const char *rel, const char *needle)
 {
@@ -670,6 +719,7 @@ int main(void)
 	test_links(tmp);
 	test_links_many(tmp);
 	test_reuse(tmp);
+	test_reuse_many(tmp);
 	test_sitemap(tmp);
 	test_stage(tmp);
 	return tap_exit();
