@@ -139,6 +139,10 @@ static int build_identity(const struct cli *c, struct source *src, const char *q
 		memcpy(o.quick_commit, quick, sizeof o.quick_commit);
 	else if (c->ref && source_git_tree_id(src, o.tree_id) < 0)
 		return -1;
+	/* the working tree's loader then takes unchanged files' ids from
+	 * the walk's stats, not from stat'ing each file again */
+	if (!c->ref)
+		o.seen = src;
 	return fingerprint_compute(&o, src, id);
 }
 

@@ -5,6 +5,7 @@
 #ifndef SOURCE_H
 #define SOURCE_H
 #include <stddef.h>
+#include <sys/stat.h>
 #include "../util/buf.h"
 
 struct source_entry;
@@ -22,6 +23,11 @@ struct source {
 	 * digest of the bytes, util/digest.h) as 40 hex chars + NUL; 0 ok,
 	 * -1 missing. Used as cache key by incremental builds. */
 	int (*file_id)(struct source *s, const char *path, char id[41]);
+	/* Optional (NULL): the caller has just taken the lstat of path, a
+	 * regular file; a source that knows ids by stat may take path's id
+	 * from it now rather than stat it again in file_id (the no-change
+	 * check's walk stats every input before the loader asks for ids). */
+	void (*stat_seen)(struct source *s, const char *path, const struct stat *st);
 	void (*close)(struct source *s);
 	const char *label;      /* "working tree" or "commit abc1234" */
 	const char *commit;     /* full commit id, or NULL for the working tree */

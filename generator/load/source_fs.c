@@ -95,6 +95,19 @@ static int read_id(struct source_fs *fs, const char *path, struct buf *out,
 	return 0;
 }
 
+/* The id of path from the stat cache when st, its stat now, is the one
+ * recorded; then kept for file_id. */
+static bool kept_id_by(struct source_fs *fs, const char *path, const struct stat *st,
+		       char id[DIGEST_HEX])
+{
+	pthread_mutex_lock(&fs->lock);
+	bool hit = stat_cache_get(fs->sc, path, st, id);
+	pthread_mutex_unlock(&fs->lock);
+	if (hit)
+		remember_id(fs, path, id, NULL);
+	return hit;
+}
+
 /* The id of an unchanged file from the stat cache: one stat(2) instead
  * of reading and digesting it. stat, not lstat: the bytes read are the
  * link's target's. */
@@ -104,12 +117,16 @@ static bool kept_id(struct source_fs *fs, const char *path, char id[DIGEST_HEX])
 	struct stat st;
 	if (!fs->sc || fs_path(fs, path, full, sizeof full) < 0 || stat(full, &st) < 0)
 		return false;
-	pthread_mutex_lock(&fs->lock);
-	bool hit = stat_cache_get(fs->sc, path, &st, id);
-	pthread_mutex_unlock(&fs->lock);
-	if (hit)
-		remember_id(fs, path, id, NULL);
-	return hit;
+	return kept_id_by(fs, path, &st, id);
+}
+
+/* A regular file's lstat is its stat: the walk's stat serves file_id. */
+static void fs_stat_seen(struct source *s, const char *path, const struct stat *st)
+{
+	struct source_fs *fs = (struct source_fs *)s;
+	char id[DIGEST_HEX];
+	if (fs->sc && S_ISREG(st->st_mode))
+		kept_id_by(fs, path, st, id);
 }
 
 static int fs_read(struct source *s, const char *path, struct buf *out)
@@ -218,6 +235,7 @@ struct source *source_fs_open_kept(const char *root, struct stat_cache *sc)
 	fs->s.read = fs_read;
 	fs->s.list = fs_list;
 	fs->s.file_id = fs_file_id;
+	fs->s.stat_seen = fs_stat_seen;
 	fs->s.close = fs_close;
 	fs->s.label = "working tree";
 	fs->s.commit = NULL;

@@ -43,6 +43,15 @@ static int remap_file_id(struct source *s, const char *path, char id[41])
 	return p ? r->other->file_id(r->other, p, id) : r->base->file_id(r->base, path, id);
 }
 
+static void remap_stat_seen(struct source *s, const char *path, const struct stat *st)
+{
+	struct source_remap *r = (struct source_remap *)s;
+	const char *p = inner(r, path);
+	struct source *to = p ? r->other : r->base;
+	if (to->stat_seen)
+		to->stat_seen(to, p ? p : path, st);
+}
+
 static void remap_close(struct source *s)
 {
 	struct source_remap *r = (struct source_remap *)s;
@@ -59,10 +68,11 @@ struct source *source_remap_open(struct source *base, const char *prefix, struct
 	r->other = other;
 	r->prefix = xstrdup(prefix);
 	r->plen = strlen(prefix);
-	r->s = *base;           /* label, commit, commit_time */
-	r->s.read = remap_read;
-	r->s.list = remap_list;
-	r->s.file_id = remap_file_id;
-	r->s.close = remap_close;
+	/* every method its own: one copied from base would get r for base
+	 * (stat_seen did, and read past the end of r) */
+	r->s = (struct source){ .read = remap_read, .list = remap_list,
+				.file_id = remap_file_id, .stat_seen = remap_stat_seen,
+				.close = remap_close, .label = base->label,
+				.commit = base->commit, .commit_time = base->commit_time };
 	return &r->s;
 }

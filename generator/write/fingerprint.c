@@ -40,10 +40,29 @@ static long long ns_of(const struct timespec *t)
 	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
+/* Whom a walk tells of the regular files it stats (fp_opts.seen), and
+ * how the source names them: rel, then the path below the walked
+ * directory (base bytes of the path). */
+struct seen {
+	struct source *src;
+	const char *rel;
+	size_t base;
+};
+
+static void tell_seen(const struct seen *sn, const char *path, const struct stat *st)
+{
+	char rel[FP_PATH_MAX];
+	int w = sn && sn->src && S_ISREG(st->st_mode) ?
+		snprintf(rel, sizeof rel, "%s%s", sn->rel, path + sn->base) : -1;
+	if (w > 0 && (size_t)w < sizeof rel)
+		sn->src->stat_seen(sn->src, rel, st);
+}
+
 /* Every entry below dir, depth first; a missing directory is recorded as
  * missing (the build will say what is wrong). *young: the newest mtime
  * or ctime seen, in ns. */
-static int walk_inputs(struct buf *b, char *path, size_t len, int depth, long long *young)
+static int walk_inputs(struct buf *b, char *path, size_t len, int depth, long long *young,
+		       const struct seen *sn)
 {
 	DIR *d = depth < FP_MAX_DEPTH ? opendir(path) : NULL;
 	if (!d)
@@ -63,24 +82,25 @@ static int walk_inputs(struct buf *b, char *path, size_t len, int depth, long lo
 			break;
 		}
 		rc = put_stat(b, "in", path, &st);
+		tell_seen(sn, path, &st);
 		long long m = ns_of(&st.st_mtim), c = ns_of(&st.st_ctim);
 		*young = m > *young ? m : *young;
 		*young = c > *young ? c : *young;
 		if (rc == 0 && S_ISDIR(st.st_mode))
-			rc = walk_inputs(b, path, len + (size_t)w, depth + 1, young);
+			rc = walk_inputs(b, path, len + (size_t)w, depth + 1, young, sn);
 		path[len] = '\0';
 	}
 	closedir(d);
 	return rc;
 }
 
-static int add_dir(struct buf *b, const char *dir, long long *young)
+static int add_dir(struct buf *b, const char *dir, long long *young, const struct seen *sn)
 {
 	char path[FP_PATH_MAX];
 	int w = snprintf(path, sizeof path, "%s", dir);
 	if (w < 0 || (size_t)w >= sizeof path)
 		return -1;
-	return walk_inputs(b, path, (size_t)w, 0, young);
+	return walk_inputs(b, path, (size_t)w, 0, young, sn);
 }
 
 /* Was an input changed (young: the newest mtime or ctime) within RACY_NS
@@ -140,9 +160,11 @@ int fingerprint_compute(const struct fp_opts *o, const struct source *src, char 
 						     o->tree_id) : -1;
 	} else if (rc == 0) {
 		long long young = 0;
-		rc = add_dir(&b, o->content_dir, &young);
+		struct seen sn = { o->seen, o->content, strlen(o->content_dir) };
+		bool tell = o->seen && o->seen->stat_seen && o->content;
+		rc = add_dir(&b, o->content_dir, &young, tell ? &sn : NULL);
 		if (rc == 0)
-			rc = add_dir(&b, o->themes_dir, &young);
+			rc = add_dir(&b, o->themes_dir, &young, NULL);
 		if (rc == 0 && racy(young))
 			rc = -1;
 	}

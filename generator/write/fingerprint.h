@@ -40,6 +40,9 @@ struct fp_opts {
 	char tree_id[41];           /* --ref: tree id of the revision ("" otherwise) */
 	char quick_commit[41];      /* --ref resolved without libgit2: the commit
 				     * (then tree_id and the source are unused) */
+	/* working tree: told the stat of each file below content_dir, named
+	 * as content + its path below (source.h: stat_seen), or NULL */
+	struct source *seen;
 };
 
 /* The identity (40 hex + NUL) of a build of src with these options.
