@@ -121,9 +121,10 @@ static int write_feeds(struct catalog *cat, const struct site_history *hist,
 
 /* The identity of this build (write/fingerprint.h); -1: none. With
  * quick (a commit refquick_resolve found), the identity of a --ref build
- * of that commit, before and without opening the repository (src NULL). */
+ * of that commit, before and without opening the repository (src NULL).
+ * files: the content files the walk stat'ed, or NULL. */
 static int build_identity(const struct cli *c, struct source *src, const char *quick,
-			  char id[41])
+			  struct fp_files *files, char id[41])
 {
 	char cdir[4096], tdir[4096];
 	int remapped = c->themes && strcmp(c->themes, "themes") != 0;
@@ -139,10 +140,7 @@ static int build_identity(const struct cli *c, struct source *src, const char *q
 		memcpy(o.quick_commit, quick, sizeof o.quick_commit);
 	else if (c->ref && source_git_tree_id(src, o.tree_id) < 0)
 		return -1;
-	/* the working tree's loader then takes unchanged files' ids from
-	 * the walk's stats, not from stat'ing each file again */
-	if (!c->ref)
-		o.seen = src;
+	o.files = files;
 	return fingerprint_compute(&o, src, id);
 }
 
@@ -263,7 +261,7 @@ static int run(struct cli *c, struct diags *d)
 	 * c->ref names (git/refquick.h) */
 	char quick[41], qid[41];
 	int have_qid = c->ref && !check && refquick_resolve(c->root, c->ref, quick) == 1 &&
-		       build_identity(c, NULL, quick, qid) == 0;
+		       build_identity(c, NULL, quick, NULL, qid) == 0;
 	size_t fp_files;
 	if (have_qid && fingerprint_match(c->out, qid, &fp_files)) {
 		printf("0 written, %zu unchanged, 0 removed (commit %.7s, no input changed, "
@@ -291,14 +289,21 @@ static int run(struct cli *c, struct diags *d)
 	/* Nothing changed since the last build into c->out: done, without
 	 * loading anything. */
 	char fp[41];
-	int have_fp = !check && build_identity(c, src, NULL, fp) == 0;
+	struct fp_files seen;
+	fp_files_init(&seen);
+	int have_fp = !check && build_identity(c, src, NULL, c->ref ? NULL : &seen, fp) == 0;
 	if (have_fp && fingerprint_match(c->out, fp, &fp_files)) {
 		printf("0 written, %zu unchanged, 0 removed (%s, no input changed, %.3f s)\n",
 		       fp_files, src->label, now_s() - t0);
+		fp_files_free(&seen);
 		src->close(src);
 		stat_cache_free(sc);
 		return 0;
 	}
+	/* a real build: the working tree's loader takes the unchanged files'
+	 * ids from the walk's stats, without stat'ing each file again */
+	fp_files_tell(&seen, src);
+	fp_files_free(&seen);
 	int rc = 1, have_hist = 0;
 	struct site_history hist;
 	struct opener op = { .dest = c->out, .check = check };

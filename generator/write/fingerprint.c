@@ -3,9 +3,11 @@
 #include "../util/buf.h"
 #include "../util/digest.h"
 #include "../util/racy.h"
+#include "../util/arena.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <link.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,29 +42,106 @@ static long long ns_of(const struct timespec *t)
 	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
 }
 
-/* Whom a walk tells of the regular files it stats (fp_opts.seen), and
- * how the source names them: rel, then the path below the walked
- * directory (base bytes of the path). */
-struct seen {
-	struct source *src;
-	const char *rel;
-	size_t base;
-};
+/* Where a walk notes the regular files it stats (fp_opts.files): the
+ * offset of each one's line in the identity's text, which fp_files
+ * keeps. Nothing else is copied: a skipped build pays for the notes. */
+#define FP_FILES_MAX 1000000
 
-static void tell_seen(const struct seen *sn, const char *path, const struct stat *st)
+static void note_file(struct fp_files *f, size_t at, const struct stat *st)
 {
-	char rel[FP_PATH_MAX];
-	int w = sn && sn->src && S_ISREG(st->st_mode) ?
-		snprintf(rel, sizeof rel, "%s%s", sn->rel, path + sn->base) : -1;
-	if (w > 0 && (size_t)w < sizeof rel)
-		sn->src->stat_seen(sn->src, rel, st);
+	if (!f || !S_ISREG(st->st_mode) || at > UINT32_MAX)
+		return;
+	if (f->n == f->cap) {
+		if (f->cap >= FP_FILES_MAX)
+			return;     /* not noted: the loader stats them */
+		f->cap = f->cap ? f->cap * 2 : 1024;
+		f->at = xrealloc(f->at, f->cap * sizeof *f->at);
+	}
+	f->at[f->n++] = (uint32_t)at;
+}
+
+void fp_files_init(struct fp_files *f)
+{
+	memset(f, 0, sizeof *f);
+	buf_init(&f->text, 0);
+}
+
+/* The next number of a put_stat line, in base (8 or 10), and the byte
+ * after it must be end; false when it is not there. */
+static bool field(const char **p, int base, char end, unsigned long long *v)
+{
+	char *e;
+	errno = 0;
+	*v = strtoull(*p, &e, base);
+	if (errno || e == *p || *e != end)
+		return false;
+	*p = e + 1;
+	return true;
+}
+
+static bool stamp(const char **p, char end, struct timespec *t)
+{
+	unsigned long long s, ns;
+	if (**p == '-' || !field(p, 10, '.', &s) || !field(p, 10, end, &ns) ||
+	    s > (unsigned long long)LLONG_MAX || ns >= 1000000000ULL)
+		return false;
+	t->tv_sec = (time_t)s;
+	t->tv_nsec = (long)ns;
+	return true;
+}
+
+/* A line "in <mode> <dev> <ino> <size> <mtime> <ctime> <path>\n" back
+ * to a stat and its path below the walked directory. */
+static bool line_stat(const char *line, size_t base, struct stat *st, const char **rest,
+		      size_t *len)
+{
+	unsigned long long mode, dev, ino, size;
+	const char *p = line + 3;
+	memset(st, 0, sizeof *st);
+	if (strncmp(line, "in ", 3) != 0 || !field(&p, 8, ' ', &mode) ||
+	    !field(&p, 10, ' ', &dev) || !field(&p, 10, ' ', &ino) || *p == '-' ||
+	    !field(&p, 10, ' ', &size) || !stamp(&p, ' ', &st->st_mtim) ||
+	    !stamp(&p, ' ', &st->st_ctim))
+		return false;
+	const char *nl = strchr(p, '\n');
+	if (!nl || (size_t)(nl - p) < base)
+		return false;
+	st->st_mode = (mode_t)mode;
+	st->st_dev = (dev_t)dev;
+	st->st_ino = (ino_t)ino;
+	st->st_size = (off_t)size;
+	*rest = p + base;
+	*len = (size_t)(nl - p) - base;
+	return true;
+}
+
+void fp_files_tell(const struct fp_files *f, struct source *src)
+{
+	for (size_t i = 0; src->stat_seen && f->rel && i < f->n; i++) {
+		struct stat st;
+		const char *rest;
+		size_t len;
+		char rel[FP_PATH_MAX];
+		if (!line_stat(f->text.data + f->at[i], f->base, &st, &rest, &len))
+			continue;
+		int w = snprintf(rel, sizeof rel, "%s%.*s", f->rel, (int)len, rest);
+		if (w > 0 && (size_t)w < sizeof rel)
+			src->stat_seen(src, rel, &st);
+	}
+}
+
+void fp_files_free(struct fp_files *f)
+{
+	free(f->at);
+	buf_free(&f->text);
+	fp_files_init(f);
 }
 
 /* Every entry below dir, depth first; a missing directory is recorded as
  * missing (the build will say what is wrong). *young: the newest mtime
  * or ctime seen, in ns. */
 static int walk_inputs(struct buf *b, char *path, size_t len, int depth, long long *young,
-		       const struct seen *sn)
+		       struct fp_files *files)
 {
 	DIR *d = depth < FP_MAX_DEPTH ? opendir(path) : NULL;
 	if (!d)
@@ -81,26 +160,28 @@ static int walk_inputs(struct buf *b, char *path, size_t len, int depth, long lo
 			rc = -1;
 			break;
 		}
+		size_t at = b->len;
 		rc = put_stat(b, "in", path, &st);
-		tell_seen(sn, path, &st);
+		if (rc == 0)
+			note_file(files, at, &st);
 		long long m = ns_of(&st.st_mtim), c = ns_of(&st.st_ctim);
 		*young = m > *young ? m : *young;
 		*young = c > *young ? c : *young;
 		if (rc == 0 && S_ISDIR(st.st_mode))
-			rc = walk_inputs(b, path, len + (size_t)w, depth + 1, young, sn);
+			rc = walk_inputs(b, path, len + (size_t)w, depth + 1, young, files);
 		path[len] = '\0';
 	}
 	closedir(d);
 	return rc;
 }
 
-static int add_dir(struct buf *b, const char *dir, long long *young, const struct seen *sn)
+static int add_dir(struct buf *b, const char *dir, long long *young, struct fp_files *files)
 {
 	char path[FP_PATH_MAX];
 	int w = snprintf(path, sizeof path, "%s", dir);
 	if (w < 0 || (size_t)w >= sizeof path)
 		return -1;
-	return walk_inputs(b, path, (size_t)w, 0, young, sn);
+	return walk_inputs(b, path, (size_t)w, 0, young, files);
 }
 
 /* Was an input changed (young: the newest mtime or ctime) within RACY_NS
@@ -160,9 +241,12 @@ int fingerprint_compute(const struct fp_opts *o, const struct source *src, char 
 						     o->tree_id) : -1;
 	} else if (rc == 0) {
 		long long young = 0;
-		struct seen sn = { o->seen, o->content, strlen(o->content_dir) };
-		bool tell = o->seen && o->seen->stat_seen && o->content;
-		rc = add_dir(&b, o->content_dir, &young, tell ? &sn : NULL);
+		struct fp_files *f = o->files && o->content ? o->files : NULL;
+		rc = add_dir(&b, o->content_dir, &young, f);
+		if (f) {
+			f->rel = o->content;
+			f->base = strlen(o->content_dir);
+		}
 		if (rc == 0)
 			rc = add_dir(&b, o->themes_dir, &young, NULL);
 		if (rc == 0 && racy(young))
@@ -170,7 +254,12 @@ int fingerprint_compute(const struct fp_opts *o, const struct source *src, char 
 	}
 	if (rc == 0)
 		digest_hex(b.data ? b.data : "", b.len, id);
-	buf_free(&b);
+	if (o->files && o->files->n) {
+		buf_free(&o->files->text);
+		o->files->text = b;     /* the lines the notes point into */
+	} else {
+		buf_free(&b);
+	}
 	return rc;
 }
 

@@ -29,7 +29,9 @@
 #ifndef FINGERPRINT_H
 #define FINGERPRINT_H
 #include <stddef.h>
+#include <stdint.h>
 #include "../load/source.h"
+#include "../util/buf.h"
 
 #define FINGERPRINT_NAME ".sitegen-fingerprint"
 
@@ -40,10 +42,29 @@ struct fp_opts {
 	char tree_id[41];           /* --ref: tree id of the revision ("" otherwise) */
 	char quick_commit[41];      /* --ref resolved without libgit2: the commit
 				     * (then tree_id and the source are unused) */
-	/* working tree: told the stat of each file below content_dir, named
-	 * as content + its path below (source.h: stat_seen), or NULL */
-	struct source *seen;
+	/* working tree: where to list the regular files below content_dir
+	 * with the stat the walk took, or NULL */
+	struct fp_files *files;
 };
+
+/* The content files a working-tree walk stat'ed. A build that is not
+ * skipped hands them to the source (fp_files_tell: source.h stat_seen,
+ * each named as the source names it, content + its path below
+ * content_dir), which then need not stat them again to know the
+ * unchanged ones' ids. Kept as the offsets of their lines in the text
+ * the identity was computed from: a skipped build pays next to nothing
+ * for them. */
+struct fp_files {
+	struct buf text;        /* the identity's text */
+	uint32_t *at;           /* offsets of the files' lines in it */
+	size_t n, cap;
+	const char *rel;        /* fp_opts.content */
+	size_t base;            /* strlen(fp_opts.content_dir) */
+};
+void fp_files_init(struct fp_files *f);
+/* src->stat_seen of each (when the source has one). */
+void fp_files_tell(const struct fp_files *f, struct source *src);
+void fp_files_free(struct fp_files *f);
 
 /* The identity (40 hex + NUL) of a build of src with these options.
  * 0 ok, -1 when it cannot be computed or an input is too young to be

@@ -2,9 +2,11 @@
  * ids through it (load/source_fs.c): an id is taken from the cache only
  * for a file whose whole stat is the one recorded, never for a file that
  * was racily clean when it was digested, and never from a cache file that
- * was cut, altered or names a path outside the root. */
+ * was cut, altered or names a path outside the root; and the stats the
+ * no-change check's walk hands over (write/fingerprint.h fp_files). */
 #include "load/source.h"
 #include "load/statcache.h"
+#include "write/fingerprint.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,6 +308,85 @@ static void test_source(void)
 	rmdir(content);
 }
 
+/* What fp_files_tell gives a source: recorded here. */
+struct told {
+	struct source s;
+	char name[8][64];
+	struct stat st[8];
+	int n;
+};
+
+static void told_seen(struct source *s, const char *path, const struct stat *st)
+{
+	struct told *t = (struct told *)s;
+	if (t->n < 8) {
+		snprintf(t->name[t->n], sizeof t->name[t->n], "%s", path);
+		t->st[t->n++] = *st;
+	}
+}
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_mode == b->st_mode && a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	       a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* The walk of the working tree's identity notes each regular file below
+ * content, named as the source names it, with the stat it took: not a
+ * directory, not a symbolic link, not a theme's file. */
+static void test_walk_files(void)
+{
+	char content[300], sub[320], themes[300], a[340], b[340], ln[340], t[340];
+	snprintf(content, sizeof content, "%s/inhalt", dir);
+	snprintf(sub, sizeof sub, "%s/services", content);
+	snprintf(themes, sizeof themes, "%s/themes", dir);
+	snprintf(a, sizeof a, "%s/region.yml", content);
+	snprintf(b, sizeof b, "%s/hund.yml", sub);
+	snprintf(ln, sizeof ln, "%s/link.yml", content);
+	snprintf(t, sizeof t, "%s/page.mustache", themes);
+	ok(mkdir(content, 0755) == 0 && mkdir(sub, 0755) == 0 && mkdir(themes, 0755) == 0 &&
+	   write_file(a, "name: x\n") == 0 && write_file(b, "title: Hund\n") == 0 &&
+	   symlink("region.yml", ln) == 0 && write_file(t, "{{x}}") == 0, "a working tree");
+	struct fp_files files;
+	fp_files_init(&files);
+	struct fp_opts o = { .cmd = "build", .out = "site", .date = "2026-01-01", .root = dir,
+			     .content = "inhalt", .content_dir = content, .themes_dir = themes,
+			     .files = &files };
+	char id[41], id2[41];
+	sleep_ms(60);           /* not racily clean: the identity is computed */
+	int rc = fingerprint_compute(&o, NULL, id);
+	ok(rc == 0 && files.n == 2, "the walk notes 2 files [%zu]", files.n);
+	struct told tl;
+	memset(&tl, 0, sizeof tl);
+	tl.s.stat_seen = told_seen;
+	fp_files_tell(&files, &tl.s);
+	struct stat sa, sb;
+	int ia = tl.n == 2 && strcmp(tl.name[0], "inhalt/region.yml") == 0 ? 0 : 1;
+	ok(tl.n == 2 && lstat(a, &sa) == 0 && lstat(b, &sb) == 0 &&
+	   strcmp(tl.name[ia], "inhalt/region.yml") == 0 &&
+	   strcmp(tl.name[1 - ia], "inhalt/services/hund.yml") == 0 &&
+	   same_file(&tl.st[ia], &sa) && same_file(&tl.st[1 - ia], &sb),
+	   "told: the two regular files, by the source's names, each with its whole stat [%s, %s]",
+	   tl.name[0], tl.name[1]);
+	fp_files_free(&files);
+	fp_files_init(&files);
+	tl.n = 0;
+	o.files = NULL;
+	ok(fingerprint_compute(&o, NULL, id2) == 0 && strcmp(id, id2) == 0,
+	   "without a list: the same identity");
+	fp_files_tell(&files, &tl.s);
+	ok(tl.n == 0, "and nothing to tell");
+	unlink(a);
+	unlink(b);
+	unlink(ln);
+	unlink(t);
+	rmdir(sub);
+	rmdir(content);
+	rmdir(themes);
+}
+
 /* The binary's id: the digest of its bytes, kept by its stat. */
 static void test_binary(void)
 {
@@ -353,6 +434,7 @@ int main(void)
 	test_cache();
 	test_damage();
 	test_source();
+	test_walk_files();
 	test_binary();
 	unlink(cache);
 	rmdir(dir);
