@@ -190,7 +190,7 @@ static struct catalog *load_catalog(const struct cli *c, struct source *src, int
 	if (w < 0 || (size_t)w >= sizeof path)
 		return catalog_load(src, c->content, d);
 	struct yaml_cache *yc = yaml_cache_open(path);
-	struct catalog *cat = catalog_load_cached(src, c->content, yc, d);
+	struct catalog *cat = catalog_load_cached(src, c->content, yc, c->threads, d);
 	if (cat && yaml_cache_save(yc) < 0)
 		fprintf(stderr, "sitegen: warning: cannot write %s: %s (the next build parses "
 			"every file)\n", path, strerror(errno));

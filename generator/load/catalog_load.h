@@ -10,8 +10,10 @@
 struct catalog *catalog_load(struct source *src, const char *content_dir,
 			     struct diags *d);
 /* The same, with the parsed trees of unchanged files from yc and those of
- * the others put there (yamlcache.h); yc may be NULL. */
+ * the others put there (yamlcache.h); yc may be NULL. The services are
+ * loaded on up to threads threads (src must allow that: both sources
+ * lock what they share). */
 struct yaml_cache;
 struct catalog *catalog_load_cached(struct source *src, const char *content_dir,
-				    struct yaml_cache *yc, struct diags *d);
+				    struct yaml_cache *yc, int threads, struct diags *d);
 #endif

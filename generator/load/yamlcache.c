@@ -1,7 +1,7 @@
 /* yamlcache.c - see yamlcache.h. The file:
  *   sitegen-yaml-cache 1\n
  *   binary <dev> <ino> <size> <mtime s> <mtime ns>\n
- * then per tree, in the order the catalogue was loaded: 40 hex digits,
+ * then per tree, in the order the trees were got or put: 40 hex digits,
  * its length as 4 bytes (little endian), the tree. A tree is one node in preorder: a tag (kind
  * | plain << 2), line and column, then a scalar's length and bytes, or a
  * collection's count and children (a mapping's key before each value);
@@ -12,6 +12,7 @@
 #include "yamlcache.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,9 +53,12 @@ struct yaml_cache {
 	struct got *got;        /* got while out is not open yet */
 	size_t n_got, cap_got;
 	FILE *out;              /* the new file, opened at the first put */
-	struct buf put;         /* a tree being serialised */
 	bool changed;           /* a tree put */
 	bool failed;            /* writing the new file failed */
+	/* The catalogue's services are loaded on several threads: the map,
+	 * the list of trees used and the new file are taken under it; a
+	 * tree is read or serialised outside it. */
+	pthread_mutex_t lock;
 };
 
 static struct tree *add_tree(struct yaml_cache *yc, const char *id,
@@ -131,7 +135,7 @@ struct yaml_cache *yaml_cache_open(const char *path)
 	if (w < 0 || (size_t)w >= n)
 		die("yaml cache path too long");
 	exe_identity(yc->binary, sizeof yc->binary);
-	buf_init(&yc->put, TREE_MAX);
+	pthread_mutex_init(&yc->lock, NULL);
 	strmap_init(&yc->trees, MAX_TREES);
 	arena_init(&yc->arena);
 	if (*yc->binary && map_file(yc, path) == 0)
@@ -273,17 +277,25 @@ struct ynode *yaml_cache_get(struct yaml_cache *yc, const char *id, struct arena
 {
 	if (!yc || strlen(id) != ID_LEN)
 		return NULL;
+	pthread_mutex_lock(&yc->lock);
 	struct strmap_slot *sl = strmap_get(&yc->trees, id, ID_LEN);
 	struct tree *t = sl ? sl->val : NULL;
-	if (!t || !t->p)
+	/* the file's bytes stay where they are; the map may not */
+	const unsigned char *p = t ? t->p : NULL;
+	size_t len = t ? t->len : 0;
+	const char *key = sl ? sl->key : NULL;
+	pthread_mutex_unlock(&yc->lock);
+	if (!p)
 		return NULL;
-	struct reader r = { .p = t->p, .end = t->p + t->len, .a = a, .tree = tree,
+	struct reader r = { .p = p, .end = p + len, .a = a, .tree = tree,
 			    .file = arena_strdup(a, file) };
 	struct ynode *root = read_node(&r, 0, false);
 	if (!root || r.p != r.end)
 		return NULL;    /* damaged: parsed again, and put */
+	pthread_mutex_lock(&yc->lock);
 	if (!t->used)       /* two files of the same bytes: kept once */
-		keep(yc, sl->key, t);
+		keep(yc, key, t);
+	pthread_mutex_unlock(&yc->lock);
 	return root;
 }
 
@@ -324,18 +336,23 @@ void yaml_cache_put(struct yaml_cache *yc, const char *id, const struct ynode *r
 {
 	if (!yc || !*yc->binary || strlen(id) != ID_LEN)
 		return;
+	struct buf b;
+	buf_init(&b, TREE_MAX);
+	bool fits = put_node(&b, root) == 0 && b.len <= UINT32_MAX;
+	pthread_mutex_lock(&yc->lock);
 	yc->changed = true;
 	struct strmap_slot *sl = strmap_get(&yc->trees, id, ID_LEN);
-	if (sl && ((struct tree *)sl->val)->used)
-		return;         /* the same bytes put before */
-	buf_reset(&yc->put);
-	if (put_node(&yc->put, root) < 0 || yc->put.len > UINT32_MAX)
-		return;         /* not kept: parsed again next time */
-	struct tree *t = add_tree(yc, id, NULL, 0);
-	if (t)
-		t->used = true;
-	if (open_out(yc))
-		write_entry(yc, id, (const unsigned char *)yc->put.data, yc->put.len);
+	/* not kept when it does not fit: parsed again next time; and the
+	 * same bytes are kept once */
+	if (fits && !(sl && ((struct tree *)sl->val)->used)) {
+		struct tree *t = add_tree(yc, id, NULL, 0);
+		if (t)
+			t->used = true;
+		if (open_out(yc))
+			write_entry(yc, id, (const unsigned char *)b.data, b.len);
+	}
+	pthread_mutex_unlock(&yc->lock);
+	buf_free(&b);
 }
 
 /* ---- saving ---- */
@@ -375,7 +392,7 @@ void yaml_cache_free(struct yaml_cache *yc)
 	free(yc->tmp);
 	if (yc->map)
 		munmap((void *)yc->map, yc->map_len);
-	buf_free(&yc->put);
+	pthread_mutex_destroy(&yc->lock);
 	strmap_free(&yc->trees);
 	arena_free(&yc->arena);
 	free(yc);

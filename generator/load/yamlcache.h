@@ -10,7 +10,10 @@
  * (inode, size, mtime): a rebuilt binary, which may parse differently,
  * starts with an empty cache. A damaged cache file only costs parsing:
  * every read is bounds-checked and a bad entry is parsed anew.
- * Not thread-safe: the catalogue is loaded by one thread. */
+ * yaml_cache_get and yaml_cache_put may be called from several threads
+ * (the services are loaded on -j threads); the new file then holds the
+ * trees in the order they were got or put, which may differ from one
+ * build to the next. */
 #ifndef YAMLCACHE_H
 #define YAMLCACHE_H
 #include "yamltree.h"
@@ -34,9 +37,9 @@ size_t yaml_cache_trees(const struct yaml_cache *yc);
 /* Keeps root as the tree of content id id (call right after parsing). */
 void yaml_cache_put(struct yaml_cache *yc, const char *id, const struct ynode *root);
 /* Replaces the file with the trees got or put since open, in that
- * order (so the same catalogue gives the same file), atomically (the
- * temporary is renamed); nothing is written when those are exactly the
- * file's. 0 ok, -1 with errno. yaml_cache_free without it leaves the
+ * order, atomically (the temporary is renamed); nothing is written when
+ * those are exactly the file's (in any order). Call it when no other
+ * thread uses yc. 0 ok, -1 with errno. yaml_cache_free without it leaves the
  * file as it was. */
 int yaml_cache_save(struct yaml_cache *yc);
 void yaml_cache_free(struct yaml_cache *yc);

@@ -103,6 +103,24 @@ static void *take(struct arena *a, size_t n, size_t align)
 	return b->data;
 }
 
+void arena_adopt(struct arena *a, struct arena *from)
+{
+	struct arena_block *tail = from->head;
+	if (!tail)
+		return;
+	while (tail->next)
+		tail = tail->next;
+	/* behind a's head, whose free space stays in use */
+	if (a->head) {
+		tail->next = a->head->next;
+		a->head->next = from->head;
+	} else {
+		a->head = from->head;
+	}
+	a->total += from->total;
+	arena_init(from);
+}
+
 void *arena_alloc(struct arena *a, size_t n)
 {
 	void *p = take(a, n, ALIGN);

@@ -22,6 +22,9 @@ char *arena_strdup(struct arena *a, const char *s);
  * returns the (possibly moved) array, growing *cap from first, doubling. */
 void *arena_grow(struct arena *a, void *v, size_t n, size_t *cap, size_t size,
 		 size_t first);
+/* Moves every block of from into a (which then frees them), leaving
+ * from empty: what another thread allocated becomes a's. */
+void  arena_adopt(struct arena *a, struct arena *from);
 char *arena_printf(struct arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);

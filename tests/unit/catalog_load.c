@@ -236,6 +236,78 @@ static void fee_tests(void)
 	}
 }
 
+/* The diagnostics of d, sorted, as one text. */
+static char *diag_text(struct diags *d)
+{
+	diags_sort(d);
+	size_t cap = 256 + d->n * 1400, len = 0;
+	char *t = malloc(cap);
+	t[0] = '\0';
+	for (size_t i = 0; i < d->n; i++)
+		len += (size_t)snprintf(t + len, cap - len, "%s:%d:%d: %s\n", d->v[i].file,
+					d->v[i].line, d->v[i].col, d->v[i].msg);
+	return t;
+}
+
+/* Services loaded on several threads (catalog_load_cached's threads):
+ * the same catalogue and the same diagnostics as on one. */
+static void threads_tests(void)
+{
+	char rel[1024], text[512];
+	enum { N = 200 };
+	for (int i = 0; i < N; i++) {
+		snprintf(rel, sizeof rel, "content/services/svc-%03d.yml", i);
+		snprintf(text, sizeof text, "title: Leistung %d\ncategory: ordnung\nsummary: S %d\n"
+			 "description: D\ncosts: keine\noffice: steueramt\n", i, i);
+		put(rel, text);
+	}
+	struct source *s = source_fs_open(root);
+	struct diags d1, d4;
+	diags_init(&d1);
+	diags_init(&d4);
+	struct catalog *c1 = catalog_load(s, "content", &d1);
+	struct catalog *c4 = catalog_load_cached(s, "content", NULL, 4, &d4);
+	bool same = c1 && c4 && c1->n_services == N + 1 && c4->n_services == N + 1;
+	for (size_t i = 0; same && i < c1->n_services; i++)
+		same = strcmp(c1->services[i].slug, c4->services[i].slug) == 0 &&
+		       strcmp(c1->services[i].title, c4->services[i].title) == 0 &&
+		       strcmp(c1->services[i].summary, c4->services[i].summary) == 0 &&
+		       c1->services[i].pos.line == c4->services[i].pos.line &&
+		       strcmp(c1->services[i].pos.file, c4->services[i].pos.file) == 0;
+	ok(same && d1.n == 0 && d4.n == 0, "%d services on 4 threads: the same catalogue as on one", N);
+	catalog_free(c1);
+	catalog_free(c4);
+	diags_free(&d1);
+	diags_free(&d4);
+
+	/* errors in the first, a middle and the last share, a bad file name */
+	put("content/services/svc-003.yml", "title: [eine, liste]\ncategory: ordnung\n");
+	put("content/services/svc-100.yml", "title: T\nleika: 123\ncategory: nirgends\n");
+	put("content/services/svc-199.yml", "title: \"offen\n");
+	put("content/services/Svc_X.yml", "title: x\n");
+	diags_init(&d1);
+	diags_init(&d4);
+	c1 = catalog_load(s, "content", &d1);
+	c4 = catalog_load_cached(s, "content", NULL, 4, &d4);
+	char *t1 = diag_text(&d1), *t4 = diag_text(&d4);
+	ok(!c1 && !c4 && d1.n >= 8 && strcmp(t1, t4) == 0 && strstr(t4, "svc-003.yml:1:8: ") &&
+	   strstr(t4, "svc-100.yml:2:8: ") && strstr(t4, "svc-199.yml:") && strstr(t4, "Svc_X.yml"),
+	   "errors in several shares: the same %zu diagnostics on 4 threads as on one", d4.n);
+	if (strcmp(t1, t4) != 0)
+		printf("# one thread:\n%s# four:\n%s", t1, t4);
+	free(t1);
+	free(t4);
+	diags_free(&d1);
+	diags_free(&d4);
+	s->close(s);
+	for (int i = 0; i < N; i++) {
+		snprintf(rel, sizeof rel, "%s/content/services/svc-%03d.yml", root, i);
+		unlink(rel);
+	}
+	snprintf(rel, sizeof rel, "%s/content/services/Svc_X.yml", root);
+	unlink(rel);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TEST_TMP");
@@ -659,5 +731,6 @@ int main(void)
 		diags_free(&d2);
 	}
 	write_valid();
+	threads_tests();
 	return tap_exit();
 }

@@ -385,10 +385,36 @@ static void test_datetime(void)
 	   "rfc3339_parse refuses what is no stored stamp");
 }
 
+/* arena_adopt: another arena's blocks become a's, its head's free room
+ * stays in use, and freeing a frees them all (ASan: no leak, no double
+ * free). */
+static void test_arena_adopt(void)
+{
+	struct arena a, b, empty;
+	arena_init(&a);
+	arena_init(&b);
+	arena_init(&empty);
+	char *x = arena_strdup(&a, "alpha");
+	char *y = arena_strdup(&b, "beta");
+	char *big = arena_alloc(&b, 200000);
+	size_t total = a.total + b.total;
+	arena_adopt(&a, &b);
+	arena_adopt(&a, &empty);
+	char *z = arena_strdup(&a, "gamma");
+	ok(strcmp(x, "alpha") == 0 && strcmp(y, "beta") == 0 && big[199999] == 0 &&
+	   a.total == total && b.head == NULL && b.total == 0 && z == x + 6,
+	   "arena_adopt: b's blocks are a's, b is empty, a's head keeps filling");
+	arena_adopt(&b, &a);
+	ok(a.head == NULL && strcmp(z, "gamma") == 0 && b.total == total,
+	   "arena_adopt into an empty arena");
+	arena_free(&b);
+}
+
 int main(void)
 {
 	test_datetime();
 	test_arena_printf();
+	test_arena_adopt();
 	test_put_html();
 	const char *tmp = tap_tmpdir("util_helpers");
 	test_buf_sticky();
