@@ -267,14 +267,16 @@ static void test_links(const char *tmp)
 	diags_free(&d);
 }
 
+/* Two page keys (40 hex digits, as cachekey.c gives them). */
+static const char *const k1 = "0123456789abcdef0123456789abcdef01234567";
+static const char *const k2 = "fedcba9876543210fedcba9876543210fedcba98";
+
 /* Page keys survive in the cache: the next build reuses the page whose
  * key is the same and renders the one whose key changed. */
 static void test_reuse(const char *tmp)
 {
 	char dest[512];
 	snprintf(dest, sizeof dest, "%s/site4", tmp);
-	static const char *const k1 = "0123456789abcdef0123456789abcdef01234567";
-	static const char *const k2 = "fedcba9876543210fedcba9876543210fedcba98";
 	struct diags d;
 	diags_init(&d);
 	struct output_stats st;
@@ -305,8 +307,6 @@ static void test_reuse_many(const char *tmp)
 {
 	char dest[512];
 	snprintf(dest, sizeof dest, "%s/site6", tmp);
-	static const char *const k1 = "0123456789abcdef0123456789abcdef01234567";
-	static const char *const k2 = "fedcba9876543210fedcba9876543210fedcba98";
 	struct diags d;
 	diags_init(&d);
 	struct output_stats st;
