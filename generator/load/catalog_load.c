@@ -361,6 +361,7 @@ struct share {
 	struct arena a;
 	struct diags d;
 	pthread_t tid;
+	bool threaded;          /* on a thread of its own (else on the caller's) */
 };
 
 static void *load_share(void *arg)
@@ -400,7 +401,6 @@ static void load_service_files(struct loader *L, const char *const *paths)
 	if (n < 2 * LOAD_SHARE_MIN * t)
 		t = n / (2 * LOAD_SHARE_MIN) ? n / (2 * LOAD_SHARE_MIN) : 1;
 	struct share sh[LOAD_THREADS_MAX];
-	size_t started = 0;
 	for (size_t k = 0; k < t; k++) {
 		sh[k].L = *L;
 		sh[k].paths = paths;
@@ -411,12 +411,11 @@ static void load_service_files(struct loader *L, const char *const *paths)
 		sh[k].d.max = L->c.d->max;
 		sh[k].L.c = (struct lctx){ .a = &sh[k].a, .d = &sh[k].d };
 		/* the first share is this thread's; one that cannot start too */
-		if (k > 0 && pthread_create(&sh[k].tid, NULL, load_share, &sh[k]) == 0)
-			started |= (size_t)1 << k;
+		sh[k].threaded = k > 0 &&
+				 pthread_create(&sh[k].tid, NULL, load_share, &sh[k]) == 0;
 	}
-	load_share(&sh[0]);
-	for (size_t k = 1; k < t; k++) {
-		if (!(started & (size_t)1 << k))
+	for (size_t k = 0; k < t; k++) {
+		if (!sh[k].threaded)
 			load_share(&sh[k]);
 		else if (pthread_join(sh[k].tid, NULL) != 0)
 			die("cannot join a thread loading the services");
