@@ -55,7 +55,7 @@ static void usage(FILE *f)
 	      "  --out DIR       output directory (default site), replaced atomically\n"
 	      "  --date DATE     build date for launch and availability dates (default today in Berlin)\n"
 	      "  --relay-url URL form action base (default: relay_url of region.yml)\n"
-	      "  -j N            render threads (default 2)\n", f);
+	      "  -j N            threads for loading and rendering (default 2)\n", f);
 }
 
 static int parse_args(int argc, char **argv, struct cli *c)
