@@ -180,21 +180,24 @@ static int write_build_json(struct source *src, const struct cli *c, struct outp
  * build's cache "<out>.yaml-cache" (load/yamlcache.h), which is written
  * again right after loading: its trees are valid whether or not the
  * build succeeds, and so its memory is gone before rendering. */
+/* The catalogue, its YAML trees from <out>.yaml-cache where the files
+ * did not change. Its scalars point into that file's mapping (*yc), which
+ * is freed after the catalogue. */
 static struct catalog *load_catalog(const struct cli *c, struct source *src, int check,
-				    struct diags *d)
+				    struct yaml_cache **yc, struct diags *d)
 {
+	*yc = NULL;
 	if (check)
 		return catalog_load(src, c->content, d);
 	char path[4096];
 	int w = snprintf(path, sizeof path, "%s%s", c->out, YAML_CACHE_SUFFIX);
 	if (w < 0 || (size_t)w >= sizeof path)
 		return catalog_load(src, c->content, d);
-	struct yaml_cache *yc = yaml_cache_open(path);
-	struct catalog *cat = catalog_load_cached(src, c->content, yc, c->threads, d);
-	if (cat && yaml_cache_save(yc) < 0)
+	*yc = yaml_cache_open(path);
+	struct catalog *cat = catalog_load_cached(src, c->content, *yc, c->threads, d);
+	if (cat && yaml_cache_save(*yc) < 0)
 		fprintf(stderr, "sitegen: warning: cannot write %s: %s (the next build parses "
 			"every file)\n", path, strerror(errno));
-	yaml_cache_free(yc);
 	return cat;
 }
 
@@ -312,7 +315,8 @@ static int run(struct cli *c, struct diags *d)
 	bool beside = c->threads > 1 && pthread_create(&tid, NULL, open_output, &op) == 0;
 	if (!beside)
 		open_output(&op);
-	struct catalog *cat = load_catalog(c, src, check, d);
+	struct yaml_cache *yc;
+	struct catalog *cat = load_catalog(c, src, check, &yc, d);
 	if (beside && pthread_join(tid, NULL) != 0)
 		die("cannot join the thread opening the output");
 	for (size_t k = 0; k < op.d.n; k++)
@@ -374,6 +378,7 @@ done:
 	if (have_hist)
 		site_history_close(&hist);
 	catalog_free(cat);
+	yaml_cache_free(yc);
 	src->close(src);
 	save_stat_cache(c, sc);
 	return rc;

@@ -27,8 +27,10 @@ struct yaml_cache;
  * of this build are written beside it as they come (path.tmp.<pid>). */
 struct yaml_cache *yaml_cache_open(const char *path);
 /* The tree of file (content id id, 40 hex digits) as yaml_parse_tree
- * gives it, with its nodes and keys in tree and other strings in a; NULL
- * when not cached. */
+ * gives it, with its nodes in tree and the file's name in a; NULL when
+ * not cached. Its scalars (keys and values) are in the cache file's
+ * mapping, NUL-terminated and read-only: they stay valid until
+ * yaml_cache_free, so a catalogue loaded with yc is freed first. */
 struct ynode *yaml_cache_get(struct yaml_cache *yc, const char *id, struct arena *a,
 			     struct arena *tree, const char *file);
 /* How many trees the cache file held at open (0 for yc NULL): with none,

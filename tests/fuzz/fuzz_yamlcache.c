@@ -33,7 +33,7 @@ static void header(FILE *f)
 	struct stat st;
 	if (stat("/proc/self/exe", &st) < 0)
 		abort();
-	fprintf(f, "sitegen-yaml-cache 1\nbinary %llu %llu %lld %lld %ld\n",
+	fprintf(f, "sitegen-yaml-cache 2\nbinary %llu %llu %lld %lld %ld\n",
 		(unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
 		(long long)st.st_size, (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
 }
@@ -46,7 +46,8 @@ static size_t walk(const struct ynode *n, int depth)
 	volatile unsigned char sum = 0;
 	switch (n->kind) {
 	case YN_SCALAR:
-		FUZZ_ASSERT(n->str != NULL, "a scalar without bytes");
+		FUZZ_ASSERT(n->str != NULL && n->str[n->len] == '\0',
+			    "a scalar without bytes or not NUL-terminated");
 		for (size_t i = 0; i < n->len; i++)
 			sum ^= (unsigned char)n->str[i];
 		(void)sum;

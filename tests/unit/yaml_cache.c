@@ -3,6 +3,7 @@
  * node's line and column), an unknown id or a damaged file gives none,
  * and the file keeps exactly the trees a build used. */
 #include "load/yamlcache.h"
+#include "util/buf.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,44 @@ int main(void)
 	   before.st_ino == after.st_ino, "every tree of the file used, none put: not rewritten");
 	yaml_cache_free(yc);
 
+	/* The file keeps each scalar with a NUL after it, so that a tree got
+	 * points at its scalars in the mapped file; a scalar whose NUL is
+	 * gone (damage, or a file of the first version, which had none) is
+	 * not used. */
+	struct buf fb;
+	buf_init(&fb, 0);
+	char *hund = buf_read_file(&fb, path) == 0 ? memmem(fb.data, fb.len, "Hund anmelden", 13) : NULL;
+	ok(hund && hund[13] == '\0', "a scalar is followed by a NUL in the file");
+	if (hund) {
+		hund[13] = 'X';
+		FILE *w = fopen(path, "wb");
+		ok(w && fwrite(fb.data, 1, fb.len, w) == fb.len && fclose(w) == 0,
+		   "the NUL overwritten");
+	}
+	yc = yaml_cache_open(path);
+	ok(yaml_cache_get(yc, ID_A, &a, &tree, "x") == NULL, "... then the tree is not used");
+	yaml_cache_free(yc);
+	if (hund) {
+		hund[13] = '\0';
+		memcpy(fb.data, "sitegen-yaml-cache 1\n", 21);
+		FILE *w = fopen(path, "wb");
+		ok(w && fwrite(fb.data, 1, fb.len, w) == fb.len && fclose(w) == 0,
+		   "the same file as the first version");
+	}
+	yc = yaml_cache_open(path);
+	ok(yaml_cache_get(yc, ID_A, &a, &tree, "x") == NULL, "... is not read (another format)");
+	yaml_cache_free(yc);
+	if (hund) {
+		memcpy(fb.data, "sitegen-yaml-cache 2\n", 21);
+		FILE *w = fopen(path, "wb");
+		ok(w && fwrite(fb.data, 1, fb.len, w) == fb.len && fclose(w) == 0,
+		   "the file restored");
+	}
+	buf_free(&fb);
+	yc = yaml_cache_open(path);
+	ok(yaml_cache_get(yc, ID_A, &a, &tree, "x") != NULL, "... is read again");
+	yaml_cache_free(yc);
+
 	/* A damaged file (cut in the middle of a tree) costs parsing only. */
 	off_t n = size_of(path);
 	ok(n > 20 && truncate(path, n - 7) == 0, "cache file cut short");
@@ -104,7 +143,7 @@ int main(void)
 	ok(yaml_cache_get(yc, ID_A, &a, &tree, "x") == NULL, "a cut tree is not used");
 	yaml_cache_free(yc);
 	FILE *f = fopen(path, "wb");
-	ok(f && fputs("sitegen-yaml-cache 1\nbinary 1 2 3 4 5\n" ID_A "\x05", f) >= 0 &&
+	ok(f && fputs("sitegen-yaml-cache 2\nbinary 1 2 3 4 5\n" ID_A "\x05", f) >= 0 &&
 	   fclose(f) == 0, "a cache file of another binary");
 	yc = yaml_cache_open(path);
 	ok(yaml_cache_get(yc, ID_A, &a, &tree, "x") == NULL, "... is not used");
