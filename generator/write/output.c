@@ -14,9 +14,11 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,63 +92,120 @@ static void scan_old(struct output *o, char *path, size_t len, size_t prefix, in
 	closedir(dir);
 }
 
-/* One line of the cache: "<40 hex key> <relpath>" for a page, "- <relpath>"
- * for another file of the build. The path (in line), and with key given
- * the key in it when keyed (*keyed); NULL for a line of neither form. */
-static const char *cache_line(char *line, unsigned char *key, int *keyed)
+/* One line of the cache, [s, s + n) without its '\n': "<40 hex key>
+ * <relpath>" for a page, "- <relpath>" for another file of the build.
+ * The path and its length (*len); with key given the key in it when
+ * keyed (*keyed). NULL for a line of neither form. */
+static const char *cache_line(const char *s, size_t n, unsigned char *key, int *keyed,
+			      size_t *len)
 {
-	size_t n = strcspn(line, "\n");
-	line[n] = '\0';
 	*keyed = 0;
-	if (n > 41 && line[40] == ' ') {
-		line[40] = '\0';
-		*keyed = !key || pathtab_key_parse(line, key) == 0;
-		return line + 41;
+	if (n > 41 && s[40] == ' ') {
+		*keyed = !key || pathtab_key_parse_n(s, key) == 0;
+		*len = n - 41;
+		return s + 41;
 	}
-	return n > 2 && line[0] == '-' && line[1] == ' ' ? line + 2 : NULL;
+	if (n <= 2 || s[0] != '-' || s[1] != ' ')
+		return NULL;
+	*len = n - 2;
+	return s + 2;
 }
 
-static int valid_rel(const char *rel);
+static int valid_rel_n(const char *rel, size_t len);
 
-/* Is f a whole cache: lines of the two forms, then "files <n> <digest>",
- * n the number of lines before it and digest theirs (util/digest.h)? Read
- * to its end. Its paths become the deployed tree's files, and a file the
- * new build does not have is removed from the staging tree by that path:
- * a cache changed anywhere (a line lost, cut or altered: a file left out
- * would stay deployed) or naming a path that is absolute or climbs out
- * ("../") is not whole, and the directories are read instead. */
-static int cache_whole(FILE *f)
+/* The cache file, mapped: at 84,000 pages it is 8 MB, whose pages come
+ * in by the kernel's fault-around instead of each being copied into
+ * fresh memory (a fault costs ~10 µs on the development VM). sitegen
+ * renames a new cache over it and never writes it in place; one cut
+ * short by hand while a build reads it would end that build with
+ * SIGBUS before the site changed (as with the YAML cache). */
+struct cache_map {
+	const char *p;
+	size_t len;
+};
+
+static int map_cache(const char *dest, struct cache_map *m)
 {
-	char line[OUT_PATH_MAX + 64];
-	size_t n = 0;
-	int keyed, end = 0;
-	struct digest dg;
-	digest_init(&dg);
-	while (fgets(line, sizeof line, f)) {
-		if (end)
-			return 0;       /* a line after the count */
-		if (strncmp(line, "files ", 6) == 0) {
-			char *e, sum[DIGEST_HEX];
-			errno = 0;
-			unsigned long long v = strtoull(line + 6, &e, 10);
-			digest_final(&dg, sum);
-			end = errno == 0 && v == n && e[0] == ' ' &&
-			      strncmp(e + 1, sum, DIGEST_HEX - 1) == 0 &&
-			      strcmp(e + DIGEST_HEX, "\n") == 0 ? 1 : -1;
-			if (end < 0)
-				return 0;
-		} else {
-			size_t len = strlen(line);
-			if (!len || line[len - 1] != '\n')
-				return 0;       /* cut, or longer than a path */
-			digest_update(&dg, line, len);
-			const char *rel = cache_line(line, NULL, &keyed);
-			if (!rel || !valid_rel(rel))
-				return 0;
-			n++;
-		}
+	char path[OUT_PATH_MAX];
+	int w = snprintf(path, sizeof path, "%s/%s", dest, CACHE_NAME);
+	int fd = w >= 0 && (size_t)w < sizeof path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	struct stat sb;
+	m->p = NULL;
+	m->len = 0;
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
+	    (uintmax_t)sb.st_size > SIZE_MAX) {
+		close(fd);
+		return -1;
 	}
-	return end == 1 && !ferror(f);
+	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return -1;
+	m->p = p;
+	m->len = (size_t)sb.st_size;
+	return 0;
+}
+
+static void unmap_cache(struct cache_map *m)
+{
+	if (m->p)
+		munmap((void *)m->p, m->len);
+}
+
+/* The next line of m at *at, without its '\n' (*n), or NULL at the end;
+ * *nl says whether a '\n' ended it. */
+static const char *next_line(const struct cache_map *m, size_t *at, size_t *n, int *nl)
+{
+	if (*at >= m->len)
+		return NULL;
+	const char *s = m->p + *at;
+	const char *e = memchr(s, '\n', m->len - *at);
+	*nl = e != NULL;
+	*n = e ? (size_t)(e - s) : m->len - *at;
+	*at += *n + (size_t)*nl;
+	return s;
+}
+
+/* Is m a whole cache: lines of the two forms, then "files <n> <digest>",
+ * n the number of lines before it and digest theirs (util/digest.h)? Its
+ * paths become the deployed tree's files, and a file the new build does
+ * not have is removed from the staging tree by that path: a cache
+ * changed anywhere (a line lost, cut or altered: a file left out would
+ * stay deployed) or naming a path that is absolute or climbs out ("../")
+ * is not whole, and the directories are read instead. *lines and *bytes:
+ * its paths' number and length. */
+static int cache_whole(const struct cache_map *m, size_t *lines, size_t *bytes)
+{
+	size_t at = 0, n, len, count = 0, sum_len = 0;
+	int nl, keyed;
+	const char *s;
+	while ((s = next_line(m, &at, &n, &nl))) {
+		if (!nl)
+			return 0;       /* cut */
+		if (n >= 6 && memcmp(s, "files ", 6) == 0) {
+			/* the last line: the count and the digest of all before */
+			char tail[64], sum[DIGEST_HEX], *e;
+			if (at != m->len || n >= sizeof tail)
+				return 0;
+			memcpy(tail, s, n);
+			tail[n] = '\0';
+			errno = 0;
+			unsigned long long v = strtoull(tail + 6, &e, 10);
+			digest_hex(m->p, (size_t)(s - m->p), sum);
+			*lines = count;
+			*bytes = sum_len;
+			return errno == 0 && v == count && e[0] == ' ' &&
+			       strcmp(e + 1, sum) == 0;
+		}
+		const char *rel = cache_line(s, n, NULL, &keyed, &len);
+		if (!rel || !valid_rel_n(rel, len))
+			return 0;
+		count++;
+		sum_len += len;
+	}
+	return 0;
 }
 
 /* The previous build: the keys of its pages from the cache, and which
@@ -159,24 +218,26 @@ static int cache_whole(FILE *f)
  * a file found. A missing or damaged cache only means more rendering. */
 static int read_cache(struct output *o, int listed)
 {
-	char path[OUT_PATH_MAX];
-	int w = snprintf(path, sizeof path, "%s/%s", o->dest, CACHE_NAME);
-	FILE *f = w >= 0 && (size_t)w < sizeof path ? fopen(path, "re") : NULL;
-	if (!f)
+	struct cache_map m;
+	if (map_cache(o->dest, &m) < 0)
 		return -1;
-	/* Line by line: at 84,000 pages the cache is 8 MB. */
-	if (listed && (!cache_whole(f) || fseek(f, 0, SEEK_SET) != 0)) {
-		fclose(f);
-		return -1;
+	size_t lines, bytes;
+	if (listed) {
+		if (!cache_whole(&m, &lines, &bytes)) {
+			unmap_cache(&m);
+			return -1;
+		}
+		/* the table grows once, not at every doubling */
+		pathtab_reserve(&o->paths, lines, bytes);
 	}
-	char line[OUT_PATH_MAX + 64];
-	while (fgets(line, sizeof line, f)) {
+	size_t at = 0, n, len;
+	int nl, keyed;
+	const char *s;
+	while ((s = next_line(&m, &at, &n, &nl))) {
 		unsigned char key[PT_KEY_LEN];
-		int keyed;
-		const char *rel = cache_line(line, key, &keyed);
+		const char *rel = cache_line(s, n, key, &keyed, &len);
 		if (!rel)
 			continue;
-		size_t len = strlen(rel);
 		uint32_t i = listed ? pathtab_add(&o->paths, rel, len) :
 			pathtab_find(&o->paths, rel, len);
 		struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
@@ -187,7 +248,7 @@ static int read_cache(struct output *o, int listed)
 			e->flags |= PT_OLD_KEY;
 		}
 	}
-	fclose(f);
+	unmap_cache(&m);
 	return 0;
 }
 
@@ -247,16 +308,26 @@ void output_set_diags(struct output *o, struct diags *d)
 	pthread_mutex_unlock(&o->lock);
 }
 
-static int valid_rel(const char *rel)
+/* A path inside the tree: relative, no "." or ".." step, no empty one,
+ * no NUL, at most 1,024 bytes. */
+static int valid_rel_n(const char *rel, size_t len)
 {
-	if (!*rel || rel[0] == '/' || strlen(rel) > 1024)
+	if (!len || len > 1024 || rel[0] == '/' || memchr(rel, '\0', len))
 		return 0;
-	for (const char *p = rel; *p; p = strchr(p, '/') ? strchr(p, '/') + 1 : p + strlen(p)) {
-		if (strncmp(p, "../", 3) == 0 || strcmp(p, "..") == 0 ||
-		    strncmp(p, "./", 2) == 0 || *p == '/')
+	for (const char *p = rel, *end = rel + len; p < end;) {
+		size_t left = (size_t)(end - p);
+		if ((left >= 3 && memcmp(p, "../", 3) == 0) || (left == 2 && memcmp(p, "..", 2) == 0) ||
+		    (left >= 2 && memcmp(p, "./", 2) == 0) || *p == '/')
 			return 0;
+		const char *slash = memchr(p, '/', left);
+		p = slash ? slash + 1 : end;
 	}
 	return 1;
+}
+
+static int valid_rel(const char *rel)
+{
+	return valid_rel_n(rel, strnlen(rel, 1025));
 }
 
 static int mkdirs_for(char *path)
@@ -427,17 +498,20 @@ static void write_failed(struct output *o, const char *path, int e)
 	pthread_mutex_unlock(&o->lock);
 }
 
-/* Claim rel for this build (lock held): its entry, with its key noted,
- * or PT_NONE after a diagnostic. */
-static uint32_t claim(struct output *o, const char *rel, const char *key)
+/* Claim rel for this build (lock held): its entry, with its key noted
+ * (k: parsed already, else key when it parses), or PT_NONE after a
+ * diagnostic. at: rel's entry when the caller found it already (a
+ * reused page), else PT_NONE. */
+static uint32_t claim_at(struct output *o, uint32_t at, const char *rel, const char *key,
+			 const unsigned char *k)
 {
-	uint32_t i = PT_NONE;
+	uint32_t i = at;
 	const char *why = NULL;
 	if (!valid_rel(rel) || strcmp(rel, CACHE_NAME) == 0 ||
 	    strcmp(rel, FINGERPRINT_NAME) == 0)
 		why = "invalid output path";
 	else if (o->files >= OUT_MAX_FILES ||
-		 (i = pathtab_add(&o->paths, rel, strlen(rel))) == PT_NONE)
+		 (i == PT_NONE && (i = pathtab_add(&o->paths, rel, strlen(rel))) == PT_NONE))
 		why = "more than " OUT_STR(OUT_MAX_FILES) " output files";
 	else if (pathtab_at(&o->paths, i)->flags & PT_NEW)
 		why = "two pages claim the same output file";
@@ -448,10 +522,17 @@ static uint32_t claim(struct output *o, const char *rel, const char *key)
 	}
 	struct pt_entry *e = pathtab_at(&o->paths, i);
 	e->flags |= PT_NEW;
-	if (key && pathtab_key_parse(key, e->key) == 0)
+	if (k)
+		memcpy(e->key, k, PT_KEY_LEN);
+	if (k || (key && pathtab_key_parse(key, e->key) == 0))
 		e->flags |= PT_KEY;
 	o->files++;
 	return i;
+}
+
+static uint32_t claim(struct output *o, const char *rel, const char *key)
+{
+	return claim_at(o, PT_NONE, rel, key, NULL);
 }
 
 /* A page's link targets, noted a batch at a time: one taking of the
@@ -542,7 +623,8 @@ static int reuse_locked(struct output *o, const char *rel, const char *key,
 	const struct pt_entry *e = i != PT_NONE ? pathtab_at(&o->paths, i) : NULL;
 	int same = e && (e->flags & (PT_OLD_KEY | PT_NEW)) == PT_OLD_KEY &&
 		   memcmp(e->old_key, k, PT_KEY_LEN) == 0;
-	int ok = same && claim(o, rel, key) != PT_NONE;
+	/* found, its key parsed: claimed without looking up or parsing again */
+	int ok = same && claim_at(o, i, rel, key, k) != PT_NONE;
 	if (ok) {
 		o->skipped++;
 		keep_old(o, i);
@@ -855,8 +937,48 @@ static int cmp_entry(const void *a, const void *b, void *ctx)
 	return strcmp(pathtab_name(t, *(const uint32_t *)a), pathtab_name(t, *(const uint32_t *)b));
 }
 
-/* Written through stdio, line by line (8 MB at 84,000 pages), aside and
- * renamed: a crash never leaves half a cache. */
+/* Lines gathered into pieces of 64 KiB, each digested and written at
+ * once: the cache is 8 MB at 84,000 pages, so it is never held whole, and
+ * three digest and stdio calls per line were a tenth of finishing a
+ * one-edit rebuild. */
+struct cache_out {
+	FILE *f;
+	struct digest dg;
+	size_t len;
+	int rc;
+	char piece[65536];
+};
+
+static void cache_flush(struct cache_out *c)
+{
+	digest_update(&c->dg, c->piece, c->len);
+	if (c->len && fwrite(c->piece, 1, c->len, c->f) != c->len)
+		c->rc = -1;
+	c->len = 0;
+}
+
+/* "<key> <path>\n" or "- <path>\n" (read_cache), without printf */
+static void cache_put(struct cache_out *c, const struct pt_entry *e, const char *name)
+{
+	size_t nl = strlen(name);
+	if (c->len + 2 * PT_KEY_LEN + 2 + nl > sizeof c->piece)
+		cache_flush(c);     /* a path is at most OUT_PATH_MAX bytes */
+	char *p = c->piece + c->len;
+	if (e->flags & PT_KEY) {
+		char hex[2 * PT_KEY_LEN + 1];
+		pathtab_key_hex(e->key, hex);
+		memcpy(p, hex, 2 * PT_KEY_LEN);
+		p += 2 * PT_KEY_LEN;
+	} else {
+		*p++ = '-';
+	}
+	*p++ = ' ';
+	memcpy(p, name, nl);
+	p[nl] = '\n';
+	c->len = (size_t)(p + nl + 1 - c->piece);
+}
+
+/* Aside and renamed: a crash never leaves half a cache. */
 static int write_cache(struct output *o, const char *dir)
 {
 	char path[OUT_PATH_MAX];
@@ -873,39 +995,27 @@ static int write_cache(struct output *o, const char *dir)
 		if (pathtab_at(&o->paths, i)->flags & PT_NEW)
 			v[n++] = i;
 	qsort_r(v, n, sizeof *v, cmp_entry, &o->paths);
-	FILE *f = fopen(tmp, "we");
-	int rc = f ? 0 : -1;
-	struct digest dg;
-	digest_init(&dg);
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		/* "<key> <path>\n" or "- <path>\n" (read_cache), without
-		 * printf (a tenth of finishing a one-edit rebuild) */
-		const struct pt_entry *e = pathtab_at(&o->paths, v[i]);
-		char hex[2 * PT_KEY_LEN + 2] = "- ";
-		size_t hl = 2;
-		if (e->flags & PT_KEY) {
-			pathtab_key_hex(e->key, hex);
-			hex[2 * PT_KEY_LEN] = ' ';
-			hl = 2 * PT_KEY_LEN + 1;
-		}
-		const char *name = pathtab_name(&o->paths, v[i]);
-		if (fwrite(hex, 1, hl, f) != hl || fputs(name, f) == EOF ||
-		    putc('\n', f) == EOF)
-			rc = -1;
-		digest_update(&dg, hex, hl);
-		digest_update(&dg, name, strlen(name));
-		digest_update(&dg, "\n", 1);
-	}
+	struct cache_out *c = xmalloc(sizeof *c);
+	c->f = fopen(tmp, "we");
+	c->rc = c->f ? 0 : -1;
+	c->len = 0;
+	digest_init(&c->dg);
+	for (size_t i = 0; i < n && c->rc == 0; i++)
+		cache_put(c, pathtab_at(&o->paths, v[i]), pathtab_name(&o->paths, v[i]));
 	free(v);
+	if (c->rc == 0)
+		cache_flush(c);
 	char sum[DIGEST_HEX];
-	digest_final(&dg, sum);
-	if (rc == 0 && fprintf(f, "files %zu %s\n", n, sum) < 0)
+	digest_final(&c->dg, sum);
+	int rc = c->rc;
+	if (rc == 0 && fprintf(c->f, "files %zu %s\n", n, sum) < 0)
 		rc = -1;
-	if (f) {
-		int err = ferror(f);
-		if (fclose(f) != 0 || err)
+	if (c->f) {
+		int err = ferror(c->f);
+		if (fclose(c->f) != 0 || err)
 			rc = -1;
 	}
+	free(c);
 	if (rc == 0)
 		rc = rename(tmp, path);
 	return rc;

@@ -72,6 +72,28 @@ static void grow_index(struct pathtab *t)
 	}
 }
 
+void pathtab_reserve(struct pathtab *t, size_t n, size_t bytes)
+{
+	if (n > t->max - t->n)
+		n = t->max - t->n;
+	if (t->n + n > t->cap) {
+		t->cap = t->n + n;
+		t->e = xrealloc(t->e, t->cap * sizeof *t->e);
+	}
+	size_t pool = t->pool_len + bytes + n;
+	if (pool > t->pool_cap && pool <= UINT32_MAX) {
+		t->pool = xrealloc(t->pool, pool);
+		t->pool_cap = pool;
+	}
+	size_t cap = t->index_cap ? t->index_cap : 1024;
+	while (cap < 2 * (t->n + n))
+		cap *= 2;
+	if (cap > t->index_cap) {
+		t->index_cap = cap / 2;     /* grow_index doubles it */
+		grow_index(t);
+	}
+}
+
 uint32_t pathtab_add(struct pathtab *t, const char *path, size_t len)
 {
 	/* the slot found is where a new entry goes (unless the index grows) */
@@ -114,7 +136,7 @@ static const unsigned char hexval[256] = {
 	['e'] = 15, ['f'] = 16,
 };
 
-int pathtab_key_parse(const char *s, unsigned char key[PT_KEY_LEN])
+int pathtab_key_parse_n(const char *s, unsigned char key[PT_KEY_LEN])
 {
 	for (size_t i = 0; i < PT_KEY_LEN; i++) {
 		unsigned hi = hexval[(unsigned char)s[2 * i]];
@@ -123,7 +145,12 @@ int pathtab_key_parse(const char *s, unsigned char key[PT_KEY_LEN])
 			return -1;  /* (a NUL ends it here too) */
 		key[i] = (unsigned char)((hi - 1) << 4 | (lo - 1));
 	}
-	return s[2 * PT_KEY_LEN] == '\0' ? 0 : -1;
+	return 0;
+}
+
+int pathtab_key_parse(const char *s, unsigned char key[PT_KEY_LEN])
+{
+	return pathtab_key_parse_n(s, key) == 0 && s[2 * PT_KEY_LEN] == '\0' ? 0 : -1;
 }
 
 void pathtab_key_hex(const unsigned char key[PT_KEY_LEN], char out[2 * PT_KEY_LEN + 1])

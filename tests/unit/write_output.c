@@ -5,6 +5,7 @@
  * sitemap index. */
 #include "util/buf.h"
 #include "write/output.h"
+#include "write/pathtab.h"
 #include "write/sitemap.h"
 #include <dirent.h>
 #include <errno.h>
@@ -707,6 +708,41 @@ static void test_stage(const char *tmp)
 	unlink(outside);
 }
 
+/* pathtab_reserve: the paths of a cache read in are added without the
+ * table moving or its index being rebuilt, and every one is found. */
+static void test_pathtab_reserve(void)
+{
+	struct pathtab t;
+	pathtab_init(&t, 0);
+	uint32_t first = pathtab_add(&t, "index.html", 10);
+	char name[64];
+	size_t bytes = 0;
+	for (int i = 0; i < 5000; i++)
+		bytes += (size_t)snprintf(name, sizeof name, "leistungen/dienst-%d.html", i);
+	pathtab_reserve(&t, 5000, bytes);
+	const void *e = t.e, *pool = t.pool, *index = t.index;
+	size_t index_cap = t.index_cap;
+	int found = 1;
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(name, sizeof name, "leistungen/dienst-%d.html", i);
+		found &= pathtab_add(&t, name, (size_t)n) == (uint32_t)i + 1;
+	}
+	ok(t.e == e && t.pool == pool && t.index == index && t.index_cap == index_cap,
+	   "pathtab_reserve: 5,000 paths added into the room reserved, nothing moved");
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(name, sizeof name, "leistungen/dienst-%d.html", i);
+		uint32_t k = pathtab_find(&t, name, (size_t)n);
+		found &= k == (uint32_t)i + 1 && strcmp(pathtab_name(&t, k), name) == 0;
+	}
+	ok(found && pathtab_find(&t, "index.html", 10) == first && t.n == 5001 &&
+	   t.index_cap >= 2 * t.n, "... and each is found by its name, the first one too");
+	pathtab_free(&t);
+	pathtab_init(&t, 4);
+	pathtab_reserve(&t, 1000, 10000);
+	ok(t.cap == 4 && pathtab_add(&t, "a", 1) == 0, "a reserve beyond the table's maximum is cut to it");
+	pathtab_free(&t);
+}
+
 int main(void)
 {
 	const char *tmp = tap_tmpdir("write_output");
@@ -722,5 +758,6 @@ int main(void)
 	test_reuse_many(tmp);
 	test_sitemap(tmp);
 	test_stage(tmp);
+	test_pathtab_reserve();
 	return tap_exit();
 }
