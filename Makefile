@@ -149,6 +149,11 @@ bin/write-floor: build/rel/bench/write_floor.o
 	@mkdir -p bin
 	$(CC) $(CFLAGS) -o $@ $^ -lpthread
 
+# Driver for bench/run: times one build (wall, cpu, peak memory).
+bin/bench-timeit: build/rel/bench/timeit.o
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^
+
 # Installs only what is missing; a no-op on a prepared machine.
 deps:
 	@sh tests/deps.sh install
@@ -178,7 +183,7 @@ fuzz: check-deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_TARGETS)
 
 bench: check-deps
-	@$(MAKE) --no-print-directory $(BINS) bin/write-floor
+	@$(MAKE) --no-print-directory $(BINS) bin/write-floor bin/bench-timeit
 	@sh bench/run
 
 bench-relay: check-deps
