@@ -95,6 +95,16 @@ static struct mval *region_data(struct page *pg)
 	return m;
 }
 
+void page_data_share(struct renderer *r, struct portal *p, int depth)
+{
+	if (depth < 0 || depth > MAX_DEPTH)
+		return;
+	struct page pg = { .r = r, .p = p, .a = &r->arena, .depth = depth,
+			   .root = root_for(r, depth) };
+	p->portal_data[depth] = portal_data(&pg);
+	p->region_data[depth] = region_data(&pg);
+}
+
 void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 		struct arena *a, int depth, const char *title)
 {
@@ -127,11 +137,11 @@ void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 	/* the citizens' Postfach (relayd): linked from the footer and from
 	 * relayd's own pages */
 	mset_opt(a, m, "postfach_url", r->postfach_url);
-	mv_set(a, m, "portal", portal_data(pg));
-	mv_set(a, m, "region", region_data(pg));
+	int di = pg->depth;
+	mv_set(a, m, "portal", p->portal_data[di] ? p->portal_data[di] : portal_data(pg));
+	mv_set(a, m, "region", p->region_data[di] ? p->region_data[di] : region_data(pg));
 	pg->crumbs = mv_list(a);
 	mv_set(a, m, "breadcrumbs", pg->crumbs);
-	int di = pg->depth;
 	mset(a, m, "header", p->header[di]);
 	mset(a, m, "footer", p->footer[di]);
 	mset(a, m, "csp", r->csp);

@@ -59,6 +59,9 @@ struct portal {
 	const char *logo_path;      /* "assets/dorsten/logo.svg" or NULL */
 	const char *intro_html;
 	char *header[MAX_DEPTH + 1], *footer[MAX_DEPTH + 1];  /* [MAX_DEPTH]: absolute */
+	/* "portal" and "region" of every page at a depth: the same for all
+	 * of them, so built once (page_data_share) and shared, read only */
+	struct mval *portal_data[MAX_DEPTH + 1], *region_data[MAX_DEPTH + 1];
 };
 
 struct svc_html {               /* Markdown of a service (renderer_svc_html) */
@@ -195,6 +198,11 @@ struct page {
 	struct mval *crumbs;
 };
 
+/* Builds p's "portal" and "region" data for pages at depth (0 to
+ * MAX_DEPTH) in r's arena, which page_begin then shares: they were a
+ * twentieth of a full build's instructions, built again for every page.
+ * Call it while no page is rendered. */
+void page_data_share(struct renderer *r, struct portal *p, int depth);
 /* Start the data of a page: the common keys of layout, header, footer. */
 void page_begin(struct page *pg, struct renderer *r, struct portal *p,
 		struct arena *a, int depth, const char *title);

@@ -298,6 +298,7 @@ static int render_fragments(struct renderer *r, struct diags *d)
 		for (int depth = 0; depth <= MAX_DEPTH && rc == 0; depth++) {
 			if (r->absolute && depth != MAX_DEPTH)
 				continue;
+			page_data_share(r, p, depth);
 			struct arena a;
 			arena_init(&a);
 			struct page pg;
