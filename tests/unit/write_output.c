@@ -4,6 +4,7 @@
  * and what a stream refuses; the link check, the page cache and the
  * sitemap index. */
 #include "util/buf.h"
+#include "util/digest.h"
 #include "write/output.h"
 #include "write/pathtab.h"
 #include "write/sitemap.h"
@@ -708,6 +709,56 @@ static void test_stage(const char *tmp)
 	unlink(outside);
 }
 
+/* A cache of more than one 64 KiB piece (write_cache writes it piece
+ * by piece, each digested as it goes): its last line counts every page
+ * and carries the digest of all lines before it, and the next build
+ * takes its keys (every page reused) and its list of files (the staging
+ * tree's: a page no longer written is removed). */
+static void test_cache_pieces(const char *tmp)
+{
+	char dest[512], cache[600], rel[200], key[41];
+	snprintf(dest, sizeof dest, "%s/pieces", tmp);
+	snprintf(cache, sizeof cache, "%s/.sitegen-cache", dest);
+	enum { N = 1200 };
+	int rc = 0;
+	for (int round = 0; round < 2 && rc == 0; round++) {
+		struct diags d;
+		diags_init(&d);
+		struct output *o = output_open(dest, 0, &d);
+		struct output_stats st;
+		int reused = 0;
+		rc = o ? 0 : -1;
+		/* the second build leaves the last page out */
+		for (int i = 0; i < N - round && rc == 0; i++) {
+			snprintf(rel, sizeof rel, "leistungen/eine-leistung-mit-einem-langen-namen-%04d.html", i);
+			snprintf(key, sizeof key, "%040x", i + 1);
+			int r = output_reuse(o, rel, key);
+			reused += r == 1;
+			rc = r < 0 ? -1 : r == 1 ? 0 : write_page(o, rel, "<p>x</p>", key);
+		}
+		if (o && output_commit(o, &st, &d) < 0)
+			rc = -1;
+		diags_free(&d);
+		if (round == 1)
+			ok(rc == 0 && reused == N - 1 && st.removed == 1 && st.written == 0,
+			   "a cache of several pieces: every page's key taken (%d reused), the page "
+			   "left out removed (%zu)", reused, rc == 0 ? st.removed : 0);
+	}
+	struct buf cb;
+	buf_init(&cb, 0);
+	char *last = rc == 0 && buf_read_file(&cb, cache) == 0 && cb.len > 65536 ?
+		     strstr(cb.data, "\nfiles ") : NULL;
+	char sum[DIGEST_HEX], want[80];
+	if (last) {
+		digest_hex(cb.data, (size_t)(last + 1 - cb.data), sum);
+		snprintf(want, sizeof want, "\nfiles %d %s\n", N - 1, sum);
+	}
+	ok(last && strcmp(last, want) == 0,
+	   "... written in pieces (%zu bytes): its count and digest are those of its lines",
+	   cb.len);
+	buf_free(&cb);
+}
+
 /* pathtab_reserve: the paths of a cache read in are added without the
  * table moving or its index being rebuilt, and every one is found. */
 static void test_pathtab_reserve(void)
@@ -758,6 +809,7 @@ int main(void)
 	test_reuse_many(tmp);
 	test_sitemap(tmp);
 	test_stage(tmp);
+	test_cache_pieces(tmp);
 	test_pathtab_reserve();
 	return tap_exit();
 }
