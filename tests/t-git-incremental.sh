@@ -156,6 +156,24 @@ check "a page deleted from the output by hand is built again [$c]" test -f "$W/d
 c=$("$SITEGEN" build --out "$W" --date 2026-01-01 --relay-url https://anders.example.org 2>&1 | head -n 1)
 check "another --relay-url: a real build [$c]" sh -c "! echo '$c' | grep -q 'no input changed'"
 c=$(counts)
+# The recorded state does not read a folder whose link count says it
+# holds no folder (dorsten/leistungen/, write/fingerprint.c), but records
+# its mtime: a folder or a file made in it by hand is still noticed.
+c=$(counts)
+check "no change again: skipped [$c]" sh -c "echo '$c' | grep -q 'no input changed'"
+mkdir "$W/dorsten/leistungen/von-hand"
+c=$(counts)
+check "a folder made by hand in dorsten/leistungen/: a real build [$c]" \
+	sh -c "! echo '$c' | grep -q 'no input changed'"
+# (an empty folder is no file of the site: it stays, and is recorded)
+c=$(counts)
+check "... and the next build skips [$c]" sh -c "echo '$c' | grep -q 'no input changed'"
+rmdir "$W/dorsten/leistungen/von-hand"
+counts >/dev/null
+echo x >"$W/dorsten/leistungen/von-hand.html"
+c=$(counts)
+check "a file made by hand in dorsten/leistungen/: a real build, and it is gone [$c]" \
+	sh -c "! echo '$c' | grep -q 'no input changed' && test ! -e '$W/dorsten/leistungen/von-hand.html'"
 
 # Racily clean inputs (write/fingerprint.c): a file written in the clock
 # tick in which a build takes its identity could be written again unseen,

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -363,8 +365,30 @@ static int top_state(struct buf *b, char *path, size_t len)
 	return rc;
 }
 
-/* Every directory below the top one (when recording). */
-static int sub_dirs(struct buf *b, char *path, size_t len, size_t root_len, int depth)
+/* Does a directory's link count on the filesystem of fd say how many
+ * directories it holds (2 + their number)? On tmpfs, ext2/3/4 and XFS
+ * it does (ext4 gives 1 above 65,000, never 2 wrongly); btrfs gives 1,
+ * and filesystems that are not known are read whole, as find(1)'s
+ * -noleaf would. */
+static bool nlink_counts_dirs(int fd)
+{
+	struct statfs fs;
+	if (fstatfs(fd, &fs) < 0)
+		return false;
+	switch ((unsigned long)fs.f_type) {
+	case TMPFS_MAGIC: case EXT4_SUPER_MAGIC: case XFS_SUPER_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Every directory below the top one (when recording). leaf: a directory
+ * whose link count is 2 holds no directory and is not read (leistungen/
+ * of each portal: 8,400 entries at 600 services, which took 3-5 ms of
+ * every build that records its fingerprint). */
+static int sub_dirs(struct buf *b, char *path, size_t len, size_t root_len, int depth,
+		    bool leaf)
 {
 	DIR *d = depth < FP_MAX_DEPTH ? opendir(path) : NULL;
 	if (!d)
@@ -384,8 +408,8 @@ static int sub_dirs(struct buf *b, char *path, size_t len, size_t root_len, int 
 			rc = -1;
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = state_line(b, "sub", &st, path + root_len);
-			if (rc == 0)
-				rc = sub_dirs(b, path, len + (size_t)w, root_len, depth + 1);
+			if (rc == 0 && !(leaf && st.st_nlink == 2))
+				rc = sub_dirs(b, path, len + (size_t)w, root_len, depth + 1, leaf);
 		}
 		path[len] = '\0';
 	}
@@ -405,7 +429,11 @@ static int record(struct buf *b, const char *out, const char *id, size_t files)
 	if (w < 0 || (size_t)w >= sizeof path || head(b, id, files) < 0 ||
 	    top_state(b, path, (size_t)w) < 0)
 		return -1;
-	return sub_dirs(b, path, (size_t)w, (size_t)w, 0) < 0 ||
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool leaf = fd >= 0 && nlink_counts_dirs(fd);
+	if (fd >= 0)
+		close(fd);
+	return sub_dirs(b, path, (size_t)w, (size_t)w, 0, leaf) < 0 ||
 	       buf_puts(b, "end\n") < 0 ? -1 : 0;
 }
 
