@@ -4,6 +4,7 @@
 #include "../util/arena.h"
 #include "../util/buf.h"
 #include "../util/lock.h"
+#include "../util/mapfile.h"
 #include "../util/strmap.h"
 #include "links.h"
 #include "pathtab.h"
@@ -18,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -113,54 +113,27 @@ static const char *cache_line(const char *s, size_t n, unsigned char *key, int *
 
 static int valid_rel_n(const char *rel, size_t len);
 
-/* The cache file, mapped: at 84,000 pages it is 8 MB, whose pages come
- * in by the kernel's fault-around instead of each being copied into
- * fresh memory (a fault costs ~10 µs on the development VM). sitegen
- * renames a new cache over it and never writes it in place; one cut
- * short by hand while a build reads it would end that build with
- * SIGBUS before the site changed (as with the YAML cache). */
-struct cache_map {
-	const char *p;
-	size_t len;
-};
-
-static int map_cache(const char *dest, struct cache_map *m)
+/* The cache file, mapped (util/mapfile.h): at 84,000 pages it is 8 MB.
+ * -1, m empty, when there is none. */
+static int map_cache(const char *dest, struct mapped *m)
 {
 	char path[OUT_PATH_MAX];
 	int w = snprintf(path, sizeof path, "%s/%s", dest, CACHE_NAME);
-	int fd = w >= 0 && (size_t)w < sizeof path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-	struct stat sb;
-	m->p = NULL;
-	m->len = 0;
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) || sb.st_size <= 0 ||
-	    (uintmax_t)sb.st_size > SIZE_MAX) {
-		close(fd);
+	if (w < 0 || (size_t)w >= sizeof path) {
+		m->p = NULL;
+		m->len = 0;
 		return -1;
 	}
-	void *p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return -1;
-	m->p = p;
-	m->len = (size_t)sb.st_size;
-	return 0;
-}
-
-static void unmap_cache(struct cache_map *m)
-{
-	if (m->p)
-		munmap((void *)m->p, m->len);
+	return map_file(path, SIZE_MAX, m);
 }
 
 /* The next line of m at *at, without its '\n' (*n), or NULL at the end;
  * *nl says whether a '\n' ended it. */
-static const char *next_line(const struct cache_map *m, size_t *at, size_t *n, int *nl)
+static const char *next_line(const struct mapped *m, size_t *at, size_t *n, int *nl)
 {
 	if (*at >= m->len)
 		return NULL;
-	const char *s = m->p + *at;
+	const char *s = (const char *)m->p + *at;
 	const char *e = memchr(s, '\n', m->len - *at);
 	*nl = e != NULL;
 	*n = e ? (size_t)(e - s) : m->len - *at;
@@ -176,7 +149,7 @@ static const char *next_line(const struct cache_map *m, size_t *at, size_t *n, i
  * stay deployed) or naming a path that is absolute or climbs out ("../")
  * is not whole, and the directories are read instead. *lines and *bytes:
  * its paths' number and length. */
-static int cache_whole(const struct cache_map *m, size_t *lines, size_t *bytes)
+static int cache_whole(const struct mapped *m, size_t *lines, size_t *bytes)
 {
 	size_t at = 0, n, len, count = 0, sum_len = 0;
 	int nl, keyed;
@@ -193,7 +166,7 @@ static int cache_whole(const struct cache_map *m, size_t *lines, size_t *bytes)
 			tail[n] = '\0';
 			errno = 0;
 			unsigned long long v = strtoull(tail + 6, &e, 10);
-			digest_hex(m->p, (size_t)(s - m->p), sum);
+			digest_hex(m->p, (size_t)(s - (const char *)m->p), sum);
 			*lines = count;
 			*bytes = sum_len;
 			return errno == 0 && v == count && e[0] == ' ' &&
@@ -218,13 +191,13 @@ static int cache_whole(const struct cache_map *m, size_t *lines, size_t *bytes)
  * a file found. A missing or damaged cache only means more rendering. */
 static int read_cache(struct output *o, int listed)
 {
-	struct cache_map m;
+	struct mapped m;
 	if (map_cache(o->dest, &m) < 0)
 		return -1;
 	size_t lines, bytes;
 	if (listed) {
 		if (!cache_whole(&m, &lines, &bytes)) {
-			unmap_cache(&m);
+			map_release(&m);
 			return -1;
 		}
 		/* the table grows once, not at every doubling */
@@ -248,7 +221,7 @@ static int read_cache(struct output *o, int listed)
 			e->flags |= PT_OLD_KEY;
 		}
 	}
-	unmap_cache(&m);
+	map_release(&m);
 	return 0;
 }
 
