@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include "../util/buf.h"
 #include "../util/digest.h"
+#include "../util/digits.h"
 #include "../util/exe_id.h"
 #include "../util/racy.h"
 #include "../util/strmap.h"
@@ -330,29 +331,6 @@ static int slot_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* Decimal digits of v at p; the end. */
-static char *put_u64(char *p, unsigned long long v)
-{
-	char t[20];
-	int n = 0;
-	do
-		t[n++] = (char)('0' + v % 10);
-	while ((v /= 10) != 0);
-	while (n)
-		*p++ = t[--n];
-	return p;
-}
-
-/* "<s>.<9 digits>" at p (s never negative here); the end. */
-static char *put_stamp(char *p, long long s, long ns)
-{
-	p = put_u64(p, (unsigned long long)s);
-	*p++ = '.';
-	for (int i = 8; i >= 0; i--, ns /= 10)
-		p[i] = (char)('0' + ns % 10);
-	return p + 9;
-}
-
 /* One entry's line, without printf: ~800 of them each time one file
  * changed, and vsnprintf was most of writing them. */
 static int put_entry(struct buf *b, const struct entry *e, const char *rel)
@@ -362,11 +340,11 @@ static int put_entry(struct buf *b, const struct entry *e, const char *rel)
 	memcpy(p, e->id, ID_LEN);
 	p += ID_LEN;
 	*p++ = ' ';
-	p = put_u64(p, e->dev);
+	p = put_uint(p, e->dev, 10);
 	*p++ = ' ';
-	p = put_u64(p, e->ino);
+	p = put_uint(p, e->ino, 10);
 	*p++ = ' ';
-	p = put_u64(p, e->size);
+	p = put_uint(p, e->size, 10);
 	*p++ = ' ';
 	p = put_stamp(p, e->m_s, e->m_ns);
 	*p++ = ' ';

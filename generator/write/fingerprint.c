@@ -2,6 +2,7 @@
 #include "fingerprint.h"
 #include "../util/buf.h"
 #include "../util/digest.h"
+#include "../util/digits.h"
 #include "../util/racy.h"
 #include "../util/arena.h"
 #include <dirent.h>
@@ -23,40 +24,6 @@
 #define FP_MAX_DEPTH 32
 #define FP_MAX ((size_t)64 << 20)
 
-/* v in base (8 or 10) at p; the end. */
-static char *put_num(char *p, unsigned long long v, unsigned base)
-{
-	char t[24];
-	int n = 0;
-	do {
-		t[n++] = (char)('0' + v % base);
-		v /= base;
-	} while (v);
-	while (n)
-		*p++ = t[--n];
-	return p;
-}
-
-static char *put_signed(char *p, long long v)
-{
-	if (v < 0) {
-		*p++ = '-';
-		return put_num(p, 0ULL - (unsigned long long)v, 10);
-	}
-	return put_num(p, (unsigned long long)v, 10);
-}
-
-/* "<s>.<9 digits>" at p; the end. */
-static char *put_stamp(char *p, const struct timespec *t)
-{
-	p = put_signed(p, (long long)t->tv_sec);
-	*p++ = '.';
-	long ns = t->tv_nsec;
-	for (int i = 9; i-- > 0; ns /= 10)
-		p[i] = (char)('0' + ns % 10);
-	return p + 9;
-}
-
 /* One entry: "<tag> <mode, octal> <dev> <ino> <size> <mtime s.ns> <ctime
  * s.ns> <path>\n", as printf's "%s %o %llu %llu %lld %lld.%09ld
  * %lld.%09ld %s\n" would write it (line_stat reads it back), without
@@ -76,17 +43,17 @@ static int put_stat(struct buf *b, const char *tag, const char *path, const stru
 	memcpy(p, tag, tl);
 	p += tl;
 	*p++ = ' ';
-	p = put_num(p, (unsigned)st->st_mode, 8);
+	p = put_uint(p, (unsigned)st->st_mode, 8);
 	*p++ = ' ';
-	p = put_num(p, (unsigned long long)st->st_dev, 10);
+	p = put_uint(p, (unsigned long long)st->st_dev, 10);
 	*p++ = ' ';
-	p = put_num(p, (unsigned long long)st->st_ino, 10);
+	p = put_uint(p, (unsigned long long)st->st_ino, 10);
 	*p++ = ' ';
-	p = put_signed(p, (long long)st->st_size);
+	p = put_int(p, (long long)st->st_size);
 	*p++ = ' ';
-	p = put_stamp(p, &st->st_mtim);
+	p = put_stamp(p, (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
 	*p++ = ' ';
-	p = put_stamp(p, &st->st_ctim);
+	p = put_stamp(p, (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
 	*p++ = ' ';
 	return buf_append(b, head, (size_t)(p - head)) | buf_puts(b, path) | buf_putc(b, '\n');
 }

@@ -4,11 +4,14 @@
 #include "deliver/mail.h"
 #include "util/arena.h"
 #include "util/buf.h"
+#include "util/digits.h"
+#include "util/mapfile.h"
 #include "util/random.h"
 #include "util/strmap.h"
 #include "util/utf8.h"
 #include "write/output.h"
 #include <errno.h>
+#include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdarg.h>
@@ -410,6 +413,69 @@ static void test_arena_adopt(void)
 	arena_free(&b);
 }
 
+/* The digits the stat cache and the fingerprint write without printf are
+ * printf's: at the edges of each type and for 100,000 random values. */
+static void test_digits(void)
+{
+	static const long long edge[] = { 0, 1, -1, 9, 10, 99, 1000000000LL, 4294967295LL,
+					  LLONG_MAX, LLONG_MIN, LLONG_MIN + 1 };
+	static const long ns[] = { 0, 1, 999999999, 123456789, 100000000 };
+	char got[128], want[128];
+	int same = 1, n = (int)(sizeof edge / sizeof *edge);
+	unsigned long long r = 0x9e3779b97f4a7c15ULL;
+	for (int i = 0; i < n + 100000; i++) {
+		long long v = i < n ? edge[i] : (long long)(r = r * 6364136223846793005ULL + 1);
+		long f = ns[i % 5];
+		unsigned long long u = (unsigned long long)v;
+		*put_uint(got, u, 10) = '\0';
+		snprintf(want, sizeof want, "%llu", u);
+		same &= strcmp(got, want) == 0;
+		*put_uint(got, u, 8) = '\0';
+		snprintf(want, sizeof want, "%llo", u);
+		same &= strcmp(got, want) == 0;
+		*put_int(got, v) = '\0';
+		snprintf(want, sizeof want, "%lld", v);
+		same &= strcmp(got, want) == 0;
+		*put_stamp(got, v, f) = '\0';
+		snprintf(want, sizeof want, "%lld.%09ld", v, f);
+		same &= strcmp(got, want) == 0;
+		if (!same) {
+			ok(0, "digits: %s, printf %s", got, want);
+			return;
+		}
+	}
+	ok(same, "digits: put_uint (8, 10), put_int and put_stamp write what printf writes");
+}
+
+/* map_file: a regular file of 1 to max bytes, whole; none, an empty
+ * file, a larger one or a directory: -1 and nothing mapped. */
+static void test_mapfile(const char *tmp)
+{
+	char path[600], empty[600];
+	snprintf(path, sizeof path, "%s/mapped", tmp);
+	snprintf(empty, sizeof empty, "%s/empty", tmp);
+	FILE *f = fopen(path, "w"), *g = fopen(empty, "w");
+	int made = f && g && fputs("sieben!", f) >= 0;
+	if (f && fclose(f) != 0)
+		made = 0;
+	if (g && fclose(g) != 0)
+		made = 0;
+	struct mapped m;
+	ok(made && map_file(path, 7, &m) == 0 && m.len == 7 && memcmp(m.p, "sieben!", 7) == 0,
+	   "map_file: the whole file");
+	map_release(&m);
+	ok(m.p == NULL && m.len == 0, "map_release empties it");
+	ok(map_file(path, 6, &m) < 0 && m.p == NULL, "a file over the bound: not mapped");
+	ok(map_file(empty, 7, &m) < 0 && m.p == NULL, "an empty file: not mapped");
+	ok(map_file(tmp, 1 << 20, &m) < 0 && m.p == NULL, "a directory: not mapped");
+	errno = 0;
+	ok(map_file("/nonexistent/sitegen", 7, &m) < 0 && errno == ENOENT && m.p == NULL,
+	   "no file: -1 with ENOENT");
+	map_release(&m);        /* empty: nothing to do */
+	unlink(path);
+	unlink(empty);
+}
+
 int main(void)
 {
 	test_datetime();
@@ -418,6 +484,9 @@ int main(void)
 	test_put_html();
 	const char *tmp = tap_tmpdir("util_helpers");
 	test_buf_sticky();
+	test_digits();
+	if (tmp)
+		test_mapfile(tmp);
 	if (tmp)
 		test_buf_checked_once(tmp);
 	else
