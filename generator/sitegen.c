@@ -179,10 +179,8 @@ static int write_build_json(struct source *src, const struct cli *c, struct outp
 /* The catalogue, with the YAML trees of unchanged files from the last
  * build's cache "<out>.yaml-cache" (load/yamlcache.h), which is written
  * again right after loading: its trees are valid whether or not the
- * build succeeds, and so its memory is gone before rendering. */
-/* The catalogue, its YAML trees from <out>.yaml-cache where the files
- * did not change. Its scalars point into that file's mapping (*yc), which
- * is freed after the catalogue. */
+ * build succeeds. The trees' scalars point into the old file's mapping
+ * (*yc), so the caller frees *yc after the catalogue. */
 static struct catalog *load_catalog(const struct cli *c, struct source *src, int check,
 				    struct yaml_cache **yc, struct diags *d)
 {

@@ -332,15 +332,15 @@ static int top_state(struct buf *b, char *path, size_t len)
 	return rc;
 }
 
-/* Does a directory's link count on the filesystem of fd say how many
+/* Does a directory's link count on the filesystem of path say how many
  * directories it holds (2 + their number)? On tmpfs, ext2/3/4 and XFS
  * it does (ext4 gives 1 above 65,000, never 2 wrongly); btrfs gives 1,
  * and filesystems that are not known are read whole, as find(1)'s
  * -noleaf would. */
-static bool nlink_counts_dirs(int fd)
+static bool nlink_counts_dirs(const char *path)
 {
 	struct statfs fs;
-	if (fstatfs(fd, &fs) < 0)
+	if (statfs(path, &fs) < 0)
 		return false;
 	switch ((unsigned long)fs.f_type) {
 	case TMPFS_MAGIC: case EXT4_SUPER_MAGIC: case XFS_SUPER_MAGIC:
@@ -396,11 +396,7 @@ static int record(struct buf *b, const char *out, const char *id, size_t files)
 	if (w < 0 || (size_t)w >= sizeof path || head(b, id, files) < 0 ||
 	    top_state(b, path, (size_t)w) < 0)
 		return -1;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	bool leaf = fd >= 0 && nlink_counts_dirs(fd);
-	if (fd >= 0)
-		close(fd);
-	return sub_dirs(b, path, (size_t)w, (size_t)w, 0, leaf) < 0 ||
+	return sub_dirs(b, path, (size_t)w, (size_t)w, 0, nlink_counts_dirs(path)) < 0 ||
 	       buf_puts(b, "end\n") < 0 ? -1 : 0;
 }
 

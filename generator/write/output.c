@@ -938,9 +938,7 @@ static void cache_put(struct cache_out *c, const struct pt_entry *e, const char 
 		cache_flush(c);     /* a path is at most OUT_PATH_MAX bytes */
 	char *p = c->piece + c->len;
 	if (e->flags & PT_KEY) {
-		char hex[2 * PT_KEY_LEN + 1];
-		pathtab_key_hex(e->key, hex);
-		memcpy(p, hex, 2 * PT_KEY_LEN);
+		pathtab_key_hex(e->key, p);     /* its NUL: where the ' ' goes */
 		p += 2 * PT_KEY_LEN;
 	} else {
 		*p++ = '-';
