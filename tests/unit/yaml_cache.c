@@ -27,6 +27,23 @@ static const char doc[] =
 #define ID_A "0123456789abcdef0123456789abcdef01234567"
 #define ID_B "89abcdef0123456789abcdef0123456789abcdef"
 
+/* The file at path replaced by b's bytes. */
+static bool rewrite(const char *path, const struct buf *b)
+{
+	FILE *w = fopen(path, "wb");
+	bool ok = w && fwrite(b->data, 1, b->len, w) == b->len;
+	return w && fclose(w) == 0 && ok;
+}
+
+/* Does the cache file at path give a tree for ID_A? */
+static bool tree_a_cached(const char *path, struct arena *a, struct arena *tree)
+{
+	struct yaml_cache *yc = yaml_cache_open(path);
+	bool got = yaml_cache_get(yc, ID_A, a, tree, "x") != NULL;
+	yaml_cache_free(yc);
+	return got;
+}
+
 static bool same(const struct ynode *x, const struct ynode *y)
 {
 	if (x->kind != y->kind || x->line != y->line || x->col != y->col ||
@@ -108,33 +125,21 @@ int main(void)
 	ok(hund && hund[13] == '\0', "a scalar is followed by a NUL in the file");
 	if (hund) {
 		hund[13] = 'X';
-		FILE *w = fopen(path, "wb");
-		ok(w && fwrite(fb.data, 1, fb.len, w) == fb.len && fclose(w) == 0,
-		   "the NUL overwritten");
+		ok(rewrite(path, &fb), "the NUL overwritten");
 	}
-	yc = yaml_cache_open(path);
-	ok(yaml_cache_get(yc, ID_A, &a, &tree, "x") == NULL, "... then the tree is not used");
-	yaml_cache_free(yc);
+	ok(!tree_a_cached(path, &a, &tree), "... then the tree is not used");
 	if (hund) {
 		hund[13] = '\0';
 		memcpy(fb.data, "sitegen-yaml-cache 1\n", 21);
-		FILE *w = fopen(path, "wb");
-		ok(w && fwrite(fb.data, 1, fb.len, w) == fb.len && fclose(w) == 0,
-		   "the same file as the first version");
+		ok(rewrite(path, &fb), "the same file as the first version");
 	}
-	yc = yaml_cache_open(path);
-	ok(yaml_cache_get(yc, ID_A, &a, &tree, "x") == NULL, "... is not read (another format)");
-	yaml_cache_free(yc);
+	ok(!tree_a_cached(path, &a, &tree), "... is not read (another format)");
 	if (hund) {
 		memcpy(fb.data, "sitegen-yaml-cache 2\n", 21);
-		FILE *w = fopen(path, "wb");
-		ok(w && fwrite(fb.data, 1, fb.len, w) == fb.len && fclose(w) == 0,
-		   "the file restored");
+		ok(rewrite(path, &fb), "the file restored");
 	}
 	buf_free(&fb);
-	yc = yaml_cache_open(path);
-	ok(yaml_cache_get(yc, ID_A, &a, &tree, "x") != NULL, "... is read again");
-	yaml_cache_free(yc);
+	ok(tree_a_cached(path, &a, &tree), "... is read again");
 
 	/* A damaged file (cut in the middle of a tree) costs parsing only. */
 	off_t n = size_of(path);
