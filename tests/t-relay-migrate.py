@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """t-relay-migrate - relayd upgrades a database of an older schema version
 on start (issue 14): a version-1 database (tests/fixtures/store/, with one
-submission whose office mail is due) becomes version 9 (2: outbox.claimed_by,
+submission whose office mail is due) becomes version 10 (2: outbox.claimed_by,
 3: submissions.token_hash, 4: the clerks' inbox, 5: the Postfach, with the
 outbox rebuilt on SQLite, 6: submissions.subject and identity, the
 citizen's login, 7: payments, 8: login_pending and citizen_sessions, 9: no unique index on
-submissions.token of its own, SQLite rebuilding the table), keeps its submission and its outbox job, the
+submissions.token of its own, SQLite rebuilding the table, 10: references
+numbered in order, from a counter row or a sequence), keeps its submission and its outbox job, the
 old job is claimed and mailed through the new column, the old private link
 still opens the application page (its hash was computed by the migration),
 relayd fills the old row's office from the catalogue at start (version 4's
@@ -14,7 +15,7 @@ masks a password in the
 database string. Runs on the backend RELAY_STORE picks (tests/run runs it on
 both): SQLite's version is PRAGMA user_version, PostgreSQL's the table
 schema_version. Real daemon, tests/smtp_sink.py."""
-import os, sqlite3, subprocess, sys
+import json, os, sqlite3, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relay_lib as L
 from relay_lib import ok
@@ -46,7 +47,7 @@ relay = L.Relay("migrate", db=db, smtp_url="smtp://127.0.0.1:%d" % sink.port)
 ok(version(relay) == 1, "the fixture is a database of schema version 1 (%s)" % L.STORE)
 relay.start()
 try:
-    ok(version(relay) == 9, "relayd upgraded it to version 9 on start", version(relay))
+    ok(version(relay) == 10, "relayd upgraded it to version 10 on start", version(relay))
     if L.PG:
         uniq = relay.rows("SELECT count(*) FROM pg_constraint WHERE conname = 'submissions_token_key'")
         ok(uniq == [(0,)], "version 9: the token has no unique constraint of its own", uniq)
@@ -93,13 +94,35 @@ try:
     job = relay.rows("SELECT id, kind, ref_id FROM outbox")
     ok(job == [(1, "office", 0)], "the old job kept its id and kind through the outbox's "
        "version-5 change, with ref_id 0", job)
+
+    # version 10: the references made from now on are numbered; the old
+    # one keeps its random symbols
+    form = next(f for f in relay.dump_forms()
+                if f["city"] == "dorsten" and f["service"] == "hundeanmeldung")
+    def new_reference():
+        st, _, body = L.post(relay, "dorsten", "hundeanmeldung", L.valid_values(form))
+        return st, json.loads(body).get("reference") if st == 303 else body[:200]
+    year = time.strftime("%Y", time.gmtime())
+    got = new_reference()
+    ok(got == (303, "DOR-%s-000001" % year),
+       "version 10: the first submission after the upgrade is number 1", got)
+    # a number held by a reference of the random kind (its 32 symbols
+    # include 2-9) is passed over
+    relay.write([("UPDATE submissions SET reference = ? WHERE reference = 'DOR-2026-OLD111'",
+                  ("DOR-%s-222222" % year,)),
+                 ("SELECT setval('reference_number', 222221)" if L.PG else
+                  "UPDATE counters SET value = 222221 WHERE name = 'reference'", ())])
+    got = new_reference()
+    ok(got == (303, "DOR-%s-222223" % year),
+       "a number an older reference holds is passed over: the next one is taken", got)
+    ok(relay.rows("SELECT count(*) FROM submissions") == [(3,)], "the three submissions are stored")
 finally:
     ok(relay.stop() == 0, "relayd exits 0")
     sink.stop()
 
 # a second start finds the current version and changes nothing
 relay.start()
-ok(version(relay) == 9 and relay.stop() == 0 and
+ok(version(relay) == 10 and relay.stop() == 0 and
    relay.logtext().count("event=offices_filled") == 1,
    "a current database is opened as it is (nothing left to fill)")
 

@@ -15,7 +15,8 @@ static void utc_text(long long t, char *buf, size_t n)
 		snprintf(buf, n, "%lld", t);
 }
 
-/* References look like DOR-2026-4K7P9X; anything else is not looked up. */
+/* References look like DOR-2026-004711 (before schema version 10:
+ * DOR-2026-4K7P9X); anything else is not looked up. */
 static bool reference_ok(const char *r)
 {
 	size_t n = strlen(r);

@@ -24,7 +24,7 @@ struct pay_req {
 	const struct pay_env *env;
 	struct arena a;
 	enum pay_route route;
-	char token[32];             /* PR_PAY: the application's token */
+	char token[TOKEN_CHARS + 1]; /* PR_PAY: the application's token */
 	struct buf body;
 	bool body_init, too_large, answered;
 	size_t seen;
@@ -331,7 +331,7 @@ static enum MHD_Result pay_now(struct pay_req *q, struct MHD_Connection *c)
 				  "Antrags erneut und bezahlen Sie von dort.", NULL);
 	}
 	int err = 0;
-	struct submission *sub = token_shape_ok(q->token) ?
+	struct submission *sub = token_shape_submission(q->token) ?
 		store_load_token(q->env->store, &q->a, q->token, false, NULL, &err) : NULL;
 	if (err)
 		return error_page(q, c, MHD_HTTP_SERVICE_UNAVAILABLE, NULL,

@@ -15,7 +15,7 @@
 #include "model/facts.h"
 #include "util/datetime.h"
 
-bool token_shape_ok(const char *tok)
+bool token_shape_ok(const char *tok)    /* a Postfach link's, a payment's */
 {
 	size_t n = strlen(tok);
 	return n == 24 && strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"

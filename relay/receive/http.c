@@ -63,7 +63,7 @@ struct req {
 	struct inbox_env inbox_env;
 	struct inbox_req *inbox;
 	char client[64];
-	char token[32];             /* R_DOCUMENT: the application's token */
+	char token[TOKEN_CHARS + 1]; /* R_DOCUMENT: the application's token */
 	/* the citizens' Postfach under /postfach (postfach/postfach.h) */
 	struct postfach_env pf_env;
 	struct postfach_req *pf;
@@ -717,8 +717,8 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 	case V_HONEYPOT: {
 		atomic_fetch_add(&s->rejected[RJ_HONEYPOT], 1);
 		relay_log("info", "honeypot", "city=%s service=%s", q->city, q->service);
-		char tok[32];
-		random_token(tok, 24);
+		char tok[TOKEN_CHARS + 1];
+		token_make_random(tok);
 		return send_see_other(q, c, tok, "");
 	}
 	case V_OK:
@@ -726,8 +726,8 @@ static enum MHD_Result submit_end(struct req *q, struct MHD_Connection *c)
 	}
 	if (!s->store) {                /* --no-store: the HTTP ceiling */
 		atomic_fetch_add(&s->accepted, 1);
-		char tok[32];
-		random_token(tok, 24);
+		char tok[TOKEN_CHARS + 1];
+		token_make_random(tok);
 		return send_see_other(q, c, tok, "NOSTORE");
 	}
 	attach_identity(q, v.sub);
@@ -779,7 +779,7 @@ static struct submission *by_token(struct req *q, struct MHD_Connection *c,
 	struct relay_server *s = q->srv;
 	struct submission *sub = NULL;
 	int err = 0;
-	if (token_shape_ok(tok) && s->store)
+	if (token_shape_submission(tok) && s->store)
 		sub = store_load_token(s->store, &q->a, tok, with_files, NULL, &err);
 	if (sub) {
 		snprintf(q->city, sizeof q->city, "%s", sub->city);
@@ -1045,11 +1045,11 @@ static enum MHD_Result document_end(struct req *q, struct MHD_Connection *c)
 
 /* The token of /antrag/<token>[/rest] into tok and the rest; false when
  * the path has no token of the right length. */
-static bool split_token(const char *url, char tok[32], const char **rest)
+static bool split_token(const char *url, char tok[TOKEN_CHARS + 1], const char **rest)
 {
 	const char *p = url + strlen("/antrag/");
 	size_t n = strcspn(p, "/");
-	if (n == 0 || n >= 32)
+	if (n == 0 || n > TOKEN_CHARS)
 		return false;
 	memcpy(tok, p, n);
 	tok[n] = '\0';
@@ -1062,7 +1062,7 @@ static bool split_token(const char *url, char tok[32], const char **rest)
 static enum MHD_Result application_page(struct req *q, struct MHD_Connection *c,
 					const char *url)
 {
-	char tok[32] = "";
+	char tok[TOKEN_CHARS + 1] = "";
 	const char *rest = "";
 	bool json = false, known = split_token(url, tok, &rest);
 	if (known && *rest)
@@ -1134,7 +1134,7 @@ static enum MHD_Result message_end(struct req *q, struct MHD_Connection *c,
 				   const char *url)
 {
 	struct relay_server *s = q->srv;
-	char tok[32] = "";
+	char tok[TOKEN_CHARS + 1] = "";
 	q->phase = P_DONE;
 	enum MHD_Result limited;
 	if (rate_limited(q, c, "Sie haben in kurzer Zeit zu viele Nachrichten gesendet. "

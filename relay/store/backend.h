@@ -46,7 +46,8 @@ struct store_ops {
 	int (*purge)(struct store *s, long long cutoff_unix, long long *purged,
 		     long long *kept);
 
-	/* by: id for STORE_BY_ID, key for the others */
+	/* by: id for STORE_BY_ID, key for the others; for STORE_BY_TOKEN key
+	 * is token_key's bytes and id their number (token.h) */
 	struct submission *(*load)(struct store *s, struct arena *a,
 				   enum store_key by, long long id, const char *key,
 				   bool with_files, struct store_status *st, int *err);
@@ -167,7 +168,7 @@ extern const struct store_ops store_pg_ops;
  * in PRAGMA user_version, PostgreSQL in the table schema_version. A
  * read-only store also opens versions 1 to 3 (relayctl may run before
  * relayd upgraded): its readers then leave out what is newer (actor ""). */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* How long a valid session may go without being marked seen again
  * (store_session_get): idle timeouts are counted to this many seconds. */
@@ -200,9 +201,8 @@ struct buf;
  * [{"name","label","value"[,"option"]}...]. 0 ok, -1 when b is full. */
 int store_fields_json(const struct submission *sub, struct buf *b);
 
-/* The random bytes of one submission's ids: 24 for the token, 6 for the
- * reference. */
-#define STORE_ID_BYTES 30
+/* The random bytes of one submission's ids: its token's. */
+#define STORE_ID_BYTES TOKEN_RANDOM_CHARS
 
 /* Random bytes for the ids of a batch, drawn 32 submissions' worth at a
  * time: one getrandom(2) per batch instead of one per post (the group
@@ -213,10 +213,12 @@ struct store_ids_pool {
 	size_t left;                /* ids' worth not yet used; 0 at first */
 };
 
-/* A new reference ("<prefix>-<year>-" + 6 of 32 symbols) and token (24
- * chars base64url, 144 bits) from util/random (which exits rather than
- * give predictable bytes), through pool when not NULL. 0 ok, -1 when the
- * prefix makes the reference too long. */
+/* A new submission's reference and token (token.h), the token's random
+ * bytes from util/random (which exits rather than give predictable
+ * bytes), through pool when not NULL. The reference is "<prefix>-<year>-"
+ * and number (> 0: the store's counter, schema version 10) in six digits
+ * at least. References made before were 6 random symbols of 32 instead.
+ * 0 ok, -1 when number is not above 0 or the reference would not fit. */
 int store_new_ids(struct store_ids_pool *pool, const char *prefix, int year,
-		  char reference[24], char token[32]);
+		  long long number, char reference[24], char token[TOKEN_CHARS + 1]);
 #endif

@@ -143,6 +143,10 @@ static const char *const migration[STORE_SCHEMA_VERSION + 1] = {
 	/* performance (issue 13, point 6): the token's own unique index goes;
 	 * token_hash's unique index keeps tokens apart (see sqlite.c) */
 	[9] = "ALTER TABLE submissions DROP CONSTRAINT IF EXISTS submissions_token_key;",
+	/* performance (issue 13, point 6): references numbered in order
+	 * (store.c); a sequence, so that two relays never wait on each other
+	 * for a number (a gap after a rollback does no harm) */
+	[10] = "CREATE SEQUENCE reference_number;",
 };
 
 /* ---- parameters, errors, statements ---- */

@@ -72,14 +72,15 @@ static int exec_state(struct pg_store *s, PGconn *c, const char *what,
 
 /* The parameters of ins_sql for one item, with a new reference, token
  * and payment reference drawn. p keeps pointers into it, json, h (the
- * token's hash) and itself (its numbers): use it where it was filled. */
+ * token's key) and itself (its numbers): use it where it was filled. */
 static int row_params(struct pg_store *s, struct store_item *it, const char *json,
-		      long long now, int year, unsigned char h[TOKEN_HASH_LEN],
+		      long long now, int year, unsigned char h[TOKEN_KEY_MAX],
 		      struct pgp *p)
 {
 	const struct submission *sub = it->sub;
 	bool receipt = it->receipt && sub->applicant_email && sub->applicant_email[0];
-	if (store_new_ids(NULL, it->ref_prefix, year, it->reference, it->token) < 0) {
+	if (store_new_ids(NULL, it->ref_prefix, year, it->number, it->reference,
+			  it->token) < 0) {
 		pg_fail(s, "insert", "cannot make a reference");
 		return -1;
 	}
@@ -97,8 +98,7 @@ static int row_params(struct pg_store *s, struct store_item *it, const char *jso
 	pgp_int(p, now);
 	pgp_text(p, json);
 	pgp_text(p, receipt ? "true" : "false");
-	token_hash(it->token, h);
-	pgp_bin(p, h, TOKEN_HASH_LEN);
+	pgp_bin(p, h, token_key(it->token, h));
 	pgp_text(p, nz(sub->office));
 	pgp_text(p, it->hold_office ? "true" : "false");
 	pgp_text(p, nz(sub->subject));
@@ -111,14 +111,34 @@ static int row_params(struct pg_store *s, struct store_item *it, const char *jso
 	return 0;
 }
 
+/* The next n reference numbers into items[0..n) (schema version 10). */
+static int take_numbers(struct pg_store *s, PGconn *c, struct store_item *items, size_t n)
+{
+	struct pgp p = { 0 };
+	pgp_int(&p, (long long)n);
+	PGresult *r = pg_q(s, c, "reference number", "SELECT nextval('reference_number')"
+			   " FROM generate_series(1, $1::int)", &p, false);
+	int rc = r && PQntuples(r) == (int)n ? 0 : -1;
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		items[i].number = pg_ll(r, (int)i, 0);
+	if (r && rc < 0)
+		pg_fail(s, "reference number", "too few numbers");
+	PQclear(r);
+	return rc;
+}
+
 /* Inserts the row and its jobs and event, each try inside its own
- * savepoint, drawing a new reference on a UNIQUE collision (23505). */
+ * savepoint, with a new number on a UNIQUE collision (23505): a reference
+ * of the random kind from before version 10 may hold it. The first try
+ * keeps the number the pipeline took, whose batch was rolled back. */
 static int insert_row(struct pg_store *s, PGconn *c, struct store_item *it,
 		      const char *json, long long now, int year)
 {
 	for (int tries = 0; tries < 8; tries++) {
+		if ((tries > 0 || it->number <= 0) && take_numbers(s, c, it, 1) < 0)
+			return -1;
 		struct pgp p;
-		unsigned char h[TOKEN_HASH_LEN];
+		unsigned char h[TOKEN_KEY_MAX];
 		if (row_params(s, it, json, now, year, h, &p) < 0)
 			return -1;
 		char state[6];
@@ -130,9 +150,9 @@ static int insert_row(struct pg_store *s, PGconn *c, struct store_item *it,
 		if (pg_do(s, c, "insert", "ROLLBACK TO try", NULL) < 0 ||
 		    strcmp(state, "23505") != 0)
 			return -1;
-		/* a reference (or, astronomically unlikely, a token) is taken */
+		/* the number is taken (or, astronomically unlikely, the token) */
 	}
-	pg_fail(s, "insert", "no free reference after 8 draws");
+	pg_fail(s, "insert", "no free reference after 8 numbers");
 	return -1;
 }
 
@@ -218,7 +238,7 @@ static void pipe_send_batch(struct pg_store *s, PGconn *c, struct pipe *pp,
 			    long long now, int year)
 {
 	struct pgp p;
-	unsigned char h[TOKEN_HASH_LEN];
+	unsigned char h[TOKEN_KEY_MAX];
 	const char *named = n > 1 ? "relay_insert" : NULL;
 	if (!pipe_send(s, c, pp, ROLE_BEGIN, "BEGIN", NULL, NULL))
 		return;
@@ -297,6 +317,8 @@ static int insert_piped(struct pg_store *s, PGconn *c, struct store_item *items,
 	struct pipe pp = { .cap = 4 + n };
 	for (size_t i = 0; i < n; i++)
 		pp.cap += items[i].sub->n_files;
+	if (take_numbers(s, c, items, n) < 0)
+		return PIPE_ITEM_FAILED;    /* nothing was sent */
 	pp.role = calloc(pp.cap, sizeof *pp.role);
 	if (!pp.role || PQenterPipelineMode(c) != 1) {
 		free(pp.role);
@@ -362,6 +384,7 @@ int pg_insert(struct store *base, struct store_item *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		items[i].rc = -1;
 		items[i].id = 0;
+		items[i].number = 0;
 		items[i].pay_reference[0] = '\0';
 		memcpy(items[i].received_at, stamp, sizeof stamp);
 	}

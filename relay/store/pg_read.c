@@ -177,7 +177,7 @@ struct submission *pg_load(struct store *base, struct arena *a,
 		if (by == STORE_BY_ID)
 			pgp_int(&p, id);
 		else if (by == STORE_BY_TOKEN)
-			pgp_bin(&p, key, TOKEN_HASH_LEN);
+			pgp_bin(&p, key, (size_t)id);
 		else
 			pgp_text(&p, key);
 		PGresult *r = pg_q(s, c, "load", sql[by], &p, false);

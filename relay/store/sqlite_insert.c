@@ -19,6 +19,7 @@
 struct ins_stmts {
 	sqlite3_stmt *sub, *att, *job;
 	struct store_ids_pool *ids;     /* the batch's random bytes */
+	long long number;               /* the last reference number taken */
 };
 
 /* Resets the cached statements so none holds the transaction open. */
@@ -55,13 +56,15 @@ static const char *nz(const char *s)
 	return s ? s : "";
 }
 
-/* Inserts the submission row, drawing a new reference on collision. */
+/* Inserts the submission row, with the next number on a collision. */
 static int insert_row(struct sq_store *s, struct ins_stmts *p, struct store_item *it,
 		      const char *json, long long now, int year)
 {
 	const struct submission *sub = it->sub;
 	for (int tries = 0; tries < 8; tries++) {
-		if (store_new_ids(p->ids, it->ref_prefix, year, it->reference, it->token) < 0) {
+		it->number = ++p->number;
+		if (store_new_ids(p->ids, it->ref_prefix, year, it->number, it->reference,
+				  it->token) < 0) {
 			snprintf(s->base.err, sizeof s->base.err, "cannot make a reference");
 			return -1;
 		}
@@ -79,9 +82,9 @@ static int insert_row(struct sq_store *s, struct ins_stmts *p, struct store_item
 		sqlite3_bind_text(st, 10, it->received_at, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 11, now);
 		sqlite3_bind_text(st, 12, json, -1, SQLITE_STATIC);
-		unsigned char h[TOKEN_HASH_LEN];
-		token_hash(it->token, h);
-		sqlite3_bind_blob(st, 13, h, sizeof h, SQLITE_TRANSIENT);
+		unsigned char key[TOKEN_KEY_MAX];
+		size_t klen = token_key(it->token, key);
+		sqlite3_bind_blob(st, 13, key, (int)klen, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 14, nz(sub->office), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 15, nz(sub->subject), -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 16, nz(sub->identity), -1, SQLITE_STATIC);
@@ -94,9 +97,10 @@ static int insert_row(struct sq_store *s, struct ins_stmts *p, struct store_item
 			sq_fail(s, "insert submission");
 			return -1;
 		}
-		/* a reference (or, astronomically unlikely, a token) is taken */
+		/* the number is taken by a reference of the random kind made
+		 * before version 10 (or, astronomically unlikely, the token) */
 	}
-	snprintf(s->base.err, sizeof s->base.err, "no free reference after 8 draws");
+	snprintf(s->base.err, sizeof s->base.err, "no free reference after 8 numbers");
 	return -1;
 }
 
@@ -234,6 +238,29 @@ static int insert_all(struct sq_store *s, struct ins_stmts *p, struct store_item
 typedef int inserter(struct sq_store *s, struct ins_stmts *p, struct store_item *items,
 		     size_t n, struct buf *json, long long now, int year);
 
+/* The reference counter (schema version 10), read at the start of a
+ * batch's transaction (to = -1) or written at its end. */
+static int reference_counter(struct sq_store *s, long long *value, long long to)
+{
+	sqlite3_stmt *q = to < 0 ?
+		sq_cached(s, &s->ins_counter_get, "SELECT value FROM counters WHERE"
+			  " name = 'reference'") :
+		sq_cached(s, &s->ins_counter_set, "UPDATE counters SET value = ?"
+			  " WHERE name = 'reference'");
+	if (!q)
+		return -1;
+	if (to >= 0)
+		sqlite3_bind_int64(q, 1, to);
+	int rc = sqlite3_step(q);
+	if (to < 0 && rc == SQLITE_ROW)
+		*value = sqlite3_column_int64(q, 0);
+	bool ok = to < 0 ? rc == SQLITE_ROW : rc == SQLITE_DONE && sqlite3_changes(s->db) == 1;
+	if (!ok)
+		sq_fail(s, "reference counter");
+	sqlite3_reset(q);
+	return ok ? 0 : -1;
+}
+
 /* The items inserted by insert in one transaction; 0 when it committed. */
 static int insert_tx(struct sq_store *s, inserter *insert, struct store_ids_pool *ids,
 		     struct store_item *items, size_t n, struct buf *json, long long now,
@@ -242,9 +269,12 @@ static int insert_tx(struct sq_store *s, inserter *insert, struct store_ids_pool
 	if (sq_tx_begin(s) < 0)
 		return -1;
 	struct ins_stmts p;
-	bool ok = ins_prepare(s, &p) == 0;
+	long long first = 0;
+	bool ok = ins_prepare(s, &p) == 0 && reference_counter(s, &first, -1) == 0;
 	p.ids = ids;
-	ok = ok && insert(s, &p, items, n, json, now, year) == 0;
+	p.number = first;
+	ok = ok && insert(s, &p, items, n, json, now, year) == 0 &&
+	     (p.number == first || reference_counter(s, NULL, p.number) == 0);
 	ins_finalize(&p);       /* no statement may hold the COMMIT up */
 	return sq_tx_end(s, ok);
 }
@@ -260,6 +290,7 @@ int sq_insert(struct store *base, struct store_item *items, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		items[i].rc = -1;
 		items[i].id = 0;
+		items[i].number = 0;
 		items[i].pay_reference[0] = '\0';
 		memcpy(items[i].received_at, stamp, sizeof stamp);
 	}

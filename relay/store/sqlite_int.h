@@ -14,6 +14,7 @@ struct sq_store {
 	int version;                /* the schema's (a reader's may be older) */
 	/* the hot inserts, prepared once (SQLITE_PREPARE_PERSISTENT) */
 	sqlite3_stmt *ins_sub, *ins_att, *ins_job, *ins_event;
+	sqlite3_stmt *ins_counter_get, *ins_counter_set;
 };
 
 static inline struct sq_store *sq(struct store *s)

@@ -208,7 +208,7 @@ struct submission *sq_load(struct store *base, struct arena *a,
 	if (by == STORE_BY_ID)
 		sqlite3_bind_int64(q, 1, id);
 	else if (by == STORE_BY_TOKEN)
-		sqlite3_bind_blob(q, 1, key, TOKEN_HASH_LEN, SQLITE_STATIC);
+		sqlite3_bind_blob(q, 1, key, (int)id, SQLITE_STATIC);
 	else
 		sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(q);

@@ -221,15 +221,16 @@ struct submission *store_load_ref(struct store *s, struct arena *a,
 			    st, err);
 }
 
-/* By the token's hash, then the token itself compared in constant time
- * (token.h says why). The backends read key as TOKEN_HASH_LEN bytes. */
+/* By the token's key, then the token itself compared in constant time
+ * (token.h says why). The backends take the key's length as the id. */
 struct submission *store_load_token(struct store *s, struct arena *a,
 				    const char *token, bool with_files,
 				    struct store_status *st, int *err)
 {
-	unsigned char h[TOKEN_HASH_LEN];
-	token_hash(token, h);
-	struct submission *sub = s->ops->load(s, a, STORE_BY_TOKEN, 0, (const char *)h,
+	unsigned char key[TOKEN_KEY_MAX];
+	size_t n = token_key(token, key);
+	struct submission *sub = s->ops->load(s, a, STORE_BY_TOKEN, (long long)n,
+					      (const char *)key,
 					      with_files, st, err);
 	if (sub && (!sub->token || !token_equal(sub->token, token)))
 		return NULL;    /* a hash collision: as good as not found */
@@ -268,22 +269,19 @@ int store_counts(struct store *s, long long now, struct store_counts *c)
 
 /* ---- insert ---- */
 
-static const char ref_alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";   /* 32 */
-
-static int make_reference(const char *prefix, int year, const unsigned char r[6],
-			  char out[24])
+/* Numbered in order, so that the unique index of submissions.reference
+ * takes each post at its end: a random reference dirtied a leaf page of
+ * that index per post (token.h says the same of the token's key). */
+static int numbered_reference(const char *prefix, int year, long long number,
+			      char out[24])
 {
-	char tail[7];
-	for (int i = 0; i < 6; i++)
-		tail[i] = ref_alphabet[r[i] & 31];  /* 32 symbols: no bias */
-	tail[6] = '\0';
-	int n = snprintf(out, 24, "%.3s-%04d-%s", prefix, year, tail);
-	return n > 0 && n < 24 ? 0 : -1;
+	int n = snprintf(out, 24, "%.3s-%04d-%06lld", prefix, year, number);
+	return number > 0 && n > 0 && n < 24 ? 0 : -1;
 }
 
 /* For the backends (backend.h): both ids of a new submission. */
 int store_new_ids(struct store_ids_pool *pool, const char *prefix, int year,
-		  char reference[24], char token[32])
+		  long long number, char reference[24], char token[TOKEN_CHARS + 1])
 {
 	unsigned char own[STORE_ID_BYTES], *r = own;
 	if (!pool) {
@@ -295,8 +293,8 @@ int store_new_ids(struct store_ids_pool *pool, const char *prefix, int year,
 		}
 		r = pool->r + --pool->left * STORE_ID_BYTES;
 	}
-	random_token_of(r, 24, token);  /* 144 bits, base64url */
-	int rc = make_reference(prefix, year, r + 24, reference);
+	token_make(r, token);
+	int rc = numbered_reference(prefix, year, number, reference);
 	explicit_bzero(r, STORE_ID_BYTES);
 	return rc;
 }

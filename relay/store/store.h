@@ -71,6 +71,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "submission.h"
+#include "token.h"
 #include "util/arena.h"
 
 struct store;
@@ -128,8 +129,9 @@ struct store_item {
 	/* out, valid when rc == 0 after store_insert() returned 0 */
 	int rc;                     /* 0 stored; -1 this item failed (logged) */
 	long long id;
-	char reference[24];         /* "DOR-2026-4K7P9X" */
-	char token[32];             /* 24 chars base64url, 144 random bits */
+	char reference[24];         /* "DOR-2026-004711" */
+	long long number;           /* the reference's number (store_insert's) */
+	char token[TOKEN_CHARS + 1]; /* token.h: time, then 144 random bits */
 	char received_at[24];       /* RFC 3339 UTC */
 	char pay_reference[32];     /* with pay_amount: the payment's reference
 				     * (STORE_PAY_REF_LEN base64url characters) */
@@ -138,9 +140,9 @@ struct store_item {
 /* Inserts every item (submission + attachments + an 'office' outbox job due
  * now unless held + a 'receipt' job if asked + a 'received' event + with
  * pay_amount > 0 its pending payment and 'payment' event) in ONE transaction
- * and commits it. The reference is "<prefix>-<year>-" + 6 chars of
- * "23456789ABCDEFGHJKLMNPQRSTUVWXYZ" from getrandom(2), drawn again on a
- * UNIQUE collision. An item that cannot be stored is rolled back alone (its
+ * and commits it. The reference is "<prefix>-<year>-" + the store's next
+ * number, six digits at least (one counter for every city; a number taken
+ * by a reference of the older random kind is passed over). An item that cannot be stored is rolled back alone (its
  * SAVEPOINT) and gets rc -1. Returns 0 when the COMMIT succeeded (items
  * with rc 0 are durable), -1 when the whole batch failed (none stored). */
 int store_insert(struct store *s, struct store_item *items, size_t n);

@@ -31,7 +31,7 @@ struct sub_file {               /* an attachment, checked by content */
 
 struct submission {
 	long long id;
-	const char *reference;      /* "DOR-2026-4K7P9X": city prefix, year, 6 random */
+	const char *reference;      /* "DOR-2026-004711": city prefix, year, number */
 	const char *token;          /* the private link's 144-bit token (loaded
 				     * from the store; ignored by store_insert) */
 	const char *city, *service; /* slugs */

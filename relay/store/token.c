@@ -2,6 +2,8 @@
 #include "token.h"
 #include <sodium.h>
 #include <string.h>
+#include <time.h>
+#include "util/random.h"
 
 void token_hash_n(const void *data, size_t n, unsigned char out[TOKEN_HASH_LEN])
 {
@@ -11,6 +13,54 @@ void token_hash_n(const void *data, size_t n, unsigned char out[TOKEN_HASH_LEN])
 void token_hash(const char *token, unsigned char out[TOKEN_HASH_LEN])
 {
 	token_hash_n(token, strlen(token), out);
+}
+
+/* The base64url characters in ASCII order: '-' < digits < upper < '_' < lower */
+static const char order_alphabet[] =
+	"-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+
+void token_order_prefix(long long ms, char out[TOKEN_ORDER_CHARS])
+{
+	unsigned long long v = ms > 0 ? (unsigned long long)ms : 0;
+	for (int i = TOKEN_ORDER_CHARS - 1; i >= 0; i--) {
+		out[i] = order_alphabet[v & 63];
+		v >>= 6;
+	}
+}
+
+void token_make(const unsigned char r[TOKEN_RANDOM_CHARS], char out[TOKEN_CHARS + 1])
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	token_order_prefix((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000, out);
+	random_token_of(r, TOKEN_RANDOM_CHARS, out + TOKEN_ORDER_CHARS);
+}
+
+void token_make_random(char out[TOKEN_CHARS + 1])
+{
+	unsigned char r[TOKEN_RANDOM_CHARS];
+	random_bytes(r, sizeof r);
+	token_make(r, out);
+}
+
+size_t token_key(const char *token, unsigned char out[TOKEN_KEY_MAX])
+{
+	size_t n = strlen(token);
+	if (n != TOKEN_CHARS) {
+		token_hash_n(token, n, out);
+		return TOKEN_HASH_LEN;
+	}
+	memcpy(out, token, TOKEN_ORDER_CHARS);
+	token_hash_n(token, n, out + TOKEN_ORDER_CHARS);
+	return TOKEN_KEY_MAX;
+}
+
+bool token_shape_submission(const char *tok)
+{
+	static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+				     "qrstuvwxyz0123456789-_";
+	size_t n = strlen(tok);
+	return (n == TOKEN_RANDOM_CHARS || n == TOKEN_CHARS) && strspn(tok, b64url) == n;
 }
 
 bool token_equal(const char *a, const char *b)

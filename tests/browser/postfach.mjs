@@ -103,7 +103,7 @@ async function main() {
 		const first = await tabTo(page, () => document.activeElement.tagName === 'A' &&
 			!!document.activeElement.closest('.postfach-list'));
 		if (first)
-			await Promise.all([page.waitForURL(/\/antrag\/[A-Za-z0-9_-]{24}$/),
+			await Promise.all([page.waitForURL(/\/antrag\/[-0-9A-Z_a-z]{7}[A-Za-z0-9_-]{24}$/),
 				page.keyboard.press('Enter')]);
 		ok(/\/antrag\//.test(page.url()) &&
 			(await page.locator('main').innerText()).includes(spec.references[0]),

@@ -126,7 +126,7 @@ async function main() {
 		ok(posts.length === 2 && posts[1].origin && posts[1].origin !== 'null',
 			'the second post carries a real Origin', posts);
 		const final = page.url();
-		ok(/\/bestaetigung\/[A-Za-z0-9_-]{24}$/.test(final), 'the browser lands on the confirmation page', final);
+		ok(/\/bestaetigung\/[-0-9A-Z_a-z]{7}[A-Za-z0-9_-]{24}$/.test(final), 'the browser lands on the confirmation page', final);
 		const refs = page.locator('strong.reference');
 		const ref = await refs.count() === 1 ? (await refs.innerText()).trim() : null;
 		ok(ref && /^[A-Z]+-\d{4}-/.test(ref), 'the confirmation page shows the reference number', ref);

@@ -100,7 +100,7 @@ async function citizen(page) {
 	await Promise.all([page.waitForURL(/\/bestaetigung\//), page.click('form#formular button[type=submit]')]);
 	const ref = (await page.locator('strong.reference').innerText()).trim();
 	ok(/^[A-Z]+-\d{4}-/.test(ref), 'the form is sent: the confirmation shows the reference', ref);
-	await Promise.all([page.waitForURL(/\/antrag\/[A-Za-z0-9_-]{24}$/),
+	await Promise.all([page.waitForURL(/\/antrag\/[-0-9A-Z_a-z]{7}[A-Za-z0-9_-]{24}$/),
 		page.click('a[href*="/antrag/"]')]);
 	const appUrl = page.url();
 	const main = await page.locator('main').innerText();

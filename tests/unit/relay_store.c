@@ -226,6 +226,55 @@ static void test_bad_item(struct store *s, const struct submission *good)
 }
 
 /* The database string as relayd logs it: no password. */
+/* token.h: the time prefix sorts as its number, the key is prefix + hash,
+ * an old link's key is the hash alone. */
+static void test_token_order(void)
+{
+	static const long long edge[] = { 0, 1, 63, 64, 4095, 4096,
+		1764806400000LL, 1764806400001LL, 4398046511103LL };  /* 2^42 - 1 */
+	long long v[200];
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+		v[n++] = edge[i];
+	unsigned long long x = 88172645463325252ULL;        /* xorshift64 */
+	while (n < sizeof v / sizeof *v) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		v[n++] = (long long)(x % 4398046511104ULL);
+	}
+	int sorted = 1;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++) {
+			char a[TOKEN_ORDER_CHARS], b[TOKEN_ORDER_CHARS];
+			token_order_prefix(v[i], a);
+			token_order_prefix(v[j], b);
+			int c = memcmp(a, b, sizeof a);
+			sorted &= (v[i] < v[j]) == (c < 0) && (v[i] == v[j]) == (c == 0);
+		}
+	ok(sorted, "token_order_prefix: byte order is numeric order (edges, 200 values)");
+
+	char t1[TOKEN_CHARS + 1], t2[TOKEN_CHARS + 1];
+	token_make_random(t1);
+	token_make_random(t2);
+	ok(strlen(t1) == TOKEN_CHARS && token_shape_submission(t1) &&
+	   strcmp(t1 + TOKEN_ORDER_CHARS, t2 + TOKEN_ORDER_CHARS) != 0 &&
+	   memcmp(t1, t2, TOKEN_ORDER_CHARS) <= 0,
+	   "token_make_random: 31 base64url characters, random after the time, in time order");
+	unsigned char k[TOKEN_KEY_MAX], h[TOKEN_HASH_LEN];
+	size_t kn = token_key(t1, k);
+	token_hash(t1, h);
+	ok(kn == TOKEN_KEY_MAX && !memcmp(k, t1, TOKEN_ORDER_CHARS) &&
+	   !memcmp(k + TOKEN_ORDER_CHARS, h, TOKEN_HASH_LEN),
+	   "token_key of a new token: its time, then its SHA-256");
+	static const char old[] = "AbCdEfGhIjKlMnOpQrStUvWx";
+	kn = token_key(old, k);
+	token_hash(old, h);
+	ok(kn == TOKEN_HASH_LEN && !memcmp(k, h, TOKEN_HASH_LEN),
+	   "token_key of a link from before (24 characters): the SHA-256 alone, as stored then");
+	ok(token_shape_submission(old) && !token_shape_submission("AbCdEfGhIjKlMnOpQrStUvW") &&
+	   !token_shape_submission("AbCdEfGhIjKlMnOpQrStUvW.") && !token_shape_submission(""),
+	   "token_shape_submission: 24 or 31 base64url characters, nothing else");
+}
+
 static void test_masked(void)
 {
 	static const char *const in[][2] = {
@@ -804,6 +853,7 @@ int main(void)
 		db = dbfile;
 	test_validate_rules();
 	test_masked();
+	test_token_order();
 
 	struct store *s = store_open(db, err, sizeof err);
 	ok(s != NULL, "store_open creates the database");
@@ -839,19 +889,24 @@ int main(void)
 		items[i].receipt = i == 0;
 	}
 	ok(store_insert(s, items, N) == 0, "100 submissions in one commit");
-	int all = 1, shape = 1, distinct = 1;
+	int all = 1, shape = 1, distinct = 1, numbered = 1;
 	for (int i = 0; i < N; i++) {
+		char want[24];
+		snprintf(want, sizeof want, "DOR-%.4s-%06d", items[i].received_at, i + 1);
+		numbered &= items[i].number == i + 1 && !strcmp(items[i].reference, want);
 		all &= items[i].rc == 0 && items[i].id > 0;
 		shape &= strlen(items[i].reference) == 15 &&
 			 !strncmp(items[i].reference, "DOR-", 4) &&
-			 strspn(items[i].reference + 9, "23456789ABCDEFGHJKLMNPQRSTUVWXYZ") == 6 &&
-			 strlen(items[i].token) == 24;
+			 strspn(items[i].reference + 9, "0123456789") == 6 &&
+			 strlen(items[i].token) == TOKEN_CHARS &&
+			 token_shape_submission(items[i].token);
 		for (int j = 0; j < i; j++)
 			distinct &= strcmp(items[i].reference, items[j].reference) != 0 &&
 				    strcmp(items[i].token, items[j].token) != 0;
 	}
 	ok(all, "every item stored with an id");
-	ok(shape, "references DOR-YYYY-XXXXXX, tokens 24 chars");
+	ok(shape, "references DOR-YYYY-NNNNNN, tokens of 7 + 24 characters");
+	ok(numbered, "a new store numbers its references from 1, in the batch's order");
 	ok(distinct, "references and tokens distinct");
 	struct tally t = tally(s);
 	ok(t.submissions == N && t.jobs == N + 1 && t.received_events == N &&
@@ -877,12 +932,16 @@ int main(void)
 	ok(got && got->token && strcmp(got->token, items[8].token) == 0,
 	   "a loaded submission carries its token (for the receipt's link)");
 	{       /* looked up by its hash, confirmed in constant time (token.h) */
-		char bad[32];
+		char bad[TOKEN_CHARS + 1];
 		snprintf(bad, sizeof bad, "%s", items[8].token);
-		bad[23] = bad[23] == 'A' ? 'B' : 'A';
+		bad[TOKEN_CHARS - 1] = bad[TOKEN_CHARS - 1] == 'A' ? 'B' : 'A';
 		got = store_load_token(s, &a, bad, false, NULL, &e);
 		ok(!got && e == 0, "a token with its last character changed: not found");
-		bad[23] = '\0';
+		snprintf(bad, sizeof bad, "%s", items[8].token);
+		bad[0] = bad[0] == '0' ? '1' : '0';
+		got = store_load_token(s, &a, bad, false, NULL, &e);
+		ok(!got && e == 0, "a token with its time changed: not found");
+		bad[TOKEN_CHARS - 1] = '\0';
 		got = store_load_token(s, &a, bad, false, NULL, &e);
 		ok(!got && e == 0, "a token one character short: not found");
 		got = store_load_token(s, &a, "", false, NULL, &e);

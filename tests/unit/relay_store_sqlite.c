@@ -154,8 +154,8 @@ int main(void)
 		return 1;
 	}
 	ok(access(db, F_OK) == 0, "the file is PATH, without the scheme");
-	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 9,
-	   "schema migrated to user_version 9");
+	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 10,
+	   "schema migrated to user_version 10");
 	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
 	test_purge_leaves_nothing(s, db);
@@ -163,14 +163,14 @@ int main(void)
 
 	sqlite3 *h;
 	if (sqlite3_open(db, &h) == SQLITE_OK) {
-		sqlite3_exec(h, "PRAGMA user_version=10", NULL, NULL, NULL);
+		sqlite3_exec(h, "PRAGMA user_version=11", NULL, NULL, NULL);
 		sqlite3_close(h);
 	}
 	s = store_open(db, err, sizeof err);
 	ok(!s && strstr(err, "newer"), "a database from a newer relayd is refused");
 	store_close(s);
 	s = store_open_readonly(db, err, sizeof err);
-	ok(!s && strstr(err, "schema version 10"), "also by a reader");
+	ok(!s && strstr(err, "schema version 11"), "also by a reader");
 	store_close(s);
 	return tap_exit();
 }
