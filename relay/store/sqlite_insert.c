@@ -255,7 +255,10 @@ static int reference_counter(struct sq_store *s, long long *value, long long to)
 	if (to < 0 && rc == SQLITE_ROW)
 		*value = sqlite3_column_int64(q, 0);
 	bool ok = to < 0 ? rc == SQLITE_ROW : rc == SQLITE_DONE && sqlite3_changes(s->db) == 1;
-	if (!ok)
+	if (!ok && (rc == SQLITE_DONE || rc == SQLITE_ROW))
+		snprintf(s->base.err, sizeof s->base.err, "reference counter: the row"
+			 " 'reference' of the table counters is missing");
+	else if (!ok)
 		sq_fail(s, "reference counter");
 	sqlite3_reset(q);
 	return ok ? 0 : -1;

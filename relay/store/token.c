@@ -31,7 +31,10 @@ void token_order_prefix(long long ms, char out[TOKEN_ORDER_CHARS])
 void token_make(const unsigned char r[TOKEN_RANDOM_CHARS], char out[TOKEN_CHARS + 1])
 {
 	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
+		now.tv_sec = time(NULL);    /* the order is what counts, not the ms */
+		now.tv_nsec = 0;
+	}
 	token_order_prefix((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000, out);
 	random_token_of(r, TOKEN_RANDOM_CHARS, out + TOKEN_ORDER_CHARS);
 }

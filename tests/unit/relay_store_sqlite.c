@@ -81,6 +81,29 @@ static void test_purge_leaves_nothing(struct store *s, const char *db)
 	   "purge leaves no row in any table");
 }
 
+/* Schema version 10's counter row gone (a hand-edited file): the batch
+ * fails with an error that names it and nothing is stored; put back, the
+ * numbers go on from where it says. */
+static void test_counter_missing(struct store *s, const char *db)
+{
+	struct sub_field f = { "vorname", "Vorname", "Anna", "" };
+	struct submission sub = { .city = "dorsten", .service = "hundeanmeldung",
+		.city_name = "Dorsten", .service_title = "Hund anmelden",
+		.recipient = "steueramt@dorsten.example", .office_name = "Steueramt",
+		.applicant_email = "", .fields = &f, .n_fields = 1 };
+	struct store_item it = { .sub = &sub, .ref_prefix = "DOR" };
+	long long before = q1(db, "SELECT count(*) FROM submissions");
+	ok(exec1(db, "DELETE FROM counters") == 0 && store_insert(s, &it, 1) < 0 &&
+	   it.rc < 0 && strstr(store_errmsg(s), "counters is missing") &&
+	   q1(db, "SELECT count(*) FROM submissions") == before,
+	   "the counter row missing: the batch fails, naming it, and stores nothing");
+	ok(exec1(db, "INSERT INTO counters(name, value) VALUES('reference', 41)") == 0 &&
+	   store_insert(s, &it, 1) == 0 && it.rc == 0 && it.number == 42 &&
+	   !strcmp(it.reference + 8, "-000042") &&
+	   q1(db, "SELECT value FROM counters WHERE name = 'reference'") == 42,
+	   "put back at 41: the next reference is number 42, and the counter says so");
+}
+
 /* What the writer's connection committed through its WAL buffer is in the
  * file: another connection (the default VFS, its own file handles) reads
  * every row and every byte, before and after a checkpoint. Attachments of
@@ -159,6 +182,7 @@ int main(void)
 	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
 	test_purge_leaves_nothing(s, db);
+	test_counter_missing(s, db);
 	test_wal_buffer(s, db);     /* closes s */
 
 	sqlite3 *h;
