@@ -21,13 +21,19 @@ void random_bytes(void *p, size_t n)
 	}
 }
 
+static const char b64url[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 void random_token_of(const unsigned char *r, size_t n, char *out)
 {
-	static const char b64url[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	for (size_t i = 0; i < n; i++)
 		out[i] = b64url[r[i] & 63];     /* 256 = 4 * 64: no bias */
 	out[n] = '\0';
+}
+
+bool random_token_shape(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, b64url) == n;
 }
 
 void random_token(char *out, size_t n)

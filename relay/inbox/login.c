@@ -23,9 +23,7 @@
 static const char *login_token(struct inbox_req *q, struct MHD_Connection *c)
 {
 	const char *t = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, INBOX_LOGIN_COOKIE);
-	if (t && strlen(t) == LOGIN_TOKEN_CHARS &&
-	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-	    LOGIN_TOKEN_CHARS)
+	if (t && random_token_shape(t, LOGIN_TOKEN_CHARS))
 		return t;
 	char *fresh = arena_alloc(&q->a, LOGIN_TOKEN_CHARS + 1);
 	random_token(fresh, LOGIN_TOKEN_CHARS);

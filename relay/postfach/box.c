@@ -44,9 +44,7 @@ static const char *session_cookie(struct postfach_req *q, const char *value)
 static bool session_hash(struct MHD_Connection *c, unsigned char h[TOKEN_HASH_LEN])
 {
 	const char *t = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, PF_SESSION_COOKIE);
-	if (!t || strlen(t) != SESSION_CHARS ||
-	    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
-	    SESSION_CHARS)
+	if (!t || !random_token_shape(t, SESSION_CHARS))
 		return false;
 	token_hash(t, h);
 	return true;

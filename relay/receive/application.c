@@ -14,12 +14,11 @@
 #include "payment/pay.h"
 #include "model/facts.h"
 #include "util/datetime.h"
+#include "util/random.h"
 
 bool token_shape_ok(const char *tok)    /* a Postfach link's, a payment's */
 {
-	size_t n = strlen(tok);
-	return n == 24 && strspn(tok, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-				 "qrstuvwxyz0123456789-_") == n;
+	return random_token_shape(tok, 24);
 }
 
 static const char *job_kind(const struct store_job *jobs, size_t n, long long id)

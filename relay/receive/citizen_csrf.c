@@ -8,9 +8,7 @@
 
 static bool shape_ok(const char *t)
 {
-	return t && strlen(t) == CSRF_CHARS &&
-	       strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-		      "0123456789-_") == CSRF_CHARS;
+	return t && random_token_shape(t, CSRF_CHARS);
 }
 
 const char *citizen_csrf_issue(struct MHD_Connection *c, struct arena *a,

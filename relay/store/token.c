@@ -60,10 +60,8 @@ size_t token_key(const char *token, unsigned char out[TOKEN_KEY_MAX])
 
 bool token_shape_submission(const char *tok)
 {
-	static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-				     "qrstuvwxyz0123456789-_";
-	size_t n = strlen(tok);
-	return (n == TOKEN_RANDOM_CHARS || n == TOKEN_CHARS) && strspn(tok, b64url) == n;
+	return random_token_shape(tok, TOKEN_CHARS) ||
+	       random_token_shape(tok, TOKEN_RANDOM_CHARS);
 }
 
 bool token_equal(const char *a, const char *b)

@@ -284,6 +284,14 @@ static void test_random_token(void)
 				     "qrstuvwxyz0123456789-_") == 24,
 	   "random: a token is 24 base64url characters and a NUL");
 	ok(strcmp(a, b) != 0, "random: two tokens differ");
+	ok(random_token_shape(a, 24) && !random_token_shape(a, 23) &&
+	   !random_token_shape(a, 25) && !random_token_shape("", 24) &&
+	   random_token_shape("", 0) &&
+	   !random_token_shape("AbCdEfGhIjKlMnOpQrStUvW=", 24) &&
+	   !random_token_shape("AbCdEfGhIjKlMnOpQrStUv+/", 24) &&
+	   !random_token_shape("AbCdEfGhIjKl\xc3\xa4nOpQrStUvW", 24),
+	   "random_token_shape: a token of the length asked, nothing shorter, longer, or "
+	   "with a character outside base64url");
 	/* every one of the 64 symbols turns up in 64 KiB of token */
 	static char big[65537];
 	random_token(big, sizeof big - 1);
