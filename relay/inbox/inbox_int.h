@@ -17,7 +17,7 @@
 #define INBOX_LOGIN_COOKIE "amt_anmeldung"
 
 struct inbox {
-	struct throttle users, clients;
+	struct throttle *users, *clients;
 };
 
 struct inbox_req {

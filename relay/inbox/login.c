@@ -83,8 +83,8 @@ static bool within_limits(struct inbox_req *q, struct MHD_Connection *c,
 	unsigned wait = 0;
 	const char *ckey = arena_printf(&q->a, "c:%s", q->env->client);
 	const char *ukey = arena_printf(&q->a, "u:%s", user);
-	if (throttle_take(&ib->clients, ckey, now, &wait) &&
-	    throttle_take(&ib->users, ukey, now, &wait))
+	if (throttle_take(ib->clients, ckey, now, &wait) &&
+	    throttle_take(ib->users, ukey, now, &wait))
 		return true;
 	relay_log("warn", "inbox_login_throttled", "retry_after=%u", wait);
 	unsigned minutes = (wait + 59) / 60;
@@ -143,7 +143,7 @@ enum MHD_Result inbox_login_post(struct inbox_req *q, struct MHD_Connection *c)
 		v.user_error = BAD_LOGIN;
 		return login_page(q, c, MHD_HTTP_UNPROCESSABLE_CONTENT, &v, NULL);
 	}
-	throttle_forget(&q->env->ib->users, arena_printf(&q->a, "u:%s", user));
+	throttle_forget(q->env->ib->users, arena_printf(&q->a, "u:%s", user));
 	relay_log("info", "inbox_login", "user=%s", user);
 	return inbox_redirect(q, c, "", session,
 			      inbox_cookie(q, INBOX_LOGIN_COOKIE, NULL, 0));

@@ -10,8 +10,8 @@ struct inbox *inbox_new(const struct relay_config *cfg)
 {
 	struct inbox *ib = xcalloc(1, sizeof *ib);
 	double window = (double)cfg->inbox.window_minutes * 60.0;
-	throttle_init(&ib->users, cfg->inbox.attempts_per_user, window);
-	throttle_init(&ib->clients, cfg->inbox.attempts_per_client, window);
+	ib->users = throttle_new(cfg->inbox.attempts_per_user, window);
+	ib->clients = throttle_new(cfg->inbox.attempts_per_client, window);
 	return ib;
 }
 
@@ -19,8 +19,8 @@ void inbox_free(struct inbox *ib)
 {
 	if (!ib)
 		return;
-	throttle_destroy(&ib->users);
-	throttle_destroy(&ib->clients);
+	throttle_free(ib->users);
+	throttle_free(ib->clients);
 	free(ib);
 }
 

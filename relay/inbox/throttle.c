@@ -2,19 +2,25 @@
 #include "throttle.h"
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "util/arena.h"
 
-void throttle_init(struct throttle *t, unsigned max, double window)
+struct throttle *throttle_new(unsigned max, double window)
 {
-	memset(t, 0, sizeof *t);
+	struct throttle *t = xcalloc(1, sizeof *t);
 	pthread_mutex_init(&t->mu, NULL);
 	t->max = max;
 	t->window = window;
+	return t;
 }
 
-void throttle_destroy(struct throttle *t)
+void throttle_free(struct throttle *t)
 {
+	if (!t)
+		return;
 	pthread_mutex_destroy(&t->mu);
+	free(t);
 }
 
 static unsigned hash(const char *s)

@@ -22,8 +22,10 @@ struct throttle {
 	struct throttle_slot slots[THROTTLE_SLOTS];
 };
 
-void throttle_init(struct throttle *t, unsigned max, double window);
-void throttle_destroy(struct throttle *t);
+/* A table of its own, zeroed by calloc without writing its pages (as
+ * ratelimit_new): resident only where keys have filled it. */
+struct throttle *throttle_new(unsigned max, double window);
+void throttle_free(struct throttle *t);
 /* Counts an attempt of key at now: true when allowed; else false with
  * *retry_after = whole seconds until the window ends (at least 1). */
 bool throttle_take(struct throttle *t, const char *key, double now,

@@ -15,7 +15,7 @@
 #define PF_LIST_MAX 200         /* applications on the list */
 
 struct postfach {
-	struct ratelimit clients;
+	struct ratelimit *clients;
 };
 
 struct pf_field {

@@ -95,7 +95,7 @@ static bool client_ok(struct postfach_req *q, struct MHD_Connection *c,
 		      enum MHD_Result *r)
 {
 	unsigned wait = 0;
-	if (ratelimit_take(&q->env->pf->clients, q->env->client, mono_now(), &wait))
+	if (ratelimit_take(q->env->pf->clients, q->env->client, mono_now(), &wait))
 		return true;
 	relay_log("warn", "postfach_throttled", "scope=client retry_after=%u", wait);
 	*r = pf_error(q, c, MHD_HTTP_TOO_MANY_REQUESTS, "Von Ihrem Anschluss kamen "

@@ -10,7 +10,7 @@
 struct postfach *postfach_new(void)
 {
 	struct postfach *pf = xcalloc(1, sizeof *pf);
-	ratelimit_init(&pf->clients, POSTFACH_PER_CLIENT);
+	pf->clients = ratelimit_new(POSTFACH_PER_CLIENT);
 	return pf;
 }
 
@@ -18,7 +18,7 @@ void postfach_free(struct postfach *pf)
 {
 	if (!pf)
 		return;
-	pthread_mutex_destroy(&pf->clients.mu);
+	ratelimit_free(pf->clients);
 	free(pf);
 }
 

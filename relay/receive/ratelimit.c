@@ -2,13 +2,24 @@
 #include "ratelimit.h"
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "util/arena.h"
 
-void ratelimit_init(struct ratelimit *r, unsigned per_minute)
+struct ratelimit *ratelimit_new(unsigned per_minute)
 {
-	memset(r, 0, sizeof *r);
+	struct ratelimit *r = xcalloc(1, sizeof *r);
 	pthread_mutex_init(&r->mu, NULL);
 	r->per_minute = per_minute;
+	return r;
+}
+
+void ratelimit_free(struct ratelimit *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_destroy(&r->mu);
+	free(r);
 }
 
 static unsigned hash(const char *s)

@@ -20,7 +20,12 @@ struct ratelimit {
 	struct rl_slot slots[RATELIMIT_SLOTS];
 };
 
-void ratelimit_init(struct ratelimit *r, unsigned per_minute);
+/* A table of its own. It comes zeroed from calloc, which for a block
+ * this size (256 KiB) maps fresh pages and does not write them: the
+ * table costs resident memory only where addresses have filled it, not
+ * 256 KiB from the start (a memset touched every page). */
+struct ratelimit *ratelimit_new(unsigned per_minute);
+void ratelimit_free(struct ratelimit *r);
 /* true when allowed; else *retry_after = seconds until the next token. */
 bool ratelimit_take(struct ratelimit *r, const char *ip, double now,
 		    unsigned *retry_after);

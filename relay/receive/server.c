@@ -196,8 +196,7 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 	s->committer.after_ctx = ctx;
 	s->cfg = cfg;
 	s->store = store;
-	s->rl = xmalloc(sizeof *s->rl);
-	ratelimit_init(s->rl, cfg->limits.rate_per_ip_per_minute);
+	s->rl = ratelimit_new(cfg->limits.rate_per_ip_per_minute);
 	s->inbox = inbox_new(cfg);
 	s->postfach = postfach_new();
 	pthread_mutex_init(&s->conns_mu, NULL);
@@ -283,7 +282,7 @@ void server_stop(struct relay_server *s)
 	if (s->listen_fd != MHD_INVALID_SOCKET)
 		close(s->listen_fd);
 	pthread_mutex_destroy(&s->conns_mu);
-	free(s->rl);
+	ratelimit_free(s->rl);
 	inbox_free(s->inbox);
 	postfach_free(s->postfach);
 	identity_close(s->identity);
