@@ -5,7 +5,7 @@ idle figure. Idle is the daemon at rest after ordinary concurrent
 traffic: glibc keeps up to 7 freed small chunks of each size per thread
 (tcache) for good, and the first concurrent posts fill those caches, with
 or without a burst; measured against a daemon that served one post, they
-counted as the burst's (+1.0-1.3 MB of the 2; once +2.3 MB in CI). Runs the
+counted as the burst's (+0.8-1.5 MB of the 2; once +2.3 MB in CI). Runs the
 release build (bin/relayd): ASan's shadow memory and
 quarantine would measure the sanitizer, not relayd. Also used by
 bench/relay.sh to print idle, peak and after-burst RSS (--print)."""
