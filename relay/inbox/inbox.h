@@ -25,6 +25,7 @@
 #include "store/store.h"
 
 struct inbox;                   /* relayd-wide: the login throttles */
+/* NULL when libsodium cannot be initialised (the throttles' hash keys) */
 struct inbox *inbox_new(const struct relay_config *cfg);
 void inbox_free(struct inbox *ib);
 

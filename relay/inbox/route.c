@@ -12,6 +12,10 @@ struct inbox *inbox_new(const struct relay_config *cfg)
 	double window = (double)cfg->inbox.window_minutes * 60.0;
 	ib->users = throttle_new(cfg->inbox.attempts_per_user, window);
 	ib->clients = throttle_new(cfg->inbox.attempts_per_client, window);
+	if (!ib->users || !ib->clients) {
+		inbox_free(ib);
+		return NULL;
+	}
 	return ib;
 }
 

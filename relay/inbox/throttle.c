@@ -9,6 +9,10 @@
 struct throttle *throttle_new(unsigned max, double window)
 {
 	struct throttle *t = xcalloc(1, sizeof *t);
+	if (keyhash_init(&t->hash) < 0) {
+		free(t);
+		return NULL;
+	}
 	pthread_mutex_init(&t->mu, NULL);
 	t->max = max;
 	t->window = window;
@@ -23,34 +27,46 @@ void throttle_free(struct throttle *t)
 	free(t);
 }
 
-static unsigned hash(const char *s)
+static size_t first_slot(const struct throttle *t, const char *key)
 {
-	unsigned h = 2166136261u;
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return (size_t)(keyhash(&t->hash, key, strlen(key)) % THROTTLE_SLOTS);
 }
 
-/* key's slot, or a free or stale one taken for it; caller holds mu. */
-static struct throttle_slot *slot(struct throttle *t, const char *key, double now)
+static bool window_over(const struct throttle *t, const struct throttle_slot *p,
+			double now)
 {
-	unsigned h = hash(key) % THROTTLE_SLOTS;
+	return now - p->start >= t->window;
+}
+
+/* key's slot, or one taken for it (throttle.h); NULL when every slot of
+ * the run holds its key back, with *frees = when the first of them
+ * frees. Caller holds mu. */
+static struct throttle_slot *slot(struct throttle *t, const char *key, double now,
+				  double *frees)
+{
+	size_t h = first_slot(t, key);
 	struct throttle_slot *fresh = NULL, *oldest = NULL;
-	for (unsigned i = 0; i < 32; i++) {     /* probe a short run */
+	*frees = INFINITY;
+	for (unsigned i = 0; i < THROTTLE_PROBE; i++) {
 		struct throttle_slot *p = &t->slots[(h + i) % THROTTLE_SLOTS];
 		if (p->key[0] && !strcmp(p->key, key))
 			return p;
-		if (!fresh && (!p->key[0] || now - p->start >= t->window))
-			fresh = p;      /* empty, or its window is over */
-		if (!oldest || p->start < oldest->start)
+		if (!p->key[0] || window_over(t, p, now)) {
+			if (!fresh)
+				fresh = p;
+		} else if (p->count >= t->max) {
+			*frees = fmin(*frees, p->start + t->window);
+		} else if (!oldest || p->start < oldest->start) {
 			oldest = p;
+		}
 	}
-	if (fresh)
-		oldest = fresh;
-	snprintf(oldest->key, sizeof oldest->key, "%s", key);
-	oldest->count = 0;
-	oldest->start = now;
-	return oldest;
+	struct throttle_slot *s = fresh ? fresh : oldest;
+	if (!s)
+		return NULL;
+	snprintf(s->key, sizeof s->key, "%s", key);
+	s->count = 0;
+	s->start = now;
+	return s;
 }
 
 bool throttle_take(struct throttle *t, const char *key, double now,
@@ -60,16 +76,22 @@ bool throttle_take(struct throttle *t, const char *key, double now,
 	snprintf(k, sizeof k, "%s", key);   /* a longer key counts as its start */
 	key = k;
 	pthread_mutex_lock(&t->mu);
-	struct throttle_slot *s = slot(t, key, now);
-	if (now - s->start >= t->window) {      /* a new window */
-		s->count = 0;
-		s->start = now;
+	double frees;
+	struct throttle_slot *s = slot(t, key, now, &frees);
+	bool ok = false;
+	if (!s) {
+		*retry_after = (unsigned)fmax(1.0, ceil(frees - now));
+	} else {
+		if (window_over(t, s, now)) {   /* a new window */
+			s->count = 0;
+			s->start = now;
+		}
+		ok = s->count < t->max;
+		if (ok)
+			s->count++;
+		else
+			*retry_after = (unsigned)fmax(1.0, ceil(s->start + t->window - now));
 	}
-	bool ok = s->count < t->max;
-	if (ok)
-		s->count++;
-	else
-		*retry_after = (unsigned)fmax(1.0, ceil(s->start + t->window - now));
 	pthread_mutex_unlock(&t->mu);
 	return ok;
 }
@@ -80,8 +102,8 @@ void throttle_forget(struct throttle *t, const char *key)
 	snprintf(k, sizeof k, "%s", key);
 	key = k;
 	pthread_mutex_lock(&t->mu);
-	unsigned h = hash(key) % THROTTLE_SLOTS;
-	for (unsigned i = 0; i < 32; i++) {
+	size_t h = first_slot(t, key);
+	for (unsigned i = 0; i < THROTTLE_PROBE; i++) {
 		struct throttle_slot *p = &t->slots[(h + i) % THROTTLE_SLOTS];
 		if (p->key[0] && !strcmp(p->key, key)) {
 			p->key[0] = '\0';

@@ -27,6 +27,7 @@
 #define POSTFACH_PER_CLIENT 10      /* requests per client and minute */
 
 struct postfach;                /* relayd-wide: the per-client limit */
+/* NULL when libsodium cannot be initialised (the limit's hash key) */
 struct postfach *postfach_new(void);
 void postfach_free(struct postfach *pf);
 

@@ -11,6 +11,10 @@ struct postfach *postfach_new(void)
 {
 	struct postfach *pf = xcalloc(1, sizeof *pf);
 	pf->clients = ratelimit_new(POSTFACH_PER_CLIENT);
+	if (!pf->clients) {
+		free(pf);
+		return NULL;
+	}
 	return pf;
 }
 

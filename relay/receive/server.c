@@ -199,6 +199,10 @@ int server_start(struct relay_server *s, const struct relay_config *cfg,
 	s->rl = ratelimit_new(cfg->limits.rate_per_ip_per_minute);
 	s->inbox = inbox_new(cfg);
 	s->postfach = postfach_new();
+	if (!s->rl || !s->inbox || !s->postfach) {  /* their tables' hash keys */
+		relay_log("error", "start", "msg=\"libsodium cannot be initialised\"");
+		return -1;
+	}
 	pthread_mutex_init(&s->conns_mu, NULL);
 	char ierr[200];
 	bool ifailed;
