@@ -287,6 +287,17 @@ ok(st == 429 and int(h.get("retry-after", "0")) >= 1, "6th post -> 429 with Retr
 ok(count_submissions(r2) == 5, "429 stored nothing")
 st, _, _ = post(r2, hcity, "hundeanmeldung", valid_values(H), headers={"X-Real-IP": "192.0.2.7"})
 ok(st == 303, "another client behind the loopback proxy (X-Real-IP) has its own budget", st)
+# an IPv6 client is its /64 (client_addr.h): a host that takes a new
+# address of its network for every post is still one client
+v6 = ["2001:db8:7:1::%x" % i for i in range(1, 6)] + ["2001:DB8:7:1:FFFF:0:0:9"]
+sts = [post(r2, hcity, "hundeanmeldung", valid_values(H), headers={"X-Real-IP": a})[0] for a in v6]
+ok(sts == [303] * 5 + [429], "six posts from six addresses of one IPv6 /64: the 6th -> 429", sts)
+st, _, _ = post(r2, hcity, "hundeanmeldung", valid_values(H), headers={"X-Real-IP": "2001:db8:7:2::1"})
+ok(st == 303, "the next /64 is another client", st)
+sts = [post(r2, hcity, "hundeanmeldung", valid_values(H), headers={"X-Real-IP": a})[0]
+       for a in ["::ffff:192.0.2.7"] * 4 + ["192.0.2.7"]]
+ok(sts == [303] * 4 + [429], "an IPv4-mapped address is its IPv4 address (its 6th post -> 429)", sts)
+ok(count_submissions(r2) == 5 + 1 + 5 + 1 + 4, "the 429s stored nothing")
 ok(r2.stop() == 0, "rate-limited relay exits 0")
 
 # ---- --no-store ----

@@ -18,6 +18,7 @@
 #include "util/utf8.h"
 #include "../validate/validate.h"
 #include "application.h"
+#include "client_addr.h"
 #include "citizen_csrf.h"
 #include "forms.h"
 #include "thread.h"
@@ -62,7 +63,7 @@ struct req {
 	/* the clerks' inbox under /amt/ (inbox/inbox.h) */
 	struct inbox_env inbox_env;
 	struct inbox_req *inbox;
-	char client[64];
+	char client[CLIENT_KEY_MAX];
 	char token[TOKEN_CHARS + 1]; /* R_DOCUMENT: the application's token */
 	/* the citizens' Postfach under /postfach (postfach/postfach.h) */
 	struct postfach_env pf_env;
@@ -288,31 +289,14 @@ static bool origin_allowed(const struct relay_config *cfg, struct MHD_Connection
 	return false;
 }
 
-/* The client for rate limiting: the peer, or X-Real-IP when the peer is
- * the reverse proxy on loopback. */
-static void client_ip(struct MHD_Connection *c, char *out, size_t n)
+/* The client the limits count (client_addr.h): the peer's address, or
+ * X-Real-IP from the reverse proxy on loopback; an IPv6 client by its /64. */
+static void client_ip(struct MHD_Connection *c, char out[CLIENT_KEY_MAX])
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	snprintf(out, n, "unknown");
-	if (!ci || !ci->client_addr)
-		return;
-	const struct sockaddr *sa = ci->client_addr;
-	bool loop = false;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-		inet_ntop(AF_INET, &in->sin_addr, out, (socklen_t)n);
-		loop = (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-		inet_ntop(AF_INET6, &in6->sin6_addr, out, (socklen_t)n);
-		loop = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-	}
-	const char *real = loop ? MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-							      "X-Real-IP") : NULL;
-	if (real && strlen(real) < n && strspn(real, "0123456789abcdefABCDEF.:") ==
-	    strlen(real))
-		snprintf(out, n, "%s", real);
+	client_key(ci ? ci->client_addr : NULL,
+		   MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Real-IP"), out);
 }
 
 /* Has the client (by its address) posted too much of late? Then *ret is
@@ -320,9 +304,9 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t n)
 static bool rate_limited(struct req *q, struct MHD_Connection *c, const char *message,
 			 enum MHD_Result *ret)
 {
-	char ip[64], ra[16];
+	char ip[CLIENT_KEY_MAX], ra[16];
 	unsigned retry = 0;
-	client_ip(c, ip, sizeof ip);
+	client_ip(c, ip);
 	if (ratelimit_take(q->srv->rl, ip, mono_now(), &retry))
 		return false;
 	snprintf(ra, sizeof ra, "%u", retry ? retry : 1);
@@ -1496,7 +1480,7 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 		case R_METRICS:
 			return metrics(q, c);
 		case R_INBOX:
-			client_ip(c, q->client, sizeof q->client);
+			client_ip(c, q->client);
 			q->inbox_env = (struct inbox_env){ s->inbox, s->cfg, s->store,
 							   q->forms, q->client,
 							   s->committer.after_commit,
@@ -1510,7 +1494,7 @@ enum MHD_Result http_handler(void *cls, struct MHD_Connection *c, const char *ur
 			return pay_handle(&q->pay_env, &q->pay, c, url, method, upload,
 					  upload_size);
 		case R_POSTFACH:
-			client_ip(c, q->client, sizeof q->client);
+			client_ip(c, q->client);
 			q->pf_env = (struct postfach_env){ s->postfach, s->cfg, s->store,
 				q->forms, q->client, s->committer.after_commit,
 				s->committer.after_ctx, s->identity };

@@ -1,14 +1,74 @@
-/* relay_limits - how the limits' tables hold up: the login
+/* relay_limits - who a limit counts and how its tables hold up:
+ * client_key (relay/receive/client_addr.c: an IPv6 client by its /64, an
+ * IPv4-mapped address as IPv4, X-Real-IP only from loopback), the login
  * throttle (relay/inbox/throttle.c: a held name survives a flood of other
  * names; a run of held keys refuses a new one), the POST rate limit
  * (relay/receive/ratelimit.c) and the keyed hash under both tables
  * (generator/util/keyhash.c). */
+#include "receive/client_addr.h"
 #include "receive/ratelimit.h"
 #include "inbox/throttle.h"
 #include "util/keyhash.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 #include "tap.h"
+
+/* client_key of a peer given as text (NULL: no peer). */
+static const char *key_of(const char *peer, const char *real_ip)
+{
+	static char out[CLIENT_KEY_MAX];
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+	const struct sockaddr *sa = NULL;
+	if (peer && inet_pton(AF_INET, peer, &in.sin_addr) == 1)
+		sa = (const struct sockaddr *)&in;
+	else if (peer && inet_pton(AF_INET6, peer, &in6.sin6_addr) == 1)
+		sa = (const struct sockaddr *)&in6;
+	client_key(sa, real_ip, out);
+	return out;
+}
+
+static void client_keys(void)
+{
+	static const struct { const char *peer, *real, *want, *what; } c[] = {
+		{ "192.0.2.7", NULL, "192.0.2.7", "an IPv4 peer: its address" },
+		{ "2001:db8:1:2:3:4:5:6", NULL, "2001:db8:1:2::/64", "an IPv6 peer: its /64" },
+		{ "2001:db8:1:2:ffff:ffff:ffff:ffff", NULL, "2001:db8:1:2::/64",
+		  "another address of the same /64: the same client" },
+		{ "2001:db8:1:3::1", NULL, "2001:db8:1:3::/64", "the next /64: another client" },
+		{ "::ffff:192.0.2.7", NULL, "192.0.2.7", "an IPv4-mapped peer: its IPv4 address" },
+		{ "127.0.0.1", "203.0.113.5", "203.0.113.5", "X-Real-IP from the proxy on loopback" },
+		{ "127.0.0.1", "2001:DB8:0001:0002:0:0:0:1", "2001:db8:1:2::/64",
+		  "an IPv6 X-Real-IP in capitals and long form: its /64, spelt one way" },
+		{ "::1", "::ffff:203.0.113.5", "203.0.113.5",
+		  "an IPv4-mapped X-Real-IP from ::1: its IPv4 address" },
+		{ "::ffff:127.0.0.1", "203.0.113.5", "203.0.113.5",
+		  "loopback seen through a dual-stack socket counts as loopback" },
+		{ "127.0.0.1", "not an address", "127.0.0.1", "an X-Real-IP that is no address: the peer" },
+		{ "127.0.0.1", "203.0.113.5, 10.0.0.1", "127.0.0.1", "a list in X-Real-IP: the peer" },
+		{ "127.0.0.1", "", "127.0.0.1", "an empty X-Real-IP: the peer" },
+		{ "127.0.0.1", "2001:db8::1%eth0", "127.0.0.1", "a zone in X-Real-IP: the peer" },
+		{ "192.0.2.7", "203.0.113.5", "192.0.2.7",
+		  "X-Real-IP from a peer that is not loopback: ignored" },
+		{ NULL, "203.0.113.5", "unknown", "no peer: unknown" },
+	};
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+		const char *got = key_of(c[i].peer, c[i].real);
+		ok(!strcmp(got, c[i].want), "client_key: %s (%s -> %s)", c[i].what, got, c[i].want);
+	}
+	char out[CLIENT_KEY_MAX];
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	client_key((const struct sockaddr *)&un, NULL, out);
+	ok(!strcmp(out, "unknown"), "client_key: a peer of another family: unknown (%s)", out);
+	char longest[CLIENT_KEY_MAX];
+	client_key(NULL, NULL, longest);
+	ok(strlen("ffff:ffff:ffff:ffff::/64") < CLIENT_KEY_MAX &&
+	   !strcmp(key_of("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", NULL), "ffff:ffff:ffff:ffff::/64"),
+	   "client_key: the longest /64 fits");
+}
 
 static void keyed_hash(void)
 {
@@ -108,6 +168,7 @@ static void rate_limit(void)
 
 int main(void)
 {
+	client_keys();
 	keyed_hash();
 	throttles();
 	rate_limit();
