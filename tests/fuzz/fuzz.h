@@ -3,10 +3,12 @@
  * archives it needs (see the Makefile). */
 #ifndef FUZZ_H
 #define FUZZ_H
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,6 +48,27 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/* Removes path and everything below it (a harness's scratch tree), as
+ * far as it can; a path that is no directory is unlinked. */
+static inline void fuzz_rm_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d) {
+		unlink(path);
+		return;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char sub[512];
+		if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) < (int)sizeof sub)
+			fuzz_rm_tree(sub);
+	}
+	closedir(d);
+	rmdir(path);
 }
 
 /* A fatal property violation: libFuzzer saves the input as crash-*. */

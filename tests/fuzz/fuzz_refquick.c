@@ -35,10 +35,21 @@ static void mkdir_ok(const char *path)
 		abort();
 }
 
+/* The repositories go when the fuzzer exits (libFuzzer ends a timed run
+ * with exit()); before, every run of tests/t-fuzz.sh left two in /tmp. */
+static void remove_dirs(void)
+{
+	for (int k = 0; k < 2; k++)
+		if (dirs[k][0])
+			fuzz_rm_tree(dirs[k]);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	fuzz_quiet();
+	if (atexit(remove_dirs) != 0)
+		abort();
 	for (int k = 0; k < 2; k++) {
 		char path[128];
 		snprintf(dirs[k], sizeof dirs[k], "/tmp/fuzz-refquick%d.%ld", k, (long)getpid());

@@ -14,7 +14,6 @@
  * files with their bytes; a file beside the site (which a path climbing
  * out of the tree would name) is still there. */
 #include "fuzz.h"
-#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +25,13 @@ static char root[64], dest[96], outside[96];
  * cache that names a page's true key is trusted, by design) */
 static char k2[41];
 
+/* The scratch tree goes when the fuzzer exits (libFuzzer ends a timed run
+ * with exit()); before, every run of tests/t-fuzz.sh left one in /tmp. */
+static void remove_root(void)
+{
+	fuzz_rm_tree(root);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
@@ -33,7 +39,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(root, sizeof root, "/tmp/fuzz-sitecache.%ld", (long)getpid());
 	snprintf(dest, sizeof dest, "%s/site", root);
 	snprintf(outside, sizeof outside, "%s/outside.html", root);
-	if (mkdir(root, 0755) < 0)
+	if (mkdir(root, 0755) < 0 || atexit(remove_root) != 0)
 		abort();
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 	for (int i = 0; i < 40; i++)
@@ -42,25 +48,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!f || fputs("keep", f) == EOF || fclose(f) != 0)
 		abort();
 	return 0;
-}
-
-static void rm_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char sub[512];
-		snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-		rm_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
 }
 
 /* keys: each page's cache key. */
@@ -124,8 +111,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char prev[128], cache[128];
 	snprintf(prev, sizeof prev, "%s.prev", dest);
 	snprintf(cache, sizeof cache, "%s/.sitegen-cache", dest);
-	rm_tree(dest);
-	rm_tree(prev);
+	fuzz_rm_tree(dest);
+	fuzz_rm_tree(prev);
 	static const char *const rel1[] = { "a.html", "d/b.html", "d/e/c.html", NULL };
 	static const char *const by1[] = { "A1", "B1", "C1" };
 	static const char *const rel2[] = { "a.html", "d/b.html", NULL };
