@@ -167,8 +167,10 @@ for store in sqlite postgresql; do
 done
 
 # Memory given back (issue 10): idle, peak and after-burst RSS of the
-# release relayd around 500 slow connections and 200 posts of 1 MB.
-/usr/bin/python3 tests/t-relay-memory.py --print 2>&1 | /usr/bin/python3 -c '
+# release relayd around 500 slow connections and 200 posts of 1 MB. Its
+# files go in $W, removed at the end (without TEST_TMP the test keeps
+# them in /tmp/memory, and its database grew by every run).
+TEST_TMP=$W /usr/bin/python3 tests/t-relay-memory.py --print 2>&1 | /usr/bin/python3 -c '
 import json, sys
 for line in sys.stdin:
     if line.startswith("{"):
