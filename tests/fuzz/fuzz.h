@@ -3,12 +3,11 @@
  * archives it needs (see the Makefile). */
 #ifndef FUZZ_H
 #define FUZZ_H
-#include <dirent.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,25 +49,20 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
-/* Removes path and everything below it (a harness's scratch tree), as
- * far as it can; a path that is no directory is unlinked. */
+/* Removes path and everything below it (a harness's scratch tree), best
+ * effort: what cannot be removed is left and the rest goes on. Symbolic
+ * links are removed, not followed (FTW_PHYS). A missing path is no error. */
+static inline int fuzz_rm_one(const char *path, const struct stat *st, int flag,
+			      struct FTW *f)
+{
+	(void)st, (void)flag, (void)f;
+	(void)remove(path);
+	return 0;
+}
+
 static inline void fuzz_rm_tree(const char *path)
 {
-	DIR *d = opendir(path);
-	if (!d) {
-		unlink(path);
-		return;
-	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		char sub[512];
-		if (snprintf(sub, sizeof sub, "%s/%s", path, e->d_name) < (int)sizeof sub)
-			fuzz_rm_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
+	(void)nftw(path, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* A fatal property violation: libFuzzer saves the input as crash-*. */

@@ -8,7 +8,6 @@
  * replaced by that submission's reference, so "resend @REF@" reaches the
  * resend of an existing submission. */
 #include "fuzz.h"
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -27,15 +26,7 @@ static char dir[64];
  * with it (files, then the directory; a crash leaves it for inspection). */
 static void remove_dir(void)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	rmdir(dir);
+	fuzz_rm_tree(dir);
 }
 
 static void after(void *ctx)

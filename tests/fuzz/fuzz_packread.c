@@ -14,7 +14,6 @@
  * Properties: an object found has a known type and its length; the same
  * id read twice gives the same bytes. */
 #include "fuzz.h"
-#include <ftw.h>
 #include <git2.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -23,18 +22,11 @@
 static git_repository *repo;
 static char repo_dir[64], idx_path[512], pack_path[512];
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *f)
-{
-	(void)st, (void)flag, (void)f;
-	(void)remove(path);             /* best effort: go on with the rest */
-	return 0;
-}
-
 /* The repository goes with the process (libFuzzer ends with exit()). */
 static void remove_repo(void)
 {
 	git_repository_free(repo);
-	nftw(repo_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	fuzz_rm_tree(repo_dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -14,6 +14,7 @@
  * files with their bytes; a file beside the site (which a path climbing
  * out of the tree would name) is still there. */
 #include "fuzz.h"
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
