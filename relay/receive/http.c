@@ -2,13 +2,10 @@
  * request lives from the handler's first call to NOTIFY_COMPLETED, which
  * also runs for aborted requests and frees it. */
 #include "server.h"
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 #include "util/buf.h"
 #include "model/facts.h"
