@@ -207,14 +207,21 @@ static struct catalog *load_catalog(const struct cli *c, struct source *src, int
 struct opener {
 	const char *dest;
 	int check;
+	struct source *src;
 	struct diags d;
 	struct output *out;
+	struct theme_env *theme;
 };
 
 static void *open_output(void *arg)
 {
 	struct opener *op = arg;
 	op->out = output_open(op->dest, op->check, &op->d);
+	/* The default theme's templates need nothing of the catalogue
+	 * either: compiled here, they were a twentieth of a one-edit
+	 * rebuild's time on the path the pages wait for. */
+	if (op->out)
+		op->theme = renderer_theme_open(op->src);
 	return NULL;
 }
 
@@ -307,7 +314,7 @@ static int run(struct cli *c, struct diags *d)
 	fp_files_free(&seen);
 	int rc = 1, have_hist = 0;
 	struct site_history hist;
-	struct opener op = { .dest = c->out, .check = check };
+	struct opener op = { .dest = c->out, .check = check, .src = src };
 	diags_init(&op.d);
 	pthread_t tid;
 	bool beside = c->threads > 1 && pthread_create(&tid, NULL, open_output, &op) == 0;
@@ -334,6 +341,7 @@ static int run(struct cli *c, struct diags *d)
 		.threads = c->threads,
 		/* no render thread runs yet: sc is this thread's alone */
 		.binary_id = stat_cache_binary_id(sc, binary_id) == 0 ? binary_id : NULL,
+		.theme = op.theme,
 	};
 	if (site_history_open(&hist, src, cat, c->content, d) < 0) {
 		output_abort(out);
@@ -373,6 +381,7 @@ static int run(struct cli *c, struct diags *d)
 		       reused, now_s() - t0);
 	rc = 0;
 done:
+	renderer_theme_free(op.theme);
 	if (have_hist)
 		site_history_close(&hist);
 	catalog_free(cat);

@@ -11,7 +11,7 @@ struct renderer *renderer_open(struct catalog *c, struct source *themes,
 			       const char *relay_url, struct diags *d)
 {
 	struct renderer *r = xcalloc(1, sizeof *r);
-	if (renderer_prepare(r, c, themes, NULL, relay_url, NULL, true, d) < 0) {
+	if (renderer_prepare(r, c, themes, NULL, relay_url, NULL, true, NULL, d) < 0) {
 		renderer_release(r);
 		free(r);
 		return NULL;

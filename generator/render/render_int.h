@@ -20,6 +20,7 @@
 #include "render_form.h"
 
 struct site_history;
+struct theme_env;
 
 /* Page templates every theme has (themes/default/<name>.mustache). */
 enum page_tpl {
@@ -86,6 +87,7 @@ struct renderer {
 				     * its "/submit" */
 	const char *postfach_url;   /* relayd's /postfach, beside /suche;
 				     * NULL without a relay */
+	struct theme_env *theme;    /* compiled ahead, or NULL (not owned) */
 	const char *commit;         /* the build's commit or NULL; pages show
 				     * their own provenance instead (struct prov) */
 	const char *abs_root;       /* region.base_url + "/": depth MAX_DEPTH */
@@ -114,10 +116,13 @@ struct renderer {
 	struct prov *prov_cat;      /* category pages [portal * n_categories + category] */
 };
 
-/* Load themes, resolve the catalogue, render Markdown and fragments. */
+/* Load themes, resolve the catalogue, render Markdown and fragments.
+ * theme: the default theme compiled ahead (renderer_theme_open), which
+ * the umbrella portal and every city without a theme of its own use;
+ * NULL: compiled here. */
 int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     const char *date, const char *relay_url, const char *commit,
-		     bool absolute, struct diags *d);
+		     bool absolute, struct theme_env *theme, struct diags *d);
 void renderer_release(struct renderer *r);
 /* The folded search fields of every service (r->svc_search). */
 void renderer_search_docs(struct renderer *r);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "render_int.h"
+#include "site.h"
 #include "../util/datetime.h"
 #include "../util/url.h"
 
@@ -96,6 +97,69 @@ static bool dir_exists(struct source *src, const char *dir)
 	return true;
 }
 
+/* A theme's page templates and the partials most pages use, compiled
+ * into env: 0, or -1 after a diagnostic. */
+static int compile_theme(struct mu_env *env, const char *theme_dir,
+			 struct mu_template *tpl[T_COUNT], struct diags *d)
+{
+	int rc = 0;
+	for (int t = 0; t < T_COUNT; t++) {
+		size_t before = d->n;
+		tpl[t] = mu_get(env, page_tpl_name[t], d);
+		if (!tpl[t]) {
+			if (d->n == before)
+				diag_add(d, theme_dir, 0, 0, "template %s.mustache not found",
+					 page_tpl_name[t]);
+			rc = -1;
+		}
+	}
+	for (size_t i = 0; i < sizeof warm_partials / sizeof *warm_partials; i++) {
+		size_t before = d->n;
+		if (!mu_get(env, warm_partials[i], d)) {
+			if (d->n == before)
+				diag_add(d, theme_dir, 0, 0, "template %s.mustache not found",
+					 warm_partials[i]);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+struct theme_env {
+	struct tpl_loader loader;
+	struct arena names;         /* the loader's file names */
+	struct mu_env *env;
+	struct mu_template *tpl[T_COUNT];
+};
+
+struct theme_env *renderer_theme_open(struct source *src)
+{
+	struct theme_env *t = xcalloc(1, sizeof *t);
+	arena_init(&t->names);
+	t->loader = (struct tpl_loader){ .src = src, .theme_dir = "themes/default",
+					 .arena = &t->names };
+	t->env = mu_env_new(tpl_load, &t->loader);
+	mu_env_set_strict(t->env, true);
+	struct diags d;
+	diags_init(&d);
+	bool ok = dir_exists(src, t->loader.theme_dir) &&
+		  compile_theme(t->env, t->loader.theme_dir, t->tpl, &d) == 0 && d.n == 0;
+	diags_free(&d);
+	if (ok)
+		return t;
+	renderer_theme_free(t);
+	return NULL;
+}
+
+void renderer_theme_free(struct theme_env *t)
+{
+	if (!t)
+		return;
+	mu_env_free(t->env);
+	arena_free(&t->names);
+	free(t);
+}
+
 static int portal_env(struct renderer *r, struct portal *p, struct diags *d)
 {
 	const char *theme = p->city && p->city->theme && *p->city->theme ?
@@ -105,6 +169,11 @@ static int portal_env(struct renderer *r, struct portal *p, struct diags *d)
 		cdir = arena_printf(&r->arena, "%s/theme", city_dir(&r->arena, p->city));
 		if (!dir_exists(r->src, cdir))
 			cdir = NULL;
+	}
+	if (!p->city && r->theme) {     /* compiled ahead, and owned by the caller */
+		p->env = r->theme->env;
+		memcpy(p->tpl, r->theme->tpl, sizeof p->tpl);
+		return 0;
 	}
 	if (p->city && !cdir && strcmp(theme, "default") == 0 && r->portals[0].env) {
 		p->env = r->portals[0].env;
@@ -128,27 +197,7 @@ static int portal_env(struct renderer *r, struct portal *p, struct diags *d)
 	p->env = mu_env_new(tpl_load, l);
 	p->own_env = true;
 	mu_env_set_strict(p->env, true);
-	int rc = 0;
-	for (int t = 0; t < T_COUNT; t++) {
-		size_t before = d->n;
-		p->tpl[t] = mu_get(p->env, page_tpl_name[t], d);
-		if (!p->tpl[t]) {
-			if (d->n == before)
-				diag_add(d, l->theme_dir, 0, 0, "template %s.mustache not found",
-					 page_tpl_name[t]);
-			rc = -1;
-		}
-	}
-	for (size_t i = 0; i < sizeof warm_partials / sizeof *warm_partials; i++) {
-		size_t before = d->n;
-		if (!mu_get(p->env, warm_partials[i], d)) {
-			if (d->n == before)
-				diag_add(d, l->theme_dir, 0, 0, "template %s.mustache not found",
-					 warm_partials[i]);
-			rc = -1;
-		}
-	}
-	return rc;
+	return compile_theme(p->env, l->theme_dir, p->tpl, d);
 }
 
 /* Relative luminance contrast against white (WCAG 2.1). */
@@ -571,12 +620,13 @@ void renderer_add_form_target(struct renderer *r, const char *origin)
 
 int renderer_prepare(struct renderer *r, struct catalog *c, struct source *src,
 		     const char *date, const char *relay_url, const char *commit,
-		     bool absolute, struct diags *d)
+		     bool absolute, struct theme_env *theme, struct diags *d)
 {
 	memset(r, 0, sizeof *r);
 	arena_init(&r->arena);
 	r->c = c;
 	r->src = src;
+	r->theme = theme;
 	r->date = date && *date ? arena_strdup(&r->arena, date) : NULL;
 	const char *relay = relay_url && *relay_url ? relay_url : c->region.relay_url;
 	size_t rl = strlen(relay ? relay : "");

@@ -698,7 +698,7 @@ int site_render(struct catalog *c, struct source *src,
 {
 	struct renderer r;
 	if (renderer_prepare(&r, c, src, o->date, o->relay_url, o->commit,
-			     false, d) < 0) {
+			     false, o->theme, d) < 0) {
 		renderer_release(&r);
 		return -1;
 	}

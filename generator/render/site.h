@@ -20,6 +20,14 @@
 #include "../util/diag.h"
 
 struct site_history;
+struct theme_env;
+
+/* The default theme's templates compiled ahead of rendering, from src
+ * alone: a build compiles them beside the loading of the catalogue, on
+ * the thread that opens the output. NULL when they cannot be compiled
+ * (renderer_prepare then compiles them itself, and says why). */
+struct theme_env *renderer_theme_open(struct source *src);
+void renderer_theme_free(struct theme_env *t);
 
 struct site_opts {
 	const char *date;        /* build date YYYY-MM-DD: launch/available_from/until are honoured */
@@ -33,6 +41,8 @@ struct site_opts {
 	/* The digest of the running binary (40 hex digits), part of every
 	 * page's key; NULL: read and digested by the renderer. */
 	const char *binary_id;
+	/* renderer_theme_open's, or NULL; freed by the caller */
+	struct theme_env *theme;
 };
 
 /* Render every page of the umbrella and all city portals into out.
