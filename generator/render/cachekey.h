@@ -37,10 +37,11 @@ struct cache_keys {
 
 /* options: every build option that can change a page's bytes; date: the
  * build date, which only changes what the listing pages list; binary_id:
- * the running binary's digest, or NULL (then read here). 0 ok; -1 when
- * an input cannot be read (then build without cache). */
+ * the running binary's digest, or NULL (then read here); threads: more
+ * than 1 makes the portals' listing keys on two threads. 0 ok;
+ * -1 when an input cannot be read (then build without cache). */
 int cache_keys_init(struct cache_keys *k, struct renderer *r, const char *options,
-		    const char *date, const char *binary_id);
+		    const char *date, const char *binary_id, int threads);
 void cache_keys_free(struct cache_keys *k);
 /* Keys allocated in a; NULL = do not cache this page. */
 const char *cache_key_service(struct cache_keys *k, struct arena *a, size_t portal, size_t svc);

@@ -711,7 +711,7 @@ int site_render(struct catalog *c, struct source *src,
 	 * part of their keys (cachekey.c). */
 	char *options = arena_printf(&r.arena, "relay=%s threads-independent",
 				     r.relay_url ? r.relay_url : "");
-	bool cached = cache_keys_init(&keys, &r, options, o->date, o->binary_id) == 0;
+	bool cached = cache_keys_init(&keys, &r, options, o->date, o->binary_id, o->threads) == 0;
 	struct run run = { .r = &r, .keys = cached ? &keys : NULL, .out = out, .jobs = &jobs };
 	atomic_init(&run.next, 0);
 	atomic_init(&run.failed, 0);
