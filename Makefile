@@ -92,9 +92,17 @@ RELAYD_LIBS   = relay render catalog
 RELAYCTL_LIBS = relay catalog
 TEST_LIBS     = site relay render catalog
 
+# sitegen takes the four libraries every build uses (cmark, libyaml,
+# libsodium, zlib) from their static archives, which the same Debian -dev
+# packages hold: mapping and relocating them at each start was a
+# millisecond of every build, a tenth of a no-change rebuild. A security
+# update of one of them reaches sitegen with the next `make`; relayd, a
+# daemon facing the network, keeps them shared.
+SITEGEN_STATIC = -Wl,-Bstatic -lcmark -lyaml -lsodium -lz -Wl,-Bdynamic
+
 bin/sitegen: build/rel/generator/sitegen.o $(call libs,rel,$(SITEGEN_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(SITEGEN_STATIC) $(LDLIBS)
 bin/relayd: build/rel/relay/relayd.o $(call libs,rel,$(RELAYD_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
