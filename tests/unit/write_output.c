@@ -4,7 +4,6 @@
  * and what a stream refuses; the link check, the page cache and the
  * sitemap index. */
 #include "util/buf.h"
-#include "util/digest.h"
 #include "write/output.h"
 #include "write/pathtab.h"
 #include "write/sitemap.h"
@@ -13,6 +12,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <zlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -710,8 +710,8 @@ static void test_stage(const char *tmp)
 }
 
 /* A cache of more than one 64 KiB piece (write_cache writes it piece
- * by piece, each digested as it goes): its last line counts every page
- * and carries the digest of all lines before it, and the next build
+ * by piece, each summed as it goes): its last line counts every page
+ * and carries the checksum of all lines before it, and the next build
  * takes its keys (every page reused) and its list of files (the staging
  * tree's: a page no longer written is removed). */
 static void test_cache_pieces(const char *tmp)
@@ -748,13 +748,13 @@ static void test_cache_pieces(const char *tmp)
 	buf_init(&cb, 0);
 	char *last = rc == 0 && buf_read_file(&cb, cache) == 0 && cb.len > 65536 ?
 		     strstr(cb.data, "\nfiles ") : NULL;
-	char sum[DIGEST_HEX], want[80];
-	if (last) {
-		digest_hex(cb.data, (size_t)(last + 1 - cb.data), sum);
-		snprintf(want, sizeof want, "\nfiles %d %s\n", N - 1, sum);
-	}
+	char want[80];
+	if (last)
+		snprintf(want, sizeof want, "\nfiles %d %08lx\n", N - 1,
+			 crc32_z(0, (const unsigned char *)cb.data,
+				 (size_t)(last + 1 - cb.data)) & 0xffffffffUL);
 	ok(last && strcmp(last, want) == 0,
-	   "... written in pieces (%zu bytes): its count and digest are those of its lines",
+	   "... written in pieces (%zu bytes): its count and checksum are those of its lines",
 	   cb.len);
 	buf_free(&cb);
 }
