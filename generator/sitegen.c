@@ -14,7 +14,6 @@
 #include "git/git_source.h"
 #include "git/refquick.h"
 #include "git/site_history.h"
-#include "render/feed.h"
 #include "serve/serve.h"
 #include "render/site.h"
 #include "write/output.h"
@@ -116,8 +115,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int write_feeds(struct catalog *cat, const struct site_history *hist,
-		       const struct cli *c, struct output *out, struct diags *d);
 
 /* The identity of this build (write/fingerprint.h); -1: none. With
  * quick (a commit refquick_resolve found), the identity of a --ref build
@@ -349,8 +346,7 @@ static int run(struct cli *c, struct diags *d)
 	}
 	have_hist = 1;
 	o.history = &hist;
-	if (site_render(cat, src, &o, out, d) < 0 || write_feeds(cat, &hist, c, out, d) < 0 ||
-	    write_build_json(src, c, out) < 0 ||
+	if (site_render(cat, src, &o, out, d) < 0 || write_build_json(src, c, out) < 0 ||
 	    output_check_links(out, d) < 0 || d->n) {
 		output_abort(out);
 		goto done;
@@ -389,41 +385,6 @@ done:
 	src->close(src);
 	save_stat_cache(c, sc);
 	return rc;
-}
-
-/* "Neu im Serviceportal": feed.xml for the umbrella and each built city.
- * Only when building from a commit: the working tree has no history. */
-static int write_feeds(struct catalog *cat, const struct site_history *hist,
-		       const struct cli *c, struct output *out, struct diags *d)
-{
-	if (!hist->h)
-		return 0;
-	struct history_events ev;
-	site_history_events(hist, &ev);
-	/* A feed without entries is as new as the newest change (events are
-	 * newest first), not as the build's commit. */
-	long long newest = ev.n ? ev.v[0].time : 0;
-	for (size_t i = 0; i <= cat->n_cities; i++) {
-		const struct city *city = i ? &cat->cities[i - 1] : NULL;
-		if (city && *city->launch && strcmp(c->date, city->launch) < 0)
-			continue;   /* not launched yet: no portal, no feed */
-		struct feed_opts fo = { .city = city ? city->slug : NULL, .date = c->date,
-					.updated = newest, .content = hist->content };
-		char path[200];
-		int w = snprintf(path, sizeof path, "%s%sfeed.xml", city ? city->slug : "",
-				 city ? "/" : "");
-		struct buf b;
-		buf_init(&b, 0);
-		int rc = w > 0 && (size_t)w < sizeof path ? feed_render(cat, &fo, &ev, &b) : -1;
-		if (rc < 0)
-			diag_add(d, path, 0, 0, "cannot render the feed");
-		else
-			rc = output_write_buf(out, path, &b, NULL);
-		buf_free(&b);
-		if (rc < 0)
-			return -1;
-	}
-	return 0;
 }
 
 static int serve_rebuild(void *ctx)

@@ -310,6 +310,11 @@ sed -i 's/^launch: .*/launch: 2027-03-01/' content/cities/marl/city.yml
 "$SITEGEN" build --out "$TEST_TMP/r1" --date 2027-02-28 >/dev/null 2>&1
 check "before launch: no portal" test ! -e "$TEST_TMP/r1/marl/index.html"
 check "before launch: umbrella announces it" grep -q '01.03.2027' "$TEST_TMP/r1/index.html"
+# Built from a commit: a feed for each portal that is live at the date.
+commit_at 2026-11-20 "Marl: Start am 01.03.2027"
+"$SITEGEN" build --ref HEAD --out "$TEST_TMP/r1f" --date 2027-02-28 >/dev/null 2>&1
+check "before launch, from a commit: no feed of its portal" test ! -e "$TEST_TMP/r1f/marl/feed.xml"
+check "... but the umbrella's and a live city's" test -e "$TEST_TMP/r1f/feed.xml" -a -e "$TEST_TMP/r1f/dorsten/feed.xml"
 "$SITEGEN" build --out "$TEST_TMP/r2" --date 2027-03-01 >/dev/null 2>&1
 check "on launch day: portal built" test -e "$TEST_TMP/r2/marl/index.html"
 printf 'available_from: 2027-06-01\n' >>content/services/meldebescheinigung.yml
