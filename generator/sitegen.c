@@ -18,6 +18,7 @@
 #include "render/site.h"
 #include "write/output.h"
 #include "write/fingerprint.h"
+#include "util/exe_id.h"
 #include "util/arena.h"
 #include "util/datetime.h"
 #include <errno.h>
@@ -337,7 +338,8 @@ static int run(struct cli *c, struct diags *d)
 		.commit = src->commit,
 		.threads = c->threads,
 		/* no render thread runs yet: sc is this thread's alone */
-		.binary_id = stat_cache_binary_id(sc, binary_id) == 0 ? binary_id : NULL,
+		.binary_id = exe_build_id(binary_id) == 0 ||
+			     stat_cache_binary_id(sc, binary_id) == 0 ? binary_id : NULL,
 		.theme = op.theme,
 	};
 	if (site_history_open(&hist, src, cat, c->content, d) < 0) {

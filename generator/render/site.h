@@ -38,8 +38,9 @@ struct site_opts {
 	/* "Stand" dates of service pages from git history; NULL or ->h NULL
 	 * when building the working tree (no date shown then). */
 	const struct site_history *history;
-	/* The digest of the running binary (40 hex digits), part of every
-	 * page's key; NULL: read and digested by the renderer. */
+	/* The id of the running binary (its build-id, or the digest of its
+	 * bytes: at most 40 hex digits), part of every page's key; NULL: read
+	 * and digested by the renderer. */
 	const char *binary_id;
 	/* renderer_theme_open's, or NULL; freed by the caller */
 	struct theme_env *theme;

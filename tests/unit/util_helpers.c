@@ -1,10 +1,11 @@
 /* util_helpers.c - unit tests of the small shared helpers in
  * generator/util: the bounded buffer's sticky failure, the string map, the
- * UTF-8 decoder and the random source. */
+ * UTF-8 decoder, the random source and the program's build-id. */
 #include "deliver/mail.h"
 #include "util/arena.h"
 #include "util/buf.h"
 #include "util/digits.h"
+#include "util/exe_id.h"
 #include "util/mapfile.h"
 #include "util/random.h"
 #include "util/strmap.h"
@@ -484,6 +485,29 @@ static void test_mapfile(const char *tmp)
 	unlink(empty);
 }
 
+/* exe_build_id: the running program's GNU build-id, as readelf shows it
+ * (a page key names the sitegen binary by it). */
+static void test_build_id(void)
+{
+	char id[41], line[4200], want[64] = "", exe[4000];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	/* the path, not /proc/self/exe, which would be readelf itself */
+	snprintf(line, sizeof line, "readelf -n '%s' 2>/dev/null", exe);
+	FILE *p = n > 0 && !strchr(exe, '\'') ? popen(line, "r") : NULL;
+	while (p && fgets(line, sizeof line, p))
+		if (!*want)
+			sscanf(line, " Build ID: %63s", want);
+	if (p)
+		pclose(p);
+	int rc = exe_build_id(id);
+	ok(*want && rc == 0 && strcmp(id, want) == 0,
+	   "build-id: the program's, as readelf -n shows it [%s / %s]", rc == 0 ? id : "none",
+	   want);
+	ok(rc == 0 && strlen(id) >= 16 && strlen(id) <= 40 &&
+	   strspn(id, "0123456789abcdef") == strlen(id), "build-id: 8 to 20 bytes, in hex");
+}
+
 int main(void)
 {
 	test_datetime();
@@ -505,6 +529,7 @@ int main(void)
 	test_utf8_seq();
 	test_random_token();
 	test_random_no_entropy();
+	test_build_id();
 	if (tmp && !getenv("TEST_TMP"))
 		rmdir(tmp);     /* empty: the failed build removed its own */
 	return tap_exit();
