@@ -116,7 +116,6 @@ static double now_s(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-
 /* The identity of this build (write/fingerprint.h); -1: none. With
  * quick (a commit refquick_resolve found), the identity of a --ref build
  * of that commit, before and without opening the repository (src NULL).
