@@ -59,7 +59,7 @@ for lib in libcmark libyaml libsodium libz; do
 	if needs "$ROOT/bin/sitegen" $lib; then
 		echo "not ok - sitegen loads $lib at every start (not linked statically)"
 	else
-		echo "ok - sitegen holds $lib (linked statically)"
+		echo "ok - sitegen does not load $lib at start (linked statically)"
 	fi
 done
 if needs "$ROOT/bin/relayd" libsodium; then

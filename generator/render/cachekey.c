@@ -127,37 +127,12 @@ static void order_by_category(struct cache_keys *k)
 	free(next);
 }
 
-/* Two halves of one loop, the second on a thread of its own when threads
- * > 1 (on this thread when none can be started): the keys of a one-edit
- * rebuild are made while the pages wait for them. (Only for the
- * listings: the services' keys, a third less work, were no faster on
- * two threads, whose start and first memory cost as much here.) */
+/* Portals [from, to) of k, for listings_of. */
 struct half {
 	struct cache_keys *k;
 	size_t from, to;
 	int rc;
-	void (*fn)(struct half *h);
 };
-
-static void *run_half(void *arg)
-{
-	struct half *h = arg;
-	h->fn(h);
-	return NULL;
-}
-
-static int in_halves(struct cache_keys *k, size_t n, int threads, void (*fn)(struct half *h))
-{
-	struct half h[2] = { { k, 0, n / 2, 0, fn }, { k, n / 2, n, 0, fn } };
-	pthread_t t;
-	bool beside = threads > 1 && n > 1 && pthread_create(&t, NULL, run_half, &h[1]) == 0;
-	fn(&h[0]);
-	if (beside && pthread_join(t, NULL) != 0)
-		die("cannot join a thread making cache keys");
-	if (!beside)
-		fn(&h[1]);
-	return h[0].rc | h[1].rc;
-}
 
 /* Portals [from, to): every service each lists by title (k->listing: A-Z
  * and search page), how many each category has (k->counts: start page)
@@ -203,14 +178,34 @@ static void listings_of(struct half *h)
 	h->rc = rc;
 }
 
-/* Per portal, once (see listings_of). */
+static void *listings_thread(void *arg)
+{
+	listings_of(arg);
+	return NULL;
+}
+
+/* Per portal, once (see listings_of): the second half of the portals on
+ * a thread of its own when threads > 1 (here when none can start), as the
+ * pages of a one-edit rebuild wait for these keys. (The services' keys,
+ * a third less work, were no faster on two threads, whose start and
+ * first memory cost as much here.) */
 static int listings(struct cache_keys *k, int threads)
 {
 	struct renderer *r = k->r;
-	k->listing = xcalloc(r->n_portals + 1, sizeof *k->listing);
-	k->counts = xcalloc(r->n_portals + 1, sizeof *k->counts);
-	k->index = xcalloc(r->n_portals + 1, sizeof *k->index);
-	int rc = in_halves(k, r->n_portals, threads, listings_of);
+	size_t n = r->n_portals;
+	k->listing = xcalloc(n + 1, sizeof *k->listing);
+	k->counts = xcalloc(n + 1, sizeof *k->counts);
+	k->index = xcalloc(n + 1, sizeof *k->index);
+	struct half h[2] = { { k, 0, n / 2, 0 }, { k, n / 2, n, 0 } };
+	pthread_t t;
+	bool beside = threads > 1 && n > 1 &&
+		      pthread_create(&t, NULL, listings_thread, &h[1]) == 0;
+	listings_of(&h[0]);
+	if (beside && pthread_join(t, NULL) != 0)
+		die("cannot join a thread making cache keys");
+	if (!beside)
+		listings_of(&h[1]);
+	int rc = h[0].rc | h[1].rc;
 	rc |= search_texts_version(r, k->texts);
 	order_by_category(k);
 	return rc ? -1 : 0;

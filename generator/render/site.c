@@ -151,8 +151,9 @@ static int plan_file(void *ctx, const struct job *f)
 }
 
 /* The search indexes first: the longest job, beside all others; the
- * sitemap next (it needs nothing rendered: it was a serial tail). */
-static void plan(struct renderer *r, struct jobs *j)
+ * sitemap next (it needs nothing rendered: it was a serial tail). feeds:
+ * a commit's build, with a feed for each live portal. */
+static void plan(struct renderer *r, bool feeds, struct jobs *j)
 {
 	add(j, (struct job){ J_SEARCH_INDEXES, NULL, 0 });
 	add(j, (struct job){ J_SITEMAP, NULL, 0 });
@@ -161,6 +162,9 @@ static void plan(struct renderer *r, struct jobs *j)
 			each_file(r, &r->portals[i], plan_file, j);
 	for (size_t s = 0; s < r->c->n_services; s++)
 		add(j, (struct job){ J_SERVICE_PAGES, NULL, s });
+	for (size_t i = 0; feeds && i < r->n_portals; i++)
+		if (r->portals[i].built)     /* launched: a portal, and its feed */
+			add(j, (struct job){ J_FEED, &r->portals[i], 0 });
 }
 
 /* A JSON string. */
@@ -736,11 +740,8 @@ int site_render(struct catalog *c, struct source *src,
 	renderer_provenance(&r, o->history && o->history->h ? history_change : NULL,
 			    (void *)o->history);
 	struct jobs jobs = { 0 };
-	plan(&r, &jobs);
 	bool feeds = o->history && o->history->h;
-	for (size_t i = 0; feeds && i < r.n_portals; i++)
-		if (r.portals[i].built)     /* launched: a portal, and its feed */
-			add(&jobs, (struct job){ J_FEED, &r.portals[i], 0 });
+	plan(&r, feeds, &jobs);
 	struct cache_keys keys;
 	/* Not the build's commit: pages show their own provenance, which is
 	 * part of their keys (cachekey.c). */
