@@ -53,6 +53,27 @@ check "and names the page and the target" grep -q "leistungen/geburtsurkunde.htm
 check "build refuses it too, site untouched" test "$(stat -c %Y site/index.html)" = "$stamp"
 cp "$TEST_TMP/gb.yml" content/services/geburtsurkunde.yml
 
+# A broken or missing template of the default theme, which a build
+# compiles beside the loading of the catalogue (on the thread that opens
+# the output), is reported as file:line:col and fails the build, on two
+# threads and on one; the site stays as it was.
+cp themes/default/az.mustache "$TEST_TMP/az.mustache"
+printf '{{#kaputt}}\n' >>themes/default/az.mustache
+for j in 2 1; do
+	"$SITEGEN" build --out site --date 2026-11-25 -j $j >out7.txt 2>err7.txt
+	rc=$?
+	check "-j $j: a broken template fails the build" test $rc -ne 0
+	check "-j $j: ... with file:line:col" grep -q "^themes/default/az.mustache:[0-9]*:1: unclosed section '{{#kaputt}}'" err7.txt
+	check "-j $j: ... site untouched" test "$(stat -c %Y site/index.html)" = "$stamp"
+done
+cp "$TEST_TMP/az.mustache" themes/default/az.mustache
+mv themes/default/search_box.mustache "$TEST_TMP/search_box.mustache"
+"$SITEGEN" build --out site --date 2026-11-25 -j 2 >out8.txt 2>err8.txt
+rc=$?
+check "a missing partial fails the build, named" sh -c \
+	"test $rc -ne 0 && grep -q '^themes/default: template search_box.mustache not found' err8.txt"
+mv "$TEST_TMP/search_box.mustache" themes/default/search_box.mustache
+
 # Deleting a service removes its pages.
 rm "content/services/$svc" content/cities/*/"$svc"
 "$SITEGEN" build --out site --date 2026-11-25 >out5.txt 2>err5.txt
