@@ -1,0 +1,42 @@
+/* hugeheap.c - see hugeheap.h */
+#include "hugeheap.h"
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+#define GROW_BLOCK (120 * 1024)     /* below glibc's mmap threshold (128 KiB) */
+
+size_t heap_huge_pages(size_t reserve)
+{
+	if (reserve > INT32_MAX)
+		reserve = INT32_MAX;
+	/* One arena: the threads' own arenas are mappings of their own,
+	 * which this cannot advise. (0: not glibc's malloc.) */
+	if (mallopt(M_ARENA_MAX, 1) == 0 || mallopt(M_TOP_PAD, (int)reserve) == 0)
+		return 0;
+	/* Grow the heap now, by the new top pad: a block that the heap's
+	 * free top holds does not grow it, so up to three (the first heap
+	 * of a process is 132 KiB). */
+	void *b[3] = { NULL, NULL, NULL };
+	uintptr_t lo = 0, hi = 0;
+	for (int i = 0; i < 3; i++) {
+		b[i] = malloc(GROW_BLOCK);
+		void *top = sbrk(0);
+		if (!b[i] || top == (void *)-1 || (uintptr_t)b[i] > (uintptr_t)top)
+			break;      /* not from the heap: leave it be */
+		if (!lo)
+			lo = ((uintptr_t)b[i] + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+		hi = (uintptr_t)top & ~(HUGE_PAGE - 1);
+		if (hi > lo && hi - lo >= reserve / 2)
+			break;
+	}
+	size_t advised = 0;
+	if (lo && hi > lo && madvise((void *)lo, hi - lo, MADV_HUGEPAGE) == 0)
+		advised = hi - lo;
+	for (int i = 0; i < 3; i++)
+		free(b[i]);
+	return advised;
+}
