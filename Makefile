@@ -99,10 +99,13 @@ TEST_LIBS     = site relay render catalog
 # update of one of them reaches sitegen with the next `make`; relayd, a
 # daemon facing the network, keeps them shared.
 SITEGEN_STATIC = -Wl,-Bstatic -lcmark -lyaml -lsodium -lz -Wl,-Bdynamic
+# libgit2's parse of the system's CA certificates at its init bound to
+# sitegen's own stub, which loads none (generator/git/gitutil.c says why)
+SITEGEN_EXPORT = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
 
 bin/sitegen: build/rel/generator/sitegen.o $(call libs,rel,$(SITEGEN_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(SITEGEN_STATIC) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(SITEGEN_STATIC) $(SITEGEN_EXPORT) $(LDLIBS)
 bin/relayd: build/rel/relay/relayd.o $(call libs,rel,$(RELAYD_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -112,7 +115,7 @@ bin/relayctl: build/rel/relay/relayctl.o $(call libs,rel,$(RELAYCTL_LIBS))
 
 bin/asan/sitegen: build/asan/generator/sitegen.o $(call libs,asan,$(SITEGEN_LIBS))
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(SITEGEN_EXPORT) $(LDLIBS)
 bin/asan/relayd: build/asan/relay/relayd.o $(call libs,asan,$(RELAYD_LIBS))
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ $(LDLIBS)
