@@ -455,6 +455,30 @@ static struct prov to_prov(struct arena *a, struct change c)
 	return p;
 }
 
+/* The provenances made last, by change: a commit's 8,400 pages name a few
+ * commits, and formatting the day of each page's again (its German civil
+ * day, util/datetime.h) was two thirds of renderer_provenance. */
+#define PROV_MEMO 8
+struct prov_memo {
+	struct change c[PROV_MEMO];
+	struct prov p[PROV_MEMO];
+	size_t next;
+};
+
+static struct prov to_prov_memo(struct arena *a, struct prov_memo *m, struct change c)
+{
+	if (!c.commit)
+		return to_prov(a, c);
+	for (size_t i = 0; i < PROV_MEMO; i++)
+		if (m->c[i].commit && m->c[i].t == c.t && strcmp(m->c[i].commit, c.commit) == 0)
+			return m->p[i];
+	struct prov p = to_prov(a, c);
+	size_t k = m->next++ % PROV_MEMO;
+	m->c[k] = c;
+	m->p[k] = p;
+	return p;
+}
+
 /* The last changes of every content file, for the lists' provenance. */
 struct changes {
 	const struct catalog *c;
@@ -556,6 +580,7 @@ void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
 	struct change *city = arena_alloc(&tmp, (nc + 1) * sizeof *city);
 	struct change *over = arena_alloc(&tmp, (ns + 1) * sizeof *over);
 	struct change shared = { 0, NULL };
+	struct prov_memo memo = { .next = 0 };
 	static const char *const region_files[] = { "region.yml", "categories.yml", "links.yml" };
 	for (size_t k = 0; k < 3; k++)
 		shared = newer(shared, file_change(change, ctx, &tmp, "%s%s", region_files[k], ""));
@@ -578,11 +603,11 @@ void renderer_provenance(struct renderer *r, change_fn change, void *ctx)
 				t = newer(t, ov[o - c->overrides]);
 			over[j] = newer(over[j], t);
 			if (r->cs_built[i * ns + j])
-				r->prov_cs[i * ns + j] = to_prov(&r->arena, t);
+				r->prov_cs[i * ns + j] = to_prov_memo(&r->arena, &memo, t);
 		}
 	}
 	for (size_t j = 0; j < ns; j++)
-		r->prov_overview[j] = to_prov(&r->arena, over[j]);
+		r->prov_overview[j] = to_prov_memo(&r->arena, &memo, over[j]);
 	struct changes x = { c, svc, ov, city, over };
 	list_provenance(r, &x, shared, &tmp);
 	arena_free(&tmp);
