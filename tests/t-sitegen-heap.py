@@ -8,24 +8,16 @@ transparent huge pages or they are off ("never")."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
 
+from relay_lib import free_port
 from tap import ok, done
 
 ROOT, TEST_TMP = os.environ["ROOT"], os.environ["TEST_TMP"]
 SITEGEN = os.path.join(ROOT, "bin/sitegen")
 THP = "/sys/kernel/mm/transparent_hugepage/enabled"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def served(port):
