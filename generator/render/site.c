@@ -53,6 +53,9 @@ struct run {
 struct worker {
 	struct run *run;
 	struct diags d;
+	/* a page's data and a service's batch, reset after each (their
+	 * blocks reused: arena_reset) */
+	struct arena page, batch;
 	pthread_t tid;
 };
 
@@ -61,6 +64,7 @@ struct worker {
 #define TEXTS_FILE "suche-texte.json"
 /* Output paths are at most 1,024 bytes (write/output.c). */
 #define PATH_BUF 1100
+#define ARENA_KEEP ((size_t)1 << 20)    /* a worker's arena blocks kept between pages */
 
 static const char *const text_file[T_COUNT] = {
 	[T_IMPRESSUM] = "impressum.html", [T_DATENSCHUTZ] = "datenschutz.html",
@@ -466,7 +470,7 @@ static int finish_file(struct run *run, const struct job *f, const char *path,
 /* One file: reused when its key says that its inputs did not change,
  * else rendered (in an arena of its own) and written. 0 ok, -1 after a
  * diagnostic. */
-static int build_file(struct run *run, const struct job *f, struct svc_markdown *m,
+static int build_file(struct run *run, const struct job *f, struct arena *a,
 		      struct buf *out, struct diags *d)
 {
 	char path[PATH_BUF];
@@ -474,12 +478,10 @@ static int build_file(struct run *run, const struct job *f, struct svc_markdown 
 		diag_add(d, f->p->prefix, 0, 0, "output path longer than %d bytes", PATH_BUF - 1);
 		return -1;
 	}
-	struct arena a;
-	arena_init(&a);
-	const char *key = file_key(run, f, &a);
+	const char *key = file_key(run, f, a);
 	int rc = key ? output_reuse(run->out, path, key) : 0;
-	rc = finish_file(run, f, path, key, rc, m, &a, out, d);
-	arena_free(&a);
+	rc = finish_file(run, f, path, key, rc, NULL, a, out, d);
+	arena_reset(a, ARENA_KEEP);
 	return rc;
 }
 
@@ -491,17 +493,15 @@ struct svc_batch {
 };
 
 /* Asks which of the batch's pages can be reused, then renders the rest,
- * each in an arena of its own. */
+ * each in the arena pa, reset after each. */
 static int flush_batch(struct run *run, struct svc_batch *b, struct svc_markdown *m,
-		       struct buf *out, struct diags *d)
+		       struct arena *pa, struct buf *out, struct diags *d)
 {
 	int reuse[OUT_REUSE_MAX], rc = 0;
 	output_reuse_many(run->out, b->n, b->path, b->key, reuse);
 	for (size_t j = 0; j < b->n && rc == 0; j++) {
-		struct arena pa;
-		arena_init(&pa);
-		rc = finish_file(run, &b->f[j], b->path[j], b->key[j], reuse[j], m, &pa, out, d);
-		arena_free(&pa);
+		rc = finish_file(run, &b->f[j], b->path[j], b->key[j], reuse[j], m, pa, out, d);
+		arena_reset(pa, ARENA_KEEP);
 	}
 	b->n = 0;
 	return rc;
@@ -512,12 +512,12 @@ static int flush_batch(struct run *run, struct svc_batch *b, struct svc_markdown
  * writer's lock per service, not per page (8,400 of them in a one-edit
  * rebuild at 600 services, where the two render threads waited for each
  * other at every page). */
-static int service_pages(struct run *run, size_t s, struct buf *out, struct diags *d)
+static int service_pages(struct run *run, size_t s, struct worker *w, struct buf *out,
+			 struct diags *d)
 {
 	struct renderer *r = run->r;
-	struct arena a;         /* the Markdown, paths and keys of the batch */
-	arena_init(&a);
-	struct svc_markdown m = { .a = &a };
+	struct arena *a = &w->batch;    /* the Markdown, paths and keys of the batch */
+	struct svc_markdown m = { .a = a };
 	struct svc_batch b;
 	b.n = 0;
 	int rc = 0;
@@ -534,14 +534,14 @@ static int service_pages(struct run *run, size_t s, struct buf *out, struct diag
 			rc = -1;
 			break;
 		}
-		b.path[b.n] = arena_strdup(&a, path);
-		b.key[b.n] = file_key(run, f, &a);
+		b.path[b.n] = arena_strdup(a, path);
+		b.key[b.n] = file_key(run, f, a);
 		if (++b.n == OUT_REUSE_MAX)
-			rc = flush_batch(run, &b, &m, out, d);
+			rc = flush_batch(run, &b, &m, &w->page, out, d);
 	}
 	if (rc == 0 && b.n)
-		rc = flush_batch(run, &b, &m, out, d);
-	arena_free(&a);
+		rc = flush_batch(run, &b, &m, &w->page, out, d);
+	arena_reset(a, ARENA_KEEP);
 	return rc;
 }
 
@@ -617,9 +617,9 @@ static void *work(void *arg)
 		const struct job *j = &run->jobs->v[i];
 		int rc = j->kind == J_SEARCH_INDEXES ? search_indexes(run) :
 			 j->kind == J_SITEMAP ? sitemap(run->r, run->out, &w->d) :
-			 j->kind == J_SERVICE_PAGES ? service_pages(run, j->idx, &out, &w->d) :
+			 j->kind == J_SERVICE_PAGES ? service_pages(run, j->idx, w, &out, &w->d) :
 			 j->kind == J_FEED ? feed(run, j->p, &w->d) :
-			 build_file(run, j, NULL, &out, &w->d);
+			 build_file(run, j, &w->page, &out, &w->d);
 		if (rc < 0) {
 			atomic_store(&run->failed, 1);
 			break;
@@ -640,6 +640,8 @@ static int run_jobs(struct run *run, int threads, struct diags *d)
 	for (int i = 0; i < threads; i++) {
 		w[i].run = run;
 		diags_init(&w[i].d);
+		arena_init(&w[i].page);
+		arena_init(&w[i].batch);
 	}
 	/* Worker 0 is this thread. */
 	for (int i = 1; i < threads; i++) {
@@ -655,6 +657,8 @@ static int run_jobs(struct run *run, int threads, struct diags *d)
 			diag_add(d, w[i].d.v[k].file, w[i].d.v[k].line, w[i].d.v[k].col,
 				 "%s", w[i].d.v[k].msg);
 		diags_free(&w[i].d);
+		arena_free(&w[i].page);
+		arena_free(&w[i].batch);
 	}
 	return atomic_load(&run->failed) ? -1 : 0;
 }

@@ -8,6 +8,18 @@
 #define ARENA_BLOCK 65536
 #define ALIGN 16
 
+/* A kept block's room is poisoned for ASan until it is taken again: a
+ * pointer into a page's data used after arena_reset is then found as a
+ * use after free would be. */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define KEEP_POISONED(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define TAKE_UNPOISONED(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define KEEP_POISONED(p, n) ((void)(p), (void)(n))
+#define TAKE_UNPOISONED(p, n) ((void)(p), (void)(n))
+#endif
+
 struct arena_block {
 	struct arena_block *next;
 	size_t size, used;
@@ -60,14 +72,42 @@ void arena_init(struct arena *a)
 {
 	a->head = NULL;
 	a->total = 0;
+	a->spare = NULL;
+	a->spare_bytes = 0;
+}
+
+static void free_blocks(struct arena_block *b)
+{
+	for (struct arena_block *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
 }
 
 void arena_free(struct arena *a)
 {
+	free_blocks(a->head);
+	for (struct arena_block *b = a->spare; b; b = b->next)
+		TAKE_UNPOISONED(b->data, b->size);
+	free_blocks(a->spare);
+	arena_init(a);
+}
+
+void arena_reset(struct arena *a, size_t keep)
+{
 	struct arena_block *b = a->head, *next;
 	for (; b; b = next) {
 		next = b->next;
-		free(b);
+		/* only blocks of the usual size: one made for a big
+		 * allocation would rarely fit the next */
+		if (b->size == ARENA_BLOCK && a->spare_bytes + b->size <= keep) {
+			KEEP_POISONED(b->data, b->size);
+			b->next = a->spare;
+			a->spare = b;
+			a->spare_bytes += b->size;
+		} else {
+			free(b);
+		}
 	}
 	a->head = NULL;
 	a->total = 0;
@@ -87,7 +127,14 @@ static void *take(struct arena *a, size_t n, size_t align)
 		return b->data + at;
 	}
 	size_t size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK;
-	b = xmalloc(sizeof *b + size);
+	if (size == ARENA_BLOCK && a->spare) {
+		b = a->spare;
+		a->spare = b->next;
+		a->spare_bytes -= b->size;
+		TAKE_UNPOISONED(b->data, b->size);
+	} else {
+		b = xmalloc(sizeof *b + size);
+	}
 	b->size = size;
 	b->used = n;
 	/* Big allocations get their own block behind the head so the
@@ -118,7 +165,8 @@ void arena_adopt(struct arena *a, struct arena *from)
 		a->head = from->head;
 	}
 	a->total += from->total;
-	arena_init(from);
+	from->head = NULL;      /* (its spare blocks stay its own) */
+	from->total = 0;
 }
 
 void *arena_alloc(struct arena *a, size_t n)

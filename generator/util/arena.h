@@ -11,10 +11,18 @@ struct arena_block;
 struct arena {
 	struct arena_block *head;
 	size_t total;           /* bytes obtained from malloc so far */
+	struct arena_block *spare;  /* kept by arena_reset for reuse */
+	size_t spare_bytes;
 };
 
 void  arena_init(struct arena *a);
 void  arena_free(struct arena *a);
+/* Frees everything allocated, but keeps up to keep bytes of the blocks
+ * for the arena's next allocations: a render thread's arena, reset after
+ * each page, asks malloc for nothing once it has grown to a page's need
+ * (with one malloc arena for all threads, util/hugeheap.h, malloc's lock
+ * was what two render threads waited on). */
+void  arena_reset(struct arena *a, size_t keep);
 void *arena_alloc(struct arena *a, size_t n);      /* zeroed, aligned */
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_strdup(struct arena *a, const char *s);

@@ -397,6 +397,41 @@ static void test_datetime(void)
 	   "rfc3339_parse refuses what is no stored stamp");
 }
 
+/* arena_reset: everything allocated is gone, the blocks of the usual
+ * size up to keep bytes are taken again before malloc is asked, zeroed
+ * as arena_alloc promises; a big allocation's block is not kept. */
+static void test_arena_reset(void)
+{
+	struct arena a;
+	arena_init(&a);
+	unsigned char *first = arena_alloc(&a, 1000);
+	memset(first, 0xab, 1000);
+	for (int i = 0; i < 30; i++)        /* 300 KB: five more blocks of 64 KiB */
+		(void)arena_alloc(&a, 10000);
+	(void)arena_alloc(&a, 200000);      /* a block of its own */
+	arena_reset(&a, (size_t)3 << 16);
+	ok(a.head == NULL && a.spare_bytes == (size_t)3 << 16,
+	   "arena_reset: nothing allocated, three blocks of 64 KiB kept (%zu bytes)",
+	   a.spare_bytes);
+	unsigned char *again = arena_alloc(&a, 1000);
+	bool zero = true;
+	for (int i = 0; i < 1000; i++)
+		zero = zero && again[i] == 0;
+	ok(zero && a.spare_bytes == (size_t)2 << 16,
+	   "arena_reset: the next allocation takes a kept block, zeroed");
+	for (int i = 0; i < 18; i++)        /* 180 KB: the two kept, then malloc */
+		(void)arena_alloc(&a, 10000);
+	ok(a.spare == NULL && a.spare_bytes == 0,
+	   "arena_reset: kept blocks are used up before malloc is asked again");
+	arena_reset(&a, 0);
+	ok(a.head == NULL && a.spare == NULL, "arena_reset with nothing to keep frees all");
+	(void)arena_alloc(&a, 10);
+	arena_reset(&a, (size_t)1 << 20);
+	arena_free(&a);
+	ok(a.head == NULL && a.spare == NULL && a.spare_bytes == 0,
+	   "arena_free frees the kept blocks too (ASan: no leak)");
+}
+
 /* arena_adopt: another arena's blocks become a's, its head's free room
  * stays in use, and freeing a frees them all (ASan: no leak, no double
  * free). */
@@ -513,6 +548,7 @@ int main(void)
 	test_datetime();
 	test_arena_printf();
 	test_arena_adopt();
+	test_arena_reset();
 	test_put_html();
 	const char *tmp = tap_tmpdir("util_helpers");
 	test_buf_sticky();
