@@ -1,6 +1,8 @@
 /* hugeheap.c - see hugeheap.h */
 #include "hugeheap.h"
 #include <malloc.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -11,6 +13,10 @@
 
 size_t heap_huge_pages(size_t reserve)
 {
+	/* the preview server builds again and again in one process */
+	static atomic_bool done;
+	if (atomic_exchange(&done, true))
+		return 0;
 	if (reserve > INT32_MAX)
 		reserve = INT32_MAX;
 	/* One arena: the threads' own arenas are mappings of their own,

@@ -18,7 +18,8 @@
 #define HUGEHEAP_H
 #include <stddef.h>
 
-/* Call first thing in main, before any thread starts. The bytes advised
- * (0: nothing was changed). */
+/* Call before the threads that should share the heap start; once per
+ * process does it (later calls return 0). The bytes advised (0: nothing
+ * was changed). */
 size_t heap_huge_pages(size_t reserve);
 #endif
