@@ -100,7 +100,7 @@ TEST_LIBS     = site relay render catalog
 # daemon facing the network, keeps them shared.
 SITEGEN_STATIC = -Wl,-Bstatic -lcmark -lyaml -lsodium -lz -Wl,-Bdynamic
 # libgit2's parse of the system's CA certificates at its init bound to
-# sitegen's own stub, which loads none (generator/git/gitutil.c says why)
+# sitegen's own function of that name, which reads none (generator/git/gitutil.c)
 SITEGEN_EXPORT = -Wl,--export-dynamic-symbol=mbedtls_x509_crt_parse_file
 
 bin/sitegen: build/rel/generator/sitegen.o $(call libs,rel,$(SITEGEN_LIBS))

@@ -34,10 +34,10 @@ check "without --ref the working tree is built" grep -q 'Ungespeicherter Titel' 
 check "two builds of one commit are byte-identical" diff -r -x .sitegen-fingerprint a b
 
 # libgit2's init parses the system's CA certificates, for HTTPS; sitegen
-# binds that call to its own stub, which reads nothing (git/gitutil.c).
+# binds that call to its own function, which reads nothing (git/gitutil.c).
 # The release binary: the ASan build exports all its symbols anyway.
 LD_DEBUG=bindings "$ROOT/bin/sitegen" build --ref HEAD --out d --date 2026-11-25 >/dev/null 2>ld.txt
-check "libgit2's certificate parse is bound to sitegen's stub" \
+check "libgit2's certificate parse is bound to sitegen's own function" \
 	grep -q "libgit2\.so.* to .*sitegen \[0\]: normal symbol .mbedtls_x509_crt_parse_file" ld.txt
 check "and its pages are those of the ASan build" diff -r -x .sitegen-fingerprint -x .sitegen-cache a d
 

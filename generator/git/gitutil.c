@@ -62,7 +62,7 @@ static void load(void)
  * linker binds libgit2's call here instead of to libmbedx509's: nothing
  * is read. libgit2 takes the failure as "no default certificates" and goes
  * on; were HTTPS ever spoken in this process, every certificate check
- * would fail (closed, not open). t-link-deps checks the binding. */
+ * would fail (closed, not open). t-git-cli checks the binding. */
 int mbedtls_x509_crt_parse_file(void *chain, const char *path);
 int mbedtls_x509_crt_parse_file(void *chain, const char *path)
 {

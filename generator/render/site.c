@@ -468,8 +468,8 @@ static int finish_file(struct run *run, const struct job *f, const char *path,
 }
 
 /* One file: reused when its key says that its inputs did not change,
- * else rendered (in an arena of its own) and written. 0 ok, -1 after a
- * diagnostic. */
+ * else rendered (in the worker's arena a, reset after) and written. 0 ok,
+ * -1 after a diagnostic. */
 static int build_file(struct run *run, const struct job *f, struct arena *a,
 		      struct buf *out, struct diags *d)
 {
