@@ -61,7 +61,7 @@ FUZZ_CC      = clang
 FUZZ_SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = http yaml_catalog mustache markdown config admin mail search payment formbody oidc packread yamlcache sitecache statcache refquick
+FUZZ_TARGETS = http yaml_catalog mustache markdown config admin mail search payment formbody oidc packread yamlcache sitecache statcache refquick gitobj
 FUZZ_BINS    = $(patsubst %,bin/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # Harnesses find tests/fixtures and themes/ here unless $$FUZZ_ROOT is set.
 build/fuzz/tests/fuzz/%.o: tests/fuzz/%.c
@@ -144,6 +144,7 @@ FUZZ_LIBS_yamlcache    = catalog
 FUZZ_LIBS_sitecache    = site render catalog
 FUZZ_LIBS_statcache    = catalog
 FUZZ_LIBS_refquick     = site catalog
+FUZZ_LIBS_gitobj       = site catalog
 .SECONDARY: $(patsubst %,build/fuzz/tests/fuzz/fuzz_%.o,$(FUZZ_TARGETS))
 .SECONDEXPANSION:
 bin/fuzz/fuzz_%: build/fuzz/tests/fuzz/fuzz_%.o $$(call libs,fuzz,$$(FUZZ_LIBS_$$*))

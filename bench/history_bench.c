@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	double t1 = now_ms(), c1 = cpu_ms();
-	struct history *h = history_compute(source_git_repository(s),
+	struct history *h = history_compute(source_git_objects(s), source_git_is_shallow(s),
 					    source_git_commit(s),
 					    (const char *const *)p.v, p.n, &d);
 	double t2 = now_ms(), c2 = cpu_ms();

@@ -5,13 +5,15 @@
  *   sitegen check [--ref REV] [--date YYYY-MM-DD] [--content DIR] [--root DIR]
  *
  * Without --ref the working tree is read (editors' preview); with --ref the
- * content and themes come straight from that commit through libgit2. */
+ * content and themes come straight from that commit's objects (read
+ * natively, libgit2 behind: git/objects.h). */
 #include "load/catalog_load.h"
 #include "load/source.h"
 #include "load/statcache.h"
 #include "load/yamlcache.h"
 #include "model/facts.h"
 #include "git/git_source.h"
+#include "git/gitutil.h"
 #include "git/refquick.h"
 #include "git/site_history.h"
 #include "serve/serve.h"
@@ -386,8 +388,9 @@ static int run(struct cli *c, struct diags *d)
 		printf("sitegen: %s is fine (%zu files would be built from %s)\n", c->content,
 		       st.written, src->label);
 	else
-		printf("%zu written, %zu unchanged, %zu removed (%s, %zu pages reused without "
+		printf("%zu written, %zu unchanged, %zu removed (%s%s, %zu pages reused without "
 		       "rendering, %.2f s)\n", st.written, st.unchanged, st.removed, src->label,
+		       c->ref && !gitutil_loaded() ? ", read without libgit2" : "",
 		       reused, now_s() - t0);
 	rc = 0;
 done:

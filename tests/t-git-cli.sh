@@ -33,13 +33,24 @@ check "without --ref the working tree is built" grep -q 'Ungespeicherter Titel' 
 "$SITEGEN" build --ref main --out b --date 2026-11-25 >/dev/null 2>err2.txt
 check "two builds of one commit are byte-identical" diff -r -x .sitegen-fingerprint a b
 
-# libgit2's init parses the system's CA certificates, for HTTPS; sitegen
-# binds that call to its own function, which reads nothing (git/gitutil.c).
-# The release binary: the ASan build exports all its symbols anyway.
-LD_DEBUG=bindings "$ROOT/bin/sitegen" build --ref HEAD --out d --date 2026-11-25 >/dev/null 2>ld.txt
+# A --ref build of a commit refquick resolves reads its objects without
+# libgit2 (git/objects.h): the release binary does not even load it (the
+# ASan binary links it).
+LD_DEBUG=files "$ROOT/bin/sitegen" build --ref HEAD --out d --date 2026-11-25 \
+	>out-d.txt 2>ld-files.txt
+check "--ref HEAD: libgit2 is not loaded [$(grep -c 'file=libgit2' ld-files.txt)]" \
+	sh -c "! grep -q 'file=libgit2' ld-files.txt"
+check "and the build line says so" grep -q "without libgit2" out-d.txt
+check "and its pages are those of the ASan build" diff -r -x .sitegen-fingerprint -x .sitegen-cache a d
+
+# A revision only libgit2 resolves (HEAD~0): libgit2's init parses the
+# system's CA certificates, for HTTPS; sitegen binds that call to its own
+# function, which reads nothing (git/gitutil.c). The release binary: the
+# ASan build exports all its symbols anyway.
+LD_DEBUG=bindings "$ROOT/bin/sitegen" build --ref HEAD~0 --out e --date 2026-11-25 >/dev/null 2>ld.txt
 check "libgit2's certificate parse is bound to sitegen's own function" \
 	grep -q "libgit2\.so.* to .*sitegen \[0\]: normal symbol .mbedtls_x509_crt_parse_file" ld.txt
-check "and its pages are those of the ASan build" diff -r -x .sitegen-fingerprint -x .sitegen-cache a d
+check "and its pages are those of the ASan build" diff -r -x .sitegen-fingerprint -x .sitegen-cache a e
 
 git add "content/services/$svc"
 tree=$(git write-tree)

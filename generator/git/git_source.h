@@ -1,7 +1,9 @@
 /* git_source.h - a struct source (load/source.h) over the tree of a git
- * revision, read straight from the object database through libgit2: no
- * checkout, so uncommitted changes are ignored and what is built is
- * exactly what was committed. */
+ * revision, read straight from the object database (objects.h: natively,
+ * with libgit2 behind): no checkout, so uncommitted changes are ignored
+ * and what is built is exactly what was committed. libgit2 is loaded only
+ * for a revision refquick.h cannot resolve, a project in a subdirectory of
+ * its repository, or an object not read natively. */
 #ifndef GIT_SOURCE_H
 #define GIT_SOURCE_H
 #include <stddef.h>
@@ -26,10 +28,11 @@
 struct source *source_git_open(const char *repo_path, const char *rev,
 			       struct diags *d);
 
-/* For the history walk and the feed: the repository and commit behind a
- * source. NULL when s is not a git source (or, for the commit, when the
- * revision was a bare tree). Owned by the source. */
-git_repository *source_git_repository(struct source *s);
+/* For the history walk and the feed: the objects (objects.h) and commit
+ * behind a source. NULL when s is not a git source (or, for the commit,
+ * when the revision was a bare tree). Owned by the source. */
+struct objects;
+struct objects *source_git_objects(struct source *s);
 const git_oid *source_git_commit(struct source *s);
 /* The path prefix inside the repository that source paths are relative
  * to ("" normally, "site/" when repo_path was <workdir>/site). history

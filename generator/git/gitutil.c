@@ -3,12 +3,14 @@
 #include "../util/arena.h"
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 
 struct git2_api git2;
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+static atomic_bool loaded;
 
 /* The soname the linker would have recorded (Debian 12: libgit2-1.5);
  * the development link as a fallback. */
@@ -20,20 +22,12 @@ static const struct {
 	const char *name;
 	size_t at;
 } fns[] = {
-	FN(blob_free), FN(blob_lookup), FN(blob_rawcontent), FN(blob_rawsize),
-	FN(commit_free), FN(commit_id), FN(commit_lookup), FN(commit_parent),
-	FN(commit_parent_id), FN(commit_parentcount), FN(commit_time), FN(commit_tree_id),
-	FN(error_clear), FN(error_last), FN(error_set_str), FN(libgit2_features),
-	FN(libgit2_init), FN(libgit2_opts), FN(object_free), FN(object_peel), FN(odb_free),
-	FN(odb_hash), FN(odb_object_data), FN(odb_object_free), FN(odb_object_size),
-	FN(odb_object_type), FN(odb_read), FN(oid_cpy), FN(oid_equal), FN(oid_fromraw),
-	FN(oid_tostr), FN(repository_commondir), FN(repository_free),
+	FN(commit_id), FN(commit_time), FN(error_clear), FN(error_last), FN(libgit2_init),
+	FN(libgit2_opts), FN(object_free), FN(object_peel), FN(odb_free), FN(odb_hash),
+	FN(odb_object_data), FN(odb_object_free), FN(odb_object_size), FN(odb_object_type),
+	FN(odb_read), FN(oid_tostr), FN(repository_commondir), FN(repository_free),
 	FN(repository_is_shallow), FN(repository_odb), FN(repository_open_ext),
-	FN(repository_path), FN(repository_workdir), FN(revparse_single), FN(tree_dup),
-	FN(tree_entry_byindex), FN(tree_entry_byname), FN(tree_entry_bypath),
-	FN(tree_entry_dup), FN(tree_entry_filemode), FN(tree_entry_free),
-	FN(tree_entry_id), FN(tree_entry_name), FN(tree_entry_type), FN(tree_entrycount),
-	FN(tree_free), FN(tree_id), FN(tree_lookup),
+	FN(repository_path), FN(repository_workdir), FN(revparse_single), FN(tree_id),
 };
 
 static void load(void)
@@ -73,6 +67,7 @@ int mbedtls_x509_crt_parse_file(void *chain, const char *path)
 
 static void init(void)
 {
+	atomic_store(&loaded, true);
 	load();
 	git2.libgit2_init();
 	/* (the certificates' failure above, recorded as the last error) */
@@ -87,6 +82,11 @@ static void init(void)
 void gitutil_init(void)
 {
 	pthread_once(&once, init);
+}
+
+bool gitutil_loaded(void)
+{
+	return atomic_load(&loaded);
 }
 
 const char *gitutil_errmsg(void)

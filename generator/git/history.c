@@ -4,12 +4,11 @@
  * compared by their raw bytes (identical prefix skipped with memcmp, then
  * entry ids compared) and only subtrees whose id changed and that lead to
  * a wanted path are opened: a few trees per commit, read through
- * packread.h (libgit2 would rebuild each tree's whole delta chain on every
- * read). The dates equal what `git log --name-only` gives
+ * objects.h (libgit2 would rebuild each tree's whole delta chain on every
+ * read; packread.h keeps the links of the chains). The dates equal what `git log --name-only` gives
  * (tests/unit/git_history.c); the time is in bench/README.md. */
 #include "history.h"
-#include "gitutil.h"
-#include "packread.h"
+#include "objects.h"
 #include "../util/arena.h"
 #include "../util/strmap.h"
 #include <limits.h>
@@ -27,9 +26,6 @@ struct rec {
 	struct history_event ev;
 };
 
-/* Rebuilt objects kept by the workers' shared pack reader (packread.h):
- * enough for the delta chains of the directories a walk reads, bounded. */
-#define PACK_CACHE_BYTES (24u << 20)
 /* Workers comparing trees at once, at most; one per core. */
 #define MAX_WORKERS 4
 /* The first commits are compared one at a time, so a history whose wanted
@@ -62,17 +58,15 @@ struct run {
 	atomic_size_t next;     /* the first job of the next free block */
 };
 
-/* A worker compares the trees of the jobs it takes, on its own repository
- * handle (libgit2 wants one per thread) and the shared pack reader (whose
- * cache serves all: their commits are neighbours in history), and notes
- * each wanted path's first change among them. Paths known before the
+/* A worker compares the trees of the jobs it takes, read through the
+ * source's objects (whose pack cache serves all: their commits are
+ * neighbours in history), and notes each wanted path's first change
+ * among them. Paths known before the
  * chunk are not looked for; the earliest change any worker found is the
  * last change (merge_run). */
 struct worker {
 	struct history *h;              /* only read while workers run */
-	git_repository *repo;           /* worker 0: the caller's */
-	git_odb *odb;
-	struct packread *packs;         /* the history's */
+	struct objects *objs;           /* the history's */
 	size_t *unknown;                /* per directory: wanted paths below
 					 * not found yet */
 	size_t *found;                  /* per path: first job changing it */
@@ -82,7 +76,7 @@ struct worker {
 	struct run *run;
 	size_t cur;                     /* the job being compared */
 	int rc;
-	char err[256];                  /* libgit2's errors are per thread */
+	char err[256];                  /* why the worker stopped */
 	char path[PATH_MAX];
 };
 
@@ -99,8 +93,9 @@ struct history {
 	struct history_event *events;
 	size_t n_events;
 	size_t walked;
-	git_repository *repo;
-	struct packread *packs;
+	struct objects *objs;
+	int shallow;
+	char err[256];          /* the walk's error (the caller's thread) */
 	struct worker workers[MAX_WORKERS];
 	size_t n_workers;
 	size_t *best;           /* per path: merge_run's earliest job */
@@ -180,95 +175,55 @@ static void note(struct worker *w, size_t len, enum history_kind kind)
 	}
 }
 
-/* A tree object's raw bytes, read entry by entry: "<octal mode> <name>\0"
- * followed by the 20-byte id. Parsing this directly (rather than through
+/* A tree object's raw bytes, read entry by entry (objects.h,
+ * gittree_next). Parsing this directly (rather than through
  * git_tree_lookup, which builds an entry array for every tree) is most of
  * the speed of the walk. */
 struct rawtree {
-	const struct packobj *po;       /* from the packs, or */
-	git_odb_object *obj;            /* from libgit2 */
+	struct gitobj obj;
 	const unsigned char *p, *end;
-};
-
-struct rawent {
-	const unsigned char *start;     /* the whole entry's bytes */
-	size_t len;
-	unsigned mode;
-	const char *name;
-	size_t nlen;
-	const unsigned char *id;        /* GIT_OID_RAWSZ bytes */
 };
 
 #define MODE_TREE 0040000u
 
 static void raw_close(struct worker *w, struct rawtree *t)
 {
-	if (t->po)
-		packread_release(w->packs, t->po);
-	git2.odb_object_free(t->obj);
-	t->po = NULL;
-	t->obj = NULL;
+	objects_put(w->objs, &t->obj);
 }
 
-/* The tree id from the packs (cached rebuilt deltas), else from libgit2
- * (loose objects, anything the pack reader leaves to it). */
+/* Tree id's bytes (none for NULL: an absent tree). */
 static int raw_open(struct worker *w, const git_oid *id, struct rawtree *t)
 {
 	memset(t, 0, sizeof *t);
 	if (!id)
 		return 0;
-	git_object_t type;
-	if (packread_get(w->packs, id, &t->po) == 1) {
-		type = t->po->type;
-		t->p = t->po->data;
-		t->end = t->p + t->po->len;
-	} else {
-		if (git2.odb_read(&t->obj, w->odb, id) < 0)
-			return -1;
-		type = git2.odb_object_type(t->obj);
-		t->p = git2.odb_object_data(t->obj);
-		t->end = t->p + git2.odb_object_size(t->obj);
-	}
-	if (type != GIT_OBJECT_TREE) {
+	if (objects_get(w->objs, id, &t->obj, w->err, sizeof w->err) < 0)
+		return -1;
+	if (t->obj.type != GIT_OBJECT_TREE) {
 		raw_close(w, t);
-		git2.error_set_str(GIT_ERROR_OBJECT, "object is not a tree");
+		char hex[GIT_OID_HEXSZ + 1];
+		gitoid_tohex(id, hex);
+		snprintf(w->err, sizeof w->err, "object %s is not a tree", hex);
 		return -1;
 	}
+	t->p = t->obj.data;
+	t->end = t->p + t->obj.len;
 	return 0;
 }
 
 /* 1 and the next entry, 0 at the end, -1 when the tree is corrupt. */
-static int raw_next(struct rawtree *t, struct rawent *e)
+static int raw_next(struct rawtree *t, struct gittree_ent *e)
 {
-	if (t->p >= t->end)
-		return 0;
-	unsigned mode = 0;
-	const unsigned char *p = t->p;
-	while (p < t->end && *p >= '0' && *p <= '7' && mode < 01000000)
-		mode = mode * 8 + (unsigned)(*p++ - '0');
-	if (p == t->p || p >= t->end || *p != ' ')
-		return -1;
-	const unsigned char *name = ++p;
-	const unsigned char *nul = memchr(name, '\0', (size_t)(t->end - name));
-	if (!nul || nul == name || (size_t)(t->end - nul - 1) < GIT_OID_RAWSZ)
-		return -1;
-	e->start = t->p;
-	e->len = (size_t)(nul + 1 + GIT_OID_RAWSZ - t->p);
-	e->mode = mode;
-	e->name = (const char *)name;
-	e->nlen = (size_t)(nul - name);
-	e->id = nul + 1;
-	t->p = nul + 1 + GIT_OID_RAWSZ;
-	return 1;
+	return gittree_next(&t->p, t->end, e);
 }
 
-static int is_tree(const struct rawent *e)
+static int is_tree(const struct gittree_ent *e)
 {
 	return (e->mode & 0170000u) == MODE_TREE;
 }
 
 /* git's order: a directory sorts as if its name ended in '/'. */
-static int raw_cmp(const struct rawent *a, const struct rawent *b)
+static int raw_cmp(const struct gittree_ent *a, const struct gittree_ent *b)
 {
 	size_t n = a->nlen < b->nlen ? a->nlen : b->nlen;
 	int c = memcmp(a->name, b->name, n);
@@ -334,9 +289,9 @@ static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
 
 /* One name present in the parent (ea) and/or the commit (eb). */
 static int compare_entry(struct worker *w, size_t plen,
-			 const struct rawent *ea, const struct rawent *eb)
+			 const struct gittree_ent *ea, const struct gittree_ent *eb)
 {
-	const struct rawent *e = eb ? eb : ea;
+	const struct gittree_ent *e = eb ? eb : ea;
 	size_t len = plen + (plen ? 1 : 0) + e->nlen;
 	if (len >= sizeof w->path)
 		return 0;       /* no wanted path is this long */
@@ -350,9 +305,9 @@ static int compare_entry(struct worker *w, size_t plen,
 			return 0;       /* nothing wanted (any more) below */
 		git_oid ia, ib;
 		if (ea)
-			git2.oid_fromraw(&ia, ea->id);
+			memcpy(ia.id, ea->id, GIT_OID_RAWSZ);
 		if (eb)
-			git2.oid_fromraw(&ib, eb->id);
+			memcpy(ib.id, eb->id, GIT_OID_RAWSZ);
 		return compare_trees(w, len, ea ? &ia : NULL, eb ? &ib : NULL);
 	}
 	if (ea && eb) {
@@ -371,7 +326,7 @@ static int compare_entry(struct worker *w, size_t plen,
 static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
 			 const git_oid *b)
 {
-	if (a && b && git2.oid_equal(a, b))
+	if (a && b && gitoid_equal(a, b))
 		return 0;
 	struct rawtree ta, tb;
 	if (raw_open(w, a, &ta) < 0)
@@ -402,7 +357,7 @@ static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
 				break;
 		}
 		struct rawtree pa = ta, pb = tb;        /* peek */
-		struct rawent ea, eb;
+		struct gittree_ent ea, eb;
 		ha = na ? raw_next(&pa, &ea) : 0;
 		hb = nb ? raw_next(&pb, &eb) : 0;
 		if (ha < 0 || hb < 0 || (!ha && !hb))
@@ -423,7 +378,7 @@ static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
 		}
 	}
 	if (ha < 0 || hb < 0) {
-		git2.error_set_str(GIT_ERROR_OBJECT, "corrupt tree object");
+		snprintf(w->err, sizeof w->err, "corrupt tree object at '%.200s'", w->path);
 		rc = -1;
 	}
 	w->path[plen] = '\0';
@@ -432,12 +387,21 @@ static int compare_trees(struct worker *w, size_t plen, const git_oid *a,
 	return rc;
 }
 
+/* A commit the walk has met: read once, when it is first queued. */
+struct cinfo {
+	git_oid id, tree;
+	long long time;
+	size_t n_parents;
+	git_oid *parents;       /* in the history's arena */
+	int missing;            /* not in the repository (a shallow edge) */
+};
+
 /* The walk's queue: commits by committer time, newest first, and in
  * insertion order among equal times, as git log orders them. */
 struct qent {
 	long long time;
 	size_t seq;
-	git_oid id;
+	struct cinfo *c;
 };
 
 struct queue {
@@ -452,14 +416,14 @@ static int qless(const struct qent *a, const struct qent *b)
 	return a->seq < b->seq;
 }
 
-static void qpush(struct queue *q, const git_oid *id, long long time)
+static void qpush(struct queue *q, struct cinfo *c)
 {
 	if (q->n == q->cap) {
 		q->cap = q->cap ? q->cap * 2 : 64;
 		q->v = xrealloc(q->v, q->cap * sizeof *q->v);
 	}
 	size_t i = q->n++;
-	struct qent e = { time, q->seq++, *id };
+	struct qent e = { c->time, q->seq++, c };
 	while (i > 0 && qless(&e, &q->v[(i - 1) / 2])) {
 		q->v[i] = q->v[(i - 1) / 2];
 		i = (i - 1) / 2;
@@ -487,11 +451,9 @@ static struct qent qpop(struct queue *q)
 	return top;
 }
 
-/* Commits already queued: an open-addressing set of ids, grown at half
- * full. */
-struct oidset {
-	git_oid *v;
-	unsigned char *used;
+/* Commits met: an open-addressing set by id, grown at half full. */
+struct cset {
+	struct cinfo **v;
 	size_t n, mask;
 };
 
@@ -502,58 +464,88 @@ static size_t oid_hash(const git_oid *id)
 	return h;
 }
 
-/* 1 when id was new. */
-static int oidset_add(struct oidset *s, const git_oid *id)
+static struct cinfo **cset_slot(struct cset *s, const git_oid *id)
 {
-	if (2 * (s->n + 1) > s->mask + 1) {
-		struct oidset t = { 0 };
-		t.mask = s->mask ? 2 * s->mask + 1 : 1023;
-		t.v = xcalloc(t.mask + 1, sizeof *t.v);
-		t.used = xcalloc(t.mask + 1, 1);
-		for (size_t i = 0; s->mask && i <= s->mask; i++)
-			if (s->used[i])
-				oidset_add(&t, &s->v[i]);
-		free(s->v);
-		free(s->used);
-		*s = t;
-	}
 	size_t i = oid_hash(id) & s->mask;
-	while (s->used[i]) {
-		if (git2.oid_equal(&s->v[i], id))
-			return 0;
+	while (s->v[i] && !gitoid_equal(&s->v[i]->id, id))
 		i = (i + 1) & s->mask;
-	}
-	s->used[i] = 1;
-	git2.oid_cpy(&s->v[i], id);
-	s->n++;
-	return 1;
+	return &s->v[i];
 }
 
-/* The walk: commits newest first, each queued once. */
+static void cset_add(struct cset *s, struct cinfo *c)
+{
+	if (2 * (s->n + 1) > s->mask + 1) {
+		struct cset t = { 0 };
+		t.mask = s->mask ? 2 * s->mask + 1 : 1023;
+		t.v = xcalloc(t.mask + 1, sizeof *t.v);
+		for (size_t i = 0; s->mask && i <= s->mask; i++)
+			if (s->v[i])
+				*cset_slot(&t, &s->v[i]->id) = s->v[i];
+		free(s->v);
+		*s = t;
+	}
+	*cset_slot(s, &c->id) = c;
+	s->n++;
+}
+
+static struct cinfo *cset_get(struct cset *s, const git_oid *id)
+{
+	return s->mask ? *cset_slot(s, id) : NULL;
+}
+
+/* The walk: commits newest first, each read and queued once. */
 struct walk {
 	struct queue q;
-	struct oidset seen;
-	int shallow;
+	struct cset seen;
 };
 
-/* Queue c's parents not seen before. A missing parent is the edge of a
- * shallow clone (dates beyond it stay unknown), and an error otherwise. */
-static int queue_parents(struct history *h, git_commit *c, struct walk *wk)
+/* Commit id, read and parsed into the history's arena, and noted as met.
+ * A commit missing in a shallow clone is its edge: met, marked missing.
+ * NULL, with h->err, when it cannot be read. */
+static struct cinfo *meet(struct history *h, struct walk *wk, const git_oid *id)
 {
-	for (unsigned i = 0; i < git2.commit_parentcount(c); i++) {
-		const git_oid *pid = git2.commit_parent_id(c, i);
-		if (!oidset_add(&wk->seen, pid))
+	struct cinfo *c = arena_alloc(&h->arena, sizeof *c);
+	memset(c, 0, sizeof *c);
+	c->id = *id;
+	struct gitobj o;
+	struct gitcommit gc;
+	char hex[GIT_OID_HEXSZ + 1];
+	if (objects_get(h->objs, id, &o, h->err, sizeof h->err) < 0) {
+		if (!h->shallow)
+			return NULL;
+		c->missing = 1;
+		cset_add(&wk->seen, c);
+		return c;
+	}
+	if (o.type != GIT_OBJECT_COMMIT || gitcommit_parse(o.data, o.len, &gc) < 0) {
+		gitoid_tohex(id, hex);
+		snprintf(h->err, sizeof h->err, "object %s is not a commit git can read", hex);
+		objects_put(h->objs, &o);
+		return NULL;
+	}
+	c->tree = gc.tree;
+	c->time = gc.time;
+	c->n_parents = gc.n_parents;
+	c->parents = arena_alloc(&h->arena, (gc.n_parents ? gc.n_parents : 1) * sizeof *c->parents);
+	for (size_t i = 0; i < gc.n_parents; i++)
+		gitcommit_parent(&gc, i, &c->parents[i]);
+	objects_put(h->objs, &o);
+	cset_add(&wk->seen, c);
+	return c;
+}
+
+/* Queue c's parents not met before. A missing parent is the edge of a
+ * shallow clone (dates beyond it stay unknown), and an error otherwise. */
+static int queue_parents(struct history *h, const struct cinfo *c, struct walk *wk)
+{
+	for (size_t i = 0; i < c->n_parents; i++) {
+		if (cset_get(&wk->seen, &c->parents[i]))
 			continue;
-		git_commit *p = NULL;
-		if (git2.commit_lookup(&p, h->repo, pid) < 0) {
-			if (wk->shallow) {
-				git2.error_clear();
-				continue;
-			}
+		struct cinfo *p = meet(h, wk, &c->parents[i]);
+		if (!p)
 			return -1;
-		}
-		qpush(&wk->q, pid, (long long)git2.commit_time(p));
-		git2.commit_free(p);
+		if (!p->missing)
+			qpush(&wk->q, p);
 	}
 	return 0;
 }
@@ -563,13 +555,13 @@ static int queue_parents(struct history *h, git_commit *c, struct walk *wk)
 static int walk_start(struct history *h, struct walk *wk, const git_oid *commit)
 {
 	memset(wk, 0, sizeof *wk);
-	wk->shallow = git2.repository_is_shallow(h->repo) == 1;
-	git_commit *c;
-	if (git2.commit_lookup(&c, h->repo, commit) < 0)
+	int shallow = h->shallow;
+	h->shallow = 0;         /* the start must be there */
+	struct cinfo *c = meet(h, wk, commit);
+	h->shallow = shallow;
+	if (!c)
 		return -1;
-	oidset_add(&wk->seen, commit);
-	qpush(&wk->q, commit, (long long)git2.commit_time(c));
-	git2.commit_free(c);
+	qpush(&wk->q, c);
 	return 0;
 }
 
@@ -577,7 +569,6 @@ static void walk_end(struct walk *wk)
 {
 	free(wk->q.v);
 	free(wk->seen.v);
-	free(wk->seen.used);
 }
 
 /* The next commit to compare with its first parent: 1 and *job, 0 at the
@@ -587,34 +578,22 @@ static void walk_end(struct walk *wk)
 static int walk_next(struct history *h, struct walk *wk, struct job *job)
 {
 	while (wk->q.n) {
-		struct qent e = qpop(&wk->q);
-		git_commit *c;
-		if (git2.commit_lookup(&c, h->repo, &e.id) < 0)
-			return -1;
+		const struct cinfo *c = qpop(&wk->q).c;
 		h->walked++;
-		unsigned np = git2.commit_parentcount(c);
-		int made = 0;
-		if (np <= 1) {
-			git_commit *p = NULL;
-			if (np == 1 && git2.commit_parent(&p, c, 0) < 0) {
-				git2.error_clear();
-			} else {
-				git2.oid_cpy(&job->id, git2.commit_id(c));
-				git2.oid_cpy(&job->tree, git2.commit_tree_id(c));
-				if (p)
-					git2.oid_cpy(&job->ptree, git2.commit_tree_id(p));
-				job->root = p == NULL;
-				job->time = (long long)git2.commit_time(c);
-				made = 1;
-			}
-			git2.commit_free(p);
-		}
-		int rc = queue_parents(h, c, wk);
-		git2.commit_free(c);
-		if (rc < 0)
+		if (queue_parents(h, c, wk) < 0)
 			return -1;
-		if (made)
-			return 1;
+		if (c->n_parents > 1)
+			continue;
+		const struct cinfo *p = c->n_parents ? cset_get(&wk->seen, &c->parents[0]) : NULL;
+		if (p && p->missing)
+			continue;
+		job->id = c->id;
+		job->tree = c->tree;
+		if (p)
+			job->ptree = p->tree;
+		job->root = p == NULL;
+		job->time = c->time;
+		return 1;
 	}
 	return 0;
 }
@@ -633,7 +612,6 @@ static void run_worker(struct worker *w)
 			const struct job *j = &run->jobs[w->cur];
 			w->path[0] = '\0';
 			if (compare_trees(w, 0, j->root ? NULL : &j->ptree, &j->tree) < 0) {
-				snprintf(w->err, sizeof w->err, "%s", gitutil_errmsg());
 				w->rc = -1;
 				/* the others stop too: take every block */
 				atomic_store(&run->next, run->n);
@@ -687,7 +665,7 @@ static void merge_run(struct history *h, const struct run *run)
 			r->ev.time = j->time;
 			r->ev.path = r->path;
 			r->ev.kind = w->kind[p];
-			git2.oid_tostr(r->ev.commit, sizeof r->ev.commit, &j->id);
+			gitoid_tohex(&j->id, r->ev.commit);
 			h->remaining--;
 			for (size_t c = r->len; c-- > 0;) {
 				const size_t *d = r->path[c] == '/' ?
@@ -768,42 +746,23 @@ static int walk(struct history *h, const git_oid *commit, struct diags *d)
 		n = m;
 	}
 	if (rc < 0)
-		diag_add(d, "(git)", 0, 0, "history: %s", err ? err : gitutil_errmsg());
+		diag_add(d, "(git)", 0, 0, "history: %s", err ? err : h->err);
 	free(cur);
 	free(next);
 	walk_end(&wk);
 	return rc;
 }
 
-/* Workers: one per core, up to MAX_WORKERS, each with its own repository
- * handle; one only when libgit2 is built without threads or a second
- * handle cannot be opened. */
+/* Workers: one per core, up to MAX_WORKERS, all reading the one
+ * struct objects. */
 static void start_workers(struct history *h)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	size_t want = cores < 1 ? 1 : cores > MAX_WORKERS ? MAX_WORKERS : (size_t)cores;
-	if (!(git2.libgit2_features() & GIT_FEATURE_THREADS))
-		want = 1;
 	for (size_t k = 0; k < want; k++) {
 		struct worker *w = &h->workers[k];
 		w->h = h;
-		if (k == 0) {
-			w->repo = h->repo;
-		} else if (git2.repository_open_ext(&w->repo, git2.repository_path(h->repo),
-						   GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-			git2.error_clear();
-			break;
-		}
-		if (git2.repository_odb(&w->odb, w->repo) < 0) {
-			if (k > 0)
-				git2.repository_free(w->repo);
-			w->repo = NULL;
-			git2.error_clear();
-			break;
-		}
-		if (!h->packs)
-			h->packs = packread_open(h->repo, PACK_CACHE_BYTES);
-		w->packs = h->packs;
+		w->objs = h->objs;
 		w->unknown = xcalloc(h->n_dirs ? h->n_dirs : 1, sizeof *w->unknown);
 		w->found = xmalloc((h->n_recs ? h->n_recs : 1) * sizeof *w->found);
 		for (size_t i = 0; i < h->n_recs; i++)
@@ -821,9 +780,6 @@ static void stop_workers(struct history *h)
 {
 	for (size_t k = 0; k < h->n_workers; k++) {
 		struct worker *w = &h->workers[k];
-		git2.odb_free(w->odb);
-		if (k > 0)
-			git2.repository_free(w->repo);
 		free(w->unknown);
 		free(w->found);
 		free(w->kind);
@@ -831,8 +787,6 @@ static void stop_workers(struct history *h)
 		memset(w, 0, sizeof *w);
 	}
 	h->n_workers = 0;
-	packread_close(h->packs);
-	h->packs = NULL;
 	free(h->best);
 	h->best = NULL;
 }
@@ -855,18 +809,17 @@ static void collect_events(struct history *h)
 	qsort(h->events, h->n_events, sizeof *h->events, event_cmp);
 }
 
-struct history *history_compute(git_repository *repo, const git_oid *commit,
-				const char *const *paths, size_t n,
-				struct diags *d)
+struct history *history_compute(struct objects *objs, int shallow, const git_oid *commit,
+				const char *const *paths, size_t n, struct diags *d)
 {
-	gitutil_init();
-	if (!repo || !commit) {
+	if (!objs || !commit) {
 		diag_add(d, "(git)", 0, 0, "history: no commit to start from");
 		return NULL;
 	}
 	struct history *h = xcalloc(1, sizeof *h);
 	arena_init(&h->arena);
-	h->repo = repo;
+	h->objs = objs;
+	h->shallow = shallow;
 	h->recs = xcalloc(n ? n : 1, sizeof *h->recs);
 	size_t ndirs = 0;       /* at most one directory per '/' */
 	for (size_t i = 0; i < n; i++)
@@ -878,11 +831,6 @@ struct history *history_compute(git_repository *repo, const git_oid *commit,
 		want(h, paths[i]);
 	count_dirs(h);
 	start_workers(h);
-	if (h->n_workers == 0) {
-		diag_add(d, "(git)", 0, 0, "history: %s", gitutil_errmsg());
-		history_free(h);
-		return NULL;
-	}
 	int rc = walk(h, commit, d);
 	stop_workers(h);
 	if (rc < 0) {

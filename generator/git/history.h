@@ -10,8 +10,8 @@
  * the branch commits they merge, as `git log` without -m does); renames
  * are not followed (a renamed file's last change is its rename).
  * After the first commits, which are compared one by one, the comparisons
- * run on one thread per core (at most 4), each with its own repository
- * handle; the result is the same as one thread's. */
+ * run on one thread per core (at most 4); the result is the same as one
+ * thread's. */
 #ifndef HISTORY_H
 #define HISTORY_H
 #include <stddef.h>
@@ -41,13 +41,14 @@ struct history_events {
 
 /* paths: repository paths ("content/services/hundeanmeldung.yml") of
  * files, normally every file the build reads; duplicates are fine. The
- * walk starts at commit. In a shallow repository the walk ends at the
- * shallow boundary and files not changed above it stay unknown.
- * NULL, with a diagnostic, when the repository cannot be read or there
- * is no commit (repo or commit NULL). */
-struct history *history_compute(git_repository *repo, const git_oid *commit,
-				const char *const *paths, size_t n,
-				struct diags *d);
+ * walk starts at commit and reads objs (objects.h; it may close only
+ * after the history is computed). shallow: the repository is a shallow
+ * clone: the walk ends at its boundary and files not changed above it
+ * stay unknown. NULL, with a diagnostic, when the history cannot be read
+ * or there is no commit (objs or commit NULL). */
+struct objects;
+struct history *history_compute(struct objects *objs, int shallow, const git_oid *commit,
+				const char *const *paths, size_t n, struct diags *d);
 /* Committer time of the last commit that changed path; 0 when unknown
  * (not among the wanted paths, or beyond a shallow boundary). */
 long long history_time(const struct history *h, const char *path);

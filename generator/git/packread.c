@@ -2,7 +2,6 @@
  * Formats: Documentation/gitformat-pack.txt in git (index version 2,
  * pack version 2/3, OFS_DELTA/REF_DELTA, the delta copy/insert codes). */
 #include "packread.h"
-#include "gitutil.h"
 #include "../util/arena.h"
 #include "../util/lock.h"
 #include <dirent.h>
@@ -348,7 +347,7 @@ bad:
 	return -1;
 }
 
-struct packread *packread_open(git_repository *repo, size_t cache_bytes)
+struct packread *packread_open_dir(const char *objects_dir, size_t cache_bytes)
 {
 	struct packread *pr = xcalloc(1, sizeof *pr);
 	pr->max_bytes = cache_bytes;
@@ -356,10 +355,8 @@ struct packread *packread_open(git_repository *repo, size_t cache_bytes)
 	pr->buckets = xcalloc(pr->mask + 1, sizeof *pr->buckets);
 	if (lock_init_adaptive(&pr->lock) != 0)
 		die("packread: cannot create a lock");
-	gitutil_init();         /* git2 (gitutil.h), also for a caller that opened repo itself */
-	const char *common = repo ? git2.repository_commondir(repo) : NULL;
 	char dir[PATH_MAX];
-	int n = common ? snprintf(dir, sizeof dir, "%sobjects/pack", common) : -1;
+	int n = objects_dir ? snprintf(dir, sizeof dir, "%s/pack", objects_dir) : -1;
 	DIR *d = n > 0 && (size_t)n < sizeof dir ? opendir(dir) : NULL;
 	struct dirent *de;
 	while (d && pr->n_packs < MAX_PACKS && (de = readdir(d))) {

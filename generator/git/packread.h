@@ -13,7 +13,8 @@
  * It reads only what it is sure of: packs with a version 2 index under the
  * repository's objects/pack. Anything else (a loose object, an alternate,
  * a pack written after open, an object it cannot parse) is "not here"
- * (0), and the caller asks libgit2, which also reports any real damage.
+ * (0), and the caller (objects.h) reads loose objects itself and asks
+ * libgit2 for the rest, which also reports any real damage.
  * Objects are not hashed again on reading, as in libgit2 with strict hash
  * verification off (gitutil.c) and in git itself.
  *
@@ -36,9 +37,10 @@ struct packobj {
 	const unsigned char *data;
 };
 
-/* The packs of repo's object directory, mapped. cache_bytes bounds the
- * rebuilt objects kept. Never NULL: without packs every get is 0. */
-struct packread *packread_open(git_repository *repo, size_t cache_bytes);
+/* The packs of an object directory ("<repo>/.git/objects"; NULL: none),
+ * mapped. cache_bytes bounds the rebuilt objects kept. Never NULL: without
+ * packs every get is 0. */
+struct packread *packread_open_dir(const char *objects_dir, size_t cache_bytes);
 /* 1 and *out (a new reference) when id is in one of the packs; 0 when it
  * is not, or cannot be read here (the caller falls back to libgit2). */
 int packread_get(struct packread *pr, const git_oid *id,

@@ -279,11 +279,39 @@ static int resolve_in(struct repo *r, const char *rev, char id[41])
 	return read_ref(r, name, id) == 1;
 }
 
-int refquick_resolve(const char *root, const char *rev, char id[41])
+static bool redirected(void)
 {
 	for (size_t i = 0; i < sizeof git_env / sizeof *git_env; i++)
 		if (getenv(git_env[i]))
-			return 0;
+			return true;
+	return false;
+}
+
+int refquick_dirs(const char *root, char *git, size_t git_size, char *common,
+		  size_t common_size)
+{
+	if (redirected())
+		return -1;
+	struct repo r;
+	r.packed_state = 0;
+	buf_init(&r.loose, LOOSE_MAX);
+	buf_init(&r.packed, PACKED_MAX);
+	int rc = find_repo(root, &r);
+	if (rc == 0) {
+		int w1 = snprintf(git, git_size, "%s", r.git);
+		int w2 = snprintf(common, common_size, "%s", r.common);
+		rc = w1 < 0 || (size_t)w1 >= git_size || w2 < 0 || (size_t)w2 >= common_size ?
+		     -1 : 0;
+	}
+	buf_free(&r.loose);
+	buf_free(&r.packed);
+	return rc;
+}
+
+int refquick_resolve(const char *root, const char *rev, char id[41])
+{
+	if (redirected())
+		return 0;
 	struct repo r;
 	r.packed_state = 0;
 	buf_init(&r.loose, LOOSE_MAX);

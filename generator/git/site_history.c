@@ -32,9 +32,9 @@ int site_history_open(struct site_history *sh, struct source *src,
 	snprintf(sh->content, n, "%s%s", prefix, content_dir);
 	for (size_t l = strlen(sh->content); l > 1 && sh->content[l - 1] == '/'; l--)
 		sh->content[l - 1] = '\0';
-	git_repository *repo = source_git_repository(src);
+	struct objects *objs = source_git_objects(src);
 	const git_oid *commit = source_git_commit(src);
-	if (!repo || !commit)
+	if (!objs || !commit)
 		return 0;
 
 	size_t max = 3 + c->n_services + c->n_overrides + c->n_cities, k = 0;
@@ -55,7 +55,7 @@ int site_history_open(struct site_history *sh, struct source *src,
 		snprintf(rel, sizeof rel, "cities/%s/city.yml", c->cities[i].slug);
 		paths[k++] = join(sh->content, rel);
 	}
-	sh->h = history_compute(repo, commit, (const char *const *)paths, k, d);
+	sh->h = history_compute(objs, source_git_is_shallow(src), commit, (const char *const *)paths, k, d);
 	for (size_t i = 0; i < k; i++)
 		free(paths[i]);
 	free(paths);

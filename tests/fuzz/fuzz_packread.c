@@ -20,7 +20,7 @@
 #include "git/packread.h"
 
 static git_repository *repo;
-static char repo_dir[64], idx_path[512], pack_path[512];
+static char repo_dir[64], obj_dir[512], idx_path[512], pack_path[512];
 
 /* The repository goes with the process (libFuzzer ends with exit()). */
 static void remove_repo(void)
@@ -40,6 +40,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	    git_repository_init(&repo, repo_dir, 1) < 0)
 		abort();
 	atexit(remove_repo);
+	snprintf(obj_dir, sizeof obj_dir, "%s/objects", repo_dir);
 	snprintf(idx_path, sizeof idx_path, "%s/objects/pack/pack-fuzz.idx", repo_dir);
 	snprintf(pack_path, sizeof pack_path, "%s/objects/pack/pack-fuzz.pack", repo_dir);
 	return 0;
@@ -100,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *idx = data + 4, *pack = data + 4 + n;
 	put(idx_path, idx, n);
 	put(pack_path, pack, size - 4 - n);
-	struct packread *pr = packread_open(repo, (size_t)1 << 20);
+	struct packread *pr = packread_open_dir(obj_dir, (size_t)1 << 20);
 	git_oid ids[65];
 	size_t k = ids_of(idx, n, ids, 64);
 	memset(&ids[k], 0x5a, sizeof ids[k]);   /* one the index does not name */

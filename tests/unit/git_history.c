@@ -20,11 +20,11 @@ static struct history *compute(const char *repo, const char *rev,
 		diags_print(&d, stdout);
 		exit(1);
 	}
-	struct history *h = history_compute(source_git_repository(s),
+	struct history *h = history_compute(source_git_objects(s), source_git_is_shallow(s),
 					    source_git_commit(s), paths, n, &d);
 	if (!h || d.n)
 		diags_print(&d, stdout);
-	s->close(s);        /* the history keeps no reference to the repo */
+	s->close(s);        /* the history keeps no reference to the objects */
 	diags_free(&d);
 	return h;
 }
@@ -137,7 +137,7 @@ static void test_dates(void)
 	/* no commit (a tree-only source): a diagnostic, no crash */
 	struct diags d;
 	diags_init(&d);
-	ok(history_compute(NULL, NULL, paths, 7, &d) == NULL && d.n == 1,
+	ok(history_compute(NULL, 0, NULL, paths, 7, &d) == NULL && d.n == 1,
 	   "no commit: NULL with a diagnostic");
 	diags_free(&d);
 

@@ -4,6 +4,7 @@
  * leaves loose objects to libgit2, and survives damaged packs. */
 #include "git/gitutil.h"
 #include "git/packread.h"
+#include <limits.h>
 #include "git_test.h"
 #include <git2.h>
 
@@ -50,7 +51,9 @@ static void check_all(git_repository *repo, size_t cache, size_t in_pack,
 		ok(0, "odb: %s", gitutil_errmsg());
 		return;
 	}
-	c.pr = packread_open(repo, cache);
+	char objdir[PATH_MAX];
+	snprintf(objdir, sizeof objdir, "%sobjects", git_repository_commondir(repo));
+	c.pr = packread_open_dir(objdir, cache);
 	/* twice: cold, then with whatever the cache kept */
 	for (int round = 0; round < 2; round++) {
 		c.objects = c.found = c.wrong = 0;
@@ -110,7 +113,9 @@ static void test_damaged(const char *repo)
 			continue;
 		git_odb *odb;
 		if (git_repository_odb(&odb, g) == 0) {
-			struct packread *pr = packread_open(g, 1u << 16);
+			char objdir[PATH_MAX];
+			snprintf(objdir, sizeof objdir, "%s/.git/objects", dmg);
+			struct packread *pr = packread_open_dir(objdir, 1u << 16);
 			git_oid id;
 			char line[128];
 			/* every id the index lists */

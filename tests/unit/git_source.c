@@ -8,18 +8,6 @@
 
 static long long T0 = 1600000000;       /* 2020-09-13 */
 
-static int read_is(struct source *s, const char *path, const char *want)
-{
-	struct buf b;
-	buf_init(&b, 0);
-	int rc = s->read(s, path, &b);
-	int same = rc == 0 && b.len == strlen(want) && memcmp(b.data, want, b.len) == 0;
-	if (!same)
-		fprintf(stderr, "read %s: rc %d, got '%s'\n", path, rc, b.data ? b.data : "");
-	buf_free(&b);
-	return same;
-}
-
 static int read_errno(struct source *s, const char *path)
 {
 	struct buf b;
@@ -66,8 +54,8 @@ static void test_commit_source(void)
 	snprintf(label, sizeof label, "commit %.7s", head);
 	ok(strcmp(s->label, label) == 0, "label '%s'", s->label);
 	ok(s->commit_time == T0, "commit_time is the committer date");
-	ok(source_git_repository(s) != NULL && source_git_commit(s) != NULL,
-	   "exposes repository and commit for history");
+	ok(source_git_objects(s) != NULL && source_git_commit(s) != NULL,
+	   "exposes objects and commit for history");
 	ok(strcmp(source_git_prefix(s), "") == 0, "no prefix at the work tree root");
 	ok(read_is(s, "content/region.yml", "name: committed\n"),
 	   "reads the committed file, not the uncommitted edit");

@@ -101,4 +101,18 @@ __attribute__((unused)) static void setup(void)
 	unsetenv("GIT_OBJECT_DIRECTORY");
 	unsetenv("GIT_ALTERNATE_OBJECT_DIRECTORIES");
 }
+#ifdef GIT_SOURCE_H
+/* Does path in s read exactly want? (Says what it got when not.) */
+__attribute__((unused)) static int read_is(struct source *s, const char *path, const char *want)
+{
+	struct buf b;
+	buf_init(&b, 0);
+	int rc = s->read(s, path, &b);
+	int same = rc == 0 && b.len == strlen(want) && memcmp(b.data, want, b.len) == 0;
+	if (!same)
+		fprintf(stderr, "read %s: rc %d, got '%s'\n", path, rc, b.data ? b.data : "");
+	buf_free(&b);
+	return same;
+}
+#endif
 #endif
