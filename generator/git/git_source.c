@@ -527,8 +527,8 @@ static bool nonempty(const char *dir, const char *name)
 }
 
 /* Does the repository's configuration name a work tree elsewhere
- * (core.worktree) or per-worktree settings? Then libgit2 decides where
- * the project lies in the tree. */
+ * (core.worktree), per-worktree settings, or include other files (which
+ * might)? Then libgit2 decides where the project lies in the tree. */
 static bool worktree_config(const char *common)
 {
 	char path[PATH_MAX];
@@ -538,7 +538,7 @@ static bool worktree_config(const char *common)
 		return true;
 	buf_init(&b, (size_t)1 << 20);
 	bool yes = buf_read_file(&b, path) < 0 ? errno != ENOENT :
-		   b.len && memmem(b.data, b.len, "worktree", 8) != NULL;
+		   b.len && (memmem(b.data, b.len, "worktree", 8) || memmem(b.data, b.len, "include", 7));
 	buf_free(&b);
 	return yes;
 }
