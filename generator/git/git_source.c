@@ -69,12 +69,6 @@ static unsigned norm_mode(unsigned m)
 	return 0100644u;
 }
 
-static git_object_t entry_type(unsigned m)
-{
-	return (m & 0170000u) == 0160000u ? GIT_OBJECT_COMMIT :
-	       (m & 0170000u) == 0040000u ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB;
-}
-
 static struct git_src *gs_of(struct source *s);
 
 static int ent_cmp(const void *a, const void *b)
@@ -208,7 +202,7 @@ static struct gdir *dir_tree(struct git_src *g, const char *dir, size_t len)
 		errno = ENOENT;
 		return NULL;
 	}
-	if (entry_type(e->mode) != GIT_OBJECT_TREE) {
+	if (gittree_type(e->mode) != GIT_OBJECT_TREE) {
 		errno = ENOTDIR;
 		return NULL;
 	}
@@ -344,7 +338,7 @@ static int gs_list(struct source *s, const char *dir, struct source_entry **out,
 	if (t) {
 		v = xcalloc(t->n ? t->n : 1, sizeof *v);
 		for (size_t i = 0; i < t->n; i++) {
-			git_object_t type = entry_type(t->v[i].mode);
+			git_object_t type = gittree_type(t->v[i].mode);
 			if (type != GIT_OBJECT_TREE && type != GIT_OBJECT_BLOB)
 				continue;       /* submodule */
 			v[k].name = xstrdup(t->v[i].name);
@@ -372,7 +366,7 @@ static int gs_file_id(struct source *s, const char *path, char id[41])
 	struct found f;
 	if (lookup_file(gs_of(s), path, &f) < 0)
 		return -1;
-	if (entry_type(f.mode) != GIT_OBJECT_BLOB) {
+	if (gittree_type(f.mode) != GIT_OBJECT_BLOB) {
 		errno = EISDIR;
 		return -1;
 	}
@@ -456,7 +450,7 @@ static int subtree(struct git_src *g, const git_oid *root)
 		*slash = '\0';         /* the prefix ends in '/' */
 		unsigned mode;
 		rc = tree_entry(g->objs, &id, p, &mode, &id) < 0 ||
-		     entry_type(mode) != GIT_OBJECT_TREE ? -1 : 0;
+		     gittree_type(mode) != GIT_OBJECT_TREE ? -1 : 0;
 	}
 	free(dir);
 	g->tree_oid = id;
@@ -465,15 +459,8 @@ static int subtree(struct git_src *g, const git_oid *root)
 
 static git_repository *open_repo(const char *repo_path, struct diags *d)
 {
-	/* Inside a pre-receive hook the pushed objects are only reachable
-	 * through GIT_OBJECT_DIRECTORY / GIT_ALTERNATE_OBJECT_DIRECTORIES
-	 * (git's quarantine); FROM_ENV makes libgit2 honour them. Otherwise
-	 * open plainly, so stray GIT_* variables do not redirect us. */
-	unsigned flags = 0;
-	if (getenv("GIT_OBJECT_DIRECTORY") || getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"))
-		flags = GIT_REPOSITORY_OPEN_FROM_ENV;
-	git_repository *repo = NULL;
-	if (git2.repository_open_ext(&repo, repo_path, flags, NULL) < 0) {
+	git_repository *repo;
+	if (gitutil_open(&repo, repo_path) < 0) {
 		diag_add(d, repo_path, 0, 0, "not a git repository: %s",
 			 gitutil_errmsg());
 		return NULL;
@@ -551,8 +538,8 @@ static struct git_src *open_native(const char *repo_path, const char *rev)
 {
 	char hex[GIT_OID_HEXSZ + 1], gitdir[PATH_MAX], common[PATH_MAX];
 	git_oid id;
-	if (refquick_resolve(repo_path, rev, hex) != 1 || gitoid_fromhex(hex, &id) < 0 ||
-	    refquick_dirs(repo_path, gitdir, sizeof gitdir, common, sizeof common) < 0 ||
+	if (refquick_resolve_dirs(repo_path, rev, hex, gitdir, sizeof gitdir, common,
+				  sizeof common) != 1 || gitoid_fromhex(hex, &id) < 0 ||
 	    worktree_config(common))
 		return NULL;
 	struct git_src *g = new_src();
@@ -620,16 +607,7 @@ static struct git_src *open_libgit2(const char *repo_path, const char *rev,
 	git_oid root = *git2.tree_id((const git_tree *)peeled);
 	git2.object_free(peeled);
 	/* the objects natively too, libgit2 behind them */
-	char common[PATH_MAX];
-	const char *cd = git2.repository_commondir(repo);
-	size_t cl = strlen(cd);
-	while (cl > 1 && cd[cl - 1] == '/')
-		cl--;
-	if (cl >= sizeof common)
-		cl = 0;         /* no native reading; libgit2 reads all */
-	memcpy(common, cd, cl);
-	common[cl] = '\0';
-	g->objs = objects_open(cl ? common : "/nonexistent", repo, repo_path);
+	g->objs = objects_open(git2.repository_commondir(repo), repo, repo_path);
 	g->prefix = work_prefix(repo, repo_path);
 	if (subtree(g, &root) < 0) {
 		size_t n = strlen(g->prefix);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 struct git2_api git2;
@@ -82,6 +83,19 @@ static void init(void)
 void gitutil_init(void)
 {
 	pthread_once(&once, init);
+}
+
+int gitutil_open(git_repository **out, const char *path)
+{
+	/* Inside a pre-receive hook the pushed objects are only reachable
+	 * through GIT_OBJECT_DIRECTORY / GIT_ALTERNATE_OBJECT_DIRECTORIES
+	 * (git's quarantine); FROM_ENV makes libgit2 honour them. Otherwise
+	 * open plainly, so stray GIT_* variables do not redirect us. */
+	unsigned flags = 0;
+	if (getenv("GIT_OBJECT_DIRECTORY") || getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES"))
+		flags = GIT_REPOSITORY_OPEN_FROM_ENV;
+	*out = NULL;
+	return git2.repository_open_ext(out, path, flags, NULL);
 }
 
 bool gitutil_loaded(void)

@@ -49,6 +49,10 @@ extern struct git2_api git2;
  * shut down again: the library's global state lives until exit, which is
  * what a build wants and keeps per-file callers (git_hash_blob) cheap. */
 void gitutil_init(void);
+/* Opens the repository at path (or above it), as sitegen opens every
+ * one: honouring a pre-receive hook's object directories from the
+ * environment, and nothing else of it. libgit2's result (0 ok). */
+int gitutil_open(git_repository **out, const char *path);
 /* Has gitutil_init run (libgit2 loaded) in this process? */
 bool gitutil_loaded(void);
 /* libgit2's last error message, or "unknown error". */

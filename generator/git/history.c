@@ -184,7 +184,6 @@ struct rawtree {
 	const unsigned char *p, *end;
 };
 
-#define MODE_TREE 0040000u
 
 static void raw_close(struct worker *w, struct rawtree *t)
 {
@@ -219,7 +218,7 @@ static int raw_next(struct rawtree *t, struct gittree_ent *e)
 
 static int is_tree(const struct gittree_ent *e)
 {
-	return (e->mode & 0170000u) == MODE_TREE;
+	return gittree_type(e->mode) == GIT_OBJECT_TREE;
 }
 
 /* git's order: a directory sorts as if its name ended in '/'. */
@@ -500,9 +499,10 @@ struct walk {
 };
 
 /* Commit id, read and parsed into the history's arena, and noted as met.
- * A commit missing in a shallow clone is its edge: met, marked missing.
- * NULL, with h->err, when it cannot be read. */
-static struct cinfo *meet(struct history *h, struct walk *wk, const git_oid *id)
+ * A parent (may_miss) missing in a shallow clone is its edge: met,
+ * marked missing. NULL, with h->err, when it cannot be read. */
+static struct cinfo *meet(struct history *h, struct walk *wk, const git_oid *id,
+			  bool may_miss)
 {
 	struct cinfo *c = arena_alloc(&h->arena, sizeof *c);
 	memset(c, 0, sizeof *c);
@@ -511,7 +511,7 @@ static struct cinfo *meet(struct history *h, struct walk *wk, const git_oid *id)
 	struct gitcommit gc;
 	char hex[GIT_OID_HEXSZ + 1];
 	if (objects_get(h->objs, id, &o, h->err, sizeof h->err) < 0) {
-		if (!h->shallow)
+		if (!may_miss || !h->shallow)
 			return NULL;
 		c->missing = 1;
 		cset_add(&wk->seen, c);
@@ -541,7 +541,7 @@ static int queue_parents(struct history *h, const struct cinfo *c, struct walk *
 	for (size_t i = 0; i < c->n_parents; i++) {
 		if (cset_get(&wk->seen, &c->parents[i]))
 			continue;
-		struct cinfo *p = meet(h, wk, &c->parents[i]);
+		struct cinfo *p = meet(h, wk, &c->parents[i], true);
 		if (!p)
 			return -1;
 		if (!p->missing)
@@ -555,10 +555,7 @@ static int queue_parents(struct history *h, const struct cinfo *c, struct walk *
 static int walk_start(struct history *h, struct walk *wk, const git_oid *commit)
 {
 	memset(wk, 0, sizeof *wk);
-	int shallow = h->shallow;
-	h->shallow = 0;         /* the start must be there */
-	struct cinfo *c = meet(h, wk, commit);
-	h->shallow = shallow;
+	struct cinfo *c = meet(h, wk, commit, false);   /* the start must be there */
 	if (!c)
 		return -1;
 	qpush(&wk->q, c);

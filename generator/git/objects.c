@@ -5,7 +5,7 @@
 #include "objects.h"
 #include "gitutil.h"
 #include "../util/arena.h"
-#include <errno.h>
+#include "../util/buf.h"
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -20,6 +20,9 @@
 /* Largest loose object read here; a bigger one is left to libgit2. A
  * catalogue file is a few KiB, a directory of 6,000 services ~400 KiB. */
 #define LOOSE_MAX ((size_t)64 << 20)
+/* deflate never grows data by much more than its 5 bytes a 16 KiB block:
+ * a bigger file is no object of LOOSE_MAX */
+#define LOOSE_FILE_MAX (LOOSE_MAX + LOOSE_MAX / 64 + 64)
 /* Rebuilt pack objects kept (packread.h): the trees and blobs of a build
  * and the delta chains of the history's directories. */
 #define PACK_CACHE_BYTES ((size_t)24 << 20)
@@ -42,7 +45,11 @@ struct objects {
 struct objects *objects_open(const char *common, git_repository *repo, const char *repo_path)
 {
 	struct objects *os = xcalloc(1, sizeof *os);
-	int w = snprintf(os->loose, sizeof os->loose, "%s/objects/", common);
+	size_t cl = strlen(common);
+	while (cl > 1 && common[cl - 1] == '/')
+		cl--;           /* libgit2's commondir ends in one */
+	int w = cl > INT_MAX ? -1 :
+		snprintf(os->loose, sizeof os->loose, "%.*s/objects/", (int)cl, common);
 	/* too long a path: every object is libgit2's */
 	os->loose_len = w > 0 && (size_t)w + 41 < sizeof os->loose ? (size_t)w : 0;
 	if (os->loose_len) {
@@ -178,35 +185,27 @@ static int loose_get(struct objects *os, const git_oid *id, struct gitobj *o, ch
 	if (fd < 0)
 		return 0;
 	struct stat st;
-	unsigned char *z = NULL;
-	int rc = -1;
-	/* deflate never grows data by much more than its 5 bytes a 16 KiB
-	 * block: a bigger file is no object of LOOSE_MAX */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (size_t)st.st_size <= LOOSE_MAX + LOOSE_MAX / 64 + 64 &&
-	    (z = malloc((size_t)st.st_size))) {
-		size_t n = (size_t)st.st_size, off = 0;
-		while (off < n) {
-			ssize_t r = read(fd, z + off, n - off);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			off += (size_t)r;
-		}
+	int rc;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		rc = -1;
+	} else if ((size_t)st.st_size > LOOSE_FILE_MAX) {
+		rc = 0;         /* too big to read here */
+	} else {
+		struct buf z;
+		buf_init(&z, LOOSE_FILE_MAX + 1);
 		unsigned char *data;
 		size_t len;
-		int r = off == n ? objects_inflate_loose(z, n, LOOSE_MAX, &o->type, &data, &len) : -1;
+		int r = buf_read_fd(&z, fd, (size_t)st.st_size + 1) < 0 ? -1 :
+			objects_inflate_loose((const unsigned char *)z.data, z.len, LOOSE_MAX,
+					      &o->type, &data, &len);
+		buf_free(&z);
 		if (r == 0) {
 			o->heap = data;
 			o->data = data;
 			o->len = len;
 		}
 		rc = r == 0 ? 1 : r == -2 ? 0 : -1;
-	} else if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-		rc = 0;         /* too big to read here */
 	}
-	free(z);
 	close(fd);
 	if (rc < 0)
 		snprintf(err, errlen, "loose object %s is damaged (objects/%.2s/%s)", hex, hex,
@@ -224,15 +223,8 @@ static int libgit2_get(struct objects *os, const git_oid *id, struct gitobj *o, 
 		die("objects: cannot lock");
 	if (!os->odb && !os->failed) {
 		gitutil_init();
-		if (!os->repo) {
-			/* in a pre-receive hook the pushed objects are only
-			 * reachable through the environment (git_source.c) */
-			unsigned flags = getenv("GIT_OBJECT_DIRECTORY") ||
-					 getenv("GIT_ALTERNATE_OBJECT_DIRECTORIES") ?
-					 GIT_REPOSITORY_OPEN_FROM_ENV : 0;
-			if (git2.repository_open_ext(&os->repo, os->repo_path, flags, NULL) == 0)
-				os->own_repo = 1;
-		}
+		if (!os->repo && gitutil_open(&os->repo, os->repo_path) == 0)
+			os->own_repo = 1;
 		if (!os->repo || git2.repository_odb(&os->odb, os->repo) < 0) {
 			os->failed = 1;
 			snprintf(err, errlen, "%s", gitutil_errmsg());
@@ -430,9 +422,4 @@ int gittree_next(const unsigned char **pp, const unsigned char *end, struct gitt
 	e->id = nul + 1;
 	*pp = nul + 1 + GIT_OID_RAWSZ;
 	return 1;
-}
-
-bool objects_libgit2_loaded(void)
-{
-	return gitutil_loaded();
 }

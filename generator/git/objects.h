@@ -50,8 +50,6 @@ void objects_put(struct objects *os, struct gitobj *o);
 /* Objects read through libgit2 so far (for the tests: 0 for a --ref
  * build that never loaded it). */
 size_t objects_from_libgit2(struct objects *os);
-/* Did this process load libgit2? (for the tests) */
-bool objects_libgit2_loaded(void);
 void objects_close(struct objects *os);
 
 /* The parsers, also for the fuzz harness. */
@@ -85,6 +83,14 @@ struct gittree_ent {
 	const unsigned char *start;     /* the whole entry's bytes */
 	size_t len;
 };
+/* What a tree entry's mode names, as libgit2 reads it
+ * (git_tree_entry_type): a submodule's commit, a directory, or a blob
+ * (a file or a symbolic link). */
+static inline git_object_t gittree_type(unsigned mode)
+{
+	return (mode & 0170000u) == 0160000u ? GIT_OBJECT_COMMIT :
+	       (mode & 0170000u) == 0040000u ? GIT_OBJECT_TREE : GIT_OBJECT_BLOB;
+}
 /* 1 and the entry at *p (then *p moves past it), 0 at end, -1 when the
  * bytes are not a tree entry. */
 int gittree_next(const unsigned char **p, const unsigned char *end, struct gittree_ent *e);

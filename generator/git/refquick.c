@@ -287,28 +287,8 @@ static bool redirected(void)
 	return false;
 }
 
-int refquick_dirs(const char *root, char *git, size_t git_size, char *common,
-		  size_t common_size)
-{
-	if (redirected())
-		return -1;
-	struct repo r;
-	r.packed_state = 0;
-	buf_init(&r.loose, LOOSE_MAX);
-	buf_init(&r.packed, PACKED_MAX);
-	int rc = find_repo(root, &r);
-	if (rc == 0) {
-		int w1 = snprintf(git, git_size, "%s", r.git);
-		int w2 = snprintf(common, common_size, "%s", r.common);
-		rc = w1 < 0 || (size_t)w1 >= git_size || w2 < 0 || (size_t)w2 >= common_size ?
-		     -1 : 0;
-	}
-	buf_free(&r.loose);
-	buf_free(&r.packed);
-	return rc;
-}
-
-int refquick_resolve(const char *root, const char *rev, char id[41])
+int refquick_resolve_dirs(const char *root, const char *rev, char id[41], char *git,
+			  size_t git_size, char *common, size_t common_size)
 {
 	if (redirected())
 		return 0;
@@ -317,7 +297,18 @@ int refquick_resolve(const char *root, const char *rev, char id[41])
 	buf_init(&r.loose, LOOSE_MAX);
 	buf_init(&r.packed, PACKED_MAX);
 	int rc = find_repo(root, &r) == 0 ? resolve_in(&r, rev, id) : 0;
+	if (rc == 1 && git) {
+		int w1 = snprintf(git, git_size, "%s", r.git);
+		int w2 = snprintf(common, common_size, "%s", r.common);
+		if (w1 < 0 || (size_t)w1 >= git_size || w2 < 0 || (size_t)w2 >= common_size)
+			rc = 0;
+	}
 	buf_free(&r.loose);
 	buf_free(&r.packed);
 	return rc;
+}
+
+int refquick_resolve(const char *root, const char *rev, char id[41])
+{
+	return refquick_resolve_dirs(root, rev, id, NULL, 0, NULL, 0);
 }

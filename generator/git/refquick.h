@@ -27,12 +27,11 @@
  * be told from the files alone. */
 int refquick_resolve(const char *root, const char *rev, char id[41]);
 
-/* The repository's .git directory (HEAD, the per-worktree files) and its
- * common directory (objects, refs) as refquick_resolve finds them: 0, or
- * -1 when it would not answer (no .git at root, a reftable, GIT_DIR and
- * the like in the environment). */
-int refquick_dirs(const char *root, char *git, size_t git_size, char *common,
-		  size_t common_size);
+/* The same, and with 1 the repository's .git directory (HEAD, the
+ * per-worktree files) and its common directory (objects, refs) where it
+ * found them, into git and common (git NULL: not wanted). */
+int refquick_resolve_dirs(const char *root, const char *rev, char id[41], char *git,
+			  size_t git_size, char *common, size_t common_size);
 
 /* The parsers, for the fuzz harness and the tests: the id a loose
  * reference file's bytes hold (1), the reference they point to (2, into
