@@ -5,7 +5,8 @@
  * damaged loose object is an error, not libgit2's (which loops forever); a commit's headers
  * (merges, a signature, an encoding) and what the parser refuses; a
  * source built on them reads without loading libgit2 where it can, and
- * with it where it must (an alternate, a subdirectory, HEAD~1). */
+ * with it where it must (an alternate, a subdirectory, HEAD~1, a config
+ * that includes other files). */
 #include "git/git_source.h"
 #include "git/gitutil.h"
 #include "git/objects.h"
@@ -208,6 +209,21 @@ static void test_source_ways(void)
 		s->close(s);
 	ok(d.n == 0, "no diagnostics");
 	diags_print(&d, stdout);
+	diags_free(&d);
+
+	/* A work tree named elsewhere by an included config file: the
+	 * project is then "w/" inside the work tree "..", which the commit
+	 * lacks. libgit2 reads the include and says so; read here, the
+	 * include unseen, the project would be the tree's top. */
+	put(repo, ".git/extra.config", "[core]\n\tworktree = ../..\n");
+	sh("git -C '%s' config include.path extra.config", repo);
+	diags_init(&d);
+	s = source_git_open(repo, "main", &d);
+	ok(!s && d.n == 1 && strstr(d.v[0].msg, "'w' does not exist"),
+	   "a config that includes a work tree elsewhere: libgit2 decides [%s]",
+	   d.n ? d.v[0].msg : "opened");
+	if (s)
+		s->close(s);
 	diags_free(&d);
 }
 
