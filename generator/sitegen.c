@@ -464,6 +464,7 @@ static void fixed_mmap_threshold(void)
 
 int main(int argc, char **argv)
 {
+	heap_align_start();
 	fixed_mmap_threshold();
 	struct cli c;
 	if (parse_args(argc, argv, &c) < 0) {

@@ -34,19 +34,32 @@ def served(port):
 
 
 def heap_areas(pid):
-    """[(size in kB, VmFlags)] of the [heap] areas of pid."""
+    """The [heap] areas of pid, in address order: dicts of start (the
+    address), size, rss and huge (AnonHugePages) in kB, and flags
+    (VmFlags)."""
     areas, cur = [], None
+    fields = {"Size:": "size", "Rss:": "rss", "AnonHugePages:": "huge"}
     with open("/proc/%d/smaps" % pid) as f:
         for line in f:
             head = line.split()
             if len(head) >= 5 and "-" in head[0] and not head[0].endswith(":"):
-                cur = {"heap": line.rstrip().endswith("[heap]"), "size": 0, "flags": ""}
+                cur = {"heap": line.rstrip().endswith("[heap]"),
+                       "start": int(head[0].split("-")[0], 16),
+                       "size": 0, "rss": 0, "huge": 0, "flags": []}
                 areas.append(cur)
-            elif cur and line.startswith("Size:"):
-                cur["size"] = int(line.split()[1])
+            elif cur and head and head[0] in fields:
+                cur[fields[head[0]]] = int(head[1])
             elif cur and line.startswith("VmFlags:"):
                 cur["flags"] = line.split(":", 1)[1].split()
-    return [(a["size"], a["flags"]) for a in areas if a["heap"]]
+    return [a for a in areas if a["heap"]]
+
+
+def kernel_at_least(major, minor):
+    rel = os.uname().release.split("-")[0].split(".")
+    try:
+        return (int(rel[0]), int(rel[1])) >= (major, minor)
+    except (IndexError, ValueError):
+        return False
 
 
 mode = open(THP).read() if os.path.exists(THP) else ""
@@ -68,10 +81,27 @@ with open(os.path.join(W, "serve.log"), "w") as log:
 try:
     ok(served(port), "sitegen serve built and serves the site")
     areas = heap_areas(proc.pid)
-    advised = sum(size for size, flags in areas if "hg" in flags)
+    hg = [a for a in areas if "hg" in a["flags"]]
+    advised = sum(a["size"] for a in hg)
     ok(advised >= 16 * 1024,
        "the heap is advised for huge pages: %d MiB of %d MiB (VmFlags hg)"
-       % (advised // 1024, sum(size for size, _ in areas) // 1024))
+       % (advised // 1024, sum(a["size"] for a in areas) // 1024))
+    # heap_align_start: the advised part begins on a 2 MiB boundary, and
+    # nothing of the heap below it is in memory (before, up to 2 MiB of
+    # the heap's start lay below the first boundary, on 4 KiB pages)
+    below = [a for a in areas if hg and a["start"] < hg[0]["start"]]
+    ok(bool(hg) and hg[0]["start"] % (2 << 20) == 0 and sum(a["rss"] for a in below) == 0,
+       "the advised heap starts on a 2 MiB boundary (%s), nothing resident below it "
+       "(%d kB)" % (hex(hg[0]["start"]) if hg else "-", sum(a["rss"] for a in below)))
+    # what the build allocated before the advice, at the heap's start, was
+    # collapsed into a huge page (MADV_COLLAPSE, Linux 6.1): all of the
+    # advised heap in memory is huge pages
+    rss, huge = sum(a["rss"] for a in hg), sum(a["huge"] for a in hg)
+    if kernel_at_least(6, 1):
+        ok(rss > 0 and rss - huge < 256,
+           "the advised heap in memory is huge pages: %d kB of %d kB" % (huge, rss))
+    else:
+        ok(True, "the advised heap is huge pages # SKIP no MADV_COLLAPSE before Linux 6.1")
     proc.send_signal(signal.SIGTERM)
     ok(proc.wait(30) == 0, "stops cleanly on SIGTERM")
 finally:

@@ -18,6 +18,13 @@
 #define HUGEHEAP_H
 #include <stddef.h>
 
+/* Call first in main, before anything is allocated: moves the program
+ * break, where glibc's heap begins, to a 2 MiB boundary. The break starts
+ * at a random 4 KiB boundary, so 0-2 MiB of the heap (1 MiB on average:
+ * 0-450 faults, the swing of a rebuild's cpu time from run to run) lay
+ * below the first huge page. Only address space is spent. */
+void heap_align_start(void);
+
 /* Call before the threads that should share the heap start; once per
  * process does it (later calls return 0). The bytes advised (0: nothing
  * was changed). */
