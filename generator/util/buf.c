@@ -2,9 +2,12 @@
 #include "buf.h"
 #include "arena.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -210,26 +213,20 @@ int buf_put_json(struct buf *b, const char *s, size_t n)
 
 int buf_read_file(struct buf *b, const char *path)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	char tmp[65536];
-	size_t n;
-	int rc = 0;
-	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0) {
-		if (buf_append(b, tmp, n) < 0) {
-			errno = EFBIG;
-			rc = -1;
-			break;
-		}
-	}
-	if (rc == 0 && ferror(f)) {
-		errno = EIO;
-		rc = -1;
-	}
-	fclose(f);
-	if (rc == 0 && !b->data)
-		buf_append(b, "", 0);
+	/* Read into a buffer of the file's size at once: read in 64 KiB
+	 * steps into one that doubled, a file of 122 KiB (the stat cache)
+	 * was copied three times, the last time into fresh pages beyond
+	 * glibc's mmap threshold, ~30 page faults (bench/README.md). */
+	struct stat st;
+	size_t hint = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+		      (uintmax_t)st.st_size < SIZE_MAX ? (size_t)st.st_size : 0;
+	int rc = buf_read_fd(b, fd, hint);
+	int e = errno;
+	close(fd);
+	errno = e;
 	return rc;
 }
 

@@ -520,6 +520,59 @@ static void test_mapfile(const char *tmp)
 	unlink(empty);
 }
 
+/* buf_read_file: a file read whole into one buffer of its size (the
+ * buffer's capacity shows it was sized once, by fstat), at the bound and
+ * over it, empty, a directory, a file that is not there, and a file with
+ * no size to tell (/proc). */
+static void test_read_file(const char *tmp)
+{
+	char path[600], empty[600];
+	snprintf(path, sizeof path, "%s/read", tmp);
+	snprintf(empty, sizeof empty, "%s/read-empty", tmp);
+	size_t n = 200000;      /* past glibc's mmap threshold, as the stat cache */
+	char *text = malloc(n);
+	for (size_t i = 0; text && i < n; i++)
+		text[i] = (char)('a' + i % 26);
+	FILE *f = fopen(path, "w"), *g = fopen(empty, "w");
+	int made = text && f && g && fwrite(text, 1, n, f) == n;
+	if (f && fclose(f) != 0)
+		made = 0;
+	if (g && fclose(g) != 0)
+		made = 0;
+	struct buf b;
+	buf_init(&b, 4 * n);    /* room to double: a buffer grown shows */
+	int read = made ? buf_read_file(&b, path) : -1;
+	ok(read == 0 && b.len == n && !memcmp(b.data, text, n) && b.data[n] == '\0' &&
+	   b.cap == n + 1, "buf_read_file: the whole file, into one buffer of its size "
+	   "(%zu bytes for %zu)", b.cap, n);
+	buf_free(&b);
+	buf_init(&b, n - 1);
+	errno = 0;
+	ok(buf_read_file(&b, path) < 0 && errno == EFBIG && b.failed,
+	   "buf_read_file: a file over the bound fails with EFBIG");
+	buf_free(&b);
+	buf_init(&b, 16);
+	ok(buf_read_file(&b, empty) == 0 && b.len == 0 && b.data && b.data[0] == '\0',
+	   "buf_read_file: an empty file is an empty string");
+	buf_free(&b);
+	buf_init(&b, 16);
+	errno = 0;
+	ok(buf_read_file(&b, tmp) < 0 && errno == EIO, "buf_read_file: a directory: EIO");
+	buf_free(&b);
+	buf_init(&b, 16);
+	errno = 0;
+	ok(buf_read_file(&b, "/nonexistent/sitegen") < 0 && errno == ENOENT,
+	   "buf_read_file: no file: -1 with ENOENT");
+	buf_free(&b);
+	buf_init(&b, 1 << 20);
+	ok(buf_read_file(&b, "/proc/self/status") == 0 && strstr(b.data, "\nPid:\t"),
+	   "buf_read_file: a file whose size stat does not tell (/proc) is read to its end");
+	buf_free(&b);
+	free(text);
+	unlink(path);
+	unlink(empty);
+}
+
 /* exe_build_id: the running program's GNU build-id, as readelf shows it
  * (a page key names the sitegen binary by it). */
 static void test_build_id(void)
@@ -555,6 +608,8 @@ int main(void)
 	test_digits();
 	if (tmp)
 		test_mapfile(tmp);
+	if (tmp)
+		test_read_file(tmp);
 	if (tmp)
 		test_buf_checked_once(tmp);
 	else
