@@ -427,11 +427,12 @@ def write_hugo(out, services, cities, cats):
     for slug, _ in cities:
         shutil.copyfile(os.path.join(CONTENT, "cities", slug, "city.yml"),
                         os.path.join(data, "cities", slug + ".yaml"))
-    # Static files: the real theme's stylesheet and search script when
-    # they exist, and one colour sheet per portal like sitegen's theme.css.
+    # Static files: the real theme's files that sitegen copies to assets/
+    # (site.c, assets()) when they exist, and one colour sheet per portal
+    # like sitegen's theme.css.
     static = os.path.join(hugo, "static")
     os.makedirs(os.path.join(static, "assets"), exist_ok=True)
-    for f in ("style.css", "search.js"):
+    for f in ("style.css", "search.js", "form.js", "thread.js", "favicon.svg"):
         src = os.path.join(REPO, "themes", "default", f)
         if os.path.exists(src):
             shutil.copyfile(src, os.path.join(static, "assets", f))
