@@ -219,7 +219,8 @@ int buf_read_file(struct buf *b, const char *path)
 	/* Read into a buffer of the file's size at once: read in 64 KiB
 	 * steps into one that doubled, a file of 122 KiB (the stat cache)
 	 * was copied three times, the last time into fresh pages beyond
-	 * glibc's mmap threshold, ~30 page faults (bench/README.md). */
+	 * glibc's mmap threshold (~15 page faults more a rebuild,
+	 * bench/README.md). */
 	struct stat st;
 	size_t hint = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 		      (uintmax_t)st.st_size < SIZE_MAX ? (size_t)st.st_size : 0;

@@ -61,8 +61,8 @@ size_t heap_huge_pages(size_t reserve)
 	/* The huge pages from the heap's start, when it is on a boundary:
 	 * what the build allocated before this call lies there, on 4 KiB
 	 * pages (a page table exists for it, so the kernel would go on
-	 * faulting the rest of those 2 MiB page by page, ~225 faults a
-	 * one-edit rebuild), and is collapsed into huge pages now. Without
+	 * faulting the rest of those 2 MiB page by page, up to ~450 faults
+	 * a rebuild), and is collapsed into huge pages now. Without
 	 * MADV_COLLAPSE (Linux before 6.1, huge pages "never") it stays so. */
 	uintptr_t head = heap_base && lo > heap_base && hi > lo ? lo - heap_base : 0;
 	if (head)
