@@ -59,26 +59,6 @@ static int fs_path(struct source_fs *fs, const char *rel, char *out, size_t n)
 	return 0;
 }
 
-/* Appends the file at full to out; *st is the stat of what was read
- * (fstat of the same descriptor, so a file replaced meanwhile cannot
- * lend the bytes of one its stat). As buf_read_file: EFBIG beyond the
- * buffer's maximum, EIO for a failed read. */
-static int read_stat(const char *full, struct buf *out, struct stat *st)
-{
-	int fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	int rc = fstat(fd, st);
-	/* the size only sizes the buffer: the file may grow or shrink */
-	if (rc == 0)
-		rc = buf_read_fd(out, fd, S_ISREG(st->st_mode) && st->st_size > 0 ?
-				 (size_t)st->st_size : 0);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return rc;
-}
-
 /* Appends the file to out and gives its id. */
 static int read_id(struct source_fs *fs, const char *path, struct buf *out,
 		   char id[DIGEST_HEX])
@@ -88,7 +68,7 @@ static int read_id(struct source_fs *fs, const char *path, struct buf *out,
 		return -1;
 	size_t before = out->len;
 	struct stat st;
-	if (read_stat(full, out, &st) < 0)
+	if (buf_read_file_stat(out, full, &st) < 0)
 		return -1;
 	digest_hex(out->data + before, out->len - before, id);
 	remember_id(fs, path, id, &st);

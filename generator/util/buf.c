@@ -211,7 +211,7 @@ int buf_put_json(struct buf *b, const char *s, size_t n)
 	return buf_append(b, s + start, n - start);
 }
 
-int buf_read_file(struct buf *b, const char *path)
+int buf_read_file_stat(struct buf *b, const char *path, struct stat *st)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -220,15 +220,22 @@ int buf_read_file(struct buf *b, const char *path)
 	 * steps into one that doubled, a file of 122 KiB (the stat cache)
 	 * was copied three times, the last time into fresh pages beyond
 	 * glibc's mmap threshold (~15 page faults more a rebuild,
-	 * bench/README.md). */
-	struct stat st;
-	size_t hint = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-		      (uintmax_t)st.st_size < SIZE_MAX ? (size_t)st.st_size : 0;
-	int rc = buf_read_fd(b, fd, hint);
+	 * bench/README.md). The size only sizes the buffer: the file may
+	 * grow or shrink meanwhile. */
+	int rc = fstat(fd, st);
+	if (rc == 0)
+		rc = buf_read_fd(b, fd, S_ISREG(st->st_mode) && st->st_size > 0 &&
+				 (uintmax_t)st->st_size < SIZE_MAX ? (size_t)st->st_size : 0);
 	int e = errno;
 	close(fd);
 	errno = e;
 	return rc;
+}
+
+int buf_read_file(struct buf *b, const char *path)
+{
+	struct stat st;
+	return buf_read_file_stat(b, path, &st);
 }
 
 int buf_read_fd(struct buf *b, int fd, size_t hint)

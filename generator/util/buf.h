@@ -41,6 +41,10 @@ int  buf_put_json(struct buf *b, const char *s, size_t n);
 /* Read a whole file; -1 with errno on failure or when larger than max
  * (then the buffer has failed). */
 int  buf_read_file(struct buf *b, const char *path);
+/* The same, and *st the fstat of the descriptor read (so a file replaced
+ * meanwhile cannot lend the bytes of one its stat). */
+struct stat;
+int  buf_read_file_stat(struct buf *b, const char *path, struct stat *st);
 /* Appends what fd holds up to its end; hint (its size by fstat, or 0)
  * sizes the buffer once. -1 with errno as buf_read_file (EFBIG, EIO). */
 int  buf_read_fd(struct buf *b, int fd, size_t hint);
