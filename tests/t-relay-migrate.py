@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """t-relay-migrate - relayd upgrades a database of an older schema version
 on start (issue 14): a version-1 database (tests/fixtures/store/, with one
-submission whose office mail is due) becomes version 10 (2: outbox.claimed_by,
+submission whose office mail is due) becomes version 11 (2: outbox.claimed_by,
 3: submissions.token_hash, 4: the clerks' inbox, 5: the Postfach, with the
 outbox rebuilt on SQLite, 6: submissions.subject and identity, the
 citizen's login, 7: payments, 8: login_pending and citizen_sessions, 9: no unique index on
 submissions.token of its own, SQLite rebuilding the table, 10: references
-numbered in order, from a counter row or a sequence), keeps its submission and its outbox job, the
+numbered in order, from a counter row or a sequence, 11: SQLite's outbox and
+payments rebuilt with their CHECKs of a list of kinds as comparisons), keeps its submission and its outbox job, the
 old job is claimed and mailed through the new column, the old private link
 still opens the application page (its hash was computed by the migration),
 relayd fills the old row's office from the catalogue at start (version 4's
@@ -47,7 +48,7 @@ relay = L.Relay("migrate", db=db, smtp_url="smtp://127.0.0.1:%d" % sink.port)
 ok(version(relay) == 1, "the fixture is a database of schema version 1 (%s)" % L.STORE)
 relay.start()
 try:
-    ok(version(relay) == 10, "relayd upgraded it to version 10 on start", version(relay))
+    ok(version(relay) == 11, "relayd upgraded it to version 11 on start", version(relay))
     if L.PG:
         uniq = relay.rows("SELECT count(*) FROM pg_constraint WHERE conname = 'submissions_token_key'")
         ok(uniq == [(0,)], "version 9: the token has no unique constraint of its own", uniq)
@@ -58,6 +59,16 @@ try:
                    "submissions_office", "submissions_office_status", "submissions_subject",
                    "submissions_time", "submissions_token_hash"],
            "version 9: the rebuilt submissions table has every index but the token's own", idx)
+        sql = dict(relay.rows("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+                              " AND name IN ('outbox', 'payments')"))
+        ok(sorted(sql) == ["outbox", "payments"] and
+           all(" IN (" not in t.upper() for t in sql.values()) and
+           "kind = 'document'" in sql["outbox"] and "state = 'abgebrochen'" in sql["payments"],
+           "version 11: outbox and payments check their kinds by comparisons", sql)
+        idx = [r[0] for r in relay.rows("SELECT name FROM sqlite_master WHERE type = 'index'"
+                                        " AND tbl_name IN ('outbox', 'payments') ORDER BY name")]
+        ok(idx == ["outbox_due", "outbox_sub", "payments_sub", "sqlite_autoindex_payments_1"],
+           "version 11: the rebuilt tables have their indexes", idx)
         ok(relay.rows("PRAGMA foreign_key_check") == [] and
            relay.rows("PRAGMA integrity_check") == [("ok",)],
            "the rebuild left no dangling reference and an intact file")
@@ -122,7 +133,7 @@ finally:
 
 # a second start finds the current version and changes nothing
 relay.start()
-ok(version(relay) == 10 and relay.stop() == 0 and
+ok(version(relay) == 11 and relay.stop() == 0 and
    relay.logtext().count("event=offices_filled") == 1,
    "a current database is opened as it is (nothing left to fill)")
 

@@ -164,11 +164,13 @@ extern const struct store_ops store_pg_ops;
  * payment: the table payments (store.h), 8 citizens' logins: the tables
  * login_pending and citizen_sessions (store.h), 9 no unique index on
  * submissions.token of its own (token_hash's keeps tokens apart; issue 13,
- * point 6). SQLite keeps it
+ * point 6), 10 references numbered in order (the table counters, a
+ * sequence on PostgreSQL), 11 SQLite's CHECKs of a list of kinds written
+ * as comparisons (outbox, payments rebuilt; nothing on PostgreSQL). SQLite keeps it
  * in PRAGMA user_version, PostgreSQL in the table schema_version. A
  * read-only store also opens versions 1 to 3 (relayctl may run before
  * relayd upgraded): its readers then leave out what is newer (actor ""). */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* How long a valid session may go without being marked seen again
  * (store_session_get): idle timeouts are counted to this many seconds. */

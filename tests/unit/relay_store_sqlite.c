@@ -46,6 +46,58 @@ static int exec1(const char *db, const char *sql)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* How many OpenEphemeral opcodes SQLite compiles sql to; -1 on error. */
+static long long ephemeral_tables(const char *db, const char *sql)
+{
+	char explain[512];
+	if (snprintf(explain, sizeof explain, "EXPLAIN %s", sql) >= (int)sizeof explain)
+		return -1;
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	long long n = -1;
+	if (sqlite3_open(db, &h) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(h, explain, -1, &st, NULL) == SQLITE_OK) {
+		n = 0;
+		while (sqlite3_step(st) == SQLITE_ROW)
+			n += strcmp((const char *)sqlite3_column_text(st, 1), "OpenEphemeral") == 0;
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(h);
+	return n;
+}
+
+/* Version 11: the CHECKs of a list of kinds compile to comparisons, not
+ * to a table built on every insert, and still refuse what is not listed. */
+static void test_check_lists(const char *db)
+{
+	static const char job[] = "INSERT INTO outbox(submission_id, kind, next_attempt,"
+		" created_unix) VALUES(1, ?, 0, 0)";
+	static const char pay[] = "INSERT INTO payments(submission_id, reference,"
+		" amount_cents, state, deliver, created_unix, updated_unix)"
+		" VALUES(1, 'r', 1, ?, 'immediately', 0, 0)";
+	ok(ephemeral_tables(db, job) == 0, "an outbox job's insert builds no ephemeral table");
+	ok(ephemeral_tables(db, pay) == 0, "a payment's insert builds no ephemeral table");
+	static const char *const kinds[] = { "office", "receipt", "notice_office",
+					     "notice_citizen", "document" };
+	char sql[256];
+	int good = 0;
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		snprintf(sql, sizeof sql, "BEGIN; INSERT INTO outbox(submission_id, kind,"
+			 " next_attempt, created_unix) VALUES(1, '%s', 0, 0); ROLLBACK",
+			 kinds[i]);
+		good += exec1(db, sql) == 0;
+	}
+	ok(good == 5, "each of the five kinds is taken (%d)", good);
+	ok(exec1(db, "INSERT INTO outbox(submission_id, kind, next_attempt, created_unix)"
+		 " VALUES(1, 'Office', 0, 0)") < 0, "a kind not listed is refused");
+	ok(exec1(db, "INSERT INTO payments(submission_id, reference, amount_cents, state,"
+		 " created_unix, updated_unix) VALUES(1, 'r', 1, 'offen', 0, 0)") < 0,
+	   "a payment state not listed is refused");
+	ok(q1(db, "SELECT count(*) FROM outbox WHERE kind = 'Office'") == 0,
+	   "and nothing of it was stored");
+}
+
 /* One submission with an attachment, its mail delivered at t, purged. */
 static void test_purge_leaves_nothing(struct store *s, const char *db)
 {
@@ -177,24 +229,25 @@ int main(void)
 		return 1;
 	}
 	ok(access(db, F_OK) == 0, "the file is PATH, without the scheme");
-	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 10,
-	   "schema migrated to user_version 10");
+	ok(q1(db, "PRAGMA user_version") == STORE_SCHEMA_VERSION && STORE_SCHEMA_VERSION == 11,
+	   "schema migrated to user_version 11");
 	ok(q1(db, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode='wal'") == 1,
 	   "journal_mode is WAL");
+	test_check_lists(db);
 	test_purge_leaves_nothing(s, db);
 	test_counter_missing(s, db);
 	test_wal_buffer(s, db);     /* closes s */
 
 	sqlite3 *h;
 	if (sqlite3_open(db, &h) == SQLITE_OK) {
-		sqlite3_exec(h, "PRAGMA user_version=11", NULL, NULL, NULL);
+		sqlite3_exec(h, "PRAGMA user_version=12", NULL, NULL, NULL);
 		sqlite3_close(h);
 	}
 	s = store_open(db, err, sizeof err);
 	ok(!s && strstr(err, "newer"), "a database from a newer relayd is refused");
 	store_close(s);
 	s = store_open_readonly(db, err, sizeof err);
-	ok(!s && strstr(err, "schema version 11"), "also by a reader");
+	ok(!s && strstr(err, "schema version 12"), "also by a reader");
 	store_close(s);
 	return tap_exit();
 }
