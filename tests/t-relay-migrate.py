@@ -6,8 +6,9 @@ submission whose office mail is due) becomes version 11 (2: outbox.claimed_by,
 outbox rebuilt on SQLite, 6: submissions.subject and identity, the
 citizen's login, 7: payments, 8: login_pending and citizen_sessions, 9: no unique index on
 submissions.token of its own, SQLite rebuilding the table, 10: references
-numbered in order, from a counter row or a sequence, 11: SQLite's outbox and
-payments rebuilt with their CHECKs of a list of kinds as comparisons), keeps its submission and its outbox job, the
+numbered in order, from a counter row or a sequence, 11: no index
+submissions_city, and SQLite's outbox and payments rebuilt with their CHECKs
+of a list of kinds as comparisons), keeps its submission and its outbox job, the
 old job is claimed and mailed through the new column, the old private link
 still opens the application page (its hash was computed by the migration),
 relayd fills the old row's office from the catalogue at start (version 4's
@@ -52,13 +53,16 @@ try:
     if L.PG:
         uniq = relay.rows("SELECT count(*) FROM pg_constraint WHERE conname = 'submissions_token_key'")
         ok(uniq == [(0,)], "version 9: the token has no unique constraint of its own", uniq)
+        idx = relay.rows("SELECT count(*) FROM pg_indexes WHERE indexname = 'submissions_city'")
+        ok(idx == [(0,)], "version 11: no index submissions_city", idx)
     else:
         idx = [r[0] for r in relay.rows("SELECT name FROM sqlite_master WHERE type = 'index'"
                                         " AND tbl_name = 'submissions' ORDER BY name")]
-        ok(idx == ["sqlite_autoindex_submissions_1", "submissions_city", "submissions_email",
+        ok(idx == ["sqlite_autoindex_submissions_1", "submissions_email",
                    "submissions_office", "submissions_office_status", "submissions_subject",
                    "submissions_time", "submissions_token_hash"],
-           "version 9: the rebuilt submissions table has every index but the token's own", idx)
+           "version 9: the rebuilt submissions table has every index but the token's own; "
+           "version 11: and no submissions_city", idx)
         sql = dict(relay.rows("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
                               " AND name IN ('outbox', 'payments')"))
         ok(sorted(sql) == ["outbox", "payments"] and

@@ -165,8 +165,9 @@ extern const struct store_ops store_pg_ops;
  * login_pending and citizen_sessions (store.h), 9 no unique index on
  * submissions.token of its own (token_hash's keeps tokens apart; issue 13,
  * point 6), 10 references numbered in order (the table counters, a
- * sequence on PostgreSQL), 11 SQLite's CHECKs of a list of kinds written
- * as comparisons (outbox, payments rebuilt; nothing on PostgreSQL). SQLite keeps it
+ * sequence on PostgreSQL), 11 no index submissions_city (no query used
+ * it) and SQLite's CHECKs of a list of kinds written as comparisons
+ * (outbox and payments rebuilt). SQLite keeps it
  * in PRAGMA user_version, PostgreSQL in the table schema_version. A
  * read-only store also opens versions 1 to 3 (relayctl may run before
  * relayd upgraded): its readers then leave out what is newer (actor ""). */
