@@ -59,8 +59,10 @@ static long long ephemeral_tables(const char *db, const char *sql)
 		return -1;
 	if (sqlite3_prepare_v2(h, explain, -1, &st, NULL) == SQLITE_OK) {
 		n = 0;
-		while (sqlite3_step(st) == SQLITE_ROW)
-			n += strcmp((const char *)sqlite3_column_text(st, 1), "OpenEphemeral") == 0;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const unsigned char *op = sqlite3_column_text(st, 1);
+			n += op && strcmp((const char *)op, "OpenEphemeral") == 0;
+		}
 		sqlite3_finalize(st);
 	}
 	sqlite3_close(h);
@@ -83,10 +85,10 @@ static void test_check_lists(const char *db)
 	char sql[256];
 	int good = 0;
 	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-		snprintf(sql, sizeof sql, "BEGIN; INSERT INTO outbox(submission_id, kind,"
-			 " next_attempt, created_unix) VALUES(1, '%s', 0, 0); ROLLBACK",
-			 kinds[i]);
-		good += exec1(db, sql) == 0;
+		int w = snprintf(sql, sizeof sql, "BEGIN; INSERT INTO outbox(submission_id,"
+				 " kind, next_attempt, created_unix) VALUES(1, '%s', 0, 0);"
+				 " ROLLBACK", kinds[i]);
+		good += w > 0 && (size_t)w < sizeof sql && exec1(db, sql) == 0;
 	}
 	ok(good == 5, "each of the five kinds is taken (%d)", good);
 	ok(exec1(db, "INSERT INTO outbox(submission_id, kind, next_attempt, created_unix)"
