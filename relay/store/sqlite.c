@@ -355,6 +355,7 @@ static void sq_close(struct store *base)
 	sqlite3_finalize(s->ins_counter_get);
 	sqlite3_finalize(s->ins_counter_set);
 	sqlite3_finalize(s->ins_event);
+	sqlite3_finalize(s->ins_pay);
 	if (s->db)
 		sqlite3_close(s->db);
 	pthread_mutex_destroy(&s->mu);

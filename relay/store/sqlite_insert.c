@@ -150,9 +150,11 @@ static int insert_job(struct sq_store *s, struct ins_stmts *p, long long sub_id,
 static int insert_payment(struct sq_store *s, struct store_item *it, long long now)
 {
 	random_token(it->pay_reference, STORE_PAY_REF_LEN);
-	sqlite3_stmt *q = sq_prep(s, "INSERT INTO payments(submission_id, reference,"
-				  " amount_cents, deliver, created_unix, updated_unix)"
-				  " VALUES(?, ?, ?, ?, ?, ?)");
+	/* prepared once, as the batch's other inserts: every post of a
+	 * service with a fee has one */
+	sqlite3_stmt *q = sq_cached(s, &s->ins_pay, "INSERT INTO payments(submission_id,"
+				    " reference, amount_cents, deliver, created_unix,"
+				    " updated_unix) VALUES(?, ?, ?, ?, ?, ?)");
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, it->id);
@@ -164,7 +166,7 @@ static int insert_payment(struct sq_store *s, struct store_item *it, long long n
 	int rc = sqlite3_step(q);
 	if (rc != SQLITE_DONE)
 		sq_fail(s, "insert payment");
-	sqlite3_finalize(q);
+	sqlite3_reset(q);       /* no statement may hold the COMMIT up */
 	if (rc != SQLITE_DONE)
 		return -1;
 	char detail[48];

@@ -13,7 +13,7 @@ struct sq_store {
 	char instance[64];          /* "host/pid": outbox.claimed_by */
 	int version;                /* the schema's (a reader's may be older) */
 	/* the hot inserts, prepared once (SQLITE_PREPARE_PERSISTENT) */
-	sqlite3_stmt *ins_sub, *ins_att, *ins_job, *ins_event;
+	sqlite3_stmt *ins_sub, *ins_att, *ins_job, *ins_event, *ins_pay;
 	sqlite3_stmt *ins_counter_get, *ins_counter_set;
 };
 
