@@ -220,7 +220,7 @@ int buf_read_file_stat(struct buf *b, const char *path, struct stat *st)
 	 * steps into one that doubled, a file of 122 KiB (the stat cache)
 	 * was copied three times, the last time into fresh pages beyond
 	 * glibc's mmap threshold (~15 page faults more a rebuild,
-	 * bench/README.md). The size only sizes the buffer: the file may
+	 * bench/HISTORY.md). The size only sizes the buffer: the file may
 	 * grow or shrink meanwhile. */
 	int rc = fstat(fd, st);
 	if (rc == 0)

@@ -405,7 +405,7 @@ static int open_writer(struct sq_store *s, const char *path, char *err,
 	 * statement journals (of a savepoint, or of a statement that may fail
 	 * half-way) in memory: by default one spills to a temporary file
 	 * beyond 64 KiB, and a submission's savepoint passed that, which cost
-	 * 33 pwrite(2) calls per post (bench/README.md, issue 13 point 6) */
+	 * 33 pwrite(2) calls per post (bench/HISTORY.md, issue 13 point 6) */
 	if (sq_exec(s, "PRAGMA synchronous=FULL") < 0 ||
 	    sq_exec(s, "PRAGMA cache_size=-1024") < 0 ||
 	    sq_exec(s, "PRAGMA temp_store=MEMORY") < 0 ||

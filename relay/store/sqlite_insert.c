@@ -4,7 +4,7 @@
  * A batch is first tried without savepoints. A SAVEPOINT per item costs
  * more than it looks: each page an item touches is copied into the
  * statement journal first, about 16 pages of 4 KiB per submission with
- * its indexes (bench/README.md). Only when something in the batch fails
+ * its indexes (bench/HISTORY.md). Only when something in the batch fails
  * is it rolled back and done again with a SAVEPOINT per item, so that a
  * bad item is rolled back alone - as pg_insert.c does. */
 #include "sqlite_int.h"

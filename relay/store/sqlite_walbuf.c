@@ -5,7 +5,7 @@
  * its page; a batch of 30 submissions is ~60 frames, 120 system calls,
  * and on the virtual machines we run on a system call costs several
  * microseconds. The writer thread is the relay's bottleneck, and those
- * writes were its largest single cost (bench/README.md, issue 13 point 6).
+ * writes were its largest single cost (bench/HISTORY.md, issue 13 point 6).
  *
  * How, and why it is safe: writes to the WAL are appended to a buffer as
  * long as each continues where the last ended. The buffer goes to the file

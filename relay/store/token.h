@@ -22,7 +22,7 @@
  *
  * Why the time: the unique index of submissions.token_hash took a random
  * key per post, so each post of a batch dirtied a leaf page of its own,
- * written whole to the WAL and checkpointed (bench/README.md, issue 13
+ * written whole to the WAL and checkpointed (bench/HISTORY.md, issue 13
  * point 6). Keyed by token_key below, posts land at the index's end, a
  * batch in one or two pages. The time is not a secret: it is the moment
  * of sending, which whoever holds the link knows anyway. */
