@@ -113,13 +113,13 @@ run() {  # $1 = label, $2 = config, rest = relayd flags
 	i=0
 	until /usr/bin/python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "relayd did not start:"; cat "$W/$label.log"; exit 1; }
+		[ $i -gt 100 ] && { echo "relayd did not start:" >&2; cat "$W/$label.log" >&2; exit 1; }
 		sleep 0.1
 	done
 	out=$(build/bench/relay_load "$PORT" "/submit/$FORM" "$W/body" "$CTYPE" "$ORIGIN" "$CONNS" "$SECS")
 	hwm=$(awk '/^VmHWM/ {print $2}' /proc/$PID/status)
 	kill -TERM "$PID"
-	wait "$PID" || { echo "relayd $label exited non-zero"; exit 1; }
+	wait "$PID" || { echo "relayd $label exited non-zero" >&2; exit 1; }
 	PID=""
 	echo "$label $out rss_kb=$hwm rows=$(rows "$label")"
 }
@@ -128,20 +128,26 @@ echo "relay benchmark: $CONNS connections, ${SECS}s each, form $FORM ($(wc -c <"
 # the device's own fsync latency, measured right before: the floor under
 # any durable p99 (a shared or busy disk shows here first)
 build/bench/relay_fsync "$W/fsync.tmp" 2
-# one line per run: "LABEL ROUND key=value ..."
+# one line per run: "LABEL key=value ...", in the order they ran (a run
+# that fails ends the script here: set -e and a plain assignment)
 RES=""
-P="postgresql 1"
+PG_UP=0
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-	RES="$RES$(run sqlite "$W/relay.yml" | sed "s/^sqlite /sqlite $r /")
+	out=$(run sqlite "$W/relay.yml")
+	RES="$RES$out
 "
-	RES="$RES$(run nostore "$W/relay.yml" --no-store | sed "s/^nostore /nostore $r /")
+	out=$(run nostore "$W/relay.yml" --no-store)
+	RES="$RES$out
 "
 	if [ "$r" = 1 ]; then
 		if /usr/bin/python3 tests/pg_lib.py start "$PG" >"$W/pg.log" 2>&1; then
 			PGDB=$(/usr/bin/python3 tests/pg_lib.py newdb "$PG" bench)
 			config "$PGDB" "admin_socket: $W/pg.sock" >"$W/relay-pg.yml"
-			P=$(run postgresql "$W/relay-pg.yml" | sed "s/^postgresql /postgresql 1 /")
+			out=$(run postgresql "$W/relay-pg.yml")
+			RES="$RES$out
+"
+			PG_UP=1
 		else
 			echo "PostgreSQL did not start (make deps installs it):"
 			tail -n 5 "$W/pg.log"
@@ -149,13 +155,13 @@ while [ "$r" -le "$ROUNDS" ]; do
 	fi
 	r=$((r + 1))
 done
-printf '%s%s\n' "$RES" "$P" | /usr/bin/python3 -c '
+printf '%s' "$RES" | /usr/bin/python3 -c '
 import statistics, sys
 runs = {"sqlite": [], "postgresql": [], "nostore": []}
 for line in sys.stdin:
     parts = line.split()
-    if len(parts) > 2:
-        runs[parts[0]].append(dict(p.split("=") for p in parts[2:]))
+    if parts:
+        runs[parts[0]].append(dict(p.split("=") for p in parts[1:]))
 s, p, n = runs["sqlite"], runs["postgresql"], runs["nostore"]
 med = lambda rs, k: statistics.median(float(r[k]) for r in rs)
 if len(s) > 1:
@@ -186,7 +192,7 @@ for name, rs in (("SQLite", s), ("PostgreSQL", p)):
             name, durable, rows, "  <-- MISMATCH" if bad else ""))
 for name, rs in (("SQLite", s), ("PostgreSQL", p)):
     if rs:
-        # SQLite: the median of the rounds ratios, each against the
+        # SQLite: the median of the ratios of the rounds, each against the
         # ceiling run right after it; PostgreSQL: against the median ceiling
         if name == "SQLite":
             ratio = statistics.median(float(a["rate"]) / max(float(b["rate"]), 1) for a, b in zip(s, n))
@@ -200,7 +206,7 @@ print("target (SQLite: >= 2000/s, p99 < 50 ms, RSS < 20 MB): %s" % ("met" if ok 
 # The clerks' inbox (issue 11, point 5): the first page of the list of an
 # office with 100,000 stored applications, on both stores (bench/inbox.py).
 for store in sqlite postgresql; do
-	if [ "$store" = postgresql ] && [ "$P" = postgresql ]; then
+	if [ "$store" = postgresql ] && [ "$PG_UP" = 0 ]; then
 		echo "inbox list (postgresql): not measured, PostgreSQL did not start"
 		continue
 	fi
