@@ -40,12 +40,18 @@ W=$(mktemp -d "$ROOT/build/bench/relay.XXXXXX")
 # (nobody, when we are root) can enter it
 PG=$(mktemp -d /tmp/relay-pg-bench.XXXXXX)
 PID=""
+# Each step may fail without keeping the next from running (set -e holds
+# in a trap too). A signal ends the script through its EXIT trap: as a
+# plain trap action the cleanup would have let the script go on, and
+# without PIPE and HUP a closed output (make bench-relay | head) killed
+# the shell outright and left the PostgreSQL server running.
 cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	/usr/bin/python3 tests/pg_lib.py stop "$PG" 2>/dev/null
+	[ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || :; }
+	/usr/bin/python3 tests/pg_lib.py stop "$PG" >/dev/null 2>&1 || :
 	rm -rf "$W" "$PG"
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
 
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # config DATABASE [more lines]: the relay.yml for one run
@@ -110,6 +116,9 @@ run() {  # $1 = label, $2 = config, rest = relayd flags
 	rm -f "$W"/relay.db*
 	./bin/relayd --config "$cfg" "$@" 2>"$W/$label.log" &
 	PID=$!
+	# run() runs in a command substitution, a subshell: the script's own
+	# EXIT trap never sees this PID, so a run that fails stops its relayd
+	trap 'rc=$?; kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || :; exit $rc' EXIT
 	i=0
 	until /usr/bin/python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" 2>/dev/null; do
 		i=$((i + 1))
@@ -120,6 +129,7 @@ run() {  # $1 = label, $2 = config, rest = relayd flags
 	hwm=$(awk '/^VmHWM/ {print $2}' /proc/$PID/status)
 	kill -TERM "$PID"
 	wait "$PID" || { echo "relayd $label exited non-zero" >&2; exit 1; }
+	trap - EXIT
 	PID=""
 	echo "$label $out rss_kb=$hwm rows=$(rows "$label")"
 }
