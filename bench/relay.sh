@@ -27,7 +27,8 @@ ROOT=$(pwd)
 CONNS=${BENCH_CONNS:-64}
 SECS=${BENCH_SECONDS:-5}
 ROUNDS=${BENCH_ROUNDS:-3}
-case "$ROUNDS" in '' | *[!0-9]* | 0) echo "BENCH_ROUNDS must be a number >= 1"; exit 2 ;; esac
+case "$ROUNDS" in '' | *[!0-9]*) ROUNDS=0 ;; esac
+[ "$ROUNDS" -ge 1 ] || { echo "BENCH_ROUNDS must be a number >= 1" >&2; exit 2; }
 FORM=${BENCH_FORM:-dorsten/hundeanmeldung}
 THEMES=${RELAY_THEMES:-$ROOT/themes}
 ORIGIN=https://www.serviceportal-emscher-lippe.de
@@ -39,14 +40,13 @@ W=$(mktemp -d "$ROOT/build/bench/relay.XXXXXX")
 # PostgreSQL's data: /tmp is on the same disk here, and the server's user
 # (nobody, when we are root) can enter it
 PG=$(mktemp -d /tmp/relay-pg-bench.XXXXXX)
-PID=""
 # Each step may fail without keeping the next from running (set -e holds
 # in a trap too). A signal ends the script through its EXIT trap: as a
 # plain trap action the cleanup would have let the script go on, and
 # without PIPE and HUP a closed output (make bench-relay | head) killed
-# the shell outright and left the PostgreSQL server running.
+# the shell outright and left the PostgreSQL server running. relayd is
+# stopped by run() itself.
 cleanup() {
-	[ -z "$PID" ] || { kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || :; }
 	/usr/bin/python3 tests/pg_lib.py stop "$PG" >/dev/null 2>&1 || :
 	rm -rf "$W" "$PG"
 }
@@ -118,6 +118,7 @@ run() {  # $1 = label, $2 = config, rest = relayd flags
 	PID=$!
 	# run() runs in a command substitution, a subshell: the script's own
 	# EXIT trap never sees this PID, so a run that fails stops its relayd
+	# shellcheck disable=SC2154 # rc is set by the trap's own first word
 	trap 'rc=$?; kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null || :; exit $rc' EXIT
 	i=0
 	until /usr/bin/python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$PORT/healthz', timeout=1)" 2>/dev/null; do
@@ -130,7 +131,6 @@ run() {  # $1 = label, $2 = config, rest = relayd flags
 	kill -TERM "$PID"
 	wait "$PID" || { echo "relayd $label exited non-zero" >&2; exit 1; }
 	trap - EXIT
-	PID=""
 	echo "$label $out rss_kb=$hwm rows=$(rows "$label")"
 }
 
@@ -192,7 +192,11 @@ for name, rs in (("durable (SQLite)", s), ("durable (PostgreSQL)", p),
                  "%.2f" % med(rs, "p99_ms"), "%.2f" % med(rs, "max_ms"),
                  "%.1f MB" % (max(int(r["rss_kb"]) for r in rs) / 1024),
                  "%d" % sum(int(r["errors"]) for r in rs)))
-ceiling = med(n, "rate")
+# SQLite: the median of the ratios of the rounds, each against the
+# ceiling run right after it; PostgreSQL (one run): against the median ceiling
+ratio = {"SQLite": lambda: statistics.median(float(a["rate"]) / max(float(b["rate"]), 1)
+                                             for a, b in zip(s, n)),
+         "PostgreSQL": lambda: med(p, "rate") / max(med(n, "rate"), 1)}
 for name, rs in (("SQLite", s), ("PostgreSQL", p)):
     if rs:
         durable = sum(int(r["ok303"]) for r in rs)
@@ -200,15 +204,7 @@ for name, rs in (("SQLite", s), ("PostgreSQL", p)):
         bad = any(int(r["rows"]) != int(r["ok303"]) for r in rs)
         print("durable (%s): %d posts answered 303, %d rows in the databases after SIGTERM%s" % (
             name, durable, rows, "  <-- MISMATCH" if bad else ""))
-for name, rs in (("SQLite", s), ("PostgreSQL", p)):
-    if rs:
-        # SQLite: the median of the ratios of the rounds, each against the
-        # ceiling run right after it; PostgreSQL: against the median ceiling
-        if name == "SQLite":
-            ratio = statistics.median(float(a["rate"]) / max(float(b["rate"]), 1) for a, b in zip(s, n))
-        else:
-            ratio = med(rs, "rate") / max(ceiling, 1)
-        print("ratio durable (%s) / ceiling: %.2f" % (name, ratio))
+        print("ratio durable (%s) / ceiling: %.2f" % (name, ratio[name]()))
 ok = med(s, "rate") >= 2000 and med(s, "p99_ms") < 50 and max(int(r["rss_kb"]) for r in s) < 20 * 1024
 print("target (SQLite: >= 2000/s, p99 < 50 ms, RSS < 20 MB): %s" % ("met" if ok else "NOT met"))
 '
