@@ -174,12 +174,13 @@ for line in sys.stdin:
         runs[parts[0]].append(dict(p.split("=") for p in parts[1:]))
 s, p, n = runs["sqlite"], runs["postgresql"], runs["nostore"]
 med = lambda rs, k: statistics.median(float(r[k]) for r in rs)
+# each round: SQLite against the ceiling run right after it
+round_ratios = [float(a["rate"]) / max(float(b["rate"]), 1) for a, b in zip(s, n)]
 if len(s) > 1:
     print("%d rounds, each a SQLite run and then a --no-store run:" % len(s))
-    for i, (a, b) in enumerate(zip(s, n), 1):
+    for i, (a, b, r) in enumerate(zip(s, n, round_ratios), 1):
         print("  round %d: SQLite %s posts/s, p99 %s ms, %.1f MB; ceiling %s posts/s; ratio %.2f"
-              % (i, a["rate"], a["p99_ms"], int(a["rss_kb"]) / 1024, b["rate"],
-                 float(a["rate"]) / max(float(b["rate"]), 1)))
+              % (i, a["rate"], a["p99_ms"], int(a["rss_kb"]) / 1024, b["rate"], r))
     print("the rows below: each figure the median of the rounds, peak RSS the highest")
 fmt = "%-24s %12s %9s %9s %9s %10s %8s"
 print(fmt % ("", "posts/s (303)", "p50 ms", "p99 ms", "max ms", "peak RSS", "errors"))
@@ -192,10 +193,9 @@ for name, rs in (("durable (SQLite)", s), ("durable (PostgreSQL)", p),
                  "%.2f" % med(rs, "p99_ms"), "%.2f" % med(rs, "max_ms"),
                  "%.1f MB" % (max(int(r["rss_kb"]) for r in rs) / 1024),
                  "%d" % sum(int(r["errors"]) for r in rs)))
-# SQLite: the median of the ratios of the rounds, each against the
-# ceiling run right after it; PostgreSQL (one run): against the median ceiling
-ratio = {"SQLite": lambda: statistics.median(float(a["rate"]) / max(float(b["rate"]), 1)
-                                             for a, b in zip(s, n)),
+# SQLite: the median of the ratios of the rounds; PostgreSQL (one run): against
+# the median ceiling
+ratio = {"SQLite": lambda: statistics.median(round_ratios),
          "PostgreSQL": lambda: med(p, "rate") / max(med(n, "rate"), 1)}
 for name, rs in (("SQLite", s), ("PostgreSQL", p)):
     if rs:
