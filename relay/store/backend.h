@@ -15,6 +15,7 @@
 #ifndef STORE_BACKEND_H
 #define STORE_BACKEND_H
 #include "store.h"
+#include <time.h>
 
 struct store {
 	const struct store_ops *ops;
@@ -206,6 +207,12 @@ int store_fields_json(const struct submission *sub, struct buf *b);
 
 /* The random bytes of one submission's ids: its token's. */
 #define STORE_ID_BYTES TOKEN_RANDOM_CHARS
+
+/* The start of an insert op: every item marked not stored yet (rc -1,
+ * no id, number or payment reference) and stamped with one time, read
+ * once so that received_at and received_unix of a batch agree. Returns
+ * that time; *year is its UTC year, the year of the references. */
+time_t store_items_begin(struct store_item *items, size_t n, int *year);
 
 /* Random bytes for the ids of a batch, drawn 32 submissions' worth at a
  * time: one getrandom(2) per batch instead of one per post (the group

@@ -376,21 +376,11 @@ static int insert_all(struct pg_store *s, PGconn *c, struct store_item *items,
 int pg_insert(struct store *base, struct store_item *items, size_t n)
 {
 	struct pg_store *s = pgs(base);
-	time_t now = time(NULL);
-	struct tm tm;
-	char stamp[24];
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	for (size_t i = 0; i < n; i++) {
-		items[i].rc = -1;
-		items[i].id = 0;
-		items[i].number = 0;
-		items[i].pay_reference[0] = '\0';
-		memcpy(items[i].received_at, stamp, sizeof stamp);
-	}
+	int year;
+	time_t now = store_items_begin(items, n, &year);
 	struct buf json;
 	buf_init(&json, (size_t)16 << 20);
-	int ret = -1, year = tm.tm_year + 1900;
+	int ret = -1;
 	PGconn *c = pg_get(s);
 	int piped = c ? insert_piped(s, c, items, n, &json, (long long)now, year) :
 		PIPE_FAILED;

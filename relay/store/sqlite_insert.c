@@ -287,21 +287,10 @@ static int insert_tx(struct sq_store *s, inserter *insert, struct store_ids_pool
 int sq_insert(struct store *base, struct store_item *items, size_t n)
 {
 	struct sq_store *s = sq(base);
-	time_t now = time(NULL);
-	struct tm tm;
-	char stamp[24];
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	for (size_t i = 0; i < n; i++) {
-		items[i].rc = -1;
-		items[i].id = 0;
-		items[i].number = 0;
-		items[i].pay_reference[0] = '\0';
-		memcpy(items[i].received_at, stamp, sizeof stamp);
-	}
+	int year;
+	time_t now = store_items_begin(items, n, &year);
 	struct buf json;
 	buf_init(&json, (size_t)16 << 20);
-	int year = tm.tm_year + 1900;
 	struct store_ids_pool ids = { .left = 0 };
 	int ret = insert_tx(s, insert_fast, &ids, items, n, &json, (long long)now, year);
 	if (ret < 0) {

@@ -8,6 +8,7 @@
 #include "util/random.h"
 #include <sodium.h>
 #include "token.h"
+#include <time.h>
 #include <unistd.h>
 
 static const struct {
@@ -268,6 +269,25 @@ int store_counts(struct store *s, long long now, struct store_counts *c)
 }
 
 /* ---- insert ---- */
+
+/* For the backends (backend.h). */
+time_t store_items_begin(struct store_item *items, size_t n, int *year)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char stamp[24];
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	for (size_t i = 0; i < n; i++) {
+		items[i].rc = -1;
+		items[i].id = 0;
+		items[i].number = 0;
+		items[i].pay_reference[0] = '\0';
+		memcpy(items[i].received_at, stamp, sizeof stamp);
+	}
+	*year = tm.tm_year + 1900;
+	return now;
+}
 
 /* Numbered in order, so that the unique index of submissions.reference
  * takes each post at its end: a random reference dirtied a leaf page of
