@@ -28,7 +28,8 @@ for t in "$@"; do
 	rm -rf "$dir"
 	mkdir -p "$dir/corpus"
 	max_len=4096
-	case $t in http) max_len=16384 ;;        # whole requests with files
+	case $t in
+	http | http_store) max_len=16384 ;;     # whole requests with files
 	packread) max_len=65536 ;;              # an index and a pack of real commits
 	yamlcache) max_len=16384 ;; esac        # a cache file's first trees
 	start=$(date +%s)
