@@ -62,6 +62,20 @@ try:
     ok(wait_for("/dorsten/index.html", "Dorsten"), "serves the built site")
     ok(get("/gibt-es-nicht.html")[0] == 404, "unknown path: 404")
     ok("root:" not in get("/../../etc/passwd")[1], "no way out of site/")
+    # half a request, then the client shuts its side: the server closes at
+    # once (with epoll, libmicrohttpd 0.9.75 held it for the 30 s timeout)
+    c = socket.create_connection(("127.0.0.1", port), timeout=10)
+    c.sendall(b"GET /dorsten/index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+    c.shutdown(socket.SHUT_WR)
+    t0 = time.monotonic()
+    try:
+        rest = c.recv(4096)
+    except socket.timeout:
+        rest = None
+    took = time.monotonic() - t0
+    c.close()
+    ok(rest == b"" and took < 5, "half a request and the client's end: closed at once, no answer",
+       "%r after %.1f s" % (rest, took))
     with open(svc, encoding="utf-8") as f:
         lines = f.read().split("\n")
     with open(svc, "w", encoding="utf-8") as f:

@@ -312,8 +312,13 @@ int serve_run(const struct serve_opts *o)
 	sin.sin_port = htons((uint16_t)o->port);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	struct MHD_Daemon *d = NULL;
+	/* poll, not the epoll MHD_USE_AUTO picks: with epoll, libmicrohttpd
+	 * 0.9.75 keeps a connection whose client sent half a request and
+	 * shut its side until the 30 s timeout (fuzz_serve found it); with
+	 * poll it sees the end at once, as relayd's daemon does */
 	if (w)
-		d = mhd.start_daemon(MHD_USE_AUTO_INTERNAL_THREAD, (uint16_t)o->port,
+		d = mhd.start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+				     (uint16_t)o->port,
 				     NULL, NULL, handle, (void *)o,
 				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
