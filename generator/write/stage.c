@@ -9,10 +9,16 @@
  *   list <ino> <mtime> <digest> <rel>   or so when its mtime is not older
  *                           than the marker (see below)
  *   changed <rel>           a path where the two trees differ
- *   end
+ *   end <crc>               CRC-32 of all lines before, 8 hex digits
  * The check reads the marker, computes the same lines for the trees as
  * they are now (the directories recorded stat'ed again, those of "list"
- * lines read again, the top levels read again) and compares.
+ * lines read again, the top levels read again) and compares. A "changed"
+ * line cannot be recomputed: it is what the last build did. The CRC finds
+ * one lost or altered by damage (a path no longer named would keep the
+ * staging tree's stale file in the next site; fuzz_stage found that a
+ * line cut in two passed), and a line of no known kind makes the marker
+ * invalid. Like the page cache's CRC (output.c) it is there for damage,
+ * not for an attacker, who could as well change the site itself.
  *
  * Why "list": the kernel stamps a directory's mtime from a coarse clock
  * (it advances every few ms), so an entry added, removed or renamed in
@@ -46,13 +52,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #define STAGE_PATH_MAX 4096
 #define STAGE_MAX ((size_t)64 << 20)        /* the marker, at most */
 #define STAGE_TOP_MAX 100000                /* top-level entries, at most */
 #define STAGE_DIRS_MAX 1000000
 #define STAGE_ENTRIES_MAX 1000000           /* entries of one listed directory */
-#define STAGE_MAGIC "sitegen-stage 2\n"
+#define STAGE_MAGIC "sitegen-stage 3\n"     /* 2 had no CRC: not taken */
+#define STAGE_END_LEN 13                    /* "end " 8 hex digits "\n" */
 
 int stage_path(const char *dest, char *b, size_t n)
 {
@@ -297,7 +305,8 @@ int stage_keep(const char *dest, const char *old, const struct pathtab *t)
 			rc = buf_printf(&b, "changed %s\n", pathtab_name(t, i));
 	}
 	if (rc == 0)
-		rc = buf_puts(&b, "end\n");
+		rc = buf_printf(&b, "end %08lx\n",
+				crc32_z(0, (const unsigned char *)b.data, b.len) & 0xffffffffUL);
 	if (rc == 0)
 		rc = write_all(fd, b.data, b.len);
 	if (close(fd) < 0)
@@ -328,8 +337,9 @@ static int safe_rel(const char *rel, size_t len)
 	return 1;
 }
 
-/* The marker's lines recomputed for the trees as they are now (old at
- * tmp, new at dest); the changed paths flagged in t on the way. */
+/* The marker's lines (but its end line) recomputed for the trees as they
+ * are now (old at tmp, new at dest); the changed paths flagged in t on
+ * the way. -1 at a line of no known kind. */
 static int state_now(const char *marker, const char *dest, const char *tmp,
 		     struct pathtab *t, struct buf *now)
 {
@@ -366,12 +376,35 @@ static int state_now(const char *marker, const char *dest, const char *tmp,
 				return -1;
 			pathtab_at(t, i)->flags |= PT_STALE;
 			rc = buf_append(now, l, len + 1);
-		} else {
+		} else if ((len == 8 && (!strncmp(l, "tree old", 8) ||
+					 !strncmp(l, "tree new", 8))) ||
+			   (l == marker && len + 1 == strlen(STAGE_MAGIC) &&
+			    !strncmp(l, STAGE_MAGIC, len + 1))) {
 			rc = buf_append(now, l, len + 1);
+		} else {
+			return -1;
 		}
 		l = nl + 1;
 	}
 	return rc;
+}
+
+/* Is m a whole marker: the magic first, no NUL, and last "end <crc>"
+ * with the CRC-32 of all before it? Then m is cut before that line. */
+static int whole(struct buf *m)
+{
+	if (m->len < strlen(STAGE_MAGIC) + STAGE_END_LEN || strlen(m->data) != m->len ||
+	    strncmp(m->data, STAGE_MAGIC, strlen(STAGE_MAGIC)) != 0)
+		return 0;
+	size_t body = m->len - STAGE_END_LEN;
+	char want[STAGE_END_LEN + 1];
+	snprintf(want, sizeof want, "end %08lx\n",
+		 crc32_z(0, (const unsigned char *)m->data, body) & 0xffffffffUL);
+	if (m->data[body - 1] != '\n' || strcmp(m->data + body, want) != 0)
+		return 0;
+	m->data[body] = '\0';
+	m->len = body;
+	return 1;
 }
 
 /* Is the claimed tree at tmp what its marker says, beside dest? */
@@ -384,10 +417,7 @@ static int valid(const char *dest, const char *tmp, struct pathtab *t)
 	struct buf m, now;
 	buf_init(&m, STAGE_MAX);
 	buf_init(&now, STAGE_MAX);
-	int ok = buf_read_file(&m, path) == 0 && m.len > 20 &&
-		 strncmp(m.data, STAGE_MAGIC, strlen(STAGE_MAGIC)) == 0 &&
-		 strlen(m.data) == m.len && m.len >= 4 &&
-		 strcmp(m.data + m.len - 4, "end\n") == 0 &&
+	int ok = buf_read_file(&m, path) == 0 && whole(&m) &&
 		 state_now(m.data, dest, tmp, t, &now) == 0 &&
 		 now.len == m.len && memcmp(now.data, m.data, m.len) == 0;
 	buf_free(&m);
