@@ -61,7 +61,7 @@ FUZZ_CC      = clang
 FUZZ_SAN     = -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = http http_store serve fingerprint yaml_catalog mustache markdown config admin mail search payment formbody oidc packread yamlcache sitecache statcache refquick gitobj
+FUZZ_TARGETS = http http_store serve fingerprint stage yaml_catalog mustache markdown config admin mail search payment formbody oidc packread yamlcache sitecache statcache refquick gitobj
 FUZZ_BINS    = $(patsubst %,bin/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # Harnesses find tests/fixtures and themes/ here unless $$FUZZ_ROOT is set.
 build/fuzz/tests/fuzz/%.o: tests/fuzz/%.c
@@ -132,6 +132,7 @@ FUZZ_LIBS_http         = relay render catalog
 FUZZ_LIBS_http_store   = relay render catalog
 FUZZ_LIBS_serve        = site render catalog
 FUZZ_LIBS_fingerprint  = site render catalog
+FUZZ_LIBS_stage        = site render catalog
 FUZZ_LIBS_yaml_catalog = catalog
 FUZZ_LIBS_mustache     = render catalog
 FUZZ_LIBS_markdown     = render catalog

@@ -1,0 +1,181 @@
+/* fuzz_stage - the marker of the staging tree sitegen keeps beside the
+ * deployed site (<dest>.prev/.sitegen-stage, generator/write/stage.c): the
+ * state of both trees and the paths where they differ ("changed" lines),
+ * which decide what the next build must write or link anew. A damaged or
+ * cut marker must cost only the staging tree, never a crash, a file
+ * removed outside the site or a site that differs from what the build
+ * wrote (a stale page).
+ *
+ * Each run, in a temporary directory (on /dev/shm when there is one): a
+ * build of three files into a fresh site, a second build that changes one
+ * of them and drops another (which leaves the first build's tree as the
+ * staging tree, its marker naming both paths), the input applied to that
+ * marker, then a third build: one page reused by its key, one reused that
+ * differs between the two trees, one new. Byte 0 of the input: bit 0 even,
+ * the rest is the whole marker; odd, the real marker with the rest
+ * written over it from the offset byte 1 names (so mutations reach its
+ * real lines); bit 1 set, a file of the staging tree is first replaced by
+ * another (a new inode in a directory whose state the marker records).
+ *
+ * Properties: the third build commits; the site holds exactly its three
+ * files with their bytes; a file beside the site is still there; and the
+ * real marker untouched (the input 0x01) is taken: the third site is the
+ * staging tree (its directory's inode). */
+#include "fuzz.h"
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "util/buf.h"
+#include "write/output.h"
+#include "write/stage.h"
+
+static char root[64], dest[96], prev[112], marker[160], outside[96];
+
+static void remove_root(void)
+{
+	fuzz_rm_tree(root);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc, (void)argv;
+	fuzz_quiet();
+	snprintf(root, sizeof root, "%s/fuzz_stage_XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+	if (!mkdtemp(root))
+		abort();
+	atexit(remove_root);
+	snprintf(dest, sizeof dest, "%s/site", root);
+	snprintf(prev, sizeof prev, "%s%s", dest, STAGE_SUFFIX);
+	snprintf(marker, sizeof marker, "%s/%s", prev, STAGE_NAME);
+	snprintf(outside, sizeof outside, "%s/outside.html", root);
+	FILE *f = fopen(outside, "w");
+	if (!f || fputs("keep", f) == EOF || fclose(f) != 0)
+		abort();
+	return 0;
+}
+
+struct page {
+	const char *rel, *bytes, *key;
+};
+
+static int build(const struct page *p)
+{
+	struct diags d;
+	diags_init(&d);
+	struct output *o = output_open(dest, 0, &d);
+	int rc = o ? 0 : -1;
+	for (size_t i = 0; p[i].rel && rc == 0; i++) {
+		if (output_reuse(o, p[i].rel, p[i].key) == 1)
+			continue;
+		struct buf b;
+		buf_init(&b, 0);
+		rc = buf_puts(&b, p[i].bytes) < 0 ? -1 :
+			output_write_buf(o, p[i].rel, &b, p[i].key);
+		buf_free(&b);
+	}
+	if (o)
+		rc = output_commit(o, NULL, &d) < 0 ? -1 : rc;
+	diags_free(&d);
+	return rc;
+}
+
+static int file_is(const char *rel, const char *want)
+{
+	char path[256], got[64];
+	snprintf(path, sizeof path, "%s/%s", dest, rel);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(got, 1, sizeof got - 1, f) : 0;
+	if (f)
+		fclose(f);
+	got[n] = '\0';
+	return f && !strcmp(got, want);
+}
+
+/* The files below dir but dot files, counted. */
+static int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char sub[512];
+		snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
+		struct stat st;
+		if (stat(sub, &st) == 0)
+			n += S_ISDIR(st.st_mode) ? count_files(sub) : 1;
+	}
+	closedir(d);
+	return n;
+}
+
+/* The marker as the input says: whole, or the real one written over. */
+static void apply(const uint8_t *data, size_t size)
+{
+	struct buf m;
+	buf_init(&m, (size_t)1 << 20);
+	if (data[0] & 1) {
+		FUZZ_ASSERT(buf_read_file(&m, marker) == 0, "no marker after two builds");
+		size_t at = size > 1 ? data[1] % (m.len + 1) : 0;
+		size_t n = size > 2 ? size - 2 : 0;
+		if (at + n > m.len && buf_append(&m, data, at + n - m.len) < 0)
+			abort();
+		if (n)
+			memcpy(m.data + at, data + 2, n);
+	} else if (buf_append(&m, data + 1, size - 1) < 0) {
+		abort();
+	}
+	FILE *f = fopen(marker, "wb");
+	if (!f || (m.len && fwrite(m.data, 1, m.len, f) != m.len) || fclose(f) != 0)
+		abort();
+	if (getenv("FUZZ_SHOW_MARKER"))  /* to see what an input made of it */
+		fprintf(fuzz_err(), "marker:\n%.*s\n", (int)m.len, m.data);
+	buf_free(&m);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 1 || size > 65536)
+		return 0;
+	fuzz_rm_tree(dest);
+	fuzz_rm_tree(prev);
+	static const char k1[] = "1111111111111111111111111111111111111111",
+			  k2[] = "2222222222222222222222222222222222222222",
+			  k3[] = "3333333333333333333333333333333333333333";
+	static const struct page first[] = {
+		{ "a.html", "A1", k1 }, { "d/b.html", "B1", k1 }, { "d/e/c.html", "C1", k1 },
+		{ NULL, NULL, NULL } };
+	/* b changes, c goes: the staging tree (the first site) differs there */
+	static const struct page second[] = {
+		{ "a.html", "A1", k1 }, { "d/b.html", "B2", k2 }, { NULL, NULL, NULL } };
+	/* a and b reused by their keys (b's bytes differ in the staging
+	 * tree), f new */
+	static const struct page third[] = {
+		{ "a.html", "A1", k1 }, { "d/b.html", "B2", k2 }, { "f.html", "F3", k3 },
+		{ NULL, NULL, NULL } };
+	FUZZ_ASSERT(build(first) == 0, "the first build fails");
+	FUZZ_ASSERT(build(second) == 0, "the second build fails");
+	if (data[0] & 2) {      /* a new inode where the first site's d/b was */
+		char p[160];
+		snprintf(p, sizeof p, "%s/d/b.html", prev);
+		FILE *f = (unlink(p), fopen(p, "w"));
+		if (!f || fputs("XX", f) == EOF || fclose(f) != 0)
+			abort();
+	}
+	apply(data, size);
+	struct stat st;
+	FUZZ_ASSERT(stat(prev, &st) == 0, "no staging tree after two builds");
+	ino_t staged = st.st_ino;
+	FUZZ_ASSERT(build(third) == 0, "a build over a damaged staging tree fails");
+	FUZZ_ASSERT(file_is("a.html", "A1") && file_is("d/b.html", "B2") &&
+		    file_is("f.html", "F3") && count_files(dest) == 3,
+		    "the site is not what the build wrote");
+	FUZZ_ASSERT(stat(outside, &st) == 0, "a file beside the site was removed");
+	FUZZ_ASSERT(size > 1 || data[0] != 1 || (stat(dest, &st) == 0 && st.st_ino == staged),
+		    "the untouched marker was not taken");
+	return 0;
+}
