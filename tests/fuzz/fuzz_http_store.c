@@ -5,12 +5,15 @@
  * fsyncs stay cheap), the catalogue of tests/fixtures/content, an online
  * payment account for Dorsten. The store holds two applications (a
  * Hundeanmeldung, and a Geburtsurkunde with a pending payment), a clerk of
- * Dorsten's Standesamt and Steueramt with a session, and a Postfach
- * session of the applicants' address. So an input reaches, logged in or
- * not: the application page and its message and document posts, the
- * confirmation page, the clerks' inbox (list filters, detail, status,
- * messages, files, login, logout), the Postfach (link request, list,
- * logout) and the payment start and return.
+ * Dorsten's Standesamt and Steueramt with a session, a Postfach session
+ * of the applicants' address, and a citizen's login session (OpenID
+ * Connect, its provider configured on a closed loopback port: a new login
+ * fails at once where it would fetch the provider's discovery). So an
+ * input reaches, logged in or not: the application page and its message
+ * and document posts, the confirmation page, the clerks' inbox (list
+ * filters, detail, status, messages, files, login, logout), the Postfach
+ * (link request, list, logout, by login), the citizen's login, its
+ * return and the form with a session, and the payment start and return.
  *
  * Each input is the raw bytes of one connection, as in fuzz_http, after
  * these words are replaced (the seeds in corpus/http_store use them):
@@ -18,13 +21,14 @@
  *   @TOKEN2@ @ID2@ @PAYREF@ the Geburtsurkunde's, and its payment's reference
  *   @SESSION@ @CSRF@        the clerk's session cookie and its CSRF token
  *   @PFSESSION@             the Postfach session cookie
+ *   @CITIZEN@               the citizen's login cookie (buerger_sitzung)
  * A session that an input ended (a logout, a new login) is made again
  * before the next input. Then GET /healthz on a fresh connection must
  * answer 200: a crash, a hang or a daemon that stopped answering is a
  * finding.
  *
- * Limits: not driven here are the OpenID Connect login (it needs a
- * provider; fuzz_oidc drives what one sends), the payment provider's
+ * Limits: not driven here are a login's exchange with the provider
+ * (fuzz_oidc drives what one sends), the payment provider's
  * notice beyond its signature (fuzz_payment), and the workers that mail
  * (fuzz_mail builds the mails). Posts that store something grow the
  * database for the run's length: the citizen's posts count against
@@ -36,12 +40,16 @@
 #include "store/store.h"
 #include "store/token.h"
 #include "util/random.h"
+#include "model/catalog.h"
 
 #define EMAIL "anna.beispiel@example.org"
 /* fixed values of the shapes relayd checks: 43 and 32 base64url characters */
 #define SESSION "fuzzSitzungAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 #define CSRF "fuzzCsrfAAAAAAAAAAAAAAAAAAAAAAAA"
 #define PF_SESSION "fuzzPostfachAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define CITIZEN "fuzzBuergerAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define ISSUER "http://127.0.0.1:9"   /* discard: closed, refused at once */
+#define SUBJECT ISSUER "|fuzz-buergerin"
 
 static struct relay_server srv;
 static struct store *store;
@@ -76,6 +84,9 @@ static void seed_application(const char *service, const char *title,
 		.recipient = "amt@dorsten.example", .office_name = "Amt",
 		.applicant_email = EMAIL, .fields = f, .n_fields = 2,
 		.files = &file, .n_files = 1,   /* the inbox's /datei/1 */
+		/* sent under the citizen's login: the Postfach lists it */
+		.subject = SUBJECT, .identity = "{\"provider\":\"Servicekonto Test\","
+			"\"level\":\"substantiell\",\"at\":1764950400,\"fields\":[\"vorname\"]}",
 	};
 	struct store_item it = { .sub = &sub, .ref_prefix = "DOR",
 		.hold_office = pay_cents > 0, .pay_amount = pay_cents,
@@ -127,6 +138,20 @@ static void ensure_sessions(void)
 			rc = store_postfach_use(store, &a, lh, now, h, now + 3600, &email);
 	}
 	FUZZ_ASSERT(rc == 0, "the Postfach session cannot be made again (%d)", rc);
+
+	/* the citizen's login, as identity_finish opens it */
+	const struct identity_config *idc = &srv.cfg->identity;
+	long long idle = idc->idle_minutes * 60, lifetime = idc->lifetime_minutes * 60;
+	struct store_citizen_session cs;
+	token_hash(CITIZEN, h);
+	rc = store_citizen_session_get(store, &a, h, now, idle, lifetime, &cs);
+	if (rc == 1 && store_citizen_session_end(store, h) == 0) {
+		cs = (struct store_citizen_session){ SUBJECT,
+			"{\"given_name\":\"Anna\",\"family_name\":\"Beispiel\","
+			"\"email\":\"" EMAIL "\"}", IDENT_SUBSTANTIELL, now };
+		rc = store_citizen_session_open(store, h, &cs, idle, lifetime, 1000);
+	}
+	FUZZ_ASSERT(rc == 0, "the citizen's session cannot be made again (%d)", rc);
 	arena_free(&a);
 }
 
@@ -162,6 +187,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		"limits: { max_body: 65536, max_connections: 64, max_per_ip: 64,"
 		" timeout: 5, request_deadline: 5, rate_per_ip_per_minute: 600 }\n"
 		"inbox: { cookie_secure: false }\n"
+		"identity: { provider: Servicekonto Test, issuer: \"" ISSUER "\","
+		" client_id: relay, client_secret: fuzz-geheimnis, level_claim: acr,"
+		" level_basis: basis, level_substantiell: substantiell, level_hoch: hoch }\n"
 		"payment:\n  provider: epay\n  page_url: https://pay.example/zahlen\n"
 		"  accounts:\n    dorsten:\n      merchant: DOR-4711\n"
 		"      key: fuzz-schluessel-xxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
@@ -181,6 +209,7 @@ static char *expand(const uint8_t *data, size_t size, size_t *n)
 		{ "@TOKEN2@", birth.token }, { "@ID2@", birth.id },
 		{ "@PAYREF@", birth.pay_reference },
 		{ "@SESSION@", SESSION }, { "@CSRF@", CSRF }, { "@PFSESSION@", PF_SESSION },
+		{ "@CITIZEN@", CITIZEN },
 	};
 	/* no value is longer than 9 times its word */
 	char *out = malloc(size * 9 + 1);

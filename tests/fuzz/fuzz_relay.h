@@ -51,8 +51,9 @@ static inline unsigned short fuzz_relay_start(struct relay_server *srv,
 
 /* One input's exchange, then GET /healthz on a fresh connection, which
  * must answer 200: a crash, a hang or a daemon that stopped answering is
- * a finding. With FUZZ_SHOW_ANSWERS set, each answer's status lines go
- * to stderr (to see what a seed reaches: run the harness on it). */
+ * a finding. With FUZZ_SHOW_ANSWERS set, each answer's status line and
+ * page title go to stderr (to see what a seed reaches: run the harness on
+ * it). */
 static inline void fuzz_relay_one(unsigned short port, const void *data, size_t size)
 {
 	static char answer[65536];
@@ -60,8 +61,11 @@ static inline void fuzz_relay_one(unsigned short port, const void *data, size_t 
 	FUZZ_ASSERT(n >= 0, "no answer and no close within 10 s");
 	if (getenv("FUZZ_SHOW_ANSWERS")) {
 		answer[n] = '\0';
-		for (const char *l = answer; (l = strstr(l, "HTTP/1.1 ")); l++)
-			fprintf(fuzz_err(), "answer: %.*s\n", (int)strcspn(l, "\r\n"), l);
+		for (const char *l = answer; (l = strstr(l, "HTTP/1.1 ")); l++) {
+			const char *t = strstr(l, "<title>");
+			fprintf(fuzz_err(), "answer: %.*s %.*s\n", (int)strcspn(l, "\r\n"), l,
+				t ? (int)strcspn(t + 7, "<") : 0, t ? t + 7 : "");
+		}
 	}
 	static const char health[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n"
 				     "Connection: close\r\n\r\n";
