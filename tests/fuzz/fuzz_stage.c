@@ -14,8 +14,9 @@
  * differs between the two trees, one new. Byte 0 of the input: bit 0 even,
  * the rest is the whole marker; odd, the real marker with the rest
  * written over it from the offset byte 1 names (so mutations reach its
- * real lines); bit 1 set, a file of the staging tree is first replaced by
- * another (a new inode in a directory whose state the marker records).
+ * real lines); bit 1 set, the page the two sites share (a.html, not a
+ * "changed" path) is first replaced in the staging tree by another file
+ * with other bytes (a new inode, which the marker's "top" line records).
  *
  * Properties: the third build commits; the site holds exactly its three
  * files with their bytes; a file beside the site is still there; and the
@@ -159,9 +160,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{ NULL, NULL, NULL } };
 	FUZZ_ASSERT(build(first) == 0, "the first build fails");
 	FUZZ_ASSERT(build(second) == 0, "the second build fails");
-	if (data[0] & 2) {      /* a new inode where the first site's d/b was */
+	if (data[0] & 2) {      /* a new inode where a page both sites share was */
 		char p[160];
-		snprintf(p, sizeof p, "%s/d/b.html", prev);
+		snprintf(p, sizeof p, "%s/a.html", prev);
 		FILE *f = (unlink(p), fopen(p, "w"));
 		if (!f || fputs("XX", f) == EOF || fclose(f) != 0)
 			abort();
