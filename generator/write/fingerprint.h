@@ -23,7 +23,9 @@
  * <out>/.sitegen-fingerprint keeps that hash, the number of files, and the
  * state of the output tree the build left (inode and mtime of every
  * directory, and of every file in the top directory), so a file added to
- * or removed from site/ by hand also makes the next build a real one. Any
+ * or removed from site/ by hand also makes the next build a real one; its
+ * last line is a CRC-32 of the others, so a line lost to damage (which
+ * would leave a directory unchecked) is not taken either. Any
  * doubt (missing or damaged file, other hash) means a real build, which
  * itself only renders what changed (cachekey.h). */
 #ifndef FINGERPRINT_H
