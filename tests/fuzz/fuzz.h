@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -63,6 +64,31 @@ static inline int fuzz_rm_one(const char *path, const struct stat *st, int flag,
 static inline void fuzz_rm_tree(const char *path)
 {
 	(void)nftw(path, fuzz_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A scratch directory "<name>_XXXXXX" made once per process, on /dev/shm
+ * when there is one (a harness's fsyncs and renames stay cheap there), and
+ * removed when the fuzzer exits (libFuzzer ends a timed run with exit();
+ * a crash leaves it for inspection). Aborts when it cannot be made. */
+static inline char *fuzz_scratch_dir(void)
+{
+	static char dir[64];
+	return dir;
+}
+
+static inline void fuzz_scratch_rm(void)
+{
+	fuzz_rm_tree(fuzz_scratch_dir());
+}
+
+static inline const char *fuzz_scratch(const char *name)
+{
+	char *dir = fuzz_scratch_dir();
+	snprintf(dir, 64, "%s/%s_XXXXXX",
+		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", name);
+	if (!mkdtemp(dir) || atexit(fuzz_scratch_rm) != 0)
+		abort();
+	return dir;
 }
 
 /* A fatal property violation: libFuzzer saves the input as crash-*. */

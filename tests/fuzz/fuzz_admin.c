@@ -20,14 +20,7 @@ static struct store *store;
 static struct admin_server *admin;
 static struct sockaddr_un sa;
 static char reference[24];
-static char dir[64];
-
-/* libFuzzer ends the process with exit(): the temporary directory goes
- * with it (files, then the directory; a crash leaves it for inspection). */
-static void remove_dir(void)
-{
-	fuzz_rm_tree(dir);
-}
+static const char *dir;          /* fuzz_scratch's */
 
 static void after(void *ctx)
 {
@@ -39,11 +32,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	fuzz_quiet();
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof dir, "%s/fuzz_admin_XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	atexit(remove_dir);
+	dir = fuzz_scratch("fuzz_admin");
 	char db[128], sock[128], err[256];
 	snprintf(db, sizeof db, "%s/relay.db", dir);
 	snprintf(sock, sizeof sock, "%s/relay.db.sock", dir);

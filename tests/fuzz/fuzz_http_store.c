@@ -54,19 +54,12 @@
 static struct relay_server srv;
 static struct store *store;
 static unsigned short port;
-static char dir[64];
+static const char *dir;          /* fuzz_scratch's */
 
 struct seeded {
 	char token[TOKEN_CHARS + 1], reference[24], id[24], pay_reference[32];
 };
 static struct seeded dog, birth;
-
-/* libFuzzer ends the process with exit(): the temporary directory goes
- * with it (a crash leaves it for inspection). */
-static void remove_dir(void)
-{
-	fuzz_rm_tree(dir);
-}
 
 static void seed_application(const char *service, const char *title,
 			     const char *office, long long pay_cents, struct seeded *out)
@@ -159,11 +152,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	fuzz_quiet();
-	snprintf(dir, sizeof dir, "%s/fuzz_http_store_XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	atexit(remove_dir);
+	dir = fuzz_scratch("fuzz_http_store");
 	char db[128], err[256];
 	snprintf(db, sizeof db, "%s/relay.db", dir);
 	store = store_open(db, err, sizeof err);

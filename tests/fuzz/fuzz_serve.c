@@ -24,13 +24,8 @@
 #define SECRET "GEHEIM-7f3a-nicht-ausliefern"
 #define START "<h1>Startseite der Vorschau</h1>"
 
-static char dir[64];
+static const char *dir;          /* fuzz_scratch's */
 static atomic_int port;
-
-static void remove_dir(void)
-{
-	fuzz_rm_tree(dir);
-}
 
 static void put(const char *rel, const char *text)
 {
@@ -96,11 +91,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	fuzz_quiet();
 	signal(SIGPIPE, SIG_IGN);
-	snprintf(dir, sizeof dir, "%s/fuzz_serve_XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(dir))
-		abort();
-	atexit(remove_dir);
+	dir = fuzz_scratch("fuzz_serve");
 	tree();
 	static char site[128], watch[128];
 	static const char *watched[1];

@@ -22,30 +22,17 @@
  * files with their bytes; a file beside the site is still there; and the
  * real marker untouched (the input 0x01) is taken: the third site is the
  * staging tree (its directory's inode). */
-#include "fuzz.h"
-#include <dirent.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#include "util/buf.h"
-#include "write/output.h"
+#include "fuzz_site.h"
 #include "write/stage.h"
 
-static char root[64], dest[96], prev[112], marker[160], outside[96];
-
-static void remove_root(void)
-{
-	fuzz_rm_tree(root);
-}
+static const char *root;         /* fuzz_scratch's */
+static char dest[96], prev[112], marker[160], outside[96];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	fuzz_quiet();
-	snprintf(root, sizeof root, "%s/fuzz_stage_XXXXXX",
-		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
-	if (!mkdtemp(root))
-		abort();
-	atexit(remove_root);
+	root = fuzz_scratch("fuzz_stage");
 	snprintf(dest, sizeof dest, "%s/site", root);
 	snprintf(prev, sizeof prev, "%s%s", dest, STAGE_SUFFIX);
 	snprintf(marker, sizeof marker, "%s/%s", prev, STAGE_NAME);
@@ -54,64 +41,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!f || fputs("keep", f) == EOF || fclose(f) != 0)
 		abort();
 	return 0;
-}
-
-struct page {
-	const char *rel, *bytes, *key;
-};
-
-static int build(const struct page *p)
-{
-	struct diags d;
-	diags_init(&d);
-	struct output *o = output_open(dest, 0, &d);
-	int rc = o ? 0 : -1;
-	for (size_t i = 0; p[i].rel && rc == 0; i++) {
-		if (output_reuse(o, p[i].rel, p[i].key) == 1)
-			continue;
-		struct buf b;
-		buf_init(&b, 0);
-		rc = buf_puts(&b, p[i].bytes) < 0 ? -1 :
-			output_write_buf(o, p[i].rel, &b, p[i].key);
-		buf_free(&b);
-	}
-	if (o)
-		rc = output_commit(o, NULL, &d) < 0 ? -1 : rc;
-	diags_free(&d);
-	return rc;
-}
-
-static int file_is(const char *rel, const char *want)
-{
-	char path[256], got[64];
-	snprintf(path, sizeof path, "%s/%s", dest, rel);
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(got, 1, sizeof got - 1, f) : 0;
-	if (f)
-		fclose(f);
-	got[n] = '\0';
-	return f && !strcmp(got, want);
-}
-
-/* The files below dir but dot files, counted. */
-static int count_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char sub[512];
-		snprintf(sub, sizeof sub, "%s/%s", dir, e->d_name);
-		struct stat st;
-		if (stat(sub, &st) == 0)
-			n += S_ISDIR(st.st_mode) ? count_files(sub) : 1;
-	}
-	closedir(d);
-	return n;
 }
 
 /* The marker as the input says: whole, or the real one written over. */
@@ -147,19 +76,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char k1[] = "1111111111111111111111111111111111111111",
 			  k2[] = "2222222222222222222222222222222222222222",
 			  k3[] = "3333333333333333333333333333333333333333";
-	static const struct page first[] = {
+	static const struct fuzz_page first[] = {
 		{ "a.html", "A1", k1 }, { "d/b.html", "B1", k1 }, { "d/e/c.html", "C1", k1 },
 		{ NULL, NULL, NULL } };
 	/* b changes, c goes: the staging tree (the first site) differs there */
-	static const struct page second[] = {
+	static const struct fuzz_page second[] = {
 		{ "a.html", "A1", k1 }, { "d/b.html", "B2", k2 }, { NULL, NULL, NULL } };
 	/* a and b reused by their keys (b's bytes differ in the staging
 	 * tree), f new */
-	static const struct page third[] = {
+	static const struct fuzz_page third[] = {
 		{ "a.html", "A1", k1 }, { "d/b.html", "B2", k2 }, { "f.html", "F3", k3 },
 		{ NULL, NULL, NULL } };
-	FUZZ_ASSERT(build(first) == 0, "the first build fails");
-	FUZZ_ASSERT(build(second) == 0, "the second build fails");
+	FUZZ_ASSERT(fuzz_build(dest, first) == 0, "the first build fails");
+	FUZZ_ASSERT(fuzz_build(dest, second) == 0, "the second build fails");
 	if (data[0] & 2) {      /* a new inode where a page both sites share was */
 		char p[160];
 		snprintf(p, sizeof p, "%s/a.html", prev);
@@ -171,9 +100,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct stat st;
 	FUZZ_ASSERT(stat(prev, &st) == 0, "no staging tree after two builds");
 	ino_t staged = st.st_ino;
-	FUZZ_ASSERT(build(third) == 0, "a build over a damaged staging tree fails");
-	FUZZ_ASSERT(file_is("a.html", "A1") && file_is("d/b.html", "B2") &&
-		    file_is("f.html", "F3") && count_files(dest) == 3,
+	FUZZ_ASSERT(fuzz_build(dest, third) == 0, "a build over a damaged staging tree fails");
+	FUZZ_ASSERT(fuzz_file_is(dest, "a.html", "A1") && fuzz_file_is(dest, "d/b.html", "B2") &&
+		    fuzz_file_is(dest, "f.html", "F3") && fuzz_count_files(dest) == 3,
 		    "the site is not what the build wrote");
 	FUZZ_ASSERT(stat(outside, &st) == 0, "a file beside the site was removed");
 	FUZZ_ASSERT(size > 1 || data[0] != 1 || (stat(dest, &st) == 0 && st.st_ino == staged),
