@@ -14,10 +14,7 @@
  * real lines). Property: fingerprint_match says "unchanged" for the
  * recorded file's exact bytes, with its file count, and for no other
  * bytes. */
-#include "fuzz.h"
-#include <sys/stat.h>
-#include <unistd.h>
-#include "util/buf.h"
+#include "fuzz_site.h"
 #include "write/fingerprint.h"
 
 #define ID "0123456789abcdef0123456789abcdef01234567"
@@ -73,17 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct buf f;
 	buf_init(&f, (size_t)1 << 20);
 	if ((data[0] & 2) && size > 1) {
-		size_t lines = 0, drop, k = 0;
-		for (size_t i = 0; i < recorded.len; i++)
-			lines += recorded.data[i] == '\n';
-		drop = data[1] % (lines ? lines : 1);
-		for (const char *l = recorded.data; l < recorded.data + recorded.len; k++) {
-			const char *nl = memchr(l, '\n', (size_t)(recorded.data + recorded.len - l));
-			size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(recorded.data + recorded.len - l);
-			if (k != drop)
-				made(buf_append(&f, l, n));
-			l += n;
-		}
+		fuzz_without_line(&recorded, data[1], &f);
 	} else if (data[0] & 1) {
 		size_t at = size > 1 ? data[1] % (recorded.len + 1) : 0;
 		size_t n = size > 2 ? size - 2 : 0;

@@ -38,6 +38,23 @@ static inline int fuzz_build(const char *dest, const struct fuzz_page *p)
 	return rc;
 }
 
+/* in without one of its lines (number pick, modulo their count) into
+ * out: the damage of a line lost. */
+static inline void fuzz_without_line(const struct buf *in, unsigned pick, struct buf *out)
+{
+	size_t lines = 0, k = 0;
+	for (size_t i = 0; i < in->len; i++)
+		lines += in->data[i] == '\n';
+	size_t drop = pick % (lines ? lines : 1);
+	for (const char *l = in->data; l < in->data + in->len; k++) {
+		const char *nl = memchr(l, '\n', (size_t)(in->data + in->len - l));
+		size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(in->data + in->len - l);
+		if (k != drop && buf_append(out, l, n) < 0)
+			abort();
+		l += n;
+	}
+}
+
 /* Does dest/rel hold exactly want (a short text)? */
 static inline int fuzz_file_is(const char *dest, const char *rel, const char *want)
 {

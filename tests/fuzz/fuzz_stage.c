@@ -11,10 +11,11 @@
  * of them and drops another (which leaves the first build's tree as the
  * staging tree, its marker naming both paths), the input applied to that
  * marker, then a third build: one page reused by its key, one reused that
- * differs between the two trees, one new. Byte 0 of the input: bit 0 even,
- * the rest is the whole marker; odd, the real marker with the rest
- * written over it from the offset byte 1 names (so mutations reach its
- * real lines); bit 1 set, the page the two sites share (a.html, not a
+ * differs between the two trees, one new. Byte 0 of the input: bit 2
+ * set, the real marker without its line number byte 1 (damage that lost
+ * a line); else bit 0 even, the rest is the whole marker; odd, the real
+ * marker with the rest written over it from the offset byte 1 names (so
+ * mutations reach its real lines); bit 1 set, the page the two sites share (a.html, not a
  * "changed" path) is first replaced in the staging tree by another file
  * with other bytes (a new inode, which the marker's "top" line records).
  *
@@ -48,7 +49,13 @@ static void apply(const uint8_t *data, size_t size)
 {
 	struct buf m;
 	buf_init(&m, (size_t)1 << 20);
-	if (data[0] & 1) {
+	if (data[0] & 4) {
+		struct buf real;
+		buf_init(&real, (size_t)1 << 20);
+		FUZZ_ASSERT(buf_read_file(&real, marker) == 0, "no marker after two builds");
+		fuzz_without_line(&real, size > 1 ? data[1] : 0, &m);
+		buf_free(&real);
+	} else if (data[0] & 1) {
 		FUZZ_ASSERT(buf_read_file(&m, marker) == 0, "no marker after two builds");
 		size_t at = size > 1 ? data[1] % (m.len + 1) : 0;
 		size_t n = size > 2 ? size - 2 : 0;
