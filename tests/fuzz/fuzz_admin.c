@@ -20,7 +20,6 @@ static struct store *store;
 static struct admin_server *admin;
 static struct sockaddr_un sa;
 static char reference[24];
-static const char *dir;          /* fuzz_scratch's */
 
 static void after(void *ctx)
 {
@@ -32,7 +31,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc, (void)argv;
 	fuzz_quiet();
 	signal(SIGPIPE, SIG_IGN);
-	dir = fuzz_scratch("fuzz_admin");
+	const char *dir = fuzz_scratch("fuzz_admin");
 	char db[128], sock[128], err[256];
 	snprintf(db, sizeof db, "%s/relay.db", dir);
 	snprintf(sock, sizeof sock, "%s/relay.db.sock", dir);

@@ -54,7 +54,6 @@
 static struct relay_server srv;
 static struct store *store;
 static unsigned short port;
-static const char *dir;          /* fuzz_scratch's */
 
 struct seeded {
 	char token[TOKEN_CHARS + 1], reference[24], id[24], pay_reference[32];
@@ -101,8 +100,8 @@ static void seed_clerk(void)
 		abort();
 }
 
-/* The clerk's and the Postfach's session, made again when an input ended
- * one (or it timed out). */
+/* The clerk's, the Postfach's and the citizen's session, each made again
+ * when an input ended it (or it timed out). */
 static void ensure_sessions(void)
 {
 	const struct inbox_config *ic = &srv.cfg->inbox;
@@ -152,7 +151,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
 	fuzz_quiet();
-	dir = fuzz_scratch("fuzz_http_store");
+	const char *dir = fuzz_scratch("fuzz_http_store");
 	char db[128], err[256];
 	snprintf(db, sizeof db, "%s/relay.db", dir);
 	store = store_open(db, err, sizeof err);
