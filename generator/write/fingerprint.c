@@ -1,5 +1,6 @@
 /* fingerprint.c - see fingerprint.h */
 #include "fingerprint.h"
+#include "crc.h"
 #include "../util/buf.h"
 #include "../util/digest.h"
 #include "../util/digits.h"
@@ -19,7 +20,6 @@
 #include <linux/magic.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define FP_PATH_MAX 4096
 #define FP_MAX_DEPTH 32
@@ -390,16 +390,6 @@ static int head(struct buf *b, const char *id, size_t files)
 	return buf_printf(b, "sitegen-fingerprint 3\nid %s\nfiles %zu\n", id, files);
 }
 
-/* The last line: "end" and the CRC-32 of all lines before it. A "sub"
- * line names a directory that the check stats again and cannot be
- * recomputed without it: one lost to damage would leave that directory
- * unchecked (fuzz_fingerprint showed the record was taken without it).
- * For damage, as the page cache's CRC (output.c), not for an attacker. */
-static int end_line(struct buf *b)
-{
-	return buf_printf(b, "end %08lx\n",
-			  crc32_z(0, (const unsigned char *)b->data, b->len) & 0xffffffffUL);
-}
 
 static int record(struct buf *b, const char *out, const char *id, size_t files)
 {
@@ -409,7 +399,7 @@ static int record(struct buf *b, const char *out, const char *id, size_t files)
 	    top_state(b, path, (size_t)w) < 0)
 		return -1;
 	return sub_dirs(b, path, (size_t)w, (size_t)w, 0, nlink_counts_dirs(path)) < 0 ||
-	       end_line(b) < 0 ? -1 : 0;
+	       crc_end_line(b) < 0 ? -1 : 0;
 }
 
 /* The state now, checked against the recorded one (old): the top
@@ -436,7 +426,7 @@ static int state_now(struct buf *b, const char *out, const char *id, size_t file
 			return -1;
 		l = nl;
 	}
-	return end_line(b);
+	return crc_end_line(b);
 }
 
 static int fp_path(const char *out, const char *suffix, char *path, size_t n)

@@ -5,6 +5,7 @@
 #include "../util/lock.h"
 #include "../util/mapfile.h"
 #include "../util/strmap.h"
+#include "crc.h"
 #include "links.h"
 #include "pathtab.h"
 #include "fingerprint.h"
@@ -141,18 +142,6 @@ static const char *next_line(const struct mapped *m, size_t *at, size_t *n, int 
 	return s;
 }
 
-/* The cache's checksum, CRC-32 (zlib's), as 8 hex digits. It is there to
- * find a damaged file (cut, or a line lost or altered), not an attacker,
- * who could as well change the site itself. A digest (BLAKE2b) of the
- * 830 KB at 600 services took 1.4 ms when the cache was written, which
- * every build waits for, and again when it was read; the CRC 0.15 ms. */
-#define CACHE_SUM_HEX 9
-
-static void cache_sum(unsigned long crc, char out[CACHE_SUM_HEX])
-{
-	snprintf(out, CACHE_SUM_HEX, "%08lx", crc & 0xffffffffUL);
-}
-
 /* Is m a whole cache: lines of the two forms, then "files <n> <crc>",
  * n the number of lines before it and crc their checksum? Its
  * paths become the deployed tree's files, and a file the new build does
@@ -171,14 +160,14 @@ static int cache_whole(const struct mapped *m, size_t *lines, size_t *bytes)
 			return 0;       /* cut */
 		if (n >= 6 && memcmp(s, "files ", 6) == 0) {
 			/* the last line: the count and the checksum of all before */
-			char tail[64], sum[CACHE_SUM_HEX], *e;
+			char tail[64], sum[CRC_HEX], *e;
 			if (at != m->len || n >= sizeof tail)
 				return 0;
 			memcpy(tail, s, n);
 			tail[n] = '\0';
 			errno = 0;
 			unsigned long long v = strtoull(tail + 6, &e, 10);
-			cache_sum(crc32_z(0, m->p, (size_t)(s - (const char *)m->p)), sum);
+			crc_hex(crc32_z(0, m->p, (size_t)(s - (const char *)m->p)), sum);
 			*lines = count;
 			*bytes = sum_len;
 			return errno == 0 && v == count && e[0] == ' ' &&
@@ -988,8 +977,8 @@ static int write_cache(struct output *o, const char *dir)
 	free(v);
 	if (c->rc == 0)
 		cache_flush(c);
-	char sum[CACHE_SUM_HEX];
-	cache_sum(c->crc, sum);
+	char sum[CRC_HEX];
+	crc_hex(c->crc, sum);
 	int rc = c->rc;
 	if (rc == 0 && fprintf(c->f, "files %zu %s\n", n, sum) < 0)
 		rc = -1;

@@ -17,8 +17,8 @@
  * one lost or altered by damage (a path no longer named would keep the
  * staging tree's stale file in the next site; fuzz_stage found that a
  * line cut in two passed), and a line of no known kind makes the marker
- * invalid. Like the page cache's CRC (output.c) it is there for damage,
- * not for an attacker, who could as well change the site itself.
+ * invalid. Like the page cache's CRC it is there for damage, not for an
+ * attacker (crc.h).
  *
  * Why "list": the kernel stamps a directory's mtime from a coarse clock
  * (it advances every few ms), so an entry added, removed or renamed in
@@ -41,6 +41,7 @@
  * deployed file's inode, so the edit is the deployed site's too, and a
  * changed path is written or linked anew by the next build anyway. */
 #include "stage.h"
+#include "crc.h"
 #include "../util/buf.h"
 #include "../util/digest.h"
 #include "../util/strmap.h"
@@ -52,7 +53,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #define STAGE_PATH_MAX 4096
 #define STAGE_MAX ((size_t)64 << 20)        /* the marker, at most */
@@ -60,7 +60,6 @@
 #define STAGE_DIRS_MAX 1000000
 #define STAGE_ENTRIES_MAX 1000000           /* entries of one listed directory */
 #define STAGE_MAGIC "sitegen-stage 3\n"     /* 2 had no CRC: not taken */
-#define STAGE_END_LEN 13                    /* "end " 8 hex digits "\n" */
 
 int stage_path(const char *dest, char *b, size_t n)
 {
@@ -305,8 +304,7 @@ int stage_keep(const char *dest, const char *old, const struct pathtab *t)
 			rc = buf_printf(&b, "changed %s\n", pathtab_name(t, i));
 	}
 	if (rc == 0)
-		rc = buf_printf(&b, "end %08lx\n",
-				crc32_z(0, (const unsigned char *)b.data, b.len) & 0xffffffffUL);
+		rc = crc_end_line(&b);
 	if (rc == 0)
 		rc = write_all(fd, b.data, b.len);
 	if (close(fd) < 0)
@@ -393,14 +391,11 @@ static int state_now(const char *marker, const char *dest, const char *tmp,
  * with the CRC-32 of all before it? Then m is cut before that line. */
 static int whole(struct buf *m)
 {
-	if (m->len < strlen(STAGE_MAGIC) + STAGE_END_LEN || strlen(m->data) != m->len ||
+	if (m->len < strlen(STAGE_MAGIC) + CRC_END_LEN || strlen(m->data) != m->len ||
 	    strncmp(m->data, STAGE_MAGIC, strlen(STAGE_MAGIC)) != 0)
 		return 0;
-	size_t body = m->len - STAGE_END_LEN;
-	char want[STAGE_END_LEN + 1];
-	snprintf(want, sizeof want, "end %08lx\n",
-		 crc32_z(0, (const unsigned char *)m->data, body) & 0xffffffffUL);
-	if (m->data[body - 1] != '\n' || strcmp(m->data + body, want) != 0)
+	size_t body = m->len - CRC_END_LEN;
+	if (m->data[body - 1] != '\n' || !crc_end_ok(m->data, m->len))
 		return 0;
 	m->data[body] = '\0';
 	m->len = body;
