@@ -50,6 +50,15 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 	return s;
 }
 
+/* Writes path with the n bytes at data (a harness's own file: a failure
+ * is the machine's, not a finding), or aborts. */
+static inline void fuzz_put(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0)
+		abort();
+}
+
 /* Removes path and everything below it (a harness's scratch tree), best
  * effort: what cannot be removed is left and the rest goes on. Symbolic
  * links are removed, not followed (FTW_PHYS). A missing path is no error. */

@@ -30,13 +30,11 @@ static void made(int rc)
 		abort();
 }
 
-static void put(const char *rel, const void *data, size_t n)
+static void put(const char *rel, const char *text)
 {
 	char p[192];
 	snprintf(p, sizeof p, "%s/%s", dir, rel);
-	FILE *f = fopen(p, "wb");
-	if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0)
-		abort();
+	fuzz_put(p, text, strlen(text));
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -50,9 +48,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		snprintf(p, sizeof p, "%s/%s", dir, dirs[i]);
 		made(mkdir(p, 0755));
 	}
-	put("index.html", "<h1>Start</h1>\n", 15);
-	put("dorsten/index.html", "<h1>Dorsten</h1>\n", 17);
-	put("dorsten/leistungen/hund.html", "<h1>Hund</h1>\n", 14);
+	put("index.html", "<h1>Start</h1>\n");
+	put("dorsten/index.html", "<h1>Dorsten</h1>\n");
+	put("dorsten/leistungen/hund.html", "<h1>Hund</h1>\n");
 	made(fingerprint_store(dir, ID, FILES));
 	snprintf(path, sizeof path, "%s/%s", dir, FINGERPRINT_NAME);
 	buf_init(&recorded, (size_t)1 << 20);
@@ -69,22 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct buf f;
 	buf_init(&f, (size_t)1 << 20);
-	if ((data[0] & 2) && size > 1) {
-		fuzz_without_line(&recorded, data[1], &f);
-	} else if (data[0] & 1) {
-		size_t at = size > 1 ? data[1] % (recorded.len + 1) : 0;
-		size_t n = size > 2 ? size - 2 : 0;
-		made(buf_append(&f, recorded.data, recorded.len));
-		if (at + n > f.len)
-			made(buf_append(&f, data, at + n - f.len));     /* room */
-		if (n)
-			memcpy(f.data + at, data + 2, n);
-	} else {
-		made(buf_append(&f, data + 1, size - 1));
-	}
-	FILE *out = fopen(path, "wb");
-	if (!out || (f.len && fwrite(f.data, 1, f.len, out) != f.len) || fclose(out) != 0)
-		abort();
+	fuzz_damaged(&recorded, (data[0] & 2) && size > 1, data, size, &f);
+	fuzz_put(path, f.data, f.len);
 	size_t files = 0;
 	int same = fingerprint_match(dir, ID, &files);
 	bool exact = f.len == recorded.len && memcmp(f.data, recorded.data, f.len) == 0;

@@ -46,13 +46,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void put(const char *path, const uint8_t *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f) != 0)
-		abort();
-}
-
 /* The ids the index names: after the header (8) and fan-out (1024), its
  * last fan-out entry is the count. */
 static size_t ids_of(const uint8_t *idx, size_t n, git_oid *out, size_t max)
@@ -99,8 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n > size - 4)
 		n = size - 4;
 	const uint8_t *idx = data + 4, *pack = data + 4 + n;
-	put(idx_path, idx, n);
-	put(pack_path, pack, size - 4 - n);
+	fuzz_put(idx_path, idx, n);
+	fuzz_put(pack_path, pack, size - 4 - n);
 	struct packread *pr = packread_open_dir(obj_dir, (size_t)1 << 20);
 	git_oid ids[65];
 	size_t k = ids_of(idx, n, ids, 64);

@@ -119,15 +119,6 @@ static void packed(const char *d, size_t n)
 	}
 }
 
-static void put(const char *path, const char *d, size_t n)
-{
-	FILE *fp = fopen(path, "wb");
-	if (!fp)
-		abort();
-	fwrite(d, 1, n, fp);
-	fclose(fp);
-}
-
 static void repo(const char *d, size_t n, bool gitfile)
 {
 	const char *part[4] = { "", "", "", "" };
@@ -146,20 +137,20 @@ static void repo(const char *d, size_t n, bool gitfile)
 	char path[256], git[128];
 	snprintf(git, sizeof git, "%s/%s", dir, gitfile ? "real.git" : ".git");
 	snprintf(path, sizeof path, "%s/HEAD", git);
-	put(path, part[0], len[0]);
+	fuzz_put(path, part[0], len[0]);
 	snprintf(path, sizeof path, "%s/refs/heads/main", git);
 	if (len[1])
-		put(path, part[1], len[1]);
+		fuzz_put(path, part[1], len[1]);
 	else
 		unlink(path);
 	snprintf(path, sizeof path, "%s/packed-refs", git);
 	if (len[2])
-		put(path, part[2], len[2]);
+		fuzz_put(path, part[2], len[2]);
 	else
 		unlink(path);
 	if (gitfile) {
 		snprintf(path, sizeof path, "%s/.git", dir);
-		put(path, part[3], len[3]);
+		fuzz_put(path, part[3], len[3]);
 	}
 	static const char *const revs[] = { "HEAD", "main", "refs/heads/main", "refs/tags/v1" };
 	for (size_t i = 0; i < 4; i++) {

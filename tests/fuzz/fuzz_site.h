@@ -5,6 +5,7 @@
 #define FUZZ_SITE_H
 #include "fuzz.h"
 #include <dirent.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include "util/buf.h"
 #include "write/output.h"
@@ -52,6 +53,29 @@ static inline void fuzz_without_line(const struct buf *in, unsigned pick, struct
 		if (k != drop && buf_append(out, l, n) < 0)
 			abort();
 		l += n;
+	}
+}
+
+/* The file an input (size >= 1) makes of real, the file as sitegen wrote
+ * it, into out (empty): drop, real without the line byte 1 names (damage
+ * that lost one); else byte 0 even, the rest of the input is the whole
+ * file; odd, real with the rest written over it from the offset byte 1
+ * names, modulo its length + 1 (so mutations reach its real lines). */
+static inline void fuzz_damaged(const struct buf *real, bool drop, const uint8_t *data,
+				size_t size, struct buf *out)
+{
+	if (drop) {
+		fuzz_without_line(real, size > 1 ? data[1] : 0, out);
+	} else if (data[0] & 1) {
+		size_t at = size > 1 ? data[1] % (real->len + 1) : 0;
+		size_t n = size > 2 ? size - 2 : 0;
+		if (buf_append(out, real->data, real->len) < 0 ||
+		    (at + n > out->len && buf_append(out, data, at + n - out->len) < 0))
+			abort();        /* the second append makes room */
+		if (n)
+			memcpy(out->data + at, data + 2, n);
+	} else if (buf_append(out, data + 1, size - 1) < 0) {
+		abort();
 	}
 }
 

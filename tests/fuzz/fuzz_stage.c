@@ -38,37 +38,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(prev, sizeof prev, "%s%s", dest, STAGE_SUFFIX);
 	snprintf(marker, sizeof marker, "%s/%s", prev, STAGE_NAME);
 	snprintf(outside, sizeof outside, "%s/outside.html", root);
-	FILE *f = fopen(outside, "w");
-	if (!f || fputs("keep", f) == EOF || fclose(f) != 0)
-		abort();
+	fuzz_put(outside, "keep", 4);
 	return 0;
 }
 
-/* The marker as the input says: whole, or the real one written over. */
+/* The marker as the input says: whole, the real one without a line
+ * (bit 2), or the real one written over (fuzz_damaged). */
 static void apply(const uint8_t *data, size_t size)
 {
-	struct buf m;
+	struct buf real, m;
+	buf_init(&real, (size_t)1 << 20);
 	buf_init(&m, (size_t)1 << 20);
-	if (data[0] & 4) {
-		struct buf real;
-		buf_init(&real, (size_t)1 << 20);
-		FUZZ_ASSERT(buf_read_file(&real, marker) == 0, "no marker after two builds");
-		fuzz_without_line(&real, size > 1 ? data[1] : 0, &m);
-		buf_free(&real);
-	} else if (data[0] & 1) {
-		FUZZ_ASSERT(buf_read_file(&m, marker) == 0, "no marker after two builds");
-		size_t at = size > 1 ? data[1] % (m.len + 1) : 0;
-		size_t n = size > 2 ? size - 2 : 0;
-		if (at + n > m.len && buf_append(&m, data, at + n - m.len) < 0)
-			abort();
-		if (n)
-			memcpy(m.data + at, data + 2, n);
-	} else if (buf_append(&m, data + 1, size - 1) < 0) {
-		abort();
-	}
-	FILE *f = fopen(marker, "wb");
-	if (!f || (m.len && fwrite(m.data, 1, m.len, f) != m.len) || fclose(f) != 0)
-		abort();
+	FUZZ_ASSERT(buf_read_file(&real, marker) == 0, "no marker after two builds");
+	fuzz_damaged(&real, data[0] & 4, data, size, &m);
+	buf_free(&real);
+	fuzz_put(marker, m.data, m.len);
 	if (getenv("FUZZ_SHOW_MARKER"))  /* to see what an input made of it */
 		fprintf(fuzz_err(), "marker:\n%.*s\n", (int)m.len, m.data);
 	buf_free(&m);
@@ -99,9 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] & 2) {      /* a new inode where a page both sites share was */
 		char p[160];
 		snprintf(p, sizeof p, "%s/a.html", prev);
-		FILE *f = (unlink(p), fopen(p, "w"));
-		if (!f || fputs("XX", f) == EOF || fclose(f) != 0)
-			abort();
+		unlink(p);
+		fuzz_put(p, "XX", 2);
 	}
 	apply(data, size);
 	struct stat st;
